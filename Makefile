@@ -1,0 +1,95 @@
+# mailout — plain Makefile.  `make` builds ./mailout; `make test` runs every
+# test (installing what they need first); `make demo` runs the main job on the
+# bundled example.  SANITIZE=address,undefined builds with sanitizers.
+
+PREFIX ?= /usr/local
+CC ?= cc
+PKGS = libgit2 yaml-0.1 libcurl libcmark sqlite3 libcrypto
+VERSION = 0.1.0
+
+OPT ?= -O2
+STRICT = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wold-style-definition \
+	-Wmissing-prototypes -Wpointer-arith -Wvla -Wformat=2 -Wformat-security \
+	-Wundef -Wdeclaration-after-statement -Wno-format-nonliteral
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-DMAILOUT_VERSION='"$(VERSION)"' $(STRICT) $(CFLAGS) -Isrc \
+	$(shell pkg-config --cflags $(PKGS))
+LIBS = $(shell pkg-config --libs $(PKGS)) -lm
+
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+OBJ = .objs/san
+else
+OBJ = .objs/default
+endif
+
+SRC = $(sort $(wildcard src/*.c))
+CMD = $(sort $(wildcard cmd/*.c))
+EMBED = src/schema.sql
+LIB_OBJS = $(SRC:%.c=$(OBJ)/%.o)
+CMD_OBJS = $(CMD:%.c=$(OBJ)/%.o)
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
+
+ifdef SANITIZE
+PROGRAM = $(OBJ)/mailout
+else
+PROGRAM = mailout
+endif
+
+.PHONY: all deps test check unit unit-san e2e demo bench install clean
+.DELETE_ON_ERROR:
+
+all: $(PROGRAM)
+
+$(PROGRAM): $(CMD_OBJS) $(OBJ)/libmailout.a
+	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(OBJ)/libmailout.a $(LIBS)
+
+$(OBJ)/libmailout.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(OBJ)/%.o: %.c $(wildcard src/*.h) $(wildcard cmd/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+
+$(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libmailout.a $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -Itests/unit -o $@ $< \
+		$(OBJ)/libmailout.a $(LDFLAGS) $(LIBS) $(shell pkg-config --libs cmocka)
+
+deps:
+	@sh tests/deps.sh
+
+# The README's test command: installs what the tests need, then runs them all.
+test: deps
+	@$(MAKE) --no-print-directory check
+
+check: all unit unit-san e2e
+
+unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(UNIT_BINS)
+
+unit-san:
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined unit
+
+e2e: $(PROGRAM)
+	@sh tests/e2e/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/demo.sh
+
+bench: all
+	@sh tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 mailout $(DESTDIR)$(PREFIX)/bin/mailout
+
+clean:
+	rm -rf .objs mailout
+
+-include $(shell find .objs -name '*.d' 2>/dev/null)

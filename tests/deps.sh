@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian packages that building and testing mailout need and
+# that are missing.  Idempotent; uses sudo when not root.
+set -eu
+pkgs="gcc make pkg-config ca-certificates git tzdata
+libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev
+libcmocka-dev libssl-dev
+python3 python3-aiosmtpd dovecot-imapd sqlite3"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+$sudo apt-get update -q
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
