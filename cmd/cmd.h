@@ -1,0 +1,56 @@
+/*
+ * The command line: a table of commands in main.c, one cmd_<verb>.c per
+ * command.  Commands parse their own options with opts_parse() and return
+ * an exit code: 0 done, 1 failure or invalid content, 2 usage.
+ */
+#ifndef MAILOUT_CMD_H
+#define MAILOUT_CMD_H
+
+#include <stddef.h>
+
+#define EXIT_USAGE 2
+
+/* Shared setup done by the dispatcher, as flags in the command table. */
+#define NEEDS_REPO 1u
+
+struct cmd_ctx {
+	const char *repo; /* the repository root (with NEEDS_REPO) */
+	const char *name; /* the command's name, for messages */
+	const struct command *command;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct cmd_ctx *ctx, int argc, char **argv);
+	const char *summary;
+	const char *usage; /* the synopsis after "mailout " */
+	const char *help; /* option descriptions, one per line */
+	unsigned flags;
+};
+
+/* Options of one command.  kind: 0 a flag, 1 takes a value, 2 repeatable value. */
+struct opt {
+	const char *name; /* without "--" */
+	int kind;
+	int seen;
+	const char *value; /* the last value */
+	const char **values; /* every value, for repeatable options */
+	size_t nvalues;
+};
+
+/* Parses argv (after the verb) into opts (ended by a { NULL } entry) and
+ * positional arguments (*args, *nargs; the array is malloc'd).  Prints a
+ * usage error with the closest option and returns -1 on an unknown option
+ * or a missing value; returns 1 when --help was given (help printed). */
+int opts_parse(struct cmd_ctx *ctx, int argc, char **argv, struct opt *opts, char ***args,
+	       size_t *nargs);
+struct opt *opts_get(struct opt *opts, const char *name);
+void opts_release(struct opt *opts, char **args);
+
+void cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_print_help(const struct command *c);
+
+int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv);
+
+#endif

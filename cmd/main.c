@@ -1,0 +1,263 @@
+/*
+ * mailout: the command table and the dispatcher.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "diag.h"
+#include "util.h"
+#include "xalloc.h"
+
+static const struct command commands[] = {
+	{ "validate", cmd_validate, "check everything; exit 1 on any error",
+	  "validate [--changed-since REV]",
+	  "    --changed-since REV   mark the problems in files changed since REV\n", NEEDS_REPO },
+	{ "build", NULL, "build the send plan and the status site", "build [--out DIR] [--rebuild]",
+	  NULL, NEEDS_REPO },
+	{ "status", NULL, "show every campaign's progress", "status [CAMPAIGN] [--json] [--check]",
+	  NULL, NEEDS_REPO },
+	{ "preview", NULL, "print the message a recipient would get",
+	  "preview CAMPAIGN [--recipient ID] [--format eml|html|text]", NULL, NEEDS_REPO },
+	{ "proof", NULL, "send a proof of a campaign's message to a test address",
+	  "proof CAMPAIGN --to ADDRESS [--recipient ID] [--sink URL]", NULL, NEEDS_REPO },
+	{ "send", NULL, "send what is due, throttled, through the owners' accounts",
+	  "send [--for DURATION] [--now TIME] [--account ID]... [--dry-run] [--sink SMTP_URL] [--commit] [--push REMOTE]",
+	  NULL, NEEDS_REPO },
+	{ "retry", NULL, "make a campaign's unsuccessful recipients pending again",
+	  "retry CAMPAIGN [--unconfirmed]", NULL, NEEDS_REPO },
+	{ "pause", NULL, "pause a campaign", "pause CAMPAIGN", NULL, NEEDS_REPO },
+	{ "resume", NULL, "resume a paused or interrupted campaign", "resume CAMPAIGN", NULL,
+	  NEEDS_REPO },
+	{ "merge", NULL, "merge campaigns that share template, type and owner",
+	  "merge CAMPAIGN CAMPAIGN... --into ID", NULL, NEEDS_REPO },
+	{ "new", NULL, "create a campaign",
+	  "new --type TYPE[,TYPE] --template NAME --owner PERSON [--segment NAME | --filter '{...}'] [--id ID]",
+	  NULL, NEEDS_REPO },
+	{ "import", NULL, "import recipients from a CSV export",
+	  "import TYPE FILE.csv [--owner PERSON] [--into NAME] [--replace] [--skip-invalid]", NULL,
+	  NEEDS_REPO },
+	{ "export", NULL, "export a campaign's deliveries as CSV", "export CAMPAIGN [--format csv]",
+	  NULL, NEEDS_REPO },
+	{ "unsubscribes", NULL, "read unsubscribe requests from the unsubscribe mailbox",
+	  "unsubscribes sync [--commit] [--push REMOTE]", NULL, NEEDS_REPO },
+	{ "bounces", NULL, "read delivery reports from the sending mailboxes",
+	  "bounces sync [--commit] [--push REMOTE]", NULL, NEEDS_REPO },
+	{ "accounts", NULL, "log in to every sending account and say which work", "accounts check",
+	  NULL, NEEDS_REPO },
+	{ NULL, NULL, NULL, NULL, NULL, 0 }
+};
+
+static void print_overview(FILE *out)
+{
+	const struct command *c;
+
+	fprintf(out, "usage: mailout [--repo DIR] COMMAND [OPTIONS]\n\n"
+		     "Mass mailing from a git repository: campaigns, recipients, templates and\n"
+		     "accounts as YAML and Markdown; a send plan and a status site built from them.\n\n"
+		     "Commands:\n");
+	for (c = commands; c->name; c++)
+		fprintf(out, "  %-13s %s%s\n", c->name, c->summary,
+			c->fn ? "" : " (not available in this version yet)");
+	fprintf(out, "\nmailout help COMMAND or mailout COMMAND --help shows a command's options.\n"
+		     "--repo DIR works with every command; MAILOUT_NOW sets the clock (RFC 3339).\n");
+}
+
+static const struct command *find_command(const char *name)
+{
+	const struct command *c;
+
+	for (c = commands; c->name; c++) {
+		if (!strcmp(c->name, name))
+			return c;
+	}
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	const char *names[32];
+	const char *hint;
+	size_t n = 0;
+	const struct command *c;
+
+	for (c = commands; c->name && n < 31; c++)
+		names[n++] = c->name;
+	names[n++] = "help";
+	hint = suggest_closest(name, names, n);
+	if (hint)
+		cmd_error("unknown command '%s' (did you mean '%s'?)", name, hint);
+	else
+		cmd_error("unknown command '%s'; 'mailout --help' lists the commands", name);
+	return EXIT_USAGE;
+}
+
+/* The directory holding mailout.yaml: dir itself, or the first parent of
+ * the current directory that has one. */
+static char *find_repo(const char *dir)
+{
+	char cwd[PATH_MAX];
+	struct stat st;
+	char *path;
+	size_t len;
+
+	if (dir) {
+		path = xasprintf("%s/%s", dir, CONFIG_FILE);
+		if (stat(path, &st) < 0) {
+			cmd_error("no %s in '%s'", CONFIG_FILE, dir);
+			free(path);
+			return NULL;
+		}
+		free(path);
+		return xstrdup(dir);
+	}
+	if (!getcwd(cwd, sizeof(cwd))) {
+		cmd_error("cannot read the current directory: %s", strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		path = xasprintf("%s/%s", *cwd ? cwd : "/", CONFIG_FILE);
+		if (stat(path, &st) == 0) {
+			free(path);
+			return xstrdup(*cwd ? cwd : "/");
+		}
+		free(path);
+		len = strlen(cwd);
+		while (len > 0 && cwd[len - 1] != '/')
+			len--;
+		if (len <= 1 && !*cwd)
+			break;
+		if (len == 0)
+			break;
+		cwd[len - 1] = '\0';
+		if (len == 1) {
+			/* reached "/": try it once more, then stop */
+			path = xasprintf("/%s", CONFIG_FILE);
+			if (stat(path, &st) == 0) {
+				free(path);
+				return xstrdup("/");
+			}
+			free(path);
+			break;
+		}
+	}
+	cmd_error("not in a mailout repository (no %s here or in any parent); use --repo DIR",
+		  CONFIG_FILE);
+	return NULL;
+}
+
+static int finish(int code)
+{
+	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+		fprintf(stderr, "mailout: cannot write the output: %s\n", strerror(errno));
+		return 1;
+	}
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	const char *repo_arg = NULL;
+	const struct command *c;
+	struct cmd_ctx ctx;
+	char **args = xcalloc((size_t)argc + 1, sizeof(char *));
+	char *repo = NULL;
+	int i, n = 0, code;
+
+	/* --repo DIR is global: take it out wherever it stands. */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			for (; i < argc; i++)
+				args[n++] = argv[i];
+			break;
+		}
+		if (!strcmp(argv[i], "--repo")) {
+			if (i + 1 >= argc) {
+				cmd_error("option '--repo' needs a value");
+				free(args);
+				return EXIT_USAGE;
+			}
+			repo_arg = argv[++i];
+		} else if (!strncmp(argv[i], "--repo=", 7)) {
+			repo_arg = argv[i] + 7;
+		} else {
+			args[n++] = argv[i];
+		}
+	}
+	if (n == 0) {
+		print_overview(stderr);
+		free(args);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(args[0], "--help") || !strcmp(args[0], "-h")) {
+		print_overview(stdout);
+		free(args);
+		return finish(0);
+	}
+	if (!strcmp(args[0], "--version")) {
+		printf("mailout %s\n", MAILOUT_VERSION);
+		free(args);
+		return finish(0);
+	}
+	if (!strcmp(args[0], "help")) {
+		code = 0;
+		if (n < 2)
+			print_overview(stdout);
+		else if ((c = find_command(args[1])))
+			cmd_print_help(c);
+		else
+			code = unknown_command(args[1]);
+		free(args);
+		return finish(code);
+	}
+	if (args[0][0] == '-') {
+		cmd_error("unknown option '%s'; 'mailout --help' lists the commands and options",
+			  args[0]);
+		free(args);
+		return EXIT_USAGE;
+	}
+	c = find_command(args[0]);
+	if (!c) {
+		code = unknown_command(args[0]);
+		free(args);
+		return code;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.name = c->name;
+	ctx.command = c;
+	if (!c->fn) {
+		for (i = 1; i < n; i++) {
+			if (!strcmp(args[i], "--help") || !strcmp(args[i], "-h")) {
+				cmd_print_help(c);
+				free(args);
+				return finish(0);
+			}
+		}
+		cmd_error("'%s' is not available in this version yet", c->name);
+		free(args);
+		return EXIT_USAGE;
+	}
+	if (c->flags & NEEDS_REPO) {
+		int wants_help = 0;
+		for (i = 1; i < n; i++)
+			wants_help |= !strcmp(args[i], "--help") || !strcmp(args[i], "-h");
+		if (!wants_help) {
+			repo = find_repo(repo_arg);
+			if (!repo) {
+				free(args);
+				return 1;
+			}
+		}
+		ctx.repo = repo;
+	}
+	code = c->fn(&ctx, n - 1, args + 1);
+	free(repo);
+	free(args);
+	return finish(code);
+}

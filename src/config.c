@@ -1,0 +1,676 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "util.h"
+#include "mime.h"
+#include "xalloc.h"
+#include "yamlfile.h"
+
+int header_safe(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+int id_check(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (!n || n > 64)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+			return -1;
+	}
+	return 0;
+}
+
+static int atext(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("!#$%&'*+/=?^_`{|}~-", c) != NULL;
+}
+
+int address_check(const char *s, const char **why)
+{
+	const char *at = strrchr(s, '@'), *p, *label;
+	size_t n = strlen(s);
+
+	if (!n || !at) {
+		*why = "no '@'";
+		return -1;
+	}
+	if (n > 254) {
+		*why = "longer than 254 characters";
+		return -1;
+	}
+	if (at == s || at - s > 64) {
+		*why = at == s ? "empty local part" : "local part longer than 64 characters";
+		return -1;
+	}
+	for (p = s; p < at; p++) {
+		if (*p == '.') {
+			if (p == s || p + 1 == at || p[1] == '.') {
+				*why = "misplaced '.' in the local part";
+				return -1;
+			}
+		} else if (!atext(*p)) {
+			*why = "invalid character in the local part";
+			return -1;
+		}
+	}
+	label = at + 1;
+	if (!*label || !strchr(label, '.')) {
+		*why = "the domain needs at least two labels";
+		return -1;
+	}
+	for (p = label;; p++) {
+		if (*p == '.' || !*p) {
+			if (p == label || p - label > 63 || label[0] == '-' || p[-1] == '-') {
+				*why = "invalid domain label";
+				return -1;
+			}
+			if (!*p)
+				break;
+			label = p + 1;
+		} else if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9') || *p == '-')) {
+			*why = "invalid character in the domain";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Reading values: each reports its own problem and returns NULL. */
+enum {
+	V_HEADER = 1, /* reaches a mail header: no CR, LF, NUL */
+	V_ENV = 2, /* names an environment variable */
+	V_ADDRESS = 4, /* an e-mail address */
+	V_ID = 8,
+	V_URL = 16, /* http(s) */
+};
+
+static char *get_string(const struct ydoc *doc, const struct ynode *map, const char *key,
+			unsigned flags, struct diag_list *diags)
+{
+	const struct ynode *n = ynode_get(map, key);
+	const char *why;
+	char *s;
+
+	if (ynode_is_null(n))
+		return NULL;
+	if (n->kind != YNODE_SCALAR) {
+		ydiag(diags, doc, n, DIAG_ERROR, "'%s' must be a value, not %s", key,
+		      ynode_kind_name(n->kind));
+		return NULL;
+	}
+	if (!header_safe(n->value, n->len)) {
+		ydiag(diags, doc, n, DIAG_ERROR,
+		      "'%s' contains a line break or NUL, which could inject mail headers", key);
+		return NULL;
+	}
+	s = xstrdup(n->value);
+	if ((flags & V_ENV)) {
+		const char *p;
+		int ok = (*s >= 'A' && *s <= 'Z') || *s == '_';
+		for (p = s; *p && ok; p++)
+			ok = (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_';
+		if (!ok) {
+			ydiag(diags, doc, n, DIAG_ERROR,
+			      "'%s' must name an environment variable (like MAILOUT_PASSWORD_X), not '%s'",
+			      key, s);
+			goto fail;
+		}
+	}
+	if ((flags & V_ADDRESS) && address_check(s, &why) < 0) {
+		ydiag(diags, doc, n, DIAG_ERROR, "invalid address '%s' in '%s': %s", s, key, why);
+		goto fail;
+	}
+	if ((flags & V_ID) && id_check(s) < 0) {
+		ydiag(diags, doc, n, DIAG_ERROR,
+		      "invalid id '%s': use letters, digits, '.', '_' and '-' (at most 64)", s);
+		goto fail;
+	}
+	if ((flags & V_URL) && strncmp(s, "https://", 8) && strncmp(s, "http://", 7)) {
+		ydiag(diags, doc, n, DIAG_ERROR, "'%s' must be an http(s) URL, not '%s'", key, s);
+		goto fail;
+	}
+	return s;
+fail:
+	free(s);
+	return NULL;
+}
+
+static void set_pos(struct pos *p, const struct ynode *n)
+{
+	p->line = n ? n->line : 0;
+	p->col = n ? n->col : 0;
+}
+
+static const struct ykey top_keys[] = {
+	{ "organization", YKEY_REQUIRED }, { "schedule", 0 }, { "unsubscribe", YKEY_REQUIRED },
+	{ "git", 0 }, { "departments", 0 }, { "people", YKEY_REQUIRED },
+	{ "accounts", YKEY_REQUIRED }, { NULL, 0 }
+};
+static const struct ykey org_keys[] = {
+	{ "name", YKEY_REQUIRED }, { "postal_address", YKEY_REQUIRED },
+	{ "site_url", YKEY_REQUIRED }, { "timezone", YKEY_REQUIRED }, { NULL, 0 }
+};
+static const struct ykey schedule_keys[] = {
+	{ "working_hours", 0 }, { "suspended_days", 0 }, { "holidays", 0 }, { NULL, 0 }
+};
+static const struct ykey unsub_keys[] = {
+	{ "address", YKEY_REQUIRED }, { "mailbox", 0 }, { "username", 0 }, { "password_env", 0 },
+	{ "one_click_url", 0 }, { NULL, 0 }
+};
+static const struct ykey git_keys[] = { { "author", 0 }, { NULL, 0 } };
+static const struct ykey department_keys[] = {
+	{ "id", YKEY_REQUIRED }, { "name", YKEY_REQUIRED }, { NULL, 0 }
+};
+static const struct ykey person_keys[] = {
+	{ "id", YKEY_REQUIRED }, { "name", YKEY_REQUIRED }, { "email", YKEY_REQUIRED },
+	{ "department", 0 }, { "role", YKEY_REQUIRED }, { NULL, 0 }
+};
+static const struct ykey account_keys[] = {
+	{ "id", YKEY_REQUIRED }, { "owner", YKEY_REQUIRED }, { "from", YKEY_REQUIRED },
+	{ "smtp", YKEY_REQUIRED }, { "username", 0 }, { "auth", 0 }, { "password_env", 0 },
+	{ "token_url", 0 }, { "client_id", 0 }, { "client_secret_env", 0 },
+	{ "refresh_token_env", 0 }, { "imap", 0 }, { "daily_limit", YKEY_REQUIRED },
+	{ "main", 0 }, { "working_hours", 0 }, { "timezone", 0 }, { "enabled", 0 }, { NULL, 0 }
+};
+
+static int check_url_scheme(const struct ydoc *doc, const struct ynode *map, const char *key,
+			    const char *const *schemes, struct diag_list *diags)
+{
+	const struct ynode *n = ynode_get(map, key);
+	size_t i;
+
+	if (ynode_is_null(n) || n->kind != YNODE_SCALAR)
+		return 0;
+	for (i = 0; schemes[i]; i++) {
+		size_t l = strlen(schemes[i]);
+		if (!strncmp(n->value, schemes[i], l) && n->value[l])
+			return 0;
+	}
+	ydiag(diags, doc, n, DIAG_ERROR, "'%s' must be a URL starting with %s%s%s, not '%s'", key,
+	      schemes[0], schemes[1] ? " or " : "", schemes[1] ? schemes[1] : "", n->value);
+	return -1;
+}
+
+static const struct tz *load_zone(const struct ydoc *doc, const struct ynode *n,
+				  struct diag_list *diags)
+{
+	const struct tz *z;
+
+	if (ynode_is_null(n) || n->kind != YNODE_SCALAR)
+		return NULL;
+	z = tz_get(n->value);
+	if (!z)
+		ydiag(diags, doc, n, DIAG_ERROR, "unknown time zone '%s' (use an IANA name like Europe/Berlin)",
+		      n->value);
+	return z;
+}
+
+static void load_hours(const struct ydoc *doc, const struct ynode *n, struct schedule *s,
+		       struct diag_list *diags)
+{
+	if (ynode_is_null(n))
+		return;
+	if (n->kind != YNODE_SCALAR || hours_parse(n->value, &s->start_min, &s->end_min) < 0)
+		ydiag(diags, doc, n, DIAG_ERROR,
+		      "invalid working hours '%s': expected HH:MM-HH:MM (end exclusive, 24:00 allowed)",
+		      n->kind == YNODE_SCALAR ? n->value : "");
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void load_schedule(struct config *c, const struct ydoc *doc, const struct ynode *map,
+			  struct diag_list *diags)
+{
+	const struct ynode *n;
+	size_t i, cap = 0;
+
+	c->schedule.start_min = 8 * 60 + 30;
+	c->schedule.end_min = 17 * 60 + 30;
+	c->schedule.suspended = (1u << 5) | (1u << 6) | (1u << 0);
+	if (!map)
+		goto out;
+	if (ymap_check(doc, map, "schedule", schedule_keys, diags) && map->kind != YNODE_MAP)
+		goto out;
+	load_hours(doc, ynode_get(map, "working_hours"), &c->schedule, diags);
+	n = ynode_get(map, "suspended_days");
+	if (n && !ynode_is_null(n) && ynode_expect(doc, n, YNODE_SEQ, "suspended_days", diags) == 0) {
+		c->schedule.suspended = 0;
+		for (i = 0; i < n->count; i++) {
+			const struct ynode *d = n->items[i];
+			int wd = d->kind == YNODE_SCALAR ? weekday_parse(d->value) : -1;
+			if (wd < 0)
+				ydiag(diags, doc, d, DIAG_ERROR,
+				      "invalid weekday '%s': expected mon, tue, wed, thu, fri, sat or sun",
+				      d->kind == YNODE_SCALAR ? d->value : "");
+			else
+				c->schedule.suspended |= 1u << wd;
+		}
+	} else if (n && ynode_is_null(n)) {
+		c->schedule.suspended = 0;
+	}
+	n = ynode_get(map, "holidays");
+	if (n && !ynode_is_null(n) && ynode_expect(doc, n, YNODE_SEQ, "holidays", diags) == 0) {
+		for (i = 0; i < n->count; i++) {
+			const struct ynode *d = n->items[i];
+			int ymd;
+			if (d->kind != YNODE_SCALAR || date_parse(d->value, &ymd) < 0) {
+				ydiag(diags, doc, d, DIAG_ERROR, "invalid date '%s': expected YYYY-MM-DD",
+				      d->kind == YNODE_SCALAR ? d->value : "");
+				continue;
+			}
+			XGROW(c->holidays, cap, c->nholidays + 1);
+			c->holidays[c->nholidays++] = ymd;
+		}
+		if (c->nholidays)
+			qsort(c->holidays, c->nholidays, sizeof(int), cmp_int);
+	}
+out:
+	c->schedule.holidays = c->holidays;
+	c->schedule.nholidays = c->nholidays;
+	c->schedule.zone = c->zone;
+}
+
+/* Reports a duplicate id at the second occurrence; returns 1 if dup. */
+static int check_duplicate(struct strmap *seen, const struct ydoc *doc, const struct ynode *n,
+			   const char *what, struct diag_list *diags)
+{
+	struct strmap_entry *e;
+	int added;
+
+	if (!n || n->kind != YNODE_SCALAR || ynode_is_null(n))
+		return 0;
+	e = strmap_put(seen, n->value, &added);
+	if (added) {
+		e->value = (void *)(size_t)n->line;
+		return 0;
+	}
+	ydiag(diags, doc, n, DIAG_ERROR, "duplicate %s id '%s' (first at line %zu)", what, n->value,
+	      (size_t)e->value);
+	return 1;
+}
+
+static const struct ynode *list_of_maps(const struct ydoc *doc, const struct ynode *top,
+					const char *key, struct diag_list *diags)
+{
+	const struct ynode *n = ynode_get(top, key);
+
+	if (ynode_is_null(n))
+		return NULL;
+	if (ynode_expect(doc, n, YNODE_SEQ, key, diags) < 0)
+		return NULL;
+	return n;
+}
+
+static void load_departments(struct config *c, const struct ydoc *doc, const struct ynode *top,
+			     struct diag_list *diags)
+{
+	const struct ynode *list = list_of_maps(doc, top, "departments", diags);
+	struct strmap seen = STRMAP_INIT;
+	size_t i;
+
+	if (!list)
+		return;
+	c->departments = xcalloc(list->count, sizeof(*c->departments));
+	for (i = 0; i < list->count; i++) {
+		const struct ynode *m = list->items[i];
+		struct department *d;
+
+		if (ymap_check(doc, m, "department", department_keys, diags) && m->kind != YNODE_MAP)
+			continue;
+		if (check_duplicate(&seen, doc, ynode_get(m, "id"), "department", diags))
+			continue;
+		d = &c->departments[c->ndepartments++];
+		d->id = get_string(doc, m, "id", V_ID, diags);
+		d->name = get_string(doc, m, "name", V_HEADER, diags);
+		set_pos(&d->pos, m);
+	}
+	strmap_release(&seen, NULL);
+}
+
+static void load_people(struct config *c, const struct ydoc *doc, const struct ynode *top,
+			struct diag_list *diags)
+{
+	const struct ynode *list = list_of_maps(doc, top, "people", diags);
+	struct strmap seen = STRMAP_INIT;
+	size_t i;
+
+	if (!list)
+		return;
+	c->people = xcalloc(list->count, sizeof(*c->people));
+	for (i = 0; i < list->count; i++) {
+		const struct ynode *m = list->items[i], *n;
+		struct person *p;
+
+		if (ymap_check(doc, m, "person", person_keys, diags) && m->kind != YNODE_MAP)
+			continue;
+		if (check_duplicate(&seen, doc, ynode_get(m, "id"), "person", diags))
+			continue;
+		p = &c->people[c->npeople++];
+		p->id = get_string(doc, m, "id", V_ID, diags);
+		p->name = get_string(doc, m, "name", V_HEADER, diags);
+		p->email = get_string(doc, m, "email", V_HEADER | V_ADDRESS, diags);
+		p->department = get_string(doc, m, "department", V_ID, diags);
+		set_pos(&p->pos, m);
+		n = ynode_get(m, "role");
+		if (n && n->kind == YNODE_SCALAR && !ynode_is_null(n)) {
+			if (!strcmp(n->value, "sales_manager"))
+				p->role = ROLE_SALES_MANAGER;
+			else if (!strcmp(n->value, "company_manager"))
+				p->role = ROLE_COMPANY_MANAGER;
+			else
+				ydiag(diags, doc, n, DIAG_ERROR,
+				      "invalid role '%s': expected sales_manager or company_manager",
+				      n->value);
+		}
+		n = ynode_get(m, "department");
+		if (p->department && !config_department(c, p->department))
+			ydiag(diags, doc, n, DIAG_ERROR, "unknown department '%s'", p->department);
+		else if (!p->department && p->role == ROLE_SALES_MANAGER && !ynode_get(m, "department"))
+			ydiag(diags, doc, m, DIAG_ERROR,
+			      "sales manager '%s' needs a department", p->id ? p->id : "");
+	}
+	strmap_release(&seen, NULL);
+}
+
+static void load_account(struct config *c, struct account *a, const struct ydoc *doc,
+			 const struct ynode *m, struct diag_list *diags)
+{
+	static const char *const smtp_schemes[] = { "smtps://", "smtp://", NULL };
+	static const char *const imap_schemes[] = { "imaps://", "imap://", NULL };
+	const struct ynode *n;
+	long limit;
+	const char *what;
+
+	a->id = get_string(doc, m, "id", V_ID, diags);
+	what = a->id ? a->id : "";
+	a->owner = get_string(doc, m, "owner", V_ID, diags);
+	a->from = get_string(doc, m, "from", V_HEADER, diags);
+	a->smtp = get_string(doc, m, "smtp", V_HEADER, diags);
+	a->username = get_string(doc, m, "username", V_HEADER, diags);
+	a->password_env = get_string(doc, m, "password_env", V_ENV, diags);
+	a->token_url = get_string(doc, m, "token_url", V_URL, diags);
+	a->client_id = get_string(doc, m, "client_id", V_HEADER, diags);
+	a->client_secret_env = get_string(doc, m, "client_secret_env", V_ENV, diags);
+	a->refresh_token_env = get_string(doc, m, "refresh_token_env", V_ENV, diags);
+	a->imap = get_string(doc, m, "imap", V_HEADER, diags);
+	a->timezone = get_string(doc, m, "timezone", 0, diags);
+	a->enabled = 1;
+	set_pos(&a->pos, m);
+	check_url_scheme(doc, m, "smtp", smtp_schemes, diags);
+	check_url_scheme(doc, m, "imap", imap_schemes, diags);
+
+	if (a->owner && !config_person(c, a->owner))
+		ydiag(diags, doc, ynode_get(m, "owner"), DIAG_ERROR, "unknown person '%s' as owner of account '%s'",
+		      a->owner, what);
+	if (a->from) {
+		struct mime_address addr;
+		const char *why;
+		memset(&addr, 0, sizeof(addr));
+		if (mime_parse_address(&addr, a->from) < 0 || address_check(addr.address, &why) < 0)
+			ydiag(diags, doc, ynode_get(m, "from"), DIAG_ERROR,
+			      "invalid 'from' '%s': expected \"Name <address@example.com>\"", a->from);
+		if (addr.address)
+			mime_address_release(&addr);
+		error_clear();
+	}
+	n = ynode_get(m, "daily_limit");
+	if (n && ynode_int(doc, n, 1, 1000000, &limit, diags) == 0)
+		a->daily_limit = limit;
+	n = ynode_get(m, "main");
+	if (n)
+		ynode_bool(doc, n, &a->main, diags);
+	n = ynode_get(m, "enabled");
+	if (n)
+		ynode_bool(doc, n, &a->enabled, diags);
+
+	n = ynode_get(m, "auth");
+	if (n && !ynode_is_null(n)) {
+		if (n->kind == YNODE_SCALAR && !strcmp(n->value, "oauth2"))
+			a->auth = AUTH_OAUTH2;
+		else if (n->kind != YNODE_SCALAR || strcmp(n->value, "password"))
+			ydiag(diags, doc, n, DIAG_ERROR, "invalid auth '%s': expected password or oauth2",
+			      n->kind == YNODE_SCALAR ? n->value : "");
+	}
+	if (a->auth == AUTH_OAUTH2) {
+		static const char *const need[] = { "token_url", "client_id", "refresh_token_env", "username" };
+		size_t i;
+		for (i = 0; i < 4; i++) {
+			if (ynode_is_null(ynode_get(m, need[i])))
+				ydiag(diags, doc, m, DIAG_ERROR, "account '%s' with auth: oauth2 needs '%s'",
+				      what, need[i]);
+		}
+		if (ynode_get(m, "password_env"))
+			ydiag(diags, doc, ynode_get(m, "password_env"), DIAG_ERROR,
+			      "account '%s' uses oauth2: 'password_env' does not apply", what);
+	} else {
+		static const char *const oauth_only[] = { "token_url", "client_id", "client_secret_env", "refresh_token_env" };
+		size_t i;
+		for (i = 0; i < 4; i++) {
+			if (ynode_get(m, oauth_only[i]))
+				ydiag(diags, doc, ynode_get(m, oauth_only[i]), DIAG_ERROR,
+				      "'%s' applies only to auth: oauth2", oauth_only[i]);
+		}
+		if (!ynode_is_null(ynode_get(m, "username")) && ynode_is_null(ynode_get(m, "password_env")))
+			ydiag(diags, doc, m, DIAG_ERROR,
+			      "account '%s' has a username but no 'password_env' naming the variable that holds its password",
+			      what);
+	}
+
+	a->schedule = c->schedule;
+	n = ynode_get(m, "timezone");
+	if (n && !ynode_is_null(n)) {
+		const struct tz *z = load_zone(doc, n, diags);
+		if (z)
+			a->schedule.zone = z;
+	}
+	load_hours(doc, ynode_get(m, "working_hours"), &a->schedule, diags);
+}
+
+static void load_accounts(struct config *c, const struct ydoc *doc, const struct ynode *top,
+			  struct diag_list *diags)
+{
+	const struct ynode *list = list_of_maps(doc, top, "accounts", diags);
+	struct strmap seen = STRMAP_INIT;
+	size_t i;
+
+	if (!list)
+		return;
+	c->accounts = xcalloc(list->count, sizeof(*c->accounts));
+	for (i = 0; i < list->count; i++) {
+		const struct ynode *m = list->items[i];
+
+		if (ymap_check(doc, m, "account", account_keys, diags) && m->kind != YNODE_MAP)
+			continue;
+		if (check_duplicate(&seen, doc, ynode_get(m, "id"), "account", diags))
+			continue;
+		load_account(c, &c->accounts[c->naccounts++], doc, m, diags);
+	}
+	strmap_release(&seen, NULL);
+}
+
+static void load_organization(struct config *c, const struct ydoc *doc, const struct ynode *m,
+			      struct diag_list *diags)
+{
+	if (!m || (ymap_check(doc, m, "organization", org_keys, diags) && m->kind != YNODE_MAP))
+		return;
+	c->org_name = get_string(doc, m, "name", V_HEADER, diags);
+	c->postal_address = get_string(doc, m, "postal_address", 0, diags);
+	c->site_url = get_string(doc, m, "site_url", V_URL | V_HEADER, diags);
+	c->timezone = get_string(doc, m, "timezone", 0, diags);
+	c->zone = load_zone(doc, ynode_get(m, "timezone"), diags);
+	if (c->site_url) {
+		size_t n = strlen(c->site_url);
+		while (n > 8 && c->site_url[n - 1] == '/')
+			c->site_url[--n] = '\0';
+	}
+}
+
+static void load_unsubscribe(struct config *c, const struct ydoc *doc, const struct ynode *m,
+			     struct diag_list *diags)
+{
+	static const char *const imap_schemes[] = { "imaps://", "imap://", NULL };
+
+	if (!m || (ymap_check(doc, m, "unsubscribe", unsub_keys, diags) && m->kind != YNODE_MAP))
+		return;
+	c->unsubscribe_address = get_string(doc, m, "address", V_HEADER | V_ADDRESS, diags);
+	c->unsubscribe_mailbox = get_string(doc, m, "mailbox", V_HEADER, diags);
+	c->unsubscribe_username = get_string(doc, m, "username", V_HEADER, diags);
+	c->unsubscribe_password_env = get_string(doc, m, "password_env", V_ENV, diags);
+	c->one_click_url = get_string(doc, m, "one_click_url", V_URL | V_HEADER, diags);
+	check_url_scheme(doc, m, "mailbox", imap_schemes, diags);
+	if (c->one_click_url && strncmp(c->one_click_url, "https://", 8))
+		ydiag(diags, doc, ynode_get(m, "one_click_url"), DIAG_ERROR,
+		      "'one_click_url' must be an https URL (RFC 8058)");
+	if (c->unsubscribe_mailbox && (!c->unsubscribe_username || !c->unsubscribe_password_env))
+		ydiag(diags, doc, ynode_get(m, "mailbox"), DIAG_ERROR,
+		      "'mailbox' needs 'username' and 'password_env'");
+}
+
+static void load_git(struct config *c, const struct ydoc *doc, const struct ynode *m,
+		     struct diag_list *diags)
+{
+	if (!m || ynode_is_null(m) ||
+	    (ymap_check(doc, m, "git", git_keys, diags) && m->kind != YNODE_MAP))
+		return;
+	c->git_author = get_string(doc, m, "author", V_HEADER, diags);
+	if (c->git_author) {
+		struct mime_address addr = { NULL, NULL };
+		if (mime_parse_address(&addr, c->git_author) < 0 || !addr.name)
+			ydiag(diags, doc, ynode_get(m, "author"), DIAG_ERROR,
+			      "invalid git author '%s': expected \"Name <address>\"", c->git_author);
+		if (addr.address)
+			mime_address_release(&addr);
+		error_clear();
+	}
+}
+
+int config_load(struct config *out, const char *root, struct diag_list *diags)
+{
+	struct ydoc *doc = NULL;
+	const struct ynode *top;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	load_schedule(out, NULL, NULL, diags);
+	if (ydoc_load_file(&doc, root, CONFIG_FILE, diags) < 0)
+		goto done;
+	top = doc->root;
+	ydoc_check_secrets(doc, diags);
+	if (!top) {
+		diag_add(diags, DIAG_ERROR, CONFIG_FILE, 0, 0, "file is empty");
+		goto done;
+	}
+	if (ymap_check(doc, top, CONFIG_FILE, top_keys, diags) && top->kind != YNODE_MAP)
+		goto done;
+	load_organization(out, doc, ynode_get(top, "organization"), diags);
+	load_schedule(out, doc, ynode_get(top, "schedule"), diags);
+	load_unsubscribe(out, doc, ynode_get(top, "unsubscribe"), diags);
+	load_git(out, doc, ynode_get(top, "git"), diags);
+	load_departments(out, doc, top, diags);
+	load_people(out, doc, top, diags);
+	load_accounts(out, doc, top, diags);
+	ret = 0;
+done:
+	ydoc_free(doc);
+	return ret;
+}
+
+void config_release(struct config *c)
+{
+	size_t i;
+
+	free(c->org_name);
+	free(c->postal_address);
+	free(c->site_url);
+	free(c->timezone);
+	free(c->holidays);
+	free(c->unsubscribe_address);
+	free(c->unsubscribe_mailbox);
+	free(c->unsubscribe_username);
+	free(c->unsubscribe_password_env);
+	free(c->one_click_url);
+	free(c->git_author);
+	for (i = 0; i < c->ndepartments; i++) {
+		free(c->departments[i].id);
+		free(c->departments[i].name);
+	}
+	free(c->departments);
+	for (i = 0; i < c->npeople; i++) {
+		free(c->people[i].id);
+		free(c->people[i].name);
+		free(c->people[i].email);
+		free(c->people[i].department);
+	}
+	free(c->people);
+	for (i = 0; i < c->naccounts; i++) {
+		struct account *a = &c->accounts[i];
+		free(a->id);
+		free(a->owner);
+		free(a->from);
+		free(a->smtp);
+		free(a->username);
+		free(a->password_env);
+		free(a->token_url);
+		free(a->client_id);
+		free(a->client_secret_env);
+		free(a->refresh_token_env);
+		free(a->imap);
+		free(a->timezone);
+	}
+	free(c->accounts);
+	memset(c, 0, sizeof(*c));
+}
+
+const struct person *config_person(const struct config *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id && i < c->npeople; i++) {
+		if (c->people[i].id && !strcmp(c->people[i].id, id))
+			return &c->people[i];
+	}
+	return NULL;
+}
+
+const struct account *config_account(const struct config *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id && i < c->naccounts; i++) {
+		if (c->accounts[i].id && !strcmp(c->accounts[i].id, id))
+			return &c->accounts[i];
+	}
+	return NULL;
+}
+
+const struct department *config_department(const struct config *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id && i < c->ndepartments; i++) {
+		if (c->departments[i].id && !strcmp(c->departments[i].id, id))
+			return &c->departments[i];
+	}
+	return NULL;
+}

@@ -1,0 +1,82 @@
+/*
+ * mailout.yaml: organisation, schedule rules, departments, people and
+ * sending accounts.  config_load() checks every key and reports problems as
+ * diagnostics; what loads is usable even when some values were wrong (they
+ * are left empty), so validation can go on and report everything.
+ */
+#ifndef MAILOUT_CONFIG_H
+#define MAILOUT_CONFIG_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "schedule.h"
+
+#define CONFIG_FILE "mailout.yaml"
+
+struct pos {
+	int line, col;
+};
+
+struct department {
+	char *id, *name;
+	struct pos pos;
+};
+
+enum person_role { ROLE_SALES_MANAGER, ROLE_COMPANY_MANAGER };
+
+struct person {
+	char *id, *name, *email, *department;
+	enum person_role role;
+	struct pos pos;
+};
+
+enum account_auth { AUTH_PASSWORD, AUTH_OAUTH2 };
+
+struct account {
+	char *id, *owner, *from, *smtp, *username, *password_env;
+	enum account_auth auth;
+	char *token_url, *client_id, *client_secret_env, *refresh_token_env;
+	char *imap;
+	long daily_limit;
+	int main, enabled;
+	struct schedule schedule; /* the organisation's rules with this account's overrides */
+	char *timezone; /* NULL: the organisation's */
+	struct pos pos;
+};
+
+struct config {
+	char *org_name, *postal_address, *site_url, *timezone;
+	const struct tz *zone;
+	struct schedule schedule; /* organisation-wide rules */
+	int *holidays;
+	size_t nholidays;
+	char *unsubscribe_address, *unsubscribe_mailbox, *unsubscribe_username,
+		*unsubscribe_password_env, *one_click_url;
+	char *git_author;
+	struct department *departments;
+	size_t ndepartments;
+	struct person *people;
+	size_t npeople;
+	struct account *accounts;
+	size_t naccounts;
+};
+
+/* Loads <root>/mailout.yaml.  Returns 0, or -1 when the file is missing or
+ * is not YAML at all (diagnostics added either way).  Release with
+ * config_release() in every case. */
+int config_load(struct config *out, const char *root, struct diag_list *diags);
+void config_release(struct config *c);
+
+const struct person *config_person(const struct config *c, const char *id);
+const struct account *config_account(const struct config *c, const char *id);
+const struct department *config_department(const struct config *c, const char *id);
+
+/* Checks shared by every file. */
+/* 0 when s is a valid address (dot-atom local part <= 64, domain labels,
+ * total <= 254); otherwise -1 with *why set to a static explanation. */
+int address_check(const char *s, const char **why);
+int id_check(const char *s); /* [A-Za-z0-9][A-Za-z0-9._-]*, at most 64 */
+int header_safe(const char *s, size_t len); /* no CR, LF or NUL */
+
+#endif

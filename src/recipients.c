@@ -1,0 +1,497 @@
+#include "recipients.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "schedule.h"
+#include "xalloc.h"
+
+static const char *const type_names[RTYPE_COUNT] = { "contacts", "companies", "leads" };
+
+const char *recipient_type_name(enum recipient_type t)
+{
+	return (unsigned)t < RTYPE_COUNT ? type_names[t] : "?";
+}
+
+int recipient_type_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < RTYPE_COUNT; i++) {
+		if (!strcmp(s, type_names[i]))
+			return i;
+	}
+	return -1;
+}
+
+static int snake_case(const char *s)
+{
+	if (!(*s >= 'a' && *s <= 'z'))
+		return 0;
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+int filter_parse(struct filter *out, const struct ydoc *doc, const struct ynode *map,
+		 struct diag_list *diags)
+{
+	size_t i, j;
+	int bad = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (ynode_expect(doc, map, YNODE_MAP, "a filter", diags) < 0)
+		return -1;
+	if (!map->count) {
+		ydiag(diags, doc, map, DIAG_ERROR, "a filter needs at least one field");
+		return -1;
+	}
+	out->terms = xcalloc(map->count, sizeof(*out->terms));
+	for (i = 0; i < map->count; i++) {
+		const struct ynode *k = map->items[2 * i], *v = map->items[2 * i + 1];
+		struct filter_term *t;
+
+		if (!snake_case(k->value)) {
+			ydiag(diags, doc, k, DIAG_ERROR, "invalid field name '%s' in filter", k->value);
+			bad = 1;
+			continue;
+		}
+		if (v->kind == YNODE_MAP || (v->kind == YNODE_SEQ && !v->count) || ynode_is_null(v)) {
+			ydiag(diags, doc, v, DIAG_ERROR,
+			      "filter field '%s' needs a value or a list of values", k->value);
+			bad = 1;
+			continue;
+		}
+		t = &out->terms[out->count++];
+		t->field = xstrdup(k->value);
+		if (v->kind == YNODE_SCALAR) {
+			t->values = xcalloc(1, sizeof(char *));
+			t->values[t->nvalues++] = xstrdup(v->value);
+			continue;
+		}
+		t->values = xcalloc(v->count, sizeof(char *));
+		for (j = 0; j < v->count; j++) {
+			if (v->items[j]->kind != YNODE_SCALAR) {
+				ydiag(diags, doc, v->items[j], DIAG_ERROR,
+				      "filter values must be plain values");
+				bad = 1;
+				continue;
+			}
+			t->values[t->nvalues++] = xstrdup(v->items[j]->value);
+		}
+	}
+	if (bad) {
+		filter_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void filter_release(struct filter *f)
+{
+	size_t i, j;
+
+	for (i = 0; i < f->count; i++) {
+		for (j = 0; j < f->terms[i].nvalues; j++)
+			free(f->terms[i].values[j]);
+		free(f->terms[i].values);
+		free(f->terms[i].field);
+	}
+	free(f->terms);
+	memset(f, 0, sizeof(*f));
+}
+
+const char *recipient_field(const struct recipient *r, const char *field)
+{
+	const struct ynode *n = ynode_get(r->node, field);
+
+	return n && n->kind == YNODE_SCALAR ? n->value : NULL;
+}
+
+static int term_has(const struct filter_term *t, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < t->nvalues; i++) {
+		if (!strcmp(t->values[i], value))
+			return 1;
+	}
+	return 0;
+}
+
+int filter_match(const struct filter *f, const struct recipient *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < f->count; i++) {
+		const struct filter_term *t = &f->terms[i];
+		const struct ynode *n = ynode_get(r->node, t->field);
+		int hit = 0;
+
+		if (!strcmp(t->field, "vip")) {
+			hit = term_has(t, r->vip ? "true" : "false");
+		} else if (!n) {
+			hit = 0;
+		} else if (n->kind == YNODE_SCALAR) {
+			hit = term_has(t, n->value);
+		} else if (n->kind == YNODE_SEQ) {
+			for (j = 0; j < n->count && !hit; j++)
+				hit = n->items[j]->kind == YNODE_SCALAR && term_has(t, n->items[j]->value);
+		}
+		if (!hit)
+			return 0;
+	}
+	return 1;
+}
+
+void recipient_scan_init(struct recipient_scan *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void recipient_scan_release(struct recipient_scan *s)
+{
+	strmap_release(&s->ids, NULL);
+	strmap_release(&s->addresses, NULL);
+	free_list(s->paths, s->npaths);
+	memset(s, 0, sizeof(*s));
+}
+
+/* A first occurrence: file index and line packed in the map's value. */
+static void *pack_location(size_t file, int line)
+{
+	return (void *)(uintptr_t)(((uint64_t)file << 32) | (uint32_t)line);
+}
+
+static void describe_location(struct buf *b, const struct recipient_scan *s, void *v,
+			      const char *path)
+{
+	uint64_t x = (uint64_t)(uintptr_t)v;
+	size_t file = (size_t)(x >> 32);
+	int line = (int)(x & 0xffffffffu);
+
+	if (!strcmp(s->paths[file], path))
+		buf_addf(b, "line %d", line);
+	else
+		buf_addf(b, "%s:%d", s->paths[file], line);
+}
+
+static const char *const required_fields[] = { "id", "email", "owner" };
+
+/* Checks one record; returns 0 when it is usable. */
+static int check_record(struct recipient_scan *s, struct recipient *r, const struct ydoc *doc,
+			const struct ynode *m, const struct config *cfg, struct diag_list *diags)
+{
+	struct buf where = BUF_INIT;
+	struct strmap_entry *e;
+	const struct ynode *n;
+	const char *why;
+	char *address = NULL;
+	size_t i, j;
+	int added, ok = 1;
+
+	if (ynode_expect(doc, m, YNODE_MAP, "a recipient record", diags) < 0)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		n = ynode_get(m, required_fields[i]);
+		if (ynode_is_null(n) || n->kind != YNODE_SCALAR) {
+			if (n)
+				ydiag(diags, doc, n, DIAG_ERROR, "'%s' must be a value", required_fields[i]);
+			else
+				ydiag(diags, doc, m, DIAG_ERROR, "missing required key '%s' in recipient",
+				      required_fields[i]);
+			ok = 0;
+		}
+	}
+	for (i = 0; i < m->count; i++) {
+		const struct ynode *k = m->items[2 * i], *v = m->items[2 * i + 1];
+
+		if (ykey_is_secret(k->value))
+			continue; /* reported by ydoc_check_secrets */
+		if (!snake_case(k->value)) {
+			ydiag(diags, doc, k, DIAG_ERROR,
+			      "invalid field name '%s': use lower-case snake_case", k->value);
+			ok = 0;
+			continue;
+		}
+		if (v->kind == YNODE_MAP) {
+			ydiag(diags, doc, v, DIAG_ERROR,
+			      "field '%s' must be a value or a list of values", k->value);
+			ok = 0;
+			continue;
+		}
+		if (v->kind == YNODE_SCALAR && !header_safe(v->value, v->len)) {
+			ydiag(diags, doc, v, DIAG_ERROR,
+			      "field '%s' contains a line break or NUL, which could inject mail headers",
+			      k->value);
+			ok = 0;
+		}
+		for (j = 0; v->kind == YNODE_SEQ && j < v->count; j++) {
+			const struct ynode *it = v->items[j];
+			if (it->kind != YNODE_SCALAR) {
+				ydiag(diags, doc, it, DIAG_ERROR,
+				      "field '%s' must be a list of plain values", k->value);
+				ok = 0;
+			} else if (!header_safe(it->value, it->len)) {
+				ydiag(diags, doc, it, DIAG_ERROR,
+				      "field '%s' contains a line break or NUL, which could inject mail headers",
+				      k->value);
+				ok = 0;
+			}
+		}
+	}
+	if (!ok)
+		return -1;
+	r->node = m;
+	r->doc = doc;
+	r->line = m->line;
+	r->id = ynode_get(m, "id")->value;
+	r->email = ynode_get(m, "email")->value;
+	r->owner = ynode_get(m, "owner")->value;
+	r->vip = 0;
+	n = ynode_get(m, "vip");
+	if (n && ynode_bool(doc, n, &r->vip, diags) < 0)
+		ok = 0;
+	if (id_check(r->id) < 0) {
+		ydiag(diags, doc, ynode_get(m, "id"), DIAG_ERROR,
+		      "invalid id '%s': use letters, digits, '.', '_' and '-' (at most 64)", r->id);
+		ok = 0;
+	}
+	if (address_check(r->email, &why) < 0) {
+		ydiag(diags, doc, ynode_get(m, "email"), DIAG_ERROR, "invalid address '%s': %s",
+		      r->email, why);
+		ok = 0;
+	}
+	if (cfg && !config_person(cfg, r->owner)) {
+		ydiag(diags, doc, ynode_get(m, "owner"), DIAG_ERROR, "unknown owner '%s'", r->owner);
+		ok = 0;
+	}
+	if (!ok)
+		return -1;
+	e = strmap_put(&s->ids, r->id, &added);
+	if (!added) {
+		describe_location(&where, s, e->value, doc->path);
+		ydiag(diags, doc, ynode_get(m, "id"), DIAG_ERROR,
+		      "duplicate %s id '%s' (first at %s)", recipient_type_name(r->type), r->id,
+		      where.ptr);
+		buf_release(&where);
+		return -1;
+	}
+	e->value = pack_location(s->npaths - 1, m->line);
+	address = xstrdup(r->email);
+	str_lower(address);
+	e = strmap_put(&s->addresses, address, &added);
+	if (!added) {
+		describe_location(&where, s, e->value, doc->path);
+		ydiag(diags, doc, ynode_get(m, "email"), DIAG_WARNING,
+		      "duplicate address '%s' in %s (first at %s); it is mailed once", r->email,
+		      recipient_type_name(r->type), where.ptr);
+		buf_release(&where);
+	} else {
+		e->value = pack_location(s->npaths - 1, m->line);
+	}
+	r->address = e->key;
+	free(address);
+	return 0;
+}
+
+int recipients_scan_file(struct recipient_scan *s, const char *root, const char *path,
+			 enum recipient_type type, const struct config *cfg, recipient_fn fn,
+			 void *payload, struct diag_list *diags)
+{
+	struct ydoc *doc = NULL;
+	struct recipient r;
+	size_t i;
+
+	if (ydoc_load_file(&doc, root, path, diags) < 0)
+		return -1;
+	XGROW(s->paths, s->paths_cap, s->npaths + 1);
+	s->paths[s->npaths++] = xstrdup(path);
+	ydoc_check_secrets(doc, diags);
+	if (doc->root && ynode_expect(doc, doc->root, YNODE_SEQ, "a recipient file", diags) == 0) {
+		for (i = 0; i < doc->root->count; i++) {
+			memset(&r, 0, sizeof(r));
+			r.type = type;
+			r.path = doc->path;
+			if (check_record(s, &r, doc, doc->root->items[i], cfg, diags) == 0 && fn)
+				fn(&r, payload);
+		}
+	}
+	ydoc_free(doc);
+	return 0;
+}
+
+int recipients_files(char ***out, const char *root, enum recipient_type type)
+{
+	struct buf dir = BUF_INIT;
+	char **names = NULL;
+	int n, i;
+
+	*out = NULL;
+	buf_addf(&dir, "%s/recipients/%s", root, recipient_type_name(type));
+	n = list_dir(&names, dir.ptr, ".yaml", 0);
+	buf_release(&dir);
+	for (i = 0; i < n; i++) {
+		char *rel = xasprintf("recipients/%s/%s", recipient_type_name(type), names[i]);
+		free(names[i]);
+		names[i] = rel;
+	}
+	*out = names;
+	return n;
+}
+
+int segments_load(struct segments *out, const char *root, struct diag_list *diags)
+{
+	struct ydoc *doc = NULL;
+	struct buf full = BUF_INIT;
+	const struct ynode *top;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	buf_addf(&full, "%s/%s", root, SEGMENTS_FILE);
+	if (access(full.ptr, F_OK) < 0) {
+		buf_release(&full);
+		return 0;
+	}
+	buf_release(&full);
+	if (ydoc_load_file(&doc, root, SEGMENTS_FILE, diags) < 0)
+		return -1;
+	top = doc->root;
+	if (top && ynode_expect(doc, top, YNODE_MAP, "the segments file", diags) == 0) {
+		out->items = xcalloc(top->count ? top->count : 1, sizeof(*out->items));
+		for (i = 0; i < top->count; i++) {
+			const struct ynode *k = top->items[2 * i];
+			struct segment *seg = &out->items[out->count];
+
+			if (id_check(k->value) < 0) {
+				ydiag(diags, doc, k, DIAG_ERROR, "invalid segment name '%s'", k->value);
+				continue;
+			}
+			if (filter_parse(&seg->filter, doc, top->items[2 * i + 1], diags) < 0)
+				continue;
+			seg->name = xstrdup(k->value);
+			seg->line = k->line;
+			seg->col = k->col;
+			out->count++;
+		}
+	}
+	ydoc_free(doc);
+	return 0;
+}
+
+const struct segment *segments_find(const struct segments *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		if (!strcmp(s->items[i].name, name))
+			return &s->items[i];
+	}
+	return NULL;
+}
+
+void segments_release(struct segments *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		free(s->items[i].name);
+		filter_release(&s->items[i].filter);
+	}
+	free(s->items);
+	memset(s, 0, sizeof(*s));
+}
+
+static const char *const suppression_reasons[] = { "unsubscribed", "bounced", "manual", NULL };
+
+int suppressions_load(struct suppressions *out, const char *root, struct diag_list *diags)
+{
+	struct buf full = BUF_INIT, text = BUF_INIT;
+	char *line, *next, *field[4];
+	const char *why;
+	int lineno = 0, ret = 0;
+	size_t i, nf;
+
+	memset(out, 0, sizeof(*out));
+	buf_addf(&full, "%s/%s", root, SUPPRESSIONS_FILE);
+	if (buf_read_file(&text, full.ptr, YAMLFILE_MAX_SIZE) < 0) {
+		if (errno != ENOENT) {
+			diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, 0, 0, "cannot read: %s",
+				 errno == EFBIG ? "file too large" : strerror(errno));
+			ret = -1;
+		}
+		goto done;
+	}
+	for (line = text.ptr; line && *line; line = next) {
+		time_t t;
+		char *addr;
+		struct strmap_entry *e;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		if (*line && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		for (nf = 0, field[0] = line; nf < 4;) {
+			char *tab = strchr(field[nf], '\t');
+			nf++;
+			if (!tab)
+				break;
+			*tab = '\0';
+			if (nf < 4)
+				field[nf] = tab + 1;
+		}
+		if (lineno == 1) {
+			if (nf != 4 || strcmp(field[0], "address") || strcmp(field[1], "reason") ||
+			    strcmp(field[2], "time") || strcmp(field[3], "source"))
+				diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, 1, 1,
+					 "expected the header 'address<TAB>reason<TAB>time<TAB>source'");
+			continue;
+		}
+		if (nf != 4) {
+			diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, lineno, 1,
+				 "expected 4 tab-separated fields: address, reason, time, source");
+			continue;
+		}
+		if (address_check(field[0], &why) < 0) {
+			diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, lineno, 1,
+				 "invalid address '%s': %s", field[0], why);
+			continue;
+		}
+		for (i = 0; suppression_reasons[i] && strcmp(suppression_reasons[i], field[1]); i++)
+			;
+		if (!suppression_reasons[i])
+			diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, lineno,
+				 (int)(field[1] - line) + 1,
+				 "invalid reason '%s': expected unsubscribed, bounced or manual", field[1]);
+		if (time_parse_rfc3339(field[2], &t) < 0)
+			diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, lineno,
+				 (int)(field[2] - line) + 1,
+				 "invalid time '%s': expected RFC 3339 like 2026-11-02T09:14:00Z", field[2]);
+		error_clear();
+		addr = xstrdup(field[0]);
+		str_lower(addr);
+		e = strmap_put(&out->by_address, addr, NULL);
+		if (!e->value)
+			e->value = xstrdup(suppression_reasons[i] ? field[1] : "manual");
+		free(addr);
+	}
+done:
+	buf_release(&full);
+	buf_release(&text);
+	return ret;
+}
+
+void suppressions_release(struct suppressions *s)
+{
+	strmap_release(&s->by_address, free);
+}

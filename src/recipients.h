@@ -1,0 +1,105 @@
+/*
+ * Recipients: records by type (recipients/TYPE/NAME.yaml), segments (named
+ * filters), suppressions, and address normalisation.
+ *
+ * Record files can be large (a million records over many files), so they
+ * are read one file at a time and each record is handed to a callback; the
+ * record is valid only during the call.
+ */
+#ifndef MAILOUT_RECIPIENTS_H
+#define MAILOUT_RECIPIENTS_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "diag.h"
+#include "util.h"
+#include "yamlfile.h"
+
+enum recipient_type { RTYPE_CONTACTS, RTYPE_COMPANIES, RTYPE_LEADS, RTYPE_COUNT };
+
+const char *recipient_type_name(enum recipient_type t);
+int recipient_type_parse(const char *s); /* -1 when unknown */
+
+#define SEGMENTS_FILE "recipients/segments.yaml"
+#define SUPPRESSIONS_FILE "recipients/suppressions.tsv"
+
+/* A filter maps fields to a value or a list of values (any of them); a
+ * list-valued field matches when it contains one of the values. */
+struct filter_term {
+	char *field;
+	char **values;
+	size_t nvalues;
+};
+struct filter {
+	struct filter_term *terms;
+	size_t count;
+};
+
+/* Parses a filter mapping; reports problems and returns -1 on any. */
+int filter_parse(struct filter *out, const struct ydoc *doc, const struct ynode *map,
+		 struct diag_list *diags);
+void filter_release(struct filter *f);
+
+/* One record, valid during the callback. */
+struct recipient {
+	enum recipient_type type;
+	const char *id;
+	const char *email; /* as written */
+	const char *address; /* lower-cased, for comparisons */
+	const char *owner;
+	int vip;
+	const struct ynode *node; /* the record's mapping: every field */
+	const struct ydoc *doc;
+	const char *path;
+	int line;
+};
+
+/* The value of a field as text (NULL when absent or a list). */
+const char *recipient_field(const struct recipient *r, const char *field);
+int filter_match(const struct filter *f, const struct recipient *r);
+
+/* State across the files of one type: ids and addresses seen. */
+struct recipient_scan {
+	struct strmap ids, addresses;
+	char **paths; /* files scanned, for "first at" locations */
+	size_t npaths, paths_cap;
+};
+void recipient_scan_init(struct recipient_scan *s);
+void recipient_scan_release(struct recipient_scan *s);
+
+typedef void (*recipient_fn)(const struct recipient *r, void *payload);
+
+/* Checks every record of one file (path relative to root) and calls fn for
+ * each record that is usable (id, address and owner valid and the id not a
+ * duplicate).  cfg may be NULL (then owners are not checked).
+ * Returns -1 when the file could not be read or parsed. */
+int recipients_scan_file(struct recipient_scan *s, const char *root, const char *path,
+			 enum recipient_type type, const struct config *cfg, recipient_fn fn,
+			 void *payload, struct diag_list *diags);
+
+/* The record files of a type, relative to root, sorted (*out freed with
+ * free_list). */
+int recipients_files(char ***out, const char *root, enum recipient_type type);
+
+struct segment {
+	char *name;
+	struct filter filter;
+	int line, col;
+};
+struct segments {
+	struct segment *items;
+	size_t count;
+};
+int segments_load(struct segments *out, const char *root, struct diag_list *diags);
+const struct segment *segments_find(const struct segments *s, const char *name);
+void segments_release(struct segments *s);
+
+/* recipients/suppressions.tsv: address (lower-cased) -> reason string. */
+struct suppressions {
+	struct strmap by_address;
+};
+int suppressions_load(struct suppressions *out, const char *root, struct diag_list *diags);
+void suppressions_release(struct suppressions *s);
+
+#endif

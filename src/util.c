@@ -1,0 +1,256 @@
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "xalloc.h"
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, best;
+	size_t *prev, *cur, *tmp;
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	prev = xcalloc(lb + 1, sizeof(*prev));
+	cur = xcalloc(lb + 1, sizeof(*cur));
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			best = prev[j - 1] + cost;
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			cur[j] = best;
+		}
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
+	}
+	best = prev[lb];
+	free(prev);
+	free(cur);
+	return best;
+}
+
+const char *suggest_closest(const char *word, const char *const *candidates, size_t n)
+{
+	const char *best = NULL;
+	size_t i, d, best_d = (size_t)-1, limit;
+
+	limit = strlen(word) / 3 + 1;
+	for (i = 0; i < n; i++) {
+		d = edit_distance(word, candidates[i]);
+		if (d < best_d) {
+			best_d = d;
+			best = candidates[i];
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+uint64_t hash_bytes(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ^ (h >> 32);
+}
+
+static struct strmap_entry *strmap_find(const struct strmap *m, const char *key, uint64_t h)
+{
+	size_t i = (size_t)h & (m->cap - 1);
+
+	for (;;) {
+		struct strmap_entry *e = &m->slots[i];
+		if (!e->key || (e->hash == h && !strcmp(e->key, key)))
+			return e;
+		i = (i + 1) & (m->cap - 1);
+	}
+}
+
+struct strmap_entry *strmap_get(const struct strmap *m, const char *key)
+{
+	struct strmap_entry *e;
+
+	if (!m->cap)
+		return NULL;
+	e = strmap_find(m, key, hash_bytes(key, strlen(key)));
+	return e->key ? e : NULL;
+}
+
+struct strmap_entry *strmap_put(struct strmap *m, const char *key, int *added)
+{
+	uint64_t h = hash_bytes(key, strlen(key));
+	struct strmap_entry *e;
+
+	if ((m->count + 1) * 4 >= m->cap * 3) {
+		struct strmap_entry *old = m->slots;
+		size_t i, oldcap = m->cap;
+
+		m->cap = oldcap ? oldcap * 2 : 16;
+		m->slots = xcalloc(m->cap, sizeof(*m->slots));
+		for (i = 0; i < oldcap; i++) {
+			if (old[i].key)
+				*strmap_find(m, old[i].key, old[i].hash) = old[i];
+		}
+		free(old);
+	}
+	e = strmap_find(m, key, h);
+	if (e->key) {
+		if (added)
+			*added = 0;
+		return e;
+	}
+	e->key = xstrdup(key);
+	e->hash = h;
+	e->value = NULL;
+	m->count++;
+	if (added)
+		*added = 1;
+	return e;
+}
+
+void strmap_release(struct strmap *m, void (*free_value)(void *))
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++) {
+		if (!m->slots[i].key)
+			continue;
+		free(m->slots[i].key);
+		if (free_value)
+			free_value(m->slots[i].value);
+	}
+	free(m->slots);
+	m->slots = NULL;
+	m->cap = m->count = 0;
+}
+
+void str_lower(char *s)
+{
+	for (; *s; s++) {
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+	}
+}
+
+int str_has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && !strcmp(s + ls - lx, suffix);
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len)
+{
+	struct buf tmp = BUF_INIT;
+	const char *p = data;
+	int fd = -1, ret = -1;
+	ssize_t n;
+
+	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+	fd = open(tmp.ptr, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0) {
+		error_set("cannot create '%s': %s", tmp.ptr, strerror(errno));
+		goto done;
+	}
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			error_set("cannot write '%s': %s", tmp.ptr, strerror(errno));
+			goto done;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		error_set("cannot write '%s': %s", tmp.ptr, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp.ptr, path) < 0) {
+		error_set("cannot rename '%s' to '%s': %s", tmp.ptr, path, strerror(errno));
+		goto done;
+	}
+	ret = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		unlink(tmp.ptr);
+	buf_release(&tmp);
+	return ret;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int list_dir(char ***out, const char *dir, const char *suffix, int dirs_only)
+{
+	DIR *d;
+	struct dirent *e;
+	char **list = NULL;
+	size_t n = 0, cap = 0;
+	struct stat st;
+	struct buf path = BUF_INIT;
+
+	*out = NULL;
+	d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return error_set("cannot read directory '%s': %s", dir, strerror(errno));
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (suffix && !str_has_suffix(e->d_name, suffix))
+			continue;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", dir, e->d_name);
+		if (stat(path.ptr, &st) < 0)
+			continue;
+		if (dirs_only ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+			continue;
+		XGROW(list, cap, n + 1);
+		list[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	buf_release(&path);
+	if (n)
+		qsort(list, n, sizeof(*list), cmp_str);
+	*out = list;
+	return (int)n;
+}
+
+void free_list(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}

@@ -1,0 +1,51 @@
+/*
+ * Small shared helpers: closest-word suggestions, a string hash set, and
+ * atomic file writes.
+ */
+#ifndef MAILOUT_UTIL_H
+#define MAILOUT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The candidate closest to word by edit distance, or NULL when none is
+ * close enough to be a plausible typo. */
+const char *suggest_closest(const char *word, const char *const *candidates, size_t n);
+
+uint64_t hash_bytes(const void *data, size_t len);
+
+/*
+ * A set of strings, each mapped to a caller's value.  Keys are copied.
+ */
+struct strmap {
+	struct strmap_entry *slots;
+	size_t cap, count;
+};
+struct strmap_entry {
+	char *key; /* NULL: empty slot */
+	uint64_t hash;
+	void *value;
+};
+#define STRMAP_INIT { NULL, 0, 0 }
+
+/* Returns the entry for key, adding it (value NULL) when absent; *added
+ * tells which. */
+struct strmap_entry *strmap_put(struct strmap *m, const char *key, int *added);
+struct strmap_entry *strmap_get(const struct strmap *m, const char *key);
+/* Frees keys and slots; free_value (may be NULL) is called on each value. */
+void strmap_release(struct strmap *m, void (*free_value)(void *));
+
+/* Lower-cases ASCII letters in place. */
+void str_lower(char *s);
+int str_has_suffix(const char *s, const char *suffix);
+
+/* Writes data to path through a temporary file in the same directory,
+ * fsync and rename, so readers see the old or the new file, never a part. */
+int write_file_atomic(const char *path, const void *data, size_t len);
+
+/* Names of the entries of dir ending in suffix (NULL: all but dot files),
+ * sorted; returns the count, -1 on error other than a missing directory. */
+int list_dir(char ***out, const char *dir, const char *suffix, int dirs_only);
+void free_list(char **list, size_t n);
+
+#endif

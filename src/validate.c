@@ -1,0 +1,480 @@
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "campaign.h"
+#include "config.h"
+#include "recipients.h"
+#include "render.h"
+#include "template.h"
+#include "util.h"
+#include "xalloc.h"
+
+/* Names every message can use besides the recipient's fields. */
+static const char *const owner_keys[] = { "id", "name", "email", NULL };
+static const char *const organization_keys[] = { "name", "postal_address", "site_url", NULL };
+static const char *const campaign_keys[] = { "id", "name", NULL };
+
+struct group {
+	const char *name;
+	const char *const *keys;
+};
+static const struct group groups[] = {
+	{ "owner", owner_keys },
+	{ "organization", organization_keys },
+	{ "campaign", campaign_keys },
+};
+
+static const struct group *find_group(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
+		if (strlen(groups[i].name) == len && !strncmp(groups[i].name, name, len))
+			return &groups[i];
+	}
+	return NULL;
+}
+
+static int in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++) {
+		if (!strcmp(*list, s))
+			return 1;
+	}
+	return 0;
+}
+
+/* A recipient field a campaign's messages use, with where it is first used. */
+struct field_use {
+	char *name;
+	char *path;
+	int line, col;
+	size_t missing; /* selected recipients without it */
+};
+
+/* What validation tracks per campaign. */
+struct campaign_check {
+	struct campaign *campaign;
+	struct newsletter *newsletter; /* shared, owned by the newsletters map */
+	struct template *signature;
+	char *signature_source;
+	struct field_use *fields;
+	size_t nfields, fields_cap;
+	int subject_uses_fields;
+	struct strmap addresses; /* selected, for dedupe */
+	size_t selected, vip, non_vip, empty_subject;
+	char *empty_subject_example;
+	int usable_accounts, main_accounts, other_accounts;
+};
+
+struct validation {
+	const char *root;
+	struct diag_list *diags;
+	struct config cfg;
+	struct segments segments;
+	struct suppressions suppressions;
+	struct campaigns campaigns;
+	struct campaign_check *checks;
+	struct strmap newsletters; /* name -> struct newsletter * (NULL when broken) */
+	struct strmap fields[RTYPE_COUNT]; /* field names some record of the type has */
+	struct strmap by_template; /* "template\naddress" -> campaign index + 1 */
+	size_t **overlap; /* [later][earlier] counts of shared recipients */
+	size_t records;
+	struct tvalue *context; /* reused for subject rendering */
+	struct buf scratch;
+};
+
+static void add_field_use(struct campaign_check *cc, const char *name, const char *path,
+			  int line, int col)
+{
+	size_t i;
+
+	for (i = 0; i < cc->nfields; i++) {
+		if (!strcmp(cc->fields[i].name, name))
+			return;
+	}
+	XGROW(cc->fields, cc->fields_cap, cc->nfields + 1);
+	cc->fields[cc->nfields].name = xstrdup(name);
+	cc->fields[cc->nfields].path = xstrdup(path);
+	cc->fields[cc->nfields].line = line;
+	cc->fields[cc->nfields].col = col;
+	cc->fields[cc->nfields].missing = 0;
+	cc->nfields++;
+}
+
+struct ref_walk {
+	struct validation *v;
+	struct campaign_check *cc;
+	const char *path;
+	int html; /* the body, which becomes HTML */
+	int is_subject;
+	int pass; /* 0: collect field uses; 1: report unknown names */
+};
+
+static int is_builtin(const char *name)
+{
+	return !strcmp(name, "unsubscribe_url") || !strcmp(name, "id") || !strcmp(name, "email") ||
+	       !strcmp(name, "vip");
+}
+
+static int check_ref(const struct template_ref *ref, void *payload)
+{
+	struct ref_walk *w = payload;
+	struct validation *v = w->v;
+	const struct campaign *c = w->cc->campaign;
+	const char *dot = strchr(ref->name, '.');
+	size_t head_len = dot ? (size_t)(dot - ref->name) : strlen(ref->name);
+	const struct group *g;
+	char *head;
+
+	if (!strcmp(ref->name, "."))
+		return 0;
+	g = find_group(ref->name, head_len);
+	if (g) {
+		if (dot && !in_list(g->keys, dot + 1) && w->pass == 1)
+			diag_add(v->diags, DIAG_ERROR, w->path, ref->line, ref->col,
+				 "unknown variable '%s': %s has %s%s%s", ref->name, g->name,
+				 g->keys[0], g->keys[1] ? ", " : "", g->keys[1] ? g->keys[1] : "");
+		else if (!dot && (ref->kind == TEMPLATE_REF_VARIABLE ||
+				  ref->kind == TEMPLATE_REF_UNESCAPED) && w->pass == 1)
+			diag_add(v->diags, DIAG_ERROR, w->path, ref->line, ref->col,
+				 "'%s' is a group of values: use %s.%s", ref->name, ref->name,
+				 g->keys[1]);
+		return 0;
+	}
+	if (ref->section && ref->depth > 0) {
+		const struct group *sg = find_group(ref->section, strlen(ref->section));
+		if (sg && in_list(sg->keys, ref->name))
+			return 0;
+	}
+	if (!strcmp(ref->name, "unsubscribe_url"))
+		return 0;
+	head = xstrndup(ref->name, head_len);
+	if (w->pass == 0) {
+		if (!is_builtin(head))
+			add_field_use(w->cc, head, w->path, ref->line, ref->col);
+		if (w->is_subject)
+			w->cc->subject_uses_fields = 1;
+	} else if (c->type >= 0 && !is_builtin(head) && !strmap_get(&v->fields[c->type], head)) {
+		const char *names[256];
+		size_t n = 0, i;
+		const char *hint;
+
+		for (i = 0; i < v->fields[c->type].cap && n < 256; i++) {
+			if (v->fields[c->type].slots[i].key)
+				names[n++] = v->fields[c->type].slots[i].key;
+		}
+		hint = suggest_closest(head, names, n);
+		if (hint)
+			diag_add(v->diags, DIAG_ERROR, w->path, ref->line, ref->col,
+				 "unknown variable '%s': no %s record has it (did you mean '%s'?)",
+				 ref->name, recipient_type_name((enum recipient_type)c->type), hint);
+		else
+			diag_add(v->diags, DIAG_ERROR, w->path, ref->line, ref->col,
+				 "unknown variable '%s': no %s record has it", ref->name,
+				 recipient_type_name((enum recipient_type)c->type));
+	} else if (w->html && ref->kind == TEMPLATE_REF_UNESCAPED && strcmp(head, "unsubscribe_url")) {
+		diag_add(v->diags, DIAG_ERROR, w->path, ref->line, ref->col,
+			 "recipient data is always escaped in HTML: write {{%s}}, not an unescaped tag",
+			 ref->name);
+	}
+	free(head);
+	return 0;
+}
+
+static void walk_refs(struct validation *v, struct campaign_check *cc, int pass)
+{
+	struct ref_walk w = { v, cc, NULL, 0, 0, pass };
+	struct newsletter *nl = cc->newsletter;
+
+	if (nl) {
+		w.path = nl->path;
+		w.is_subject = 1;
+		template_foreach_ref(nl->subject, check_ref, &w);
+		w.is_subject = 0;
+		if (nl->preheader)
+			template_foreach_ref(nl->preheader, check_ref, &w);
+		w.html = 1;
+		template_foreach_ref(nl->body, check_ref, &w);
+	}
+	if (cc->signature) {
+		char *path = xasprintf("templates/signatures/%s.md", cc->campaign->owner);
+		w.path = path;
+		w.html = 1;
+		template_foreach_ref(cc->signature, check_ref, &w);
+		free(path);
+	}
+}
+
+static void prepare_campaign(struct validation *v, struct campaign_check *cc)
+{
+	struct campaign *c = cc->campaign;
+	struct strmap_entry *e;
+	size_t i;
+	int added;
+
+	for (i = 0; c->owner && i < v->cfg.naccounts; i++) {
+		const struct account *a = &v->cfg.accounts[i];
+		if (!a->owner || strcmp(a->owner, c->owner) || !a->enabled)
+			continue;
+		cc->usable_accounts++;
+		if (a->main)
+			cc->main_accounts++;
+		else
+			cc->other_accounts++;
+	}
+	if (c->template && c->valid) {
+		e = strmap_put(&v->newsletters, c->template, &added);
+		if (added) {
+			struct newsletter *nl = NULL;
+			newsletter_load(&nl, v->root, c->template, v->diags);
+			e->value = nl;
+		}
+		cc->newsletter = e->value;
+	}
+	if (c->owner && config_person(&v->cfg, c->owner))
+		signature_load(&cc->signature, &cc->signature_source, v->root, c->owner, v->diags);
+	walk_refs(v, cc, 0);
+}
+
+/* The record as a template context (only the fields; enough for a subject). */
+static void fill_context(struct validation *v, const struct recipient *r)
+{
+	size_t i, j;
+
+	tvalue_free(v->context);
+	v->context = tvalue_map();
+	for (i = 0; i < r->node->count; i++) {
+		const struct ynode *k = r->node->items[2 * i], *val = r->node->items[2 * i + 1];
+		struct tvalue *tv;
+
+		if (val->kind == YNODE_SEQ) {
+			tv = tvalue_list();
+			for (j = 0; j < val->count; j++)
+				tvalue_list_push(tv, tvalue_string(val->items[j]->value));
+		} else if (!strcmp(k->value, "vip")) {
+			tv = tvalue_bool(r->vip);
+		} else if (ynode_is_null(val)) {
+			tv = tvalue_null();
+		} else {
+			tv = tvalue_string(val->value);
+		}
+		tvalue_map_set(v->context, k->value, tv);
+	}
+}
+
+static int blank(const char *s)
+{
+	for (; *s; s++) {
+		if (*s != ' ' && *s != '\t')
+			return 0;
+	}
+	return 1;
+}
+
+static void count_overlap(struct validation *v, size_t ci, const struct recipient *r)
+{
+	struct campaign *c = v->checks[ci].campaign;
+	struct strmap_entry *e;
+	char *key;
+	int added;
+
+	if (c->status != CAMPAIGN_ACTIVE || !c->template)
+		return;
+	key = xasprintf("%s\n%s", c->template, r->address);
+	e = strmap_put(&v->by_template, key, &added);
+	if (added)
+		e->value = (void *)(ci + 1);
+	else if ((size_t)e->value - 1 != ci)
+		v->overlap[ci][(size_t)e->value - 1]++;
+	free(key);
+}
+
+static void on_record(const struct recipient *r, void *payload)
+{
+	struct validation *v = payload;
+	size_t i, j;
+
+	v->records++;
+	for (i = 0; i < r->node->count; i++)
+		strmap_put(&v->fields[r->type], r->node->items[2 * i]->value, NULL);
+	for (i = 0; i < v->campaigns.count; i++) {
+		struct campaign_check *cc = &v->checks[i];
+		int added;
+
+		if (!cc->campaign->valid || !campaign_selects(cc->campaign, r))
+			continue;
+		strmap_put(&cc->addresses, r->address, &added);
+		if (!added)
+			continue;
+		cc->selected++;
+		if (r->vip)
+			cc->vip++;
+		else
+			cc->non_vip++;
+		for (j = 0; j < cc->nfields; j++) {
+			if (ynode_is_null(ynode_get(r->node, cc->fields[j].name)))
+				cc->fields[j].missing++;
+		}
+		if (cc->subject_uses_fields && cc->newsletter) {
+			fill_context(v, r);
+			buf_reset(&v->scratch);
+			template_render(&v->scratch, cc->newsletter->subject, v->context, TEMPLATE_TEXT);
+			if (blank(v->scratch.ptr)) {
+				if (!cc->empty_subject++)
+					cc->empty_subject_example = xstrdup(r->id);
+			}
+		}
+		count_overlap(v, i, r);
+	}
+}
+
+static void scan_recipients(struct validation *v)
+{
+	int t;
+
+	for (t = 0; t < RTYPE_COUNT; t++) {
+		struct recipient_scan scan;
+		char **files = NULL;
+		int n, i;
+
+		recipient_scan_init(&scan);
+		n = recipients_files(&files, v->root, (enum recipient_type)t);
+		if (n < 0) {
+			diag_add(v->diags, DIAG_ERROR, "recipients", 0, 0, "%s", error_last());
+			n = 0;
+		}
+		for (i = 0; i < n; i++)
+			recipients_scan_file(&scan, v->root, files[i], (enum recipient_type)t, &v->cfg,
+					     on_record, v, v->diags);
+		free_list(files, (size_t)n);
+		recipient_scan_release(&scan);
+	}
+}
+
+static void finish_campaign(struct validation *v, size_t ci)
+{
+	struct campaign_check *cc = &v->checks[ci];
+	struct campaign *c = cc->campaign;
+	const char *type = c->type >= 0 ? recipient_type_name((enum recipient_type)c->type) : "?";
+	size_t i;
+
+	if (!c->valid)
+		return;
+	walk_refs(v, cc, 1);
+	if (c->status == CAMPAIGN_MERGED)
+		return;
+	if (!cc->usable_accounts)
+		diag_add(v->diags, DIAG_ERROR, c->path, c->owner_pos.line, c->owner_pos.col,
+			 "owner '%s' has no enabled sending account in %s", c->owner, CONFIG_FILE);
+	else if (cc->non_vip && !cc->other_accounts)
+		diag_add(v->diags, DIAG_ERROR, c->path, c->owner_pos.line, c->owner_pos.col,
+			 "owner '%s' has only main accounts, which send to VIP recipients only, but the campaign selects %zu non-VIP recipients: add a non-main account for '%s' or set vip_only: true",
+			 c->owner, cc->non_vip, c->owner);
+	if (!cc->signature)
+		diag_add(v->diags, DIAG_WARNING, c->path, c->owner_pos.line, c->owner_pos.col,
+			 "owner '%s' has no signature (templates/signatures/%s.md is recommended)",
+			 c->owner, c->owner);
+	if (!cc->selected) {
+		diag_add(v->diags, DIAG_WARNING, c->path, c->pos.line, c->pos.col,
+			 "the campaign selects no recipients (%s of '%s'%s%s)", type, c->owner,
+			 c->segment ? " in segment " : c->has_filter ? " matching the filter" : "",
+			 c->segment ? c->segment : "");
+		return;
+	}
+	for (i = 0; i < cc->nfields; i++) {
+		const struct field_use *f = &cc->fields[i];
+		if (f->missing && f->missing < cc->selected && strmap_get(&v->fields[c->type], f->name))
+			diag_add(v->diags, DIAG_WARNING, f->path, f->line, f->col,
+				 "variable '%s' is missing for %zu of %zu recipients of campaign '%s' (it renders empty)",
+				 f->name, f->missing, cc->selected, c->id);
+	}
+	if (cc->empty_subject && cc->newsletter)
+		diag_add(v->diags, DIAG_ERROR, cc->newsletter->path, 2, 1,
+			 "the subject is empty for %zu recipients of campaign '%s' (for example '%s')",
+			 cc->empty_subject, c->id, cc->empty_subject_example);
+	for (i = 0; i < ci; i++) {
+		if (v->overlap[ci][i])
+			diag_add(v->diags, DIAG_WARNING, c->path, c->template_pos.line,
+				 c->template_pos.col,
+				 "%zu recipients are also selected by active campaign '%s' with the same template '%s': they get it once; consider 'mailout merge %s %s --into ...'",
+				 v->overlap[ci][i], v->checks[i].campaign->id, c->template,
+				 v->checks[i].campaign->id, c->id);
+	}
+}
+
+static void release_check(struct campaign_check *cc)
+{
+	size_t i;
+
+	for (i = 0; i < cc->nfields; i++) {
+		free(cc->fields[i].name);
+		free(cc->fields[i].path);
+	}
+	free(cc->fields);
+	template_free(cc->signature);
+	free(cc->signature_source);
+	free(cc->empty_subject_example);
+	strmap_release(&cc->addresses, NULL);
+}
+
+static void free_newsletter(void *p)
+{
+	newsletter_free(p);
+}
+
+int validate_repo(const char *root, struct diag_list *diags, struct validate_summary *summary)
+{
+	struct validation v;
+	size_t i;
+	int t, ret = -1;
+
+	memset(&v, 0, sizeof(v));
+	v.root = root;
+	v.diags = diags;
+	buf_init(&v.scratch, 0);
+	if (config_load(&v.cfg, root, diags) < 0)
+		goto done;
+	segments_load(&v.segments, root, diags);
+	suppressions_load(&v.suppressions, root, diags);
+	if (campaigns_load(&v.campaigns, root, &v.cfg, &v.segments, diags) < 0) {
+		diag_add(diags, DIAG_ERROR, "campaigns", 0, 0, "%s", error_last());
+		goto done;
+	}
+	v.checks = xcalloc(v.campaigns.count + 1, sizeof(*v.checks));
+	v.overlap = xcalloc(v.campaigns.count + 1, sizeof(*v.overlap));
+	for (i = 0; i < v.campaigns.count; i++) {
+		v.overlap[i] = xcalloc(v.campaigns.count + 1, sizeof(size_t));
+		v.checks[i].campaign = &v.campaigns.items[i];
+		prepare_campaign(&v, &v.checks[i]);
+	}
+	scan_recipients(&v);
+	for (i = 0; i < v.campaigns.count; i++)
+		finish_campaign(&v, i);
+	if (summary) {
+		summary->campaigns = v.campaigns.count;
+		summary->recipients = v.records;
+	}
+	ret = 0;
+done:
+	for (i = 0; v.checks && i < v.campaigns.count; i++) {
+		release_check(&v.checks[i]);
+		free(v.overlap[i]);
+	}
+	free(v.checks);
+	free(v.overlap);
+	strmap_release(&v.newsletters, free_newsletter);
+	strmap_release(&v.by_template, NULL);
+	for (t = 0; t < RTYPE_COUNT; t++)
+		strmap_release(&v.fields[t], NULL);
+	tvalue_free(v.context);
+	buf_release(&v.scratch);
+	campaigns_release(&v.campaigns);
+	suppressions_release(&v.suppressions);
+	segments_release(&v.segments);
+	config_release(&v.cfg);
+	return ret;
+}

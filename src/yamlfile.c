@@ -1,0 +1,504 @@
+#include "yamlfile.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "buf.h"
+#include "util.h"
+#include "xalloc.h"
+
+/* Nodes and strings of a document come from one arena of chunks. */
+struct arena {
+	struct arena_chunk *chunks;
+};
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+static void *arena_alloc(struct arena *a, size_t size)
+{
+	struct arena_chunk *c = a->chunks;
+
+	size = (size + 15) & ~(size_t)15;
+	if (!c || c->size - c->used < size) {
+		size_t want = size > 65536 ? size : 65536;
+		c = xmalloc(sizeof(*c) + want);
+		c->size = want;
+		c->used = 0;
+		c->next = a->chunks;
+		a->chunks = c;
+	}
+	c->used += size;
+	return c->data + c->used - size;
+}
+
+static void arena_free(struct arena *a)
+{
+	struct arena_chunk *c, *next;
+
+	if (!a)
+		return;
+	for (c = a->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(a);
+}
+
+void ydiag(struct diag_list *diags, const struct ydoc *doc, const struct ynode *n,
+	   enum diag_severity sev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(diags, sev, doc->path, n ? n->line : 0, n ? n->col : 0, fmt, ap);
+	va_end(ap);
+}
+
+/* Parser state: a stack of open containers whose children wait on `pending`. */
+struct frame {
+	struct ynode *node;
+	size_t first; /* index of the first child in pending */
+};
+
+struct parser {
+	struct ydoc *doc;
+	struct diag_list *diags;
+	int line0;
+	struct frame *stack;
+	size_t depth, stack_cap;
+	struct ynode **pending;
+	size_t npending, pending_cap;
+	int failed;
+};
+
+static void fail_at(struct parser *p, const yaml_mark_t *mark, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void fail_at(struct parser *p, const yaml_mark_t *mark, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(p->diags, DIAG_ERROR, p->doc->path, (int)mark->line + 1 + p->line0,
+		  (int)mark->column + 1, fmt, ap);
+	va_end(ap);
+	p->failed = 1;
+}
+
+static struct ynode *new_node(struct parser *p, enum ynode_kind kind, const yaml_mark_t *mark)
+{
+	struct ynode *n = arena_alloc(p->doc->arena, sizeof(*n));
+
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->line = (int)mark->line + 1 + p->line0;
+	n->col = (int)mark->column + 1;
+	return n;
+}
+
+static int key_equal(const struct ynode *a, const struct ynode *b)
+{
+	return a->kind == YNODE_SCALAR && b->kind == YNODE_SCALAR && a->len == b->len &&
+	       !memcmp(a->value, b->value, a->len);
+}
+
+/* Adds a finished node to its parent (or makes it the root). */
+static void attach(struct parser *p, struct ynode *n)
+{
+	if (!p->depth) {
+		p->doc->root = n;
+		return;
+	}
+	if (p->stack[p->depth - 1].node->kind == YNODE_MAP) {
+		size_t first = p->stack[p->depth - 1].first, i;
+
+		/* a key: look for an earlier equal key */
+		if ((p->npending - first) % 2 == 0) {
+			for (i = first; i < p->npending; i += 2) {
+				if (key_equal(p->pending[i], n)) {
+					diag_add(p->diags, DIAG_ERROR, p->doc->path, n->line, n->col,
+						 "duplicate key '%s' (first at line %d)", n->value,
+						 p->pending[i]->line);
+					p->failed = 1;
+				}
+			}
+			if (n->kind != YNODE_SCALAR) {
+				diag_add(p->diags, DIAG_ERROR, p->doc->path, n->line, n->col,
+					 "a mapping key must be a plain value");
+				p->failed = 1;
+			}
+		}
+	}
+	XGROW(p->pending, p->pending_cap, p->npending + 1);
+	p->pending[p->npending++] = n;
+}
+
+static void open_container(struct parser *p, struct ynode *n)
+{
+	attach(p, n);
+	XGROW(p->stack, p->stack_cap, p->depth + 1);
+	p->stack[p->depth].node = n;
+	p->stack[p->depth].first = p->npending;
+	p->depth++;
+}
+
+static void close_container(struct parser *p)
+{
+	struct frame *f = &p->stack[--p->depth];
+	size_t n = p->npending - f->first;
+
+	f->node->items = arena_alloc(p->doc->arena, (n ? n : 1) * sizeof(struct ynode *));
+	memcpy(f->node->items, p->pending + f->first, n * sizeof(struct ynode *));
+	f->node->count = f->node->kind == YNODE_MAP ? n / 2 : n;
+	p->npending = f->first;
+}
+
+static int has_anchor_or_tag(struct parser *p, const yaml_event_t *ev)
+{
+	const yaml_char_t *anchor = NULL, *tag = NULL;
+	int implicit = 1;
+
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		anchor = ev->data.scalar.anchor;
+		tag = ev->data.scalar.tag;
+		implicit = ev->data.scalar.plain_implicit || ev->data.scalar.quoted_implicit;
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		anchor = ev->data.sequence_start.anchor;
+		tag = ev->data.sequence_start.tag;
+		implicit = ev->data.sequence_start.implicit;
+		break;
+	case YAML_MAPPING_START_EVENT:
+		anchor = ev->data.mapping_start.anchor;
+		tag = ev->data.mapping_start.tag;
+		implicit = ev->data.mapping_start.implicit;
+		break;
+	default:
+		return 0;
+	}
+	if (anchor) {
+		fail_at(p, &ev->start_mark, "anchors and aliases are not allowed (anchor '%s')",
+			(const char *)anchor);
+		return 1;
+	}
+	if (tag && !implicit) {
+		fail_at(p, &ev->start_mark, "tags are not allowed ('%s')", (const char *)tag);
+		return 1;
+	}
+	return 0;
+}
+
+static void parse_events(struct parser *p, yaml_parser_t *yp)
+{
+	yaml_event_t ev;
+	int docs = 0, done = 0;
+
+	while (!done && !p->failed) {
+		struct ynode *n;
+
+		if (!yaml_parser_parse(yp, &ev)) {
+			const char *what = yp->problem ? yp->problem : "invalid YAML";
+			if (yp->context)
+				fail_at(p, &yp->problem_mark, "YAML syntax error: %s %s", what,
+					yp->context);
+			else
+				fail_at(p, &yp->problem_mark, "YAML syntax error: %s", what);
+			return;
+		}
+		if (has_anchor_or_tag(p, &ev)) {
+			yaml_event_delete(&ev);
+			return;
+		}
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1)
+				fail_at(p, &ev.start_mark, "only one YAML document is allowed per file");
+			break;
+		case YAML_ALIAS_EVENT:
+			fail_at(p, &ev.start_mark, "anchors and aliases are not allowed (alias '%s')",
+				(const char *)ev.data.alias.anchor);
+			break;
+		case YAML_SCALAR_EVENT:
+			n = new_node(p, YNODE_SCALAR, &ev.start_mark);
+			n->len = ev.data.scalar.length;
+			n->value = arena_alloc(p->doc->arena, n->len + 1);
+			memcpy((char *)n->value, ev.data.scalar.value, n->len);
+			((char *)n->value)[n->len] = '\0';
+			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			attach(p, n);
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+			open_container(p, new_node(p, YNODE_SEQ, &ev.start_mark));
+			break;
+		case YAML_MAPPING_START_EVENT:
+			open_container(p, new_node(p, YNODE_MAP, &ev.start_mark));
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			close_container(p);
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+}
+
+int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len, int line0,
+	       struct diag_list *diags)
+{
+	struct parser p;
+	yaml_parser_t yp;
+	struct ydoc *doc;
+
+	*out = NULL;
+	doc = xcalloc(1, sizeof(*doc));
+	doc->path = xstrdup(path);
+	doc->arena = xcalloc(1, sizeof(*doc->arena));
+	memset(&p, 0, sizeof(p));
+	p.doc = doc;
+	p.diags = diags;
+	p.line0 = line0;
+	if (memchr(text, '\0', len)) {
+		const char *nul = memchr(text, '\0', len);
+		int line = 1 + line0, col = 1;
+		const char *c;
+		for (c = text; c < nul; c++) {
+			if (*c == '\n') {
+				line++;
+				col = 1;
+			} else {
+				col++;
+			}
+		}
+		diag_add(diags, DIAG_ERROR, path, line, col, "NUL byte in file");
+		p.failed = 1;
+	} else {
+		yaml_parser_initialize(&yp);
+		yaml_parser_set_input_string(&yp, (const unsigned char *)text, len);
+		yaml_parser_set_encoding(&yp, YAML_UTF8_ENCODING);
+		parse_events(&p, &yp);
+		yaml_parser_delete(&yp);
+	}
+	free(p.stack);
+	free(p.pending);
+	if (p.failed) {
+		ydoc_free(doc);
+		return -1;
+	}
+	*out = doc;
+	return 0;
+}
+
+int ydoc_load_file(struct ydoc **out, const char *root, const char *path, struct diag_list *diags)
+{
+	struct buf full = BUF_INIT, text = BUF_INIT;
+	int ret = -1;
+
+	*out = NULL;
+	buf_addf(&full, "%s/%s", root, path);
+	if (buf_read_file(&text, full.ptr, YAMLFILE_MAX_SIZE) < 0) {
+		if (errno == EFBIG)
+			diag_add(diags, DIAG_ERROR, path, 0, 0, "file is larger than %zu MiB",
+				 YAMLFILE_MAX_SIZE >> 20);
+		else
+			diag_add(diags, DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+		goto done;
+	}
+	ret = ydoc_parse(out, path, text.ptr, text.len, 0, diags);
+done:
+	buf_release(&full);
+	buf_release(&text);
+	return ret;
+}
+
+void ydoc_free(struct ydoc *doc)
+{
+	if (!doc)
+		return;
+	arena_free(doc->arena);
+	free(doc->path);
+	free(doc);
+}
+
+const struct ynode *ynode_get(const struct ynode *map, const char *key)
+{
+	size_t i, len = strlen(key);
+
+	if (!map || map->kind != YNODE_MAP)
+		return NULL;
+	for (i = 0; i < map->count; i++) {
+		const struct ynode *k = map->items[2 * i];
+		if (k->len == len && !memcmp(k->value, key, len))
+			return map->items[2 * i + 1];
+	}
+	return NULL;
+}
+
+const char *ynode_kind_name(enum ynode_kind kind)
+{
+	switch (kind) {
+	case YNODE_SCALAR: return "a value";
+	case YNODE_SEQ: return "a list";
+	case YNODE_MAP: return "a mapping";
+	}
+	return "?";
+}
+
+int ynode_is_null(const struct ynode *n)
+{
+	if (!n)
+		return 1;
+	if (n->kind != YNODE_SCALAR || !n->plain)
+		return 0;
+	return !n->len || !strcmp(n->value, "~") || !strcmp(n->value, "null") ||
+	       !strcmp(n->value, "Null") || !strcmp(n->value, "NULL");
+}
+
+int ynode_expect(const struct ydoc *doc, const struct ynode *n, enum ynode_kind kind,
+		 const char *what, struct diag_list *diags)
+{
+	if (n && n->kind == kind && !(kind == YNODE_SCALAR && ynode_is_null(n)))
+		return 0;
+	if (n && n->kind == kind)
+		ydiag(diags, doc, n, DIAG_ERROR, "%s must not be empty", what);
+	else
+		ydiag(diags, doc, n, DIAG_ERROR, "%s must be %s, not %s", what,
+		      ynode_kind_name(kind), n ? ynode_kind_name(n->kind) : "missing");
+	return -1;
+}
+
+int ynode_bool(const struct ydoc *doc, const struct ynode *n, int *out, struct diag_list *diags)
+{
+	if (n && n->kind == YNODE_SCALAR && n->plain) {
+		if (!strcmp(n->value, "true")) {
+			*out = 1;
+			return 0;
+		}
+		if (!strcmp(n->value, "false")) {
+			*out = 0;
+			return 0;
+		}
+	}
+	ydiag(diags, doc, n, DIAG_ERROR, "expected true or false, not '%s'",
+	      n && n->kind == YNODE_SCALAR ? n->value : n ? ynode_kind_name(n->kind) : "");
+	return -1;
+}
+
+int ynode_int(const struct ydoc *doc, const struct ynode *n, long min, long max, long *out,
+	      struct diag_list *diags)
+{
+	char *end = NULL;
+	long v;
+
+	if (n && n->kind == YNODE_SCALAR && n->plain && n->len) {
+		errno = 0;
+		v = strtol(n->value, &end, 10);
+		if (!errno && *end == '\0' && v >= min && v <= max) {
+			*out = v;
+			return 0;
+		}
+	}
+	ydiag(diags, doc, n, DIAG_ERROR, "expected a whole number from %ld to %ld, not '%s'", min,
+	      max, n && n->kind == YNODE_SCALAR ? n->value : "");
+	return -1;
+}
+
+int ymap_check(const struct ydoc *doc, const struct ynode *map, const char *what,
+	       const struct ykey *keys, struct diag_list *diags)
+{
+	const char *names[64];
+	size_t nkeys = 0, i, j;
+	int problems = 0;
+
+	if (ynode_expect(doc, map, YNODE_MAP, what, diags) < 0)
+		return 1;
+	for (nkeys = 0; keys[nkeys].name && nkeys < 64; nkeys++)
+		names[nkeys] = keys[nkeys].name;
+	for (i = 0; i < map->count; i++) {
+		const struct ynode *k = map->items[2 * i];
+		const char *hint;
+
+		for (j = 0; j < nkeys; j++) {
+			if (!strcmp(k->value, names[j]))
+				break;
+		}
+		if (j < nkeys || ykey_is_secret(k->value))
+			continue;
+		problems++;
+		hint = suggest_closest(k->value, names, nkeys);
+		if (hint)
+			ydiag(diags, doc, k, DIAG_ERROR, "unknown key '%s' in %s (did you mean '%s'?)",
+			      k->value, what, hint);
+		else
+			ydiag(diags, doc, k, DIAG_ERROR, "unknown key '%s' in %s", k->value, what);
+	}
+	for (j = 0; j < nkeys; j++) {
+		if ((keys[j].flags & YKEY_REQUIRED) && ynode_is_null(ynode_get(map, names[j]))) {
+			const struct ynode *v = ynode_get(map, names[j]);
+			problems++;
+			if (v)
+				ydiag(diags, doc, v, DIAG_ERROR, "'%s' of %s must not be empty", names[j],
+				      what);
+			else
+				ydiag(diags, doc, map, DIAG_ERROR, "missing required key '%s' in %s",
+				      names[j], what);
+		}
+	}
+	return problems;
+}
+
+int ykey_is_secret(const char *key)
+{
+	static const char *const exact[] = {
+		"password", "passwd", "pass", "secret", "token", "client_secret", "api_key",
+		"apikey", "access_token", "refresh_token", "private_key",
+	};
+	static const char *const suffixes[] = { "_password", "_secret", "_token", "_api_key" };
+	size_t i;
+
+	for (i = 0; i < sizeof(exact) / sizeof(*exact); i++) {
+		if (!strcmp(key, exact[i]))
+			return 1;
+	}
+	for (i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
+		if (str_has_suffix(key, suffixes[i]))
+			return 1;
+	}
+	return 0;
+}
+
+static void check_secrets(const struct ydoc *doc, const struct ynode *n, struct diag_list *diags)
+{
+	size_t i;
+
+	if (n->kind == YNODE_SEQ) {
+		for (i = 0; i < n->count; i++)
+			check_secrets(doc, n->items[i], diags);
+	} else if (n->kind == YNODE_MAP) {
+		for (i = 0; i < n->count; i++) {
+			const struct ynode *k = n->items[2 * i];
+			if (ykey_is_secret(k->value))
+				ydiag(diags, doc, k, DIAG_ERROR,
+				      "'%s' would put a secret in the repository: keep it in an environment variable and name it with '%s_env'",
+				      k->value, k->value);
+			check_secrets(doc, n->items[2 * i + 1], diags);
+		}
+	}
+}
+
+void ydoc_check_secrets(const struct ydoc *doc, struct diag_list *diags)
+{
+	if (doc->root)
+		check_secrets(doc, doc->root, diags);
+}

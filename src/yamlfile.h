@@ -1,0 +1,84 @@
+/*
+ * YAML files as small document trees with a file position on every node.
+ *
+ * libyaml's events are turned into nodes allocated from one arena per
+ * document, so a document is freed at once.  Anchors, aliases, tags and
+ * multiple documents are refused (an alias bomb fails at its first alias);
+ * files over YAMLFILE_MAX_SIZE are refused before parsing.  Duplicate keys
+ * in a mapping are errors.  Problems are reported as diagnostics.
+ */
+#ifndef MAILOUT_YAMLFILE_H
+#define MAILOUT_YAMLFILE_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+#define YAMLFILE_MAX_SIZE ((size_t)64 << 20)
+
+enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
+
+struct ynode {
+	enum ynode_kind kind;
+	int line, col; /* 1-based */
+	int plain; /* scalar written without quotes */
+	const char *value; /* scalar text, NUL-terminated (may hold NULs: see len) */
+	size_t len;
+	/* seq: items[0..count); map: items[2*i] is the key, items[2*i+1] its value */
+	struct ynode **items;
+	size_t count;
+};
+
+struct ydoc {
+	char *path; /* as given, for diagnostics */
+	struct ynode *root; /* NULL for an empty document */
+	struct arena *arena;
+};
+
+/* Parses a file; path is relative to root and is what diagnostics show.
+ * Returns 0, or -1 after adding diagnostics (*out is then NULL). */
+int ydoc_load_file(struct ydoc **out, const char *root, const char *path, struct diag_list *diags);
+/* Parses text that starts at line0 of path (front matter, tests). */
+int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len, int line0,
+	       struct diag_list *diags);
+void ydoc_free(struct ydoc *doc);
+
+/* Mapping lookup; NULL when absent or when map is not a mapping. */
+const struct ynode *ynode_get(const struct ynode *map, const char *key);
+const char *ynode_kind_name(enum ynode_kind kind);
+int ynode_is_null(const struct ynode *n); /* absent, or plain ~ / null / empty */
+
+/*
+ * Checked access that reports a diagnostic at the node on failure.
+ * Each returns 0 or -1.  `what` names the value in the message.
+ */
+int ynode_expect(const struct ydoc *doc, const struct ynode *n, enum ynode_kind kind,
+		 const char *what, struct diag_list *diags);
+int ynode_bool(const struct ydoc *doc, const struct ynode *n, int *out, struct diag_list *diags);
+int ynode_int(const struct ydoc *doc, const struct ynode *n, long min, long max, long *out,
+	      struct diag_list *diags);
+
+/* The keys a mapping may have. */
+#define YKEY_REQUIRED 1u
+struct ykey {
+	const char *name;
+	unsigned flags;
+};
+
+/* Reports unknown keys (with the closest known one) and missing required
+ * keys of a mapping; `what` names the mapping ("account 'x'").  keys ends
+ * with a { NULL, 0 } entry.  Returns the number of problems. */
+int ymap_check(const struct ydoc *doc, const struct ynode *map, const char *what,
+	       const struct ykey *keys, struct diag_list *diags);
+
+/* Keys that would hold a secret (password, token, api_key, ...). */
+int ykey_is_secret(const char *key);
+/* Reports every secret-looking key anywhere in the document: secrets come
+ * from the environment, named by an *_env key.  ymap_check() leaves these
+ * keys to this check. */
+void ydoc_check_secrets(const struct ydoc *doc, struct diag_list *diags);
+
+void ydiag(struct diag_list *diags, const struct ydoc *doc, const struct ynode *n,
+	   enum diag_severity sev, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif

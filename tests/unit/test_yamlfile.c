@@ -1,0 +1,132 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "yamlfile.h"
+
+static struct ydoc *parse(const char *text, struct diag_list *d)
+{
+	struct ydoc *doc = NULL;
+
+	ydoc_parse(&doc, "x.yaml", text, strlen(text), 0, d);
+	return doc;
+}
+
+static void test_positions(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct ydoc *doc = parse("a: 1\nlist:\n  - { id: x, v: [p, q] }\n", &d);
+	const struct ynode *list, *rec;
+
+	(void)state;
+	assert_non_null(doc);
+	assert_int_equal(d.count, 0);
+	list = ynode_get(doc->root, "list");
+	assert_int_equal(list->kind, YNODE_SEQ);
+	rec = list->items[0];
+	assert_int_equal(rec->line, 3);
+	assert_int_equal(rec->col, 5);
+	assert_string_equal(ynode_get(rec, "id")->value, "x");
+	assert_int_equal(ynode_get(rec, "id")->col, 11);
+	assert_int_equal(ynode_get(rec, "v")->count, 2);
+	ydoc_free(doc);
+}
+
+static void test_alias_bomb_refused(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	const char *bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+			   "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+			   "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n";
+
+	(void)state;
+	assert_null(parse(bomb, &d));
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(d.items[0].line, 1);
+	assert_int_equal(d.items[0].col, 4);
+	assert_string_equal(d.items[0].message, "anchors and aliases are not allowed (anchor 'a')");
+	diag_release(&d);
+}
+
+static void test_syntax_error_position(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+
+	(void)state;
+	assert_null(parse("a: 1\nb: [1, 2\nc: 3\n", &d));
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(d.items[0].line, 3);
+	assert_non_null(strstr(d.items[0].message, "YAML syntax error"));
+	diag_release(&d);
+}
+
+static void test_duplicate_key(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+
+	(void)state;
+	assert_null(parse("a: 1\nb: 2\na: 3\n", &d));
+	assert_int_equal(d.errors, 1);
+	assert_int_equal(d.items[0].line, 3);
+	assert_string_equal(d.items[0].message, "duplicate key 'a' (first at line 1)");
+	diag_release(&d);
+}
+
+static void test_unknown_key_suggestion(void **state)
+{
+	static const struct ykey keys[] = { { "daily_limit", YKEY_REQUIRED }, { "owner", 0 }, { NULL, 0 } };
+	struct diag_list d = DIAG_LIST_INIT;
+	struct ydoc *doc = parse("daly_limit: 3\nowner: x\npassword: hunter2\n", &d);
+
+	(void)state;
+	assert_non_null(doc);
+	assert_int_equal(ymap_check(doc, doc->root, "account", keys, &d), 2);
+	ydoc_check_secrets(doc, &d);
+	diag_sort(&d);
+	assert_int_equal(d.count, 3);
+	assert_string_equal(d.items[0].message,
+			    "missing required key 'daily_limit' in account");
+	assert_string_equal(d.items[1].message,
+			    "unknown key 'daly_limit' in account (did you mean 'daily_limit'?)");
+	assert_int_equal(d.items[2].line, 3);
+	assert_string_equal(d.items[2].message,
+			    "'password' would put a secret in the repository: keep it in an environment variable and name it with 'password_env'");
+	ydoc_free(doc);
+	diag_release(&d);
+}
+
+static void test_addresses(void **state)
+{
+	const char *why;
+
+	(void)state;
+	assert_int_equal(address_check("jana.novak@example.net", &why), 0);
+	assert_int_equal(address_check("a+b@sub.example.com", &why), 0);
+	assert_int_equal(address_check("a..b@example.com", &why), -1);
+	assert_int_equal(address_check(".a@example.com", &why), -1);
+	assert_int_equal(address_check("a@example", &why), -1);
+	assert_int_equal(address_check("a@-x.example", &why), -1);
+	assert_int_equal(address_check("a b@example.com", &why), -1);
+	assert_int_equal(address_check("noat.example.com", &why), -1);
+	assert_int_equal(address_check("x@exa_mple.com", &why), -1);
+	assert_int_equal(address_check("12345678901234567890123456789012345678901234567890123456789012345@example.com", &why), -1);
+	assert_string_equal(why, "local part longer than 64 characters");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_positions),
+		cmocka_unit_test(test_alias_bomb_refused),
+		cmocka_unit_test(test_syntax_error_position),
+		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_unknown_key_suggestion),
+		cmocka_unit_test(test_addresses),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
