@@ -27,8 +27,7 @@ endif
 
 SRC = $(sort $(wildcard src/*.c))
 CMD = $(sort $(wildcard cmd/*.c))
-EMBED = src/schema.sql
-LIB_OBJS = $(SRC:%.c=$(OBJ)/%.o)
+LIB_OBJS = $(SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/schema.o
 CMD_OBJS = $(CMD:%.c=$(OBJ)/%.o)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
@@ -50,6 +49,16 @@ $(PROGRAM): $(CMD_OBJS) $(OBJ)/libmailout.a
 $(OBJ)/libmailout.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
+
+# The plan's schema, embedded as a C string.
+$(OBJ)/gen/schema.c: src/schema.sql
+	@mkdir -p $(dir $@)
+	{ echo 'const char plan_schema_sql[] ='; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+
+$(OBJ)/gen/schema.o: $(OBJ)/gen/schema.c
+	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
 
 $(OBJ)/%.o: %.c $(wildcard src/*.h) $(wildcard cmd/*.h)
 	@mkdir -p $(dir $@)

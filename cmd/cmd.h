@@ -53,4 +53,13 @@ void cmd_print_help(const struct command *c);
 
 int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv);
 
+
+struct plan;
+/* Opens and refreshes the plan, printing content problems; NULL on failure
+ * (the message is printed). */
+struct plan *cmd_open_plan(struct cmd_ctx *ctx, const char *build_dir, unsigned flags);
+
+int cmd_build(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "schedule.h"
+#include "template.h"
 #include "xalloc.h"
 
 static const char *const type_names[RTYPE_COUNT] = { "contacts", "companies", "leads" };
@@ -494,4 +495,134 @@ done:
 void suppressions_release(struct suppressions *s)
 {
 	strmap_release(&s->by_address, free);
+}
+
+static int is_core_field(const char *k)
+{
+	return !strcmp(k, "id") || !strcmp(k, "email") || !strcmp(k, "owner") || !strcmp(k, "vip");
+}
+
+static int plain_bool(const struct ynode *n)
+{
+	return n->kind == YNODE_SCALAR && n->plain &&
+	       (!strcmp(n->value, "true") || !strcmp(n->value, "false"));
+}
+
+void recipient_encode_fields(struct buf *b, const struct ynode *map)
+{
+	size_t i, j;
+
+	for (i = 0; i < map->count; i++) {
+		const struct ynode *k = map->items[2 * i], *v = map->items[2 * i + 1];
+
+		if (is_core_field(k->value) || ynode_is_null(v))
+			continue;
+		buf_add(b, k->value, k->len + 1);
+		if (v->kind == YNODE_SEQ) {
+			buf_addf(b, "l%zu", v->count);
+			buf_addc(b, '\0');
+			for (j = 0; j < v->count; j++)
+				buf_add(b, v->items[j]->value, v->items[j]->len + 1);
+		} else {
+			buf_addc(b, plain_bool(v) ? 'b' : 's');
+			buf_add(b, v->value, v->len + 1);
+		}
+	}
+}
+
+static struct ynode *decoded_node(struct recipient_fields *f, size_t i, const char *s)
+{
+	struct ynode *n = &f->nodes[i];
+
+	memset(n, 0, sizeof(*n));
+	n->kind = YNODE_SCALAR;
+	n->value = s;
+	n->len = strlen(s);
+	n->plain = 1;
+	return n;
+}
+
+const struct ynode *recipient_decode_fields(struct recipient_fields *f, const char *blob,
+					    size_t len)
+{
+	const char *p = blob, *end = blob + len;
+	size_t nnodes = 0, nitems = 0, nlist = 0, count, i, need = 0;
+
+	/* every part is a node at most: size the arrays first */
+	for (i = 0; i < len; i++)
+		need += blob[i] == '\0';
+	XGROW(f->nodes, f->nodes_cap, need + 1);
+	XGROW(f->items, f->items_cap, need + 1);
+	XGROW(f->list_items, f->list_items_cap, need + 1);
+	memset(&f->map, 0, sizeof(f->map));
+	f->map.kind = YNODE_MAP;
+	f->map.items = f->items;
+	while (p < end) {
+		const char *key = p, *kind;
+		struct ynode *v;
+
+		p += strlen(p) + 1;
+		if (p >= end)
+			break;
+		kind = p;
+		p += strlen(p) + 1;
+		f->items[nitems++] = decoded_node(f, nnodes++, key);
+		if (*kind == 'l') {
+			char *num_end;
+			count = strtoul(kind + 1, &num_end, 10);
+			v = &f->nodes[nnodes++];
+			memset(v, 0, sizeof(*v));
+			v->kind = YNODE_SEQ;
+			f->items[nitems++] = v;
+			v->items = f->list_items + nlist;
+			for (i = 0; i < count && p < end; i++) {
+				v->items[v->count++] = decoded_node(f, nnodes++, p);
+				p += strlen(p) + 1;
+			}
+			nlist += v->count;
+		} else {
+			v = decoded_node(f, nnodes++, kind + 1);
+			v->plain = *kind == 'b';
+			f->items[nitems++] = v;
+		}
+		f->map.count++;
+	}
+	return &f->map;
+}
+
+void recipient_fields_release(struct recipient_fields *f)
+{
+	free(f->nodes);
+	free(f->items);
+	free(f->list_items);
+	memset(f, 0, sizeof(*f));
+}
+
+void recipient_context(struct tvalue *ctx, const struct recipient *r)
+{
+	const struct ynode *m = r->node;
+	size_t i, j;
+
+	tvalue_map_set(ctx, "id", tvalue_string(r->id));
+	tvalue_map_set(ctx, "email", tvalue_string(r->email));
+	tvalue_map_set(ctx, "vip", tvalue_bool(r->vip));
+	for (i = 0; m && i < m->count; i++) {
+		const struct ynode *k = m->items[2 * i], *v = m->items[2 * i + 1];
+		struct tvalue *tv;
+
+		if (is_core_field(k->value))
+			continue;
+		if (v->kind == YNODE_SEQ) {
+			tv = tvalue_list();
+			for (j = 0; j < v->count; j++)
+				tvalue_list_push(tv, tvalue_stringn(v->items[j]->value, v->items[j]->len));
+		} else if (plain_bool(v)) {
+			tv = tvalue_bool(!strcmp(v->value, "true"));
+		} else if (ynode_is_null(v)) {
+			tv = tvalue_null();
+		} else {
+			tv = tvalue_stringn(v->value, v->len);
+		}
+		tvalue_map_set(ctx, k->value, tv);
+	}
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "buf.h"
 #include "config.h"
 #include "diag.h"
 #include "util.h"
@@ -101,5 +102,30 @@ struct suppressions {
 };
 int suppressions_load(struct suppressions *out, const char *root, struct diag_list *diags);
 void suppressions_release(struct suppressions *s);
+
+
+/*
+ * The fields of a record other than id, email, owner and vip, encoded for
+ * the plan (a blob of NUL-terminated parts), and decoded back into a
+ * mapping node so that filter_match() and recipient_context() work on
+ * either.  Decoded nodes point into the blob and into f; both must outlive
+ * their use.
+ */
+void recipient_encode_fields(struct buf *b, const struct ynode *map);
+struct recipient_fields {
+	struct ynode map;
+	struct ynode *nodes;
+	size_t nodes_cap;
+	struct ynode **items, **list_items;
+	size_t items_cap, list_items_cap;
+};
+const struct ynode *recipient_decode_fields(struct recipient_fields *f, const char *blob,
+					    size_t len);
+void recipient_fields_release(struct recipient_fields *f);
+
+struct tvalue;
+/* Sets every field of r in the template context map ctx (vip and plain
+ * true/false as booleans, lists as lists). */
+void recipient_context(struct tvalue *ctx, const struct recipient *r);
 
 #endif

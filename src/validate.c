@@ -64,6 +64,7 @@ struct campaign_check {
 	struct field_use *fields;
 	size_t nfields, fields_cap;
 	int subject_uses_fields;
+	int subject_line, subject_col; /* the subject's first recipient field */
 	struct strmap addresses; /* selected, for dedupe */
 	size_t selected, vip, non_vip, empty_subject;
 	char *empty_subject_example;
@@ -120,6 +121,26 @@ static int is_builtin(const char *name)
 	       !strcmp(name, "vip");
 }
 
+static void unknown_group_key(struct validation *v, const char *path,
+			      const struct template_ref *ref, const struct group *g, const char *key)
+{
+	struct buf keys = BUF_INIT;
+	const char *hint;
+	size_t n;
+
+	for (n = 0; g->keys[n]; n++)
+		buf_addf(&keys, "%s%s", n ? ", " : "", g->keys[n]);
+	hint = suggest_closest(key, g->keys, n);
+	if (hint)
+		diag_add(v->diags, DIAG_ERROR, path, ref->line, ref->col,
+			 "unknown variable '%s': %s has %s (did you mean '%s.%s'?)", ref->name,
+			 g->name, keys.ptr, g->name, hint);
+	else
+		diag_add(v->diags, DIAG_ERROR, path, ref->line, ref->col,
+			 "unknown variable '%s': %s has %s", ref->name, g->name, keys.ptr);
+	buf_release(&keys);
+}
+
 static int check_ref(const struct template_ref *ref, void *payload)
 {
 	struct ref_walk *w = payload;
@@ -135,9 +156,7 @@ static int check_ref(const struct template_ref *ref, void *payload)
 	g = find_group(ref->name, head_len);
 	if (g) {
 		if (dot && !in_list(g->keys, dot + 1) && w->pass == 1)
-			diag_add(v->diags, DIAG_ERROR, w->path, ref->line, ref->col,
-				 "unknown variable '%s': %s has %s%s%s", ref->name, g->name,
-				 g->keys[0], g->keys[1] ? ", " : "", g->keys[1] ? g->keys[1] : "");
+			unknown_group_key(v, w->path, ref, g, dot + 1);
 		else if (!dot && (ref->kind == TEMPLATE_REF_VARIABLE ||
 				  ref->kind == TEMPLATE_REF_UNESCAPED) && w->pass == 1)
 			diag_add(v->diags, DIAG_ERROR, w->path, ref->line, ref->col,
@@ -156,8 +175,11 @@ static int check_ref(const struct template_ref *ref, void *payload)
 	if (w->pass == 0) {
 		if (!is_builtin(head))
 			add_field_use(w->cc, head, w->path, ref->line, ref->col);
-		if (w->is_subject)
+		if (w->is_subject && !w->cc->subject_uses_fields) {
 			w->cc->subject_uses_fields = 1;
+			w->cc->subject_line = ref->line;
+			w->cc->subject_col = ref->col;
+		}
 	} else if (c->type >= 0 && !is_builtin(head) && !strmap_get(&v->fields[c->type], head)) {
 		const char *names[256];
 		size_t n = 0, i;
@@ -240,30 +262,12 @@ static void prepare_campaign(struct validation *v, struct campaign_check *cc)
 	walk_refs(v, cc, 0);
 }
 
-/* The record as a template context (only the fields; enough for a subject). */
+/* The record as a template context (only its fields; enough for a subject). */
 static void fill_context(struct validation *v, const struct recipient *r)
 {
-	size_t i, j;
-
 	tvalue_free(v->context);
 	v->context = tvalue_map();
-	for (i = 0; i < r->node->count; i++) {
-		const struct ynode *k = r->node->items[2 * i], *val = r->node->items[2 * i + 1];
-		struct tvalue *tv;
-
-		if (val->kind == YNODE_SEQ) {
-			tv = tvalue_list();
-			for (j = 0; j < val->count; j++)
-				tvalue_list_push(tv, tvalue_string(val->items[j]->value));
-		} else if (!strcmp(k->value, "vip")) {
-			tv = tvalue_bool(r->vip);
-		} else if (ynode_is_null(val)) {
-			tv = tvalue_null();
-		} else {
-			tv = tvalue_string(val->value);
-		}
-		tvalue_map_set(v->context, k->value, tv);
-	}
+	recipient_context(v->context, r);
 }
 
 static int blank(const char *s)
@@ -393,9 +397,11 @@ static void finish_campaign(struct validation *v, size_t ci)
 				 f->name, f->missing, cc->selected, c->id);
 	}
 	if (cc->empty_subject && cc->newsletter)
-		diag_add(v->diags, DIAG_ERROR, cc->newsletter->path, 2, 1,
-			 "the subject is empty for %zu recipients of campaign '%s' (for example '%s')",
-			 cc->empty_subject, c->id, cc->empty_subject_example);
+		diag_add(v->diags, DIAG_ERROR, cc->newsletter->path, cc->subject_line,
+			 cc->subject_col,
+			 "the subject is empty for %zu recipient%s of campaign '%s' (for example '%s')",
+			 cc->empty_subject, cc->empty_subject == 1 ? "" : "s", c->id,
+			 cc->empty_subject_example);
 	for (i = 0; i < ci; i++) {
 		if (v->overlap[ci][i])
 			diag_add(v->diags, DIAG_WARNING, c->path, c->template_pos.line,

@@ -1,0 +1,252 @@
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "plan.h"
+#include "recipients.h"
+#include "schedule.h"
+
+static void json_time(struct buf *b, time_t t)
+{
+	char when[32];
+
+	if (!t) {
+		buf_adds(b, "null");
+		return;
+	}
+	time_format_rfc3339(when, t);
+	buf_add_json_string(b, when);
+}
+
+static void json_opt_string(struct buf *b, const char *s)
+{
+	if (s)
+		buf_add_json_string(b, s);
+	else
+		buf_adds(b, "null");
+}
+
+static void print_json(struct plan *p, const struct campaign_summary *list, size_t n)
+{
+	struct buf b = BUF_INIT;
+	size_t i, j;
+	int st;
+
+	buf_adds(&b, "{\"plan\": {\"commit\": ");
+	json_opt_string(&b, p->commit[0] ? p->commit : NULL);
+	buf_addf(&b, ", \"dirty\": %s, \"built_at\": ", p->dirty ? "true" : "false");
+	json_time(&b, p->built_at);
+	buf_adds(&b, "}, \"campaigns\": [");
+	for (i = 0; i < n; i++) {
+		const struct campaign_summary *s = &list[i];
+		const struct campaign *c = s->campaign;
+
+		buf_adds(&b, i ? ",\n  {" : "\n  {");
+		buf_adds(&b, "\"id\": ");
+		buf_add_json_string(&b, c->id);
+		buf_adds(&b, ", \"name\": ");
+		buf_add_json_string(&b, c->name);
+		buf_adds(&b, ", \"recipient_type\": ");
+		buf_add_json_string(&b, recipient_type_name((enum recipient_type)c->type));
+		buf_addf(&b, ", \"status\": \"%s\", \"owner\": ", campaign_state_name(s->status));
+		buf_add_json_string(&b, c->owner);
+		buf_adds(&b, ", \"department\": ");
+		json_opt_string(&b, s->department);
+		buf_addf(&b, ", \"vip_only\": %s, \"template\": ", c->vip_only ? "true" : "false");
+		buf_add_json_string(&b, c->template);
+		buf_adds(&b, ", \"merged_into\": ");
+		json_opt_string(&b, c->merged_into);
+		buf_addf(&b, ", \"recipients\": %ld", s->recipients);
+		for (st = 0; st < STATE_COUNT; st++) {
+			if (st != STATE_CLAIMED)
+				buf_addf(&b, ", \"%s\": %ld", delivery_state_name((enum delivery_state)st),
+					 s->count[st]);
+		}
+		buf_addf(&b, ", \"completion\": %d, \"sent_today\": %ld, \"accounts\": [",
+			 s->completion, s->sent_today);
+		for (j = 0; j < s->naccounts; j++) {
+			const struct account_summary *a = &s->accounts[j];
+			buf_adds(&b, j ? ", {\"id\": " : "{\"id\": ");
+			buf_add_json_string(&b, a->account->id);
+			buf_addf(&b, ", \"main\": %s, \"usable\": %s, \"reason\": ",
+				 a->account->main ? "true" : "false", a->usable ? "true" : "false");
+			json_opt_string(&b, a->usable ? NULL : a->reason);
+			buf_addc(&b, '}');
+		}
+		buf_addf(&b, "], \"notifications_total\": %ld, \"notifications\": [",
+			 s->total_notifications);
+		for (j = 0; j < s->nnotifications; j++) {
+			const struct notification *nt = &s->notifications[j];
+			buf_adds(&b, j ? ", {\"time\": " : "{\"time\": ");
+			json_time(&b, nt->time);
+			buf_adds(&b, ", \"account\": ");
+			buf_add_json_string(&b, nt->account);
+			buf_adds(&b, ", \"recipient\": ");
+			buf_add_json_string(&b, nt->recipient);
+			buf_adds(&b, ", \"message\": ");
+			buf_add_json_string(&b, nt->message);
+			buf_addc(&b, '}');
+		}
+		buf_adds(&b, "]}");
+	}
+	buf_adds(&b, n ? "\n]}\n" : "]}\n");
+	fwrite(b.ptr, 1, b.len, stdout);
+	buf_release(&b);
+}
+
+/* Display width of UTF-8 text: one column per character. */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+static void pad(const char *s, size_t w)
+{
+	size_t n = width(s);
+
+	fputs(s, stdout);
+	for (; n < w; n++)
+		fputc(' ', stdout);
+}
+
+static void print_stars(const struct campaign_summary *s, int color)
+{
+	size_t j;
+
+	for (j = 0; j < s->naccounts; j++) {
+		if (color)
+			fputs(s->accounts[j].usable ? "\033[32m★\033[0m" : "\033[31m★\033[0m", stdout);
+		else
+			fputs(s->accounts[j].usable ? "★" : "☆", stdout);
+	}
+	for (j = s->naccounts; j < 6; j++)
+		fputc(' ', stdout);
+}
+
+static void print_table(const struct campaign_summary *list, size_t n)
+{
+	int color = isatty(STDOUT_FILENO);
+	size_t i, wname = 4;
+	char when[32];
+
+	for (i = 0; i < n; i++) {
+		size_t w = width(list[i].campaign->name);
+		if (w > wname)
+			wname = w > 40 ? 40 : w;
+	}
+	pad("NAME", wname);
+	printf("  %-24s %-9s %-16s %4s  %-10s %6s %10s  %-6s\n", "ID", "TYPE", "STATUS", "DONE",
+	       "OWNER", "TODAY", "RECIPIENTS", "ACCOUNTS");
+	for (i = 0; i < n; i++) {
+		const struct campaign_summary *s = &list[i];
+		const struct campaign *c = s->campaign;
+
+		pad(c->name, wname);
+		printf("  %-24s %-9s %-16s %3d%%  %-10s %6ld %10ld  ", c->id,
+		       recipient_type_name((enum recipient_type)c->type),
+		       campaign_state_label(s->status), s->completion, c->owner, s->sent_today,
+		       s->recipients);
+		print_stars(s, color);
+		fputc('\n', stdout);
+		if (s->nnotifications) {
+			const struct notification *nt = &s->notifications[0];
+			time_format_rfc3339(when, nt->time);
+			printf("    latest of %ld: %s %s %s %s\n", s->total_notifications, when,
+			       nt->account, nt->recipient, nt->message);
+		}
+	}
+	if (!color)
+		printf("accounts: ★ usable, ☆ not usable\n");
+}
+
+static void print_one(const struct campaign_summary *s)
+{
+	const struct campaign *c = s->campaign;
+	char when[32];
+	size_t j;
+	int st;
+
+	printf("%s (%s)\nstatus: %s, %d%% complete, %ld recipients, %ld sent today\n", c->name,
+	       c->id, campaign_state_label(s->status), s->completion, s->recipients, s->sent_today);
+	printf("template %s, %s of %s%s%s%s\n", c->template,
+	       recipient_type_name((enum recipient_type)c->type), c->owner,
+	       c->segment ? ", segment " : "", c->segment ? c->segment : "",
+	       c->vip_only ? ", VIP only" : "");
+	for (st = 0; st < STATE_COUNT; st++) {
+		if (st != STATE_CLAIMED)
+			printf("  %-12s %ld\n", delivery_state_name((enum delivery_state)st), s->count[st]);
+	}
+	printf("accounts:\n");
+	for (j = 0; j < s->naccounts; j++) {
+		const struct account_summary *a = &s->accounts[j];
+		printf("  %s %-20s %s%s\n", a->usable ? "★" : "☆", a->account->id,
+		       a->account->main ? "main, " : "", a->usable ? "usable" : a->reason);
+	}
+	if (s->nnotifications)
+		printf("notifications (%ld, newest first):\n", s->total_notifications);
+	for (j = 0; j < s->nnotifications; j++) {
+		time_format_rfc3339(when, s->notifications[j].time);
+		printf("  %s %s %s %s\n", when, s->notifications[j].account,
+		       s->notifications[j].recipient, s->notifications[j].message);
+	}
+}
+
+int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct opt opts[] = { { "json", 0, 0, NULL, NULL, 0 }, { "check", 0, 0, NULL, NULL, 0 },
+			      { NULL, 0, 0, NULL, NULL, 0 } };
+	struct campaign_summary *list = NULL;
+	struct plan *p = NULL;
+	char **args = NULL;
+	size_t nargs = 0, n = 0, i, j, first, shown;
+	int r, code = 1, problems = 0;
+
+	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	if (nargs > 1) {
+		cmd_usage_error(ctx, "unexpected argument '%s'", args[1]);
+		code = EXIT_USAGE;
+		goto done;
+	}
+	p = cmd_open_plan(ctx, NULL, 0);
+	if (!p)
+		goto done;
+	if (plan_summaries(p, clock_now(), &list, &n) < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
+	first = 0;
+	if (nargs) {
+		for (first = 0; first < n && strcmp(list[first].campaign->id, args[0]); first++)
+			;
+		if (first == n) {
+			cmd_error("unknown campaign '%s'", args[0]);
+			goto done;
+		}
+	}
+	shown = nargs ? 1 : n;
+	if (opts[0].seen)
+		print_json(p, list + first, shown);
+	else if (nargs)
+		print_one(&list[first]);
+	else
+		print_table(list, n);
+	for (i = first; i < first + shown; i++) {
+		problems |= list[i].status == STATUS_INTERRUPTED;
+		for (j = 0; j < list[i].naccounts; j++)
+			problems |= strstr(list[i].accounts[j].reason, "critical error") != NULL;
+	}
+	code = opts[1].seen && problems ? 1 : 0;
+done:
+	plan_summaries_free(list, n);
+	plan_close(p);
+	opts_release(opts, args);
+	return code;
+}

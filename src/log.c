@@ -1,0 +1,196 @@
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "schedule.h"
+#include "xalloc.h"
+
+static const char *const event_names[LOG_EVENT_COUNT] = {
+	"claim", "sent", "failed", "retry", "deferred", "critical", "bounce", "retry-cmd",
+	"resume", "merged",
+};
+/* The number of fields each event has after time and event. */
+static const size_t event_fields[LOG_EVENT_COUNT] = { 3, 4, 4, 5, 5, 4, 4, 1, 0, 1 };
+
+const char *log_event_name(enum log_event e)
+{
+	return (unsigned)e < LOG_EVENT_COUNT ? event_names[e] : "?";
+}
+
+static int parse_line(struct log_entry *out, char *line)
+{
+	char *f[LOG_MAX_FIELDS + 2];
+	size_t n = 0, i;
+	int ev;
+
+	f[n++] = line;
+	for (; *line; line++) {
+		if (*line == '\t') {
+			*line = '\0';
+			if (n == LOG_MAX_FIELDS + 2)
+				return -1;
+			f[n++] = line + 1;
+		}
+	}
+	if (n < 2 || time_parse_rfc3339(f[0], &out->time) < 0)
+		return -1;
+	for (ev = 0; ev < LOG_EVENT_COUNT && strcmp(f[1], event_names[ev]); ev++)
+		;
+	if (ev == LOG_EVENT_COUNT || n - 2 != event_fields[ev])
+		return -1;
+	out->event = (enum log_event)ev;
+	out->nfields = n - 2;
+	for (i = 0; i < out->nfields; i++)
+		out->field[i] = f[i + 2];
+	return 0;
+}
+
+int log_read(const char *path, const char *rel, size_t offset, log_entry_fn fn, void *payload,
+	     size_t *consumed_out, struct diag_list *diags)
+{
+	struct buf text = BUF_INIT;
+	char *line, *nl;
+	size_t pos;
+	int lineno = 1, ret = -1;
+
+	*consumed_out = offset;
+	if (buf_read_file(&text, path, (size_t)1 << 31) < 0) {
+		error_set("cannot read '%s': %s", rel, strerror(errno));
+		goto done;
+	}
+	if (offset > text.len) {
+		error_set("'%s' is shorter than before: it was rewritten, not appended", rel);
+		goto done;
+	}
+	for (pos = 0; pos < offset; pos++)
+		lineno += text.ptr[pos] == '\n';
+	for (pos = offset; pos < text.len; pos = (size_t)(nl - text.ptr) + 1, lineno++) {
+		struct log_entry e;
+
+		line = text.ptr + pos;
+		nl = memchr(line, '\n', text.len - pos);
+		if (!nl) {
+			diag_add(diags, DIAG_WARNING, rel, lineno, 1,
+				 "incomplete last line ignored (a run was interrupted while writing it)");
+			break;
+		}
+		*nl = '\0';
+		if (nl > line && nl[-1] == '\r')
+			nl[-1] = '\0';
+		*consumed_out = (size_t)(nl - text.ptr) + 1;
+		if (!*line)
+			continue;
+		if (*line == '#') {
+			if (pos == 0 && strcmp(line, LOG_HEADER))
+				diag_add(diags, DIAG_ERROR, rel, lineno, 1,
+					 "unknown log format '%s' (expected '%s')", line, LOG_HEADER);
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		e.line = lineno;
+		if (parse_line(&e, line) < 0) {
+			diag_add(diags, DIAG_ERROR, rel, lineno, 1, "malformed log line");
+			continue;
+		}
+		if (fn(&e, payload)) {
+			ret = -1;
+			goto done;
+		}
+	}
+	ret = 0;
+done:
+	buf_release(&text);
+	return ret;
+}
+
+static void add_clean(struct buf *b, const char *s)
+{
+	for (; s && *s; s++)
+		buf_addc(b, (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s);
+}
+
+void log_format(struct buf *b, time_t t, enum log_event e, const char *const *fields,
+		size_t nfields)
+{
+	char when[32];
+	size_t i;
+
+	time_format_rfc3339(when, t);
+	buf_adds(b, when);
+	buf_addc(b, '\t');
+	buf_adds(b, event_names[e]);
+	for (i = 0; i < nfields; i++) {
+		buf_addc(b, '\t');
+		add_clean(b, fields[i] && *fields[i] ? fields[i] : "-");
+	}
+	buf_addc(b, '\n');
+}
+
+static int make_parent(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int ret = 0;
+
+	if (slash) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			ret = error_set("cannot create '%s': %s", dir, strerror(errno));
+	}
+	free(dir);
+	return ret;
+}
+
+int log_append(const char *path, const char *text, size_t len, int sync)
+{
+	struct buf b = BUF_INIT;
+	struct stat st;
+	int fd = -1, ret = -1;
+	const char *p;
+	ssize_t n;
+	char last;
+
+	if (make_parent(path) < 0)
+		return -1;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+	if (fd < 0) {
+		error_set("cannot open '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	if (fstat(fd, &st) < 0) {
+		error_set("cannot stat '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	if (st.st_size == 0) {
+		buf_adds(&b, LOG_HEADER "\n");
+	} else if (pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+		buf_addc(&b, '\n');
+	}
+	buf_add(&b, text, len);
+	for (p = b.ptr, len = b.len; len;) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			error_set("cannot write '%s': %s", path, strerror(errno));
+			goto done;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (sync && fsync(fd) < 0) {
+		error_set("cannot sync '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	ret = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&b);
+	return ret;
+}

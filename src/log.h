@@ -1,0 +1,92 @@
+/*
+ * The append-only result files of a campaign.
+ *
+ *   campaigns/<id>/log/<account>.tsv   written by `mailout send` (and the
+ *                                      bounce sync) for one account
+ *   campaigns/<id>/commands.tsv        people's commands: retry, resume, merge
+ *
+ * Each file starts with the header line "#mailout-log v1", then one event
+ * per line, tab-separated, the first two fields the RFC 3339 UTC time and
+ * the event name.  Fields never hold tabs or line breaks (they are replaced
+ * by spaces when written).  Files are replayed in file order, never sorted
+ * by time.  A last line without its newline (a process killed mid-write) is
+ * ignored with a warning, and the next append starts on a new line.
+ *
+ * Events (after TIME and EVENT):
+ *   claim     RECIPIENT ADDRESS MESSAGE_ID    about to hand the message to SMTP
+ *   sent      RECIPIENT CODE ENHANCED TEXT    accepted by the server
+ *   failed    RECIPIENT CODE ENHANCED TEXT    permanent for the recipient; a
+ *                                             hard bounce when ENHANCED is 5.1.x or 5.2.1
+ *   retry     RECIPIENT CODE ENHANCED TEXT NEXT   temporary; try again at NEXT
+ *   deferred  RECIPIENT CODE ENHANCED TEXT UNTIL  the account rests until UNTIL;
+ *                                             the recipient is pending again
+ *   critical  RECIPIENT CODE ENHANCED TEXT    the account is red until resume;
+ *                                             the recipient is pending again
+ *   bounce    RECIPIENT CODE ENHANCED TEXT    a delivery report read later
+ *   retry-cmd RECIPIENT                       (commands.tsv) pending again
+ *   resume                                    (commands.tsv) clears interrupted
+ *                                             and the owner's red accounts
+ *   merged    CAMPAIGN                        (commands.tsv) CAMPAIGN was merged
+ *                                             into this one: its history counts here
+ */
+#ifndef MAILOUT_LOG_H
+#define MAILOUT_LOG_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "diag.h"
+
+#define LOG_HEADER "#mailout-log v1"
+#define LOG_MAX_FIELDS 8
+
+enum log_event {
+	LOG_CLAIM,
+	LOG_SENT,
+	LOG_FAILED,
+	LOG_RETRY,
+	LOG_DEFERRED,
+	LOG_CRITICAL,
+	LOG_BOUNCE,
+	LOG_RETRY_CMD,
+	LOG_RESUME,
+	LOG_MERGED,
+	LOG_EVENT_COUNT
+};
+
+struct log_entry {
+	time_t time;
+	enum log_event event;
+	const char *field[LOG_MAX_FIELDS]; /* after time and event */
+	size_t nfields;
+	int line;
+};
+
+const char *log_event_name(enum log_event e);
+
+typedef int (*log_entry_fn)(const struct log_entry *e, void *payload);
+
+/*
+ * Reads the complete lines of path from byte offset on, calling fn for
+ * each event.  *consumed_out gets the offset after the last complete line.
+ * A bad line is a diagnostic (path shown as rel) and is skipped; a missing
+ * last newline is a warning.  Returns 0, or -1 when the file cannot be read
+ * or fn returned non-zero.
+ */
+int log_read(const char *path, const char *rel, size_t offset, log_entry_fn fn, void *payload,
+	     size_t *consumed_out, struct diag_list *diags);
+
+/* A line for an event, appended to b; fields are cleaned of tabs and line
+ * breaks. */
+void log_format(struct buf *b, time_t t, enum log_event e, const char *const *fields,
+		size_t nfields);
+
+/*
+ * Appends text (whole lines) to path with one write(2), creating the file
+ * and its directory with the header when missing, and starting on a new
+ * line when the file does not end with one.  fsync when sync is set.
+ */
+int log_append(const char *path, const char *text, size_t len, int sync);
+
+#endif

@@ -1,0 +1,1759 @@
+#include "plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "gitrepo.h"
+#include "log.h"
+#include "schedule.h"
+#include "util.h"
+#include "xalloc.h"
+
+extern const char plan_schema_sql[];
+
+static const char *const state_names[STATE_COUNT] = {
+	"pending", "claimed", "sent", "failed", "retrying", "suppressed", "skipped", "unconfirmed",
+};
+
+const char *delivery_state_name(enum delivery_state s)
+{
+	return (unsigned)s < STATE_COUNT ? state_names[s] : "?";
+}
+
+int delivery_state_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < STATE_COUNT; i++) {
+		if (!strcmp(s, state_names[i]))
+			return i;
+	}
+	return -1;
+}
+
+const char *campaign_state_name(enum campaign_state s)
+{
+	static const char *const names[] = { "active", "active_error", "paused",
+					     "interrupted", "done", "merged" };
+	return names[s];
+}
+
+const char *campaign_state_label(enum campaign_state s)
+{
+	static const char *const labels[] = { "Active", "Active but error", "Paused",
+					      "Interrupted", "Done", "Merged" };
+	return labels[s];
+}
+
+static int sql_error(struct plan *p, const char *what)
+{
+	return error_set("plan database (%s): %s", what, sqlite3_errmsg(p->db));
+}
+
+int plan_exec(struct plan *p, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(p->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		error_set("plan database: %s", msg ? msg : sqlite3_errmsg(p->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int plan_prepare(struct plan *p, sqlite3_stmt **out, const char *sql)
+{
+	if (sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK) {
+		*out = NULL;
+		return sql_error(p, "prepare");
+	}
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Runs a prepared statement that returns no rows, then resets it. */
+static int step_done(struct plan *p, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sql_error(p, "write");
+	return 0;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? (const char *)s : NULL;
+}
+
+/* ---- source files ---- */
+
+enum source_kind { SRC_CONFIG, SRC_SEGMENTS, SRC_SUPPRESSIONS, SRC_CAMPAIGN, SRC_RECIPIENTS,
+		   SRC_LOG, SRC_COMMANDS };
+
+struct source {
+	char *rel;
+	enum source_kind kind;
+	int type; /* recipient type, for SRC_RECIPIENTS */
+	char *campaign, *account; /* for logs */
+	long long size, mtime;
+	int exists;
+	/* from the files table */
+	int known;
+	long long old_size, old_mtime, consumed;
+	char old_blob[41];
+	/* decided by the refresh */
+	int changed; /* content differs (not for logs) */
+	int appended; /* log grew, prefix unchanged */
+	int rewritten; /* log changed in what was replayed already */
+	char blob[41];
+};
+
+struct sources {
+	struct source *items;
+	size_t count, cap;
+};
+
+static struct source *add_source(struct sources *s, char *rel, enum source_kind kind)
+{
+	struct source *src;
+
+	XGROW(s->items, s->cap, s->count + 1);
+	src = &s->items[s->count++];
+	memset(src, 0, sizeof(*src));
+	src->rel = rel;
+	src->kind = kind;
+	src->type = -1;
+	return src;
+}
+
+static void sources_release(struct sources *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		free(s->items[i].rel);
+		free(s->items[i].campaign);
+		free(s->items[i].account);
+	}
+	free(s->items);
+}
+
+static void stat_source(const char *root, struct source *src)
+{
+	struct buf full = BUF_INIT;
+	struct stat st;
+
+	buf_addf(&full, "%s/%s", root, src->rel);
+	if (stat(full.ptr, &st) == 0 && S_ISREG(st.st_mode)) {
+		src->exists = 1;
+		src->size = (long long)st.st_size;
+		src->mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	}
+	buf_release(&full);
+}
+
+static void list_sources(struct plan *p, struct sources *s)
+{
+	char **names = NULL, **logs = NULL;
+	int n, i, j, nlogs;
+	struct buf dir = BUF_INIT;
+	struct source *src;
+
+	add_source(s, xstrdup(CONFIG_FILE), SRC_CONFIG);
+	add_source(s, xstrdup(SEGMENTS_FILE), SRC_SEGMENTS);
+	add_source(s, xstrdup(SUPPRESSIONS_FILE), SRC_SUPPRESSIONS);
+	for (i = 0; i < (int)p->campaigns.count; i++) {
+		const struct campaign *c = &p->campaigns.items[i];
+
+		src = add_source(s, xstrdup(c->path), SRC_CAMPAIGN);
+		src->campaign = xstrdup(c->id);
+		buf_reset(&dir);
+		buf_addf(&dir, "%s/campaigns/%s/log", p->root, c->id);
+		nlogs = list_dir(&logs, dir.ptr, ".tsv", 0);
+		for (j = 0; j < nlogs; j++) {
+			src = add_source(s, xasprintf("campaigns/%s/log/%s", c->id, logs[j]), SRC_LOG);
+			src->campaign = xstrdup(c->id);
+			src->account = xstrndup(logs[j], strlen(logs[j]) - 4);
+		}
+		free_list(logs, nlogs > 0 ? (size_t)nlogs : 0);
+		src = add_source(s, xasprintf("campaigns/%s/commands.tsv", c->id), SRC_COMMANDS);
+		src->campaign = xstrdup(c->id);
+	}
+	for (i = 0; i < RTYPE_COUNT; i++) {
+		n = recipients_files(&names, p->root, (enum recipient_type)i);
+		for (j = 0; j < n; j++) {
+			src = add_source(s, names[j], SRC_RECIPIENTS);
+			src->type = i;
+		}
+		free(names);
+	}
+	buf_release(&dir);
+	for (i = 0; i < (int)s->count; i++)
+		stat_source(p->root, &s->items[i]);
+}
+
+static int load_known(struct plan *p, struct sources *s, struct strmap *known)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	if (plan_prepare(p, &st, "SELECT path, size, mtime, blob, consumed FROM files") < 0)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		strmap_put(known, col_text(st, 0), NULL)->value = (void *)1;
+	sqlite3_reset(st);
+	sqlite3_finalize(st);
+	if (plan_prepare(p, &st, "SELECT size, mtime, blob, consumed FROM files WHERE path = ?") < 0)
+		return -1;
+	for (i = 0; i < s->count; i++) {
+		struct source *src = &s->items[i];
+
+		bind_text(st, 1, src->rel);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			src->known = 1;
+			src->old_size = sqlite3_column_int64(st, 0);
+			src->old_mtime = sqlite3_column_int64(st, 1);
+			snprintf(src->old_blob, sizeof(src->old_blob), "%s", col_text(st, 2));
+			src->consumed = sqlite3_column_int64(st, 3);
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Decides for each file what changed, reading only what must be read. */
+static int examine_sources(struct plan *p, struct sources *s, long long racy_since)
+{
+	struct buf full = BUF_INIT, text = BUF_INIT;
+	size_t i;
+	int ret = -1;
+
+	for (i = 0; i < s->count; i++) {
+		struct source *src = &s->items[i];
+		int is_log = src->kind == SRC_LOG || src->kind == SRC_COMMANDS;
+
+		if (!src->exists) {
+			src->changed = src->known;
+			src->rewritten = is_log && src->known && src->consumed > 0;
+			continue;
+		}
+		if (src->known && src->size == src->old_size && src->mtime == src->old_mtime &&
+		    src->mtime < racy_since) {
+			snprintf(src->blob, sizeof(src->blob), "%s", src->old_blob);
+			continue;
+		}
+		p->files_read++;
+		buf_reset(&full);
+		buf_addf(&full, "%s/%s", p->root, src->rel);
+		buf_reset(&text);
+		if (buf_read_file(&text, full.ptr, (size_t)1 << 31) < 0) {
+			error_set("cannot read '%s': %s", src->rel, strerror(errno));
+			goto done;
+		}
+		if (is_log) {
+			char prefix[41];
+			size_t keep = src->known ? (size_t)src->consumed : 0;
+
+			if (keep > text.len) {
+				src->rewritten = 1;
+				continue;
+			}
+			gitrepo_blob_id(prefix, text.ptr, keep);
+			if (src->known && strcmp(prefix, src->old_blob)) {
+				src->rewritten = 1;
+				continue;
+			}
+			snprintf(src->blob, sizeof(src->blob), "%s", prefix);
+			src->appended = text.len > keep;
+		} else {
+			gitrepo_blob_id(src->blob, text.ptr, text.len);
+			src->changed = !src->known || strcmp(src->blob, src->old_blob);
+		}
+	}
+	ret = 0;
+done:
+	buf_release(&full);
+	buf_release(&text);
+	return ret;
+}
+
+/* ---- recipients ---- */
+
+struct record_insert {
+	struct plan *p;
+	sqlite3_stmt *insert, *find;
+	long long file_id;
+	struct buf fields;
+	struct diag_list *diags;
+	int failed;
+};
+
+static void insert_record(const struct recipient *r, void *payload)
+{
+	struct record_insert *ri = payload;
+	int rc;
+
+	buf_reset(&ri->fields);
+	recipient_encode_fields(&ri->fields, r->node);
+	sqlite3_bind_int(ri->insert, 1, (int)r->type);
+	bind_text(ri->insert, 2, r->id);
+	sqlite3_bind_int64(ri->insert, 3, ri->file_id);
+	sqlite3_bind_int(ri->insert, 4, r->line);
+	bind_text(ri->insert, 5, r->email);
+	bind_text(ri->insert, 6, r->address);
+	bind_text(ri->insert, 7, r->owner);
+	sqlite3_bind_int(ri->insert, 8, r->vip);
+	sqlite3_bind_blob(ri->insert, 9, ri->fields.ptr, (int)ri->fields.len, SQLITE_STATIC);
+	rc = sqlite3_step(ri->insert);
+	sqlite3_reset(ri->insert);
+	if (rc == SQLITE_CONSTRAINT) {
+		/* the same id in another file of this type, parsed earlier */
+		const char *other = "another file";
+		int line = 0;
+
+		sqlite3_bind_int(ri->find, 1, (int)r->type);
+		bind_text(ri->find, 2, r->id);
+		if (sqlite3_step(ri->find) == SQLITE_ROW) {
+			other = col_text(ri->find, 0);
+			line = sqlite3_column_int(ri->find, 1);
+		}
+		diag_add(ri->diags, DIAG_ERROR, r->path, ynode_get(r->node, "id")->line,
+			 ynode_get(r->node, "id")->col, "duplicate %s id '%s' (first at %s:%d)",
+			 recipient_type_name(r->type), r->id, other, line);
+		sqlite3_reset(ri->find);
+	} else if (rc != SQLITE_DONE) {
+		ri->failed = sql_error(ri->p, "insert recipient");
+	}
+}
+
+/* Replaces the records of the changed recipient files. */
+static int refresh_recipients(struct plan *p, struct sources *s, struct strmap *known,
+			      struct diag_list *diags, int *changed_out)
+{
+	struct record_insert ri;
+	sqlite3_stmt *get_file = NULL, *add_file = NULL, *drop = NULL, *drop_file = NULL;
+	size_t i;
+	int ret = -1;
+
+	memset(&ri, 0, sizeof(ri));
+	ri.p = p;
+	ri.diags = diags;
+	if (plan_prepare(p, &get_file, "SELECT id FROM recipient_files WHERE path = ?") < 0 ||
+	    plan_prepare(p, &add_file, "INSERT INTO recipient_files (path, type) VALUES (?, ?)") < 0 ||
+	    plan_prepare(p, &drop, "DELETE FROM recipients WHERE file = ?") < 0 ||
+	    plan_prepare(p, &drop_file, "DELETE FROM recipient_files WHERE path = ?") < 0 ||
+	    plan_prepare(p, &ri.insert,
+			 "INSERT INTO recipients (type, id, file, line, email, address, owner, vip, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)") < 0 ||
+	    plan_prepare(p, &ri.find,
+			 "SELECT f.path, r.line FROM recipients r JOIN recipient_files f ON f.id = r.file WHERE r.type = ? AND r.id = ?") < 0)
+		goto done;
+	/* files gone from the tree */
+	for (i = 0; i < known->cap; i++) {
+		const char *path = known->slots[i].key;
+		size_t j;
+		int present = 0;
+
+		if (!path || strncmp(path, "recipients/", 11) || !str_has_suffix(path, ".yaml") ||
+		    !strcmp(path, SEGMENTS_FILE))
+			continue;
+		for (j = 0; j < s->count && !present; j++)
+			present = !strcmp(s->items[j].rel, path);
+		if (present)
+			continue;
+		bind_text(get_file, 1, path);
+		if (sqlite3_step(get_file) == SQLITE_ROW) {
+			sqlite3_bind_int64(drop, 1, sqlite3_column_int64(get_file, 0));
+			if (step_done(p, drop) < 0)
+				goto done;
+		}
+		sqlite3_reset(get_file);
+		bind_text(drop_file, 1, path);
+		if (step_done(p, drop_file) < 0)
+			goto done;
+		*changed_out = 1;
+	}
+	/* Removing every changed file's records first lets records move
+	 * between files without a false duplicate. */
+	for (i = 0; i < s->count; i++) {
+		struct source *src = &s->items[i];
+
+		if (src->kind != SRC_RECIPIENTS || !src->changed)
+			continue;
+		*changed_out = 1;
+		bind_text(get_file, 1, src->rel);
+		if (sqlite3_step(get_file) == SQLITE_ROW) {
+			sqlite3_bind_int64(drop, 1, sqlite3_column_int64(get_file, 0));
+			if (step_done(p, drop) < 0)
+				goto done;
+		}
+		sqlite3_reset(get_file);
+	}
+	for (i = 0; i < s->count; i++) {
+		struct source *src = &s->items[i];
+		struct recipient_scan scan;
+
+		if (src->kind != SRC_RECIPIENTS || !src->changed)
+			continue;
+		bind_text(get_file, 1, src->rel);
+		if (sqlite3_step(get_file) == SQLITE_ROW) {
+			ri.file_id = sqlite3_column_int64(get_file, 0);
+			sqlite3_reset(get_file);
+		} else {
+			sqlite3_reset(get_file);
+			bind_text(add_file, 1, src->rel);
+			sqlite3_bind_int(add_file, 2, src->type);
+			if (step_done(p, add_file) < 0)
+				goto done;
+			ri.file_id = sqlite3_last_insert_rowid(p->db);
+		}
+		p->files_parsed++;
+		recipient_scan_init(&scan);
+		recipients_scan_file(&scan, p->root, src->rel, (enum recipient_type)src->type,
+				     &p->cfg, insert_record, &ri, diags);
+		recipient_scan_release(&scan);
+		if (ri.failed)
+			goto done;
+	}
+	ret = 0;
+done:
+	sqlite3_finalize(get_file);
+	sqlite3_finalize(add_file);
+	sqlite3_finalize(drop);
+	sqlite3_finalize(drop_file);
+	sqlite3_finalize(ri.insert);
+	sqlite3_finalize(ri.find);
+	buf_release(&ri.fields);
+	return ret;
+}
+
+/* ---- deliveries ---- */
+
+/*
+ * The account of a recipient: weighted rendezvous hashing over the
+ * candidate accounts, weighted by daily limit, so that rebuilding gives the
+ * same answer and adding or removing an account moves only the recipients
+ * it must.  VIP recipients go through the owner's main accounts (the other
+ * ones when there is no main account); others never through a main account.
+ */
+struct candidates {
+	const struct account **items;
+	uint64_t *hashes; /* of each account's id */
+	size_t count;
+};
+
+static void owner_candidates(const struct config *cfg, const char *owner, int main,
+			     struct candidates *out)
+{
+	size_t i;
+
+	out->items = xcalloc(cfg->naccounts + 1, sizeof(*out->items));
+	out->hashes = xcalloc(cfg->naccounts + 1, sizeof(*out->hashes));
+	out->count = 0;
+	for (i = 0; i < cfg->naccounts; i++) {
+		const struct account *a = &cfg->accounts[i];
+		if (a->owner && !strcmp(a->owner, owner) && a->enabled && a->main == main &&
+		    a->daily_limit > 0) {
+			out->hashes[out->count] = hash_bytes(a->id, strlen(a->id));
+			out->items[out->count++] = a;
+		}
+	}
+}
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return h;
+}
+
+static const struct account *assign_account(const struct candidates *c, const char *recipient)
+{
+	const struct account *best = NULL;
+	double best_score = -1;
+	uint64_t hr;
+	size_t i;
+
+	if (c->count == 1)
+		return c->items[0];
+	hr = mix64(hash_bytes(recipient, strlen(recipient)));
+	for (i = 0; i < c->count; i++) {
+		uint64_t h = mix64(c->hashes[i] ^ hr);
+		double u, score;
+
+		u = ((double)(h >> 11) + 0.5) / 9007199254740992.0; /* (0, 1) */
+		score = (double)c->items[i]->daily_limit / -log(u);
+		if (score > best_score) {
+			best_score = score;
+			best = c->items[i];
+		}
+	}
+	return best;
+}
+
+struct campaign_select {
+	const struct campaign *campaign;
+	struct candidates vip, other;
+	struct strmap addresses;
+};
+
+static void release_select(struct campaign_select *cs)
+{
+	free(cs->vip.items);
+	free(cs->vip.hashes);
+	free(cs->other.items);
+	free(cs->other.hashes);
+	strmap_release(&cs->addresses, NULL);
+	memset(cs, 0, sizeof(*cs));
+}
+
+static int derive_deliveries(struct plan *p)
+{
+	struct campaign_select *sel = NULL;
+	struct recipient_fields fields;
+	sqlite3_stmt *files = NULL, *recs = NULL, *ins = NULL;
+	long long ord = 0;
+	size_t i, n;
+	int t, ret = -1;
+
+	memset(&fields, 0, sizeof(fields));
+	sel = xcalloc(p->campaigns.count + 1, sizeof(*sel));
+	if (plan_prepare(p, &files, "SELECT id FROM recipient_files WHERE type = ? ORDER BY path") < 0 ||
+	    plan_prepare(p, &recs,
+			 "SELECT id, email, address, owner, vip, fields, line FROM recipients WHERE file = ? ORDER BY line") < 0 ||
+	    plan_prepare(p, &ins,
+			 "INSERT INTO deliveries (campaign, recipient, ord, address, vip, account, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')") < 0)
+		goto done;
+	for (t = 0; t < RTYPE_COUNT; t++) {
+		n = 0;
+		for (i = 0; i < p->campaigns.count; i++) {
+			const struct campaign *c = &p->campaigns.items[i];
+			if (!c->valid || c->type != t)
+				continue;
+			sel[n].campaign = c;
+			owner_candidates(&p->cfg, c->owner, 1, &sel[n].vip);
+			owner_candidates(&p->cfg, c->owner, 0, &sel[n].other);
+			n++;
+		}
+		if (!n)
+			continue;
+		sqlite3_bind_int(files, 1, t);
+		while (sqlite3_step(files) == SQLITE_ROW) {
+			sqlite3_bind_int64(recs, 1, sqlite3_column_int64(files, 0));
+			while (sqlite3_step(recs) == SQLITE_ROW) {
+				struct recipient r;
+				int decoded = 0;
+
+				memset(&r, 0, sizeof(r));
+				r.type = (enum recipient_type)t;
+				r.id = col_text(recs, 0);
+				r.email = col_text(recs, 1);
+				r.address = col_text(recs, 2);
+				r.owner = col_text(recs, 3);
+				r.vip = sqlite3_column_int(recs, 4);
+				r.line = sqlite3_column_int(recs, 6);
+				for (i = 0; i < n; i++) {
+					struct campaign_select *cs = &sel[i];
+					const struct account *a;
+					int added;
+
+					if (strcmp(cs->campaign->owner, r.owner))
+						continue;
+					if (cs->campaign->has_filter && !decoded) {
+						r.node = recipient_decode_fields(&fields,
+							sqlite3_column_blob(recs, 5),
+							(size_t)sqlite3_column_bytes(recs, 5));
+						decoded = 1;
+					}
+					if (!campaign_selects(cs->campaign, &r))
+						continue;
+					strmap_put(&cs->addresses, r.address, &added);
+					if (!added)
+						continue; /* the same address twice: mailed once */
+					a = assign_account(r.vip && cs->vip.count ? &cs->vip : &cs->other, r.id);
+					bind_text(ins, 1, cs->campaign->id);
+					bind_text(ins, 2, r.id);
+					sqlite3_bind_int64(ins, 3, ord++);
+					bind_text(ins, 4, r.address);
+					sqlite3_bind_int(ins, 5, r.vip);
+					bind_text(ins, 6, a ? a->id : NULL);
+					if (step_done(p, ins) < 0) {
+						sqlite3_reset(recs);
+						sqlite3_reset(files);
+						goto done;
+					}
+				}
+			}
+			sqlite3_reset(recs);
+		}
+		sqlite3_reset(files);
+		for (i = 0; i < n; i++)
+			release_select(&sel[i]);
+	}
+	ret = 0;
+done:
+	for (i = 0; i < p->campaigns.count; i++)
+		release_select(&sel[i]);
+	free(sel);
+	recipient_fields_release(&fields);
+	sqlite3_finalize(files);
+	sqlite3_finalize(recs);
+	sqlite3_finalize(ins);
+	return ret;
+}
+
+/* ---- log replay ---- */
+
+struct account_run {
+	char *id;
+	const struct account *account; /* NULL when no longer configured */
+	long long red_since, resumed_at, rest_until, last_attempt;
+	char *red_reason, *rest_reason;
+};
+
+struct replay {
+	struct plan *p;
+	struct diag_list *diags;
+	const char *campaign;
+	const char *account;
+	long long *last_error, *last_reset; /* per campaign, in campaigns order */
+	size_t ci;
+	struct account_run *accounts;
+	size_t naccounts;
+	struct strmap daily, progress; /* "account\tday" / "campaign\taccount\tday" -> count */
+	sqlite3_stmt *get, *set_state, *claim, *sent, *note, *bounce;
+	size_t lines;
+	int failed;
+};
+
+static struct account_run *account_run(struct replay *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->naccounts; i++) {
+		if (!strcmp(r->accounts[i].id, id))
+			return &r->accounts[i];
+	}
+	r->accounts = xrealloc(r->accounts, (r->naccounts + 1) * sizeof(*r->accounts));
+	memset(&r->accounts[r->naccounts], 0, sizeof(*r->accounts));
+	r->accounts[r->naccounts].id = xstrdup(id);
+	r->accounts[r->naccounts].account = config_account(&r->p->cfg, id);
+	return &r->accounts[r->naccounts++];
+}
+
+static void count_add(struct strmap *m, const char *key, long n)
+{
+	struct strmap_entry *e = strmap_put(m, key, NULL);
+	e->value = (void *)((intptr_t)e->value + n);
+}
+
+static int parse_code(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *end || v < 0 || v > 999 ? 0 : (int)v;
+}
+
+static int hard_bounce(const char *enhanced)
+{
+	return !strncmp(enhanced, "5.1.", 4) || !strcmp(enhanced, "5.2.1");
+}
+
+static void set_max(long long *x, long long v)
+{
+	if (v > *x)
+		*x = v;
+}
+
+static void replace_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = xstrdup(s);
+}
+
+static int add_notification(struct replay *r, const struct log_entry *e, const char *what)
+{
+	struct buf msg = BUF_INIT;
+	int ret;
+
+	buf_addf(&msg, "%s: %s %s %s", what, e->field[1], e->field[2], e->field[3]);
+	bind_text(r->note, 1, r->campaign);
+	sqlite3_bind_int64(r->note, 2, (sqlite3_int64)e->time);
+	bind_text(r->note, 3, r->account);
+	bind_text(r->note, 4, e->field[0]);
+	bind_text(r->note, 5, msg.ptr);
+	ret = step_done(r->p, r->note);
+	buf_release(&msg);
+	set_max(&r->last_error[r->ci], (long long)e->time);
+	return ret;
+}
+
+/* Sets state and reply of a delivery. */
+static int set_state(struct replay *r, const char *recipient, const char *state, time_t t,
+		     const struct log_entry *e, long long next_at, int reset_attempts)
+{
+	sqlite3_stmt *st = r->set_state;
+
+	bind_text(st, 1, state);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)t);
+	if (e && e->nfields >= 4) {
+		sqlite3_bind_int(st, 3, parse_code(e->field[1]));
+		bind_text(st, 4, e->field[2]);
+		bind_text(st, 5, e->field[3]);
+	}
+	sqlite3_bind_int64(st, 6, next_at);
+	sqlite3_bind_int(st, 7, reset_attempts);
+	bind_text(st, 8, r->campaign);
+	bind_text(st, 9, recipient);
+	return step_done(r->p, st);
+}
+
+static int replay_entry(const struct log_entry *e, void *payload)
+{
+	struct replay *r = payload;
+	struct plan *p = r->p;
+	const char *recipient = e->nfields ? e->field[0] : NULL;
+	char *state = NULL, *address = NULL;
+	long long last_event = 0;
+	time_t until;
+	struct account_run *ar;
+	struct buf key = BUF_INIT;
+	int found = 0, ret = 0;
+	size_t i;
+
+	r->lines++;
+	if (recipient && e->event != LOG_MERGED) {
+		bind_text(r->get, 1, r->campaign);
+		bind_text(r->get, 2, recipient);
+		if (sqlite3_step(r->get) == SQLITE_ROW) {
+			found = 1;
+			state = xstrdup(col_text(r->get, 0));
+			last_event = sqlite3_column_int64(r->get, 1);
+			address = xstrdup(col_text(r->get, 2));
+		}
+		sqlite3_reset(r->get);
+	}
+	switch (e->event) {
+	case LOG_CLAIM:
+		ar = account_run(r, r->account);
+		set_max(&ar->last_attempt, (long long)e->time);
+		buf_addf(&key, "%s\t%d", r->account,
+			 schedule_day(ar->account ? &ar->account->schedule : &p->cfg.schedule, e->time));
+		count_add(&r->daily, key.ptr, 1);
+		if (!found)
+			break;
+		bind_text(r->claim, 1, r->account);
+		sqlite3_bind_int64(r->claim, 2, (sqlite3_int64)e->time);
+		bind_text(r->claim, 3, e->field[2]);
+		bind_text(r->claim, 4, r->campaign);
+		bind_text(r->claim, 5, recipient);
+		ret = step_done(p, r->claim);
+		break;
+	case LOG_SENT:
+		buf_addf(&key, "%s\t%s\t%d", r->campaign, r->account,
+			 schedule_day(&p->cfg.schedule, e->time));
+		count_add(&r->progress, key.ptr, 1);
+		if (!found)
+			break;
+		ret = set_state(r, recipient, "sent", e->time, e, 0, 0);
+		if (!ret) {
+			sqlite3_bind_int64(r->sent, 1, (sqlite3_int64)e->time);
+			bind_text(r->sent, 2, r->campaign);
+			bind_text(r->sent, 3, recipient);
+			ret = step_done(p, r->sent);
+		}
+		break;
+	case LOG_FAILED:
+	case LOG_BOUNCE:
+		ret = add_notification(r, e, e->event == LOG_FAILED ? "failed" : "bounce");
+		if (!found || ret)
+			break;
+		if (e->event == LOG_FAILED || hard_bounce(e->field[2]))
+			ret = set_state(r, recipient, "failed", e->time, e, 0, 0);
+		if (!ret && hard_bounce(e->field[2])) {
+			bind_text(r->bounce, 1, address);
+			sqlite3_bind_int64(r->bounce, 2, (sqlite3_int64)e->time);
+			bind_text(r->bounce, 3, r->campaign);
+			ret = step_done(p, r->bounce);
+		}
+		break;
+	case LOG_RETRY:
+		ret = add_notification(r, e, "temporary failure, will retry");
+		if (found && !ret && time_parse_rfc3339(e->field[4], &until) == 0)
+			ret = set_state(r, recipient, "retrying", e->time, e, (long long)until, 0);
+		break;
+	case LOG_DEFERRED:
+	case LOG_CRITICAL:
+		ar = account_run(r, r->account);
+		ret = add_notification(r, e, e->event == LOG_DEFERRED ? "account resting" :
+			"critical error, account stopped until resume");
+		if (e->event == LOG_DEFERRED) {
+			if (time_parse_rfc3339(e->field[4], &until) == 0 && (long long)until > ar->rest_until) {
+				ar->rest_until = (long long)until;
+				replace_str(&ar->rest_reason, e->field[3]);
+			}
+		} else if ((long long)e->time >= ar->red_since) {
+			ar->red_since = (long long)e->time;
+			replace_str(&ar->red_reason, e->field[3]);
+		}
+		if (found && !ret)
+			ret = set_state(r, recipient, "pending", e->time, e, 0, 0);
+		break;
+	case LOG_RETRY_CMD:
+		set_max(&r->last_reset[r->ci], (long long)e->time);
+		if (found && (long long)e->time >= last_event &&
+		    (!strcmp(state, "failed") || !strcmp(state, "retrying") ||
+		     !strcmp(state, "claimed") || !strcmp(state, "unconfirmed")))
+			ret = set_state(r, recipient, "pending", e->time, NULL, 0, 1);
+		break;
+	case LOG_RESUME:
+		set_max(&r->last_reset[r->ci], (long long)e->time);
+		for (i = 0; i < p->cfg.naccounts; i++) {
+			const struct account *a = &p->cfg.accounts[i];
+			if (a->owner && !strcmp(a->owner, p->campaigns.items[r->ci].owner))
+				set_max(&account_run(r, a->id)->resumed_at, (long long)e->time);
+		}
+		break;
+	case LOG_MERGED:
+	case LOG_EVENT_COUNT:
+		break;
+	}
+	free(state);
+	free(address);
+	buf_release(&key);
+	if (ret)
+		r->failed = 1;
+	return ret;
+}
+
+static int replay_prepare(struct replay *r)
+{
+	struct plan *p = r->p;
+
+	return plan_prepare(p, &r->get,
+			    "SELECT state, last_event, address FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
+	       plan_prepare(p, &r->set_state,
+			    "UPDATE deliveries SET state = ?1, last_event = ?2, code = COALESCE(?3, code), enhanced = COALESCE(?4, enhanced), reply = COALESCE(?5, reply), next_at = ?6, attempts = CASE WHEN ?7 THEN 0 ELSE attempts END WHERE campaign = ?8 AND recipient = ?9") < 0 ||
+	       plan_prepare(p, &r->claim,
+			    "UPDATE deliveries SET state = 'claimed', account = ?1, claimed_at = ?2, last_event = ?2, message_id = ?3, attempts = attempts + 1 WHERE campaign = ?4 AND recipient = ?5") < 0 ||
+	       plan_prepare(p, &r->sent,
+			    "UPDATE deliveries SET sent_at = ? WHERE campaign = ? AND recipient = ?") < 0 ||
+	       plan_prepare(p, &r->note,
+			    "INSERT INTO notifications (campaign, time, account, recipient, message) VALUES (?, ?, ?, ?, ?)") < 0 ||
+	       plan_prepare(p, &r->bounce,
+			    "INSERT INTO bounces (address, time, campaign) VALUES (?, ?, ?) ON CONFLICT (address) DO NOTHING") < 0
+		       ? -1 : 0;
+}
+
+static void replay_release(struct replay *r)
+{
+	size_t i;
+
+	sqlite3_finalize(r->get);
+	sqlite3_finalize(r->set_state);
+	sqlite3_finalize(r->claim);
+	sqlite3_finalize(r->sent);
+	sqlite3_finalize(r->note);
+	sqlite3_finalize(r->bounce);
+	for (i = 0; i < r->naccounts; i++) {
+		free(r->accounts[i].id);
+		free(r->accounts[i].red_reason);
+		free(r->accounts[i].rest_reason);
+	}
+	free(r->accounts);
+	free(r->last_error);
+	free(r->last_reset);
+	strmap_release(&r->daily, NULL);
+	strmap_release(&r->progress, NULL);
+}
+
+/* Loads what earlier replays recorded (for a tail replay). */
+static int replay_load(struct replay *r)
+{
+	struct plan *p = r->p;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	if (plan_prepare(p, &st,
+			 "SELECT id, red_since, resumed_at, rest_until, last_attempt, red_reason, rest_reason FROM accounts") < 0)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct account_run *ar = account_run(r, col_text(st, 0));
+		ar->red_since = sqlite3_column_int64(st, 1);
+		ar->resumed_at = sqlite3_column_int64(st, 2);
+		ar->rest_until = sqlite3_column_int64(st, 3);
+		ar->last_attempt = sqlite3_column_int64(st, 4);
+		if (col_text(st, 5))
+			ar->red_reason = xstrdup(col_text(st, 5));
+		if (col_text(st, 6))
+			ar->rest_reason = xstrdup(col_text(st, 6));
+	}
+	sqlite3_finalize(st);
+	if (plan_prepare(p, &st, "SELECT last_error, last_reset FROM campaigns WHERE id = ?") < 0)
+		return -1;
+	for (i = 0; i < p->campaigns.count; i++) {
+		bind_text(st, 1, p->campaigns.items[i].id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			r->last_error[i] = sqlite3_column_int64(st, 0);
+			r->last_reset[i] = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Writes the aggregates of a replay back. */
+static int replay_store(struct replay *r)
+{
+	struct plan *p = r->p;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (plan_prepare(p, &st,
+			 "UPDATE accounts SET red_since = ?, resumed_at = ?, rest_until = ?, last_attempt = ?, red_reason = ?, rest_reason = ? WHERE id = ?") < 0)
+		goto done;
+	for (i = 0; i < r->naccounts; i++) {
+		struct account_run *ar = &r->accounts[i];
+		sqlite3_bind_int64(st, 1, ar->red_since);
+		sqlite3_bind_int64(st, 2, ar->resumed_at);
+		sqlite3_bind_int64(st, 3, ar->rest_until);
+		sqlite3_bind_int64(st, 4, ar->last_attempt);
+		bind_text(st, 5, ar->red_reason);
+		bind_text(st, 6, ar->rest_reason);
+		bind_text(st, 7, ar->id);
+		if (step_done(p, st) < 0)
+			goto done;
+	}
+	sqlite3_finalize(st);
+	if (plan_prepare(p, &st, "UPDATE campaigns SET last_error = ?, last_reset = ? WHERE id = ?") < 0)
+		goto done;
+	for (i = 0; i < p->campaigns.count; i++) {
+		sqlite3_bind_int64(st, 1, r->last_error[i]);
+		sqlite3_bind_int64(st, 2, r->last_reset[i]);
+		bind_text(st, 3, p->campaigns.items[i].id);
+		if (step_done(p, st) < 0)
+			goto done;
+	}
+	sqlite3_finalize(st);
+	if (plan_prepare(p, &st,
+			 "INSERT INTO daily (account, day, attempts) VALUES (?, ?, ?) ON CONFLICT (account, day) DO UPDATE SET attempts = attempts + excluded.attempts") < 0)
+		goto done;
+	for (i = 0; i < r->daily.cap; i++) {
+		char *key = r->daily.slots[i].key, *tab;
+		if (!key)
+			continue;
+		tab = strchr(key, '\t');
+		sqlite3_bind_text(st, 1, key, (int)(tab - key), SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 2, strtoll(tab + 1, NULL, 10));
+		sqlite3_bind_int64(st, 3, (intptr_t)r->daily.slots[i].value);
+		if (step_done(p, st) < 0)
+			goto done;
+	}
+	sqlite3_finalize(st);
+	if (plan_prepare(p, &st,
+			 "INSERT INTO progress (campaign, account, day, sent) VALUES (?, ?, ?, ?) ON CONFLICT (campaign, account, day) DO UPDATE SET sent = sent + excluded.sent") < 0)
+		goto done;
+	for (i = 0; i < r->progress.cap; i++) {
+		char *key = r->progress.slots[i].key, *t1, *t2;
+		if (!key)
+			continue;
+		t1 = strchr(key, '\t');
+		t2 = strchr(t1 + 1, '\t');
+		sqlite3_bind_text(st, 1, key, (int)(t1 - key), SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, t1 + 1, (int)(t2 - t1 - 1), SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, strtoll(t2 + 1, NULL, 10));
+		sqlite3_bind_int64(st, 4, (intptr_t)r->progress.slots[i].value);
+		if (step_done(p, st) < 0)
+			goto done;
+	}
+	ret = 0;
+done:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int campaign_index(struct plan *p, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < p->campaigns.count; i++) {
+		if (!strcmp(p->campaigns.items[i].id, id))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Replays logs: all of them from the start (full), or the appended tails. */
+static int replay_logs(struct plan *p, struct sources *s, int full, struct diag_list *diags)
+{
+	struct replay r;
+	struct buf path = BUF_INIT;
+	size_t i, pass;
+	int ret = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.p = p;
+	r.diags = diags;
+	r.last_error = xcalloc(p->campaigns.count + 1, sizeof(long long));
+	r.last_reset = xcalloc(p->campaigns.count + 1, sizeof(long long));
+	if (replay_prepare(&r) < 0 || replay_load(&r) < 0)
+		goto done;
+	/* sender logs first, then people's commands: commands apply by time */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < s->count; i++) {
+			struct source *src = &s->items[i];
+			size_t consumed = 0, from = full ? 0 : (size_t)src->consumed;
+			int ci;
+
+			if (src->kind != (pass ? SRC_COMMANDS : SRC_LOG) || !src->exists)
+				continue;
+			if (!full && !src->appended) {
+				continue;
+			}
+			ci = campaign_index(p, src->campaign);
+			if (ci < 0 || !p->campaigns.items[ci].valid) {
+				src->consumed = 0;
+				continue;
+			}
+			r.campaign = src->campaign;
+			r.account = src->account;
+			r.ci = (size_t)ci;
+			buf_reset(&path);
+			buf_addf(&path, "%s/%s", p->root, src->rel);
+			if (log_read(path.ptr, src->rel, from, replay_entry, &r, &consumed, diags) < 0) {
+				if (!r.failed)
+					diag_add(diags, DIAG_ERROR, src->rel, 0, 0, "%s", error_last());
+				goto done;
+			}
+			src->consumed = (long long)consumed;
+			src->appended = 1; /* its files row gets the new prefix */
+		}
+	}
+	if (replay_store(&r) < 0)
+		goto done;
+	p->log_lines += r.lines;
+	ret = 0;
+done:
+	replay_release(&r);
+	buf_release(&path);
+	return ret;
+}
+
+/* After a replay: claims without outcome, suppressions, the same template. */
+static int settle(struct plan *p)
+{
+	sqlite3_stmt *st = NULL, *skip = NULL;
+	size_t i;
+	int ret = -1;
+	char *prev_key = NULL;
+
+	if (plan_exec(p, "UPDATE deliveries SET state = 'unconfirmed' WHERE state = 'claimed';"
+			 "CREATE TEMP TABLE IF NOT EXISTS suppressed (address TEXT PRIMARY KEY) WITHOUT ROWID;"
+			 "DELETE FROM temp.suppressed;"
+			 "INSERT OR IGNORE INTO temp.suppressed SELECT address FROM bounces;") < 0)
+		goto done;
+	if (plan_prepare(p, &st, "INSERT OR IGNORE INTO temp.suppressed (address) VALUES (?)") < 0)
+		goto done;
+	for (i = 0; i < p->suppressions.by_address.cap; i++) {
+		if (!p->suppressions.by_address.slots[i].key)
+			continue;
+		bind_text(st, 1, p->suppressions.by_address.slots[i].key);
+		if (step_done(p, st) < 0)
+			goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (plan_exec(p, "UPDATE deliveries SET state = 'suppressed' WHERE state IN ('pending', 'retrying') "
+			 "AND address IN (SELECT address FROM temp.suppressed);") < 0)
+		goto done;
+	/* The same template never reaches an address twice: per template and
+	 * address, the delivery with history, else the earliest campaign, keeps
+	 * it; the others still to send are skipped. */
+	if (plan_prepare(p, &st,
+			 "SELECT c.template, d.address, d.campaign, d.recipient, d.state FROM deliveries d "
+			 "JOIN campaigns c ON c.id = d.campaign "
+			 "WHERE c.status != 'merged' AND c.template IN "
+			 "(SELECT template FROM campaigns WHERE status != 'merged' GROUP BY template HAVING COUNT(*) > 1) "
+			 "ORDER BY c.template, d.address, "
+			 "CASE WHEN d.state IN ('sent', 'claimed', 'unconfirmed', 'failed') THEN 0 "
+			 "WHEN d.state = 'suppressed' THEN 2 ELSE 1 END, c.start, c.id") < 0 ||
+	    plan_prepare(p, &skip,
+			 "UPDATE deliveries SET state = 'skipped', skipped_by = ? WHERE campaign = ? AND recipient = ?") < 0)
+		goto done;
+	{
+		char *owner = NULL;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char *key = xasprintf("%s\n%s", col_text(st, 0), col_text(st, 1));
+			const char *state = col_text(st, 4);
+
+			if (!prev_key || strcmp(prev_key, key)) {
+				free(prev_key);
+				prev_key = key;
+				free(owner);
+				owner = xstrdup(col_text(st, 2));
+				continue;
+			}
+			free(key);
+			if (strcmp(state, "pending") && strcmp(state, "retrying"))
+				continue;
+			bind_text(skip, 1, owner);
+			bind_text(skip, 2, col_text(st, 2));
+			bind_text(skip, 3, col_text(st, 3));
+			if (step_done(p, skip) < 0) {
+				free(owner);
+				goto done;
+			}
+		}
+		free(owner);
+	}
+	ret = 0;
+done:
+	free(prev_key);
+	sqlite3_finalize(st);
+	sqlite3_finalize(skip);
+	return ret;
+}
+
+static char *filter_text(const struct filter *f)
+{
+	struct buf b = BUF_INIT;
+	size_t i, j;
+
+	buf_adds(&b, "{ ");
+	for (i = 0; i < f->count; i++) {
+		const struct filter_term *t = &f->terms[i];
+		buf_addf(&b, "%s%s: ", i ? ", " : "", t->field);
+		if (t->nvalues == 1) {
+			buf_adds(&b, t->values[0]);
+			continue;
+		}
+		buf_addc(&b, '[');
+		for (j = 0; j < t->nvalues; j++)
+			buf_addf(&b, "%s%s", j ? ", " : "", t->values[j]);
+		buf_addc(&b, ']');
+	}
+	buf_adds(&b, " }");
+	return buf_detach(&b, NULL);
+}
+
+/* Campaigns and accounts as configured now (the replay adds their history). */
+static int write_config_tables(struct plan *p)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (plan_exec(p, "DELETE FROM accounts; DELETE FROM campaigns; DELETE FROM deliveries;"
+			 "DELETE FROM daily; DELETE FROM progress; DELETE FROM notifications;"
+			 "DELETE FROM bounces;") < 0)
+		return -1;
+	if (plan_prepare(p, &st,
+			 "INSERT INTO accounts (id, owner, main, daily_limit, enabled) VALUES (?, ?, ?, ?, ?)") < 0)
+		goto done;
+	for (i = 0; i < p->cfg.naccounts; i++) {
+		const struct account *a = &p->cfg.accounts[i];
+		bind_text(st, 1, a->id);
+		bind_text(st, 2, a->owner);
+		sqlite3_bind_int(st, 3, a->main);
+		sqlite3_bind_int64(st, 4, a->daily_limit);
+		sqlite3_bind_int(st, 5, a->enabled);
+		if (step_done(p, st) < 0)
+			goto done;
+	}
+	sqlite3_finalize(st);
+	if (plan_prepare(p, &st,
+			 "INSERT INTO campaigns (id, name, template, recipient_type, owner, department, status, segment, filter, vip_only, start, end, start_text, end_text, merged_into) "
+			 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") < 0)
+		goto done;
+	for (i = 0; i < p->campaigns.count; i++) {
+		const struct campaign *c = &p->campaigns.items[i];
+		const struct person *owner = config_person(&p->cfg, c->owner);
+		char *ft = c->has_inline_filter ? filter_text(&c->filter) : NULL;
+
+		if (!c->valid)
+			continue;
+		bind_text(st, 1, c->id);
+		bind_text(st, 2, c->name);
+		bind_text(st, 3, c->template);
+		bind_text(st, 4, recipient_type_name((enum recipient_type)c->type));
+		bind_text(st, 5, c->owner);
+		bind_text(st, 6, owner ? owner->department : NULL);
+		bind_text(st, 7, campaign_status_name(c->status));
+		bind_text(st, 8, c->segment);
+		bind_text(st, 9, ft);
+		sqlite3_bind_int(st, 10, c->vip_only);
+		sqlite3_bind_int64(st, 11, (sqlite3_int64)c->start);
+		sqlite3_bind_int64(st, 12, (sqlite3_int64)c->end);
+		bind_text(st, 13, c->start_text);
+		bind_text(st, 14, c->end_text);
+		bind_text(st, 15, c->merged_into);
+		free(ft);
+		if (step_done(p, st) < 0)
+			goto done;
+	}
+	ret = 0;
+done:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int write_files_table(struct plan *p, struct sources *s, struct strmap *known)
+{
+	sqlite3_stmt *put = NULL, *del = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (plan_prepare(p, &put,
+			 "INSERT OR REPLACE INTO files (path, size, mtime, blob, consumed) VALUES (?, ?, ?, ?, ?)") < 0 ||
+	    plan_prepare(p, &del, "DELETE FROM files WHERE path = ?") < 0)
+		goto done;
+	for (i = 0; i < s->count; i++) {
+		struct source *src = &s->items[i];
+		struct strmap_entry *e = strmap_get(known, src->rel);
+
+		if (e)
+			e->value = NULL; /* still present */
+		if (!src->exists) {
+			if (src->known) {
+				bind_text(del, 1, src->rel);
+				if (step_done(p, del) < 0)
+					goto done;
+			}
+			continue;
+		}
+		if ((src->kind == SRC_LOG || src->kind == SRC_COMMANDS) && src->appended) {
+			/* the blob of what was replayed */
+			struct buf full = BUF_INIT, text = BUF_INIT;
+			buf_addf(&full, "%s/%s", p->root, src->rel);
+			if (buf_read_file(&text, full.ptr, (size_t)1 << 31) == 0 &&
+			    (size_t)src->consumed <= text.len)
+				gitrepo_blob_id(src->blob, text.ptr, (size_t)src->consumed);
+			buf_release(&full);
+			buf_release(&text);
+		}
+		bind_text(put, 1, src->rel);
+		sqlite3_bind_int64(put, 2, src->size);
+		sqlite3_bind_int64(put, 3, src->mtime);
+		bind_text(put, 4, src->blob);
+		sqlite3_bind_int64(put, 5, src->consumed);
+		if (step_done(p, put) < 0)
+			goto done;
+	}
+	/* known files no longer listed (a campaign removed, ...) */
+	for (i = 0; i < known->cap; i++) {
+		if (!known->slots[i].key || !known->slots[i].value)
+			continue;
+		bind_text(del, 1, known->slots[i].key);
+		if (step_done(p, del) < 0)
+			goto done;
+	}
+	ret = 0;
+done:
+	sqlite3_finalize(put);
+	sqlite3_finalize(del);
+	return ret;
+}
+
+static int set_meta(struct plan *p, const char *key, const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (plan_prepare(p, &st, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)") < 0)
+		return -1;
+	bind_text(st, 1, key);
+	bind_text(st, 2, value);
+	ret = step_done(p, st);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int get_meta_int(struct plan *p, const char *key, long long *out)
+{
+	sqlite3_stmt *st = NULL;
+
+	*out = 0;
+	if (plan_prepare(p, &st, "SELECT value FROM meta WHERE key = ?") < 0)
+		return -1;
+	bind_text(st, 1, key);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = strtoll(col_text(st, 0), NULL, 10);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Loads the content that is cheap to load (all but the recipients). */
+static int load_content(struct plan *p, struct diag_list *diags)
+{
+	size_t before = diags->errors;
+
+	config_load(&p->cfg, p->root, diags);
+	if (p->cfg.zone)
+		clock_set_zone(p->cfg.zone);
+	segments_load(&p->segments, p->root, diags);
+	suppressions_load(&p->suppressions, p->root, diags);
+	if (campaigns_load(&p->campaigns, p->root, &p->cfg, &p->segments, diags) < 0)
+		diag_add(diags, DIAG_ERROR, "campaigns", 0, 0, "%s", error_last());
+	return diags->errors > before ? -1 : 0;
+}
+
+static int refresh(struct plan *p, struct diag_list *diags)
+{
+	struct sources s = { NULL, 0, 0 };
+	struct strmap known = STRMAP_INIT;
+	long long racy_since = 0;
+	size_t i, errors = diags->errors;
+	int content_changed = 0, logs_changed = 0, ret = -1;
+	char stamp[32];
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (get_meta_int(p, "refreshed_ns", &racy_since) < 0)
+		goto done;
+	list_sources(p, &s);
+	if (load_known(p, &s, &known) < 0 || examine_sources(p, &s, racy_since) < 0)
+		goto done;
+	for (i = 0; i < s.count; i++) {
+		struct source *src = &s.items[i];
+		if (src->kind == SRC_LOG || src->kind == SRC_COMMANDS) {
+			content_changed |= src->rewritten;
+			logs_changed |= src->appended;
+		} else if (src->changed) {
+			content_changed = 1;
+		}
+	}
+	/* files of campaigns that no longer exist */
+	for (i = 0; i < known.cap; i++) {
+		size_t j;
+		int listed = 0;
+		if (!known.slots[i].key)
+			continue;
+		for (j = 0; j < s.count && !listed; j++)
+			listed = !strcmp(s.items[j].rel, known.slots[i].key);
+		content_changed |= !listed;
+	}
+	if (refresh_recipients(p, &s, &known, diags, &content_changed) < 0 || diags->errors > errors)
+		goto done;
+	if (content_changed) {
+		p->rederived = 1;
+		if (write_config_tables(p) < 0 || derive_deliveries(p) < 0 ||
+		    replay_logs(p, &s, 1, diags) < 0 || settle(p) < 0)
+			goto done;
+	} else if (logs_changed) {
+		if (replay_logs(p, &s, 0, diags) < 0 || settle(p) < 0)
+			goto done;
+	}
+	if (diags->errors > errors)
+		goto done;
+	if (write_files_table(p, &s, &known) < 0)
+		goto done;
+	snprintf(stamp, sizeof(stamp), "%lld",
+		 (long long)now.tv_sec * 1000000000LL + now.tv_nsec);
+	if (set_meta(p, "refreshed_ns", stamp) < 0)
+		goto done;
+	if (content_changed || logs_changed || !p->built_at) {
+		p->built_at = clock_now();
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)p->built_at);
+		if (set_meta(p, "built_at", stamp) < 0 || set_meta(p, "commit", p->commit) < 0 ||
+		    set_meta(p, "dirty", p->dirty ? "1" : "0") < 0)
+			goto done;
+	}
+	ret = 0;
+done:
+	sources_release(&s);
+	strmap_release(&known, NULL);
+	return ret;
+}
+
+static int open_db(struct plan *p, const char *path, int create)
+{
+	if (sqlite3_open_v2(path, &p->db,
+			    SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL) != SQLITE_OK) {
+		error_set("cannot open the plan '%s': %s", path,
+			  p->db ? sqlite3_errmsg(p->db) : "out of memory");
+		sqlite3_close(p->db);
+		p->db = NULL;
+		return -1;
+	}
+	sqlite3_busy_timeout(p->db, 30000);
+	return plan_exec(p, "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;");
+}
+
+static int schema_version(struct plan *p)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (plan_prepare(p, &st, "PRAGMA user_version") == 0 && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char *copy = xstrdup(dir), *s;
+	int ret = 0;
+
+	for (s = copy + 1; ; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(copy, 0755) < 0 && errno != EEXIST) {
+				ret = error_set("cannot create '%s': %s", copy, strerror(errno));
+				break;
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(copy);
+	return ret;
+}
+
+/* Builds from scratch into a new file, then renames it over the plan. */
+static int full_build(struct plan *p, struct diag_list *diags)
+{
+	char *tmp = xasprintf("%s.new.%ld", p->path, (long)getpid());
+	int ret = -1;
+
+	unlink(tmp);
+	if (open_db(p, tmp, 1) < 0)
+		goto done;
+	if (plan_exec(p, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;") < 0 ||
+	    plan_exec(p, plan_schema_sql) < 0 || plan_exec(p, "BEGIN") < 0)
+		goto done;
+	if (refresh(p, diags) < 0)
+		goto done;
+	if (plan_exec(p, "COMMIT") < 0)
+		goto done;
+	sqlite3_close(p->db);
+	p->db = NULL;
+	{
+		int fd = open(tmp, O_RDONLY);
+		if (fd >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+	}
+	if (rename(tmp, p->path) < 0) {
+		error_set("cannot replace '%s': %s", p->path, strerror(errno));
+		goto done;
+	}
+	if (open_db(p, p->path, 0) < 0 || plan_exec(p, "PRAGMA journal_mode = DELETE;") < 0)
+		goto done;
+	ret = 0;
+done:
+	if (ret < 0) {
+		sqlite3_close(p->db);
+		p->db = NULL;
+		unlink(tmp);
+	}
+	free(tmp);
+	return ret;
+}
+
+static int incremental(struct plan *p, struct diag_list *diags)
+{
+	if (plan_exec(p, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE") < 0)
+		return -1;
+	if (refresh(p, diags) < 0) {
+		plan_exec(p, "ROLLBACK");
+		return -1;
+	}
+	return plan_exec(p, "COMMIT");
+}
+
+int plan_open(struct plan **out, const char *root, const char *build_dir, unsigned flags,
+	      struct diag_list *diags)
+{
+	struct plan *p = xcalloc(1, sizeof(*p));
+	struct stat st;
+	long long built_at = 0;
+	int ret = -1;
+
+	*out = NULL;
+	p->root = xstrdup(root);
+	p->dir = build_dir ? xstrdup(build_dir) : xasprintf("%s/build", root);
+	p->path = xasprintf("%s/plan.db", p->dir);
+	if (load_content(p, diags) < 0)
+		goto done;
+	if (gitrepo_head(root, p->commit, &p->dirty) < 0)
+		goto done;
+	if (mkdir_p(p->dir) < 0)
+		goto done;
+	if (!(flags & PLAN_REBUILD) && stat(p->path, &st) == 0) {
+		if (open_db(p, p->path, 0) == 0 && schema_version(p) == PLAN_SCHEMA_VERSION) {
+			get_meta_int(p, "built_at", &built_at);
+			p->built_at = (time_t)built_at;
+			ret = incremental(p, diags);
+			goto done;
+		}
+		sqlite3_close(p->db);
+		p->db = NULL;
+		error_clear();
+	}
+	ret = full_build(p, diags);
+done:
+	if (ret < 0) {
+		if (!diags->errors)
+			diag_add(diags, DIAG_ERROR, "build/plan.db", 0, 0, "%s", error_last());
+		plan_close(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+void plan_close(struct plan *p)
+{
+	if (!p)
+		return;
+	sqlite3_close(p->db);
+	config_release(&p->cfg);
+	segments_release(&p->segments);
+	suppressions_release(&p->suppressions);
+	campaigns_release(&p->campaigns);
+	free(p->root);
+	free(p->dir);
+	free(p->path);
+	free(p);
+}
+
+/* ---- counts and statuses: the one place they are computed ---- */
+
+static void describe_time(char out[32], long long t)
+{
+	time_format_rfc3339(out, (time_t)t);
+}
+
+int plan_accounts(struct plan *p, time_t now, struct account_summary **out)
+{
+	struct account_summary *list = xcalloc(p->cfg.naccounts + 1, sizeof(*list));
+	sqlite3_stmt *acc = NULL, *daily = NULL, *sent = NULL;
+	int orgday = schedule_day(&p->cfg.schedule, now);
+	size_t i;
+	int ret = -1;
+
+	*out = NULL;
+	if (plan_prepare(p, &acc,
+			 "SELECT red_since, resumed_at, red_reason, rest_until, rest_reason FROM accounts WHERE id = ?") < 0 ||
+	    plan_prepare(p, &daily, "SELECT attempts FROM daily WHERE account = ? AND day = ?") < 0 ||
+	    plan_prepare(p, &sent,
+			 "SELECT COALESCE(SUM(sent), 0) FROM progress WHERE account = ? AND day = ?") < 0)
+		goto done;
+	for (i = 0; i < p->cfg.naccounts; i++) {
+		const struct account *a = &p->cfg.accounts[i];
+		struct account_summary *s = &list[i];
+		long long red_since = 0, resumed_at = 0, rest_until = 0;
+		char when[32];
+
+		s->account = a;
+		bind_text(acc, 1, a->id);
+		if (sqlite3_step(acc) == SQLITE_ROW) {
+			red_since = sqlite3_column_int64(acc, 0);
+			resumed_at = sqlite3_column_int64(acc, 1);
+			rest_until = sqlite3_column_int64(acc, 3);
+			if (!a->enabled) {
+				snprintf(s->reason, sizeof(s->reason), "disabled in mailout.yaml");
+			} else if (red_since > resumed_at) {
+				describe_time(when, red_since);
+				snprintf(s->reason, sizeof(s->reason),
+					 "critical error at %s: %s (until 'mailout resume')", when,
+					 col_text(acc, 2) ? col_text(acc, 2) : "");
+			} else if (rest_until > (long long)now) {
+				describe_time(when, rest_until);
+				snprintf(s->reason, sizeof(s->reason), "resting until %s: %s", when,
+					 col_text(acc, 4) ? col_text(acc, 4) : "");
+			}
+		} else if (!a->enabled) {
+			snprintf(s->reason, sizeof(s->reason), "disabled in mailout.yaml");
+		}
+		sqlite3_reset(acc);
+		bind_text(daily, 1, a->id);
+		sqlite3_bind_int(daily, 2, schedule_day(&a->schedule, now));
+		if (sqlite3_step(daily) == SQLITE_ROW)
+			s->attempts_today = sqlite3_column_int64(daily, 0);
+		sqlite3_reset(daily);
+		bind_text(sent, 1, a->id);
+		sqlite3_bind_int(sent, 2, orgday);
+		if (sqlite3_step(sent) == SQLITE_ROW)
+			s->sent_today = sqlite3_column_int64(sent, 0);
+		sqlite3_reset(sent);
+		if (!s->reason[0] && s->attempts_today >= a->daily_limit)
+			snprintf(s->reason, sizeof(s->reason), "daily limit reached (%ld of %ld today)",
+				 s->attempts_today, a->daily_limit);
+		s->usable = !s->reason[0];
+	}
+	*out = list;
+	list = NULL;
+	ret = 0;
+done:
+	free(list);
+	sqlite3_finalize(acc);
+	sqlite3_finalize(daily);
+	sqlite3_finalize(sent);
+	return ret;
+}
+
+static enum campaign_state campaign_state_of(const struct campaign *c, const long *count,
+					     int interrupted, int errors)
+{
+	if (c->status == CAMPAIGN_MERGED)
+		return STATUS_MERGED;
+	if (!count[STATE_PENDING] && !count[STATE_RETRYING] && !count[STATE_UNCONFIRMED])
+		return STATUS_DONE;
+	if (c->status == CAMPAIGN_PAUSED)
+		return STATUS_PAUSED;
+	if (interrupted)
+		return STATUS_INTERRUPTED;
+	if (errors)
+		return STATUS_ACTIVE_ERROR;
+	return STATUS_ACTIVE;
+}
+
+int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, size_t *n)
+{
+	struct campaign_summary *list = NULL;
+	struct account_summary *accounts = NULL;
+	sqlite3_stmt *counts = NULL, *today = NULL, *red = NULL, *notes = NULL, *ntotal = NULL,
+		     *errs = NULL;
+	int orgday = schedule_day(&p->cfg.schedule, now);
+	size_t i, j, k = 0;
+	int ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (plan_accounts(p, now, &accounts) < 0)
+		goto done;
+	if (plan_prepare(p, &counts,
+			 "SELECT state, COUNT(*) FROM deliveries WHERE campaign = ? GROUP BY state") < 0 ||
+	    plan_prepare(p, &today,
+			 "SELECT COALESCE(SUM(sent), 0) FROM progress WHERE campaign = ? AND day = ?") < 0 ||
+	    plan_prepare(p, &red,
+			 "SELECT COUNT(*) FROM deliveries d JOIN accounts a ON a.id = d.account "
+			 "WHERE d.campaign = ? AND d.state IN ('pending', 'retrying') AND a.red_since > a.resumed_at") < 0 ||
+	    plan_prepare(p, &notes,
+			 "SELECT time, account, recipient, message FROM notifications WHERE campaign = ? ORDER BY time DESC, id DESC LIMIT 20") < 0 ||
+	    plan_prepare(p, &ntotal, "SELECT COUNT(*) FROM notifications WHERE campaign = ?") < 0 ||
+	    plan_prepare(p, &errs, "SELECT last_error > last_reset FROM campaigns WHERE id = ?") < 0)
+		goto done;
+	list = xcalloc(p->campaigns.count + 1, sizeof(*list));
+	for (i = 0; i < p->campaigns.count; i++) {
+		const struct campaign *c = &p->campaigns.items[i];
+		const struct person *owner = config_person(&p->cfg, c->owner);
+		struct campaign_summary *s;
+		int interrupted = 0, errors = 0, st;
+		long done_count;
+
+		if (!c->valid)
+			continue;
+		s = &list[k++];
+		s->campaign = c;
+		s->department = owner ? owner->department : NULL;
+		bind_text(counts, 1, c->id);
+		while (sqlite3_step(counts) == SQLITE_ROW) {
+			st = delivery_state_parse(col_text(counts, 0));
+			if (st == STATE_CLAIMED)
+				st = STATE_UNCONFIRMED;
+			if (st >= 0)
+				s->count[st] += sqlite3_column_int64(counts, 1);
+			s->recipients += sqlite3_column_int64(counts, 1);
+		}
+		sqlite3_reset(counts);
+		bind_text(today, 1, c->id);
+		sqlite3_bind_int(today, 2, orgday);
+		if (sqlite3_step(today) == SQLITE_ROW)
+			s->sent_today = sqlite3_column_int64(today, 0);
+		sqlite3_reset(today);
+		bind_text(red, 1, c->id);
+		if (sqlite3_step(red) == SQLITE_ROW)
+			interrupted = sqlite3_column_int64(red, 0) > 0;
+		sqlite3_reset(red);
+		bind_text(errs, 1, c->id);
+		if (sqlite3_step(errs) == SQLITE_ROW)
+			errors = sqlite3_column_int(errs, 0);
+		sqlite3_reset(errs);
+		done_count = s->count[STATE_SENT] + s->count[STATE_FAILED] +
+			     s->count[STATE_SUPPRESSED] + s->count[STATE_SKIPPED];
+		s->completion = s->recipients ? (int)(done_count * 100 / s->recipients) : 100;
+		s->status = campaign_state_of(c, s->count, interrupted, errors);
+		s->accounts = xcalloc(p->cfg.naccounts + 1, sizeof(*s->accounts));
+		for (j = 0; j < p->cfg.naccounts; j++) {
+			if (accounts[j].account->owner && !strcmp(accounts[j].account->owner, c->owner))
+				s->accounts[s->naccounts++] = accounts[j];
+		}
+		bind_text(ntotal, 1, c->id);
+		if (sqlite3_step(ntotal) == SQLITE_ROW)
+			s->total_notifications = sqlite3_column_int64(ntotal, 0);
+		sqlite3_reset(ntotal);
+		s->notifications = xcalloc(21, sizeof(*s->notifications));
+		bind_text(notes, 1, c->id);
+		while (sqlite3_step(notes) == SQLITE_ROW && s->nnotifications < 20) {
+			struct notification *nt = &s->notifications[s->nnotifications++];
+			nt->time = (time_t)sqlite3_column_int64(notes, 0);
+			nt->account = xstrdup(col_text(notes, 1) ? col_text(notes, 1) : "");
+			nt->recipient = xstrdup(col_text(notes, 2) ? col_text(notes, 2) : "");
+			nt->message = xstrdup(col_text(notes, 3) ? col_text(notes, 3) : "");
+		}
+		sqlite3_reset(notes);
+	}
+	*out = list;
+	*n = k;
+	list = NULL;
+	ret = 0;
+done:
+	plan_summaries_free(list, k);
+	free(accounts);
+	sqlite3_finalize(counts);
+	sqlite3_finalize(today);
+	sqlite3_finalize(red);
+	sqlite3_finalize(notes);
+	sqlite3_finalize(ntotal);
+	sqlite3_finalize(errs);
+	return ret;
+}
+
+void plan_summaries_free(struct campaign_summary *s, size_t n)
+{
+	size_t i, j;
+
+	if (!s)
+		return;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < s[i].nnotifications; j++) {
+			free(s[i].notifications[j].account);
+			free(s[i].notifications[j].recipient);
+			free(s[i].notifications[j].message);
+		}
+		free(s[i].notifications);
+		free(s[i].accounts);
+	}
+	free(s);
+}

@@ -1,0 +1,136 @@
+-- The send plan (build/plan.db): derived from the repository, never
+-- committed, always rebuildable.  PRAGMA user_version is the schema
+-- version; a plan of another version is rebuilt from scratch.
+PRAGMA user_version = 1;
+
+CREATE TABLE meta (
+	key TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Every source file read, as git's index keeps it: unchanged size and
+-- mtime mean unchanged content; an unchanged blob id means nothing to parse.
+-- For logs, `consumed` is the offset replayed so far and `blob` the id of
+-- that prefix.
+CREATE TABLE files (
+	path TEXT PRIMARY KEY,
+	size INTEGER NOT NULL,
+	mtime INTEGER NOT NULL,
+	blob TEXT NOT NULL,
+	consumed INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE recipient_files (
+	id INTEGER PRIMARY KEY,
+	path TEXT NOT NULL UNIQUE,
+	type INTEGER NOT NULL
+);
+
+-- type: 0 contacts, 1 companies, 2 leads.  fields: every other field,
+-- encoded by recipients.c.
+CREATE TABLE recipients (
+	type INTEGER NOT NULL,
+	id TEXT NOT NULL,
+	file INTEGER NOT NULL,
+	line INTEGER NOT NULL,
+	email TEXT NOT NULL,
+	address TEXT NOT NULL,
+	owner TEXT NOT NULL,
+	vip INTEGER NOT NULL,
+	fields BLOB NOT NULL,
+	PRIMARY KEY (type, id)
+) WITHOUT ROWID;
+CREATE INDEX recipients_by_file ON recipients (file, line);
+
+CREATE TABLE accounts (
+	id TEXT PRIMARY KEY,
+	owner TEXT NOT NULL,
+	main INTEGER NOT NULL,
+	daily_limit INTEGER NOT NULL,
+	enabled INTEGER NOT NULL,
+	red_since INTEGER NOT NULL DEFAULT 0,   -- a critical error, until resume
+	red_reason TEXT,
+	resumed_at INTEGER NOT NULL DEFAULT 0,  -- red only when red_since > resumed_at
+	rest_until INTEGER NOT NULL DEFAULT 0,  -- quota or throttling
+	rest_reason TEXT,
+	last_attempt INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE campaigns (
+	id TEXT PRIMARY KEY,
+	name TEXT NOT NULL,
+	template TEXT NOT NULL,
+	recipient_type TEXT NOT NULL,
+	owner TEXT NOT NULL,
+	department TEXT,
+	status TEXT NOT NULL,                   -- as written: active, paused, merged
+	segment TEXT,
+	filter TEXT,
+	vip_only INTEGER NOT NULL,
+	start INTEGER NOT NULL,
+	end INTEGER NOT NULL,
+	start_text TEXT,
+	end_text TEXT,
+	merged_into TEXT,
+	last_error INTEGER NOT NULL DEFAULT 0,  -- time of the latest error
+	last_reset INTEGER NOT NULL DEFAULT 0   -- time of the latest retry or resume
+) WITHOUT ROWID;
+
+-- One row per (campaign, recipient).  state: pending, claimed, sent,
+-- failed, retrying, suppressed, skipped, unconfirmed.  ord: send order.
+CREATE TABLE deliveries (
+	campaign TEXT NOT NULL,
+	recipient TEXT NOT NULL,
+	ord INTEGER NOT NULL,
+	address TEXT NOT NULL,
+	vip INTEGER NOT NULL,
+	account TEXT,
+	state TEXT NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL DEFAULT 0,
+	code INTEGER,
+	enhanced TEXT,
+	reply TEXT,
+	claimed_at INTEGER,
+	sent_at INTEGER,
+	message_id TEXT,
+	skipped_by TEXT,
+	last_event INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (campaign, recipient)
+) WITHOUT ROWID;
+CREATE INDEX deliveries_by_state ON deliveries (campaign, state, ord);
+
+-- Attempts per account and calendar day in the account's time zone.
+CREATE TABLE daily (
+	account TEXT NOT NULL,
+	day INTEGER NOT NULL,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (account, day)
+) WITHOUT ROWID;
+
+-- Messages sent per campaign, account and day in the organisation's zone.
+CREATE TABLE progress (
+	campaign TEXT NOT NULL,
+	account TEXT NOT NULL,
+	day INTEGER NOT NULL,
+	sent INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (campaign, account, day)
+) WITHOUT ROWID;
+
+CREATE TABLE notifications (
+	id INTEGER PRIMARY KEY,
+	campaign TEXT NOT NULL,
+	time INTEGER NOT NULL,
+	account TEXT,
+	recipient TEXT,
+	message TEXT NOT NULL
+);
+CREATE INDEX notifications_by_campaign ON notifications (campaign, time);
+
+-- Addresses that bounced hard (5.1.x, 5.2.1) in any log: suppressed like
+-- the lines of recipients/suppressions.tsv.
+CREATE TABLE bounces (
+	address TEXT PRIMARY KEY,
+	time INTEGER NOT NULL,
+	campaign TEXT NOT NULL
+) WITHOUT ROWID;
