@@ -95,7 +95,8 @@ int log_read(const char *path, const char *rel, size_t offset, log_entry_fn fn, 
 		memset(&e, 0, sizeof(e));
 		e.line = lineno;
 		if (parse_line(&e, line) < 0) {
-			diag_add(diags, DIAG_ERROR, rel, lineno, 1, "malformed log line");
+			/* most likely a line cut short by a killed run, ended by the next append */
+			diag_add(diags, DIAG_WARNING, rel, lineno, 1, "malformed log line ignored");
 			continue;
 		}
 		if (fn(&e, payload)) {
@@ -157,7 +158,7 @@ int log_append(const char *path, const char *text, size_t len, int sync)
 
 	if (make_parent(path) < 0)
 		return -1;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT, 0644);
 	if (fd < 0) {
 		error_set("cannot open '%s': %s", path, strerror(errno));
 		goto done;

@@ -1,0 +1,1005 @@
+#include "smtp.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "xalloc.h"
+
+#define REPLY_MAX 8192 /* longer replies are cut */
+#define TOKEN_ANSWER_MAX 65536
+#define JSON_DEPTH_MAX 32
+
+/* The server's replies as libcurl's debug callback shows them. */
+struct capture {
+	struct buf text; /* the last reply, complete or being read */
+	int code; /* its code, once complete */
+	int done; /* text holds a complete reply: the next line starts a new one */
+	int last_code; /* code of the last complete reply (334: SASL goes on) */
+	char command[12]; /* the last command sent */
+	char reply_command[12]; /* the command the reply in text answers */
+	int authenticated; /* AUTH was answered with 235 */
+};
+
+struct reader {
+	const char *data;
+	size_t len, pos;
+};
+
+struct smtp {
+	CURL *curl;
+	char *host;
+	int has_login; /* credentials given: AUTH is expected */
+	struct curl_slist *connect_to;
+	struct capture cap;
+	struct reader rd;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* ---- classification ---- */
+
+struct smtp_rule {
+	const char *enhanced; /* "x.y." a prefix, "x.y.z" exact; NULL: any */
+	int code_min, code_max;
+	const char *word; /* in the text, at a word start; NULL: any */
+	enum smtp_class cls;
+};
+
+static const struct smtp_rule smtp_rules[] = {
+	/* the recipient's own mailbox: full, or receiving too fast */
+	{ "5.2.2", 500, 599, NULL, SMTP_RECIPIENT_TEMPORARY },
+	{ "4.2.", 400, 499, NULL, SMTP_RECIPIENT_TEMPORARY },
+	/* the sender's address is at fault, not the recipient's */
+	{ "5.1.7", 500, 599, NULL, SMTP_CRITICAL },
+	{ "5.1.8", 500, 599, NULL, SMTP_CRITICAL },
+	{ "5.1.", 500, 599, NULL, SMTP_RECIPIENT_PERMANENT },
+	{ "5.2.1", 500, 599, NULL, SMTP_RECIPIENT_PERMANENT },
+	/* the message itself: too big, bad content, protocol */
+	{ "5.2.3", 500, 599, NULL, SMTP_CRITICAL },
+	{ "5.3.", 500, 599, NULL, SMTP_CRITICAL },
+	{ "5.6.", 500, 599, NULL, SMTP_CRITICAL },
+	{ "5.5.", 500, 599, NULL, SMTP_CRITICAL },
+	/* the account's sending limits */
+	{ "5.4.5", 500, 599, NULL, SMTP_ACCOUNT_LIMIT },
+	{ "4.3.2", 400, 499, NULL, SMTP_ACCOUNT_LIMIT },
+	{ NULL, 400, 599, "quotaexceeded", SMTP_ACCOUNT_LIMIT },
+	{ NULL, 400, 599, "sending quota", SMTP_ACCOUNT_LIMIT },
+	{ NULL, 400, 599, "sending limit", SMTP_ACCOUNT_LIMIT },
+	{ NULL, 400, 499, "rate", SMTP_ACCOUNT_LIMIT },
+	{ NULL, 400, 499, "throttl", SMTP_ACCOUNT_LIMIT },
+	/* authentication, TLS, policy */
+	{ "5.7.", 500, 599, NULL, SMTP_CRITICAL },
+	/* basic codes */
+	{ NULL, 421, 421, NULL, SMTP_ACCOUNT_LIMIT },
+	{ NULL, 432, 432, NULL, SMTP_ACCOUNT_LIMIT },
+	{ NULL, 454, 454, NULL, SMTP_ACCOUNT_LIMIT },
+	{ NULL, 530, 530, NULL, SMTP_CRITICAL },
+	{ NULL, 534, 535, NULL, SMTP_CRITICAL },
+	{ NULL, 538, 538, NULL, SMTP_CRITICAL },
+	{ NULL, 552, 552, NULL, SMTP_RECIPIENT_TEMPORARY },
+	{ NULL, 550, 553, "user unknown", SMTP_RECIPIENT_PERMANENT },
+	{ NULL, 550, 553, "unknown user", SMTP_RECIPIENT_PERMANENT },
+	{ NULL, 550, 553, "no such user", SMTP_RECIPIENT_PERMANENT },
+	{ NULL, 550, 553, "no such recipient", SMTP_RECIPIENT_PERMANENT },
+	{ NULL, 550, 553, "unknown recipient", SMTP_RECIPIENT_PERMANENT },
+	{ NULL, 550, 553, "recipient unknown", SMTP_RECIPIENT_PERMANENT },
+	{ NULL, 550, 553, "does not exist", SMTP_RECIPIENT_PERMANENT },
+	{ NULL, 550, 553, "no mailbox", SMTP_RECIPIENT_PERMANENT },
+	{ NULL, 400, 499, NULL, SMTP_RECIPIENT_TEMPORARY },
+	{ NULL, 500, 599, NULL, SMTP_CRITICAL },
+};
+
+/* libcurl codes that no retry will cure. */
+static const int curl_critical[] = {
+	CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN,
+	CURLE_REMOTE_ACCESS_DENIED, CURLE_BAD_FUNCTION_ARGUMENT,
+	CURLE_SSL_CONNECT_ERROR, CURLE_UNKNOWN_OPTION, CURLE_PEER_FAILED_VERIFICATION,
+	CURLE_SSL_ENGINE_NOTFOUND, CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_CERTPROBLEM,
+	CURLE_SSL_CIPHER, CURLE_FILESIZE_EXCEEDED, CURLE_USE_SSL_FAILED,
+	CURLE_SSL_ENGINE_INITFAILED, CURLE_LOGIN_DENIED, CURLE_SSL_CACERT_BADFILE,
+	CURLE_SSL_SHUTDOWN_FAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_ISSUER_ERROR,
+	CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS, CURLE_AUTH_ERROR,
+	CURLE_SSL_CLIENTCERT,
+};
+
+static int is_alnum(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int to_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Whether text has word (lower case) starting at a word start. */
+static int has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word), i, k;
+
+	for (i = 0; text[i]; i++) {
+		int prev = i ? (unsigned char)text[i - 1] : ' ';
+		int cur = (unsigned char)text[i];
+		int start = !is_alnum(prev) ||
+			    (prev >= 'a' && prev <= 'z' && cur >= 'A' && cur <= 'Z');
+
+		if (!start)
+			continue;
+		for (k = 0; k < n && text[i + k]; k++)
+			if (to_lower((unsigned char)text[i + k]) != word[k])
+				break;
+		if (k == n)
+			return 1;
+	}
+	return 0;
+}
+
+static int enhanced_matches(const char *pattern, const char *enhanced)
+{
+	size_t n = strlen(pattern);
+
+	if (pattern[n - 1] == '.')
+		return strncmp(enhanced, pattern, n) == 0;
+	return strcmp(enhanced, pattern) == 0;
+}
+
+static enum smtp_class classify_reply(const struct smtp_reply *r)
+{
+	const char *text = r->text ? r->text : "";
+	size_t i;
+
+	for (i = 0; i < sizeof(smtp_rules) / sizeof(smtp_rules[0]); i++) {
+		const struct smtp_rule *rule = &smtp_rules[i];
+
+		if (r->code < rule->code_min || r->code > rule->code_max)
+			continue;
+		if (rule->enhanced && !enhanced_matches(rule->enhanced, r->enhanced))
+			continue;
+		if (rule->word && !has_word(text, rule->word))
+			continue;
+		return rule->cls;
+	}
+	return SMTP_CRITICAL;
+}
+
+enum smtp_class smtp_classify(const struct smtp_reply *r, int curl_code)
+{
+	enum smtp_class c;
+	size_t i;
+
+	if (r->code >= 400) {
+		c = classify_reply(r);
+		/* outside RCPT and DATA, nothing is about the recipient */
+		if (r->command[0] && strcmp(r->command, "RCPT") != 0 &&
+		    strcmp(r->command, "DATA") != 0) {
+			if (c == SMTP_RECIPIENT_TEMPORARY)
+				c = SMTP_ACCOUNT_LIMIT;
+			else if (c == SMTP_RECIPIENT_PERMANENT)
+				c = SMTP_CRITICAL;
+		}
+		return c;
+	}
+	if (curl_code == CURLE_OK)
+		return SMTP_OK;
+	for (i = 0; i < sizeof(curl_critical) / sizeof(curl_critical[0]); i++)
+		if (curl_critical[i] == curl_code)
+			return SMTP_CRITICAL;
+	return SMTP_NETWORK;
+}
+
+const char *smtp_class_name(enum smtp_class c)
+{
+	switch (c) {
+	case SMTP_OK:
+		return "ok";
+	case SMTP_RECIPIENT_TEMPORARY:
+		return "recipient_temporary";
+	case SMTP_RECIPIENT_PERMANENT:
+		return "recipient_permanent";
+	case SMTP_ACCOUNT_LIMIT:
+		return "account_limit";
+	case SMTP_CRITICAL:
+		return "critical";
+	case SMTP_NETWORK:
+		return "network";
+	}
+	return "unknown";
+}
+
+void smtp_reply_release(struct smtp_reply *r)
+{
+	free(r->text);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- reply capture ---- */
+
+static const char *const smtp_commands[] = {
+	"EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "QUIT",
+	"RSET", "NOOP", "VRFY", "EXPN", "HELP", NULL,
+};
+
+static void capture_reset(struct capture *cap)
+{
+	buf_reset(&cap->text);
+	cap->code = 0;
+	cap->done = 1;
+	cap->last_code = 0;
+	cap->authenticated = 0;
+	snprintf(cap->command, sizeof(cap->command), "CONNECT");
+	cap->reply_command[0] = '\0';
+}
+
+/* Notes the verb of a command sent; never keeps its arguments (AUTH
+ * carries credentials). */
+static void capture_command(struct capture *cap, const char *data, size_t size)
+{
+	size_t n = 0, i;
+
+	if (cap->last_code == 334)
+		return; /* a SASL response: still AUTH */
+	while (n < size && n < 9 && data[n] >= 'A' && data[n] <= 'Z')
+		n++;
+	if (n < size && data[n] != ' ' && data[n] != '\r' && data[n] != '\n')
+		return;
+	for (i = 0; smtp_commands[i]; i++)
+		if (strlen(smtp_commands[i]) == n && memcmp(smtp_commands[i], data, n) == 0)
+			snprintf(cap->command, sizeof(cap->command), "%s", smtp_commands[i]);
+}
+
+static void capture_line(struct capture *cap, const char *line, size_t len)
+{
+	size_t i;
+
+	while (len && (line[len - 1] == '\r' || line[len - 1] == '\n'))
+		len--;
+	if (strcmp(cap->command, "QUIT") == 0) {
+		/* the goodbye never hides the reply that mattered; anything
+		 * else is the greeting of a new connection (libcurl closes an
+		 * old one with QUIT before it opens the next) */
+		if (len >= 3 && memcmp(line, "221", 3) == 0)
+			return;
+		snprintf(cap->command, sizeof(cap->command), "CONNECT");
+		cap->done = 1;
+	}
+	if (cap->done) {
+		buf_reset(&cap->text);
+		cap->done = 0;
+		cap->code = 0;
+		memcpy(cap->reply_command, cap->command, sizeof(cap->command));
+	}
+	if (cap->text.len + len + 1 <= REPLY_MAX) {
+		if (cap->text.len)
+			buf_addc(&cap->text, '\n');
+		for (i = 0; i < len; i++) {
+			unsigned char c = (unsigned char)line[i];
+
+			buf_addc(&cap->text, c < 0x20 || c == 0x7f ? ' ' : (char)c);
+		}
+	}
+	if (len >= 3 && line[0] >= '1' && line[0] <= '5' && line[1] >= '0' &&
+	    line[1] <= '9' && line[2] >= '0' && line[2] <= '9' &&
+	    (len == 3 || line[3] == ' ')) {
+		cap->done = 1;
+		cap->code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+		cap->last_code = cap->code;
+		if (cap->code == 235 && strcmp(cap->reply_command, "AUTH") == 0)
+			cap->authenticated = 1;
+	}
+}
+
+static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct capture *cap = arg;
+	size_t start = 0, i;
+
+	(void)curl;
+	if (type == CURLINFO_HEADER_OUT) {
+		capture_command(cap, data, size);
+	} else if (type == CURLINFO_HEADER_IN) {
+		for (i = 0; i < size; i++) {
+			if (data[i] == '\n') {
+				capture_line(cap, data + start, i + 1 - start);
+				start = i + 1;
+			}
+		}
+		if (start < size)
+			capture_line(cap, data + start, size - start);
+	}
+	return 0;
+}
+
+static size_t count_digits(const char *p)
+{
+	size_t n = 0;
+
+	while (n < 4 && p[n] >= '0' && p[n] <= '9')
+		n++;
+	return n;
+}
+
+/* The enhanced status code ("5.1.1") after "NNN " or "NNN-" on the last
+ * line, when its class is the reply code's. */
+static void parse_enhanced(char out[16], const char *text, int code)
+{
+	const char *line = strrchr(text, '\n');
+	const char *p;
+	size_t n;
+
+	out[0] = '\0';
+	line = line ? line + 1 : text;
+	if (strlen(line) < 9 || line[4] != '0' + code / 100 || line[5] != '.')
+		return;
+	p = line + 6;
+	n = count_digits(p);
+	if (n < 1 || n > 3 || p[n] != '.')
+		return;
+	p += n + 1;
+	n = count_digits(p);
+	if (n < 1 || n > 3 || (p[n] && p[n] != ' '))
+		return;
+	p += n;
+	n = (size_t)(p - (line + 4));
+	memcpy(out, line + 4, n);
+	out[n] = '\0';
+}
+
+static void reply_set(struct smtp_reply *r, int code, const char *text, const char *command)
+{
+	memset(r, 0, sizeof(*r));
+	r->code = code;
+	r->text = xstrdup(text);
+	snprintf(r->command, sizeof(r->command), "%s", command);
+	if (code)
+		parse_enhanced(r->enhanced, r->text, code);
+}
+
+/* Fills r after a transfer that ended with res. */
+static void reply_fill(struct smtp_reply *r, struct smtp *s, CURLcode res)
+{
+	struct capture *cap = &s->cap;
+	long code = 0;
+
+	if (cap->done && cap->code && (res == CURLE_OK || cap->code >= 400)) {
+		reply_set(r, cap->code, cap->text.ptr, cap->reply_command);
+		return;
+	}
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (res == CURLE_OK || code >= 400) {
+		reply_set(r, (int)code, s->errbuf[0] ? s->errbuf : "", cap->command);
+		return;
+	}
+	reply_set(r, 0, s->errbuf[0] ? s->errbuf : curl_easy_strerror(res), cap->command);
+	r->uncertain = strcmp(cap->command, "DATA") == 0 && s->rd.len &&
+		       s->rd.pos == s->rd.len;
+}
+
+/* ---- transport ---- */
+
+static size_t on_read(char *out, size_t size, size_t nitems, void *arg)
+{
+	struct reader *rd = arg;
+	size_t n = size * nitems;
+
+	if (n > rd->len - rd->pos)
+		n = rd->len - rd->pos;
+	memcpy(out, rd->data + rd->pos, n);
+	rd->pos += n;
+	return n;
+}
+
+static size_t on_discard(char *data, size_t size, size_t nitems, void *arg)
+{
+	(void)data;
+	(void)arg;
+	return size * nitems;
+}
+
+/* 127.0.0.0/8, ::1 (also as ::ffff:127.x.x.x) or "localhost". */
+static int host_is_loopback(const char *host)
+{
+	unsigned char a4[4];
+	struct in6_addr a6;
+	char bare[64];
+	size_t n = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, a4) == 1)
+		return a4[0] == 127;
+	if (n < 3 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof(bare))
+		return 0;
+	memcpy(bare, host + 1, n - 2);
+	bare[n - 2] = '\0';
+	if (inet_pton(AF_INET6, bare, &a6) != 1)
+		return 0;
+	if (IN6_IS_ADDR_LOOPBACK(&a6))
+		return 1;
+	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
+}
+
+/* Splits url into its scheme and host (both allocated). */
+static int url_parts(char **scheme_out, char **host_out, int *has_user_out, const char *url)
+{
+	CURLU *u = curl_url();
+	CURLUcode rc;
+	char *scheme = NULL, *host = NULL, *user = NULL;
+	int ret = -1;
+
+	*scheme_out = *host_out = NULL;
+	if (!u)
+		goto done;
+	rc = curl_url_set(u, CURLUPART_URL, url, 0);
+	if (rc != CURLUE_OK) {
+		error_set("%s", curl_url_strerror(rc));
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+		error_set("no host");
+		goto done;
+	}
+	if (has_user_out)
+		*has_user_out = curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK;
+	*scheme_out = xstrdup(scheme);
+	*host_out = xstrdup(host);
+	ret = 0;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+#define SETOPT(curl, opt, val) \
+	do { \
+		if (curl_easy_setopt((curl), (opt), (val)) != CURLE_OK) \
+			failed = #opt; \
+	} while (0)
+
+int smtp_open(struct smtp **out, const struct smtp_options *o)
+{
+	struct smtp *s = NULL;
+	char *scheme = NULL, *host = NULL;
+	const char *failed = NULL;
+	int plain, has_user = 0, ret = -1;
+
+	*out = NULL;
+	if (!o->url) {
+		error_set("no SMTP URL");
+		goto done;
+	}
+	if (url_parts(&scheme, &host, &has_user, o->url) < 0) {
+		error_set("invalid SMTP URL: %s", error_last());
+		goto done;
+	}
+	if (strcmp(scheme, "smtp") != 0 && strcmp(scheme, "smtps") != 0) {
+		error_set("SMTP URL for '%s' is %s://, not smtp:// or smtps://", host, scheme);
+		goto done;
+	}
+	plain = strcmp(scheme, "smtp") == 0 && !o->connect_to && host_is_loopback(host);
+
+	s = xcalloc(1, sizeof(*s));
+	s->host = host;
+	host = NULL;
+	s->has_login = o->username || has_user;
+	capture_reset(&s->cap);
+	s->curl = curl_easy_init();
+	if (!s->curl) {
+		error_set("cannot create a libcurl handle");
+		goto done;
+	}
+	SETOPT(s->curl, CURLOPT_URL, o->url);
+	SETOPT(s->curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	SETOPT(s->curl, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(s->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	SETOPT(s->curl, CURLOPT_CONNECTTIMEOUT_MS,
+	       o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 15000L);
+	SETOPT(s->curl, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 60000L);
+	SETOPT(s->curl, CURLOPT_ERRORBUFFER, s->errbuf);
+	SETOPT(s->curl, CURLOPT_VERBOSE, 1L); /* the debug callback sees the replies */
+	SETOPT(s->curl, CURLOPT_DEBUGFUNCTION, on_debug);
+	SETOPT(s->curl, CURLOPT_DEBUGDATA, &s->cap);
+	SETOPT(s->curl, CURLOPT_UPLOAD, 1L);
+	SETOPT(s->curl, CURLOPT_READFUNCTION, on_read);
+	SETOPT(s->curl, CURLOPT_READDATA, &s->rd);
+	SETOPT(s->curl, CURLOPT_WRITEFUNCTION, on_discard);
+	SETOPT(s->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SETOPT(s->curl, CURLOPT_USE_SSL, plain ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+	if (plain)
+		SETOPT(s->curl, CURLOPT_PROXY, ""); /* plain text never leaves the machine */
+	if (o->username)
+		SETOPT(s->curl, CURLOPT_USERNAME, o->username);
+	if (o->password)
+		SETOPT(s->curl, CURLOPT_PASSWORD, o->password);
+	if (o->bearer) {
+		SETOPT(s->curl, CURLOPT_XOAUTH2_BEARER, o->bearer);
+		SETOPT(s->curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+	}
+	if (o->ca_file)
+		SETOPT(s->curl, CURLOPT_CAINFO, o->ca_file);
+	if (o->connect_to) {
+		s->connect_to = curl_slist_append(NULL, o->connect_to);
+		SETOPT(s->curl, CURLOPT_CONNECT_TO, s->connect_to);
+	}
+	if (failed) {
+		error_set("libcurl refused %s", failed);
+		goto done;
+	}
+	*out = s;
+	s = NULL;
+	ret = 0;
+done:
+	smtp_close(s);
+	free(scheme);
+	free(host);
+	return ret;
+}
+
+void smtp_close(struct smtp *s)
+{
+	if (!s)
+		return;
+	if (s->curl)
+		curl_easy_cleanup(s->curl); /* says QUIT on an open connection */
+	curl_slist_free_all(s->connect_to);
+	buf_release(&s->cap.text);
+	free(s->host);
+	free(s);
+}
+
+/* Nothing that could end or inject an SMTP command line. */
+static int address_ok(const char *a)
+{
+	for (; *a; a++)
+		if ((unsigned char)*a < 0x20 || *a == 0x7f || *a == '<' || *a == '>')
+			return 0;
+	return 1;
+}
+
+static CURLcode transfer(struct smtp *s, const char *message, size_t len)
+{
+	s->rd.data = message;
+	s->rd.len = len;
+	s->rd.pos = 0;
+	s->errbuf[0] = '\0';
+	capture_reset(&s->cap);
+	return curl_easy_perform(s->curl);
+}
+
+int smtp_send(struct smtp *s, const char *mail_from, const char *rcpt,
+	      const char *message, size_t len, struct smtp_reply *reply,
+	      int *curl_code_out)
+{
+	struct curl_slist *rcpts = NULL;
+	const char *failed = NULL;
+	CURLcode res;
+	long connects = 1;
+	int ret = -1;
+
+	if (!mail_from || !rcpt || !*rcpt || !address_ok(mail_from) || !address_ok(rcpt)) {
+		error_set("invalid envelope address");
+		reply_set(reply, 0, error_last(), "");
+		*curl_code_out = CURLE_BAD_FUNCTION_ARGUMENT;
+		goto done;
+	}
+	rcpts = curl_slist_append(NULL, rcpt);
+	SETOPT(s->curl, CURLOPT_MAIL_FROM, mail_from);
+	SETOPT(s->curl, CURLOPT_MAIL_RCPT, rcpts);
+	SETOPT(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	if (failed || !rcpts) {
+		error_set("libcurl refused %s", failed ? failed : "CURLOPT_MAIL_RCPT");
+		reply_set(reply, 0, error_last(), "");
+		*curl_code_out = CURLE_BAD_FUNCTION_ARGUMENT;
+		goto done;
+	}
+	res = transfer(s, message, len);
+	curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &connects);
+	if ((res == CURLE_SEND_ERROR || res == CURLE_RECV_ERROR || res == CURLE_GOT_NOTHING) &&
+	    connects == 0 && s->rd.pos == 0 && !(s->cap.done && s->cap.code >= 400)) {
+		/* a reused connection was dead and nothing was sent: once more */
+		curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, 1L);
+		res = transfer(s, message, len);
+		curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, 0L);
+	}
+	reply_fill(reply, s, res);
+	*curl_code_out = (int)res;
+	ret = 0;
+done:
+	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, (struct curl_slist *)NULL);
+	curl_slist_free_all(rcpts);
+	return ret;
+}
+
+/* libcurl closes a connect-only connection without a word: say goodbye
+ * and give the server a moment to answer. */
+static void say_quit(CURL *curl)
+{
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	struct pollfd pfd;
+	size_t n = 0;
+	char answer[256];
+
+	if (curl_easy_send(curl, "QUIT\r\n", 6, &n) != CURLE_OK || n != 6)
+		return;
+	if (curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
+	    fd == CURL_SOCKET_BAD)
+		return;
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 1000) == 1)
+		curl_easy_recv(curl, answer, sizeof(answer), &n);
+}
+
+int smtp_check_login(const struct smtp_options *o, struct smtp_reply *reply)
+{
+	struct smtp *s = NULL;
+	CURLcode res;
+	int ret = -1;
+
+	if (smtp_open(&s, o) < 0) {
+		reply_set(reply, 0, error_last(), "");
+		goto done;
+	}
+	/* stop after the connection phase: greeting, EHLO, STARTTLS, AUTH */
+	curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 0L);
+	if (curl_easy_setopt(s->curl, CURLOPT_CONNECT_ONLY, 1L) != CURLE_OK) {
+		error_set("libcurl refused CURLOPT_CONNECT_ONLY");
+		reply_set(reply, 0, error_last(), "");
+		goto done;
+	}
+	res = transfer(s, "", 0);
+	reply_fill(reply, s, res);
+	if (res != CURLE_OK) {
+		error_set("login to '%s' failed: %s", s->host, reply->text);
+		goto done;
+	}
+	say_quit(s->curl);
+	if (s->has_login && !s->cap.authenticated) {
+		error_set("login to '%s' failed: the server offered no authentication", s->host);
+		goto done;
+	}
+	ret = 0;
+done:
+	smtp_close(s);
+	return ret;
+}
+
+/* ---- OAuth2 ---- */
+
+static int hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = to_lower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+struct json {
+	const char *p, *end;
+};
+
+static void json_space(struct json *j)
+{
+	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
+		j->p++;
+}
+
+static int json_hex4(struct json *j, unsigned *out)
+{
+	int i, v;
+
+	*out = 0;
+	if (j->end - j->p < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		v = hex_value((unsigned char)j->p[i]);
+		if (v < 0)
+			return -1;
+		*out = *out * 16 + (unsigned)v;
+	}
+	j->p += 4;
+	return 0;
+}
+
+static void utf8_add(struct buf *b, unsigned cp)
+{
+	if (cp < 0x80) {
+		buf_addc(b, (char)cp);
+	} else if (cp < 0x800) {
+		buf_addc(b, (char)(0xc0 | (cp >> 6)));
+		buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		buf_addc(b, (char)(0xe0 | (cp >> 12)));
+		buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		buf_addc(b, (char)(0xf0 | (cp >> 18)));
+		buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
+		buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		buf_addc(b, (char)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/* A string at j->p (the opening quote), decoded into out (may be NULL). */
+static int json_string(struct json *j, struct buf *out)
+{
+	static const char plain[] = "\"\\/bfnrt", decoded[] = "\"\\/\b\f\n\r\t";
+	const char *e;
+	unsigned cp, lo;
+	char c;
+
+	if (j->p >= j->end || *j->p != '"')
+		return -1;
+	j->p++;
+	while (j->p < j->end) {
+		c = *j->p++;
+		if (c == '"')
+			return 0;
+		if ((unsigned char)c < 0x20)
+			return -1;
+		if (c != '\\') {
+			if (out)
+				buf_addc(out, c);
+			continue;
+		}
+		if (j->p >= j->end)
+			return -1;
+		c = *j->p++;
+		e = c ? strchr(plain, c) : NULL;
+		if (e) {
+			if (out)
+				buf_addc(out, decoded[e - plain]);
+			continue;
+		}
+		if (c != 'u' || json_hex4(j, &cp) < 0)
+			return -1;
+		if (cp == 0 || (cp >= 0xdc00 && cp <= 0xdfff))
+			return -1;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			if (j->end - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u')
+				return -1;
+			j->p += 2;
+			if (json_hex4(j, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+				return -1;
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		}
+		if (out)
+			utf8_add(out, cp);
+	}
+	return -1;
+}
+
+static int json_skip(struct json *j, int depth)
+{
+	char close;
+
+	json_space(j);
+	if (j->p >= j->end || depth > JSON_DEPTH_MAX)
+		return -1;
+	if (*j->p == '"')
+		return json_string(j, NULL);
+	if (*j->p != '{' && *j->p != '[') {
+		const char *start = j->p;
+
+		while (j->p < j->end && (is_alnum((unsigned char)*j->p) || *j->p == '-' ||
+					 *j->p == '+' || *j->p == '.'))
+			j->p++;
+		return j->p > start ? 0 : -1;
+	}
+	close = *j->p == '{' ? '}' : ']';
+	j->p++;
+	json_space(j);
+	if (j->p < j->end && *j->p == close) {
+		j->p++;
+		return 0;
+	}
+	for (;;) {
+		if (close == '}') {
+			json_space(j);
+			if (json_string(j, NULL) < 0)
+				return -1;
+			json_space(j);
+			if (j->p >= j->end || *j->p++ != ':')
+				return -1;
+		}
+		if (json_skip(j, depth + 1) < 0)
+			return -1;
+		json_space(j);
+		if (j->p >= j->end)
+			return -1;
+		if (*j->p == close) {
+			j->p++;
+			return 0;
+		}
+		if (*j->p++ != ',')
+			return -1;
+	}
+}
+
+/* The string value of key in the top-level object of text: 1 and *out
+ * (allocated), 0 when absent or not a string, -1 when text is not JSON. */
+static int json_get_string(char **out, const char *text, size_t len, const char *key)
+{
+	struct json j = { text, text + len };
+	struct buf name = BUF_INIT, value = BUF_INIT;
+	int ret = -1, found = 0;
+
+	*out = NULL;
+	json_space(&j);
+	if (j.p >= j.end || *j.p++ != '{')
+		goto done;
+	json_space(&j);
+	if (j.p < j.end && *j.p == '}')
+		goto empty;
+	for (;;) {
+		buf_reset(&name);
+		json_space(&j);
+		if (json_string(&j, &name) < 0)
+			goto done;
+		json_space(&j);
+		if (j.p >= j.end || *j.p++ != ':')
+			goto done;
+		json_space(&j);
+		if (!found && strcmp(name.ptr, key) == 0 && j.p < j.end && *j.p == '"' &&
+		    strlen(name.ptr) == name.len) {
+			buf_reset(&value);
+			if (json_string(&j, &value) < 0)
+				goto done;
+			found = 1;
+		} else if (json_skip(&j, 1) < 0) {
+			goto done;
+		}
+		json_space(&j);
+		if (j.p >= j.end)
+			goto done;
+		if (*j.p == '}')
+			break;
+		if (*j.p++ != ',')
+			goto done;
+	}
+empty:
+	if (found)
+		*out = buf_detach(&value, NULL);
+	ret = found;
+done:
+	buf_release(&name);
+	buf_release(&value);
+	return ret;
+}
+
+static size_t on_answer(char *data, size_t size, size_t nitems, void *arg)
+{
+	struct buf *b = arg;
+	size_t n = size * nitems;
+
+	if (b->len + n > TOKEN_ANSWER_MAX)
+		return 0; /* libcurl stops with CURLE_WRITE_ERROR */
+	buf_add(b, data, n);
+	return n;
+}
+
+/* name=value, percent-encoded (application/x-www-form-urlencoded). */
+static void form_add(struct buf *form, const char *name, const char *value)
+{
+	const char *p;
+
+	if (form->len)
+		buf_addc(form, '&');
+	buf_adds(form, name);
+	buf_addc(form, '=');
+	for (p = value; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+			buf_addc(form, (char)c);
+		else
+			buf_addf(form, "%%%02X", c);
+	}
+}
+
+int smtp_oauth2_token(char **access_token_out, const char *token_url,
+		      const char *client_id, const char *client_secret,
+		      const char *refresh_token)
+{
+	CURL *curl = NULL;
+	struct curl_slist *headers = NULL;
+	struct buf form = BUF_INIT, answer = BUF_INIT;
+	char *scheme = NULL, *host = NULL, *token = NULL, *err = NULL, *desc = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	const char *failed = NULL;
+	const char *p;
+	long status = 0;
+	CURLcode res;
+	int loopback, ret = -1;
+
+	*access_token_out = NULL;
+	if (url_parts(&scheme, &host, NULL, token_url) < 0) {
+		error_set("invalid OAuth2 token URL: %s", error_last());
+		goto done;
+	}
+	loopback = host_is_loopback(host);
+	if (strcmp(scheme, "https") != 0 && !(strcmp(scheme, "http") == 0 && loopback)) {
+		error_set("OAuth2 token URL '%s' must be https://", token_url);
+		goto done;
+	}
+	curl = curl_easy_init();
+	if (!curl) {
+		error_set("cannot create a libcurl handle");
+		goto done;
+	}
+	form_add(&form, "grant_type", "refresh_token");
+	form_add(&form, "refresh_token", refresh_token);
+	form_add(&form, "client_id", client_id);
+	if (client_secret)
+		form_add(&form, "client_secret", client_secret);
+	headers = curl_slist_append(NULL, "Accept: application/json");
+	SETOPT(curl, CURLOPT_URL, token_url);
+	SETOPT(curl, CURLOPT_PROTOCOLS_STR, loopback ? "http,https" : "https");
+	SETOPT(curl, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(curl, CURLOPT_CONNECTTIMEOUT_MS, 15000L);
+	SETOPT(curl, CURLOPT_TIMEOUT_MS, 60000L);
+	SETOPT(curl, CURLOPT_ERRORBUFFER, errbuf);
+	SETOPT(curl, CURLOPT_HTTPHEADER, headers);
+	SETOPT(curl, CURLOPT_POSTFIELDS, form.ptr);
+	SETOPT(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)form.len);
+	SETOPT(curl, CURLOPT_WRITEFUNCTION, on_answer);
+	SETOPT(curl, CURLOPT_WRITEDATA, &answer);
+	if (loopback)
+		SETOPT(curl, CURLOPT_PROXY, "");
+	if (failed || !headers) {
+		error_set("libcurl refused %s", failed ? failed : "CURLOPT_HTTPHEADER");
+		goto done;
+	}
+	res = curl_easy_perform(curl);
+	if (res != CURLE_OK) {
+		error_set("OAuth2 token request to '%s' failed: %s", token_url,
+			  errbuf[0] ? errbuf : curl_easy_strerror(res));
+		goto done;
+	}
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200) {
+		json_get_string(&err, answer.ptr, answer.len, "error");
+		json_get_string(&desc, answer.ptr, answer.len, "error_description");
+		error_set("OAuth2 token request to '%s' refused (HTTP %ld): '%.200s'%s%.200s%s",
+			  token_url, status, err ? err : "no error given",
+			  desc ? " (" : "", desc ? desc : "", desc ? ")" : "");
+		goto done;
+	}
+	if (json_get_string(&token, answer.ptr, answer.len, "access_token") != 1 || !*token) {
+		error_set("OAuth2 answer from '%s' has no access_token", token_url);
+		goto done;
+	}
+	for (p = token; *p; p++) {
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			error_set("OAuth2 answer from '%s' has an access_token with a "
+				  "character that cannot go into AUTH", token_url);
+			goto done;
+		}
+	}
+	*access_token_out = token;
+	token = NULL;
+	ret = 0;
+done:
+	if (curl)
+		curl_easy_cleanup(curl);
+	curl_slist_free_all(headers);
+	buf_release(&form);
+	buf_release(&answer);
+	free(scheme);
+	free(host);
+	free(token);
+	free(err);
+	free(desc);
+	return ret;
+}

@@ -1,0 +1,374 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "buf.h"
+#include "fixture.h"
+#include "log.h"
+#include "plan.h"
+#include "schedule.h"
+
+static const char *config_yaml =
+	"organization: { name: Test Org, postal_address: \"Street 1, Berlin\", site_url: https://status.example.com, timezone: Europe/Berlin }\n"
+	"unsubscribe: { address: unsubscribe@example.com }\n"
+	"departments: [ { id: d1, name: Dept } ]\n"
+	"people:\n"
+	"  - { id: ann, name: Ann Example, email: ann@example.com, department: d1, role: sales_manager }\n"
+	"  - { id: bob, name: Bob Example, email: bob@example.com, department: d1, role: sales_manager }\n"
+	"accounts:\n"
+	"  - { id: ann-main, owner: ann, from: \"Ann <ann@example.com>\", smtp: \"smtp://127.0.0.1:2525\", daily_limit: 50, main: true }\n"
+	"  - { id: ann-a, owner: ann, from: \"Ann <ann@example.com>\", smtp: \"smtp://127.0.0.1:2525\", daily_limit: 100 }\n"
+	"  - { id: ann-b, owner: ann, from: \"Ann <ann@example.com>\", smtp: \"smtp://127.0.0.1:2525\", daily_limit: 100 }\n"
+	"  - { id: bob-a, owner: bob, from: \"Bob <bob@example.com>\", smtp: \"smtp://127.0.0.1:2525\", daily_limit: 100 }\n";
+
+static const char *template_md = "---\nsubject: Hello\n---\nHi {{first_name}}\n";
+
+struct fx {
+	char *root;
+	struct plan *plan;
+	struct diag_list diags;
+};
+
+static void write_campaign(const char *root, const char *id, const char *body)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "campaigns/%s/campaign.yaml", id);
+	assert_int_equal(fixture_write(root, rel, body), 0);
+}
+
+/* n contacts of ann (every 10th a VIP, every 3rd in DE) and 5 of bob. */
+static void write_contacts(const char *root, const char *rel, int from, int n)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	for (i = from; i < from + n; i++)
+		buf_addf(&b, "- { id: c-%d, email: person%d@example.net, first_name: P%d, owner: ann, vip: %s, country: %s }\n",
+			 i, i, i, i % 10 == 0 ? "true" : "false", i % 3 == 0 ? "DE" : "FR");
+	assert_int_equal(fixture_write(root, rel, b.ptr), 0);
+	buf_release(&b);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->root = fixture_tmpdir();
+	fixture_write(f->root, "mailout.yaml", config_yaml);
+	fixture_write(f->root, "templates/t1.md", template_md);
+	fixture_write(f->root, "templates/t2.md", template_md);
+	write_contacts(f->root, "recipients/contacts/a.yaml", 1, 30);
+	fixture_write(f->root, "recipients/contacts/bob.yaml",
+		      "- { id: b-1, email: b1@example.net, first_name: B, owner: bob }\n"
+		      "- { id: b-2, email: B1@Example.net, first_name: B, owner: bob }\n");
+	write_campaign(f->root, "c1",
+		       "name: One\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nstart: 2026-12-01\n");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	plan_close(f->plan);
+	diag_release(&f->diags);
+	fixture_remove(f->root);
+	free(f->root);
+	free(f);
+	tz_cache_release();
+	return 0;
+}
+
+static void open_plan(struct fx *f, unsigned flags)
+{
+	plan_close(f->plan);
+	f->plan = NULL;
+	diag_release(&f->diags);
+	if (plan_open(&f->plan, f->root, NULL, flags, &f->diags) < 0) {
+		diag_print(stderr, &f->diags);
+		fail_msg("plan_open: %s", error_last());
+	}
+}
+
+static long q(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long v = -1;
+
+	assert_int_equal(plan_prepare(f->plan, &st, sql), 0);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static const char *qs(struct fx *f, const char *sql)
+{
+	static char out[256];
+	sqlite3_stmt *st = NULL;
+
+	out[0] = '\0';
+	assert_int_equal(plan_prepare(f->plan, &st, sql), 0);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, sizeof(out), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return out;
+}
+
+static int unlink_rel(const char *root, const char *rel)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return unlink(path);
+}
+
+static int log_append_line(const char *root, const char *rel, const char *text)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	return log_append(path, text, strlen(text), 0);
+}
+
+static void test_selection_and_dedupe(void **state)
+{
+	struct fx *f = *state;
+
+	write_campaign(f->root, "c2",
+		       "name: Two\ntemplate: t2\nrecipient_type: contacts\nowner: ann\nfilter: { country: DE }\nvip_only: true\n");
+	write_campaign(f->root, "c3",
+		       "name: Three\ntemplate: t2\nrecipient_type: contacts\nowner: bob\nstart: 2026-12-01\n");
+	open_plan(f, 0);
+	/* all 30 of ann's contacts; bob's are not ann's */
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c1'"), 30);
+	/* DE (every 3rd) and VIP (every 10th): 30 */
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c2'"), 1);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c2' AND recipient = 'c-30'"), 1);
+	/* bob's two records share an address (compared lower-cased): mailed once */
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c3'"), 1);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c3' AND recipient = 'b-1'"), 1);
+}
+
+static void test_vip_accounts(void **state)
+{
+	struct fx *f = *state;
+
+	open_plan(f, 0);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE vip = 1 AND account = 'ann-main'"), 3);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE vip = 0 AND account = 'ann-main'"), 0);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE vip = 0 AND account IN ('ann-a', 'ann-b')"), 27);
+}
+
+static void test_assignment_stable(void **state)
+{
+	struct fx *f = *state;
+	struct buf cfg = BUF_INIT;
+	long moved, to_new;
+
+	write_contacts(f->root, "recipients/contacts/a.yaml", 1, 3000);
+	open_plan(f, 0);
+	assert_int_equal(plan_exec(f->plan, "CREATE TABLE before AS SELECT recipient, account FROM deliveries"), 0);
+	/* deriving again from changed (but equivalent) content gives the same answer */
+	buf_addf(&cfg, "# a comment\n%s", config_yaml);
+	fixture_write(f->root, "mailout.yaml", cfg.ptr);
+	open_plan(f, 0);
+	assert_int_equal(f->plan->rederived, 1);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries d JOIN before b USING (recipient) WHERE d.account IS NOT b.account"), 0);
+	/* a third non-main account of the same limit takes about a third */
+	buf_addf(&cfg, "  - { id: ann-c, owner: ann, from: \"Ann <ann@example.com>\", smtp: \"smtp://127.0.0.1:2525\", daily_limit: 100 }\n");
+	fixture_write(f->root, "mailout.yaml", cfg.ptr);
+	open_plan(f, 0);
+	moved = q(f, "SELECT COUNT(*) FROM deliveries d JOIN before b USING (recipient) WHERE d.account IS NOT b.account");
+	to_new = q(f, "SELECT COUNT(*) FROM deliveries d JOIN before b USING (recipient) WHERE d.account IS NOT b.account AND d.account = 'ann-c'");
+	assert_int_equal(moved, to_new);
+	assert_true(moved > 2700 * 28 / 100 && moved < 2700 * 39 / 100);
+	/* VIP recipients stay on the main account */
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE vip = 1 AND account != 'ann-main'"), 0);
+	buf_release(&cfg);
+}
+
+static void test_incremental_refresh(void **state)
+{
+	struct fx *f = *state;
+
+	write_contacts(f->root, "recipients/contacts/b.yaml", 100, 5);
+	open_plan(f, 0);
+	assert_int_equal(f->plan->files_parsed, 3);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries"), 35);
+	/* nothing changed: nothing read, nothing parsed */
+	open_plan(f, 0);
+	assert_int_equal(f->plan->files_read, 0);
+	assert_int_equal(f->plan->files_parsed, 0);
+	assert_int_equal(f->plan->rederived, 0);
+	/* one file changed: only it is parsed */
+	write_contacts(f->root, "recipients/contacts/b.yaml", 100, 7);
+	open_plan(f, 0);
+	assert_int_equal(f->plan->files_parsed, 1);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries"), 37);
+	/* a deleted file drops out */
+	assert_int_equal(unlink_rel(f->root, "recipients/contacts/b.yaml"), 0);
+	open_plan(f, 0);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries"), 30);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM recipients WHERE id = 'c-100'"), 0);
+	/* an older schema is rebuilt */
+	assert_int_equal(plan_exec(f->plan, "PRAGMA user_version = 0"), 0);
+	open_plan(f, 0);
+	assert_int_equal(q(f, "PRAGMA user_version"), PLAN_SCHEMA_VERSION);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries"), 30);
+}
+
+static void test_invalid_content_keeps_plan(void **state)
+{
+	struct fx *f = *state;
+	struct plan *p = NULL;
+	struct diag_list d = DIAG_LIST_INIT;
+
+	open_plan(f, 0);
+	plan_close(f->plan);
+	f->plan = NULL;
+	fixture_write(f->root, "recipients/contacts/bad.yaml", "- { id: c-1, email: x@example.net, owner: ann }\n");
+	assert_int_equal(plan_open(&p, f->root, NULL, 0, &d), -1);
+	assert_int_equal(d.errors, 1);
+	assert_string_equal(d.items[0].message, "duplicate contacts id 'c-1' (first at recipients/contacts/a.yaml:1)");
+	diag_release(&d);
+	unlink_rel(f->root, "recipients/contacts/bad.yaml");
+	open_plan(f, 0);
+	assert_int_equal(f->plan->rederived, 0);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries"), 30);
+}
+
+static void test_suppression_and_same_template(void **state)
+{
+	struct fx *f = *state;
+
+	write_campaign(f->root, "c2",
+		       "name: Two\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nfilter: { country: DE }\nstart: 2026-12-05\n");
+	fixture_write(f->root, "recipients/suppressions.tsv",
+		      "address\treason\ttime\tsource\nPERSON3@example.net\tunsubscribed\t2026-11-02T09:14:00Z\tc1\n");
+	open_plan(f, 0);
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE campaign = 'c1' AND recipient = 'c-3'"), "suppressed");
+	/* c2 starts later: its DE recipients were c1's first */
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c2' AND state = 'skipped' AND skipped_by = 'c1'"), 9);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c2'"), 10);
+	/* removing the line lifts the suppression */
+	fixture_write(f->root, "recipients/suppressions.tsv", "address\treason\ttime\tsource\n");
+	open_plan(f, 0);
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE campaign = 'c1' AND recipient = 'c-3'"), "pending");
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c2' AND state = 'skipped'"), 10);
+}
+
+static const struct campaign_summary *summary(struct fx *f, time_t now, struct campaign_summary **list,
+					     size_t *n, const char *id)
+{
+	size_t i;
+
+	plan_summaries_free(*list, *n);
+	assert_int_equal(plan_summaries(f->plan, now, list, n), 0);
+	for (i = 0; i < *n; i++) {
+		if (!strcmp((*list)[i].campaign->id, id))
+			return &(*list)[i];
+	}
+	fail_msg("no summary for %s", id);
+	return NULL;
+}
+
+static void test_log_replay_and_statuses(void **state)
+{
+	struct fx *f = *state;
+	struct campaign_summary *list = NULL;
+	const struct campaign_summary *s;
+	size_t n = 0;
+	time_t now;
+	const char *log = "campaigns/c1/log/ann-a.tsv";
+
+	time_parse_rfc3339("2026-12-01T12:00:00Z", &now);
+	write_contacts(f->root, "recipients/contacts/a.yaml", 1, 4);
+	open_plan(f, 0);
+	s = summary(f, now, &list, &n, "c1");
+	assert_int_equal(s->status, STATUS_ACTIVE);
+	assert_int_equal(s->count[STATE_PENDING], 4);
+	fixture_write(f->root, log,
+		      "#mailout-log v1\n"
+		      "2026-12-01T07:30:00Z\tclaim\tc-1\tperson1@example.net\t<1@example.com>\n"
+		      "2026-12-01T07:30:01Z\tsent\tc-1\t250\t2.0.0\tOK\n"
+		      "2026-12-01T07:36:00Z\tclaim\tc-2\tperson2@example.net\t<2@example.com>\n"
+		      "2026-12-01T07:36:01Z\tfailed\tc-2\t550\t5.1.1\tNo such user\n"
+		      "2026-12-01T07:42:00Z\tclaim\tc-3\tperson3@example.net\t<3@example.com>\n"
+		      "2026-12-01T07:42:00Z\tsent\tc-3\t250\t2.0");
+	open_plan(f, 0);
+	/* the incomplete last line is ignored with a warning: c-3 is unconfirmed */
+	assert_int_equal(f->diags.warnings, 1);
+	assert_int_equal(f->diags.items[0].line, 7);
+	s = summary(f, now, &list, &n, "c1");
+	assert_int_equal(s->count[STATE_SENT], 1);
+	assert_int_equal(s->count[STATE_FAILED], 1);
+	assert_int_equal(s->count[STATE_UNCONFIRMED], 1);
+	assert_int_equal(s->count[STATE_PENDING], 1);
+	assert_int_equal(s->status, STATUS_ACTIVE_ERROR);
+	assert_int_equal(s->completion, 50);
+	assert_int_equal(s->sent_today, 1);
+	assert_int_equal(s->nnotifications, 1);
+	assert_string_equal(s->notifications[0].recipient, "c-2");
+	assert_string_equal(s->notifications[0].message, "failed: 550 5.1.1 No such user");
+	/* the hard bounce suppresses the address everywhere */
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM bounces WHERE address = 'person2@example.net'"), 1);
+	/* the next append starts on a new line; a critical error interrupts */
+	assert_int_equal(log_append_line(f->root, log,
+					 "2026-12-01T08:00:00Z\tclaim\tc-4\tperson4@example.net\t<4@example.com>\n"
+					 "2026-12-01T08:00:01Z\tcritical\tc-4\t535\t5.7.8\tAuthentication failed\n"), 0);
+	open_plan(f, 0);
+	assert_int_equal(f->plan->rederived, 0);
+	assert_int_equal(f->diags.warnings, 1);
+	assert_string_equal(f->diags.items[0].message, "malformed log line ignored");
+	s = summary(f, now, &list, &n, "c1");
+	assert_int_equal(s->status, STATUS_INTERRUPTED);
+	assert_int_equal(s->count[STATE_PENDING], 1);
+	/* retry and resume, by people */
+	fixture_write(f->root, "campaigns/c1/commands.tsv",
+		      "#mailout-log v1\n"
+		      "2026-12-01T09:00:00Z\tretry-cmd\tc-2\n"
+		      "2026-12-01T09:00:00Z\tretry-cmd\tc-3\n"
+		      "2026-12-01T09:00:00Z\tresume\n");
+	open_plan(f, 0);
+	s = summary(f, now, &list, &n, "c1");
+	assert_int_equal(s->status, STATUS_ACTIVE);
+	/* c-2 bounced hard: retried, but its address stays suppressed */
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'c-2'"), "suppressed");
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'c-3'"), "pending");
+	/* paused, then done */
+	write_campaign(f->root, "c1",
+		       "name: One\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nstatus: paused\n");
+	open_plan(f, 0);
+	s = summary(f, now, &list, &n, "c1");
+	assert_int_equal(s->status, STATUS_PAUSED);
+	assert_int_equal(log_append_line(f->root, log,
+					 "2026-12-01T10:00:00Z\tclaim\tc-3\tperson3@example.net\t<5@example.com>\n"
+					 "2026-12-01T10:00:01Z\tsent\tc-3\t250\t2.0.0\tOK\n"
+					 "2026-12-01T10:10:00Z\tclaim\tc-4\tperson4@example.net\t<6@example.com>\n"
+					 "2026-12-01T10:10:01Z\tsent\tc-4\t250\t2.0.0\tOK\n"), 0);
+	open_plan(f, 0);
+	s = summary(f, now, &list, &n, "c1");
+	assert_int_equal(s->status, STATUS_DONE);
+	assert_int_equal(s->completion, 100);
+	assert_int_equal(q(f, "SELECT attempts FROM daily WHERE account = 'ann-a' AND day = 20261201"), 6);
+	plan_summaries_free(list, n);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_selection_and_dedupe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vip_accounts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_assignment_stable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incremental_refresh, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_content_keeps_plan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suppression_and_same_template, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_replay_and_statuses, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
