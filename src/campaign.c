@@ -240,9 +240,11 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 		buf_reset(&file);
 		buf_addf(&file, "%s/campaigns/%s/campaign.yaml", root, names[i]);
 		if (campaign_id_check(names[i]) < 0) {
-			diag_add(diags, DIAG_ERROR, "campaigns", 0, 0,
+			char *rel = xasprintf("campaigns/%s", names[i]);
+			diag_add(diags, DIAG_ERROR, rel, 0, 0,
 				 "invalid campaign id '%s': use lower-case letters, digits and '-', starting with a letter or digit",
 				 names[i]);
+			free(rel);
 			continue;
 		}
 		if (stat(file.ptr, &st) < 0) {

@@ -229,7 +229,7 @@ static void load_hours(const struct ydoc *doc, const struct ynode *n, struct sch
 		return;
 	if (n->kind != YNODE_SCALAR || hours_parse(n->value, &s->start_min, &s->end_min) < 0)
 		ydiag(diags, doc, n, DIAG_ERROR,
-		      "invalid working hours '%s': expected HH:MM-HH:MM (end exclusive, 24:00 allowed)",
+		      "invalid working hours '%s': expected HH:MM-HH:MM with the start before the end (end exclusive, 24:00 allowed)",
 		      n->kind == YNODE_SCALAR ? n->value : "");
 }
 
@@ -275,7 +275,8 @@ static void load_schedule(struct config *c, const struct ydoc *doc, const struct
 			const struct ynode *d = n->items[i];
 			int ymd;
 			if (d->kind != YNODE_SCALAR || date_parse(d->value, &ymd) < 0) {
-				ydiag(diags, doc, d, DIAG_ERROR, "invalid date '%s': expected YYYY-MM-DD",
+				ydiag(diags, doc, d, DIAG_ERROR,
+				      "invalid date '%s': expected an existing date as YYYY-MM-DD",
 				      d->kind == YNODE_SCALAR ? d->value : "");
 				continue;
 			}
@@ -289,6 +290,17 @@ out:
 	c->schedule.holidays = c->holidays;
 	c->schedule.nholidays = c->nholidays;
 	c->schedule.zone = c->zone;
+}
+
+/* What a list item is called in messages: "account 'alice-main'", or just
+ * "account" while it has no usable id. */
+static char *item_name(const char *kind, const struct ynode *m)
+{
+	const struct ynode *id = ynode_get(m, "id");
+
+	if (id && id->kind == YNODE_SCALAR && !ynode_is_null(id) && id_check(id->value) == 0)
+		return xasprintf("%s '%s'", kind, id->value);
+	return xstrdup(kind);
 }
 
 /* Reports a duplicate id at the second occurrence; returns 1 if dup. */
@@ -335,8 +347,13 @@ static void load_departments(struct config *c, const struct ydoc *doc, const str
 	for (i = 0; i < list->count; i++) {
 		const struct ynode *m = list->items[i];
 		struct department *d;
+		char *what;
+		int problems;
 
-		if (ymap_check(doc, m, "department", department_keys, diags) && m->kind != YNODE_MAP)
+		what = item_name("department", m);
+		problems = ymap_check(doc, m, what, department_keys, diags);
+		free(what);
+		if (problems && m->kind != YNODE_MAP)
 			continue;
 		if (check_duplicate(&seen, doc, ynode_get(m, "id"), "department", diags))
 			continue;
@@ -361,8 +378,13 @@ static void load_people(struct config *c, const struct ydoc *doc, const struct y
 	for (i = 0; i < list->count; i++) {
 		const struct ynode *m = list->items[i], *n;
 		struct person *p;
+		char *what;
+		int problems;
 
-		if (ymap_check(doc, m, "person", person_keys, diags) && m->kind != YNODE_MAP)
+		what = item_name("person", m);
+		problems = ymap_check(doc, m, what, person_keys, diags);
+		free(what);
+		if (problems && m->kind != YNODE_MAP)
 			continue;
 		if (check_duplicate(&seen, doc, ynode_get(m, "id"), "person", diags))
 			continue;
@@ -499,8 +521,13 @@ static void load_accounts(struct config *c, const struct ydoc *doc, const struct
 	c->accounts = xcalloc(list->count, sizeof(*c->accounts));
 	for (i = 0; i < list->count; i++) {
 		const struct ynode *m = list->items[i];
+		char *what;
+		int problems;
 
-		if (ymap_check(doc, m, "account", account_keys, diags) && m->kind != YNODE_MAP)
+		what = item_name("account", m);
+		problems = ymap_check(doc, m, what, account_keys, diags);
+		free(what);
+		if (problems && m->kind != YNODE_MAP)
 			continue;
 		if (check_duplicate(&seen, doc, ynode_get(m, "id"), "account", diags))
 			continue;

@@ -1757,3 +1757,51 @@ void plan_summaries_free(struct campaign_summary *s, size_t n)
 	}
 	free(s);
 }
+
+int plan_recipient(struct plan *p, int type, const char *id, struct recipient *out,
+		   struct plan_recipient_holder *h)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = 1;
+
+	memset(out, 0, sizeof(*out));
+	if (plan_prepare(p, &st,
+			 "SELECT id, email, address, owner, vip, fields, line FROM recipients WHERE type = ? AND id = ?") < 0)
+		return -1;
+	sqlite3_bind_int(st, 1, type);
+	bind_text(st, 2, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		plan_recipient_holder_release(h);
+		h->id = xstrdup(col_text(st, 0));
+		h->email = xstrdup(col_text(st, 1));
+		h->address = xstrdup(col_text(st, 2));
+		h->owner = xstrdup(col_text(st, 3));
+		h->blob_len = (size_t)sqlite3_column_bytes(st, 5);
+		h->blob = xmalloc(h->blob_len + 1);
+		memcpy(h->blob, sqlite3_column_blob(st, 5), h->blob_len);
+		out->type = (enum recipient_type)type;
+		out->id = h->id;
+		out->email = h->email;
+		out->address = h->address;
+		out->owner = h->owner;
+		out->vip = sqlite3_column_int(st, 4);
+		out->line = sqlite3_column_int(st, 6);
+		out->node = recipient_decode_fields(&h->fields, h->blob, h->blob_len);
+		ret = 0;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+void plan_recipient_holder_release(struct plan_recipient_holder *h)
+{
+	free(h->id);
+	free(h->email);
+	free(h->address);
+	free(h->owner);
+	free(h->blob);
+	h->id = h->email = h->address = h->owner = NULL;
+	h->blob = NULL;
+	h->blob_len = 0;
+	recipient_fields_release(&h->fields);
+}

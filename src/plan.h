@@ -114,6 +114,21 @@ void plan_summaries_free(struct campaign_summary *s, size_t n);
 /* Usability of every account at time now (same order as cfg.accounts). */
 int plan_accounts(struct plan *p, time_t now, struct account_summary **out);
 
+/*
+ * A recipient of the plan by type and id, decoded into *out; its strings
+ * and nodes live in holder and fields until the next call with them.
+ * Returns 0, 1 when there is no such recipient, -1 on error.
+ */
+struct plan_recipient_holder {
+	char *id, *email, *address, *owner;
+	void *blob;
+	size_t blob_len;
+	struct recipient_fields fields;
+};
+int plan_recipient(struct plan *p, int type, const char *id, struct recipient *out,
+		   struct plan_recipient_holder *holder);
+void plan_recipient_holder_release(struct plan_recipient_holder *h);
+
 /* Helpers shared with the sender. */
 int plan_exec(struct plan *p, const char *sql);
 int plan_prepare(struct plan *p, sqlite3_stmt **out, const char *sql);

@@ -69,6 +69,8 @@ struct frame {
 struct parser {
 	struct ydoc *doc;
 	struct diag_list *diags;
+	const char *text; /* the input, for positions libyaml does not give */
+	size_t len;
 	int line0;
 	struct frame *stack;
 	size_t depth, stack_cap;
@@ -76,6 +78,41 @@ struct parser {
 	size_t npending, pending_cap;
 	int failed;
 };
+
+/* The 1-based line and column (in characters, like libyaml's marks) of a
+ * byte offset of text. */
+static void offset_position(const char *text, size_t offset, int *line, int *col)
+{
+	size_t i;
+
+	*line = 1;
+	*col = 1;
+	for (i = 0; i < offset; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+/* Whether the line of mark holds a tab before or at the mark, with only
+ * blanks before it: a tab used to indent. */
+static int tab_indent_at(const struct parser *p, const yaml_mark_t *mark)
+{
+	const char *s = p->text, *end = p->text + p->len;
+	size_t line = 0, col = 0;
+	int tab = 0;
+
+	while (s < end && line < mark->line) {
+		if (*s++ == '\n')
+			line++;
+	}
+	for (; s < end && col <= mark->column && (*s == ' ' || *s == '\t'); s++, col++)
+		tab |= *s == '\t';
+	return tab;
+}
 
 static void fail_at(struct parser *p, const yaml_mark_t *mark, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -130,7 +167,7 @@ static void attach(struct parser *p, struct ynode *n)
 			}
 			if (n->kind != YNODE_SCALAR) {
 				diag_add(p->diags, DIAG_ERROR, p->doc->path, n->line, n->col,
-					 "a mapping key must be a plain value");
+					 "a mapping key must be a plain value (a value that starts with '{' or '[', like {{first_name}}, needs quotes)");
 				p->failed = 1;
 			}
 		}
@@ -195,6 +232,36 @@ static int has_anchor_or_tag(struct parser *p, const yaml_event_t *ev)
 	return 0;
 }
 
+static void syntax_error(struct parser *p, const yaml_parser_t *yp)
+{
+	const char *what = yp->problem ? yp->problem : "invalid YAML";
+	int line, col;
+
+	if (yp->error == YAML_READER_ERROR) {
+		/* libyaml gives no mark for bytes that are not UTF-8 text */
+		offset_position(p->text, yp->problem_offset < p->len ? yp->problem_offset : p->len,
+				&line, &col);
+		if (yp->problem_value >= 0)
+			diag_add(p->diags, DIAG_ERROR, p->doc->path, line + p->line0, col,
+				 "not UTF-8 text: %s (byte 0x%02x)", what, yp->problem_value);
+		else
+			diag_add(p->diags, DIAG_ERROR, p->doc->path, line + p->line0, col,
+				 "not UTF-8 text: %s", what);
+		p->failed = 1;
+	} else if (tab_indent_at(p, &yp->problem_mark)) {
+		fail_at(p, &yp->problem_mark,
+			"YAML syntax error: a tab indents this line; YAML indents with spaces only");
+	} else if (yp->context && yp->context_mark.line != yp->problem_mark.line) {
+		fail_at(p, &yp->problem_mark, "YAML syntax error: %s %s (started at line %d, column %d)",
+			what, yp->context, (int)yp->context_mark.line + 1 + p->line0,
+			(int)yp->context_mark.column + 1);
+	} else if (yp->context) {
+		fail_at(p, &yp->problem_mark, "YAML syntax error: %s %s", what, yp->context);
+	} else {
+		fail_at(p, &yp->problem_mark, "YAML syntax error: %s", what);
+	}
+}
+
 static void parse_events(struct parser *p, yaml_parser_t *yp)
 {
 	yaml_event_t ev;
@@ -204,12 +271,7 @@ static void parse_events(struct parser *p, yaml_parser_t *yp)
 		struct ynode *n;
 
 		if (!yaml_parser_parse(yp, &ev)) {
-			const char *what = yp->problem ? yp->problem : "invalid YAML";
-			if (yp->context)
-				fail_at(p, &yp->problem_mark, "YAML syntax error: %s %s", what,
-					yp->context);
-			else
-				fail_at(p, &yp->problem_mark, "YAML syntax error: %s", what);
+			syntax_error(p, yp);
 			return;
 		}
 		if (has_anchor_or_tag(p, &ev)) {
@@ -260,6 +322,7 @@ int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len
 	struct parser p;
 	yaml_parser_t yp;
 	struct ydoc *doc;
+	const char *nul;
 
 	*out = NULL;
 	doc = xcalloc(1, sizeof(*doc));
@@ -269,19 +332,14 @@ int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len
 	p.doc = doc;
 	p.diags = diags;
 	p.line0 = line0;
-	if (memchr(text, '\0', len)) {
-		const char *nul = memchr(text, '\0', len);
-		int line = 1 + line0, col = 1;
-		const char *c;
-		for (c = text; c < nul; c++) {
-			if (*c == '\n') {
-				line++;
-				col = 1;
-			} else {
-				col++;
-			}
-		}
-		diag_add(diags, DIAG_ERROR, path, line, col, "NUL byte in file");
+	p.text = text;
+	p.len = len;
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		int line, col;
+
+		offset_position(text, (size_t)(nul - text), &line, &col);
+		diag_add(diags, DIAG_ERROR, path, line + line0, col, "NUL byte in file");
 		p.failed = 1;
 	} else {
 		yaml_parser_initialize(&yp);
