@@ -241,6 +241,13 @@ static int load_known(struct plan *p, struct sources *s, struct strmap *known)
 	return 0;
 }
 
+/* What a log's replayed prefix is checked against: FNV-1a, which the
+ * sender can continue line by line as it appends. */
+static void log_fingerprint(char out[41], const char *data, size_t len)
+{
+	snprintf(out, 41, "fnv1a:%016llx", (unsigned long long)fnv1a(FNV1A_INIT, data, len));
+}
+
 /* Decides for each file what changed, reading only what must be read. */
 static int examine_sources(struct plan *p, struct sources *s, long long racy_since)
 {
@@ -278,7 +285,7 @@ static int examine_sources(struct plan *p, struct sources *s, long long racy_sin
 				src->rewritten = 1;
 				continue;
 			}
-			gitrepo_blob_id(prefix, text.ptr, keep);
+			log_fingerprint(prefix, text.ptr, keep);
 			if (src->known && strcmp(prefix, src->old_blob)) {
 				src->rewritten = 1;
 				continue;
@@ -856,9 +863,9 @@ static int replay_prepare(struct replay *r)
 	return plan_prepare(p, &r->get,
 			    "SELECT state, last_event, address FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
 	       plan_prepare(p, &r->set_state,
-			    "UPDATE deliveries SET state = ?1, last_event = ?2, code = COALESCE(?3, code), enhanced = COALESCE(?4, enhanced), reply = COALESCE(?5, reply), next_at = ?6, attempts = CASE WHEN ?7 THEN 0 ELSE attempts END WHERE campaign = ?8 AND recipient = ?9") < 0 ||
+			    "UPDATE deliveries SET state = ?1, last_event = ?2, code = COALESCE(?3, code), enhanced = COALESCE(?4, enhanced), reply = COALESCE(?5, reply), next_at = ?6, attempts = CASE WHEN ?7 THEN 0 ELSE attempts END, first_at = CASE WHEN ?7 THEN NULL ELSE first_at END WHERE campaign = ?8 AND recipient = ?9") < 0 ||
 	       plan_prepare(p, &r->claim,
-			    "UPDATE deliveries SET state = 'claimed', account = ?1, claimed_at = ?2, last_event = ?2, message_id = ?3, attempts = attempts + 1 WHERE campaign = ?4 AND recipient = ?5") < 0 ||
+			    "UPDATE deliveries SET state = 'claimed', account = ?1, claimed_at = ?2, first_at = COALESCE(first_at, ?2), last_event = ?2, message_id = ?3, attempts = attempts + 1 WHERE campaign = ?4 AND recipient = ?5") < 0 ||
 	       plan_prepare(p, &r->sent,
 			    "UPDATE deliveries SET sent_at = ? WHERE campaign = ? AND recipient = ?") < 0 ||
 	       plan_prepare(p, &r->note,
@@ -1252,7 +1259,7 @@ static int write_files_table(struct plan *p, struct sources *s, struct strmap *k
 			buf_addf(&full, "%s/%s", p->root, src->rel);
 			if (buf_read_file(&text, full.ptr, (size_t)1 << 31) == 0 &&
 			    (size_t)src->consumed <= text.len)
-				gitrepo_blob_id(src->blob, text.ptr, (size_t)src->consumed);
+				log_fingerprint(src->blob, text.ptr, (size_t)src->consumed);
 			buf_release(&full);
 			buf_release(&text);
 		}
@@ -1804,4 +1811,33 @@ void plan_recipient_holder_release(struct plan_recipient_holder *h)
 	h->blob = NULL;
 	h->blob_len = 0;
 	recipient_fields_release(&h->fields);
+}
+
+int plan_log_advance(struct plan *p, const char *rel, size_t offset, uint64_t fnv)
+{
+	struct buf full = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	struct stat sb;
+	char fp[41];
+	int ret = -1;
+
+	buf_addf(&full, "%s/%s", p->root, rel);
+	if (stat(full.ptr, &sb) < 0) {
+		error_set("cannot stat '%s': %s", rel, strerror(errno));
+		goto done;
+	}
+	snprintf(fp, sizeof(fp), "fnv1a:%016llx", (unsigned long long)fnv);
+	if (plan_prepare(p, &st,
+			 "INSERT OR REPLACE INTO files (path, size, mtime, blob, consumed) VALUES (?, ?, ?, ?, ?)") < 0)
+		goto done;
+	bind_text(st, 1, rel);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)sb.st_size);
+	sqlite3_bind_int64(st, 3, (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec);
+	bind_text(st, 4, fp);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)offset);
+	ret = step_done(p, st);
+done:
+	sqlite3_finalize(st);
+	buf_release(&full);
+	return ret;
 }

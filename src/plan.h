@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "campaign.h"
@@ -26,7 +27,7 @@
 #include "diag.h"
 #include "recipients.h"
 
-#define PLAN_SCHEMA_VERSION 1
+#define PLAN_SCHEMA_VERSION 2
 #define PLAN_REBUILD 1u
 
 struct plan {
@@ -128,6 +129,13 @@ struct plan_recipient_holder {
 int plan_recipient(struct plan *p, int type, const char *id, struct recipient *out,
 		   struct plan_recipient_holder *holder);
 void plan_recipient_holder_release(struct plan_recipient_holder *h);
+
+/*
+ * Records that the log rel (relative to the root) has been applied to the
+ * plan up to offset, whose content hashes to fnv (FNV-1a from FNV1A_INIT):
+ * the sender calls it in the transaction that applies its own lines.
+ */
+int plan_log_advance(struct plan *p, const char *rel, size_t offset, uint64_t fnv);
 
 /* Helpers shared with the sender. */
 int plan_exec(struct plan *p, const char *sql);

@@ -1,7 +1,7 @@
 -- The send plan (build/plan.db): derived from the repository, never
 -- committed, always rebuildable.  PRAGMA user_version is the schema
 -- version; a plan of another version is rebuilt from scratch.
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE meta (
 	key TEXT PRIMARY KEY,
@@ -91,6 +91,7 @@ CREATE TABLE deliveries (
 	code INTEGER,
 	enhanced TEXT,
 	reply TEXT,
+	first_at INTEGER,                       -- the first attempt, for giving up on retries
 	claimed_at INTEGER,
 	sent_at INTEGER,
 	message_id TEXT,
@@ -98,7 +99,7 @@ CREATE TABLE deliveries (
 	last_event INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (campaign, recipient)
 ) WITHOUT ROWID;
-CREATE INDEX deliveries_by_state ON deliveries (campaign, state, ord);
+CREATE INDEX deliveries_by_account ON deliveries (campaign, account, state, ord);
 
 -- Attempts per account and calendar day in the account's time zone.
 CREATE TABLE daily (

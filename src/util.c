@@ -61,16 +61,22 @@ const char *suggest_closest(const char *word, const char *const *candidates, siz
 	return best_d <= limit ? best : NULL;
 }
 
-uint64_t hash_bytes(const void *data, size_t len)
+uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
 		h ^= p[i];
 		h *= 0x100000001b3ULL;
 	}
+	return h;
+}
+
+uint64_t hash_bytes(const void *data, size_t len)
+{
+	uint64_t h = fnv1a(FNV1A_INIT, data, len);
+
 	return h ^ (h >> 32);
 }
 

@@ -13,6 +13,10 @@
 const char *suggest_closest(const char *word, const char *const *candidates, size_t n);
 
 uint64_t hash_bytes(const void *data, size_t len);
+/* FNV-1a, which can be continued: fnv1a(fnv1a(FNV1A_INIT, a), b) is the
+ * hash of a followed by b. */
+#define FNV1A_INIT 0xcbf29ce484222325ULL
+uint64_t fnv1a(uint64_t h, const void *data, size_t len);
 
 /*
  * A set of strings, each mapped to a caller's value.  Keys are copied.
