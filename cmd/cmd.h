@@ -61,5 +61,22 @@ struct plan *cmd_open_plan(struct cmd_ctx *ctx, const char *build_dir, unsigned 
 
 int cmd_build(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_preview(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_proof(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_send(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_retry(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_accounts(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_pause(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_resume(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_import(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_export(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_unsubscribes(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_bounces(struct cmd_ctx *ctx, int argc, char **argv);
+
+struct campaign;
+/* Parses the single CAMPAIGN argument of pause/resume and opens the plan:
+ * 0 with *plan_out and *out set, -1 after --help, else an exit code. */
+int cmd_campaign_arg(struct cmd_ctx *ctx, int argc, char **argv, struct plan **plan_out,
+		     const struct campaign **out);
 
 #endif

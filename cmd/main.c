@@ -23,33 +23,46 @@ static const struct command commands[] = {
 	  NULL, NEEDS_REPO },
 	{ "status", cmd_status, "show every campaign's progress", "status [CAMPAIGN] [--json] [--check]",
 	  NULL, NEEDS_REPO },
-	{ "preview", NULL, "print the message a recipient would get",
-	  "preview CAMPAIGN [--recipient ID] [--format eml|html|text]", NULL, NEEDS_REPO },
-	{ "proof", NULL, "send a proof of a campaign's message to a test address",
-	  "proof CAMPAIGN --to ADDRESS [--recipient ID] [--sink URL]", NULL, NEEDS_REPO },
-	{ "send", NULL, "send what is due, throttled, through the owners' accounts",
+	{ "preview", cmd_preview, "print the message a recipient would get",
+	  "preview CAMPAIGN [--recipient ID] [--format eml|html|text]",
+	  "    --recipient ID   this recipient (default: the first pending one in send order)\n"
+	  "    --format FMT     eml: the whole message as sent (default); html or text: one part\n"
+	  "Needs MAILOUT_SECRET (the unsubscribe link is signed).\n", NEEDS_REPO },
+	{ "proof", cmd_proof, "send a proof of a campaign's message to a test address",
+	  "proof CAMPAIGN --to ADDRESS [--recipient ID] [--sink URL]",
+	  "    --to ADDRESS     the test address (envelope and To)\n"
+	  "    --recipient ID   the message of this recipient (default: as preview)\n"
+	  "    --sink URL       send through this SMTP server instead of the recipient's account\n"
+	  "Needs MAILOUT_SECRET and the account's secret; nothing is recorded.\n", NEEDS_REPO },
+	{ "send", cmd_send, "send what is due, throttled, through the owners' accounts",
 	  "send [--for DURATION] [--now TIME] [--account ID]... [--dry-run] [--sink SMTP_URL] [--commit] [--push REMOTE]",
 	  NULL, NEEDS_REPO },
-	{ "retry", NULL, "make a campaign's unsuccessful recipients pending again",
+	{ "retry", cmd_retry, "make a campaign's unsuccessful recipients pending again",
 	  "retry CAMPAIGN [--unconfirmed]", NULL, NEEDS_REPO },
-	{ "pause", NULL, "pause a campaign", "pause CAMPAIGN", NULL, NEEDS_REPO },
-	{ "resume", NULL, "resume a paused or interrupted campaign", "resume CAMPAIGN", NULL,
+	{ "pause", cmd_pause, "pause a campaign", "pause CAMPAIGN", NULL, NEEDS_REPO },
+	{ "resume", cmd_resume, "resume a paused or interrupted campaign", "resume CAMPAIGN", NULL,
 	  NEEDS_REPO },
 	{ "merge", NULL, "merge campaigns that share template, type and owner",
 	  "merge CAMPAIGN CAMPAIGN... --into ID", NULL, NEEDS_REPO },
 	{ "new", NULL, "create a campaign",
 	  "new --type TYPE[,TYPE] --template NAME --owner PERSON [--segment NAME | --filter '{...}'] [--id ID]",
 	  NULL, NEEDS_REPO },
-	{ "import", NULL, "import recipients from a CSV export",
-	  "import TYPE FILE.csv [--owner PERSON] [--into NAME] [--replace] [--skip-invalid]", NULL,
+	{ "import", cmd_import, "import recipients from a CSV export",
+	  "import TYPE FILE.csv [--owner PERSON] [--map COLUMN=FIELD]... [--into NAME] [--replace] [--skip-invalid]",
+	  "    --owner PERSON       the owner of rows whose owner cell is empty or missing\n"
+	  "    --map COLUMN=FIELD   store COLUMN as FIELD (repeatable); FIELD '-' drops the column\n"
+	  "    --into NAME          write recipients/TYPE/NAME.yaml (default: from the CSV's name)\n"
+	  "    --replace            replace that file: it then mirrors the CSV (a fresh CRM export)\n"
+	  "    --skip-invalid       import the valid rows and list the others (default: all or nothing)\n",
 	  NEEDS_REPO },
-	{ "export", NULL, "export a campaign's deliveries as CSV", "export CAMPAIGN [--format csv]",
-	  NULL, NEEDS_REPO },
-	{ "unsubscribes", NULL, "read unsubscribe requests from the unsubscribe mailbox",
+	{ "export", cmd_export, "export a campaign's deliveries as CSV", "export CAMPAIGN [--format csv]",
+	  "    --format csv   the output format: CSV (RFC 4180), one row per recipient in send order\n",
+	  NEEDS_REPO },
+	{ "unsubscribes", cmd_unsubscribes, "read unsubscribe requests from the unsubscribe mailbox",
 	  "unsubscribes sync [--commit] [--push REMOTE]", NULL, NEEDS_REPO },
-	{ "bounces", NULL, "read delivery reports from the sending mailboxes",
+	{ "bounces", cmd_bounces, "read delivery reports from the sending mailboxes",
 	  "bounces sync [--commit] [--push REMOTE]", NULL, NEEDS_REPO },
-	{ "accounts", NULL, "log in to every sending account and say which work", "accounts check",
+	{ "accounts", cmd_accounts, "log in to every sending account and say which work", "accounts check",
 	  NULL, NEEDS_REPO },
 	{ NULL, NULL, NULL, NULL, NULL, 0 }
 };

@@ -1,10 +1,12 @@
 #include "campaign.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "log.h"
 #include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
@@ -302,4 +304,55 @@ int campaign_selects(const struct campaign *c, const struct recipient *r)
 	if (c->vip_only && !r->vip)
 		return 0;
 	return !c->has_filter || filter_match(&c->filter, r);
+}
+
+int campaign_set_status(const char *root, const char *id, const char *status)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT, out = BUF_INIT;
+	const char *line, *end;
+	int found = 0, ret = -1;
+
+	buf_addf(&path, "%s/campaigns/%s/campaign.yaml", root, id);
+	if (buf_read_file(&text, path.ptr, YAMLFILE_MAX_SIZE) < 0) {
+		error_set("cannot read 'campaigns/%s/campaign.yaml': %s", id, strerror(errno));
+		goto done;
+	}
+	for (line = text.ptr; *line; line = end) {
+		end = strchr(line, '\n');
+		end = end ? end + 1 : line + strlen(line);
+		if (!found && !strncmp(line, "status:", 7)) {
+			/* keep a trailing comment */
+			const char *hash = memchr(line, '#', (size_t)(end - line));
+			buf_addf(&out, "status: %s", status);
+			if (hash)
+				buf_addf(&out, "  %.*s", (int)(end - hash), hash);
+			else
+				buf_addc(&out, '\n');
+			if (hash && end[-1] != '\n')
+				buf_addc(&out, '\n');
+			found = 1;
+			continue;
+		}
+		buf_add(&out, line, (size_t)(end - line));
+	}
+	if (!found) {
+		if (out.len && out.ptr[out.len - 1] != '\n')
+			buf_addc(&out, '\n');
+		buf_addf(&out, "status: %s\n", status);
+	}
+	ret = write_file_atomic(path.ptr, out.ptr, out.len);
+done:
+	buf_release(&path);
+	buf_release(&text);
+	buf_release(&out);
+	return ret;
+}
+
+int campaign_command(const char *root, const char *id, const char *text, size_t len)
+{
+	char *path = xasprintf("%s/campaigns/%s/commands.tsv", root, id);
+	int ret = log_append(path, text, len, 1);
+
+	free(path);
+	return ret;
 }

@@ -41,6 +41,13 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 void campaigns_release(struct campaigns *c);
 const struct campaign *campaigns_find(const struct campaigns *c, const char *id);
 
+/* Sets `status:` in campaigns/<id>/campaign.yaml, keeping the rest of the
+ * file as it is (comments, order); written atomically. */
+int campaign_set_status(const char *root, const char *id, const char *status);
+/* Appends a people's command (log.h events retry-cmd, resume, merged) to
+ * campaigns/<id>/commands.tsv. */
+int campaign_command(const char *root, const char *id, const char *text, size_t len);
+
 int campaign_id_check(const char *id); /* [a-z0-9][a-z0-9-]*, at most 64 */
 const char *campaign_status_name(enum campaign_status s);
 

@@ -47,7 +47,7 @@ int address_check(const char *s, const char **why)
 	size_t n = strlen(s);
 
 	if (!n || !at) {
-		*why = "no '@'";
+		*why = n ? "no '@'" : "it is empty";
 		return -1;
 	}
 	if (n > 254) {

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "schedule.h"
+#include "util.h"
 #include "xalloc.h"
 
 static const char *const event_names[LOG_EVENT_COUNT] = {
@@ -194,4 +195,102 @@ done:
 		close(fd);
 	buf_release(&b);
 	return ret;
+}
+
+static int write_all(int fd, const char *p, size_t len, const char *path)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return error_set("cannot write '%s': %s", path, strerror(errno));
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int log_terminate(const char *path)
+{
+	struct stat st;
+	char last;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDWR | O_APPEND);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : error_set("cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
+	    last != '\n')
+		ret = write_all(fd, "\n", 1, path) < 0 ? -1 : 1;
+	close(fd);
+	return ret;
+}
+
+int log_writer_open(struct log_writer **out, const char *path)
+{
+	struct log_writer *w = NULL;
+	struct buf text = BUF_INIT;
+
+	*out = NULL;
+	if (make_parent(path) < 0 || log_terminate(path) < 0)
+		return -1;
+	w = xcalloc(1, sizeof(*w));
+	w->path = xstrdup(path);
+	w->fd = open(path, O_RDWR | O_APPEND | O_CREAT, 0644);
+	if (w->fd < 0) {
+		error_set("cannot open '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (buf_read_file(&text, path, (size_t)1 << 31) < 0) {
+		error_set("cannot read '%s': %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!text.len) {
+		if (write_all(w->fd, LOG_HEADER "\n", strlen(LOG_HEADER) + 1, path) < 0)
+			goto fail;
+		buf_adds(&text, LOG_HEADER "\n");
+	}
+	w->offset = text.len;
+	w->fnv = fnv1a(FNV1A_INIT, text.ptr, text.len);
+	buf_release(&text);
+	*out = w;
+	return 0;
+fail:
+	buf_release(&text);
+	log_writer_close(w);
+	return -1;
+}
+
+int log_writer_append(struct log_writer *w, const char *text, size_t len)
+{
+	if (write_all(w->fd, text, len, w->path) < 0)
+		return -1;
+	w->offset += len;
+	w->fnv = fnv1a(w->fnv, text, len);
+	w->dirty = 1;
+	return 0;
+}
+
+int log_writer_sync(struct log_writer *w)
+{
+	if (!w->dirty)
+		return 0;
+	if (fsync(w->fd) < 0)
+		return error_set("cannot sync '%s': %s", w->path, strerror(errno));
+	w->dirty = 0;
+	return 0;
+}
+
+void log_writer_close(struct log_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->path);
+	free(w);
 }

@@ -33,6 +33,7 @@
 #define MAILOUT_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "buf.h"
@@ -88,5 +89,27 @@ void log_format(struct buf *b, time_t t, enum log_event e, const char *const *fi
  * line when the file does not end with one.  fsync when sync is set.
  */
 int log_append(const char *path, const char *text, size_t len, int sync);
+
+/*
+ * A log kept open for appending by one run: offset and fnv (FNV-1a of the
+ * whole file from FNV1A_INIT) follow every append, so the plan can record
+ * how far it has applied the file without reading it again.
+ */
+struct log_writer {
+	char *path;
+	int fd;
+	size_t offset;
+	uint64_t fnv;
+	int dirty; /* appended since the last sync */
+};
+/* Opens path for appending, creating it (and its directory) with the
+ * header, and ending an incomplete last line first. */
+int log_writer_open(struct log_writer **out, const char *path);
+int log_writer_append(struct log_writer *w, const char *text, size_t len);
+int log_writer_sync(struct log_writer *w);
+void log_writer_close(struct log_writer *w);
+
+/* Ends an incomplete last line of path with a newline; 1 when it did. */
+int log_terminate(const char *path);
 
 #endif

@@ -706,7 +706,13 @@ static int add_notification(struct replay *r, const struct log_entry *e, const c
 	struct buf msg = BUF_INIT;
 	int ret;
 
-	buf_addf(&msg, "%s: %s %s %s", what, e->field[1], e->field[2], e->field[3]);
+	/* server replies usually carry their codes already */
+	if (!strncmp(e->field[3], e->field[1], strlen(e->field[1])))
+		buf_addf(&msg, "%s: %s", what, e->field[3]);
+	else if (!strcmp(e->field[2], "-"))
+		buf_addf(&msg, "%s: %s %s", what, e->field[1], e->field[3]);
+	else
+		buf_addf(&msg, "%s: %s %s %s", what, e->field[1], e->field[2], e->field[3]);
 	bind_text(r->note, 1, r->campaign);
 	sqlite3_bind_int64(r->note, 2, (sqlite3_int64)e->time);
 	bind_text(r->note, 3, r->account);
@@ -1840,4 +1846,65 @@ done:
 	sqlite3_finalize(st);
 	buf_release(&full);
 	return ret;
+}
+
+int plan_refresh(struct plan *p, struct diag_list *diags)
+{
+	p->files_read = p->files_parsed = p->log_lines = 0;
+	p->rederived = 0;
+	return incremental(p, diags);
+}
+
+struct plan_applier {
+	struct replay r;
+};
+
+int plan_applier_open(struct plan_applier **out, struct plan *p, struct diag_list *diags)
+{
+	struct plan_applier *a = xcalloc(1, sizeof(*a));
+
+	*out = NULL;
+	a->r.p = p;
+	a->r.diags = diags;
+	a->r.last_error = xcalloc(p->campaigns.count + 1, sizeof(long long));
+	a->r.last_reset = xcalloc(p->campaigns.count + 1, sizeof(long long));
+	if (replay_prepare(&a->r) < 0 || replay_load(&a->r) < 0) {
+		plan_applier_free(a);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
+
+int plan_applier_apply(struct plan_applier *a, const char *campaign, const char *account,
+		       const struct log_entry *e)
+{
+	int ci = campaign_index(a->r.p, campaign);
+
+	if (ci < 0)
+		return error_set("unknown campaign '%s'", campaign);
+	a->r.campaign = campaign;
+	a->r.account = account;
+	a->r.ci = (size_t)ci;
+	return replay_entry(e, &a->r) ? -1 : 0;
+}
+
+int plan_applier_flush(struct plan_applier *a)
+{
+	int ret = replay_store(&a->r);
+
+	/* the counts were added to the tables: start again from zero */
+	strmap_release(&a->r.daily, NULL);
+	strmap_release(&a->r.progress, NULL);
+	if (ret == 0)
+		ret = settle(a->r.p);
+	return ret;
+}
+
+void plan_applier_free(struct plan_applier *a)
+{
+	if (!a)
+		return;
+	replay_release(&a->r);
+	free(a);
 }

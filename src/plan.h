@@ -25,6 +25,7 @@
 #include "campaign.h"
 #include "config.h"
 #include "diag.h"
+#include "log.h"
 #include "recipients.h"
 
 #define PLAN_SCHEMA_VERSION 2
@@ -136,6 +137,23 @@ void plan_recipient_holder_release(struct plan_recipient_holder *h);
  * the sender calls it in the transaction that applies its own lines.
  */
 int plan_log_advance(struct plan *p, const char *rel, size_t offset, uint64_t fnv);
+
+/* Refreshes an open plan again (after logs were appended by this process
+ * or content changed); the loaded content (cfg, campaigns) stays. */
+int plan_refresh(struct plan *p, struct diag_list *diags);
+
+/*
+ * Applies log events to the plan as they are written, through the same
+ * code that replays logs, so a sender's view and a rebuilt plan agree.
+ * flush stores the aggregates (daily counts, account states) and settles
+ * suppressions; call it before committing.
+ */
+struct plan_applier;
+int plan_applier_open(struct plan_applier **out, struct plan *p, struct diag_list *diags);
+int plan_applier_apply(struct plan_applier *a, const char *campaign, const char *account,
+		       const struct log_entry *e);
+int plan_applier_flush(struct plan_applier *a);
+void plan_applier_free(struct plan_applier *a);
 
 /* Helpers shared with the sender. */
 int plan_exec(struct plan *p, const char *sql);

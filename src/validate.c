@@ -151,8 +151,14 @@ static int check_ref(const struct template_ref *ref, void *payload)
 	const struct group *g;
 	char *head;
 
-	if (!strcmp(ref->name, "."))
+	if (!strcmp(ref->name, ".")) {
+		/* inside a section over a recipient field, {{{.}}} is that field */
+		if (w->pass == 1 && w->html && ref->kind == TEMPLATE_REF_UNESCAPED && ref->section &&
+		    !find_group(ref->section, strcspn(ref->section, ".")))
+			diag_add(v->diags, DIAG_ERROR, w->path, ref->line, ref->col,
+				 "recipient data is always escaped in HTML: write {{.}}, not an unescaped tag");
 		return 0;
+	}
 	g = find_group(ref->name, head_len);
 	if (g) {
 		if (dot && !in_list(g->keys, dot + 1) && w->pass == 1)
@@ -262,12 +268,47 @@ static void prepare_campaign(struct validation *v, struct campaign_check *cc)
 	walk_refs(v, cc, 0);
 }
 
-/* The record as a template context (only its fields; enough for a subject). */
-static void fill_context(struct validation *v, const struct recipient *r)
+/* Templates no valid campaign uses are still checked on their own: front
+ * matter and mustache syntax; so is the layout. */
+static void check_other_templates(struct validation *v)
+{
+	struct template *layout = NULL;
+	struct buf dir = BUF_INIT;
+	char **names = NULL;
+	int n, i;
+
+	buf_addf(&dir, "%s/templates", v->root);
+	n = list_dir(&names, dir.ptr, ".md", 0);
+	if (n < 0) {
+		diag_add(v->diags, DIAG_ERROR, "templates", 0, 0, "%s", error_last());
+		n = 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct strmap_entry *e;
+		int added;
+
+		names[i][strlen(names[i]) - 3] = '\0';
+		e = strmap_put(&v->newsletters, names[i], &added);
+		if (added) {
+			struct newsletter *nl = NULL;
+			newsletter_load(&nl, v->root, names[i], v->diags);
+			e->value = nl;
+		}
+	}
+	free_list(names, (size_t)n);
+	buf_release(&dir);
+	if (layout_load(&layout, v->root, v->diags) == 0)
+		template_free(layout);
+}
+
+/* The record as a template context, as a subject sees it. */
+static void fill_context(struct validation *v, const struct campaign *c,
+			 const struct recipient *r)
 {
 	tvalue_free(v->context);
 	v->context = tvalue_map();
 	recipient_context(v->context, r);
+	render_context_groups(v->context, &v->cfg, c);
 }
 
 static int blank(const char *s)
@@ -323,8 +364,9 @@ static void on_record(const struct recipient *r, void *payload)
 			if (ynode_is_null(ynode_get(r->node, cc->fields[j].name)))
 				cc->fields[j].missing++;
 		}
-		if (cc->subject_uses_fields && cc->newsletter) {
-			fill_context(v, r);
+		/* a subject without recipient fields is the same for all: render it once */
+		if (cc->newsletter && (cc->subject_uses_fields || cc->selected == 1)) {
+			fill_context(v, cc->campaign, r);
 			buf_reset(&v->scratch);
 			template_render(&v->scratch, cc->newsletter->subject, v->context, TEMPLATE_TEXT);
 			if (blank(v->scratch.ptr)) {
@@ -396,12 +438,14 @@ static void finish_campaign(struct validation *v, size_t ci)
 				 "variable '%s' is missing for %zu of %zu recipients of campaign '%s' (it renders empty)",
 				 f->name, f->missing, cc->selected, c->id);
 	}
-	if (cc->empty_subject && cc->newsletter)
-		diag_add(v->diags, DIAG_ERROR, cc->newsletter->path, cc->subject_line,
-			 cc->subject_col,
+	if (cc->empty_subject && cc->newsletter) {
+		size_t empty = cc->subject_uses_fields ? cc->empty_subject : cc->selected;
+		diag_add(v->diags, DIAG_ERROR, cc->newsletter->path,
+			 cc->subject_uses_fields ? cc->subject_line : cc->newsletter->subject_line,
+			 cc->subject_uses_fields ? cc->subject_col : cc->newsletter->subject_col,
 			 "the subject is empty for %zu recipient%s of campaign '%s' (for example '%s')",
-			 cc->empty_subject, cc->empty_subject == 1 ? "" : "s", c->id,
-			 cc->empty_subject_example);
+			 empty, empty == 1 ? "" : "s", c->id, cc->empty_subject_example);
+	}
 	for (i = 0; i < ci; i++) {
 		if (v->overlap[ci][i])
 			diag_add(v->diags, DIAG_WARNING, c->path, c->template_pos.line,
@@ -457,6 +501,7 @@ int validate_repo(const char *root, struct diag_list *diags, struct validate_sum
 		v.checks[i].campaign = &v.campaigns.items[i];
 		prepare_campaign(&v, &v.checks[i]);
 	}
+	check_other_templates(&v);
 	scan_recipients(&v);
 	for (i = 0; i < v.campaigns.count; i++)
 		finish_campaign(&v, i);

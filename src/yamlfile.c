@@ -238,15 +238,26 @@ static void syntax_error(struct parser *p, const yaml_parser_t *yp)
 	int line, col;
 
 	if (yp->error == YAML_READER_ERROR) {
-		/* libyaml gives no mark for bytes that are not UTF-8 text */
-		offset_position(p->text, yp->problem_offset < p->len ? yp->problem_offset : p->len,
-				&line, &col);
-		if (yp->problem_value >= 0)
+		/* libyaml gives no mark here, only the offset of the bad byte
+		 * (of a bad continuation byte: go back to its sequence's start) */
+		size_t at = yp->problem_offset < p->len ? yp->problem_offset : p->len;
+		unsigned char byte;
+
+		if (!strcmp(what, "invalid trailing UTF-8 octet")) {
+			while (at > 0 && ((unsigned char)p->text[at - 1] & 0xc0) == 0x80)
+				at--;
+			if (at > 0)
+				at--;
+		}
+		byte = at < p->len ? (unsigned char)p->text[at] : 0;
+		offset_position(p->text, at, &line, &col);
+		if (!strcmp(what, "control characters are not allowed"))
 			diag_add(p->diags, DIAG_ERROR, p->doc->path, line + p->line0, col,
-				 "not UTF-8 text: %s (byte 0x%02x)", what, yp->problem_value);
+				 "control character U+%04X in file", (unsigned)yp->problem_value);
 		else
 			diag_add(p->diags, DIAG_ERROR, p->doc->path, line + p->line0, col,
-				 "not UTF-8 text: %s", what);
+				 "not UTF-8 text: byte 0x%02x starts no valid UTF-8 character (save the file as UTF-8)",
+				 byte);
 		p->failed = 1;
 	} else if (tab_indent_at(p, &yp->problem_mark)) {
 		fail_at(p, &yp->problem_mark,
@@ -448,8 +459,12 @@ int ynode_bool(const struct ydoc *doc, const struct ynode *n, int *out, struct d
 			return 0;
 		}
 	}
-	ydiag(diags, doc, n, DIAG_ERROR, "expected true or false, not '%s'",
-	      n && n->kind == YNODE_SCALAR ? n->value : n ? ynode_kind_name(n->kind) : "");
+	if (n && n->kind != YNODE_SCALAR)
+		ydiag(diags, doc, n, DIAG_ERROR, "expected true or false, not %s",
+		      ynode_kind_name(n->kind));
+	else
+		ydiag(diags, doc, n, DIAG_ERROR, "expected true or false, not '%s'",
+		      n ? n->value : "");
 	return -1;
 }
 

@@ -1,0 +1,543 @@
+/*
+ * mailout bounces sync: reads the delivery reports (RFC 3464) that arrive
+ * in the sending accounts' inboxes and records them as `bounce` events in
+ * the campaign logs; the plan replays them (a hard bounce fails the
+ * delivery and suppresses the address).  Hard bounces also get a line in
+ * recipients/suppressions.tsv.  Only messages whose Content-Type mentions
+ * a report are fetched, with BODY.PEEK: the managers' own mail is never
+ * read nor marked.
+ */
+#include <curl/curl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "campaign.h"
+#include "cmd.h"
+#include "config.h"
+#include "diag.h"
+#include "imap.h"
+#include "log.h"
+#include "mailparse.h"
+#include "mailsync.h"
+#include "plan.h"
+#include "schedule.h"
+#include "util.h"
+#include "xalloc.h"
+
+#define REPORT_SEARCH "HEADER Content-Type report"
+
+enum tally {
+	T_READ,
+	T_REPORTS,
+	T_HARD,
+	T_TEMPORARY,
+	T_POLICY,
+	T_OTHER,
+	T_UNMATCHED,
+	T_NO_FAILURE,
+	T_ALREADY,
+	T_NOT_REPORTS,
+	T_COUNT
+};
+
+/* The delivery a report is about. */
+struct delivery {
+	char *campaign, *recipient, *address, *account;
+};
+
+/* The lines to append to one log file. */
+struct log_lines {
+	char *path; /* relative to the repository */
+	struct buf text;
+};
+
+struct bounce_run {
+	struct plan *p;
+	time_t now;
+	sqlite3_stmt *by_message_id, *by_headers, *noted;
+	struct strmap recorded; /* "campaign\trecipient\tnotification" written in this run */
+	/* one account's results, written before its state advances */
+	struct log_lines *logs;
+	size_t nlogs, logs_cap;
+	struct mailsync_suppression *suppress;
+	char **suppress_strings; /* what the suppression lines point to */
+	size_t nsuppress, suppress_cap, strings_cap, nstrings;
+	struct buf report; /* the lines printed after the results are written */
+	long tally[T_COUNT];
+};
+
+static const char *column(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? (const char *)s : NULL;
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static void delivery_release(struct delivery *d)
+{
+	free(d->campaign);
+	free(d->recipient);
+	free(d->address);
+	free(d->account);
+	memset(d, 0, sizeof(*d));
+}
+
+static int read_delivery(sqlite3_stmt *st, struct delivery *out)
+{
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return 0;
+	out->campaign = xstrdup(column(st, 0) ? column(st, 0) : "");
+	out->recipient = xstrdup(column(st, 1) ? column(st, 1) : "");
+	out->address = xstrdup(column(st, 2) ? column(st, 2) : "");
+	out->account = column(st, 3) ? xstrdup(column(st, 3)) : NULL;
+	return 1;
+}
+
+static int block_is_for(const struct dsn_recipient *r, const char *address)
+{
+	return (r->final_recipient && !strcmp(r->final_recipient, address)) ||
+	       (r->original_recipient && !strcmp(r->original_recipient, address));
+}
+
+/*
+ * The recipient block of d about address: the one naming it, or (strict
+ * unset) the only block that reports a failure.  NULL when none.
+ */
+static const struct dsn_recipient *pick_block(const struct dsn *d, const char *address, int strict)
+{
+	const struct dsn_recipient *only = NULL;
+	size_t i, failing = 0;
+
+	for (i = 0; i < d->count; i++) {
+		if (mailsync_bounce_kind(d->recipients[i].action, d->recipients[i].status) == BOUNCE_NONE)
+			continue;
+		if (block_is_for(&d->recipients[i], address))
+			return &d->recipients[i];
+		failing++;
+		only = &d->recipients[i];
+	}
+	return !strict && failing == 1 ? only : NULL;
+}
+
+/*
+ * The delivery d reports on, and its block: by the returned Message-ID
+ * (which only mailout's own message has), else by the X-Mailout headers
+ * of the returned part when the report also names the delivery's
+ * address (those headers are easy to forge).
+ */
+static const struct dsn_recipient *match(struct bounce_run *run, const struct dsn *d,
+					 struct delivery *out)
+{
+	const struct dsn_recipient *block = NULL;
+	char *bare = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (d->message_id) {
+		bare = xstrndup(d->message_id + 1, strlen(d->message_id) - 2);
+		bind_str(run->by_message_id, 1, d->message_id);
+		bind_str(run->by_message_id, 2, bare);
+		while (!block && read_delivery(run->by_message_id, out)) {
+			block = pick_block(d, out->address, 0);
+			if (!block)
+				delivery_release(out);
+		}
+		sqlite3_reset(run->by_message_id);
+	}
+	if (!block && d->campaign && d->recipient) {
+		bind_str(run->by_headers, 1, d->campaign);
+		bind_str(run->by_headers, 2, d->recipient);
+		if (read_delivery(run->by_headers, out)) {
+			block = pick_block(d, out->address, 1);
+			if (!block)
+				delivery_release(out);
+		}
+		sqlite3_reset(run->by_headers);
+	}
+	free(bare);
+	return block;
+}
+
+static struct log_lines *log_for(struct bounce_run *run, const char *campaign, const char *account)
+{
+	char *path = xasprintf("campaigns/%s/log/%s.tsv", campaign, account);
+	size_t i;
+
+	for (i = 0; i < run->nlogs; i++) {
+		if (!strcmp(run->logs[i].path, path)) {
+			free(path);
+			return &run->logs[i];
+		}
+	}
+	XGROW(run->logs, run->logs_cap, run->nlogs + 1);
+	run->logs[run->nlogs].path = path;
+	buf_init(&run->logs[run->nlogs].text, 256);
+	return &run->logs[run->nlogs++];
+}
+
+static const char *keep(struct bounce_run *run, const char *s)
+{
+	XGROW(run->suppress_strings, run->strings_cap, run->nstrings + 1);
+	run->suppress_strings[run->nstrings] = xstrdup(s);
+	return run->suppress_strings[run->nstrings++];
+}
+
+/* Whether the plan, or this run, has recorded this bounce already. */
+static int already_recorded(struct bounce_run *run, const struct delivery *dl,
+			    const char *notification)
+{
+	char *key = xasprintf("%s\t%s\t%s", dl->campaign, dl->recipient, notification);
+	int added, found;
+
+	strmap_put(&run->recorded, key, &added);
+	free(key);
+	if (!added)
+		return 1;
+	bind_str(run->noted, 1, dl->campaign);
+	bind_str(run->noted, 2, dl->recipient);
+	bind_str(run->noted, 3, notification);
+	found = sqlite3_step(run->noted) == SQLITE_ROW;
+	sqlite3_reset(run->noted);
+	return found;
+}
+
+static void handle_report(struct bounce_run *run, const struct account *synced, unsigned long uid,
+			  const struct dsn *d)
+{
+	const struct dsn_recipient *block;
+	struct mailsync_bounce b;
+	struct delivery dl;
+	const char *account, *fields[4];
+	char *notification = NULL;
+	size_t i;
+
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < d->count; i++) {
+		if (mailsync_bounce_kind(d->recipients[i].action, d->recipients[i].status) != BOUNCE_NONE)
+			break;
+	}
+	if (i == d->count) {
+		run->tally[T_NO_FAILURE]++;
+		buf_addf(&run->report, "  uid %lu: delivery report without a failure (%s): nothing to record\n",
+			 uid, d->recipients[0].action ? d->recipients[0].action : "no action");
+		return;
+	}
+	block = match(run, d, &dl);
+	if (!block) {
+		run->tally[T_UNMATCHED]++;
+		buf_addf(&run->report, "  uid %lu: delivery report for no message of the plan: left alone\n",
+			 uid);
+		return;
+	}
+	mailsync_bounce_describe(&b, block);
+	/* the delivery's own account: the log of the account that sent it */
+	account = dl.account && id_check(dl.account) == 0 ? dl.account : synced->id;
+	if (campaign_id_check(dl.campaign) != 0) {
+		run->tally[T_UNMATCHED]++;
+		goto done;
+	}
+	notification = xasprintf("bounce: %s %s %s", b.code, b.enhanced, b.text);
+	if (already_recorded(run, &dl, notification)) {
+		run->tally[T_ALREADY]++;
+		buf_addf(&run->report, "  uid %lu: %s %s for recipient %s of %s: recorded before\n", uid,
+			 mailsync_bounce_kind_name(b.kind), block->status ? block->status : "-",
+			 dl.recipient, dl.campaign);
+		goto done;
+	}
+	fields[0] = dl.recipient;
+	fields[1] = b.code;
+	fields[2] = b.enhanced;
+	fields[3] = b.text;
+	log_format(&log_for(run, dl.campaign, account)->text, run->now, LOG_BOUNCE, fields, 4);
+	switch (b.kind) {
+	case BOUNCE_HARD:
+		run->tally[T_HARD]++;
+		XGROW(run->suppress, run->suppress_cap, run->nsuppress + 1);
+		memset(&run->suppress[run->nsuppress], 0, sizeof(run->suppress[0]));
+		run->suppress[run->nsuppress].address = keep(run, dl.address);
+		run->suppress[run->nsuppress].reason = "bounced";
+		run->suppress[run->nsuppress].time = run->now;
+		run->suppress[run->nsuppress].source = keep(run, dl.campaign);
+		run->nsuppress++;
+		break;
+	case BOUNCE_TEMPORARY:
+		run->tally[T_TEMPORARY]++;
+		break;
+	case BOUNCE_POLICY:
+		run->tally[T_POLICY]++;
+		break;
+	case BOUNCE_OTHER:
+	case BOUNCE_NONE:
+		run->tally[T_OTHER]++;
+		break;
+	}
+	buf_addf(&run->report, "  uid %lu: %s %s for recipient %s of %s: %s\n", uid,
+		 mailsync_bounce_kind_name(b.kind), block->status ? block->status : "-", dl.recipient,
+		 dl.campaign,
+		 b.kind == BOUNCE_HARD ? "the delivery failed, the address is suppressed" :
+					 "noted, not suppressed");
+done:
+	free(notification);
+	mailsync_bounce_release(&b);
+	delivery_release(&dl);
+}
+
+/* Clears one account's results. */
+static void results_reset(struct bounce_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->nlogs; i++) {
+		free(run->logs[i].path);
+		buf_release(&run->logs[i].text);
+	}
+	run->nlogs = 0;
+	for (i = 0; i < run->nstrings; i++)
+		free(run->suppress_strings[i]);
+	run->nstrings = 0;
+	run->nsuppress = 0;
+	buf_reset(&run->report);
+	memset(run->tally, 0, sizeof(run->tally));
+}
+
+/* Appends one account's log lines and suppressions. */
+static int results_write(struct bounce_run *run, const char *root)
+{
+	struct buf path = BUF_INIT;
+	size_t i, added = 0;
+	int ret = -1;
+
+	for (i = 0; i < run->nlogs; i++) {
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", root, run->logs[i].path);
+		if (log_append(path.ptr, run->logs[i].text.ptr, run->logs[i].text.len, 1) < 0)
+			goto done;
+		printf("updated %s\n", run->logs[i].path);
+	}
+	if (run->nsuppress && mailsync_suppress(root, run->suppress, run->nsuppress, &added) < 0)
+		goto done;
+	if (added)
+		printf("updated %s\n", SUPPRESSIONS_FILE);
+	ret = 0;
+done:
+	buf_release(&path);
+	return ret;
+}
+
+/* An earlier account that reads the same mailbox, or NULL. */
+static const struct account *same_mailbox(const struct config *cfg, size_t k)
+{
+	const struct account *a = &cfg->accounts[k], *b;
+	size_t i;
+
+	for (i = 0; i < k; i++) {
+		b = &cfg->accounts[i];
+		if (b->imap && !strcmp(b->imap, a->imap) &&
+		    !strcmp(b->username ? b->username : "", a->username ? a->username : ""))
+			return b;
+	}
+	return NULL;
+}
+
+/* Reads one account's mailbox; 0, or -1 when the sync of it failed
+ * (printed). */
+static int sync_account(struct bounce_run *run, const char *root, struct mailsync_state *state,
+			const struct account *a)
+{
+	struct imap *imap = NULL;
+	struct buf raw = BUF_INIT;
+	struct mail_part msg;
+	struct dsn d;
+	unsigned long *all = NULL, *uids = NULL, after, last, done_uid;
+	const struct mailsync_mark *mark;
+	size_t nall = 0, n = 0, i;
+	char *why = NULL;
+	int r, ret = -1, stopped = 0;
+
+	results_reset(run);
+	if (mailsync_open_account(&imap, a) < 0) {
+		cmd_error("%s: cannot read the mailbox: %s", a->id, error_last());
+		goto done;
+	}
+	mark = mailsync_state_get(state, a->id);
+	after = mailsync_state_after(state, a->id, a->imap, imap_uidvalidity(imap));
+	if (mark && !after && mark->last_uid)
+		printf("%s: the mailbox's URL or UIDVALIDITY changed since the last sync: reading it from the start\n",
+		       a->id);
+	if (imap_search(imap, after, NULL, &all, &nall, &last) < 0 ||
+	    imap_search(imap, after, REPORT_SEARCH, &uids, &n, NULL) < 0) {
+		cmd_error("%s: cannot read the mailbox: %s", a->id, error_last());
+		goto done;
+	}
+	printf("%s: %s: %zu new message%s, %zu that may be delivery reports\n", a->id, a->imap, nall,
+	       nall == 1 ? "" : "s", n);
+	done_uid = last;
+	for (i = 0; i < n; i++) {
+		r = imap_fetch(imap, uids[i], &raw);
+		if (r < 0) {
+			why = xstrdup(error_last());
+			stopped = 1;
+			done_uid = uids[i] - 1;
+			break;
+		}
+		if (r == IMAP_GONE)
+			continue;
+		run->tally[T_READ]++;
+		if (r == IMAP_REFUSED) {
+			run->tally[T_NOT_REPORTS]++;
+			buf_addf(&run->report, "  uid %lu: the server would not return it: %s\n", uids[i],
+				 error_last());
+			continue;
+		}
+		mail_parse(&msg, raw.ptr, raw.len);
+		if (dsn_parse(&d, &msg) < 0) {
+			run->tally[T_NOT_REPORTS]++;
+		} else {
+			run->tally[T_REPORTS]++;
+			handle_report(run, a, uids[i], &d);
+			dsn_release(&d);
+		}
+		mail_part_release(&msg);
+	}
+	if (results_write(run, root) < 0) {
+		cmd_error("%s: %s", a->id, error_last());
+		goto done;
+	}
+	fputs(run->report.ptr, stdout);
+	mark = mailsync_state_get(state, a->id);
+	if (!mark || mark->last_uid != done_uid || mark->uidvalidity != imap_uidvalidity(imap) ||
+	    strcmp(mark->mailbox, a->imap)) {
+		mailsync_state_set(state, a->id, a->imap, imap_uidvalidity(imap), done_uid);
+		if (mailsync_state_save(state, root, BOUNCE_STATE_FILE) < 0) {
+			cmd_error("%s", error_last());
+			goto done;
+		}
+		printf("updated %s\n", BOUNCE_STATE_FILE);
+	}
+	printf("%s: read %ld, delivery reports %ld (hard bounces %ld, temporary %ld, policy %ld, other %ld, unmatched %ld, no failure %ld, recorded before %ld), not delivery reports %ld\n",
+	       a->id, run->tally[T_READ], run->tally[T_REPORTS], run->tally[T_HARD],
+	       run->tally[T_TEMPORARY], run->tally[T_POLICY], run->tally[T_OTHER],
+	       run->tally[T_UNMATCHED], run->tally[T_NO_FAILURE], run->tally[T_ALREADY],
+	       run->tally[T_NOT_REPORTS]);
+	if (stopped) {
+		cmd_error("%s: the sync stopped before UID %lu: %s", a->id, done_uid + 1, why);
+		goto done;
+	}
+	ret = 0;
+done:
+	imap_close(imap);
+	free(all);
+	free(uids);
+	free(why);
+	buf_release(&raw);
+	return ret;
+}
+
+static int sync_bounces(struct cmd_ctx *ctx)
+{
+	struct bounce_run run;
+	struct config cfg;
+	struct diag_list diags = DIAG_LIST_INIT;
+	struct mailsync_state state;
+	const struct account *a, *first;
+	size_t i, mailboxes = 0;
+	int code = 1, failed = 0;
+
+	memset(&run, 0, sizeof(run));
+	memset(&state, 0, sizeof(state));
+	config_load(&cfg, ctx->repo, &diags);
+	for (i = 0; i < cfg.naccounts; i++)
+		mailboxes += cfg.accounts[i].imap != NULL;
+	if (!mailboxes && !diags.errors) {
+		printf("bounces: no account has an 'imap' mailbox in %s: nothing to read\n", CONFIG_FILE);
+		code = 0;
+		goto done;
+	}
+	run.p = cmd_open_plan(ctx, NULL, 0);
+	if (!run.p)
+		goto done;
+	run.now = clock_now();
+	if (run.now == (time_t)-1) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
+	if (plan_prepare(run.p, &run.by_message_id,
+			 "SELECT campaign, recipient, address, account FROM deliveries WHERE message_id IN (?1, ?2) ORDER BY campaign, recipient") < 0 ||
+	    plan_prepare(run.p, &run.by_headers,
+			 "SELECT campaign, recipient, address, account FROM deliveries WHERE campaign = ?1 AND recipient = ?2 AND message_id IS NOT NULL") < 0 ||
+	    plan_prepare(run.p, &run.noted,
+			 "SELECT 1 FROM notifications WHERE campaign = ?1 AND recipient = ?2 AND message = ?3 LIMIT 1") < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
+	if (mailsync_state_load(&state, ctx->repo, BOUNCE_STATE_FILE) < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (i = 0; i < run.p->cfg.naccounts; i++) {
+		a = &run.p->cfg.accounts[i];
+		if (!a->imap)
+			continue;
+		first = same_mailbox(&run.p->cfg, i);
+		if (first) {
+			printf("%s: the same mailbox as %s, read once\n", a->id, first->id);
+			continue;
+		}
+		if (sync_account(&run, ctx->repo, &state, a) < 0)
+			failed = 1;
+	}
+	code = failed ? 1 : 0;
+done:
+	results_reset(&run);
+	free(run.logs);
+	free(run.suppress);
+	free(run.suppress_strings);
+	buf_release(&run.report);
+	strmap_release(&run.recorded, NULL);
+	sqlite3_finalize(run.by_message_id);
+	sqlite3_finalize(run.by_headers);
+	sqlite3_finalize(run.noted);
+	plan_close(run.p);
+	mailsync_state_release(&state);
+	config_release(&cfg);
+	diag_release(&diags);
+	curl_global_cleanup();
+	return code;
+}
+
+int cmd_bounces(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	/* --commit and --push REMOTE join this table */
+	struct opt opts[] = { { NULL, 0, 0, NULL, NULL, 0 } };
+	char **args = NULL;
+	size_t nargs = 0;
+	int r, code = EXIT_USAGE;
+
+	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	if (nargs == 0) {
+		cmd_usage_error(ctx, "missing the action: 'sync'");
+		goto done;
+	}
+	if (strcmp(args[0], "sync")) {
+		cmd_usage_error(ctx, "unknown action '%s': the only one is 'sync'", args[0]);
+		goto done;
+	}
+	if (nargs > 1) {
+		cmd_usage_error(ctx, "unexpected argument '%s'", args[1]);
+		goto done;
+	}
+	code = sync_bounces(ctx);
+done:
+	opts_release(opts, args);
+	return code;
+}

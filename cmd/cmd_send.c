@@ -1,0 +1,199 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "plan.h"
+#include "schedule.h"
+#include "sender.h"
+#include "xalloc.h"
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* One send per checkout: an exclusive lock on build/send.lock, which says
+ * who holds it. */
+static int take_lock(const char *dir, int *fd_out)
+{
+	char *path = xasprintf("%s/send.lock", dir);
+	char holder[256], host[128];
+	ssize_t n;
+	int fd;
+
+	*fd_out = -1;
+	mkdir(dir, 0755);
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	if (fd < 0) {
+		cmd_error("cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		cmd_error("another 'mailout send' is running on this checkout (%s)",
+			  *holder ? holder : "holder unknown");
+		close(fd);
+		free(path);
+		return -1;
+	}
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "unknown host");
+	host[sizeof(host) - 1] = '\0';
+	n = snprintf(holder, sizeof(holder), "pid %ld on %s\n", (long)getpid(), host);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, holder, (size_t)n, 0) < 0) {
+		cmd_error("cannot write '%s': %s", path, strerror(errno));
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	*fd_out = fd;
+	return 0;
+}
+
+struct progress {
+	int tty;
+	long events;
+};
+
+static const char *kind_name(enum sender_event_kind k)
+{
+	static const char *const names[] = { "sent", "failed", "retry", "deferred", "critical",
+					     "unconfirmed", "would send" };
+	return names[k];
+}
+
+static void on_event(const struct sender_event *e, void *payload)
+{
+	struct progress *pr = payload;
+	char when[32];
+
+	pr->events++;
+	time_format_rfc3339(when, e->time);
+	if (e->kind == SENDER_WOULD_SEND) {
+		printf("%s  %-20s %-28s %s\n", when, e->account, e->campaign, e->recipient);
+		return;
+	}
+	if (pr->tty && e->kind == SENDER_SENT) {
+		printf("\r%s  %ld handled, last: %s %s via %s\033[K", when, pr->events, e->campaign,
+		       e->recipient, e->account);
+		fflush(stdout);
+		return;
+	}
+	if (pr->tty)
+		printf("\r\033[K");
+	printf("%s  %-11s %-28s %-16s via %-20s", when, kind_name(e->kind), e->campaign,
+	       e->recipient, e->account);
+	if (e->code || (e->text && *e->text))
+		printf(" %d %s %s", e->code, e->enhanced ? e->enhanced : "", e->text ? e->text : "");
+	printf("\n");
+	fflush(stdout);
+}
+
+int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct opt opts[] = {
+		{ "for", 1, 0, NULL, NULL, 0 }, { "now", 1, 0, NULL, NULL, 0 },
+		{ "account", 2, 0, NULL, NULL, 0 }, { "dry-run", 0, 0, NULL, NULL, 0 },
+		{ "sink", 1, 0, NULL, NULL, 0 }, { "commit", 0, 0, NULL, NULL, 0 },
+		{ "push", 1, 0, NULL, NULL, 0 }, { NULL, 0, 0, NULL, NULL, 0 }
+	};
+	struct sender_options so;
+	struct sender_report report;
+	struct progress pr = { 0, 0 };
+	struct plan *p = NULL;
+	char **args = NULL, *build = NULL, from[32], to[32];
+	size_t nargs = 0, i;
+	long duration = 0;
+	time_t now = 0;
+	int r, code = 1, lock = -1;
+
+	memset(&so, 0, sizeof(so));
+	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	code = EXIT_USAGE;
+	if (nargs) {
+		cmd_usage_error(ctx, "unexpected argument '%s'", args[0]);
+		goto done;
+	}
+	if (opts[5].seen || opts[6].seen) {
+		cmd_error("'--commit' and '--push' are not available in this version yet");
+		goto done;
+	}
+	if (opts[0].seen && duration_parse(opts[0].value, &duration) < 0) {
+		cmd_usage_error(ctx, "invalid --for '%s': %s", opts[0].value, error_last());
+		goto done;
+	}
+	if (opts[1].seen && !opts[3].seen && !opts[4].seen) {
+		cmd_usage_error(ctx, "--now runs a virtual clock and would burst through real accounts: give --sink or --dry-run");
+		goto done;
+	}
+	code = 1;
+	build = xasprintf("%s/build", ctx->repo);
+	if (!opts[3].seen && take_lock(build, &lock) < 0)
+		goto done;
+	p = cmd_open_plan(ctx, NULL, 0);
+	if (!p)
+		goto done;
+	for (i = 0; i < opts[2].nvalues; i++) {
+		if (!config_account(&p->cfg, opts[2].values[i])) {
+			cmd_error("unknown account '%s'", opts[2].values[i]);
+			goto done;
+		}
+	}
+	if (opts[1].seen && time_parse_local(opts[1].value, p->cfg.zone, &now) < 0) {
+		cmd_usage_error(ctx, "invalid --now '%s': %s", opts[1].value, error_last());
+		code = EXIT_USAGE;
+		goto done;
+	}
+	if (opts[3].seen && !now)
+		now = clock_now(); /* a dry run never waits: it simulates from now */
+	so.now = now;
+	so.duration = duration;
+	so.accounts = opts[2].nvalues ? opts[2].values : NULL;
+	so.naccounts = opts[2].nvalues;
+	so.dry_run = opts[3].seen;
+	so.sink = opts[4].value;
+	so.on_event = on_event;
+	so.payload = &pr;
+	so.stop = &stop_requested;
+	pr.tty = isatty(STDOUT_FILENO) && !so.dry_run;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (sender_run(p, &so, &report) < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
+	if (pr.tty)
+		printf("\r\033[K");
+	time_format_rfc3339(from, report.started);
+	time_format_rfc3339(to, report.ended ? report.ended : report.started);
+	printf("send%s: %ld %s, %ld failed, %ld retrying, %ld deferred, %ld critical, %ld unconfirmed in %zu campaign%s (%s to %s)\n",
+	       so.dry_run ? " (dry run, nothing changed)" : "", report.sent,
+	       so.dry_run ? "would be sent" : "sent", report.failed, report.retrying, report.deferred,
+	       report.critical, report.unconfirmed, report.campaigns,
+	       report.campaigns == 1 ? "" : "s", from, to);
+	code = report.accounts_unavailable ? 1 : 0;
+done:
+	if (lock >= 0)
+		close(lock);
+	free(build);
+	plan_close(p);
+	opts_release(opts, args);
+	return code;
+}

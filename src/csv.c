@@ -1,0 +1,168 @@
+#include "csv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "xalloc.h"
+
+void csv_reader_init(struct csv_reader *r, const char *text, size_t len)
+{
+	r->pos = text;
+	r->end = text + len;
+	r->line = 1;
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		r->pos += 3;
+}
+
+static int is_break(char c)
+{
+	return c == '\n' || c == '\r';
+}
+
+/* Steps over one line break (CRLF, LF or CR) at *p, counting it. */
+static void skip_break(struct csv_reader *r, const char **p)
+{
+	if (**p == '\r' && *p + 1 < r->end && (*p)[1] == '\n')
+		(*p)++;
+	(*p)++;
+	r->line++;
+}
+
+static void record_error(struct csv_record *rec, size_t field, const char *what)
+{
+	if (!rec->error[0])
+		snprintf(rec->error, sizeof(rec->error), "field %zu: %s", field + 1, what);
+}
+
+/* Appends s[0..len) to the current field, noting a NUL byte. */
+static void add_span(struct csv_record *rec, const char *s, size_t len)
+{
+	if (memchr(s, '\0', len))
+		record_error(rec, rec->count, "a NUL byte");
+	buf_add(&rec->text, s, len);
+}
+
+static void end_field(struct csv_record *rec, size_t start)
+{
+	buf_addc(&rec->text, '\0');
+	XGROW(rec->offsets, rec->cap, rec->count + 1);
+	rec->offsets[rec->count++] = start;
+}
+
+/* A quoted field from just after its opening quote; p ends after the
+ * closing quote.  Returns -1 when the text ends first. */
+static int read_quoted(struct csv_reader *r, struct csv_record *rec, const char **pp)
+{
+	const char *p = *pp, *span = p;
+	int open_line = r->line;
+
+	for (;;) {
+		if (p >= r->end) {
+			*pp = p;
+			snprintf(rec->error, sizeof(rec->error),
+				 "field %zu: the quote opened on line %d is never closed", rec->count + 1,
+				 open_line);
+			return error_set("%s", rec->error);
+		}
+		if (*p == '"') {
+			add_span(rec, span, (size_t)(p - span));
+			if (p + 1 < r->end && p[1] == '"') {
+				buf_addc(&rec->text, '"');
+				p += 2;
+				span = p;
+				continue;
+			}
+			*pp = p + 1;
+			return 0;
+		}
+		if (is_break(*p)) {
+			/* kept as written: CRLF stays CRLF */
+			if (*p == '\r' && p + 1 < r->end && p[1] == '\n')
+				p++;
+			r->line++;
+		}
+		p++;
+	}
+}
+
+int csv_read(struct csv_reader *r, struct csv_record *rec)
+{
+	const char *p = r->pos, *span;
+	size_t start, i;
+
+	buf_reset(&rec->text);
+	rec->count = 0;
+	rec->error[0] = '\0';
+	while (p < r->end && is_break(*p))
+		skip_break(r, &p);
+	if (p >= r->end) {
+		r->pos = p;
+		return 0;
+	}
+	rec->line = r->line;
+	for (;;) {
+		start = rec->text.len;
+		if (p < r->end && *p == '"') {
+			p++;
+			if (read_quoted(r, rec, &p) < 0) {
+				r->pos = r->end;
+				return -1;
+			}
+			if (p < r->end && *p != ',' && !is_break(*p)) {
+				record_error(rec, rec->count, "text after the closing quote");
+				for (span = p; p < r->end && *p != ',' && !is_break(*p); p++)
+					;
+				add_span(rec, span, (size_t)(p - span));
+			}
+		} else {
+			for (span = p; p < r->end && *p != ',' && !is_break(*p); p++)
+				;
+			add_span(rec, span, (size_t)(p - span));
+		}
+		end_field(rec, start);
+		if (p < r->end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < r->end)
+			skip_break(r, &p);
+		break;
+	}
+	r->pos = p;
+	rec->fields = xrealloc(rec->fields, rec->count * sizeof(*rec->fields));
+	for (i = 0; i < rec->count; i++)
+		rec->fields[i] = rec->text.ptr + rec->offsets[i];
+	return 1;
+}
+
+void csv_record_release(struct csv_record *rec)
+{
+	free(rec->fields);
+	free(rec->offsets);
+	buf_release(&rec->text);
+	rec->fields = NULL;
+	rec->offsets = NULL;
+	rec->count = rec->cap = 0;
+	rec->error[0] = '\0';
+}
+
+void csv_add_field(struct buf *b, const char *s)
+{
+	size_t len = strlen(s);
+	const char *q;
+
+	if (!len || (!strpbrk(s, ",\"\r\n") && s[0] != ' ' && s[len - 1] != ' ')) {
+		buf_add(b, s, len);
+		return;
+	}
+	buf_addc(b, '"');
+	while ((q = strchr(s, '"'))) {
+		buf_add(b, s, (size_t)(q - s + 1));
+		buf_addc(b, '"');
+		s = q + 1;
+	}
+	buf_adds(b, s);
+	buf_addc(b, '"');
+}

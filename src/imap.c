@@ -1,0 +1,776 @@
+#include "imap.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "diag.h"
+#include "xalloc.h"
+
+/* libcurl keeps a response line whole up to about half its buffer. */
+#define LINE_BUFFER (512L * 1024)
+/* A response larger than this is not one we asked for. */
+#define RESPONSE_MAX ((size_t)IMAP_FETCH_MAX + 4 * 1024 * 1024)
+#define REPLY_SHOWN 200
+
+struct imap {
+	CURL *curl;
+	char *url;     /* the server without the mailbox: "imaps://host:port/" */
+	char *shown;   /* the mailbox URL, for messages */
+	char *mailbox; /* decoded */
+	char *username, *password, *bearer, *ca_file;
+	long connect_timeout_ms, timeout_ms;
+	int plain;
+	struct buf resp; /* every response line of the last command */
+	int overflow;
+	char errbuf[CURL_ERROR_SIZE];
+	unsigned long uidvalidity, uidnext, exists;
+	int examined;
+	int new_connection; /* the last command needed a new connection */
+	int broken;         /* out of step: replace the connection first */
+};
+
+/* ---- response lines ---- */
+
+struct cursor {
+	const char *p, *end;
+};
+
+/*
+ * The next line of a response, without its line break, and the size of
+ * the literal it announces ("... {123}"), or -1.  Returns 0 at the end.
+ */
+static int next_line(struct cursor *c, const char **line, size_t *n, long long *literal)
+{
+	const char *nl, *open;
+	size_t len;
+	long long v = 0;
+
+	if (c->p >= c->end)
+		return 0;
+	*line = c->p;
+	nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	len = nl ? (size_t)(nl - c->p) : (size_t)(c->end - c->p);
+	c->p = nl ? nl + 1 : c->end;
+	if (len && (*line)[len - 1] == '\r')
+		len--;
+	*n = len;
+	*literal = -1;
+	if (len < 3 || (*line)[len - 1] != '}')
+		return 1;
+	for (open = *line + len - 2; open > *line && *open >= '0' && *open <= '9'; open--)
+		;
+	if (*open != '{' || open == *line + len - 2 || *line + len - 2 - open > 10)
+		return 1;
+	for (open++; *open != '}'; open++)
+		v = v * 10 + (*open - '0');
+	*literal = v;
+	return 1;
+}
+
+/* The text after "prefix" at the start of line (case-insensitive), or NULL. */
+static const char *after_prefix(const char *line, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return n >= k && !strncasecmp(line, prefix, k) ? line + k : NULL;
+}
+
+static unsigned long parse_number(const char *s, const char *end, const char **next)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+
+	while (p < end && *p >= '0' && *p <= '9' && v <= 0xffffffffull)
+		v = v * 10 + (unsigned long long)(*p++ - '0');
+	if (next)
+		*next = p;
+	return p == s || v > 0xffffffffull ? 0 : (unsigned long)v;
+}
+
+/* Whether line is a tagged NO or BAD answer: "A004 NO ...". */
+static const char *tagged_failure(const char *line, size_t n)
+{
+	const char *sp = memchr(line, ' ', n), *rest;
+
+	if (!sp || sp == line || line[0] == '*' || line[0] == '+')
+		return NULL;
+	rest = sp + 1;
+	n -= (size_t)(rest - line);
+	return after_prefix(rest, n, "NO ") || after_prefix(rest, n, "BAD ") ? rest : NULL;
+}
+
+/* The server's NO or BAD answer to the last command, tag left out, made
+ * printable and cut short: "NO [NONEXISTENT] Mailbox doesn't exist".
+ * libcurl closes the connection after it, so the answer to LOGOUT may
+ * follow in the response. */
+static void tagged_reply(const struct imap *s, char *out, size_t size)
+{
+	struct cursor c = { s->resp.ptr, s->resp.ptr + s->resp.len };
+	const char *line, *found = NULL;
+	long long literal;
+	size_t n, found_len = 0, i, o = 0;
+
+	while (next_line(&c, &line, &n, &literal)) {
+		const char *t = tagged_failure(line, n);
+
+		if (t && !found) {
+			found = t;
+			found_len = n - (size_t)(t - line);
+		}
+		if (literal > 0)
+			c.p += (size_t)literal < (size_t)(c.end - c.p) ? (size_t)literal : (size_t)(c.end - c.p);
+	}
+	if (!found) {
+		found = "(no answer)";
+		found_len = strlen(found);
+	}
+	for (i = 0; i < found_len && i < REPLY_SHOWN && o + 1 < size; i++) {
+		unsigned char ch = (unsigned char)found[i];
+
+		out[o++] = ch >= 32 && ch < 127 ? (char)ch : '?';
+	}
+	out[o] = '\0';
+}
+
+/* ---- the libcurl handle ---- */
+
+static size_t on_header(char *data, size_t size, size_t nitems, void *arg)
+{
+	struct imap *s = arg;
+	size_t n = size * nitems;
+
+	if (s->resp.len + n > RESPONSE_MAX) {
+		s->overflow = 1;
+		return 0;
+	}
+	buf_add(&s->resp, data, n);
+	return n;
+}
+
+static size_t on_discard(char *data, size_t size, size_t nitems, void *arg)
+{
+	(void)data;
+	(void)arg;
+	return size * nitems;
+}
+
+#define SETOPT(curl, opt, val) \
+	do { \
+		if (curl_easy_setopt((curl), (opt), (val)) != CURLE_OK) \
+			failed = #opt; \
+	} while (0)
+
+static int handle_new(struct imap *s)
+{
+	const char *failed = NULL;
+	CURL *c = curl_easy_init();
+
+	if (!c)
+		return error_set("cannot create a libcurl handle");
+	SETOPT(c, CURLOPT_URL, s->url);
+	SETOPT(c, CURLOPT_PROTOCOLS_STR, "imap,imaps");
+	SETOPT(c, CURLOPT_NOSIGNAL, 1L);
+	SETOPT(c, CURLOPT_CONNECTTIMEOUT_MS, s->connect_timeout_ms > 0 ? s->connect_timeout_ms : 15000L);
+	SETOPT(c, CURLOPT_TIMEOUT_MS, s->timeout_ms > 0 ? s->timeout_ms : 60000L);
+	SETOPT(c, CURLOPT_ERRORBUFFER, s->errbuf);
+	SETOPT(c, CURLOPT_HEADERFUNCTION, on_header);
+	SETOPT(c, CURLOPT_HEADERDATA, s);
+	SETOPT(c, CURLOPT_WRITEFUNCTION, on_discard);
+	SETOPT(c, CURLOPT_BUFFERSIZE, LINE_BUFFER);
+	SETOPT(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SETOPT(c, CURLOPT_USE_SSL, s->plain ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
+	if (s->plain)
+		SETOPT(c, CURLOPT_PROXY, ""); /* plain text never leaves the machine */
+	if (s->username)
+		SETOPT(c, CURLOPT_USERNAME, s->username);
+	if (s->password)
+		SETOPT(c, CURLOPT_PASSWORD, s->password);
+	if (s->bearer) {
+		SETOPT(c, CURLOPT_XOAUTH2_BEARER, s->bearer);
+		SETOPT(c, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
+	}
+	if (s->ca_file)
+		SETOPT(c, CURLOPT_CAINFO, s->ca_file);
+	if (failed) {
+		curl_easy_cleanup(c);
+		return error_set("libcurl refused %s", failed);
+	}
+	s->curl = c;
+	return 0;
+}
+
+/*
+ * Runs one command.  Returns 0 when the server answered OK, 1 when it
+ * answered NO or BAD (error_set() quotes it), -1 when the command failed
+ * otherwise (error_set() names the URL and why).
+ */
+static int run(struct imap *s, const char *command)
+{
+	char reply[REPLY_SHOWN + 1];
+	CURLcode rc;
+	long connects = 0;
+
+	buf_reset(&s->resp);
+	s->overflow = 0;
+	s->errbuf[0] = '\0';
+	if (curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, command) != CURLE_OK)
+		return error_set("libcurl refused CURLOPT_CUSTOMREQUEST");
+	rc = curl_easy_perform(s->curl);
+	curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &connects);
+	s->new_connection = connects > 0;
+	if (rc == CURLE_OK)
+		return 0;
+	if (rc == CURLE_QUOTE_ERROR) {
+		s->broken = 1; /* libcurl closed the connection after it */
+		tagged_reply(s, reply, sizeof(reply));
+		error_set("the server answered: %s", reply);
+		return 1;
+	}
+	s->broken = 1;
+	if (rc == CURLE_LOGIN_DENIED)
+		error_set("%s: the server refused the login%s%s%s", s->shown,
+			  s->username ? " of '" : "", s->username ? s->username : "",
+			  s->username ? "'" : "");
+	else if (s->overflow)
+		error_set("%s: the answer to '%.40s' is too large", s->shown, command);
+	else
+		error_set("%s: %s", s->shown, s->errbuf[0] ? s->errbuf : curl_easy_strerror(rc));
+	return -1;
+}
+
+static char *quote_mailbox(const char *m)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addc(&b, '"');
+	for (; *m; m++) {
+		if (*m == '"' || *m == '\\')
+			buf_addc(&b, '\\');
+		buf_addc(&b, *m);
+	}
+	buf_addc(&b, '"');
+	return buf_detach(&b, NULL);
+}
+
+static int examine(struct imap *s)
+{
+	char *quoted = quote_mailbox(s->mailbox), *command = xasprintf("EXAMINE %s", quoted);
+	struct cursor c = { NULL, NULL };
+	unsigned long uidvalidity = 0, uidnext = 0, exists = 0, v;
+	const char *line, *rest, *end;
+	long long literal;
+	char *why = NULL;
+	size_t n;
+	int r, ret = -1;
+
+	r = run(s, command);
+	if (r < 0)
+		goto done;
+	if (r > 0) {
+		why = xstrdup(error_last());
+		error_set("%s: cannot open the mailbox '%s': %s", s->shown, s->mailbox, why);
+		goto done;
+	}
+	c.p = s->resp.ptr;
+	c.end = s->resp.ptr + s->resp.len;
+	while (next_line(&c, &line, &n, &literal)) {
+		end = line + n;
+		if ((rest = after_prefix(line, n, "* OK [UIDVALIDITY ")))
+			uidvalidity = parse_number(rest, end, NULL);
+		else if ((rest = after_prefix(line, n, "* OK [UIDNEXT ")))
+			uidnext = parse_number(rest, end, NULL);
+		else if ((rest = after_prefix(line, n, "* ")) && (v = parse_number(rest, end, &rest)) &&
+			 after_prefix(rest, (size_t)(end - rest), " EXISTS"))
+			exists = v;
+		if (literal > 0)
+			c.p += (size_t)literal < (size_t)(c.end - c.p) ? (size_t)literal : (size_t)(c.end - c.p);
+	}
+	if (!uidvalidity) {
+		error_set("%s: the server did not say the mailbox's UIDVALIDITY", s->shown);
+		goto done;
+	}
+	if (s->examined && uidvalidity != s->uidvalidity) {
+		error_set("%s: the mailbox's UIDVALIDITY changed during the sync (%lu, now %lu); run the sync again",
+			  s->shown, s->uidvalidity, uidvalidity);
+		goto done;
+	}
+	if (!s->examined) {
+		s->uidvalidity = uidvalidity;
+		s->uidnext = uidnext;
+		s->exists = exists;
+		s->examined = 1;
+	}
+	ret = 0;
+done:
+	free(why);
+	free(quoted);
+	free(command);
+	return ret;
+}
+
+static int reconnect(struct imap *s)
+{
+	if (s->curl)
+		curl_easy_cleanup(s->curl);
+	s->curl = NULL;
+	s->broken = 0;
+	if (handle_new(s) < 0)
+		return -1;
+	return examine(s);
+}
+
+/* Runs a command in the examined mailbox, on a fresh connection when the
+ * last one got out of step, examining again when libcurl had to connect
+ * anew (a new connection has no mailbox selected). */
+static int command(struct imap *s, const char *cmd)
+{
+	int r;
+
+	if (s->broken && reconnect(s) < 0)
+		return -1;
+	r = run(s, cmd);
+	if (r >= 0 && s->new_connection) {
+		if (examine(s) < 0)
+			return -1;
+		r = run(s, cmd);
+		if (r >= 0 && s->new_connection) {
+			s->broken = 1;
+			return error_set("%s: the server keeps closing the connection", s->shown);
+		}
+	}
+	return r;
+}
+
+/* ---- opening ---- */
+
+static int host_is_loopback(const char *host)
+{
+	unsigned char a4[4];
+	struct in6_addr a6;
+	char bare[64];
+	size_t n = strlen(host);
+
+	if (!strcasecmp(host, "localhost"))
+		return 1;
+	if (inet_pton(AF_INET, host, a4) == 1)
+		return a4[0] == 127;
+	if (n < 3 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof(bare))
+		return 0;
+	memcpy(bare, host + 1, n - 2);
+	bare[n - 2] = '\0';
+	if (inet_pton(AF_INET6, bare, &a6) != 1)
+		return 0;
+	return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The mailbox of a URL path: "/INBOX;UIDVALIDITY=5" -> "INBOX". */
+static char *path_mailbox(const char *path)
+{
+	struct buf b = BUF_INIT;
+	int h, l;
+
+	while (*path == '/')
+		path++;
+	for (; *path && *path != ';'; path++) {
+		if (*path == '%' && (h = hex_digit(path[1])) >= 0 && (l = hex_digit(path[2])) >= 0) {
+			buf_addc(&b, (char)(h << 4 | l));
+			path += 2;
+		} else {
+			buf_addc(&b, *path);
+		}
+	}
+	while (b.len && b.ptr[b.len - 1] == '/')
+		buf_truncate(&b, b.len - 1);
+	if (!b.len)
+		buf_adds(&b, "INBOX");
+	return buf_detach(&b, NULL);
+}
+
+static int parse_url(struct imap *s, const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *path = NULL, *user = NULL, *base = NULL;
+	const char *m;
+	int ret = -1;
+
+	if (!u)
+		return error_set("cannot parse '%s': out of memory", url);
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+		error_set("'%s' is not a mailbox URL such as imaps://imap.example.com/INBOX", url);
+		goto done;
+	}
+	if (strcmp(scheme, "imap") && strcmp(scheme, "imaps")) {
+		error_set("'%s' is %s://, not imap:// or imaps://", url, scheme);
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+		error_set("'%s' holds a user name: give it as 'username' and the password in the environment",
+			  url);
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		path = NULL;
+	s->mailbox = path_mailbox(path ? path : "");
+	for (m = s->mailbox; *m; m++) {
+		if ((unsigned char)*m < 32 || (unsigned char)*m > 126) {
+			error_set("'%s': the mailbox name must be printable ASCII", url);
+			goto done;
+		}
+	}
+	if (curl_url_set(u, CURLUPART_PATH, "/", 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &base, 0) != CURLUE_OK) {
+		error_set("cannot parse '%s'", url);
+		goto done;
+	}
+	s->url = xstrdup(base);
+	s->plain = !strcmp(scheme, "imap") && host_is_loopback(host);
+	ret = 0;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(path);
+	curl_free(user);
+	curl_free(base);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+int imap_open(struct imap **out, const struct imap_options *o)
+{
+	struct imap *s = xcalloc(1, sizeof(*s));
+	int ret = -1;
+
+	*out = NULL;
+	buf_init(&s->resp, 4096);
+	s->shown = xstrdup(o->url ? o->url : "");
+	if (!o->url) {
+		error_set("no mailbox URL");
+		goto done;
+	}
+	if (parse_url(s, o->url) < 0)
+		goto done;
+	s->username = dup_or_null(o->username);
+	s->password = dup_or_null(o->password);
+	s->bearer = dup_or_null(o->bearer);
+	s->ca_file = dup_or_null(o->ca_file);
+	s->connect_timeout_ms = o->connect_timeout_ms;
+	s->timeout_ms = o->timeout_ms;
+	if (handle_new(s) < 0 || examine(s) < 0)
+		goto done;
+	*out = s;
+	s = NULL;
+	ret = 0;
+done:
+	imap_close(s);
+	return ret;
+}
+
+static void wipe_free(char *secret)
+{
+	volatile char *p = secret;
+
+	while (p && *p)
+		*p++ = '\0';
+	free(secret);
+}
+
+void imap_close(struct imap *s)
+{
+	if (!s)
+		return;
+	if (s->curl)
+		curl_easy_cleanup(s->curl); /* says LOGOUT on an open connection */
+	buf_release(&s->resp);
+	free(s->url);
+	free(s->shown);
+	free(s->mailbox);
+	free(s->username);
+	wipe_free(s->password);
+	wipe_free(s->bearer);
+	free(s->ca_file);
+	free(s);
+}
+
+unsigned long imap_uidvalidity(const struct imap *s)
+{
+	return s->uidvalidity;
+}
+
+unsigned long imap_uidnext(const struct imap *s)
+{
+	return s->uidnext;
+}
+
+unsigned long imap_exists(const struct imap *s)
+{
+	return s->exists;
+}
+
+const char *imap_mailbox(const struct imap *s)
+{
+	return s->mailbox;
+}
+
+/* ---- search ---- */
+
+static int compare_uid(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int imap_search(struct imap *s, unsigned long after, const char *criteria,
+		unsigned long **uids_out, size_t *n_out, unsigned long *last_out)
+{
+	unsigned long *uids = NULL, lo, hi, limit = 0, v, last = after;
+	size_t n = 0, cap = 0, i, k;
+	struct cursor c;
+	const char *line, *rest, *end;
+	char *cmd = NULL, *why = NULL;
+	long long literal;
+	size_t len;
+	int r, ret = -1;
+
+	*uids_out = NULL;
+	*n_out = 0;
+	if (criteria && strpbrk(criteria, "\r\n")) {
+		error_set("invalid search criteria");
+		goto done;
+	}
+	if (after >= 0xfffffffful)
+		goto finished;
+	if (s->uidnext) {
+		if (s->uidnext <= after + 1)
+			goto finished;
+		limit = s->uidnext - 1;
+	}
+	for (lo = after + 1;; lo = hi + 1) {
+		hi = limit && limit - lo >= IMAP_SEARCH_WINDOW ? lo + IMAP_SEARCH_WINDOW - 1 : limit;
+		free(cmd);
+		if (limit)
+			cmd = xasprintf("UID SEARCH UID %lu:%lu%s%s", lo, hi,
+					criteria && *criteria ? " " : "", criteria ? criteria : "");
+		else
+			cmd = xasprintf("UID SEARCH UID %lu:*%s%s", lo, criteria && *criteria ? " " : "",
+					criteria ? criteria : "");
+		r = command(s, cmd);
+		if (r < 0)
+			goto done;
+		if (r > 0) {
+			why = xstrdup(error_last());
+			error_set("%s: the search for new messages failed: %s", s->shown, why);
+			goto done;
+		}
+		c.p = s->resp.ptr;
+		c.end = s->resp.ptr + s->resp.len;
+		while (next_line(&c, &line, &len, &literal)) {
+			if (literal >= 0) {
+				if ((size_t)literal > (size_t)(c.end - c.p)) {
+					s->broken = 1;
+					error_set("%s: the answer to a search did not add up", s->shown);
+					goto done;
+				}
+				c.p += literal;
+			}
+			end = line + len;
+			rest = after_prefix(line, len, "* SEARCH");
+			while (rest && rest < end) {
+				while (rest < end && *rest == ' ')
+					rest++;
+				v = parse_number(rest, end, &rest);
+				if (!v)
+					break;
+				if (v >= lo && (!limit || v <= hi)) {
+					XGROW(uids, cap, n + 1);
+					uids[n++] = v;
+				}
+			}
+		}
+		if (!limit || hi == limit)
+			break;
+	}
+finished:
+	if (n > 1)
+		qsort(uids, n, sizeof(*uids), compare_uid);
+	for (i = k = 0; i < n; i++) {
+		if (!k || uids[k - 1] != uids[i])
+			uids[k++] = uids[i];
+	}
+	n = k;
+	if (limit)
+		last = limit;
+	else if (n && uids[n - 1] > last)
+		last = uids[n - 1];
+	if (last_out)
+		*last_out = last;
+	*uids_out = n ? uids : NULL;
+	if (!n)
+		free(uids);
+	uids = NULL;
+	*n_out = n;
+	ret = 0;
+done:
+	free(uids);
+	free(cmd);
+	free(why);
+	return ret;
+}
+
+/* ---- fetch ---- */
+
+/* Whether the text before a literal names the whole message:
+ * "... BODY[] {" or "... BODY[]<0> {". */
+static int names_body(const char *line, const char *brace)
+{
+	const char *p = brace;
+
+	while (p > line && p[-1] == ' ')
+		p--;
+	if (p - line >= 9 && !strncasecmp(p - 9, "BODY[]<0>", 9))
+		return 1;
+	return p - line >= 6 && !strncasecmp(p - 6, "BODY[]", 6);
+}
+
+/* The last '{' of line[0..n). */
+static const char *last_brace(const char *line, size_t n)
+{
+	while (n > 0 && line[n - 1] != '{')
+		n--;
+	return n ? line + n - 1 : line;
+}
+
+/* A message sent as a quoted string instead of a literal ("BODY[] \"...\""),
+ * appended to out; 0 when attrs holds none. */
+static int quoted_body(struct buf *out, const char *attrs, size_t n)
+{
+	const char *end = attrs + n, *p;
+	size_t k;
+
+	for (p = attrs; p < end; p++) {
+		if (end - p >= 8 && !strncasecmp(p, "BODY[] \"", 8))
+			k = 8;
+		else if (end - p >= 11 && !strncasecmp(p, "BODY[]<0> \"", 11))
+			k = 11;
+		else
+			continue;
+		for (p += k; p < end && *p != '"'; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			buf_addc(out, *p);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* The UID in the attributes of a FETCH response, or 0. */
+static unsigned long fetch_uid(const char *attrs, size_t n)
+{
+	const char *end = attrs + n, *p;
+
+	for (p = attrs; p + 4 <= end; p++) {
+		if ((p == attrs || p[-1] == ' ' || p[-1] == '(') && !strncasecmp(p, "UID ", 4))
+			return parse_number(p + 4, end, NULL);
+	}
+	return 0;
+}
+
+int imap_fetch(struct imap *s, unsigned long uid, struct buf *out)
+{
+	struct buf attrs = BUF_INIT;
+	struct cursor c;
+	const char *line, *rest, *body = NULL;
+	size_t len, body_len = 0, avail;
+	long long literal;
+	char *cmd = NULL;
+	int r, damaged = 0, ret = -1, is_fetch;
+
+	buf_reset(out);
+	cmd = xasprintf("UID FETCH %lu (BODY.PEEK[]<0.%u>)", uid, IMAP_FETCH_MAX);
+	r = command(s, cmd);
+	if (r != 0) {
+		ret = r < 0 ? -1 : IMAP_REFUSED;
+		goto done;
+	}
+	c.p = s->resp.ptr;
+	c.end = s->resp.ptr + s->resp.len;
+	while (next_line(&c, &line, &len, &literal)) {
+		const char *cand = NULL;
+		size_t cand_len = 0;
+
+		rest = after_prefix(line, len, "* ");
+		is_fetch = rest && parse_number(rest, line + len, &rest) &&
+			   after_prefix(rest, (size_t)(line + len - rest), " FETCH (");
+		buf_reset(&attrs);
+		/* one response: a line, then a literal and a continuation line as
+		 * long as lines end in a literal */
+		for (;;) {
+			buf_add(&attrs, line, len);
+			if (literal < 0)
+				break;
+			avail = (size_t)(c.end - c.p);
+			if (is_fetch && names_body(line, last_brace(line, len))) {
+				cand = c.p;
+				cand_len = (size_t)literal < avail ? (size_t)literal : avail;
+			}
+			if ((size_t)literal > avail) {
+				damaged = 1;
+				c.p = c.end;
+				break;
+			}
+			c.p += literal;
+			if (!next_line(&c, &line, &len, &literal))
+				break;
+		}
+		if (is_fetch && cand && fetch_uid(attrs.ptr, attrs.len) == uid) {
+			body = cand;
+			body_len = cand_len;
+		} else if (is_fetch && !cand && !body && fetch_uid(attrs.ptr, attrs.len) == uid &&
+			   quoted_body(out, attrs.ptr, attrs.len)) {
+			body = out->ptr;
+			body_len = 0; /* already in out */
+		} else if (is_fetch && cand && !fetch_uid(attrs.ptr, attrs.len) && damaged) {
+			/* cut short before its UID: take it, it is damaged anyway */
+			body = cand;
+			body_len = cand_len;
+		}
+	}
+	if (damaged)
+		s->broken = 1; /* whatever libcurl read next would be out of step */
+	if (!body) {
+		ret = damaged ? IMAP_DAMAGED : IMAP_GONE;
+		goto done;
+	}
+	if (body_len)
+		buf_add(out, body, body_len);
+	ret = damaged ? IMAP_DAMAGED : IMAP_FETCHED;
+done:
+	buf_release(&attrs);
+	free(cmd);
+	return ret;
+}

@@ -1,0 +1,92 @@
+/*
+ * Reading a mailbox over IMAP with libcurl, without changing it: the
+ * unsubscribe mailbox and the sending accounts' inboxes, where delivery
+ * reports arrive among the managers' own mail.
+ *
+ * The mailbox is opened with EXAMINE (read-only: the server changes no
+ * flag) and messages are fetched with UID FETCH n (BODY.PEEK[]<0.N>), so
+ * nothing is marked read.  Commands go through CURLOPT_CUSTOMREQUEST and
+ * their responses, literals included, are read from libcurl's header
+ * callback, which sees every response line.
+ *
+ * URLs: imaps://host[:port]/MAILBOX, or imap://host[:port]/MAILBOX where
+ * plain text is allowed only to a loopback address and STARTTLS is
+ * required for any other host.  The mailbox (URL-decoded, default INBOX)
+ * must be printable ASCII.  Credentials never come from the URL's
+ * options: username and password (or an XOAUTH2 bearer token) are given
+ * separately.
+ *
+ * A message whose content looks like a response line could make libcurl
+ * end a command early; every response is therefore checked against the
+ * literal sizes the server announced, and a response that does not add up
+ * marks the message damaged and replaces the connection before the next
+ * command.  A connection that libcurl had to replace (the server closed
+ * it) is examined again, and a changed UIDVALIDITY is an error.
+ */
+#ifndef MAILOUT_IMAP_H
+#define MAILOUT_IMAP_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Messages are read up to this many bytes; the rest is left out. */
+#define IMAP_FETCH_MAX (10u * 1024 * 1024)
+/* UID SEARCH runs over windows of this many UIDs, which keeps every
+ * response line well below libcurl's line limit. */
+#define IMAP_SEARCH_WINDOW 20000ul
+
+struct imap_options {
+	const char *url;
+	const char *username;
+	const char *password; /* or: */
+	const char *bearer;   /* XOAUTH2 access token */
+	long connect_timeout_ms, timeout_ms; /* 0: 15 s and 60 s */
+	const char *ca_file;  /* optional CA bundle, for a test server */
+};
+
+struct imap;
+
+/*
+ * Connects, logs in and EXAMINEs the mailbox.  The strings of o are
+ * copied.  Returns 0, or -1 after error_set() naming the URL and why (a
+ * refused login, an unknown mailbox, a network or TLS error, a URL that
+ * is not imap:// or imaps://).  *out is freed with imap_close() either way.
+ */
+int imap_open(struct imap **out, const struct imap_options *o);
+void imap_close(struct imap *s);
+
+/* What EXAMINE said: UIDVALIDITY, UIDNEXT (0 when the server did not say)
+ * and the number of messages. */
+unsigned long imap_uidvalidity(const struct imap *s);
+unsigned long imap_uidnext(const struct imap *s);
+unsigned long imap_exists(const struct imap *s);
+/* The mailbox name read from the URL. */
+const char *imap_mailbox(const struct imap *s);
+
+/*
+ * The UIDs greater than after and below UIDNEXT as EXAMINE reported it
+ * (without UIDNEXT: every one), ascending, that match the search key
+ * criteria (NULL or "" for all; e.g. "HEADER Content-Type report").
+ * *uids_out is malloc'd (free it; NULL when *n_out is 0).  *last_out (may
+ * be NULL) receives the highest UID the search covered: UIDNEXT - 1, or
+ * the highest UID found, or after.  Returns 0, or -1 after error_set().
+ */
+int imap_search(struct imap *s, unsigned long after, const char *criteria,
+		unsigned long **uids_out, size_t *n_out, unsigned long *last_out);
+
+enum imap_fetch_result {
+	IMAP_FETCHED = 0,  /* the whole message, or its first IMAP_FETCH_MAX bytes */
+	IMAP_DAMAGED = 1,  /* the response did not add up: *out holds what arrived */
+	IMAP_GONE = 2,     /* no such message (expunged meanwhile) */
+	IMAP_REFUSED = 3   /* the server answered NO for it; error_last() says why */
+};
+
+/*
+ * Fetches message uid with BODY.PEEK[] into out (reset first).  Returns an
+ * enum imap_fetch_result, or -1 after error_set() when the connection
+ * failed (network, login, a changed UIDVALIDITY).
+ */
+int imap_fetch(struct imap *s, unsigned long uid, struct buf *out);
+
+#endif

@@ -1,0 +1,1109 @@
+#include "import.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "csv.h"
+#include "util.h"
+#include "xalloc.h"
+#include "yamlfile.h"
+
+/* A CSV may be larger than the file it makes (dropped columns); the file
+ * itself must stay under YAMLFILE_MAX_SIZE. */
+#define IMPORT_CSV_MAX (4 * YAMLFILE_MAX_SIZE)
+
+/* The usual name fields of each type, written right after id and email. */
+static const char *const name_fields[RTYPE_COUNT][5] = {
+	[RTYPE_CONTACTS] = { "first_name", "last_name", "title", "company", NULL },
+	[RTYPE_COMPANIES] = { "full_name", NULL },
+	[RTYPE_LEADS] = { "first_name", "last_name", "company_name", NULL },
+};
+
+/* ---- UTF-8 and YAML values ---- */
+
+static int utf8_valid(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t c;
+	size_t n, i;
+
+	while (*s) {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf) {
+			n = 2;
+			c = *s & 0x1f;
+		} else if ((*s & 0xf0) == 0xe0) {
+			n = 3;
+			c = *s & 0x0f;
+		} else if (*s >= 0xf0 && *s <= 0xf4) {
+			n = 4;
+			c = *s & 0x07;
+		} else {
+			return 0;
+		}
+		for (i = 1; i < n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+			c = (c << 6) | (s[i] & 0x3f);
+		}
+		if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+		    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+			return 0;
+		s += n;
+	}
+	return 1;
+}
+
+/* The code point at *s (valid UTF-8), advancing *s past it. */
+static uint32_t utf8_next(const unsigned char **s)
+{
+	const unsigned char *p = *s;
+	uint32_t c;
+	size_t n, i;
+
+	if (*p < 0x80) {
+		*s = p + 1;
+		return *p;
+	}
+	n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+	c = *p & (0x7f >> n);
+	for (i = 1; i < n && p[i]; i++)
+		c = (c << 6) | (p[i] & 0x3f);
+	*s = p + i;
+	return c;
+}
+
+/* Characters a YAML scalar cannot hold as they are, or that libyaml takes
+ * for line breaks: written as escapes in double quotes. */
+static int needs_escape(uint32_t c)
+{
+	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
+	       c == 0xfeff || c == 0xfffe || c == 0xffff;
+}
+
+static int ascii_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Whether a plain s would read as something else than a string in some
+ * YAML version: null, a boolean, a number, a date or time. */
+static int looks_typed(const char *s)
+{
+	static const char *const words[] = { "~",    "null", "true", "false", "yes",   "no",
+					     "on",   "off",  "y",    "n",     "=",     "<<",
+					     ".inf", "+.inf", "-.inf", ".nan", NULL };
+	const char *p = s;
+	size_t i;
+
+	for (i = 0; words[i]; i++) {
+		if (!strcasecmp(s, words[i]))
+			return 1;
+	}
+	/* 12, -3, 1e3, 0x1f, 0o17, 1_000, 1:30, .5, 2026-12-01, 2026-12-01T08:00:00Z */
+	if (*p == '+' || *p == '-' || *p == '.')
+		p++;
+	if (!(*p >= '0' && *p <= '9'))
+		return 0;
+	for (p = s; *p; p++) {
+		if (!ascii_alnum(*p) && !strchr("_.:+-", *p))
+			return 0;
+	}
+	return 1;
+}
+
+static int needs_quotes(const char *s)
+{
+	size_t len = strlen(s);
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!len || strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]) || s[len - 1] == ' ' ||
+	    s[len - 1] == '\t' || strpbrk(s, ",[]{}#:\"") || looks_typed(s))
+		return 1;
+	while (*p) {
+		if (needs_escape(utf8_next(&p)))
+			return 1;
+	}
+	return 0;
+}
+
+void import_add_yaml_value(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *start;
+	uint32_t c;
+
+	if (!needs_quotes(s)) {
+		buf_adds(b, s);
+		return;
+	}
+	buf_addc(b, '"');
+	while (*p) {
+		start = p;
+		c = utf8_next(&p);
+		if (c == '"')
+			buf_adds(b, "\\\"");
+		else if (c == '\\')
+			buf_adds(b, "\\\\");
+		else if (c == '\t')
+			buf_adds(b, "\\t");
+		else if (needs_escape(c))
+			buf_addf(b, c < 0x100 ? "\\x%02x" : "\\u%04x", (unsigned)c);
+		else
+			buf_add(b, start, (size_t)(p - start));
+	}
+	buf_addc(b, '"');
+}
+
+/* ---- small helpers ---- */
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* A copy of s without the spaces and tabs around it. */
+static char *trimmed(const char *s)
+{
+	size_t len;
+
+	while (is_blank(*s))
+		s++;
+	len = strlen(s);
+	while (len && is_blank(s[len - 1]))
+		len--;
+	return xstrndup(s, len);
+}
+
+static int snake_case(const char *s)
+{
+	if (!(*s >= 'a' && *s <= 'z'))
+		return 0;
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* A header cell as a field name: trimmed, lower-cased, spaces and dashes
+ * made underscores. */
+static char *normalise_name(const char *s)
+{
+	char *name = trimmed(s), *p;
+
+	for (p = name; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+		else if (*p == ' ' || *p == '-')
+			*p = '_';
+	}
+	return name;
+}
+
+/* Text from the CSV as it may be shown in a message: control characters
+ * become '?' and long text is cut. */
+static const char *shown(struct buf *b, const char *s)
+{
+	size_t n;
+
+	buf_reset(b);
+	for (n = 0; *s && n < 80; s++, n++)
+		buf_addc(b, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	if (*s)
+		buf_adds(b, "...");
+	return b->ptr;
+}
+
+int import_vip_parse(const char *s)
+{
+	static const char *const yes[] = { "true", "yes", "1", "x" };
+	static const char *const no[] = { "false", "no", "0", "" };
+	char *v = trimmed(s);
+	int ret = -1;
+	size_t i;
+
+	for (i = 0; i < 4 && ret < 0; i++) {
+		if (!strcasecmp(v, yes[i]))
+			ret = 1;
+		else if (!strcasecmp(v, no[i]))
+			ret = 0;
+	}
+	free(v);
+	return ret;
+}
+
+char *import_file_name(const char *csv_path)
+{
+	const char *base = strrchr(csv_path, '/'), *dot, *p;
+	struct buf name = BUF_INIT;
+
+	base = base ? base + 1 : csv_path;
+	dot = strrchr(base, '.');
+	if (!dot || dot == base)
+		dot = base + strlen(base);
+	for (p = base; p < dot && name.len < 64; p++) {
+		char c = *p;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (!ascii_alnum(c) && c != '_')
+			c = '-';
+		if (c == '-' && (!name.len || name.ptr[name.len - 1] == '-'))
+			continue;
+		if (c == '_' && !name.len)
+			continue;
+		buf_addc(&name, c);
+	}
+	while (name.len && (name.ptr[name.len - 1] == '-' || name.ptr[name.len - 1] == '_'))
+		buf_truncate(&name, name.len - 1);
+	if (!name.len) {
+		buf_release(&name);
+		return NULL;
+	}
+	return buf_detach(&name, NULL);
+}
+
+/* ---- records as sets of fields, for writing and comparing ---- */
+
+struct field {
+	const char *key;
+	char kind; /* 's' text, 'b' true or false, 'l' list, 'x' anything else */
+	const char *value; /* 's' and 'b' */
+	size_t first, count; /* 'l': the set's items[first .. first + count) */
+};
+
+struct fieldset {
+	struct field *fields;
+	size_t count, cap;
+	const char **items;
+	size_t nitems, items_cap;
+};
+
+static struct field *fieldset_add(struct fieldset *fs, const char *key, char kind,
+				  const char *value)
+{
+	struct field *f;
+
+	XGROW(fs->fields, fs->cap, fs->count + 1);
+	f = &fs->fields[fs->count++];
+	f->key = key;
+	f->kind = kind;
+	f->value = value;
+	f->first = fs->nitems;
+	f->count = 0;
+	return f;
+}
+
+/* Adds an item to f, the set's last field. */
+static void fieldset_add_item(struct fieldset *fs, struct field *f, const char *item)
+{
+	XGROW(fs->items, fs->items_cap, fs->nitems + 1);
+	fs->items[fs->nitems++] = item;
+	f->count++;
+}
+
+static void fieldset_reset(struct fieldset *fs)
+{
+	fs->count = 0;
+	fs->nitems = 0;
+}
+
+static void fieldset_release(struct fieldset *fs)
+{
+	free(fs->fields);
+	free(fs->items);
+	memset(fs, 0, sizeof(*fs));
+}
+
+/* One record line: "- { id: x, email: y, ... }". */
+static void fieldset_yaml(struct buf *b, const struct fieldset *fs)
+{
+	size_t i, j;
+
+	buf_adds(b, "- { ");
+	for (i = 0; i < fs->count; i++) {
+		const struct field *f = &fs->fields[i];
+
+		buf_addf(b, "%s%s: ", i ? ", " : "", f->key);
+		if (f->kind == 'l') {
+			buf_addc(b, '[');
+			for (j = 0; j < f->count; j++) {
+				if (j)
+					buf_adds(b, ", ");
+				import_add_yaml_value(b, fs->items[f->first + j]);
+			}
+			buf_addc(b, ']');
+		} else if (f->kind == 'b') {
+			buf_adds(b, f->value);
+		} else {
+			import_add_yaml_value(b, f->value);
+		}
+	}
+	buf_adds(b, " }\n");
+}
+
+static int field_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct field *)a)->key, ((const struct field *)b)->key);
+}
+
+/* The canonical text of a record: its fields sorted by key, each with its
+ * kind and length-prefixed values, so that two records compare equal when
+ * they hold the same values however they are written.  Sorts fs. */
+static void fieldset_canon(struct buf *out, struct fieldset *fs)
+{
+	size_t i, j;
+
+	qsort(fs->fields, fs->count, sizeof(*fs->fields), field_cmp);
+	buf_reset(out);
+	for (i = 0; i < fs->count; i++) {
+		const struct field *f = &fs->fields[i];
+
+		buf_addf(out, "%zu:%s%c", strlen(f->key), f->key, f->kind);
+		if (f->kind == 's' || f->kind == 'b') {
+			buf_addf(out, "%zu:%s", strlen(f->value), f->value);
+		} else if (f->kind == 'l') {
+			buf_addf(out, "%zu", f->count);
+			for (j = 0; j < f->count; j++)
+				buf_addf(out, ",%zu:%s", strlen(fs->items[f->first + j]),
+					 fs->items[f->first + j]);
+		}
+		buf_addc(out, ';');
+	}
+}
+
+static int plain_bool(const struct ynode *n)
+{
+	return n->kind == YNODE_SCALAR && n->plain &&
+	       (!strcmp(n->value, "true") || !strcmp(n->value, "false"));
+}
+
+/* The fields of a record read from YAML: empty values left out, vip false
+ * when absent, as the import writes them. */
+static void fieldset_from_node(struct fieldset *fs, const struct ynode *m)
+{
+	struct field *f;
+	size_t i, j;
+	int has_vip = 0;
+
+	fieldset_reset(fs);
+	for (i = 0; i < m->count; i++) {
+		const struct ynode *k = m->items[2 * i], *v = m->items[2 * i + 1];
+		int clean = 1;
+
+		if (!strcmp(k->value, "vip"))
+			has_vip = 1;
+		else if (ynode_is_null(v) || (v->kind == YNODE_SEQ && !v->count))
+			continue;
+		if (v->kind == YNODE_SCALAR && v->len == strlen(v->value)) {
+			fieldset_add(fs, k->value, plain_bool(v) ? 'b' : 's', v->value);
+			continue;
+		}
+		for (j = 0; v->kind == YNODE_SEQ && j < v->count; j++)
+			clean &= v->items[j]->kind == YNODE_SCALAR &&
+				 v->items[j]->len == strlen(v->items[j]->value);
+		if (v->kind != YNODE_SEQ || !clean) {
+			fieldset_add(fs, k->value, 'x', NULL);
+			continue;
+		}
+		f = fieldset_add(fs, k->value, 'l', NULL);
+		for (j = 0; j < v->count; j++)
+			fieldset_add_item(fs, f, v->items[j]->value);
+	}
+	if (!has_vip)
+		fieldset_add(fs, "vip", 'b', "false");
+}
+
+/* ---- the import ---- */
+
+struct column {
+	char *raw; /* the header cell */
+	char *key; /* its normalised form, matched by maps */
+	char *name; /* the field, NULL when dropped */
+};
+
+struct import {
+	const struct import_request *req;
+	const struct config *cfg;
+	struct diag_list *diags;
+	const char *target; /* recipients/TYPE/NAME.yaml */
+	struct column *cols;
+	size_t ncols;
+	size_t *head, *tail; /* name fields in the type's order; the others in the CSV's */
+	size_t nhead, ntail;
+	long col_id, col_email, col_owner, col_vip;
+	/* ids and addresses seen: (file, line), file 0 the CSV, i + 1 paths[i] */
+	struct strmap ids, addresses;
+	char **paths;
+	int npaths;
+	/* the file replaced: canonical text by id, and its leading comments */
+	struct strmap old;
+	struct buf prefix;
+	int exists;
+	/* the result */
+	struct buf out, canons, scratch, shown;
+	size_t *canon_at;
+	size_t ncanons, canon_cap;
+	size_t records, added, changed, matched, skipped;
+	struct fieldset fs;
+};
+
+static void problem(struct import *im, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void problem(struct import *im, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(im->diags, DIAG_ERROR, im->req->csv_path, line, 0, fmt, ap);
+	va_end(ap);
+}
+
+static void *pack_location(size_t file, int line)
+{
+	return (void *)(uintptr_t)(((uint64_t)file << 32) | (uint32_t)line);
+}
+
+/* "first at line 4" or "already in recipients/contacts/a.yaml:7". */
+static const char *describe_location(struct import *im, const void *v)
+{
+	uint64_t x = (uint64_t)(uintptr_t)v;
+	size_t file = (size_t)(x >> 32);
+	int line = (int)(x & 0xffffffffu);
+
+	buf_reset(&im->scratch);
+	if (!file)
+		buf_addf(&im->scratch, "first at line %d", line);
+	else
+		buf_addf(&im->scratch, "already in %s:%d", im->paths[file - 1], line);
+	return im->scratch.ptr;
+}
+
+static int column_by_name(const struct import *im, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < im->ncols; i++) {
+		if (im->cols[i].name && !strcmp(im->cols[i].name, name))
+			return (int)i;
+	}
+	return -1;
+}
+
+static int apply_map(struct import *im, const char *map)
+{
+	const char *eq = strrchr(map, '='), *field;
+	char *given = NULL, *column = NULL;
+	size_t i, matched = 0;
+	int ret = IMPORT_USAGE;
+
+	if (!eq) {
+		error_set("invalid --map '%s': expected COLUMN=FIELD", map);
+		goto done;
+	}
+	field = eq + 1;
+	given = xstrndup(map, (size_t)(eq - map));
+	column = normalise_name(given);
+	if (strcmp(field, "-") && !snake_case(field)) {
+		error_set("invalid --map '%s': '%s' is not a field name (lower-case letters, digits and '_'; '-' drops the column)",
+			  map, field);
+		goto done;
+	}
+	for (i = 0; i < im->ncols; i++) {
+		if (strcmp(im->cols[i].key, column))
+			continue;
+		free(im->cols[i].name);
+		im->cols[i].name = strcmp(field, "-") ? xstrdup(field) : NULL;
+		matched++;
+	}
+	if (!matched) {
+		error_set("invalid --map '%s': no column '%s' in '%s'", map, given, im->req->csv_path);
+		goto done;
+	}
+	ret = 0;
+done:
+	free(given);
+	free(column);
+	return ret;
+}
+
+/* The header row: columns, maps, field names; the written order. */
+static int read_header(struct import *im, const struct csv_record *rec)
+{
+	const struct import_request *req = im->req;
+	size_t i, j, k;
+	int bad = 0, r, c;
+
+	if (rec->error[0]) {
+		problem(im, rec->line, "in the header: %s", rec->error);
+		bad = 1;
+	}
+	im->ncols = rec->count;
+	im->cols = xcalloc(rec->count, sizeof(*im->cols));
+	for (i = 0; i < rec->count; i++) {
+		im->cols[i].raw = xstrdup(rec->fields[i]);
+		im->cols[i].key = normalise_name(rec->fields[i]);
+		im->cols[i].name = xstrdup(im->cols[i].key);
+	}
+	for (i = 0; i < req->nmaps; i++) {
+		r = apply_map(im, req->maps[i]);
+		if (r < 0)
+			return r;
+	}
+	for (i = 0; i < im->ncols; i++) {
+		const struct column *col = &im->cols[i];
+		const char *raw = shown(&im->shown, col->raw);
+
+		if (!col->name)
+			continue;
+		if (!*col->name) {
+			problem(im, rec->line, "column %zu has no name (--map '=FIELD' names it, '=-' drops it)",
+				i + 1);
+			bad = 1;
+		} else if (!snake_case(col->name)) {
+			problem(im, rec->line,
+				"column %zu '%s' does not make a field name: use letters, digits, spaces, '-' and '_' (--map '%s=FIELD' renames it, '%s=-' drops it)",
+				i + 1, raw, raw, raw);
+			bad = 1;
+		} else if (ykey_is_secret(col->name)) {
+			problem(im, rec->line,
+				"column %zu '%s' would keep a secret in the repository: drop it with --map '%s=-'",
+				i + 1, raw, raw);
+			bad = 1;
+		} else {
+			for (j = 0; j < i; j++) {
+				if (im->cols[j].name && !strcmp(im->cols[j].name, col->name))
+					break;
+			}
+			if (j < i) {
+				problem(im, rec->line, "columns %zu and %zu are both field '%s'", j + 1,
+					i + 1, col->name);
+				bad = 1;
+			}
+		}
+	}
+	im->col_id = column_by_name(im, "id");
+	im->col_email = column_by_name(im, "email");
+	im->col_owner = column_by_name(im, "owner");
+	im->col_vip = column_by_name(im, "vip");
+	if (im->col_id < 0) {
+		problem(im, rec->line, "no id column (--map COLUMN=id names the column that holds the ids)");
+		bad = 1;
+	}
+	if (im->col_email < 0) {
+		problem(im, rec->line, "no email column (--map COLUMN=email names the column that holds the addresses)");
+		bad = 1;
+	}
+	if (im->col_owner < 0 && !req->owner) {
+		problem(im, rec->line, "no owner column: add one or give --owner PERSON");
+		bad = 1;
+	}
+	if (bad)
+		return error_set("the header of '%s' needs fixing; nothing was written", req->csv_path);
+	im->head = xcalloc(im->ncols, sizeof(*im->head));
+	im->tail = xcalloc(im->ncols, sizeof(*im->tail));
+	for (k = 0; name_fields[req->type][k]; k++) {
+		c = column_by_name(im, name_fields[req->type][k]);
+		if (c >= 0)
+			im->head[im->nhead++] = (size_t)c;
+	}
+	for (i = 0; i < im->ncols; i++) {
+		const char *name = im->cols[i].name;
+
+		if (!name || (long)i == im->col_id || (long)i == im->col_email ||
+		    (long)i == im->col_owner || (long)i == im->col_vip)
+			continue;
+		for (k = 0; k < im->nhead && im->head[k] != i; k++)
+			;
+		if (k == im->nhead)
+			im->tail[im->ntail++] = i;
+	}
+	return 0;
+}
+
+/* Splits a tags cell on ';' into f's items, in place. */
+static void split_tags(struct fieldset *fs, char *tags)
+{
+	struct field *f = NULL;
+	char *item = tags, *semi, *end;
+
+	for (; item; item = semi) {
+		semi = strchr(item, ';');
+		if (semi)
+			*semi++ = '\0';
+		while (is_blank(*item))
+			item++;
+		end = item + strlen(item);
+		while (end > item && is_blank(end[-1]))
+			*--end = '\0';
+		if (!*item)
+			continue;
+		if (!f)
+			f = fieldset_add(fs, "tags", 'l', NULL);
+		fieldset_add_item(fs, f, item);
+	}
+}
+
+/* Compares the record in im->fs with the file replaced and keeps its
+ * canonical text for the read-back check. */
+static void record_written(struct import *im, const char *id)
+{
+	struct strmap_entry *e;
+
+	fieldset_canon(&im->scratch, &im->fs);
+	e = strmap_get(&im->old, id);
+	if (!e) {
+		im->added++;
+	} else {
+		im->matched++;
+		if (strcmp(e->value, im->scratch.ptr))
+			im->changed++;
+	}
+	XGROW(im->canon_at, im->canon_cap, im->ncanons + 1);
+	im->canon_at[im->ncanons++] = im->canons.len;
+	buf_add(&im->canons, im->scratch.ptr, im->scratch.len + 1);
+	im->records++;
+}
+
+static void import_record(struct import *im, const struct csv_record *rec)
+{
+	const struct import_request *req = im->req;
+	char *id = NULL, *email = NULL, *owner = NULL, *address = NULL, *tags = NULL;
+	struct strmap_entry *e;
+	const char *why, *raw;
+	int bad = 0, vip = 0, line = rec->line, added;
+	size_t i;
+
+	if (rec->error[0]) {
+		problem(im, line, "%s", rec->error);
+		bad = 1;
+	}
+	if (rec->count != im->ncols) {
+		problem(im, line, "%zu field%s, but the header has %zu", rec->count,
+			rec->count == 1 ? "" : "s", im->ncols);
+		bad = 1;
+		goto done;
+	}
+	for (i = 0; i < im->ncols; i++) {
+		const char *v = rec->fields[i];
+
+		if (!im->cols[i].name)
+			continue;
+		if (!utf8_valid(v)) {
+			problem(im, line, "column '%s' is not UTF-8 text (save the CSV as UTF-8)",
+				shown(&im->shown, im->cols[i].raw));
+			bad = 1;
+		} else if (strpbrk(v, "\r\n")) {
+			raw = shown(&im->shown, im->cols[i].raw);
+			problem(im, line,
+				"column '%s' holds a line break, which could inject mail headers (--map '%s=-' drops the column)",
+				raw, raw);
+			bad = 1;
+		}
+	}
+	id = trimmed(rec->fields[im->col_id]);
+	if (!*id) {
+		problem(im, line, "missing id");
+		bad = 1;
+	} else if (id_check(id) < 0) {
+		problem(im, line, "invalid id '%s': use letters, digits, '.', '_' and '-' (at most 64)",
+			shown(&im->shown, id));
+		bad = 1;
+	}
+	email = trimmed(rec->fields[im->col_email]);
+	if (!*email) {
+		problem(im, line, "missing email");
+		bad = 1;
+	} else if (address_check(email, &why) < 0) {
+		problem(im, line, "invalid address '%s': %s", shown(&im->shown, email), why);
+		bad = 1;
+	}
+	owner = im->col_owner >= 0 ? trimmed(rec->fields[im->col_owner]) : xstrdup("");
+	if (!*owner && req->owner) {
+		free(owner);
+		owner = xstrdup(req->owner);
+	}
+	if (!*owner) {
+		problem(im, line, "missing owner (--owner PERSON sets it for such rows)");
+		bad = 1;
+	} else if (!config_person(im->cfg, owner)) {
+		problem(im, line, "unknown owner '%s'", shown(&im->shown, owner));
+		bad = 1;
+	}
+	if (im->col_vip >= 0) {
+		vip = import_vip_parse(rec->fields[im->col_vip]);
+		if (vip < 0) {
+			problem(im, line,
+				"invalid vip '%s': expected true or false, yes or no, 1 or 0, x or empty",
+				shown(&im->shown, rec->fields[im->col_vip]));
+			bad = 1;
+		}
+	}
+	if (bad)
+		goto done;
+	address = xstrdup(email);
+	str_lower(address);
+	e = strmap_get(&im->ids, id);
+	if (e) {
+		problem(im, line, "duplicate id '%s' (%s)", id, describe_location(im, e->value));
+		bad = 1;
+	}
+	e = strmap_get(&im->addresses, address);
+	if (e) {
+		problem(im, line, "duplicate address '%s' (%s)", email, describe_location(im, e->value));
+		bad = 1;
+	}
+	if (bad)
+		goto done;
+	strmap_put(&im->ids, id, &added)->value = pack_location(0, line);
+	strmap_put(&im->addresses, address, &added)->value = pack_location(0, line);
+
+	fieldset_reset(&im->fs);
+	fieldset_add(&im->fs, "id", 's', id);
+	fieldset_add(&im->fs, "email", 's', email);
+	for (i = 0; i < im->nhead; i++) {
+		if (*rec->fields[im->head[i]])
+			fieldset_add(&im->fs, im->cols[im->head[i]].name, 's', rec->fields[im->head[i]]);
+	}
+	fieldset_add(&im->fs, "owner", 's', owner);
+	fieldset_add(&im->fs, "vip", 'b', vip ? "true" : "false");
+	for (i = 0; i < im->ntail; i++) {
+		const char *name = im->cols[im->tail[i]].name, *v = rec->fields[im->tail[i]];
+
+		if (!*v)
+			continue;
+		if (!strcmp(name, "tags")) {
+			free(tags);
+			tags = xstrdup(v);
+			split_tags(&im->fs, tags);
+		} else {
+			fieldset_add(&im->fs, name, 's', v);
+		}
+	}
+	fieldset_yaml(&im->out, &im->fs);
+	record_written(im, id);
+done:
+	if (bad)
+		im->skipped++;
+	free(id);
+	free(email);
+	free(owner);
+	free(address);
+	free(tags);
+}
+
+/* Every other file of the type: ids and addresses already taken. */
+static void on_other_record(const struct recipient *r, void *payload)
+{
+	struct import *im = payload;
+	struct strmap_entry *e;
+	int added;
+
+	e = strmap_put(&im->ids, r->id, &added);
+	if (added)
+		e->value = pack_location((size_t)im->npaths, r->line);
+	e = strmap_put(&im->addresses, r->address, &added);
+	if (added)
+		e->value = pack_location((size_t)im->npaths, r->line);
+}
+
+static void scan_other_files(struct import *im, const char *root)
+{
+	struct recipient_scan scan;
+	struct diag_list ignored = DIAG_LIST_INIT;
+	char **files = NULL;
+	int n, i;
+
+	n = recipients_files(&files, root, im->req->type);
+	if (n < 0) {
+		error_clear();
+		return;
+	}
+	im->paths = xcalloc((size_t)n + 1, sizeof(*im->paths));
+	recipient_scan_init(&scan);
+	for (i = 0; i < n; i++) {
+		if (!strcmp(files[i], im->target))
+			continue;
+		im->paths[im->npaths++] = xstrdup(files[i]);
+		if (recipients_scan_file(&scan, root, files[i], im->req->type, NULL, on_other_record,
+					 im, &ignored) < 0)
+			diag_add(im->diags, DIAG_WARNING, files[i], 0, 0,
+				 "does not load, so the import could not check it for duplicates ('mailout validate' tells why)");
+		diag_release(&ignored);
+	}
+	recipient_scan_release(&scan);
+	free_list(files, (size_t)n);
+}
+
+/* The file replaced: each record's canonical text by id, and the comment
+ * lines it starts with. */
+static int load_existing(struct import *im, const char *root, const char *full)
+{
+	struct ydoc *doc = NULL;
+	struct buf text = BUF_INIT;
+	const char *p;
+	size_t i;
+	int added, ret = -1;
+
+	if (ydoc_load_file(&doc, root, im->target, im->diags) < 0) {
+		error_set("'%s' does not load: fix or remove it first; nothing was written", im->target);
+		goto done;
+	}
+	if (doc->root && doc->root->kind != YNODE_SEQ) {
+		error_set("'%s' is not a list of records: fix or remove it first; nothing was written",
+			  im->target);
+		goto done;
+	}
+	for (i = 0; doc->root && i < doc->root->count; i++) {
+		const struct ynode *m = doc->root->items[i], *id = ynode_get(m, "id");
+		struct strmap_entry *e;
+
+		if (!id || id->kind != YNODE_SCALAR || ynode_is_null(id))
+			continue;
+		e = strmap_put(&im->old, id->value, &added);
+		if (!added)
+			continue;
+		fieldset_from_node(&im->fs, m);
+		fieldset_canon(&im->scratch, &im->fs);
+		e->value = xstrdup(im->scratch.ptr);
+	}
+	if (buf_read_file(&text, full, YAMLFILE_MAX_SIZE) == 0) {
+		for (p = text.ptr; *p == '#' || *p == '\n' || *p == '\r';) {
+			const char *nl = strchr(p, '\n');
+			p = nl ? nl + 1 : p + strlen(p);
+		}
+		buf_add(&im->prefix, text.ptr, (size_t)(p - text.ptr));
+		if (im->prefix.len && im->prefix.ptr[im->prefix.len - 1] != '\n')
+			buf_addc(&im->prefix, '\n');
+	}
+	ret = 0;
+done:
+	ydoc_free(doc);
+	buf_release(&text);
+	return ret;
+}
+
+/* The first line of a new file. */
+static void new_file_comment(struct import *im)
+{
+	const char *base = strrchr(im->req->csv_path, '/'), *p;
+	int clean;
+
+	base = base ? base + 1 : im->req->csv_path;
+	clean = *base && utf8_valid(base);
+	for (p = base; clean && *p; p++)
+		clean = (unsigned char)*p >= 0x20 && *p != 0x7f;
+	if (clean)
+		buf_addf(&im->prefix, "# Imported from %s with mailout import.\n", base);
+	else
+		buf_adds(&im->prefix, "# Imported with mailout import.\n");
+}
+
+/* The text written must read back as the records meant. */
+static int read_back(struct import *im, const char *text, size_t len)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	struct ydoc *doc = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (ydoc_parse(&doc, im->target, text, len, 1, &diags) < 0 || !doc->root ||
+	    doc->root->kind != YNODE_SEQ || doc->root->count != im->records) {
+		error_set("internal error: the records written to '%s' do not read back", im->target);
+		goto done;
+	}
+	for (i = 0; i < doc->root->count; i++) {
+		if (doc->root->items[i]->kind != YNODE_MAP)
+			break;
+		fieldset_from_node(&im->fs, doc->root->items[i]);
+		fieldset_canon(&im->scratch, &im->fs);
+		if (strcmp(im->scratch.ptr, im->canons.ptr + im->canon_at[i]))
+			break;
+	}
+	if (i < doc->root->count) {
+		error_set("internal error: record %zu written to '%s' does not read back as imported",
+			  i + 1, im->target);
+		goto done;
+	}
+	ret = 0;
+done:
+	ydoc_free(doc);
+	diag_release(&diags);
+	return ret;
+}
+
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return error_set("cannot create '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+static void import_release(struct import *im)
+{
+	size_t i;
+
+	for (i = 0; i < im->ncols; i++) {
+		free(im->cols[i].raw);
+		free(im->cols[i].key);
+		free(im->cols[i].name);
+	}
+	free(im->cols);
+	free(im->head);
+	free(im->tail);
+	strmap_release(&im->ids, NULL);
+	strmap_release(&im->addresses, NULL);
+	free_list(im->paths, (size_t)im->npaths);
+	strmap_release(&im->old, free);
+	buf_release(&im->prefix);
+	buf_release(&im->out);
+	buf_release(&im->canons);
+	buf_release(&im->scratch);
+	buf_release(&im->shown);
+	free(im->canon_at);
+	fieldset_release(&im->fs);
+}
+
+int import_csv(struct import_result *out, const char *root, const struct config *cfg,
+	       const struct import_request *req, struct diag_list *diags)
+{
+	struct import im;
+	struct csv_reader reader;
+	struct csv_record rec = CSV_RECORD_INIT;
+	struct buf csv = BUF_INIT, full = BUF_INIT, dir = BUF_INIT, file = BUF_INIT;
+	const char *type = recipient_type_name(req->type);
+	char *name = NULL;
+	struct stat st;
+	int r, ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&im, 0, sizeof(im));
+	im.req = req;
+	im.cfg = cfg;
+	im.diags = diags;
+	im.prefix = im.out = im.canons = im.scratch = im.shown = (struct buf)BUF_INIT;
+
+	if (req->into) {
+		name = xstrdup(req->into);
+		if (str_has_suffix(name, ".yaml"))
+			name[strlen(name) - 5] = '\0';
+		if (id_check(name) < 0) {
+			error_set("invalid --into '%s': use letters, digits, '.', '_' and '-' (at most 64)",
+				  req->into);
+			ret = IMPORT_USAGE;
+			goto done;
+		}
+	} else {
+		name = import_file_name(req->csv_path);
+		if (!name) {
+			error_set("cannot make a file name from '%s': give one with --into NAME",
+				  req->csv_path);
+			ret = IMPORT_USAGE;
+			goto done;
+		}
+	}
+	out->path = xasprintf("recipients/%s/%s.yaml", type, name);
+	im.target = out->path;
+	buf_addf(&full, "%s/%s", root, out->path);
+	if (buf_read_file(&csv, req->csv_path, IMPORT_CSV_MAX) < 0) {
+		error_set("cannot read '%s': %s", req->csv_path,
+			  errno == EFBIG ? "file too large" : strerror(errno));
+		goto done;
+	}
+
+	csv_reader_init(&reader, csv.ptr, csv.len);
+	r = csv_read(&reader, &rec);
+	if (r == 0) {
+		error_set("'%s' is empty: expected a header row naming the fields", req->csv_path);
+		goto done;
+	}
+	if (r < 0) {
+		problem(&im, rec.line, "%s", rec.error);
+		error_set("'%s' ends inside a quoted field; nothing was written", req->csv_path);
+		goto done;
+	}
+	r = read_header(&im, &rec);
+	if (r < 0) {
+		ret = r;
+		goto done;
+	}
+	if (req->owner && !config_person(cfg, req->owner)) {
+		error_set("unknown owner '%s': --owner takes a person of mailout.yaml", req->owner);
+		goto done;
+	}
+	im.exists = stat(full.ptr, &st) == 0;
+	if (im.exists && !req->replace) {
+		error_set("'%s' exists: use --replace to update it or --into NAME for another file",
+			  out->path);
+		goto done;
+	}
+	if (im.exists && load_existing(&im, root, full.ptr) < 0)
+		goto done;
+	if (!im.exists)
+		new_file_comment(&im);
+	scan_other_files(&im, root);
+
+	while ((r = csv_read(&reader, &rec)) > 0)
+		import_record(&im, &rec);
+	if (r < 0) {
+		problem(&im, rec.line, "%s", rec.error);
+		error_set("'%s' ends inside a quoted field; nothing was written", req->csv_path);
+		goto done;
+	}
+	out->records = im.records;
+	out->added = im.added;
+	out->changed = im.changed;
+	out->removed = im.old.count - im.matched;
+	out->skipped = im.skipped;
+	if (im.skipped && !req->skip_invalid) {
+		error_set("%zu of %zu record%s in '%s' %s invalid; nothing was written (--skip-invalid imports the others)",
+			  im.skipped, im.skipped + im.records, im.skipped + im.records == 1 ? "" : "s",
+			  req->csv_path, im.skipped == 1 ? "is" : "are");
+		goto done;
+	}
+	if (!im.records) {
+		error_set("no records to import in '%s'; nothing was written", req->csv_path);
+		goto done;
+	}
+	buf_add(&file, im.prefix.ptr, im.prefix.len);
+	buf_add(&file, im.out.ptr, im.out.len);
+	if (file.len > YAMLFILE_MAX_SIZE) {
+		error_set("'%s' would be larger than %zu MiB, the limit of a recipient file: split the CSV",
+			  out->path, YAMLFILE_MAX_SIZE >> 20);
+		goto done;
+	}
+	if (read_back(&im, file.ptr, file.len) < 0)
+		goto done;
+	buf_addf(&dir, "%s/recipients", root);
+	if (make_dir(dir.ptr) < 0)
+		goto done;
+	buf_addf(&dir, "/%s", type);
+	if (make_dir(dir.ptr) < 0 || write_file_atomic(full.ptr, file.ptr, file.len) < 0)
+		goto done;
+	ret = 0;
+done:
+	csv_record_release(&rec);
+	import_release(&im);
+	buf_release(&csv);
+	buf_release(&full);
+	buf_release(&dir);
+	buf_release(&file);
+	free(name);
+	return ret;
+}
+
+void import_result_release(struct import_result *r)
+{
+	free(r->path);
+	memset(r, 0, sizeof(*r));
+}

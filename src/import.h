@@ -1,0 +1,87 @@
+/*
+ * Recipient import: a CSV export of a CRM becomes recipients/TYPE/NAME.yaml,
+ * one record per line in flow style, as people write them:
+ *
+ *   - { id: c-1001, email: jana@example.net, first_name: Jana, owner: alice, vip: true, country: DE }
+ *
+ * The header row names the fields: names are lower-cased and spaces and
+ * dashes become underscores ("First Name" is first_name); a map renames a
+ * column or drops it.  Keys are written in a stable order: id, email, the
+ * type's usual name fields (contacts: first_name, last_name, title,
+ * company; leads: first_name, last_name, company_name; companies:
+ * full_name), owner, vip, then the other columns in the CSV's order.
+ * Empty cells are left out; vip becomes true or false (true, yes, 1 or x;
+ * false, no, 0 or empty, in any case); a tags column is a list split on
+ * ';'.  Spaces around id, email, owner, vip and each tag are dropped; other
+ * values are kept exactly, in double quotes when YAML would otherwise read
+ * them differently.
+ *
+ * A record is refused with a diagnostic at the physical line where it
+ * starts (path: the CSV's path as given, column 0) when its field count
+ * differs from the header's, a required field (id, email, owner) is
+ * missing, the id, address, owner or vip value is invalid, a value holds a
+ * line break or is not UTF-8, or its id or address (compared lower-cased)
+ * is already in the CSV or in another file of the type.  The whole import
+ * is refused for a bad header, a quoted field never closed, and (unless
+ * skip_invalid) any refused record: then nothing is written.  The file is
+ * written atomically and read back before it replaces the old one.
+ */
+#ifndef MAILOUT_IMPORT_H
+#define MAILOUT_IMPORT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "recipients.h"
+
+struct import_request {
+	enum recipient_type type;
+	const char *csv_path; /* read as given, and so named in diagnostics */
+	const char *owner; /* the owner of rows without one, or NULL */
+	const char *const *maps; /* "COLUMN=FIELD"; FIELD "-" drops the column */
+	size_t nmaps;
+	const char *into; /* NAME, or NULL: made from the CSV's file name */
+	int replace; /* the file may exist: it then mirrors the CSV */
+	int skip_invalid; /* write the valid records even when some are refused */
+};
+
+struct import_result {
+	char *path; /* "recipients/TYPE/NAME.yaml", owned; NULL until known */
+	size_t records; /* written */
+	size_t added, changed, removed; /* compared by id with the file replaced */
+	size_t skipped; /* refused records (with skip_invalid) */
+};
+
+#define IMPORT_USAGE (-2)
+
+/*
+ * Imports req->csv_path into the repository at root; cfg gives the known
+ * owners.  Record and header problems go to diags (in the CSV's order, a
+ * warning for another file of the type that could not be checked).
+ * Returns 0 when the file was written, IMPORT_USAGE when an argument is
+ * wrong (a map, the file name) and -1 for anything else; in both
+ * cases error_last() says why and nothing was written.  Release *out with
+ * import_result_release() in every case.
+ */
+int import_csv(struct import_result *out, const char *root, const struct config *cfg,
+	       const struct import_request *req, struct diag_list *diags);
+void import_result_release(struct import_result *r);
+
+/* The file name (without .yaml) made from a CSV's path: its base name
+ * without the extension, lower-cased, runs of other characters than
+ * letters, digits, '_' and '-' turned into one '-', at most 64 characters.
+ * NULL when nothing is left; free() the result. */
+char *import_file_name(const char *csv_path);
+
+/* Appends s as a YAML value for a flow mapping or list: plain when that
+ * reads back as the same string, else double-quoted with escapes.  s must
+ * be valid UTF-8 without line breaks. */
+void import_add_yaml_value(struct buf *b, const char *s);
+
+/* vip cells: true, yes, 1, x -> 1; false, no, 0, empty -> 0 (any case,
+ * spaces around ignored); -1 for anything else. */
+int import_vip_parse(const char *s);
+
+#endif

@@ -1,0 +1,441 @@
+#include "mailsync.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "diag.h"
+#include "recipients.h"
+#include "schedule.h"
+#include "smtp.h"
+#include "util.h"
+#include "xalloc.h"
+
+#define STATE_MAX (1u << 20)
+#define SUPPRESSIONS_MAX (256u << 20)
+#define BOUNCE_TEXT_MAX 300
+
+/* ---- state files ---- */
+
+static int parse_uid(const char *s, unsigned long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > 0xffffffffull)
+		return -1;
+	*out = (unsigned long)v;
+	return 0;
+}
+
+int mailsync_state_load(struct mailsync_state *out, const char *root, const char *rel)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	char *line, *next, *f[4], *tab;
+	unsigned long uidvalidity, last_uid;
+	int lineno = 0, ret = -1;
+	size_t nf;
+
+	memset(out, 0, sizeof(*out));
+	buf_addf(&path, "%s/%s", root, rel);
+	if (buf_read_file(&text, path.ptr, STATE_MAX) < 0) {
+		if (errno == ENOENT)
+			ret = 0;
+		else
+			error_set("cannot read '%s': %s", rel, strerror(errno));
+		goto done;
+	}
+	for (line = text.ptr; *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		lineno++;
+		if (*line && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		if (lineno == 1 && !strcmp(line, MAILSYNC_STATE_HEADER))
+			continue;
+		for (nf = 0, f[0] = line; nf < 4;) {
+			tab = strchr(f[nf], '\t');
+			nf++;
+			if (!tab)
+				break;
+			*tab = '\0';
+			if (nf < 4)
+				f[nf] = tab + 1;
+			else
+				nf = 5; /* a fifth field */
+		}
+		if (nf != 4 || !*f[0] || !*f[1] || parse_uid(f[2], &uidvalidity) < 0 ||
+		    parse_uid(f[3], &last_uid) < 0) {
+			error_set("%s:%d: expected 'key<TAB>mailbox<TAB>uidvalidity<TAB>last_uid'", rel,
+				  lineno);
+			goto done;
+		}
+		mailsync_state_set(out, f[0], f[1], uidvalidity, last_uid);
+	}
+	ret = 0;
+done:
+	buf_release(&path);
+	buf_release(&text);
+	return ret;
+}
+
+const struct mailsync_mark *mailsync_state_get(const struct mailsync_state *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		if (!strcmp(s->items[i].key, key))
+			return &s->items[i];
+	}
+	return NULL;
+}
+
+unsigned long mailsync_state_after(const struct mailsync_state *s, const char *key,
+				   const char *mailbox, unsigned long uidvalidity)
+{
+	const struct mailsync_mark *m = mailsync_state_get(s, key);
+
+	if (!m || strcmp(m->mailbox, mailbox) || m->uidvalidity != uidvalidity)
+		return 0;
+	return m->last_uid;
+}
+
+void mailsync_state_set(struct mailsync_state *s, const char *key, const char *mailbox,
+			unsigned long uidvalidity, unsigned long last_uid)
+{
+	struct mailsync_mark *m = (struct mailsync_mark *)mailsync_state_get(s, key);
+
+	if (!m) {
+		XGROW(s->items, s->cap, s->count + 1);
+		m = &s->items[s->count++];
+		m->key = xstrdup(key);
+		m->mailbox = NULL;
+	}
+	if (!m->mailbox || strcmp(m->mailbox, mailbox)) {
+		free(m->mailbox);
+		m->mailbox = xstrdup(mailbox);
+	}
+	m->uidvalidity = uidvalidity;
+	m->last_uid = last_uid;
+}
+
+static int compare_marks(const void *a, const void *b)
+{
+	return strcmp(((const struct mailsync_mark *)a)->key, ((const struct mailsync_mark *)b)->key);
+}
+
+static int clean_field(const char *s)
+{
+	return !strpbrk(s, "\t\r\n");
+}
+
+static int make_parent(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int ret = 0;
+
+	if (slash) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			ret = error_set("cannot create '%s': %s", dir, strerror(errno));
+	}
+	free(dir);
+	return ret;
+}
+
+int mailsync_state_save(const struct mailsync_state *s, const char *root, const char *rel)
+{
+	struct mailsync_mark *sorted = NULL;
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	size_t i;
+	int ret = -1;
+
+	if (s->count) {
+		sorted = xmalloc(s->count * sizeof(*sorted));
+		memcpy(sorted, s->items, s->count * sizeof(*sorted));
+		qsort(sorted, s->count, sizeof(*sorted), compare_marks);
+	}
+	buf_adds(&text, MAILSYNC_STATE_HEADER "\n");
+	for (i = 0; i < s->count; i++) {
+		if (!clean_field(sorted[i].key) || !clean_field(sorted[i].mailbox)) {
+			error_set("cannot write '%s': a tab or line break in '%s'", rel, sorted[i].key);
+			goto done;
+		}
+		buf_addf(&text, "%s\t%s\t%lu\t%lu\n", sorted[i].key, sorted[i].mailbox,
+			 sorted[i].uidvalidity, sorted[i].last_uid);
+	}
+	buf_addf(&path, "%s/%s", root, rel);
+	if (make_parent(path.ptr) < 0 || write_file_atomic(path.ptr, text.ptr, text.len) < 0)
+		goto done;
+	ret = 0;
+done:
+	free(sorted);
+	buf_release(&path);
+	buf_release(&text);
+	return ret;
+}
+
+void mailsync_state_release(struct mailsync_state *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		free(s->items[i].key);
+		free(s->items[i].mailbox);
+	}
+	free(s->items);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- suppressions ---- */
+
+int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size_t n,
+		      size_t *added_out)
+{
+	struct strmap seen = STRMAP_INIT;
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	char when[32], *addr = NULL;
+	const char *line, *nl;
+	size_t i, added = 0, len;
+	int ret = -1, is_new;
+
+	if (added_out)
+		*added_out = 0;
+	buf_addf(&path, "%s/%s", root, SUPPRESSIONS_FILE);
+	if (buf_read_file(&text, path.ptr, SUPPRESSIONS_MAX) < 0 && errno != ENOENT) {
+		error_set("cannot read '%s': %s", SUPPRESSIONS_FILE, strerror(errno));
+		goto done;
+	}
+	/* the addresses there already: the first field of every line */
+	for (line = text.ptr; *line; line = nl ? nl + 1 : line + len) {
+		nl = strchr(line, '\n');
+		len = strcspn(line, "\t\r\n");
+		if (len && *line != '#') {
+			addr = xstrndup(line, len);
+			str_lower(addr);
+			strmap_put(&seen, addr, NULL);
+			free(addr);
+			addr = NULL;
+		}
+		if (!nl)
+			break;
+	}
+	if (!text.len)
+		buf_adds(&text, "address\treason\ttime\tsource\n");
+	else if (text.ptr[text.len - 1] != '\n')
+		buf_addc(&text, '\n');
+	for (i = 0; i < n; i++) {
+		lines[i].added = 0;
+		if (!clean_field(lines[i].address) || !clean_field(lines[i].reason) ||
+		    !clean_field(lines[i].source)) {
+			error_set("cannot add '%s' to %s: a tab or line break in a field",
+				  lines[i].address, SUPPRESSIONS_FILE);
+			goto done;
+		}
+		addr = xstrdup(lines[i].address);
+		str_lower(addr);
+		strmap_put(&seen, addr, &is_new);
+		if (is_new) {
+			time_format_rfc3339(when, lines[i].time);
+			buf_addf(&text, "%s\t%s\t%s\t%s\n", addr, lines[i].reason, when, lines[i].source);
+			lines[i].added = 1;
+			added++;
+		}
+		free(addr);
+		addr = NULL;
+	}
+	if (added && (make_parent(path.ptr) < 0 || write_file_atomic(path.ptr, text.ptr, text.len) < 0))
+		goto done;
+	if (added_out)
+		*added_out = added;
+	ret = 0;
+done:
+	if (ret < 0) {
+		for (i = 0; i < n; i++)
+			lines[i].added = 0;
+	}
+	free(addr);
+	strmap_release(&seen, NULL);
+	buf_release(&path);
+	buf_release(&text);
+	return ret;
+}
+
+/* ---- logging in ---- */
+
+static const char *env_secret(const char *name, const char *what)
+{
+	const char *v = name ? getenv(name) : NULL;
+
+	if (!name) {
+		error_set("%s: no environment variable is named for the secret", what);
+		return NULL;
+	}
+	if (!v || !*v) {
+		error_set("%s: %s is not set", what, name);
+		return NULL;
+	}
+	return v;
+}
+
+int mailsync_open(struct imap **out, const char *url, const char *username,
+		  const char *password_env)
+{
+	struct imap_options o;
+
+	*out = NULL;
+	memset(&o, 0, sizeof(o));
+	o.url = url;
+	o.username = username;
+	o.password = env_secret(password_env, url);
+	if (!o.password)
+		return -1;
+	return imap_open(out, &o);
+}
+
+int mailsync_open_account(struct imap **out, const struct account *a)
+{
+	struct imap_options o;
+	const char *secret = NULL, *refresh;
+	char *token = NULL, *why = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (a->auth != AUTH_OAUTH2)
+		return mailsync_open(out, a->imap, a->username, a->password_env);
+	memset(&o, 0, sizeof(o));
+	if (a->client_secret_env) {
+		secret = env_secret(a->client_secret_env, a->imap);
+		if (!secret)
+			goto done;
+	}
+	refresh = env_secret(a->refresh_token_env, a->imap);
+	if (!refresh)
+		goto done;
+	if (smtp_oauth2_token(&token, a->token_url, a->client_id, secret, refresh) < 0) {
+		why = xstrdup(error_last());
+		error_set("%s: cannot get an access token: %s", a->imap, why);
+		goto done;
+	}
+	o.url = a->imap;
+	o.username = a->username;
+	o.bearer = token;
+	ret = imap_open(out, &o);
+done:
+	if (token) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	free(why);
+	return ret;
+}
+
+/* ---- delivery reports ---- */
+
+static int hard_code(const char *status)
+{
+	return status && (!strncmp(status, "5.1.", 4) || !strcmp(status, "5.2.1"));
+}
+
+enum bounce_kind mailsync_bounce_kind(const char *action, const char *status)
+{
+	if (action && (!strcmp(action, "delivered") || !strcmp(action, "relayed") ||
+		       !strcmp(action, "expanded")))
+		return BOUNCE_NONE;
+	if (action && strcmp(action, "failed") && strcmp(action, "delayed"))
+		return BOUNCE_NONE;
+	if (!action && !status)
+		return BOUNCE_NONE;
+	if (status && !strncmp(status, "5.7.", 4))
+		return BOUNCE_POLICY;
+	if ((action && !strcmp(action, "delayed")) || (status && status[0] == '4') ||
+	    (status && !strcmp(status, "5.2.2")))
+		return BOUNCE_TEMPORARY;
+	if (hard_code(status))
+		return BOUNCE_HARD;
+	return BOUNCE_OTHER;
+}
+
+const char *mailsync_bounce_kind_name(enum bounce_kind k)
+{
+	switch (k) {
+	case BOUNCE_NONE:
+		return "no failure";
+	case BOUNCE_HARD:
+		return "hard bounce";
+	case BOUNCE_TEMPORARY:
+		return "temporary";
+	case BOUNCE_POLICY:
+		return "policy";
+	case BOUNCE_OTHER:
+		return "other failure";
+	}
+	return "?";
+}
+
+/* Printable ASCII and UTF-8 kept; control characters become spaces. */
+static void add_printable(struct buf *b, const char *s, size_t max)
+{
+	size_t start = b->len;
+
+	for (; *s && b->len - start < max; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		buf_addc(b, c < 32 || c == 127 ? ' ' : (char)c);
+	}
+	/* do not end inside a UTF-8 sequence */
+	if (*s) {
+		while (b->len > start && ((unsigned char)b->ptr[b->len - 1] & 0xc0) == 0x80)
+			buf_truncate(b, b->len - 1);
+		if (b->len > start && (unsigned char)b->ptr[b->len - 1] >= 0xc0)
+			buf_truncate(b, b->len - 1);
+	}
+}
+
+void mailsync_bounce_describe(struct mailsync_bounce *out, const struct dsn_recipient *r)
+{
+	struct buf text = BUF_INIT;
+	const char *d = r->diagnostic;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = mailsync_bounce_kind(r->action, r->status);
+	memcpy(out->code, "-", 2);
+	if (d && d[0] >= '2' && d[0] <= '5' && d[1] >= '0' && d[1] <= '9' && d[2] >= '0' &&
+	    d[2] <= '9' && (d[3] == ' ' || d[3] == '-' || d[3] == '\0')) {
+		memcpy(out->code, d, 3);
+		out->code[3] = '\0';
+	}
+	/* the plan reads 5.1.x and 5.2.1 as a hard bounce: only for one */
+	if (r->status && strlen(r->status) < sizeof(out->enhanced) &&
+	    (out->kind == BOUNCE_HARD || !hard_code(r->status)))
+		memcpy(out->enhanced, r->status, strlen(r->status) + 1);
+	else
+		memcpy(out->enhanced, "-", 2);
+	buf_adds(&text, "delivery report: ");
+	buf_adds(&text, r->action ? r->action : "failed");
+	if (r->status && strcmp(out->enhanced, r->status))
+		buf_addf(&text, " (%s)", r->status);
+	if (d) {
+		buf_adds(&text, ": ");
+		add_printable(&text, d, BOUNCE_TEXT_MAX - text.len);
+	}
+	out->text = buf_detach(&text, NULL);
+}
+
+void mailsync_bounce_release(struct mailsync_bounce *b)
+{
+	if (!b)
+		return;
+	free(b->text);
+	b->text = NULL;
+}

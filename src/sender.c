@@ -1,0 +1,946 @@
+#include "sender.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "log.h"
+#include "mime.h"
+#include "render.h"
+#include "schedule.h"
+#include "smtp.h"
+#include "token.h"
+#include "xalloc.h"
+
+#define RETRY_FIRST (30 * 60)
+#define RETRY_MAX_DELAY (8 * 3600)
+#define RETRY_GIVE_UP (4 * 24 * 3600)
+#define NETWORK_PAUSE (5 * 60)
+#define THROTTLE_PAUSE (30 * 60)
+#define BATCH_MESSAGES 200
+
+struct scamp;
+struct sacct;
+
+/* The deliveries of one campaign through one account. */
+struct spair {
+	struct scamp *camp;
+	struct sacct *acct;
+	long pending;
+	time_t min_retry; /* earliest retry, 0 when none */
+	struct log_writer *log;
+	char *rel; /* campaigns/<id>/log/<account>.tsv */
+};
+
+struct scamp {
+	const struct campaign *c;
+	int eligible; /* active, valid, not interrupted */
+	struct render *render;
+	long sent;
+};
+
+struct day_count {
+	int day;
+	long attempts;
+};
+
+struct sacct {
+	const struct account *a;
+	int selected, red, broken;
+	time_t last_attempt, rest_until;
+	struct day_count days[8];
+	size_t ndays;
+	struct spair **pairs; /* round robin order: oldest campaign start first */
+	size_t npairs, cursor;
+	struct smtp *smtp;
+	char *from_address;
+};
+
+struct run {
+	struct plan *p;
+	const struct sender_options *o;
+	struct sender_report *report;
+	struct diag_list diags;
+	struct plan_applier *applier;
+	struct token_keys *keys;
+	struct scamp *camps;
+	size_t ncamps;
+	struct sacct *accts;
+	size_t naccts;
+	struct spair *pairs;
+	size_t npairs;
+	time_t now, end;
+	int in_tx;
+	long since_commit;
+	struct timespec last_commit;
+	sqlite3_stmt *next_pending, *next_retry, *min_retry, *delivery;
+	struct buf msg, line;
+	struct plan_recipient_holder holder;
+};
+
+/* ---- the plan's transaction ---- */
+
+static int tx_begin(struct run *r)
+{
+	if (r->in_tx)
+		return 0;
+	if (plan_exec(r->p, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	r->in_tx = 1;
+	clock_gettime(CLOCK_MONOTONIC, &r->last_commit);
+	return 0;
+}
+
+/* Ends a batch: logs synced, aggregates stored, the plan committed. */
+static int tx_commit(struct run *r)
+{
+	size_t i;
+
+	if (!r->in_tx)
+		return 0;
+	for (i = 0; i < r->npairs; i++) {
+		if (r->pairs[i].log && log_writer_sync(r->pairs[i].log) < 0)
+			return -1;
+	}
+	if (plan_applier_flush(r->applier) < 0)
+		return -1;
+	if (r->o->dry_run)
+		return 0; /* rolled back at the end */
+	if (plan_exec(r->p, "COMMIT") < 0)
+		return -1;
+	r->in_tx = 0;
+	r->since_commit = 0;
+	return 0;
+}
+
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* ---- loading the run's state from the plan ---- */
+
+static int selected_account(const struct sender_options *o, const char *id)
+{
+	size_t i;
+
+	if (!o->accounts)
+		return 1;
+	for (i = 0; i < o->naccounts; i++) {
+		if (!strcmp(o->accounts[i], id))
+			return 1;
+	}
+	return 0;
+}
+
+static struct scamp *find_camp(struct run *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->ncamps; i++) {
+		if (!strcmp(r->camps[i].c->id, id))
+			return &r->camps[i];
+	}
+	return NULL;
+}
+
+static struct sacct *find_acct(struct run *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->naccts; i++) {
+		if (!strcmp(r->accts[i].a->id, id))
+			return &r->accts[i];
+	}
+	return NULL;
+}
+
+static int cmp_pairs(const void *x, const void *y)
+{
+	const struct spair *a = *(struct spair *const *)x, *b = *(struct spair *const *)y;
+
+	if (a->camp->c->start != b->camp->c->start)
+		return a->camp->c->start < b->camp->c->start ? -1 : 1;
+	return strcmp(a->camp->c->id, b->camp->c->id);
+}
+
+static int load_state(struct run *r)
+{
+	struct plan *p = r->p;
+	struct account_summary *accounts = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int ret = -1;
+
+	r->camps = xcalloc(p->campaigns.count + 1, sizeof(*r->camps));
+	for (i = 0; i < p->campaigns.count; i++) {
+		const struct campaign *c = &p->campaigns.items[i];
+		if (!c->valid)
+			continue;
+		r->camps[r->ncamps].c = c;
+		r->camps[r->ncamps].eligible = c->status == CAMPAIGN_ACTIVE;
+		r->ncamps++;
+	}
+	if (plan_accounts(p, r->now, &accounts) < 0)
+		goto done;
+	r->accts = xcalloc(p->cfg.naccounts + 1, sizeof(*r->accts));
+	if (plan_prepare(p, &st,
+			 "SELECT red_since > resumed_at, rest_until, last_attempt FROM accounts WHERE id = ?") < 0)
+		goto done;
+	for (i = 0; i < p->cfg.naccounts; i++) {
+		struct sacct *a = &r->accts[r->naccts++];
+		a->a = &p->cfg.accounts[i];
+		a->selected = selected_account(r->o, a->a->id) && a->a->enabled;
+		sqlite3_bind_text(st, 1, a->a->id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			a->red = sqlite3_column_int(st, 0);
+			a->rest_until = (time_t)sqlite3_column_int64(st, 1);
+			a->last_attempt = (time_t)sqlite3_column_int64(st, 2);
+		}
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* pending work per campaign and account; interrupted campaigns */
+	if (plan_prepare(p, &st,
+			 "SELECT campaign, account, SUM(state = 'pending'), MIN(CASE WHEN state = 'retrying' THEN next_at END) "
+			 "FROM deliveries WHERE state IN ('pending', 'retrying') AND account IS NOT NULL GROUP BY campaign, account") < 0)
+		goto done;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct scamp *c = find_camp(r, (const char *)sqlite3_column_text(st, 0));
+		struct sacct *a = find_acct(r, (const char *)sqlite3_column_text(st, 1));
+		struct spair *pair;
+
+		if (!c || !a)
+			continue;
+		if (a->red)
+			c->eligible = 0; /* interrupted until resume */
+		r->pairs = xrealloc(r->pairs, (r->npairs + 1) * sizeof(*r->pairs));
+		pair = &r->pairs[r->npairs++];
+		memset(pair, 0, sizeof(*pair));
+		pair->camp = c;
+		pair->acct = a;
+		pair->pending = sqlite3_column_int64(st, 2);
+		pair->min_retry = (time_t)sqlite3_column_int64(st, 3);
+		pair->rel = xasprintf("campaigns/%s/log/%s.tsv", c->c->id, a->a->id);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* pairs by account, in round-robin order (pointers are stable now) */
+	for (i = 0; i < r->npairs; i++) {
+		struct sacct *a = r->pairs[i].acct;
+		a->pairs = xrealloc(a->pairs, (a->npairs + 1) * sizeof(*a->pairs));
+		a->pairs[a->npairs++] = &r->pairs[i];
+	}
+	for (i = 0; i < r->naccts; i++) {
+		if (r->accts[i].npairs > 1)
+			qsort(r->accts[i].pairs, r->accts[i].npairs, sizeof(struct spair *), cmp_pairs);
+	}
+	ret = 0;
+done:
+	sqlite3_finalize(st);
+	free(accounts);
+	return ret;
+}
+
+/* ---- the clock rules ---- */
+
+static int count_attempts(int day, void *payload)
+{
+	struct run_acct {
+		struct run *r;
+		struct sacct *a;
+	} *ra = payload;
+	struct sacct *a = ra->a;
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	long n = 0;
+
+	for (i = 0; i < a->ndays; i++) {
+		if (a->days[i].day == day)
+			return (int)a->days[i].attempts;
+	}
+	if (plan_prepare(ra->r->p, &st, "SELECT attempts FROM daily WHERE account = ? AND day = ?") == 0) {
+		sqlite3_bind_text(st, 1, a->a->id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, day);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (a->ndays == 8) {
+		memmove(a->days, a->days + 1, 7 * sizeof(*a->days));
+		a->ndays = 7;
+	}
+	a->days[a->ndays].day = day;
+	a->days[a->ndays].attempts = n;
+	a->ndays++;
+	return (int)n;
+}
+
+static void add_attempt(struct sacct *a, int day)
+{
+	size_t i;
+
+	for (i = 0; i < a->ndays; i++) {
+		if (a->days[i].day == day) {
+			a->days[i].attempts++;
+			return;
+		}
+	}
+}
+
+static int pair_open(const struct spair *pair, time_t t)
+{
+	const struct campaign *c = pair->camp->c;
+
+	return pair->camp->eligible && (!c->end || t < c->end);
+}
+
+/* The earliest moment >= t when the account has something to send. */
+static time_t work_at(const struct sacct *a, time_t t)
+{
+	time_t best = -1, cand;
+	size_t i;
+
+	for (i = 0; i < a->npairs; i++) {
+		const struct spair *pair = a->pairs[i];
+		time_t start = pair->camp->c->start > t ? pair->camp->c->start : t;
+
+		if (!pair_open(pair, start))
+			continue;
+		if (pair->pending > 0 && (best < 0 || start < best))
+			best = start;
+		if (pair->min_retry) {
+			cand = pair->min_retry > start ? pair->min_retry : start;
+			if (pair_open(pair, cand) && (best < 0 || cand < best))
+				best = cand;
+		}
+	}
+	return best;
+}
+
+static time_t account_due(struct run *r, struct sacct *a, time_t t)
+{
+	struct {
+		struct run *r;
+		struct sacct *a;
+	} ra = { r, a };
+	time_t d, w;
+	int i;
+
+	if (!a->selected || a->red || a->broken || !a->npairs)
+		return -1;
+	if (a->rest_until > t)
+		t = a->rest_until;
+	for (i = 0; i < 16; i++) {
+		d = schedule_next_due(&a->a->schedule, (int)a->a->daily_limit, t, a->last_attempt,
+				      count_attempts, &ra);
+		if (d == (time_t)-1)
+			return -1;
+		w = work_at(a, d);
+		if (w < 0)
+			return -1;
+		if (w == d)
+			return d;
+		t = w;
+	}
+	return -1;
+}
+
+/* ---- one message ---- */
+
+struct delivery {
+	char *campaign, *recipient, *address;
+	int retrying;
+	time_t first_at;
+	long attempts;
+};
+
+static void delivery_release(struct delivery *d)
+{
+	free(d->campaign);
+	free(d->recipient);
+	free(d->address);
+	memset(d, 0, sizeof(*d));
+}
+
+static int fetch_delivery(struct run *r, struct spair *pair, struct delivery *d)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (pair->min_retry && pair->min_retry <= r->now) {
+		st = r->next_retry;
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)r->now);
+		d->retrying = 1;
+	} else if (pair->pending > 0) {
+		st = r->next_pending;
+	} else {
+		return 0;
+	}
+	sqlite3_bind_text(st, 1, pair->camp->c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pair->acct->a->id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		d->campaign = xstrdup(pair->camp->c->id);
+		d->recipient = xstrdup((const char *)sqlite3_column_text(st, 0));
+		d->address = xstrdup((const char *)sqlite3_column_text(st, 1));
+		d->first_at = (time_t)sqlite3_column_int64(st, 2);
+		d->attempts = sqlite3_column_int64(st, 3);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (!found) {
+		/* the counts were stale (a suppression settled meanwhile) */
+		if (d->retrying)
+			pair->min_retry = 0;
+		else
+			pair->pending = 0;
+	}
+	return found;
+}
+
+static void refresh_min_retry(struct run *r, struct spair *pair)
+{
+	sqlite3_stmt *st = r->min_retry;
+
+	sqlite3_bind_text(st, 1, pair->camp->c->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pair->acct->a->id, -1, SQLITE_STATIC);
+	pair->min_retry = sqlite3_step(st) == SQLITE_ROW ? (time_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+}
+
+/* Picks the next delivery of the account, campaigns in turn. */
+static struct spair *pick(struct run *r, struct sacct *a, struct delivery *d)
+{
+	size_t i;
+
+	for (i = 0; i < a->npairs; i++) {
+		struct spair *pair = a->pairs[(a->cursor + i) % a->npairs];
+
+		if (!pair_open(pair, r->now) || pair->camp->c->start > r->now)
+			continue;
+		if (fetch_delivery(r, pair, d)) {
+			a->cursor = (a->cursor + i + 1) % a->npairs;
+			return pair;
+		}
+	}
+	return NULL;
+}
+
+/* Appends an event line to the pair's log and applies it to the plan. */
+static int record(struct run *r, struct spair *pair, enum log_event ev, const char *const *fields,
+		  size_t nfields)
+{
+	struct log_entry e;
+	struct buf path = BUF_INIT;
+	size_t i;
+	int ret = -1;
+
+	memset(&e, 0, sizeof(e));
+	e.time = r->now;
+	e.event = ev;
+	e.nfields = nfields;
+	for (i = 0; i < nfields; i++)
+		e.field[i] = fields[i] && *fields[i] ? fields[i] : "-";
+	if (!r->o->dry_run) {
+		if (!pair->log) {
+			buf_addf(&path, "%s/%s", r->p->root, pair->rel);
+			if (log_writer_open(&pair->log, path.ptr) < 0)
+				goto done;
+		}
+		buf_reset(&r->line);
+		log_format(&r->line, r->now, ev, fields, nfields);
+		if (log_writer_append(pair->log, r->line.ptr, r->line.len) < 0)
+			goto done;
+	}
+	if (plan_applier_apply(r->applier, pair->camp->c->id, pair->acct->a->id, &e) < 0)
+		goto done;
+	if (!r->o->dry_run &&
+	    plan_log_advance(r->p, pair->rel, pair->log->offset, pair->log->fnv) < 0)
+		goto done;
+	ret = 0;
+done:
+	buf_release(&path);
+	return ret;
+}
+
+static void emit(struct run *r, enum sender_event_kind kind, struct spair *pair,
+		 const char *recipient, const struct smtp_reply *reply, const char *text)
+{
+	struct sender_event ev;
+
+	if (!r->o->on_event)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.time = r->now;
+	ev.campaign = pair->camp->c->id;
+	ev.account = pair->acct->a->id;
+	ev.recipient = recipient;
+	ev.code = reply ? reply->code : 0;
+	ev.enhanced = reply ? reply->enhanced : "";
+	ev.text = text ? text : reply && reply->text ? reply->text : "";
+	r->o->on_event(&ev, r->o->payload);
+}
+
+int sender_account_options(struct smtp_options *so, const struct account *a, char **bearer_out)
+{
+	const char *password;
+
+	memset(so, 0, sizeof(*so));
+	*bearer_out = NULL;
+	so->url = a->smtp;
+	so->username = a->username;
+	if (a->auth == AUTH_OAUTH2) {
+		const char *secret = a->client_secret_env ? getenv(a->client_secret_env) : NULL;
+		const char *refresh = getenv(a->refresh_token_env);
+		if (!refresh || !*refresh)
+			return error_set("account '%s': %s is not set", a->id, a->refresh_token_env);
+		if (smtp_oauth2_token(bearer_out, a->token_url, a->client_id, secret, refresh) < 0)
+			return -1;
+		so->bearer = *bearer_out;
+	} else if (a->password_env) {
+		password = getenv(a->password_env);
+		if (!password || !*password)
+			return error_set("account '%s': %s is not set", a->id, a->password_env);
+		so->password = password;
+	}
+	return 0;
+}
+
+static int open_transport(struct run *r, struct sacct *a)
+{
+	struct smtp_options so;
+	char *bearer = NULL;
+	int ret;
+
+	if (r->o->sink) {
+		memset(&so, 0, sizeof(so));
+		so.url = r->o->sink;
+	} else if (sender_account_options(&so, a->a, &bearer) < 0) {
+		return -1;
+	}
+	ret = smtp_open(&a->smtp, &so);
+	free(bearer);
+	return ret;
+}
+
+/* The moment an account resting for quota may send again: its next day. */
+static time_t next_day_open(const struct sacct *a, time_t now)
+{
+	struct tm tm;
+
+	tz_to_local(a->a->schedule.zone, now, &tm);
+	return schedule_next_open(&a->a->schedule,
+				  tz_from_local(a->a->schedule.zone, tm.tm_year + 1900, tm.tm_mon + 1,
+						tm.tm_mday + 1, 0, 0, 0));
+}
+
+static void interrupt_campaigns(struct run *r, struct sacct *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->npairs; i++) {
+		if (a->pairs[i]->pending > 0 || a->pairs[i]->min_retry)
+			a->pairs[i]->camp->eligible = 0;
+	}
+	for (i = 0; i < r->npairs; i++) {
+		if (r->pairs[i].acct == a)
+			r->pairs[i].camp->eligible = 0;
+	}
+}
+
+static int send_one(struct run *r, struct spair *pair, struct delivery *d)
+{
+	struct sacct *a = pair->acct;
+	struct smtp_reply reply = SMTP_REPLY_INIT;
+	struct recipient rec;
+	char *token = NULL, *message_id = NULL, when[32], code[8];
+	const char *fields[5];
+	enum smtp_class cls;
+	int curl_code = 0, ret = -1, day;
+
+	day = schedule_day(&a->a->schedule, r->now);
+	if (r->o->dry_run) {
+		fields[0] = d->recipient;
+		fields[1] = d->address;
+		fields[2] = "-";
+		if (record(r, pair, LOG_CLAIM, fields, 3) < 0)
+			goto done;
+		fields[1] = "250";
+		fields[2] = "2.0.0";
+		fields[3] = "dry run";
+		if (record(r, pair, LOG_SENT, fields, 4) < 0)
+			goto done;
+		add_attempt(a, day);
+		a->last_attempt = r->now;
+		emit(r, SENDER_WOULD_SEND, pair, d->recipient, NULL, "");
+		pair->pending--;
+		pair->camp->sent++;
+		r->report->sent++;
+		ret = 0;
+		goto done;
+	}
+	if (!pair->camp->render) {
+		struct diag_list diags = DIAG_LIST_INIT;
+		if (render_open(&pair->camp->render, r->p->root, &r->p->cfg, pair->camp->c, &diags) < 0) {
+			error_set("campaign '%s': cannot render its messages (%s)", pair->camp->c->id,
+				  diags.count ? diags.items[0].message : error_last());
+			diag_release(&diags);
+			goto done;
+		}
+		diag_release(&diags);
+	}
+	if (!a->smtp && open_transport(r, a) < 0) {
+		/* no secret or no token: this account cannot send in this run */
+		a->broken = 1;
+		r->report->accounts_unavailable++;
+		fprintf(stderr, "mailout: %s\n", error_last());
+		ret = 0;
+		goto done;
+	}
+	if (plan_recipient(r->p, pair->camp->c->type, d->recipient, &rec, &r->holder) != 0) {
+		error_set("recipient '%s' of campaign '%s' is missing from the plan", d->recipient,
+			  d->campaign);
+		goto done;
+	}
+	token = token_make(r->keys, d->campaign, d->recipient);
+	message_id = mime_message_id(a->from_address);
+	buf_reset(&r->msg);
+	if (!token || render_mime(&r->msg, pair->camp->render, &rec, a->a, token, r->now, message_id,
+				  NULL) < 0)
+		goto done;
+	/* the claim before the message goes out */
+	fields[0] = d->recipient;
+	fields[1] = d->address;
+	fields[2] = message_id;
+	if (record(r, pair, LOG_CLAIM, fields, 3) < 0)
+		goto done;
+	add_attempt(a, day);
+	a->last_attempt = r->now;
+	if (d->retrying)
+		d->first_at = d->first_at ? d->first_at : r->now;
+	else
+		pair->pending--;
+	smtp_send(a->smtp, a->from_address, rec.email, r->msg.ptr, r->msg.len, &reply, &curl_code);
+	cls = smtp_classify(&reply, curl_code);
+	if (cls == SMTP_NETWORK && reply.uncertain) {
+		/* it may have been delivered: leave the claim unconfirmed */
+		r->report->unconfirmed++;
+		emit(r, SENDER_UNCONFIRMED, pair, d->recipient, &reply, NULL);
+		ret = 0;
+		goto done;
+	}
+	snprintf(code, sizeof(code), "%d", reply.code);
+	fields[0] = d->recipient;
+	fields[1] = code;
+	fields[2] = reply.enhanced[0] ? reply.enhanced : "-";
+	fields[3] = reply.text ? reply.text : "";
+	switch (cls) {
+	case SMTP_OK:
+		ret = record(r, pair, LOG_SENT, fields, 4);
+		pair->camp->sent++;
+		r->report->sent++;
+		emit(r, SENDER_SENT, pair, d->recipient, &reply, NULL);
+		break;
+	case SMTP_RECIPIENT_PERMANENT:
+		ret = record(r, pair, LOG_FAILED, fields, 4);
+		r->report->failed++;
+		emit(r, SENDER_FAILED, pair, d->recipient, &reply, NULL);
+		break;
+	case SMTP_RECIPIENT_TEMPORARY: {
+		long delay = RETRY_FIRST;
+		long n;
+		time_t first = d->first_at ? d->first_at : r->now;
+
+		for (n = 1; n < d->attempts + 1 && delay < RETRY_MAX_DELAY; n++)
+			delay *= 2;
+		if (delay > RETRY_MAX_DELAY)
+			delay = RETRY_MAX_DELAY;
+		if (r->now + delay - first > RETRY_GIVE_UP) {
+			ret = record(r, pair, LOG_FAILED, fields, 4);
+			r->report->failed++;
+			emit(r, SENDER_FAILED, pair, d->recipient, &reply, NULL);
+			break;
+		}
+		time_format_rfc3339(when, r->now + delay);
+		fields[4] = when;
+		ret = record(r, pair, LOG_RETRY, fields, 5);
+		if (!pair->min_retry || r->now + delay < pair->min_retry)
+			pair->min_retry = r->now + delay;
+		r->report->retrying++;
+		emit(r, SENDER_RETRY, pair, d->recipient, &reply, NULL);
+		break;
+	}
+	case SMTP_ACCOUNT_LIMIT:
+	case SMTP_NETWORK:
+		a->rest_until = cls == SMTP_NETWORK ? r->now + NETWORK_PAUSE :
+				reply.code >= 500 ? next_day_open(a, r->now) : r->now + THROTTLE_PAUSE;
+		time_format_rfc3339(when, a->rest_until);
+		fields[4] = when;
+		ret = record(r, pair, LOG_DEFERRED, fields, 5);
+		if (!d->retrying)
+			pair->pending++;
+		r->report->deferred++;
+		emit(r, SENDER_DEFERRED, pair, d->recipient, &reply, NULL);
+		break;
+	case SMTP_CRITICAL:
+		ret = record(r, pair, LOG_CRITICAL, fields, 4);
+		if (!d->retrying)
+			pair->pending++;
+		a->red = 1;
+		interrupt_campaigns(r, a);
+		r->report->critical++;
+		emit(r, SENDER_CRITICAL, pair, d->recipient, &reply, NULL);
+		break;
+	}
+	if (d->retrying)
+		refresh_min_retry(r, pair);
+done:
+	smtp_reply_release(&reply);
+	free(token);
+	free(message_id);
+	return ret;
+}
+
+/* ---- the run ---- */
+
+static void sleep_until(struct run *r, time_t t)
+{
+	while (!(r->o->stop && *r->o->stop)) {
+		time_t now = time(NULL);
+		struct timespec ts = { 0, 200 * 1000000L };
+
+		if (now >= t)
+			break;
+		if (t - now < 1)
+			ts.tv_nsec = 100 * 1000000L;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Campaigns paused (or otherwise changed) while the run goes on. */
+static void check_paused(struct run *r)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	struct campaigns now;
+	size_t i;
+
+	if (campaigns_load(&now, r->p->root, &r->p->cfg, &r->p->segments, &diags) == 0) {
+		for (i = 0; i < r->ncamps; i++) {
+			const struct campaign *c = campaigns_find(&now, r->camps[i].c->id);
+			if (!c || c->status != CAMPAIGN_ACTIVE || !c->valid)
+				r->camps[i].eligible = 0;
+		}
+		campaigns_release(&now);
+	}
+	diag_release(&diags);
+}
+
+time_t sender_latest_event(struct plan *p)
+{
+	sqlite3_stmt *st = NULL;
+	time_t latest = 0;
+
+	if (plan_prepare(p, &st,
+			 "SELECT MAX(t) FROM (SELECT MAX(last_event) AS t FROM deliveries "
+			 "UNION ALL SELECT MAX(time) FROM notifications "
+			 "UNION ALL SELECT MAX(last_attempt) FROM accounts)") == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		latest = (time_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return latest;
+}
+
+static int prepare(struct run *r)
+{
+	struct plan *p = r->p;
+	size_t i;
+
+	if (plan_prepare(p, &r->next_pending,
+			 "SELECT recipient, address, first_at, attempts FROM deliveries "
+			 "WHERE campaign = ? AND account = ? AND state = 'pending' ORDER BY ord LIMIT 1") < 0 ||
+	    plan_prepare(p, &r->next_retry,
+			 "SELECT recipient, address, first_at, attempts FROM deliveries "
+			 "WHERE campaign = ? AND account = ? AND state = 'retrying' AND next_at <= ? ORDER BY next_at, ord LIMIT 1") < 0 ||
+	    plan_prepare(p, &r->min_retry,
+			 "SELECT MIN(next_at) FROM deliveries WHERE campaign = ? AND account = ? AND state = 'retrying'") < 0)
+		return -1;
+	for (i = 0; i < r->naccts; i++) {
+		struct mime_address addr;
+		if (mime_parse_address(&addr, r->accts[i].a->from) < 0)
+			return -1;
+		r->accts[i].from_address = xstrdup(addr.address);
+		mime_address_release(&addr);
+	}
+	if (!r->o->dry_run && token_keys_from_env(&r->keys) < 0)
+		return -1;
+	return 0;
+}
+
+static void release(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->npairs; i++) {
+		log_writer_close(r->pairs[i].log);
+		free(r->pairs[i].rel);
+	}
+	free(r->pairs);
+	for (i = 0; i < r->naccts; i++) {
+		free(r->accts[i].pairs);
+		free(r->accts[i].from_address);
+		smtp_close(r->accts[i].smtp);
+	}
+	free(r->accts);
+	for (i = 0; i < r->ncamps; i++)
+		render_free(r->camps[i].render);
+	free(r->camps);
+	sqlite3_finalize(r->next_pending);
+	sqlite3_finalize(r->next_retry);
+	sqlite3_finalize(r->min_retry);
+	plan_applier_free(r->applier);
+	token_keys_free(r->keys);
+	buf_release(&r->msg);
+	buf_release(&r->line);
+	plan_recipient_holder_release(&r->holder);
+	diag_release(&r->diags);
+}
+
+/* Ends incomplete lines an earlier killed run left in the logs this run
+ * writes, and lets the plan replay them. */
+static int take_over_logs(struct plan *p, const struct sender_options *o, struct diag_list *diags)
+{
+	struct buf path = BUF_INIT;
+	size_t i, j;
+	int changed = 0, ret = 0;
+
+	for (i = 0; i < p->campaigns.count && ret == 0; i++) {
+		for (j = 0; j < p->cfg.naccounts; j++) {
+			if (!selected_account(o, p->cfg.accounts[j].id))
+				continue;
+			buf_reset(&path);
+			buf_addf(&path, "%s/campaigns/%s/log/%s.tsv", p->root, p->campaigns.items[i].id,
+				 p->cfg.accounts[j].id);
+			switch (log_terminate(path.ptr)) {
+			case 1:
+				changed = 1;
+				break;
+			case -1:
+				ret = -1;
+				break;
+			}
+		}
+	}
+	buf_release(&path);
+	if (ret == 0 && changed)
+		ret = plan_refresh(p, diags);
+	return ret;
+}
+
+int sender_run(struct plan *p, const struct sender_options *o, struct sender_report *report)
+{
+	struct run r;
+	struct delivery d;
+	time_t latest;
+	size_t i;
+	int ret = -1;
+
+	memset(&r, 0, sizeof(r));
+	memset(report, 0, sizeof(*report));
+	memset(&d, 0, sizeof(d));
+	r.p = p;
+	r.o = o;
+	r.report = report;
+	if (!o->dry_run && take_over_logs(p, o, &r.diags) < 0)
+		goto done;
+	if (o->now) {
+		latest = sender_latest_event(p);
+		r.now = o->now > latest ? o->now : latest; /* time never runs backwards */
+	} else {
+		r.now = clock_now();
+	}
+	report->started = r.now;
+	if (o->duration == SENDER_UNTIL_DONE)
+		r.end = LONG_MAX;
+	else
+		r.end = r.now + o->duration;
+	if (load_state(&r) < 0 || prepare(&r) < 0)
+		goto done;
+	if (tx_begin(&r) < 0 || plan_applier_open(&r.applier, p, &r.diags) < 0)
+		goto done;
+	for (;;) {
+		struct sacct *best = NULL;
+		struct spair *pair;
+		time_t best_due = 0, due;
+
+		if (o->stop && *o->stop)
+			break;
+		for (i = 0; i < r.naccts; i++) {
+			due = account_due(&r, &r.accts[i], r.now);
+			if (due >= 0 && (!best || due < best_due)) {
+				best = &r.accts[i];
+				best_due = due;
+			}
+		}
+		if (!best || best_due > r.end)
+			break;
+		if (best_due > r.now) {
+			if (!o->now) {
+				/* the real clock: commit, then wait for the moment */
+				if (tx_commit(&r) < 0)
+					goto done;
+				sleep_until(&r, best_due);
+				if (o->stop && *o->stop)
+					break;
+				check_paused(&r);
+				if (tx_begin(&r) < 0)
+					goto done;
+				r.now = time(NULL) > best_due ? time(NULL) : best_due;
+				continue;
+			}
+			r.now = best_due;
+		}
+		pair = pick(&r, best, &d);
+		if (!pair)
+			continue;
+		if (send_one(&r, pair, &d) < 0) {
+			delivery_release(&d);
+			goto done;
+		}
+		delivery_release(&d);
+		if (++r.since_commit >= BATCH_MESSAGES || elapsed_ms(&r.last_commit) > 2000) {
+			if (tx_commit(&r) < 0 || tx_begin(&r) < 0)
+				goto done;
+		}
+	}
+	if (o->dry_run) {
+		plan_exec(p, "ROLLBACK");
+		r.in_tx = 0;
+	} else if (tx_commit(&r) < 0) {
+		goto done;
+	}
+	for (i = 0; i < r.ncamps; i++)
+		report->campaigns += r.camps[i].sent > 0;
+	report->ended = r.now;
+	ret = 0;
+done:
+	if (ret < 0 && r.in_tx) {
+		/* keep what was recorded; if even that fails, the plan replays the logs */
+		if (o->dry_run || tx_commit(&r) < 0)
+			plan_exec(p, "ROLLBACK");
+	}
+	if (r.diags.count) {
+		diag_sort(&r.diags);
+		diag_print(stderr, &r.diags);
+	}
+	release(&r);
+	return ret;
+}

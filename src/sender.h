@@ -1,0 +1,79 @@
+/*
+ * One run of the throttled sender: pick what is due, claim it, send it,
+ * record the outcome.
+ *
+ * Each account sends on its own clock (schedule.h): inside working hours,
+ * at least window/daily_limit apart, never more than daily_limit attempts a
+ * day; the owner's active campaigns share an account in turn, oldest start
+ * first.  Before a message goes to SMTP its claim is appended to the
+ * campaign's log (write(2): a killed process loses nothing); the outcome is
+ * appended right after, and the plan follows in the same step through the
+ * code that replays logs.  A claim without an outcome is unconfirmed and is
+ * never sent again unless a person asks.
+ *
+ * Replies are classified by smtp_classify():
+ *   recipient temporary  -> retry, backoff from 30 minutes, give up after 4 days
+ *   recipient permanent  -> failed (a hard bounce for 5.1.x / 5.2.1)
+ *   account limit        -> the account rests (a day for 5.x.x, 30 minutes
+ *                           for 4.x.x); the recipient waits
+ *   critical             -> the account is red until `mailout resume`;
+ *                           campaigns with deliveries on it are interrupted
+ *   network              -> the account pauses 5 minutes; the recipient waits
+ */
+#ifndef MAILOUT_SENDER_H
+#define MAILOUT_SENDER_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "plan.h"
+
+#define SENDER_UNTIL_DONE (-1L)
+
+enum sender_event_kind { SENDER_SENT, SENDER_FAILED, SENDER_RETRY, SENDER_DEFERRED,
+			 SENDER_CRITICAL, SENDER_UNCONFIRMED, SENDER_WOULD_SEND };
+
+struct sender_event {
+	enum sender_event_kind kind;
+	time_t time;
+	const char *campaign, *account, *recipient;
+	int code;
+	const char *enhanced, *text;
+};
+
+typedef void (*sender_event_fn)(const struct sender_event *e, void *payload);
+
+struct sender_options {
+	time_t now; /* the virtual clock's start; 0: the real clock */
+	long duration; /* seconds to run; 0: what is due now; SENDER_UNTIL_DONE (virtual only) */
+	const char *const *accounts; /* only these accounts (NULL: all) */
+	size_t naccounts;
+	int dry_run; /* decide and report, change nothing */
+	const char *sink; /* every message to this SMTP URL */
+	sender_event_fn on_event; /* may be NULL */
+	void *payload;
+	volatile int *stop; /* set by a signal handler: finish the message and stop */
+};
+
+struct sender_report {
+	long sent, failed, retrying, deferred, critical, unconfirmed;
+	size_t campaigns; /* that sent at least once */
+	time_t started, ended; /* the clock at start and end */
+	int accounts_unavailable; /* accounts that could not be used (missing secrets) */
+};
+
+/* Runs the sender on an open plan.  Returns 0 when the run did its job
+ * (whatever the deliveries did), -1 with error_set otherwise. */
+int sender_run(struct plan *p, const struct sender_options *o, struct sender_report *report);
+
+struct smtp_options;
+/* SMTP options of an account, its secret from the environment (password_env,
+ * or an OAuth2 access token fetched with refresh_token_env); *bearer_out is
+ * the token to free after use.  -1 with error_set when a secret is missing. */
+int sender_account_options(struct smtp_options *so, const struct account *a, char **bearer_out);
+
+/* The latest time recorded anywhere in the plan (0 when none): a virtual
+ * clock never starts before it. */
+time_t sender_latest_event(struct plan *p);
+
+#endif

@@ -1,0 +1,4 @@
+# An empty campaign.yaml, and a campaign folder without one.
+mkdir campaigns/spring-news
+: >campaigns/spring-news/campaign.yaml
+mkdir campaigns/summer-news

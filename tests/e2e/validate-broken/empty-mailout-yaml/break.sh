@@ -1,0 +1,2 @@
+# An empty mailout.yaml: nothing can be validated.
+: >mailout.yaml

@@ -1,0 +1,2 @@
+# A mailout.yaml with only a comment is empty too.
+printf '# nothing configured yet\n' >mailout.yaml

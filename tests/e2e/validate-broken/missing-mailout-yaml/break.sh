@@ -1,0 +1,2 @@
+# --repo naming a directory without mailout.yaml.
+rm -rf mailout.yaml recipients templates campaigns

@@ -1,0 +1,21 @@
+# A field some selected records lack: a warning at its first use.
+cat > recipients/contacts/spring.yaml <<'EOF'
+- { id: c-9001, email: nora@example.com, first_name: Nora, owner: alice }
+EOF
+mkdir campaigns/spring-news
+cat > campaigns/spring-news/campaign.yaml <<'EOF'
+name: Spring news
+template: spring-news
+recipient_type: contacts
+owner: alice
+status: active
+EOF
+
+cat > templates/spring-news.md <<'EOF'
+---
+subject: Spring news
+---
+Hello {{first_name}},
+
+news for {{company}}, and again for {{company}}.
+EOF
