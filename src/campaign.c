@@ -16,7 +16,7 @@ static const struct ykey campaign_keys[] = {
 	{ "name", YKEY_REQUIRED }, { "template", YKEY_REQUIRED },
 	{ "recipient_type", YKEY_REQUIRED }, { "segment", 0 }, { "filter", 0 },
 	{ "owner", YKEY_REQUIRED }, { "status", 0 }, { "start", 0 }, { "end", 0 },
-	{ "vip_only", 0 }, { "merged_into", 0 }, { NULL, 0 }
+	{ "vip_only", 0 }, { "merged_into", 0 }, { "merged_from", 0 }, { NULL, 0 }
 };
 
 int campaign_id_check(const char *id)
@@ -131,6 +131,32 @@ static void load_one(struct campaign *c, const char *root, const struct config *
 	c->owner = scalar_dup(doc, top, "owner", &c->owner_pos, diags);
 	c->segment = scalar_dup(doc, top, "segment", &c->segment_pos, diags);
 	c->merged_into = scalar_dup(doc, top, "merged_into", NULL, diags);
+	n = ynode_get(top, "merged_from");
+	if (n && !ynode_is_null(n)) {
+		size_t i;
+		if (ynode_expect(doc, n, YNODE_SEQ, "'merged_from'", diags) < 0) {
+			c->valid = 0;
+		} else {
+			c->merged_from = xcalloc(n->count + 1, sizeof(char *));
+			for (i = 0; i < n->count; i++) {
+				if (n->items[i]->kind != YNODE_SCALAR ||
+				    campaign_id_check(n->items[i]->value) < 0) {
+					ydiag(diags, doc, n->items[i], DIAG_ERROR,
+					      "'merged_from' lists campaign ids");
+					c->valid = 0;
+					continue;
+				}
+				c->merged_from[c->nmerged_from++] = xstrdup(n->items[i]->value);
+			}
+			c->merged_from_pos.line = n->line;
+			c->merged_from_pos.col = n->col;
+			if (c->segment || !ynode_is_null(ynode_get(top, "filter"))) {
+				ydiag(diags, doc, n, DIAG_ERROR,
+				      "a campaign made by a merge selects what its sources select: no 'segment' or 'filter'");
+				c->valid = 0;
+			}
+		}
+	}
 	c->type = -1;
 	n = ynode_get(top, "recipient_type");
 	if (n && n->kind == YNODE_SCALAR && !ynode_is_null(n)) {
@@ -221,6 +247,39 @@ done:
 	ydoc_free(doc);
 }
 
+/* A campaign made by a merge: its sources exist, were merged into it, and
+ * share its template, recipient type and owner. */
+static void resolve_sources(struct campaigns *cs, struct campaign *c, struct diag_list *diags)
+{
+	size_t i;
+
+	if (!c->nmerged_from)
+		return;
+	c->sources = xcalloc(c->nmerged_from, sizeof(*c->sources));
+	for (i = 0; i < c->nmerged_from; i++) {
+		const struct campaign *src = campaigns_find(cs, c->merged_from[i]);
+		const char *why = NULL;
+
+		if (!src)
+			why = "is not a campaign";
+		else if (src->status != CAMPAIGN_MERGED || !src->merged_into ||
+			 strcmp(src->merged_into, c->id))
+			why = "is not marked 'status: merged' with 'merged_into' this campaign";
+		else if (!src->valid)
+			why = "has errors";
+		else if (!c->template || !src->template || strcmp(src->template, c->template) ||
+			 src->type != c->type || !c->owner || !src->owner || strcmp(src->owner, c->owner))
+			why = "differs in template, recipient type or owner";
+		if (why) {
+			diag_add(diags, DIAG_ERROR, c->path, c->merged_from_pos.line,
+				 c->merged_from_pos.col, "merged campaign '%s' %s", c->merged_from[i], why);
+			c->valid = 0;
+			continue;
+		}
+		c->sources[i] = src;
+	}
+}
+
 int campaigns_load(struct campaigns *out, const char *root, const struct config *cfg,
 		   const struct segments *segments, struct diag_list *diags)
 {
@@ -262,6 +321,8 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 	}
 	buf_release(&file);
 	free_list(names, (size_t)(n > 0 ? n : 0));
+	for (i = 0; i < (int)out->count; i++)
+		resolve_sources(out, &out->items[i], diags);
 	return 0;
 }
 
@@ -278,6 +339,8 @@ void campaigns_release(struct campaigns *cs)
 		free(c->owner);
 		free(c->segment);
 		free(c->merged_into);
+		free_list(c->merged_from, c->nmerged_from);
+		free(c->sources);
 		free(c->start_text);
 		free(c->end_text);
 		filter_release(&c->filter);
@@ -299,6 +362,15 @@ const struct campaign *campaigns_find(const struct campaigns *cs, const char *id
 
 int campaign_selects(const struct campaign *c, const struct recipient *r)
 {
+	size_t i;
+
+	if (c->sources) {
+		for (i = 0; i < c->nmerged_from; i++) {
+			if (c->sources[i] && campaign_selects(c->sources[i], r))
+				return 1;
+		}
+		return 0;
+	}
 	if ((int)r->type != c->type || !c->owner || strcmp(r->owner, c->owner))
 		return 0;
 	if (c->vip_only && !r->vip)

@@ -24,8 +24,13 @@ struct campaign {
 	time_t start, end; /* 0: none */
 	char *start_text, *end_text;
 	int vip_only;
+	/* A merged campaign selects the union of the campaigns merged into it
+	 * and carries their history (resolved by campaigns_load). */
+	char **merged_from;
+	size_t nmerged_from;
+	const struct campaign **sources;
 	int valid; /* every reference resolved: the campaign can be planned */
-	struct pos pos, template_pos, owner_pos, segment_pos;
+	struct pos pos, template_pos, owner_pos, segment_pos, merged_from_pos;
 };
 
 struct campaigns {
@@ -52,7 +57,8 @@ int campaign_id_check(const char *id); /* [a-z0-9][a-z0-9-]*, at most 64 */
 const char *campaign_status_name(enum campaign_status s);
 
 /* Whether the campaign selects r: its type, its owner's records only, the
- * segment or filter (neither: all), vip_only. */
+ * segment or filter (neither: all), vip_only; for a campaign made by a
+ * merge, whether one of its sources selects r. */
 int campaign_selects(const struct campaign *c, const struct recipient *r);
 
 #endif

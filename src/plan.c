@@ -526,6 +526,19 @@ struct campaign_select {
 	struct strmap addresses;
 };
 
+static int campaign_needs_fields(const struct campaign *c)
+{
+	size_t i;
+
+	if (c->has_filter)
+		return 1;
+	for (i = 0; i < c->nmerged_from; i++) {
+		if (c->sources && c->sources[i] && campaign_needs_fields(c->sources[i]))
+			return 1;
+	}
+	return 0;
+}
+
 static void release_select(struct campaign_select *cs)
 {
 	free(cs->vip.items);
@@ -588,7 +601,7 @@ static int derive_deliveries(struct plan *p)
 
 					if (strcmp(cs->campaign->owner, r.owner))
 						continue;
-					if (cs->campaign->has_filter && !decoded) {
+					if (campaign_needs_fields(cs->campaign) && !decoded) {
 						r.node = recipient_decode_fields(&fields,
 							sqlite3_column_blob(recs, 5),
 							(size_t)sqlite3_column_bytes(recs, 5));
@@ -653,6 +666,9 @@ struct replay {
 	sqlite3_stmt *get, *set_state, *claim, *sent, *note, *bounce;
 	size_t lines;
 	int failed;
+	/* replaying a merged campaign's log for the campaign it was merged
+	 * into: only the deliveries' history, never the account's */
+	int history;
 };
 
 static struct account_run *account_run(struct replay *r, const char *id)
@@ -706,6 +722,8 @@ static int add_notification(struct replay *r, const struct log_entry *e, const c
 	struct buf msg = BUF_INIT;
 	int ret;
 
+	if (r->history)
+		return 0;
 	/* server replies usually carry their codes already */
 	if (!strncmp(e->field[3], e->field[1], strlen(e->field[1])))
 		buf_addf(&msg, "%s: %s", what, e->field[3]);
@@ -768,14 +786,22 @@ static int replay_entry(const struct log_entry *e, void *payload)
 			address = xstrdup(col_text(r->get, 2));
 		}
 		sqlite3_reset(r->get);
+		/* history never overrides what the campaign did itself since */
+		if (r->history && found && (long long)e->time < last_event)
+			found = 0;
 	}
+	if (r->history && (e->event == LOG_RESUME || e->event == LOG_MERGED))
+		goto done;
 	switch (e->event) {
 	case LOG_CLAIM:
-		ar = account_run(r, r->account);
-		set_max(&ar->last_attempt, (long long)e->time);
-		buf_addf(&key, "%s\t%d", r->account,
-			 schedule_day(ar->account ? &ar->account->schedule : &p->cfg.schedule, e->time));
-		count_add(&r->daily, key.ptr, 1);
+		if (!r->history) {
+			ar = account_run(r, r->account);
+			set_max(&ar->last_attempt, (long long)e->time);
+			buf_addf(&key, "%s\t%d", r->account,
+				 schedule_day(ar->account ? &ar->account->schedule : &p->cfg.schedule,
+					      e->time));
+			count_add(&r->daily, key.ptr, 1);
+		}
 		if (!found)
 			break;
 		bind_text(r->claim, 1, r->account);
@@ -820,6 +846,11 @@ static int replay_entry(const struct log_entry *e, void *payload)
 		break;
 	case LOG_DEFERRED:
 	case LOG_CRITICAL:
+		if (r->history) {
+			if (found)
+				ret = set_state(r, recipient, "pending", e->time, e, 0, 0);
+			break;
+		}
 		ar = account_run(r, r->account);
 		ret = add_notification(r, e, e->event == LOG_DEFERRED ? "account resting" :
 			"critical error, account stopped until resume");
@@ -836,7 +867,8 @@ static int replay_entry(const struct log_entry *e, void *payload)
 			ret = set_state(r, recipient, "pending", e->time, e, 0, 0);
 		break;
 	case LOG_RETRY_CMD:
-		set_max(&r->last_reset[r->ci], (long long)e->time);
+		if (!r->history)
+			set_max(&r->last_reset[r->ci], (long long)e->time);
 		if (found && (long long)e->time >= last_event &&
 		    (!strcmp(state, "failed") || !strcmp(state, "retrying") ||
 		     !strcmp(state, "claimed") || !strcmp(state, "unconfirmed")))
@@ -854,6 +886,7 @@ static int replay_entry(const struct log_entry *e, void *payload)
 	case LOG_EVENT_COUNT:
 		break;
 	}
+done:
 	free(state);
 	free(address);
 	buf_release(&key);
@@ -1021,6 +1054,28 @@ static int campaign_index(struct plan *p, const char *id)
 	return -1;
 }
 
+/* A merged campaign's log counts for the campaign it was merged into too:
+ * nobody it mailed is mailed again, and failures keep their state. */
+static int replay_history(struct plan *p, struct replay *r, const struct source *src,
+			  const char *path, size_t from, struct diag_list *diags)
+{
+	const struct campaign *c = &p->campaigns.items[r->ci];
+	size_t consumed = 0;
+	int target, ret;
+
+	if (c->status != CAMPAIGN_MERGED || !c->merged_into)
+		return 0;
+	target = campaign_index(p, c->merged_into);
+	if (target < 0 || !p->campaigns.items[target].valid)
+		return 0;
+	r->campaign = p->campaigns.items[target].id;
+	r->ci = (size_t)target;
+	r->history = 1;
+	ret = log_read(path, src->rel, from, replay_entry, r, &consumed, diags);
+	r->history = 0;
+	return ret;
+}
+
 /* Replays logs: all of them from the start (full), or the appended tails. */
 static int replay_logs(struct plan *p, struct sources *s, int full, struct diag_list *diags)
 {
@@ -1063,6 +1118,8 @@ static int replay_logs(struct plan *p, struct sources *s, int full, struct diag_
 					diag_add(diags, DIAG_ERROR, src->rel, 0, 0, "%s", error_last());
 				goto done;
 			}
+			if (replay_history(p, &r, src, path.ptr, from, diags) < 0)
+				goto done;
 			src->consumed = (long long)consumed;
 			src->appended = 1; /* its files row gets the new prefix */
 		}

@@ -359,6 +359,43 @@ static void test_log_replay_and_statuses(void **state)
 	plan_summaries_free(list, n);
 }
 
+static void test_merge_carries_history(void **state)
+{
+	struct fx *f = *state;
+
+	write_campaign(f->root, "c1",
+		       "name: One\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nfilter: { country: DE }\n");
+	write_campaign(f->root, "c2",
+		       "name: Two\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nfilter: { country: FR }\nstart: 2026-12-02\n");
+	fixture_write(f->root, "campaigns/c1/log/ann-a.tsv",
+		      "#mailout-log v1\n"
+		      "2026-12-01T07:30:00Z\tclaim\tc-3\tperson3@example.net\t<1@example.com>\n"
+		      "2026-12-01T07:30:01Z\tsent\tc-3\t250\t2.0.0\tOK\n"
+		      "2026-12-01T07:40:00Z\tclaim\tc-6\tperson6@example.net\t<2@example.com>\n"
+		      "2026-12-01T07:40:01Z\tfailed\tc-6\t550\t-\tNo such user\n"
+		      "2026-12-01T07:50:00Z\tclaim\tc-9\tperson9@example.net\t<3@example.com>\n");
+	open_plan(f, 0);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c1'"), 10);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c2'"), 20);
+	/* merged into c3: the union, with c1's history */
+	write_campaign(f->root, "c1",
+		       "name: One\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nfilter: { country: DE }\nstatus: merged\nmerged_into: c3\n");
+	write_campaign(f->root, "c2",
+		       "name: Two\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nfilter: { country: FR }\nstart: 2026-12-02\nstatus: merged\nmerged_into: c3\n");
+	write_campaign(f->root, "c3",
+		       "name: Three\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nmerged_from: [c1, c2]\n");
+	open_plan(f, 0);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c3'"), 30);
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE campaign = 'c3' AND recipient = 'c-3'"), "sent");
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE campaign = 'c3' AND recipient = 'c-6'"), "failed");
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE campaign = 'c3' AND recipient = 'c-9'"), "unconfirmed");
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c3' AND state = 'pending'"), 27);
+	/* the originals no longer own anything: nothing of c3 is skipped */
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE state = 'skipped'"), 0);
+	/* the account's day is counted once */
+	assert_int_equal(q(f, "SELECT attempts FROM daily WHERE account = 'ann-a'"), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +406,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_content_keeps_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suppression_and_same_template, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_replay_and_statuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merge_carries_history, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
