@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "forecast.h"
 #include "plan.h"
 #include "schedule.h"
 #include "sender.h"
@@ -69,6 +70,41 @@ struct progress {
 	int tty;
 	long events;
 };
+
+static void print_line(const char *line, void *payload)
+{
+	(void)payload;
+	printf("%s\n", line);
+}
+
+/* --dry-run: the forecast on a virtual clock (until everything is placed
+ * unless --for limits it); nothing changes. */
+static int dry_run(struct plan *p, time_t now, long duration)
+{
+	struct forecast f;
+	struct buf table = BUF_INIT;
+	char from[32], to[32];
+	long total = 0;
+	size_t i, campaigns = 0;
+
+	if (forecast_run(&f, p, now, duration, print_line, NULL) < 0) {
+		cmd_error("%s", error_last());
+		forecast_release(&f);
+		return 1;
+	}
+	for (i = 0; i < f.ncampaigns; i++) {
+		total += f.campaigns[i].total;
+		campaigns += f.campaigns[i].total > 0;
+	}
+	time_format_rfc3339(from, f.start);
+	time_format_rfc3339(to, f.end);
+	forecast_markdown(&table, &f, NULL, 0);
+	printf("\n%s\nsend (dry run, nothing changed): %ld would be sent in %zu campaign%s (%s to %s)\n",
+	       table.ptr, total, campaigns, campaigns == 1 ? "" : "s", from, to);
+	buf_release(&table);
+	forecast_release(&f);
+	return 0;
+}
 
 static const char *kind_name(enum sender_event_kind k)
 {
@@ -161,8 +197,10 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 		code = EXIT_USAGE;
 		goto done;
 	}
-	if (opts[3].seen && !now)
-		now = clock_now(); /* a dry run never waits: it simulates from now */
+	if (opts[3].seen) {
+		code = dry_run(p, now ? now : clock_now(), opts[0].seen ? duration : 0);
+		goto done;
+	}
 	so.now = now;
 	so.duration = duration;
 	so.accounts = opts[2].nvalues ? opts[2].values : NULL;
