@@ -106,10 +106,21 @@ static size_t width(const char *s)
 	return w;
 }
 
+/* Prints s in exactly w columns: cut with an ellipsis, or padded. */
 static void pad(const char *s, size_t w)
 {
-	size_t n = width(s);
+	size_t n = width(s), cols = 0;
+	const char *p;
 
+	if (n > w) {
+		for (p = s; *p; p++) {
+			if (((unsigned char)*p & 0xc0) != 0x80 && ++cols == w)
+				break;
+			fputc(*p, stdout);
+		}
+		fputs("…", stdout);
+		return;
+	}
 	fputs(s, stdout);
 	for (; n < w; n++)
 		fputc(' ', stdout);

@@ -555,6 +555,12 @@ static int read_header(struct import *im, const struct csv_record *rec)
 		im->cols[i].key = normalise_name(rec->fields[i]);
 		im->cols[i].name = xstrdup(im->cols[i].key);
 	}
+	if (rec->count == 1 && strpbrk(rec->fields[0], ";\t")) {
+		problem(im, rec->line,
+			"the header is one column holding %s: mailout reads comma-separated files (RFC 4180); save the CSV with commas",
+			strchr(rec->fields[0], ';') ? "';'" : "tabs");
+		return error_set("the header of '%s' needs fixing; nothing was written", req->csv_path);
+	}
 	for (i = 0; i < req->nmaps; i++) {
 		r = apply_map(im, req->maps[i]);
 		if (r < 0)
@@ -572,7 +578,7 @@ static int read_header(struct import *im, const struct csv_record *rec)
 			bad = 1;
 		} else if (!snake_case(col->name)) {
 			problem(im, rec->line,
-				"column %zu '%s' does not make a field name: use letters, digits, spaces, '-' and '_' (--map '%s=FIELD' renames it, '%s=-' drops it)",
+				"column %zu '%s' does not make a field name: use letters, digits, spaces, '-' and '_', starting with a letter (--map '%s=FIELD' renames it, '%s=-' drops it)",
 				i + 1, raw, raw, raw);
 			bad = 1;
 		} else if (ykey_is_secret(col->name)) {

@@ -23,6 +23,9 @@
  *   critical  RECIPIENT CODE ENHANCED TEXT    the account is red until resume;
  *                                             the recipient is pending again
  *   bounce    RECIPIENT CODE ENHANCED TEXT    a delivery report read later
+ *   release   RECIPIENT                       a claim withdrawn before the message
+ *                                             reached SMTP (the account stopped
+ *                                             mid-batch): pending again, no attempt
  *   retry-cmd RECIPIENT                       (commands.tsv) pending again
  *   resume                                    (commands.tsv) clears interrupted
  *                                             and the owner's red accounts
@@ -53,6 +56,7 @@ enum log_event {
 	LOG_RETRY_CMD,
 	LOG_RESUME,
 	LOG_MERGED,
+	LOG_RELEASE,
 	LOG_EVENT_COUNT
 };
 

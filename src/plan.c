@@ -762,13 +762,30 @@ static int set_state(struct replay *r, const char *recipient, const char *state,
 	return step_done(r->p, st);
 }
 
+static int undo_attempt(struct replay *r, const char *recipient)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (plan_prepare(r->p, &st,
+			 "UPDATE deliveries SET attempts = MAX(attempts - 1, 0), "
+			 "first_at = CASE WHEN attempts <= 1 THEN NULL ELSE first_at END "
+			 "WHERE campaign = ? AND recipient = ?") < 0)
+		return -1;
+	bind_text(st, 1, r->campaign);
+	bind_text(st, 2, recipient);
+	ret = step_done(r->p, st);
+	sqlite3_finalize(st);
+	return ret;
+}
+
 static int replay_entry(const struct log_entry *e, void *payload)
 {
 	struct replay *r = payload;
 	struct plan *p = r->p;
 	const char *recipient = e->nfields ? e->field[0] : NULL;
 	char *state = NULL, *address = NULL;
-	long long last_event = 0;
+	long long last_event = 0, claimed_at = 0;
 	time_t until;
 	struct account_run *ar;
 	struct buf key = BUF_INIT;
@@ -784,6 +801,7 @@ static int replay_entry(const struct log_entry *e, void *payload)
 			state = xstrdup(col_text(r->get, 0));
 			last_event = sqlite3_column_int64(r->get, 1);
 			address = xstrdup(col_text(r->get, 2));
+			claimed_at = sqlite3_column_int64(r->get, 3);
 		}
 		sqlite3_reset(r->get);
 		/* history never overrides what the campaign did itself since */
@@ -792,6 +810,10 @@ static int replay_entry(const struct log_entry *e, void *payload)
 	}
 	if (r->history && (e->event == LOG_RESUME || e->event == LOG_MERGED))
 		goto done;
+	/* an outcome is the moment the account last used the server (claims
+	 * of a batch are written ahead of it) */
+	if (!r->history && e->event >= LOG_SENT && e->event <= LOG_CRITICAL && r->account)
+		set_max(&account_run(r, r->account)->last_attempt, (long long)e->time);
 	switch (e->event) {
 	case LOG_CLAIM:
 		if (!r->history) {
@@ -882,6 +904,20 @@ static int replay_entry(const struct log_entry *e, void *payload)
 				set_max(&account_run(r, a->id)->resumed_at, (long long)e->time);
 		}
 		break;
+	case LOG_RELEASE:
+		if (!found || strcmp(state, "claimed"))
+			break;
+		if (!r->history) {
+			ar = account_run(r, r->account);
+			buf_addf(&key, "%s\t%d", r->account,
+				 schedule_day(ar->account ? &ar->account->schedule : &p->cfg.schedule,
+					      (time_t)claimed_at));
+			count_add(&r->daily, key.ptr, -1);
+		}
+		ret = set_state(r, recipient, "pending", e->time, NULL, 0, 0);
+		if (!ret)
+			ret = undo_attempt(r, recipient);
+		break;
 	case LOG_MERGED:
 	case LOG_EVENT_COUNT:
 		break;
@@ -900,7 +936,7 @@ static int replay_prepare(struct replay *r)
 	struct plan *p = r->p;
 
 	return plan_prepare(p, &r->get,
-			    "SELECT state, last_event, address FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
+			    "SELECT state, last_event, address, claimed_at FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
 	       plan_prepare(p, &r->set_state,
 			    "UPDATE deliveries SET state = ?1, last_event = ?2, code = COALESCE(?3, code), enhanced = COALESCE(?4, enhanced), reply = COALESCE(?5, reply), next_at = ?6, attempts = CASE WHEN ?7 THEN 0 ELSE attempts END, first_at = CASE WHEN ?7 THEN NULL ELSE first_at END WHERE campaign = ?8 AND recipient = ?9") < 0 ||
 	       plan_prepare(p, &r->claim,
