@@ -254,7 +254,7 @@ int log_writer_open(struct log_writer **out, const char *path)
 			goto fail;
 		buf_adds(&text, LOG_HEADER "\n");
 	}
-	w->offset = text.len;
+	w->offset = w->start = text.len;
 	w->fnv = fnv1a(FNV1A_INIT, text.ptr, text.len);
 	buf_release(&text);
 	*out = w;

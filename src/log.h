@@ -103,6 +103,7 @@ struct log_writer {
 	char *path;
 	int fd;
 	size_t offset;
+	size_t start; /* the offset when opened (after a header or ending newline) */
 	uint64_t fnv;
 	int dirty; /* appended since the last sync */
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -21,6 +22,8 @@
 #define NETWORK_PAUSE (5 * 60)
 #define THROTTLE_PAUSE (30 * 60)
 #define BATCH_MESSAGES 200
+#define BATCH_MAX_ITEMS 1000
+#define SENDER_MAX_REJECTIONS 10
 
 struct scamp;
 struct sacct;
@@ -33,6 +36,8 @@ struct spair {
 	time_t min_retry; /* earliest retry, 0 when none */
 	struct log_writer *log;
 	char *rel; /* campaigns/<id>/log/<account>.tsv */
+	size_t mark; /* the log's size before the current batch */
+	int mark_valid;
 };
 
 struct scamp {
@@ -79,6 +84,7 @@ struct run {
 	sqlite3_stmt *next_pending, *next_retry, *min_retry, *delivery;
 	struct buf msg, line;
 	struct plan_recipient_holder holder;
+	struct strmap written; /* files this run appended to */
 };
 
 /* ---- the plan's transaction ---- */
@@ -174,6 +180,7 @@ static int load_state(struct run *r)
 {
 	struct plan *p = r->p;
 	struct account_summary *accounts = NULL;
+	struct mime_address addr;
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int ret = -1;
@@ -197,6 +204,10 @@ static int load_state(struct run *r)
 		struct sacct *a = &r->accts[r->naccts++];
 		a->a = &p->cfg.accounts[i];
 		a->selected = selected_account(r->o, a->a->id) && a->a->enabled;
+		if (mime_parse_address(&addr, a->a->from) < 0)
+			goto done;
+		a->from_address = xstrdup(addr.address);
+		mime_address_release(&addr);
 		sqlite3_bind_text(st, 1, a->a->id, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			a->red = sqlite3_column_int(st, 0);
@@ -370,15 +381,15 @@ static void delivery_release(struct delivery *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int fetch_delivery(struct run *r, struct spair *pair, struct delivery *d)
+static int fetch_delivery(struct run *r, struct spair *pair, struct delivery *d, time_t at)
 {
 	sqlite3_stmt *st;
 	int found = 0;
 
 	memset(d, 0, sizeof(*d));
-	if (pair->min_retry && pair->min_retry <= r->now) {
+	if (pair->min_retry && pair->min_retry <= at) {
 		st = r->next_retry;
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)r->now);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)at);
 		d->retrying = 1;
 	} else if (pair->pending > 0) {
 		st = r->next_pending;
@@ -416,17 +427,17 @@ static void refresh_min_retry(struct run *r, struct spair *pair)
 	sqlite3_reset(st);
 }
 
-/* Picks the next delivery of the account, campaigns in turn. */
-static struct spair *pick(struct run *r, struct sacct *a, struct delivery *d)
+/* Picks the account's next delivery due at `at`, campaigns in turn. */
+static struct spair *pick(struct run *r, struct sacct *a, struct delivery *d, time_t at)
 {
 	size_t i;
 
 	for (i = 0; i < a->npairs; i++) {
 		struct spair *pair = a->pairs[(a->cursor + i) % a->npairs];
 
-		if (!pair_open(pair, r->now) || pair->camp->c->start > r->now)
+		if (!pair_open(pair, at) || pair->camp->c->start > at)
 			continue;
-		if (fetch_delivery(r, pair, d)) {
+		if (fetch_delivery(r, pair, d, at)) {
 			a->cursor = (a->cursor + i + 1) % a->npairs;
 			return pair;
 		}
@@ -557,78 +568,133 @@ static void interrupt_campaigns(struct run *r, struct sacct *a)
 	}
 }
 
-static int send_one(struct run *r, struct spair *pair, struct delivery *d)
+/* A message planned in a batch: claimed, then delivered at its moment. */
+struct item {
+	struct spair *pair;
+	struct delivery d;
+	time_t due;
+	char *message_id;
+	int done;
+};
+
+static void sub_attempt(struct sacct *a, int day)
 {
+	size_t i;
+
+	for (i = 0; i < a->ndays; i++) {
+		if (a->days[i].day == day && a->days[i].attempts > 0)
+			a->days[i].attempts--;
+	}
+}
+
+/* The claim: appended before anything goes to SMTP. */
+static int claim_item(struct run *r, struct spair *pair, struct delivery *d, time_t due,
+		      struct item *it)
+{
+	struct sacct *a = pair->acct;
+	const char *fields[3];
+
+	memset(it, 0, sizeof(*it));
+	it->pair = pair;
+	it->d = *d;
+	it->due = due;
+	it->message_id = r->o->dry_run ? NULL : mime_message_id(a->from_address);
+	fields[0] = d->recipient;
+	fields[1] = d->address;
+	fields[2] = it->message_id ? it->message_id : "-";
+	if (record(r, pair, LOG_CLAIM, fields, 3) < 0)
+		return -1;
+	add_attempt(a, schedule_day(&a->a->schedule, due));
+	if (due > a->last_attempt)
+		a->last_attempt = due;
+	if (d->retrying)
+		refresh_min_retry(r, pair);
+	else
+		pair->pending--;
+	return 0;
+}
+
+/* A claim withdrawn: the message never reached SMTP. */
+static int release_item(struct run *r, struct item *it)
+{
+	const char *fields[1] = { it->d.recipient };
+
+	it->done = 1;
+	sub_attempt(it->pair->acct, schedule_day(&it->pair->acct->a->schedule, it->due));
+	it->pair->pending++;
+	return record(r, it->pair, LOG_RELEASE, fields, 1);
+}
+
+static void item_release(struct item *it)
+{
+	delivery_release(&it->d);
+	free(it->message_id);
+	it->message_id = NULL;
+}
+
+static int ensure_render(struct run *r, struct scamp *camp)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	int ret = 0;
+
+	if (camp->render)
+		return 0;
+	if (render_open(&camp->render, r->p->root, &r->p->cfg, camp->c, &diags) < 0)
+		ret = error_set("campaign '%s': cannot render its messages (%s)", camp->c->id,
+				diags.count ? diags.items[0].message : error_last());
+	diag_release(&diags);
+	return ret;
+}
+
+/* Hands a claimed message to SMTP and records the outcome. */
+static int deliver_item(struct run *r, struct item *it)
+{
+	struct spair *pair = it->pair;
+	struct delivery *d = &it->d;
 	struct sacct *a = pair->acct;
 	struct smtp_reply reply = SMTP_REPLY_INIT;
 	struct recipient rec;
-	char *token = NULL, *message_id = NULL, when[32], code[8];
+	char *token = NULL, when[32], code[8];
 	const char *fields[5];
 	enum smtp_class cls;
-	int curl_code = 0, ret = -1, day;
+	int curl_code = 0, ret = -1;
 
-	day = schedule_day(&a->a->schedule, r->now);
+	it->done = 1;
+	a->last_attempt = r->now;
 	if (r->o->dry_run) {
 		fields[0] = d->recipient;
-		fields[1] = d->address;
-		fields[2] = "-";
-		if (record(r, pair, LOG_CLAIM, fields, 3) < 0)
-			goto done;
 		fields[1] = "250";
 		fields[2] = "2.0.0";
 		fields[3] = "dry run";
-		if (record(r, pair, LOG_SENT, fields, 4) < 0)
-			goto done;
-		add_attempt(a, day);
-		a->last_attempt = r->now;
+		ret = record(r, pair, LOG_SENT, fields, 4);
 		emit(r, SENDER_WOULD_SEND, pair, d->recipient, NULL, "");
-		pair->pending--;
 		pair->camp->sent++;
 		r->report->sent++;
-		ret = 0;
-		goto done;
+		return ret;
 	}
-	if (!pair->camp->render) {
-		struct diag_list diags = DIAG_LIST_INIT;
-		if (render_open(&pair->camp->render, r->p->root, &r->p->cfg, pair->camp->c, &diags) < 0) {
-			error_set("campaign '%s': cannot render its messages (%s)", pair->camp->c->id,
-				  diags.count ? diags.items[0].message : error_last());
-			diag_release(&diags);
-			goto done;
-		}
-		diag_release(&diags);
+	if (ensure_render(r, pair->camp) < 0) {
+		release_item(r, it);
+		return -1;
 	}
 	if (!a->smtp && open_transport(r, a) < 0) {
 		/* no secret or no token: this account cannot send in this run */
 		a->broken = 1;
 		r->report->accounts_unavailable++;
 		fprintf(stderr, "mailout: %s\n", error_last());
-		ret = 0;
-		goto done;
+		return release_item(r, it);
 	}
 	if (plan_recipient(r->p, pair->camp->c->type, d->recipient, &rec, &r->holder) != 0) {
-		error_set("recipient '%s' of campaign '%s' is missing from the plan", d->recipient,
-			  d->campaign);
-		goto done;
+		release_item(r, it);
+		return error_set("recipient '%s' of campaign '%s' is missing from the plan",
+				 d->recipient, d->campaign);
 	}
 	token = token_make(r->keys, d->campaign, d->recipient);
-	message_id = mime_message_id(a->from_address);
 	buf_reset(&r->msg);
-	if (!token || render_mime(&r->msg, pair->camp->render, &rec, a->a, token, r->now, message_id,
-				  NULL) < 0)
+	if (!token || render_mime(&r->msg, pair->camp->render, &rec, a->a, token, r->now,
+				  it->message_id, NULL) < 0) {
+		release_item(r, it);
 		goto done;
-	/* the claim before the message goes out */
-	fields[0] = d->recipient;
-	fields[1] = d->address;
-	fields[2] = message_id;
-	if (record(r, pair, LOG_CLAIM, fields, 3) < 0)
-		goto done;
-	add_attempt(a, day);
-	a->last_attempt = r->now;
-	if (d->retrying)
-		d->first_at = d->first_at ? d->first_at : r->now;
-	else
-		pair->pending--;
+	}
 	smtp_send(a->smtp, a->from_address, rec.email, r->msg.ptr, r->msg.len, &reply, &curl_code);
 	cls = smtp_classify(&reply, curl_code);
 	if (cls == SMTP_NETWORK && reply.uncertain) {
@@ -686,27 +752,22 @@ static int send_one(struct run *r, struct spair *pair, struct delivery *d)
 		time_format_rfc3339(when, a->rest_until);
 		fields[4] = when;
 		ret = record(r, pair, LOG_DEFERRED, fields, 5);
-		if (!d->retrying)
-			pair->pending++;
+		pair->pending++;
 		r->report->deferred++;
 		emit(r, SENDER_DEFERRED, pair, d->recipient, &reply, NULL);
 		break;
 	case SMTP_CRITICAL:
 		ret = record(r, pair, LOG_CRITICAL, fields, 4);
-		if (!d->retrying)
-			pair->pending++;
+		pair->pending++;
 		a->red = 1;
 		interrupt_campaigns(r, a);
 		r->report->critical++;
 		emit(r, SENDER_CRITICAL, pair, d->recipient, &reply, NULL);
 		break;
 	}
-	if (d->retrying)
-		refresh_min_retry(r, pair);
 done:
 	smtp_reply_release(&reply);
 	free(token);
-	free(message_id);
 	return ret;
 }
 
@@ -762,7 +823,6 @@ time_t sender_latest_event(struct plan *p)
 static int prepare(struct run *r)
 {
 	struct plan *p = r->p;
-	size_t i;
 
 	if (plan_prepare(p, &r->next_pending,
 			 "SELECT recipient, address, first_at, attempts FROM deliveries "
@@ -773,19 +833,13 @@ static int prepare(struct run *r)
 	    plan_prepare(p, &r->min_retry,
 			 "SELECT MIN(next_at) FROM deliveries WHERE campaign = ? AND account = ? AND state = 'retrying'") < 0)
 		return -1;
-	for (i = 0; i < r->naccts; i++) {
-		struct mime_address addr;
-		if (mime_parse_address(&addr, r->accts[i].a->from) < 0)
-			return -1;
-		r->accts[i].from_address = xstrdup(addr.address);
-		mime_address_release(&addr);
-	}
 	if (!r->o->dry_run && token_keys_from_env(&r->keys) < 0)
 		return -1;
 	return 0;
 }
 
-static void release(struct run *r)
+/* What load_state() made. */
+static void state_release(struct run *r)
 {
 	size_t i;
 
@@ -803,6 +857,16 @@ static void release(struct run *r)
 	for (i = 0; i < r->ncamps; i++)
 		render_free(r->camps[i].render);
 	free(r->camps);
+	r->pairs = NULL;
+	r->accts = NULL;
+	r->camps = NULL;
+	r->npairs = r->naccts = r->ncamps = 0;
+}
+
+static void release(struct run *r)
+{
+	state_release(r);
+	strmap_release(&r->written, NULL);
 	sqlite3_finalize(r->next_pending);
 	sqlite3_finalize(r->next_retry);
 	sqlite3_finalize(r->min_retry);
@@ -845,17 +909,209 @@ static int take_over_logs(struct plan *p, const struct sender_options *o, struct
 	return ret;
 }
 
+/* Waits (real clock) or jumps (virtual clock) to moment t; 1 when the run
+ * was asked to stop meanwhile. */
+static int advance(struct run *r, time_t t)
+{
+	if (t <= r->now)
+		return 0;
+	if (r->o->now) {
+		r->now = t;
+		return 0;
+	}
+	if (tx_commit(r) < 0)
+		return -1;
+	sleep_until(r, t);
+	check_paused(r);
+	if (tx_begin(r) < 0)
+		return -1;
+	r->now = time(NULL) > t ? time(NULL) : t;
+	return r->o->stop && *r->o->stop ? 1 : 0;
+}
+
+/* The files this run has written, relative to the root. */
+static size_t written_files(struct run *r, const char ***out)
+{
+	size_t i, n = 0;
+
+	*out = xcalloc(r->written.count + 1, sizeof(char *));
+	for (i = 0; i < r->written.cap; i++) {
+		if (r->written.slots[i].key)
+			(*out)[n++] = r->written.slots[i].key;
+	}
+	return n;
+}
+
+/* The remote moved: the batch's claims were not published.  Withdraw them
+ * from the files, put our published lines on the new tip, and plan again. */
+static int replan(struct run *r)
+{
+	const struct sender_publisher *pub = r->o->publisher;
+	struct buf path = BUF_INIT;
+	const char **files = NULL;
+	size_t i, n;
+	int ret = -1;
+
+	for (i = 0; i < r->npairs; i++) {
+		struct spair *pair = &r->pairs[i];
+		size_t keep;
+
+		if (!pair->log)
+			continue;
+		keep = pair->mark_valid ? pair->mark : pair->log->start;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", r->p->root, pair->rel);
+		if (truncate(path.ptr, (off_t)keep) < 0) {
+			error_set("cannot truncate '%s': %s", pair->rel, strerror(errno));
+			goto done;
+		}
+		log_writer_close(pair->log);
+		pair->log = NULL;
+	}
+	n = written_files(r, &files);
+	if (pub->catch_up(pub->payload, files, n) < 0)
+		goto done;
+	state_release(r);
+	if (plan_refresh(r->p, &r->diags) < 0 || tx_begin(r) < 0 || load_state(r) < 0)
+		goto done;
+	plan_applier_free(r->applier);
+	r->applier = NULL;
+	if (plan_applier_open(&r->applier, r->p, &r->diags) < 0)
+		goto done;
+	ret = 0;
+done:
+	free(files);
+	buf_release(&path);
+	return ret;
+}
+
+/* Commits and pushes what the run wrote: after a batch's claims (before its
+ * messages go out) and at the end. */
+static int publish(struct run *r, int final)
+{
+	const struct sender_publisher *pub = r->o->publisher;
+	const char **files = NULL;
+	size_t n;
+	int rc;
+
+	if (!pub)
+		return 0;
+	if (tx_commit(r) < 0)
+		return -1;
+	n = written_files(r, &files);
+	rc = pub->publish(pub->payload, files, n, final, r->report);
+	free(files);
+	if (rc < 0)
+		return -1;
+	return rc == SENDER_REJECTED ? SENDER_REJECTED : 0;
+}
+
+/* Plans the next batch: the messages due within the publisher's batch
+ * window (one at a time without a publisher), claimed now. */
+static int plan_batch(struct run *r, struct item **items, size_t *nitems, size_t *cap)
+{
+	const struct sender_publisher *pub = r->o->publisher;
+	long window = pub ? pub->batch : 0;
+	time_t until = 0;
+	size_t i;
+
+	*nitems = 0;
+	for (i = 0; i < r->npairs; i++) {
+		r->pairs[i].mark_valid = r->pairs[i].log != NULL;
+		r->pairs[i].mark = r->pairs[i].log ? r->pairs[i].log->offset : 0;
+	}
+	for (;;) {
+		struct sacct *best = NULL;
+		struct spair *pair;
+		struct delivery d;
+		time_t best_due = 0, due;
+		int rc;
+
+		if (r->o->stop && *r->o->stop)
+			break;
+		for (i = 0; i < r->naccts; i++) {
+			due = account_due(r, &r->accts[i], r->now);
+			if (due >= 0 && (!best || due < best_due)) {
+				best = &r->accts[i];
+				best_due = due;
+			}
+		}
+		if (!best || best_due > r->end || (*nitems && best_due > until))
+			break;
+		if (!*nitems)
+			until = best_due + window;
+		if (!window) {
+			rc = advance(r, best_due);
+			if (rc < 0)
+				return -1;
+			if (rc > 0)
+				break;
+			if (best_due < r->now)
+				continue; /* slept past it: the state may have changed */
+		}
+		pair = pick(r, best, &d, best_due);
+		if (!pair)
+			continue;
+		XGROW(*items, *cap, *nitems + 1);
+		if (claim_item(r, pair, &d, best_due, &(*items)[*nitems]) < 0) {
+			delivery_release(&d);
+			return -1;
+		}
+		if (!r->o->dry_run)
+			strmap_put(&r->written, pair->rel, NULL);
+		(*nitems)++;
+		if (!window || *nitems >= BATCH_MAX_ITEMS)
+			break;
+	}
+	return 0;
+}
+
+static int deliver_batch(struct run *r, struct item *items, size_t n)
+{
+	size_t i;
+	int rc, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		struct item *it = &items[i];
+		struct sacct *a = it->pair->acct;
+
+		if (ret < 0 || (r->o->stop && *r->o->stop) || a->red || a->broken ||
+		    a->rest_until > it->due || !it->pair->camp->eligible) {
+			if (release_item(r, it) < 0)
+				ret = -1;
+			continue;
+		}
+		rc = advance(r, it->due);
+		if (rc < 0) {
+			ret = -1;
+			continue;
+		}
+		if (rc > 0) {
+			release_item(r, it);
+			continue;
+		}
+		if (deliver_item(r, it) < 0) {
+			ret = -1;
+			continue;
+		}
+		if (!r->o->publisher &&
+		    (++r->since_commit >= BATCH_MESSAGES || elapsed_ms(&r->last_commit) > 2000) &&
+		    (tx_commit(r) < 0 || tx_begin(r) < 0))
+			ret = -1;
+	}
+	return ret;
+}
+
 int sender_run(struct plan *p, const struct sender_options *o, struct sender_report *report)
 {
 	struct run r;
-	struct delivery d;
+	struct item *items = NULL;
+	size_t nitems = 0, cap = 0, i;
 	time_t latest;
-	size_t i;
-	int ret = -1;
+	int ret = -1, rejected = 0, rc;
 
 	memset(&r, 0, sizeof(r));
 	memset(report, 0, sizeof(*report));
-	memset(&d, 0, sizeof(d));
 	r.p = p;
 	r.o = o;
 	r.report = report;
@@ -877,49 +1133,40 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 	if (tx_begin(&r) < 0 || plan_applier_open(&r.applier, p, &r.diags) < 0)
 		goto done;
 	for (;;) {
-		struct sacct *best = NULL;
-		struct spair *pair;
-		time_t best_due = 0, due;
-
-		if (o->stop && *o->stop)
+		if (plan_batch(&r, &items, &nitems, &cap) < 0)
+			goto done;
+		if (!nitems)
 			break;
-		for (i = 0; i < r.naccts; i++) {
-			due = account_due(&r, &r.accts[i], r.now);
-			if (due >= 0 && (!best || due < best_due)) {
-				best = &r.accts[i];
-				best_due = due;
-			}
-		}
-		if (!best || best_due > r.end)
-			break;
-		if (best_due > r.now) {
-			if (!o->now) {
-				/* the real clock: commit, then wait for the moment */
-				if (tx_commit(&r) < 0)
+		if (o->publisher) {
+			rc = publish(&r, 0);
+			if (rc == SENDER_REJECTED) {
+				for (i = 0; i < nitems; i++)
+					item_release(&items[i]);
+				nitems = 0;
+				if (++rejected > SENDER_MAX_REJECTIONS) {
+					error_set("gave up after %d rejected pushes: the remote keeps moving",
+						  SENDER_MAX_REJECTIONS);
 					goto done;
-				sleep_until(&r, best_due);
-				if (o->stop && *o->stop)
-					break;
-				check_paused(&r);
-				if (tx_begin(&r) < 0)
+				}
+				if (replan(&r) < 0)
 					goto done;
-				r.now = time(NULL) > best_due ? time(NULL) : best_due;
 				continue;
 			}
-			r.now = best_due;
-		}
-		pair = pick(&r, best, &d);
-		if (!pair)
-			continue;
-		if (send_one(&r, pair, &d) < 0) {
-			delivery_release(&d);
-			goto done;
-		}
-		delivery_release(&d);
-		if (++r.since_commit >= BATCH_MESSAGES || elapsed_ms(&r.last_commit) > 2000) {
-			if (tx_commit(&r) < 0 || tx_begin(&r) < 0)
+			if (rc < 0) {
+				/* nothing of the batch went out: withdraw its claims */
+				for (i = 0; i < nitems; i++)
+					release_item(&r, &items[i]);
+				goto done;
+			}
+			if (tx_begin(&r) < 0)
 				goto done;
 		}
+		rc = deliver_batch(&r, items, nitems);
+		for (i = 0; i < nitems; i++)
+			item_release(&items[i]);
+		nitems = 0;
+		if (rc < 0)
+			goto done;
 	}
 	if (o->dry_run) {
 		plan_exec(p, "ROLLBACK");
@@ -930,8 +1177,23 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 	for (i = 0; i < r.ncamps; i++)
 		report->campaigns += r.camps[i].sent > 0;
 	report->ended = r.now;
+	/* the last outcomes; a moved remote gets our lines replayed on its tip */
+	while ((rc = publish(&r, 1)) == SENDER_REJECTED) {
+		if (++rejected > SENDER_MAX_REJECTIONS) {
+			error_set("gave up after %d rejected pushes: the remote keeps moving",
+				  SENDER_MAX_REJECTIONS);
+			goto done;
+		}
+		if (replan(&r) < 0)
+			goto done;
+	}
+	if (rc < 0)
+		goto done;
 	ret = 0;
 done:
+	for (i = 0; i < nitems; i++)
+		item_release(&items[i]);
+	free(items);
 	if (ret < 0 && r.in_tx) {
 		/* keep what was recorded; if even that fails, the plan replays the logs */
 		if (o->dry_run || tx_commit(&r) < 0)

@@ -43,6 +43,30 @@ struct sender_event {
 
 typedef void (*sender_event_fn)(const struct sender_event *e, void *payload);
 
+struct sender_report {
+	long sent, failed, retrying, deferred, critical, unconfirmed;
+	size_t campaigns; /* that sent at least once */
+	time_t started, ended; /* the clock at start and end */
+	int accounts_unavailable; /* accounts that could not be used (missing secrets) */
+};
+
+#define SENDER_REJECTED 1
+
+/* How a run publishes what it writes (the git layer). */
+struct sender_publisher {
+	/* Commits, and pushes when configured, the files the run wrote
+	 * (relative to the root): after a batch's claims, before its messages
+	 * go out, and with final set at the end.  0, SENDER_REJECTED when the
+	 * remote moved (the batch is withdrawn and planned again), -1 on error. */
+	int (*publish)(void *payload, const char *const *files, size_t n, int final,
+		       const struct sender_report *report);
+	/* After a rejection: fetch, and put the lines this run has written
+	 * since its last publication on the remote's new tip. */
+	int (*catch_up)(void *payload, const char *const *files, size_t n);
+	void *payload;
+	long batch; /* seconds of sends claimed and published at once */
+};
+
 struct sender_options {
 	time_t now; /* the virtual clock's start; 0: the real clock */
 	long duration; /* seconds to run; 0: what is due now; SENDER_UNTIL_DONE (virtual only) */
@@ -53,14 +77,9 @@ struct sender_options {
 	sender_event_fn on_event; /* may be NULL */
 	void *payload;
 	volatile int *stop; /* set by a signal handler: finish the message and stop */
+	const struct sender_publisher *publisher; /* NULL: nothing is committed */
 };
 
-struct sender_report {
-	long sent, failed, retrying, deferred, critical, unconfirmed;
-	size_t campaigns; /* that sent at least once */
-	time_t started, ended; /* the clock at start and end */
-	int accounts_unavailable; /* accounts that could not be used (missing secrets) */
-};
 
 /* Runs the sender on an open plan.  Returns 0 when the run did its job
  * (whatever the deliveries did), -1 with error_set otherwise. */
