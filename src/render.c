@@ -521,7 +521,7 @@ done:
 
 struct layout_check {
 	struct diag_list *diags;
-	int content;
+	int content, escaped_content;
 };
 
 static int check_layout_ref(const struct template_ref *ref, void *payload)
@@ -532,12 +532,14 @@ static int check_layout_ref(const struct template_ref *ref, void *payload)
 	int unescaped = ref->kind == TEMPLATE_REF_UNESCAPED;
 
 	if (!strcmp(name, "content")) {
-		if (ref->kind == TEMPLATE_REF_VARIABLE)
+		if (ref->kind == TEMPLATE_REF_VARIABLE) {
+			lc->escaped_content++;
 			diag_add(lc->diags, DIAG_ERROR, LAYOUT_FILE, ref->line, ref->col,
 				 "write {{{content}}}: the message is HTML and {{content}} would show it as text");
-		else if (unescaped && lc->content++)
+		} else if (unescaped && lc->content++) {
 			diag_add(lc->diags, DIAG_ERROR, LAYOUT_FILE, ref->line, ref->col,
 				 "{{{content}}} appears more than once: the message would be repeated");
+		}
 		return 0;
 	}
 	if (!strcmp(name, "subject") || !strcmp(name, "preheader") || !strcmp(name, ".")) {
@@ -566,7 +568,7 @@ static int check_layout_ref(const struct template_ref *ref, void *payload)
 int layout_load(struct template **out, const char *root, struct diag_list *diags)
 {
 	struct buf full = BUF_INIT, text = BUF_INIT;
-	struct layout_check lc = { diags, 0 };
+	struct layout_check lc = { diags, 0, 0 };
 	size_t errors = diags->errors;
 	int ret = 0;
 
@@ -590,7 +592,7 @@ int layout_load(struct template **out, const char *root, struct diag_list *diags
 		goto done;
 	}
 	template_foreach_ref(*out, check_layout_ref, &lc);
-	if (!lc.content)
+	if (!lc.content && !lc.escaped_content)
 		diag_add(diags, DIAG_ERROR, LAYOUT_FILE, 0, 0,
 			 "the layout has no {{{content}}}: the messages would have no body, signature or unsubscribe link");
 	if (diags->errors > errors) {

@@ -191,7 +191,8 @@ static void close_container(struct parser *p)
 	size_t n = p->npending - f->first;
 
 	f->node->items = arena_alloc(p->doc->arena, (n ? n : 1) * sizeof(struct ynode *));
-	memcpy(f->node->items, p->pending + f->first, n * sizeof(struct ynode *));
+	if (n)
+		memcpy(f->node->items, p->pending + f->first, n * sizeof(struct ynode *));
 	f->node->count = f->node->kind == YNODE_MAP ? n / 2 : n;
 	p->npending = f->first;
 }
@@ -531,21 +532,32 @@ int ymap_check(const struct ydoc *doc, const struct ynode *map, const char *what
 	return problems;
 }
 
+/* A name and its length, so that most keys are told apart by length. */
+struct sized_name {
+	const char *name;
+	size_t len;
+};
+#define SIZED(s) { s, sizeof(s) - 1 }
+
 int ykey_is_secret(const char *key)
 {
-	static const char *const exact[] = {
-		"password", "passwd", "pass", "secret", "token", "client_secret", "api_key",
-		"apikey", "access_token", "refresh_token", "private_key",
+	static const struct sized_name exact[] = {
+		SIZED("password"), SIZED("passwd"), SIZED("pass"), SIZED("secret"),
+		SIZED("token"), SIZED("client_secret"), SIZED("api_key"), SIZED("apikey"),
+		SIZED("access_token"), SIZED("refresh_token"), SIZED("private_key"),
 	};
-	static const char *const suffixes[] = { "_password", "_secret", "_token", "_api_key" };
-	size_t i;
+	static const struct sized_name suffixes[] = {
+		SIZED("_password"), SIZED("_secret"), SIZED("_token"), SIZED("_api_key"),
+	};
+	size_t i, len = strlen(key);
 
 	for (i = 0; i < sizeof(exact) / sizeof(*exact); i++) {
-		if (!strcmp(key, exact[i]))
+		if (len == exact[i].len && !memcmp(key, exact[i].name, len))
 			return 1;
 	}
 	for (i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
-		if (str_has_suffix(key, suffixes[i]))
+		if (len >= suffixes[i].len &&
+		    !memcmp(key + len - suffixes[i].len, suffixes[i].name, suffixes[i].len))
 			return 1;
 	}
 	return 0;
