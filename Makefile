@@ -27,7 +27,8 @@ endif
 
 SRC = $(sort $(wildcard src/*.c))
 CMD = $(sort $(wildcard cmd/*.c))
-LIB_OBJS = $(SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/schema.o
+LIB_OBJS = $(SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/schema.o $(OBJ)/gen/theme.o
+THEME = site/page.html site/unsubscribe.html site/style.css site/app.js
 CMD_OBJS = $(CMD:%.c=$(OBJ)/%.o)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(OBJ)/tests/%)
@@ -38,7 +39,7 @@ else
 PROGRAM = mailout
 endif
 
-.PHONY: all deps test check unit unit-san e2e demo bench install clean
+.PHONY: all deps test check unit unit-san e2e browser screenshots demo bench install clean
 .DELETE_ON_ERROR:
 
 all: $(PROGRAM)
@@ -56,6 +57,21 @@ $(OBJ)/gen/schema.c: src/schema.sql
 	{ echo 'const char plan_schema_sql[] ='; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } > $@
+
+# The status site's default theme, used when a repository has no site/.
+$(OBJ)/gen/theme.c: $(THEME)
+	@mkdir -p $(dir $@)
+	{ echo '#include "site.h"'; \
+	  echo 'const struct site_theme_file site_theme_files[] = {'; \
+	  for f in $(THEME); do \
+	    printf '{ "%s",\n' "$${f#site/}"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' "$$f"; \
+	    echo '},'; \
+	  done; \
+	  echo '{ 0, 0 } };'; } > $@
+
+$(OBJ)/gen/theme.o: $(OBJ)/gen/theme.c src/site.h
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(OBJ)/gen/schema.o: $(OBJ)/gen/schema.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
@@ -76,7 +92,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: all unit unit-san e2e
+check: all unit unit-san e2e browser
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
@@ -87,12 +103,32 @@ unit-san:
 e2e: $(PROGRAM)
 	@sh tests/e2e/run.sh
 
+browser: $(PROGRAM)
+	@MAILOUT=$(CURDIR)/$(PROGRAM) sh tests/browser/run.sh
+
+# Screenshots of the status site for the README (docs/*.png).
+screenshots: all
+	@sh tests/browser/run.sh screenshots.js
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh
 
-bench: all
+bench: all $(OBJ)/bench_baseline
 	@sh tests/bench/run.sh
+
+$(OBJ)/bench_baseline: tests/bench/baseline.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) $(shell pkg-config --libs yaml-0.1 sqlite3)
+
+# Messages rendered per second for the example newsletter (one core).
+.PHONY: bench-render
+bench-render: $(OBJ)/bench_render
+	@$(OBJ)/bench_render .
+
+$(OBJ)/bench_render: tests/bench/bench_render.c $(OBJ)/libmailout.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ)/libmailout.a $(LDFLAGS) $(LIBS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -68,6 +68,8 @@ int cmd_retry(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_accounts(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_pause(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_resume(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_merge(struct cmd_ctx *ctx, int argc, char **argv);
+int cmd_new(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_import(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_export(struct cmd_ctx *ctx, int argc, char **argv);
 int cmd_unsubscribes(struct cmd_ctx *ctx, int argc, char **argv);

@@ -451,6 +451,7 @@ static int sync_bounces(struct cmd_ctx *ctx)
 	int code = 1, failed = 0;
 
 	memset(&run, 0, sizeof(run));
+	buf_init(&run.report, 1024);
 	memset(&state, 0, sizeof(state));
 	config_load(&cfg, ctx->repo, &diags);
 	for (i = 0; i < cfg.naccounts; i++)

@@ -11,9 +11,11 @@
 #include "buf.h"
 #include "cmd.h"
 #include "forecast.h"
+#include "publish.h"
 #include "plan.h"
 #include "schedule.h"
 #include "sender.h"
+#include "util.h"
 #include "xalloc.h"
 
 static volatile int stop_requested;
@@ -64,6 +66,51 @@ static int take_lock(const char *dir, int *fd_out)
 	free(path);
 	*fd_out = fd;
 	return 0;
+}
+
+/* --commit / --push: the run's own files are the logs of the accounts it
+ * sends through, in every campaign. */
+static int open_publisher(struct cmd_ctx *ctx, struct plan *p, const struct sender_options *so,
+			  const char *remote, struct publisher **out, struct sender_publisher *sp,
+			  long batch)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	char **own = xcalloc(p->campaigns.count * p->cfg.naccounts + 1, sizeof(char *));
+	size_t i, j, k, n = 0;
+	int ret = -1;
+
+	for (i = 0; i < p->campaigns.count; i++) {
+		for (j = 0; j < p->cfg.naccounts; j++) {
+			int selected = !so->accounts;
+			for (k = 0; k < so->naccounts; k++)
+				selected |= !strcmp(so->accounts[k], p->cfg.accounts[j].id);
+			if (selected)
+				own[n++] = xasprintf("campaigns/%s/log/%s.tsv", p->campaigns.items[i].id,
+						     p->cfg.accounts[j].id);
+		}
+	}
+	if (publisher_open(out, ctx->repo, remote, p->cfg.git_author, "send",
+			   (const char *const *)own, n) < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
+	/* the files may have moved onto the remote's tip */
+	if (plan_refresh(p, &diags) < 0) {
+		diag_sort(&diags);
+		diag_print(stderr, &diags);
+		cmd_error("%s", diags.errors ? "the content has errors" : error_last());
+		goto done;
+	}
+	memset(sp, 0, sizeof(*sp));
+	sp->publish = publisher_publish;
+	sp->catch_up = publisher_catch_up;
+	sp->payload = *out;
+	sp->batch = remote ? batch : 0;
+	ret = 0;
+done:
+	free_list(own, n);
+	diag_release(&diags);
+	return ret;
 }
 
 struct progress {
@@ -146,7 +193,8 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "for", 1, 0, NULL, NULL, 0 }, { "now", 1, 0, NULL, NULL, 0 },
 		{ "account", 2, 0, NULL, NULL, 0 }, { "dry-run", 0, 0, NULL, NULL, 0 },
 		{ "sink", 1, 0, NULL, NULL, 0 }, { "commit", 0, 0, NULL, NULL, 0 },
-		{ "push", 1, 0, NULL, NULL, 0 }, { NULL, 0, 0, NULL, NULL, 0 }
+		{ "push", 1, 0, NULL, NULL, 0 }, { "batch", 1, 0, NULL, NULL, 0 },
+		{ NULL, 0, 0, NULL, NULL, 0 }
 	};
 	struct sender_options so;
 	struct sender_report report;
@@ -154,7 +202,9 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 	struct plan *p = NULL;
 	char **args = NULL, *build = NULL, from[32], to[32];
 	size_t nargs = 0, i;
-	long duration = 0;
+	long duration = 0, batch = 10 * 60;
+	struct publisher *pub = NULL;
+	struct sender_publisher sp;
 	time_t now = 0;
 	int r, code = 1, lock = -1;
 
@@ -167,8 +217,12 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_usage_error(ctx, "unexpected argument '%s'", args[0]);
 		goto done;
 	}
-	if (opts[5].seen || opts[6].seen) {
-		cmd_error("'--commit' and '--push' are not available in this version yet");
+	if (opts[7].seen && (duration_parse(opts[7].value, &batch) < 0 || batch < 1)) {
+		cmd_usage_error(ctx, "invalid --batch '%s': a duration like 5m", opts[7].value);
+		goto done;
+	}
+	if ((opts[5].seen || opts[6].seen) && opts[3].seen) {
+		cmd_usage_error(ctx, "a dry run changes nothing: there is nothing to commit");
 		goto done;
 	}
 	if (opts[0].seen && duration_parse(opts[0].value, &duration) < 0) {
@@ -205,11 +259,15 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 	so.duration = duration;
 	so.accounts = opts[2].nvalues ? opts[2].values : NULL;
 	so.naccounts = opts[2].nvalues;
+	if ((opts[5].seen || opts[6].seen) &&
+	    open_publisher(ctx, p, &so, opts[6].value, &pub, &sp, batch) < 0)
+		goto done;
 	so.dry_run = opts[3].seen;
 	so.sink = opts[4].value;
 	so.on_event = on_event;
 	so.payload = &pr;
 	so.stop = &stop_requested;
+	so.publisher = pub ? &sp : NULL;
 	pr.tty = isatty(STDOUT_FILENO) && !so.dry_run;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
@@ -228,6 +286,7 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 	       report.campaigns == 1 ? "" : "s", from, to);
 	code = report.accounts_unavailable ? 1 : 0;
 done:
+	publisher_free(pub);
 	if (lock >= 0)
 		close(lock);
 	free(build);

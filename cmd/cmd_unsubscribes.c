@@ -410,8 +410,8 @@ static int sync_unsubscribes(struct cmd_ctx *ctx)
 				unsubscribed++;
 			else
 				already++;
-			printf("  uid %lu: %s %s\n", q->uid,
-			       lines[q->line].added ? "unsubscribed" : "already suppressed", q->detail);
+			printf("  uid %lu: %s%s\n", q->uid,
+			       lines[q->line].added ? "unsubscribed " : "already suppressed: ", q->detail);
 		} else {
 			count[q->outcome]++;
 			printf("  uid %lu: %s\n", q->uid, q->detail);

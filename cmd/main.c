@@ -42,11 +42,28 @@ static const struct command commands[] = {
 	{ "pause", cmd_pause, "pause a campaign", "pause CAMPAIGN", NULL, NEEDS_REPO },
 	{ "resume", cmd_resume, "resume a paused or interrupted campaign", "resume CAMPAIGN", NULL,
 	  NEEDS_REPO },
-	{ "merge", NULL, "merge campaigns that share template, type and owner",
-	  "merge CAMPAIGN CAMPAIGN... --into ID", NULL, NEEDS_REPO },
-	{ "new", NULL, "create a campaign",
-	  "new --type TYPE[,TYPE] --template NAME --owner PERSON [--segment NAME | --filter '{...}'] [--id ID]",
-	  NULL, NEEDS_REPO },
+	{ "merge", cmd_merge, "merge campaigns that share template, type and owner",
+	  "merge CAMPAIGN CAMPAIGN... --into ID [--name NAME]",
+	  "    --into ID     the new campaign: the union of theirs, with their history\n"
+	  "    --name NAME   its name (default: the first one's name and \"(merged)\")\n"
+	  "The campaigns merged get status merged and send nothing more.\n", NEEDS_REPO },
+	{ "new", cmd_new, "create a campaign",
+	  "new --type TYPE[,TYPE...] --template NAME --owner PERSON [--segment NAME | --filter '{...}'] [--id ID] [--name NAME] [--start DATE] [--end DATE] [--paused] [--vip-only]",
+	  "    --type TYPES        contacts, companies or leads; several: one campaign each\n"
+	  "    --template NAME     templates/NAME.md\n"
+	  "    --owner PERSON      only this person's recipients, sent through their accounts\n"
+	  "    --segment NAME      a segment of recipients/segments.yaml\n"
+	  "    --filter '{...}'    an inline filter, e.g. '{country: [DE, AT], tags: newsletter}'\n"
+	  "    --id ID             the campaign id (default: TEMPLATE-START; with several types\n"
+	  "                        the type is added: ID-contacts)\n"
+	  "    --name NAME         the campaign's name\n"
+	  "    --start DATE        nothing is sent before (default: today)\n"
+	  "    --end DATE          nothing is sent after\n"
+	  "    --paused            create it paused\n"
+	  "    --vip-only          VIP recipients only\n"
+	  "Refuses what would not validate; prints each campaign's recipients and when the\n"
+	  "forecast sees it finished.\n",
+	  NEEDS_REPO },
 	{ "import", cmd_import, "import recipients from a CSV export",
 	  "import TYPE FILE.csv [--owner PERSON] [--map COLUMN=FIELD]... [--into NAME] [--replace] [--skip-invalid]",
 	  "    --owner PERSON       the owner of rows whose owner cell is empty or missing\n"

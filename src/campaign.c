@@ -1,9 +1,13 @@
 #include "campaign.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -378,11 +382,130 @@ int campaign_selects(const struct campaign *c, const struct recipient *r)
 	return !c->has_filter || filter_match(&c->filter, r);
 }
 
-int campaign_set_status(const char *root, const char *id, const char *status)
+/* ---- editing campaign files ---- */
+
+enum undo_kind { UNDO_REMOVE, UNDO_RMDIR, UNDO_RESTORE };
+
+struct campaign_undo_step {
+	enum undo_kind kind;
+	char *path;
+	char *text; /* UNDO_RESTORE: the old content */
+	size_t len;
+};
+
+static void undo_push(struct campaign_undo *u, enum undo_kind kind, const char *path,
+		      const char *text, size_t len)
+{
+	struct campaign_undo_step *s;
+
+	if (!u)
+		return;
+	XGROW(u->steps, u->cap, u->count + 1);
+	s = &u->steps[u->count++];
+	s->kind = kind;
+	s->path = xstrdup(path);
+	s->text = text ? xstrndup(text, len) : NULL;
+	s->len = len;
+}
+
+/* Undoes the steps from mark on, newest first. */
+static int undo_to(struct campaign_undo *u, size_t mark)
+{
+	int ret = 0;
+
+	if (!u)
+		return 0;
+	while (u->count > mark) {
+		struct campaign_undo_step *s = &u->steps[--u->count];
+		int r = 0;
+
+		switch (s->kind) {
+		case UNDO_REMOVE:
+			r = unlink(s->path) < 0 && errno != ENOENT ? -1 : 0;
+			break;
+		case UNDO_RMDIR:
+			r = rmdir(s->path) < 0 && errno != ENOENT ? -1 : 0;
+			break;
+		case UNDO_RESTORE:
+			r = write_file_atomic(s->path, s->text, s->len);
+			break;
+		}
+		if (r < 0 && ret == 0)
+			ret = error_set("cannot undo the change of '%s': %s", s->path, strerror(errno));
+		free(s->path);
+		free(s->text);
+	}
+	return ret;
+}
+
+int campaign_undo_apply(struct campaign_undo *u)
+{
+	return undo_to(u, 0);
+}
+
+void campaign_undo_release(struct campaign_undo *u)
+{
+	size_t i;
+
+	if (!u)
+		return;
+	for (i = 0; i < u->count; i++) {
+		free(u->steps[i].path);
+		free(u->steps[i].text);
+	}
+	free(u->steps);
+	memset(u, 0, sizeof(*u));
+}
+
+/* The key of a top-level "key: value" line, or -1. */
+static int line_key(const char *line, const char *const *keys, size_t n)
+{
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(keys[i]);
+		if (!strncmp(line, keys[i], len) && line[len] == ':')
+			return (int)i;
+	}
+	return -1;
+}
+
+/* "key: value", keeping the comment of the line it replaces at its column
+ * when there is room. */
+static void key_line(struct buf *out, const char *key, const char *value, const char *line,
+		     const char *end)
+{
+	const char *hash = line ? memchr(line, '#', (size_t)(end - line)) : NULL;
+	size_t start = out->len;
+
+	buf_addf(out, "%s: %s", key, value);
+	if (hash) {
+		size_t col = (size_t)(hash - line), len = out->len - start;
+		size_t pad = len + 2 <= col ? col - len : 2;
+
+		while (pad--)
+			buf_addc(out, ' ');
+		buf_add(out, hash, (size_t)(end - hash));
+		if (end[-1] != '\n')
+			buf_addc(out, '\n');
+	} else {
+		buf_addc(out, '\n');
+	}
+}
+
+/*
+ * Sets top-level keys of campaigns/<id>/campaign.yaml to plain values,
+ * keeping every other line as it is; a key the file lacks goes right after
+ * the key before it in keys, or at the end.
+ */
+static int set_keys(const char *root, const char *id, const char *const *keys,
+		    const char *const *values, size_t n, struct campaign_undo *undo)
 {
 	struct buf path = BUF_INIT, text = BUF_INIT, out = BUF_INIT;
 	const char *line, *end;
-	int found = 0, ret = -1;
+	unsigned present = 0, written = 0;
+	size_t i, mark = undo ? undo->count : 0;
+	int k, ret = -1;
 
 	buf_addf(&path, "%s/campaigns/%s/campaign.yaml", root, id);
 	if (buf_read_file(&text, path.ptr, YAMLFILE_MAX_SIZE) < 0) {
@@ -392,31 +515,407 @@ int campaign_set_status(const char *root, const char *id, const char *status)
 	for (line = text.ptr; *line; line = end) {
 		end = strchr(line, '\n');
 		end = end ? end + 1 : line + strlen(line);
-		if (!found && !strncmp(line, "status:", 7)) {
-			/* keep a trailing comment */
-			const char *hash = memchr(line, '#', (size_t)(end - line));
-			buf_addf(&out, "status: %s", status);
-			if (hash)
-				buf_addf(&out, "  %.*s", (int)(end - hash), hash);
-			else
+		k = line_key(line, keys, n);
+		if (k >= 0)
+			present |= 1u << k;
+	}
+	for (line = text.ptr; *line; line = end) {
+		end = strchr(line, '\n');
+		end = end ? end + 1 : line + strlen(line);
+		k = line_key(line, keys, n);
+		if (k < 0 || (written & (1u << k))) {
+			buf_add(&out, line, (size_t)(end - line));
+			if (end[-1] != '\n')
 				buf_addc(&out, '\n');
-			if (hash && end[-1] != '\n')
-				buf_addc(&out, '\n');
-			found = 1;
 			continue;
 		}
-		buf_add(&out, line, (size_t)(end - line));
+		key_line(&out, keys[k], values[k], line, end);
+		written |= 1u << k;
+		/* the missing keys that follow this one in keys */
+		for (i = (size_t)k + 1; i < n && !(present & (1u << i)); i++) {
+			key_line(&out, keys[i], values[i], NULL, NULL);
+			written |= 1u << i;
+		}
 	}
-	if (!found) {
-		if (out.len && out.ptr[out.len - 1] != '\n')
-			buf_addc(&out, '\n');
-		buf_addf(&out, "status: %s\n", status);
+	for (i = 0; i < n; i++) {
+		if (!(written & (1u << i)))
+			key_line(&out, keys[i], values[i], NULL, NULL);
 	}
+	undo_push(undo, UNDO_RESTORE, path.ptr, text.ptr, text.len);
 	ret = write_file_atomic(path.ptr, out.ptr, out.len);
 done:
+	if (ret < 0)
+		undo_to(undo, mark);
 	buf_release(&path);
 	buf_release(&text);
 	buf_release(&out);
+	return ret;
+}
+
+int campaign_set_status(const char *root, const char *id, const char *status)
+{
+	const char *key = "status";
+
+	return set_keys(root, id, &key, &status, 1, NULL);
+}
+
+int campaign_set_merged(const char *root, const char *id, const char *into,
+			struct campaign_undo *undo)
+{
+	const char *keys[] = { "status", "merged_into" };
+	const char *values[] = { "merged", into };
+
+	return set_keys(root, id, keys, values, 2, undo);
+}
+
+int campaign_create(const char *root, const char *id, const char *text, size_t len,
+		    struct campaign_undo *undo)
+{
+	struct buf path = BUF_INIT;
+	size_t mark = undo ? undo->count : 0;
+	int ret = -1;
+
+	if (campaign_id_check(id) < 0) {
+		error_set("invalid campaign id '%s': use lower-case letters, digits and '-', starting with a letter or digit",
+			  id);
+		goto done;
+	}
+	buf_addf(&path, "%s/campaigns", root);
+	if (mkdir(path.ptr, 0777) < 0 && errno != EEXIST) {
+		error_set("cannot make '%s': %s", path.ptr, strerror(errno));
+		goto done;
+	}
+	buf_addf(&path, "/%s", id);
+	if (mkdir(path.ptr, 0777) < 0) {
+		if (errno == EEXIST)
+			error_set("campaign '%s' already exists (campaigns/%s)", id, id);
+		else
+			error_set("cannot make '%s': %s", path.ptr, strerror(errno));
+		goto done;
+	}
+	undo_push(undo, UNDO_RMDIR, path.ptr, NULL, 0);
+	buf_adds(&path, "/campaign.yaml");
+	undo_push(undo, UNDO_REMOVE, path.ptr, NULL, 0);
+	ret = write_file_atomic(path.ptr, text, len);
+done:
+	if (ret < 0)
+		undo_to(undo, mark);
+	buf_release(&path);
+	return ret;
+}
+
+/* ---- writing campaign files ---- */
+
+#define COMMENT_COLUMN 41
+
+static int is_null_word(const char *s)
+{
+	static const char *const words[] = { "null", "~", "true", "false", "yes", "no", "on",
+					      "off", NULL };
+	size_t i;
+
+	for (i = 0; words[i]; i++) {
+		if (!strcasecmp(s, words[i]))
+			return 1;
+	}
+	return 0;
+}
+
+/* s as a YAML scalar: plain when that reads back the same, else double
+ * quoted.  In a flow collection (flow), commas and colons are quoted too. */
+static void yaml_scalar(struct buf *b, const char *s, int flow)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	int plain = n > 0 && (isalnum(p[0]) || p[0] >= 0x80) && p[n - 1] != ' ' && !is_null_word(s);
+
+	for (; plain && *p; p++) {
+		if (isalnum(*p) || *p >= 0x80 || strchr(" ._-/()+@'&", *p))
+			continue;
+		if (!flow && ((*p == ':' && p[1] && p[1] != ' ') || *p == ','))
+			continue;
+		plain = 0;
+	}
+	if (plain) {
+		buf_adds(b, s);
+		return;
+	}
+	buf_addc(b, '"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_addf(b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_adds(b, "\\n");
+		else if (*p == '\t')
+			buf_adds(b, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_addf(b, "\\x%02x", *p);
+		else
+			buf_addc(b, (char)*p);
+	}
+	buf_addc(b, '"');
+}
+
+/* Ends the line that starts at offset line with a comment at the comment
+ * column (or two spaces after a longer value). */
+static void comment(struct buf *b, size_t line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void comment(struct buf *b, size_t line, const char *fmt, ...)
+{
+	size_t width = 0, pad, i;
+	va_list ap;
+
+	for (i = line; i < b->len; i++)
+		width += ((unsigned char)b->ptr[i] & 0xc0) != 0x80;
+	pad = width + 2 <= COMMENT_COLUMN ? COMMENT_COLUMN - width : 2;
+	while (pad--)
+		buf_addc(b, ' ');
+	buf_adds(b, "# ");
+	va_start(ap, fmt);
+	buf_vaddf(b, fmt, ap);
+	va_end(ap);
+	buf_addc(b, '\n');
+}
+
+static void format_filter(struct buf *b, const struct filter *f)
+{
+	size_t i, j;
+
+	buf_adds(b, "{ ");
+	for (i = 0; i < f->count; i++) {
+		const struct filter_term *t = &f->terms[i];
+
+		if (i)
+			buf_adds(b, ", ");
+		buf_addf(b, "%s: ", t->field);
+		if (t->nvalues == 1) {
+			yaml_scalar(b, t->values[0], 1);
+			continue;
+		}
+		buf_addc(b, '[');
+		for (j = 0; j < t->nvalues; j++) {
+			if (j)
+				buf_adds(b, ", ");
+			yaml_scalar(b, t->values[j], 1);
+		}
+		buf_addc(b, ']');
+	}
+	buf_adds(b, " }");
+}
+
+void campaign_format(struct buf *out, const struct campaign_spec *spec)
+{
+	const char *type = recipient_type_name(spec->type);
+	size_t line, i;
+
+	line = out->len;
+	buf_adds(out, "name: ");
+	yaml_scalar(out, spec->name, 0);
+	comment(out, line, "shown in status and on the site");
+	line = out->len;
+	buf_adds(out, "template: ");
+	yaml_scalar(out, spec->template, 0);
+	comment(out, line, "templates/%s.md", spec->template);
+	line = out->len;
+	buf_addf(out, "recipient_type: %s", type);
+	comment(out, line, "contacts | companies | leads");
+	if (spec->nmerged_from) {
+		line = out->len;
+		buf_adds(out, "merged_from: [");
+		for (i = 0; i < spec->nmerged_from; i++)
+			buf_addf(out, "%s%s", i ? ", " : "", spec->merged_from[i]);
+		buf_addc(out, ']');
+		comment(out, line, "what these selected, with their history");
+	} else if (spec->segment) {
+		line = out->len;
+		buf_adds(out, "segment: ");
+		yaml_scalar(out, spec->segment, 0);
+		comment(out, line, "a name from %s", SEGMENTS_FILE);
+	} else if (spec->filter) {
+		line = out->len;
+		buf_adds(out, "filter: ");
+		format_filter(out, spec->filter);
+		comment(out, line, "records matching every field");
+	}
+	line = out->len;
+	buf_adds(out, "owner: ");
+	yaml_scalar(out, spec->owner, 0);
+	if (spec->nmerged_from || spec->segment || spec->filter)
+		comment(out, line, "only %s's %s are selected", spec->owner, type);
+	else
+		comment(out, line, "all of %s's %s (no segment or filter)", spec->owner, type);
+	line = out->len;
+	buf_addf(out, "status: %s", spec->paused ? "paused" : "active");
+	comment(out, line, "active | paused | merged");
+	if (spec->start) {
+		line = out->len;
+		buf_adds(out, "start: ");
+		yaml_scalar(out, spec->start, 0);
+		comment(out, line, "nothing is sent before");
+	}
+	if (spec->end) {
+		line = out->len;
+		buf_adds(out, "end: ");
+		yaml_scalar(out, spec->end, 0);
+		comment(out, line, "nothing is sent after");
+	}
+	line = out->len;
+	buf_addf(out, "vip_only: %s", spec->vip_only ? "true" : "false");
+	comment(out, line, "true: VIP recipients only");
+}
+
+/* Adds "'a' has KEY x, 'b' has KEY y" for the first source whose value
+ * differs from the first one's. */
+static void differs(struct buf *why, const struct campaign *const *sources, size_t n,
+		    const char *key, const char *(*value)(const struct campaign *c))
+{
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		if (strcmp(value(sources[0]), value(sources[i])))
+			break;
+	}
+	if (i == n)
+		return;
+	buf_addf(why, "%s'%s' has %s %s, '%s' has %s %s", why->len ? "; " : "", sources[0]->id, key,
+		 value(sources[0]), sources[i]->id, key, value(sources[i]));
+}
+
+static const char *template_of(const struct campaign *c)
+{
+	return c->template ? c->template : "";
+}
+
+static const char *type_of(const struct campaign *c)
+{
+	return c->type >= 0 ? recipient_type_name((enum recipient_type)c->type) : "";
+}
+
+static const char *owner_of(const struct campaign *c)
+{
+	return c->owner ? c->owner : "";
+}
+
+int campaign_merge_check(const struct campaign *const *sources, size_t n)
+{
+	struct buf why = BUF_INIT;
+	size_t i, j;
+	int ret = -1;
+
+	if (n < 2) {
+		error_set("cannot merge: name at least two campaigns");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		const struct campaign *c = sources[i];
+
+		for (j = 0; j < i; j++) {
+			if (!strcmp(sources[j]->id, c->id)) {
+				error_set("cannot merge: '%s' is named twice", c->id);
+				goto done;
+			}
+		}
+		if (c->status == CAMPAIGN_MERGED) {
+			error_set("cannot merge: '%s' was merged into '%s' already", c->id,
+				  c->merged_into ? c->merged_into : "?");
+			goto done;
+		}
+		if (c->nmerged_from) {
+			error_set("cannot merge: '%s' was made by a merge itself, and merges do not nest",
+				  c->id);
+			goto done;
+		}
+		if (!c->valid) {
+			error_set("cannot merge: '%s' has errors ('mailout validate' shows them)", c->id);
+			goto done;
+		}
+	}
+	differs(&why, sources, n, "template", template_of);
+	differs(&why, sources, n, "recipient type", type_of);
+	differs(&why, sources, n, "owner", owner_of);
+	if (why.len) {
+		error_set("cannot merge: %s", why.ptr);
+		goto done;
+	}
+	ret = 0;
+done:
+	buf_release(&why);
+	return ret;
+}
+
+int campaign_merge(const char *root, const struct campaign *const *sources, size_t n,
+		   const char *into, const char *name, time_t now, struct campaign_undo *undo)
+{
+	struct campaign_undo own = CAMPAIGN_UNDO_INIT;
+	struct campaign_undo *u = undo ? undo : &own;
+	struct campaign_spec spec;
+	struct buf text = BUF_INIT, lines = BUF_INIT, path = BUF_INIT;
+	const struct campaign *first_start = NULL, *last_end = NULL;
+	const char **ids = NULL;
+	char *default_name = NULL;
+	size_t i, mark = u->count;
+	int no_start = 0, no_end = 0, ret = -1;
+
+	if (campaign_merge_check(sources, n) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		if (!strcmp(sources[i]->id, into)) {
+			error_set("cannot merge: '%s' is one of the campaigns merged; choose a new id",
+				  into);
+			goto done;
+		}
+	}
+	memset(&spec, 0, sizeof(spec));
+	ids = xcalloc(n, sizeof(*ids));
+	spec.vip_only = 1;
+	for (i = 0; i < n; i++) {
+		const struct campaign *c = sources[i];
+
+		ids[i] = c->id;
+		spec.paused |= c->status == CAMPAIGN_PAUSED;
+		spec.vip_only &= c->vip_only != 0;
+		if (!c->start)
+			no_start = 1;
+		else if (!first_start || c->start < first_start->start)
+			first_start = c;
+		if (!c->end)
+			no_end = 1;
+		else if (!last_end || c->end > last_end->end)
+			last_end = c;
+	}
+	if (!name)
+		name = default_name = xasprintf("%s (merged)", sources[0]->name);
+	spec.name = name;
+	spec.template = sources[0]->template;
+	spec.type = (enum recipient_type)sources[0]->type;
+	spec.owner = sources[0]->owner;
+	spec.merged_from = ids;
+	spec.nmerged_from = n;
+	spec.start = !no_start && first_start ? first_start->start_text : NULL;
+	spec.end = !no_end && last_end ? last_end->end_text : NULL;
+	campaign_format(&text, &spec);
+	if (campaign_create(root, into, text.ptr, text.len, u) < 0)
+		goto done;
+	for (i = 0; i < n; i++)
+		log_format(&lines, now, LOG_MERGED, &ids[i], 1);
+	buf_addf(&path, "%s/campaigns/%s/commands.tsv", root, into);
+	undo_push(u, UNDO_REMOVE, path.ptr, NULL, 0);
+	if (campaign_command(root, into, lines.ptr, lines.len) < 0)
+		goto done;
+	for (i = 0; i < n; i++) {
+		if (campaign_set_merged(root, sources[i]->id, into, u) < 0)
+			goto done;
+	}
+	ret = 0;
+done:
+	if (ret < 0)
+		undo_to(u, mark);
+	campaign_undo_release(&own);
+	buf_release(&text);
+	buf_release(&lines);
+	buf_release(&path);
+	free(ids);
+	free(default_name);
 	return ret;
 }
 

@@ -7,6 +7,7 @@
 
 #include <time.h>
 
+#include "buf.h"
 #include "config.h"
 #include "diag.h"
 #include "recipients.h"
@@ -49,6 +50,76 @@ const struct campaign *campaigns_find(const struct campaigns *c, const char *id)
 /* Sets `status:` in campaigns/<id>/campaign.yaml, keeping the rest of the
  * file as it is (comments, order); written atomically. */
 int campaign_set_status(const char *root, const char *id, const char *status);
+
+/*
+ * What an edit of campaign files wrote, so that it can be undone: files
+ * created (removed again), files changed (their old text written back),
+ * folders made (removed again).  The edits below add their steps to an
+ * undo given to them (it may be NULL) and, when they fail, undo their own
+ * steps before returning -1.
+ */
+struct campaign_undo_step;
+struct campaign_undo {
+	struct campaign_undo_step *steps;
+	size_t count, cap;
+};
+#define CAMPAIGN_UNDO_INIT { NULL, 0, 0 }
+/* Undoes every step, newest first, and empties u; goes on past a failing
+ * step and returns -1 (error_set) when any failed. */
+int campaign_undo_apply(struct campaign_undo *u);
+void campaign_undo_release(struct campaign_undo *u);
+
+/* Sets `status: merged` and `merged_into: INTO` in campaigns/<id>/
+ * campaign.yaml, keeping the rest of the file as campaign_set_status()
+ * does; merged_into goes right after status when the file has none. */
+int campaign_set_merged(const char *root, const char *id, const char *into,
+			struct campaign_undo *undo);
+
+/* Creates campaigns/<id>/campaign.yaml holding text (written atomically).
+ * The folder is made here, so an existing campaign (or one created at the
+ * same moment) is refused: "campaign 'x' already exists". */
+int campaign_create(const char *root, const char *id, const char *text, size_t len,
+		    struct campaign_undo *undo);
+
+/* A campaign file as mailout writes it (new, merge).  Strings are
+ * borrowed. */
+struct campaign_spec {
+	const char *name, *template, *owner;
+	enum recipient_type type;
+	const char *segment; /* or filter, or neither (every record of the owner) */
+	const struct filter *filter;
+	const char *const *merged_from; /* a merge's sources */
+	size_t nmerged_from;
+	int paused, vip_only;
+	const char *start, *end; /* as written (a date or a date-time); NULL: none */
+};
+/* Appends the campaign.yaml text of spec to out: one key per line, with a
+ * short comment like the example campaigns, values quoted where YAML
+ * needs it. */
+void campaign_format(struct buf *out, const struct campaign_spec *spec);
+
+/*
+ * Whether the campaigns can be merged: at least two, each valid, none
+ * merged already or made by a merge, none given twice, and all with the
+ * same template, recipient type and owner.  Otherwise -1 with error_set
+ * naming what differs: "cannot merge: 'a' has owner alice, 'b' has owner
+ * bob".
+ */
+int campaign_merge_check(const struct campaign *const *sources, size_t n);
+
+/*
+ * Merges the sources into a new campaign `into` (campaign_merge_check()
+ * first): campaigns/<into>/campaign.yaml with merged_from, the shared
+ * template, type and owner, name (NULL: "<first source's name> (merged)"),
+ * the earliest start and the latest end (none when a source has none),
+ * vip_only when every source has it, paused when a source is paused;
+ * `merged SOURCE` lines at time now in campaigns/<into>/commands.tsv;
+ * then every source gets status merged and merged_into.  New files are
+ * written first; on failure everything written is undone.
+ */
+int campaign_merge(const char *root, const struct campaign *const *sources, size_t n,
+		   const char *into, const char *name, time_t now, struct campaign_undo *undo);
+
 /* Appends a people's command (log.h events retry-cmd, resume, merged) to
  * campaigns/<id>/commands.tsv. */
 int campaign_command(const char *root, const char *id, const char *text, size_t len);

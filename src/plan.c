@@ -86,6 +86,15 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+/* Binds text that stays valid until the statement has run (no copy). */
+static void bind_static(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 /* Runs a prepared statement that returns no rows, then resets it. */
 static int step_done(struct plan *p, sqlite3_stmt *st)
 {
@@ -323,16 +332,17 @@ static void insert_record(const struct recipient *r, void *payload)
 	buf_reset(&ri->fields);
 	recipient_encode_fields(&ri->fields, r->node);
 	sqlite3_bind_int(ri->insert, 1, (int)r->type);
-	bind_text(ri->insert, 2, r->id);
+	bind_static(ri->insert, 2, r->id);
 	sqlite3_bind_int64(ri->insert, 3, ri->file_id);
 	sqlite3_bind_int(ri->insert, 4, r->line);
-	bind_text(ri->insert, 5, r->email);
-	bind_text(ri->insert, 6, r->address);
-	bind_text(ri->insert, 7, r->owner);
+	bind_static(ri->insert, 5, r->email);
+	bind_static(ri->insert, 6, r->address);
+	bind_static(ri->insert, 7, r->owner);
 	sqlite3_bind_int(ri->insert, 8, r->vip);
 	sqlite3_bind_blob(ri->insert, 9, ri->fields.ptr, (int)ri->fields.len, SQLITE_STATIC);
 	rc = sqlite3_step(ri->insert);
 	sqlite3_reset(ri->insert);
+	sqlite3_clear_bindings(ri->insert); /* the record's strings go with it */
 	if (rc == SQLITE_CONSTRAINT) {
 		/* the same id in another file of this type, parsed earlier */
 		const char *other = "another file";
@@ -523,7 +533,7 @@ static const struct account *assign_account(const struct candidates *c, const ch
 struct campaign_select {
 	const struct campaign *campaign;
 	struct candidates vip, other;
-	struct strmap addresses;
+	int needs_fields;
 };
 
 static int campaign_needs_fields(const struct campaign *c)
@@ -545,20 +555,137 @@ static void release_select(struct campaign_select *cs)
 	free(cs->vip.hashes);
 	free(cs->other.items);
 	free(cs->other.hashes);
-	strmap_release(&cs->addresses, NULL);
 	memset(cs, 0, sizeof(*cs));
+}
+
+/*
+ * Which campaigns already took an address (dedupe within a campaign): per
+ * selected address of a type, a list of campaign_select indexes in one
+ * array, linked by index (0 ends a list, so entries are numbered from 1).
+ * Far smaller than a set of addresses per campaign.
+ */
+struct taken {
+	struct strmap addresses; /* value: the list's first entry */
+	struct taken_entry {
+		uint32_t select, next;
+	} *entries;
+	size_t count, cap;
+};
+
+/* Returns 1 when the address's campaign `select` took it already, else
+ * records that it does now and returns 0. */
+static int taken_check(struct taken *t, struct strmap_entry *e, size_t select)
+{
+	uint32_t i;
+
+	for (i = (uint32_t)(uintptr_t)e->value; i; i = t->entries[i - 1].next) {
+		if (t->entries[i - 1].select == select)
+			return 1;
+	}
+	XGROW(t->entries, t->cap, t->count + 1);
+	t->entries[t->count].select = (uint32_t)select;
+	t->entries[t->count].next = (uint32_t)(uintptr_t)e->value;
+	e->value = (void *)(uintptr_t)++t->count;
+	return 0;
+}
+
+static void taken_release(struct taken *t)
+{
+	strmap_release(&t->addresses, NULL);
+	free(t->entries);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * Derived deliveries wait in a batch and go into the table in key order
+ * (campaign, recipient): in the order they are derived, every recipient
+ * would touch the pages of every campaign that selects it.
+ */
+#define DELIVERY_BATCH 262144
+
+struct delivery_row {
+	size_t campaign; /* index into p->campaigns, which is in id order */
+	const char *account;
+	long long ord;
+	int vip;
+	size_t id_at, address_at; /* offsets into the batch's text */
+	const char *id, *address; /* set when the batch is written */
+};
+
+struct delivery_batch {
+	struct delivery_row *rows;
+	size_t count, cap;
+	struct buf text;
+};
+
+static void batch_add(struct delivery_batch *b, size_t campaign, const struct recipient *r,
+		      const struct account *a, long long ord)
+{
+	struct delivery_row *row;
+
+	XGROW(b->rows, b->cap, b->count + 1);
+	row = &b->rows[b->count++];
+	row->campaign = campaign;
+	row->account = a ? a->id : NULL;
+	row->ord = ord;
+	row->vip = r->vip;
+	row->id_at = b->text.len;
+	buf_add(&b->text, r->id, strlen(r->id) + 1);
+	row->address_at = b->text.len;
+	buf_add(&b->text, r->address, strlen(r->address) + 1);
+}
+
+static int cmp_delivery_row(const void *x, const void *y)
+{
+	const struct delivery_row *a = x, *b = y;
+
+	if (a->campaign != b->campaign)
+		return a->campaign < b->campaign ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static int batch_write(struct plan *p, struct delivery_batch *b, sqlite3_stmt *ins)
+{
+	size_t i;
+
+	for (i = 0; i < b->count; i++) {
+		b->rows[i].id = b->text.ptr + b->rows[i].id_at;
+		b->rows[i].address = b->text.ptr + b->rows[i].address_at;
+	}
+	if (b->count)
+		qsort(b->rows, b->count, sizeof(*b->rows), cmp_delivery_row);
+	for (i = 0; i < b->count; i++) {
+		const struct delivery_row *row = &b->rows[i];
+
+		bind_static(ins, 1, p->campaigns.items[row->campaign].id);
+		bind_static(ins, 2, row->id);
+		sqlite3_bind_int64(ins, 3, row->ord);
+		bind_static(ins, 4, row->address);
+		sqlite3_bind_int(ins, 5, row->vip);
+		bind_static(ins, 6, row->account);
+		if (step_done(p, ins) < 0)
+			return -1;
+	}
+	b->count = 0;
+	buf_reset(&b->text);
+	return 0;
 }
 
 static int derive_deliveries(struct plan *p)
 {
 	struct campaign_select *sel = NULL;
 	struct recipient_fields fields;
+	struct taken taken;
+	struct delivery_batch batch;
 	sqlite3_stmt *files = NULL, *recs = NULL, *ins = NULL;
 	long long ord = 0;
 	size_t i, n;
 	int t, ret = -1;
 
 	memset(&fields, 0, sizeof(fields));
+	memset(&taken, 0, sizeof(taken));
+	memset(&batch, 0, sizeof(batch));
+	buf_init(&batch.text, 0);
 	sel = xcalloc(p->campaigns.count + 1, sizeof(*sel));
 	if (plan_prepare(p, &files, "SELECT id FROM recipient_files WHERE type = ? ORDER BY path") < 0 ||
 	    plan_prepare(p, &recs,
@@ -573,6 +700,7 @@ static int derive_deliveries(struct plan *p)
 			if (!c->valid || c->type != t)
 				continue;
 			sel[n].campaign = c;
+			sel[n].needs_fields = campaign_needs_fields(c);
 			owner_candidates(&p->cfg, c->owner, 1, &sel[n].vip);
 			owner_candidates(&p->cfg, c->owner, 0, &sel[n].other);
 			n++;
@@ -584,6 +712,7 @@ static int derive_deliveries(struct plan *p)
 			sqlite3_bind_int64(recs, 1, sqlite3_column_int64(files, 0));
 			while (sqlite3_step(recs) == SQLITE_ROW) {
 				struct recipient r;
+				struct strmap_entry *seen = NULL;
 				int decoded = 0;
 
 				memset(&r, 0, sizeof(r));
@@ -597,11 +726,10 @@ static int derive_deliveries(struct plan *p)
 				for (i = 0; i < n; i++) {
 					struct campaign_select *cs = &sel[i];
 					const struct account *a;
-					int added;
 
 					if (strcmp(cs->campaign->owner, r.owner))
 						continue;
-					if (campaign_needs_fields(cs->campaign) && !decoded) {
+					if (cs->needs_fields && !decoded) {
 						r.node = recipient_decode_fields(&fields,
 							sqlite3_column_blob(recs, 5),
 							(size_t)sqlite3_column_bytes(recs, 5));
@@ -609,21 +737,18 @@ static int derive_deliveries(struct plan *p)
 					}
 					if (!campaign_selects(cs->campaign, &r))
 						continue;
-					strmap_put(&cs->addresses, r.address, &added);
-					if (!added)
+					if (!seen)
+						seen = strmap_put(&taken.addresses, r.address, NULL);
+					if (taken_check(&taken, seen, i))
 						continue; /* the same address twice: mailed once */
 					a = assign_account(r.vip && cs->vip.count ? &cs->vip : &cs->other, r.id);
-					bind_text(ins, 1, cs->campaign->id);
-					bind_text(ins, 2, r.id);
-					sqlite3_bind_int64(ins, 3, ord++);
-					bind_text(ins, 4, r.address);
-					sqlite3_bind_int(ins, 5, r.vip);
-					bind_text(ins, 6, a ? a->id : NULL);
-					if (step_done(p, ins) < 0) {
-						sqlite3_reset(recs);
-						sqlite3_reset(files);
-						goto done;
-					}
+					batch_add(&batch, (size_t)(cs->campaign - p->campaigns.items), &r, a,
+						  ord++);
+				}
+				if (batch.count >= DELIVERY_BATCH && batch_write(p, &batch, ins) < 0) {
+					sqlite3_reset(recs);
+					sqlite3_reset(files);
+					goto done;
 				}
 			}
 			sqlite3_reset(recs);
@@ -631,12 +756,18 @@ static int derive_deliveries(struct plan *p)
 		sqlite3_reset(files);
 		for (i = 0; i < n; i++)
 			release_select(&sel[i]);
+		taken_release(&taken);
 	}
+	if (batch_write(p, &batch, ins) < 0)
+		goto done;
 	ret = 0;
 done:
 	for (i = 0; i < p->campaigns.count; i++)
 		release_select(&sel[i]);
 	free(sel);
+	taken_release(&taken);
+	free(batch.rows);
+	buf_release(&batch.text);
 	recipient_fields_release(&fields);
 	sqlite3_finalize(files);
 	sqlite3_finalize(recs);
@@ -1170,12 +1301,106 @@ done:
 	return ret;
 }
 
+/*
+ * The same template never reaches an address twice.  Only a (template,
+ * address) pair of two deliveries or more can skip one, so settle() first
+ * finds those pairs by a hash of each (few, usually), and sorts the
+ * deliveries of those pairs alone.
+ */
+struct shared_pairs {
+	uint64_t *hashes; /* sorted; each a pair of two deliveries or more */
+	size_t count, cap;
+};
+
+static uint64_t pair_hash(const unsigned char *template, const unsigned char *address)
+{
+	uint64_t h = fnv1a(FNV1A_INIT, template, strlen((const char *)template));
+
+	h = fnv1a(h, "\n", 1);
+	return fnv1a(h, address, strlen((const char *)address));
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* SQL function shared_pair(template, address): whether the pair may be shared. */
+static void shared_pair_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const struct shared_pairs *sp = sqlite3_user_data(ctx);
+	const unsigned char *t = sqlite3_value_text(argv[0]), *a = sqlite3_value_text(argv[1]);
+	uint64_t h;
+
+	(void)argc;
+	h = t && a ? pair_hash(t, a) : 0;
+	sqlite3_result_int(ctx, t && a && sp->count &&
+			   bsearch(&h, sp->hashes, sp->count, sizeof(h), cmp_u64) != NULL);
+}
+
+#define SHARED_TEMPLATE_DELIVERIES \
+	"FROM deliveries d JOIN campaigns c ON c.id = d.campaign " \
+	"WHERE c.status != 'merged' AND c.template IN " \
+	"(SELECT template FROM campaigns WHERE status != 'merged' GROUP BY template HAVING COUNT(*) > 1)"
+
+static int find_shared_pairs(struct plan *p, struct shared_pairs *out)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i, n = 0;
+
+	if (plan_prepare(p, &st, "SELECT c.template, d.address " SHARED_TEMPLATE_DELIVERIES) < 0)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		XGROW(out->hashes, out->cap, out->count + 1);
+		out->hashes[out->count++] = pair_hash(sqlite3_column_text(st, 0),
+						      sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (out->count)
+		qsort(out->hashes, out->count, sizeof(*out->hashes), cmp_u64);
+	for (i = 0; i < out->count; i++) {
+		if ((i > 0 && out->hashes[i] == out->hashes[i - 1]) ||
+		    i + 1 == out->count || out->hashes[i] != out->hashes[i + 1])
+			continue; /* alone, or counted already */
+		out->hashes[n++] = out->hashes[i];
+	}
+	out->count = n;
+	return 0;
+}
+
+/* Deliveries to skip, applied in key order. */
+struct skip_row {
+	size_t campaign_at, recipient_at, by_at; /* offsets into text */
+	const char *campaign, *recipient, *by;
+};
+
+static int cmp_skip_row(const void *x, const void *y)
+{
+	const struct skip_row *a = x, *b = y;
+	int c = strcmp(a->campaign, b->campaign);
+
+	return c ? c : strcmp(a->recipient, b->recipient);
+}
+
+static size_t text_add(struct buf *b, const char *s)
+{
+	size_t at = b->len;
+
+	buf_add(b, s, strlen(s) + 1);
+	return at;
+}
+
 /* After a replay: claims without outcome, suppressions, the same template. */
 static int settle(struct plan *p)
 {
 	sqlite3_stmt *st = NULL, *skip = NULL;
-	size_t i;
-	int ret = -1;
+	struct shared_pairs shared = { NULL, 0, 0 };
+	struct skip_row *skips = NULL;
+	struct buf text = BUF_INIT;
+	size_t i, nskips = 0, skips_cap = 0;
+	int ret = -1, registered = 0;
 	char *prev_key = NULL;
 
 	if (plan_exec(p, "UPDATE deliveries SET state = 'unconfirmed' WHERE state = 'claimed';"
@@ -1200,11 +1425,21 @@ static int settle(struct plan *p)
 	/* The same template never reaches an address twice: per template and
 	 * address, the delivery with history, else the earliest campaign, keeps
 	 * it; the others still to send are skipped. */
+	if (find_shared_pairs(p, &shared) < 0)
+		goto done;
+	if (!shared.count) {
+		ret = 0;
+		goto done;
+	}
+	if (sqlite3_create_function(p->db, "shared_pair", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+				    &shared, shared_pair_fn, NULL, NULL) != SQLITE_OK) {
+		sql_error(p, "function");
+		goto done;
+	}
+	registered = 1;
 	if (plan_prepare(p, &st,
-			 "SELECT c.template, d.address, d.campaign, d.recipient, d.state FROM deliveries d "
-			 "JOIN campaigns c ON c.id = d.campaign "
-			 "WHERE c.status != 'merged' AND c.template IN "
-			 "(SELECT template FROM campaigns WHERE status != 'merged' GROUP BY template HAVING COUNT(*) > 1) "
+			 "SELECT c.template, d.address, d.campaign, d.recipient, d.state "
+			 SHARED_TEMPLATE_DELIVERIES " AND shared_pair(c.template, d.address) "
 			 "ORDER BY c.template, d.address, "
 			 "CASE WHEN d.state IN ('sent', 'claimed', 'unconfirmed', 'failed') THEN 0 "
 			 "WHEN d.state = 'suppressed' THEN 2 ELSE 1 END, c.start, c.id") < 0 ||
@@ -1212,7 +1447,7 @@ static int settle(struct plan *p)
 			 "UPDATE deliveries SET state = 'skipped', skipped_by = ? WHERE campaign = ? AND recipient = ?") < 0)
 		goto done;
 	{
-		char *owner = NULL;
+		size_t owner = 0;
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			char *key = xasprintf("%s\n%s", col_text(st, 0), col_text(st, 1));
 			const char *state = col_text(st, 4);
@@ -1220,28 +1455,43 @@ static int settle(struct plan *p)
 			if (!prev_key || strcmp(prev_key, key)) {
 				free(prev_key);
 				prev_key = key;
-				free(owner);
-				owner = xstrdup(col_text(st, 2));
+				owner = text_add(&text, col_text(st, 2));
 				continue;
 			}
 			free(key);
 			if (strcmp(state, "pending") && strcmp(state, "retrying"))
 				continue;
-			bind_text(skip, 1, owner);
-			bind_text(skip, 2, col_text(st, 2));
-			bind_text(skip, 3, col_text(st, 3));
-			if (step_done(p, skip) < 0) {
-				free(owner);
-				goto done;
-			}
+			XGROW(skips, skips_cap, nskips + 1);
+			skips[nskips].by_at = owner;
+			skips[nskips].campaign_at = text_add(&text, col_text(st, 2));
+			skips[nskips].recipient_at = text_add(&text, col_text(st, 3));
+			nskips++;
 		}
-		free(owner);
+	}
+	for (i = 0; i < nskips; i++) {
+		skips[i].campaign = text.ptr + skips[i].campaign_at;
+		skips[i].recipient = text.ptr + skips[i].recipient_at;
+		skips[i].by = text.ptr + skips[i].by_at;
+	}
+	if (nskips)
+		qsort(skips, nskips, sizeof(*skips), cmp_skip_row);
+	for (i = 0; i < nskips; i++) {
+		bind_static(skip, 1, skips[i].by);
+		bind_static(skip, 2, skips[i].campaign);
+		bind_static(skip, 3, skips[i].recipient);
+		if (step_done(p, skip) < 0)
+			goto done;
 	}
 	ret = 0;
 done:
 	free(prev_key);
 	sqlite3_finalize(st);
 	sqlite3_finalize(skip);
+	if (registered)
+		sqlite3_create_function(p->db, "shared_pair", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	free(shared.hashes);
+	free(skips);
+	buf_release(&text);
 	return ret;
 }
 

@@ -183,7 +183,33 @@ static void describe_location(struct buf *b, const struct recipient_scan *s, voi
 		buf_addf(b, "%s:%d", s->paths[file], line);
 }
 
-static const char *const required_fields[] = { "id", "email", "owner" };
+/* The fields every record has (vip is optional), in CORE_* order. */
+enum { CORE_ID, CORE_EMAIL, CORE_OWNER, CORE_VIP, CORE_COUNT };
+static const struct {
+	const char *name;
+	size_t len;
+} core_fields[CORE_COUNT] = { { "id", 2 }, { "email", 5 }, { "owner", 5 }, { "vip", 3 } };
+
+/* The values of the core fields (NULL when absent) in one pass over the
+ * keys: for each, what ynode_get() gives. */
+static void core_values(const struct ynode *m, const struct ynode *out[CORE_COUNT])
+{
+	size_t i, j;
+
+	for (j = 0; j < CORE_COUNT; j++)
+		out[j] = NULL;
+	for (i = 0; i < m->count; i++) {
+		const struct ynode *k = m->items[2 * i];
+
+		for (j = 0; j < CORE_COUNT; j++) {
+			if (!out[j] && k->len == core_fields[j].len &&
+			    !memcmp(k->value, core_fields[j].name, k->len)) {
+				out[j] = m->items[2 * i + 1];
+				break;
+			}
+		}
+	}
+}
 
 /* Checks one record; returns 0 when it is usable. */
 static int check_record(struct recipient_scan *s, struct recipient *r, const struct ydoc *doc,
@@ -191,22 +217,23 @@ static int check_record(struct recipient_scan *s, struct recipient *r, const str
 {
 	struct buf where = BUF_INIT;
 	struct strmap_entry *e;
-	const struct ynode *n;
+	const struct ynode *n, *core[CORE_COUNT];
 	const char *why;
-	char *address = NULL;
+	char lower[256], *address, *heap = NULL;
 	size_t i, j;
 	int added, ok = 1;
 
 	if (ynode_expect(doc, m, YNODE_MAP, "a recipient record", diags) < 0)
 		return -1;
-	for (i = 0; i < 3; i++) {
-		n = ynode_get(m, required_fields[i]);
+	core_values(m, core);
+	for (i = CORE_ID; i <= CORE_OWNER; i++) {
+		n = core[i];
 		if (ynode_is_null(n) || n->kind != YNODE_SCALAR) {
 			if (n)
-				ydiag(diags, doc, n, DIAG_ERROR, "'%s' must be a value", required_fields[i]);
+				ydiag(diags, doc, n, DIAG_ERROR, "'%s' must be a value", core_fields[i].name);
 			else
 				ydiag(diags, doc, m, DIAG_ERROR, "missing required key '%s' in recipient",
-				      required_fields[i]);
+				      core_fields[i].name);
 			ok = 0;
 		}
 	}
@@ -252,25 +279,25 @@ static int check_record(struct recipient_scan *s, struct recipient *r, const str
 	r->node = m;
 	r->doc = doc;
 	r->line = m->line;
-	r->id = ynode_get(m, "id")->value;
-	r->email = ynode_get(m, "email")->value;
-	r->owner = ynode_get(m, "owner")->value;
+	r->id = core[CORE_ID]->value;
+	r->email = core[CORE_EMAIL]->value;
+	r->owner = core[CORE_OWNER]->value;
 	r->vip = 0;
-	n = ynode_get(m, "vip");
+	n = core[CORE_VIP];
 	if (n && ynode_bool(doc, n, &r->vip, diags) < 0)
 		ok = 0;
 	if (id_check(r->id) < 0) {
-		ydiag(diags, doc, ynode_get(m, "id"), DIAG_ERROR,
+		ydiag(diags, doc, core[CORE_ID], DIAG_ERROR,
 		      "invalid id '%s': use letters, digits, '.', '_' and '-' (at most 64)", r->id);
 		ok = 0;
 	}
 	if (address_check(r->email, &why) < 0) {
-		ydiag(diags, doc, ynode_get(m, "email"), DIAG_ERROR, "invalid address '%s': %s",
+		ydiag(diags, doc, core[CORE_EMAIL], DIAG_ERROR, "invalid address '%s': %s",
 		      r->email, why);
 		ok = 0;
 	}
 	if (cfg && !config_person(cfg, r->owner)) {
-		ydiag(diags, doc, ynode_get(m, "owner"), DIAG_ERROR, "unknown owner '%s'", r->owner);
+		ydiag(diags, doc, core[CORE_OWNER], DIAG_ERROR, "unknown owner '%s'", r->owner);
 		ok = 0;
 	}
 	if (!ok)
@@ -278,19 +305,21 @@ static int check_record(struct recipient_scan *s, struct recipient *r, const str
 	e = strmap_put(&s->ids, r->id, &added);
 	if (!added) {
 		describe_location(&where, s, e->value, doc->path);
-		ydiag(diags, doc, ynode_get(m, "id"), DIAG_ERROR,
+		ydiag(diags, doc, core[CORE_ID], DIAG_ERROR,
 		      "duplicate %s id '%s' (first at %s)", recipient_type_name(r->type), r->id,
 		      where.ptr);
 		buf_release(&where);
 		return -1;
 	}
 	e->value = pack_location(s->npaths - 1, m->line);
-	address = xstrdup(r->email);
+	/* a valid address fits the buffer (at most 254 characters) */
+	i = strlen(r->email);
+	address = i < sizeof(lower) ? memcpy(lower, r->email, i + 1) : (heap = xstrdup(r->email));
 	str_lower(address);
 	e = strmap_put(&s->addresses, address, &added);
 	if (!added) {
 		describe_location(&where, s, e->value, doc->path);
-		ydiag(diags, doc, ynode_get(m, "email"), DIAG_WARNING,
+		ydiag(diags, doc, core[CORE_EMAIL], DIAG_WARNING,
 		      "duplicate address '%s' in %s (first at %s); it is mailed once", r->email,
 		      recipient_type_name(r->type), where.ptr);
 		buf_release(&where);
@@ -298,7 +327,7 @@ static int check_record(struct recipient_scan *s, struct recipient *r, const str
 		e->value = pack_location(s->npaths - 1, m->line);
 	}
 	r->address = e->key;
-	free(address);
+	free(heap);
 	return 0;
 }
 
@@ -499,7 +528,13 @@ void suppressions_release(struct suppressions *s)
 
 static int is_core_field(const char *k)
 {
-	return !strcmp(k, "id") || !strcmp(k, "email") || !strcmp(k, "owner") || !strcmp(k, "vip");
+	size_t i;
+
+	for (i = 0; i < CORE_COUNT; i++) {
+		if (k[0] == core_fields[i].name[0] && !strcmp(k, core_fields[i].name))
+			return 1;
+	}
+	return 0;
 }
 
 static int plain_bool(const struct ynode *n)

@@ -89,8 +89,16 @@ void site_mask_text(struct buf *out, const char *text)
 		if (text[i] != '@')
 			continue;
 		start = i;
-		while (start > copied && local_char((unsigned char)text[start - 1]))
-			start--;
+		if (start > copied + 1 && text[start - 1] == '"') {
+			/* a quoted local part: "john doe"@example.net */
+			for (start -= 2; start > copied && text[start] != '"'; start--)
+				;
+			if (text[start] != '"')
+				start = i;
+		} else {
+			while (start > copied && local_char((unsigned char)text[start - 1]))
+				start--;
+		}
 		end = i + 1;
 		while (end < len && domain_char((unsigned char)text[end]))
 			end++;
@@ -365,18 +373,23 @@ done:
 static int remove_tree(const char *path)
 {
 	struct stat st;
-	DIR *d;
+	DIR *d = NULL;
 	struct dirent *e;
 	struct buf child = BUF_INIT;
-	int ret = 0;
+	int ret = -1;
 
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
+	if (lstat(path, &st) < 0) {
+		ret = errno == ENOENT ? 0 : -1;
+		goto done;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ret = unlink(path);
+		goto done;
+	}
 	d = opendir(path);
 	if (!d)
-		return -1;
+		goto done;
+	ret = 0;
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
@@ -386,9 +399,10 @@ static int remove_tree(const char *path)
 			ret = -1;
 	}
 	closedir(d);
-	buf_release(&child);
 	if (rmdir(path) < 0)
 		ret = -1;
+done:
+	buf_release(&child);
 	return ret;
 }
 
@@ -423,17 +437,21 @@ static int site_write(struct site *s, const char *rel, const char *data, size_t 
 	buf_addf(&path, "%s/", s->dir);
 	base = path.len;
 	buf_adds(&path, rel);
-	for (i = base; i < path.len; i++) {
-		if (path.ptr[i] != '/')
-			continue;
-		path.ptr[i] = '\0';
-		if (mkdir(path.ptr, 0755) < 0 && errno != EEXIST) {
-			error_set("cannot create '%s': %s", path.ptr, strerror(errno));
-			goto done;
-		}
-		path.ptr[i] = '/';
-	}
 	f = fopen(path.ptr, "wb");
+	if (!f && errno == ENOENT) {
+		/* the first file of its folder: make the folders on the way */
+		for (i = base; i < path.len; i++) {
+			if (path.ptr[i] != '/')
+				continue;
+			path.ptr[i] = '\0';
+			if (mkdir(path.ptr, 0755) < 0 && errno != EEXIST) {
+				error_set("cannot create '%s': %s", path.ptr, strerror(errno));
+				goto done;
+			}
+			path.ptr[i] = '/';
+		}
+		f = fopen(path.ptr, "wb");
+	}
 	if (!f || fwrite(data, 1, len, f) != len) {
 		error_set("cannot write '%s': %s", path.ptr, strerror(errno));
 		goto done;
@@ -499,10 +517,21 @@ static int theme_read(struct buf *out, const char *root, const char *name, struc
 	buf_addf(&rel, "%s/%s", SITE_THEME_DIR, name);
 	buf_addf(&path, "%s/%s", root, rel.ptr);
 	if (buf_read_file(out, path.ptr, THEME_FILE_MAX) < 0) {
+		const struct site_theme_file *f;
+
+		/* no theme of its own: the built-in one */
+		for (f = site_theme_files; errno == ENOENT && f->name; f++) {
+			if (!strcmp(f->name, name)) {
+				buf_reset(out);
+				buf_adds(out, f->data);
+				goto done;
+			}
+		}
 		diag_add(diags, DIAG_ERROR, rel.ptr, 0, 0, "cannot read the status site's theme: %s",
 			 errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
 		ret = -1;
 	}
+done:
 	buf_release(&path);
 	buf_release(&rel);
 	return ret;
@@ -696,7 +725,8 @@ static void put_notes_cell(struct buf *b, const struct site *s, const struct cam
 	buf_adds(b, "<details><summary>");
 	put_count(b, cs->total_notifications - 1);
 	buf_adds(b, cs->total_notifications == 2 ? " earlier notification" : " earlier notifications");
-	buf_adds(b, "</summary><div class=\"note-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Earlier notifications of ");
+	buf_adds(b, "</summary><div class=\"note-scroll\" tabindex=\"0\" role=\"region\" "
+		    "aria-label=\"Earlier notifications of ");
 	put(b, cs->campaign->id);
 	buf_adds(b, "\">");
 	for (j = 1; j < cs->nnotifications; j++)
@@ -1067,7 +1097,8 @@ static void put_chart(struct buf *b, const struct campaign_page *pg)
 	}
 	buf_adds(b, "</ul></figcaption></figure>\n");
 
-	buf_adds(b, "<details class=\"as-table\"><summary>Show the numbers</summary><div class=\"table-wrap\">"
+	buf_adds(b, "<details class=\"as-table\"><summary>Show the numbers</summary>"
+		    "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Sent per day\">"
 		    "<table class=\"data\" id=\"chart-table\"><thead><tr><th scope=\"col\">Day</th>");
 	for (k = 0; k < nseries; k++) {
 		buf_adds(b, "<th scope=\"col\" class=\"num\">");
@@ -1295,7 +1326,8 @@ static void put_breakdown(struct buf *b, struct site *s, struct campaign_page *p
 		counts_for(pg, intern(s, cs->accounts[j].account->id));
 	qsort(pg->accounts, pg->naccounts, sizeof(*pg->accounts), counts_cmp);
 	buf_adds(b, "<section class=\"panel\" id=\"accounts\" aria-labelledby=\"accounts-h\">"
-		    "<h2 id=\"accounts-h\">Accounts</h2><div class=\"table-wrap\"><table class=\"data\" id=\"account-breakdown\">"
+		    "<h2 id=\"accounts-h\">Accounts</h2><div class=\"table-wrap\" tabindex=\"0\" "
+		    "role=\"region\" aria-labelledby=\"accounts-h\"><table class=\"data\" id=\"account-breakdown\">"
 		    "<thead><tr><th scope=\"col\">Account</th><th scope=\"col\">State</th>"
 		    "<th scope=\"col\" class=\"num\">Sent</th><th scope=\"col\" class=\"num\">Sent today</th>"
 		    "<th scope=\"col\" class=\"num\">Failed</th><th scope=\"col\" class=\"num\">Retrying</th>"
@@ -1310,7 +1342,7 @@ static void put_breakdown(struct buf *b, struct site *s, struct campaign_page *p
 			any += ac->count[cols[k]];
 		if (!ac->account && !any)
 			continue;
-		buf_addf(b, "<tr data-account=\"");
+		buf_adds(b, "<tr data-account=\"");
 		put(b, ac->account ? ac->account : "");
 		buf_adds(b, "\"><th scope=\"row\">");
 		if (ac->account)
@@ -1367,17 +1399,19 @@ static int put_recipient_list(struct buf *b, struct site *s, const struct campai
 	buf_adds(b, ")</span></h2>");
 	if (!total) {
 		buf_addf(b, "<p class=\"muted\">%s</p></section>\n", empty[kind]);
-		return 0;
+		ret = 0;
+		goto done;
 	}
 	if (total > SITE_LIST_MAX) {
 		buf_addf(b, "<p class=\"capped\">The %d newest of ", SITE_LIST_MAX);
 		put_count(b, total);
 		buf_adds(b, " are listed.</p>");
 	}
-	buf_addf(b, "<div class=\"table-wrap\"><table class=\"data\" id=\"%s-list\"><thead><tr>"
+	buf_addf(b, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"%s-h\">"
+		 "<table class=\"data\" id=\"%s-list\"><thead><tr>"
 		 "<th scope=\"col\">Recipient</th><th scope=\"col\">Address</th><th scope=\"col\">Account</th>"
 		 "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>%s</tr></thead><tbody>",
-		 ids[kind], kind == LIST_UNCONFIRMED ? "Message" : "Reply",
+		 ids[kind], ids[kind], kind == LIST_UNCONFIRMED ? "Message" : "Reply",
 		 kind == LIST_UNCONFIRMED ? "Claimed" : "Time",
 		 kind == LIST_RETRYING ? "<th scope=\"col\">Next attempt</th>" : "");
 	sqlite3_bind_text(s->list, 1, cs->campaign->id, -1, SQLITE_STATIC);
@@ -1503,7 +1537,8 @@ static int put_preview(struct buf *b, struct site *s, const struct campaign_summ
 		    "unsubscribe link carries a placeholder token.</p><iframe class=\"preview-frame\" "
 		    "src=\"preview.html\" sandbox=\"\" referrerpolicy=\"no-referrer\" title=\"Preview of the newsletter of ");
 	put(b, cs->campaign->name);
-	buf_adds(b, "\"></iframe><details class=\"as-table\"><summary>Text part</summary><pre class=\"text-part\">");
+	buf_adds(b, "\"></iframe><details class=\"as-table\"><summary>Text part</summary>"
+		    "<pre class=\"text-part\" tabindex=\"0\">");
 	buf_add_html(b, m.text ? m.text : "", m.text ? strlen(m.text) : 0);
 	buf_adds(b, "</pre></details></section>\n");
 	ret = 0;
@@ -1683,7 +1718,8 @@ static int write_accounts_page(struct site *s)
 		goto done;
 	buf_adds(&b, "<div class=\"page-head\"><div><h1>Accounts</h1><p class=\"lead\">Every sending "
 		     "account, its daily limit and when it sends next</p></div></div>\n"
-		     "<div class=\"table-wrap\"><table id=\"accounts\" class=\"cards\"><caption class=\"sr-only\">"
+		     "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Sending accounts\">"
+		     "<table id=\"accounts\" class=\"cards\"><caption class=\"sr-only\">"
 		     "Sending accounts</caption><thead><tr><th scope=\"col\">Account</th><th scope=\"col\">Owner</th>"
 		     "<th scope=\"col\">Department</th><th scope=\"col\" class=\"num\">Daily limit</th>"
 		     "<th scope=\"col\" class=\"num\">Sent today</th><th scope=\"col\" class=\"num\">Attempts today</th>"
@@ -1778,7 +1814,7 @@ static int write_unsubscribe_page(struct site *s)
 	int one_click = cfg->one_click_url && url_origin(origin, sizeof(origin), cfg->one_click_url);
 	int ret;
 
-	buf_addf(&csp, "default-src 'none'; script-src 'self'; style-src 'self'; base-uri 'none'; "
+	buf_addf(&csp, "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; base-uri 'none'; "
 		 "form-action %s", one_click ? origin : "'none'");
 	tvalue_map_set(ctx, "csp", tvalue_string(csp.ptr));
 	buf_addf(&href, "../%s", s->theme.css_href);
@@ -1821,9 +1857,12 @@ static int write_site(struct site *s)
 		if (write_campaign_list(s, rel.ptr, 2, id) < 0)
 			goto done;
 	}
+	/* the subquery finds the rows in an index of the state, not by
+	 * reading every delivery of the campaign */
 	if (plan_prepare(s->p, &s->list,
 			 "SELECT recipient, address, account, code, enhanced, reply, last_event, next_at, "
-			 "COALESCE(claimed_at, last_event) FROM deliveries WHERE campaign = ?1 AND state IN (?2, ?3) "
+			 "COALESCE(claimed_at, last_event) FROM deliveries WHERE campaign = ?1 AND recipient IN "
+			 "(SELECT recipient FROM deliveries WHERE campaign = ?1 AND state IN (?2, ?3)) "
 			 "ORDER BY last_event DESC, recipient LIMIT ?4") < 0)
 		goto done;
 	for (i = 0; i < s->n; i++) {

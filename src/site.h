@@ -40,6 +40,14 @@
 #include "plan.h"
 
 #define SITE_THEME_DIR "site"
+
+/* The default theme built into the program (the repository's site/ at
+ * build time), used for files a content repository's site/ lacks. */
+struct site_theme_file {
+	const char *name; /* "page.html", ... */
+	const char *data;
+};
+extern const struct site_theme_file site_theme_files[];
 #define SITE_LIST_MAX 200
 
 /*

@@ -5,7 +5,11 @@ set -eu
 pkgs="gcc make pkg-config ca-certificates git tzdata
 libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev
 libcmocka-dev libssl-dev
-python3 python3-aiosmtpd dovecot-imapd sqlite3"
+python3 python3-aiosmtpd dovecot-imapd sqlite3
+chromium fonts-dejavu-core"
+# The browser tests need node and npm; any installed ones will do.
+command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

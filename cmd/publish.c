@@ -1,0 +1,292 @@
+#include "publish.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "gitrepo.h"
+#include "log.h"
+#include "util.h"
+#include "xalloc.h"
+
+#define MAX_REPLAYS 10
+#define DEFAULT_AUTHOR "mailout <mailout@localhost>"
+
+struct publisher {
+	struct gitrepo *g;
+	char *root;
+	char *prefix; /* root relative to the git workdir: "" or "content/" */
+	char *remote; /* NULL: commit only */
+	char *author;
+	char *command;
+	char base[41]; /* the commit the remote has (what our lines follow) */
+	long batches;
+};
+
+static char *workdir_path(const struct publisher *p, const char *rel)
+{
+	return xasprintf("%s%s", p->prefix, rel);
+}
+
+static char **workdir_paths(const struct publisher *p, const char *const *files, size_t n)
+{
+	char **out = xcalloc(n + 1, sizeof(char *));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = workdir_path(p, files[i]);
+	return out;
+}
+
+/* The lines appended to a file since commit rev: *suffix_out gets them, or
+ * the whole content with *rewritten_out set when the file was changed
+ * otherwise.  1 when the file is unchanged. */
+static int appended_since(struct publisher *p, const char *rev, const char *rel,
+			  struct buf *suffix_out, int *rewritten_out)
+{
+	struct buf old = BUF_INIT, now = BUF_INIT;
+	char *wpath = workdir_path(p, rel), *full = xasprintf("%s/%s", p->root, rel);
+	int rc, ret = -1;
+
+	*rewritten_out = 0;
+	buf_reset(suffix_out);
+	rc = gitrepo_read_at(p->g, rev, wpath, &old);
+	if (rc < 0)
+		goto done;
+	if (buf_read_file(&now, full, (size_t)1 << 31) < 0) {
+		buf_release(&now); /* deleted: nothing of ours to keep */
+		ret = 1;
+		goto done;
+	}
+	if (now.len >= old.len && !memcmp(now.ptr, old.ptr, old.len)) {
+		buf_add(suffix_out, now.ptr + old.len, now.len - old.len);
+		ret = now.len == old.len ? 1 : 0;
+	} else {
+		*rewritten_out = 1;
+		buf_add(suffix_out, now.ptr, now.len);
+		ret = 0;
+	}
+done:
+	buf_release(&old);
+	buf_release(&now);
+	free(wpath);
+	free(full);
+	return ret;
+}
+
+static void make_parents(const char *path)
+{
+	char *dir = xstrdup(path), *slash;
+
+	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(dir, 0755);
+		*slash = '/';
+	}
+	free(dir);
+}
+
+/* Puts our lines (kept in suffixes) back on the files as checked out now. */
+static int reapply(struct publisher *p, const char *const *files, size_t n, struct buf *suffixes,
+		   const int *rewritten)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char *full = xasprintf("%s/%s", p->root, files[i]);
+		int rc = 0;
+		struct stat st;
+
+		/* a file the tip lacks gets our content exactly (header included) */
+		if (suffixes[i].len)
+			make_parents(full);
+		if (rewritten[i] || stat(full, &st) < 0 || st.st_size == 0)
+			rc = suffixes[i].len ? write_file_atomic(full, suffixes[i].ptr, suffixes[i].len) : 0;
+		else if (suffixes[i].len)
+			rc = log_append(full, suffixes[i].ptr, suffixes[i].len, 1);
+		free(full);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int commit(struct publisher *p, const char *const *files, size_t n, const char *message,
+		  int *committed)
+{
+	char **paths = workdir_paths(p, files, n);
+	int ret = gitrepo_commit(p->g, (const char *const *)paths, n, p->author, message, committed);
+
+	free_list(paths, n);
+	return ret;
+}
+
+/* Fetches and moves onto the remote's tip, keeping our lines in files: for
+ * each file, what it has beyond the tip's version (our unpublished lines),
+ * or beyond the last published base when the tip has lines of others. */
+static int move_to_tip(struct publisher *p, const char *const *files, size_t n)
+{
+	struct buf *suffixes = xcalloc(n + 1, sizeof(*suffixes));
+	int *rewritten = xcalloc(n + 1, sizeof(int));
+	char tip[41], head[41], *message = NULL;
+	size_t i;
+	int committed, ret = -1;
+
+	if (gitrepo_fetch(p->g, p->remote, tip) < 0 || gitrepo_head_oid(p->g, head) < 0)
+		goto done;
+	if (!strcmp(tip, head)) {
+		snprintf(p->base, sizeof(p->base), "%s", tip);
+		ret = 0;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if (appended_since(p, tip, files[i], &suffixes[i], &rewritten[i]) < 0)
+			goto done;
+		if (rewritten[i] &&
+		    appended_since(p, p->base, files[i], &suffixes[i], &rewritten[i]) < 0)
+			goto done;
+	}
+	if (gitrepo_reset_hard(p->g, tip, NULL, 0) < 0)
+		goto done;
+	snprintf(p->base, sizeof(p->base), "%s", tip);
+	if (reapply(p, files, n, suffixes, rewritten) < 0)
+		goto done;
+	message = xasprintf("%s: lines replayed on %.12s", p->command, tip);
+	if (commit(p, files, n, message, &committed) < 0)
+		goto done;
+	ret = 0;
+done:
+	for (i = 0; i < n; i++)
+		buf_release(&suffixes[i]);
+	free(suffixes);
+	free(rewritten);
+	free(message);
+	return ret;
+}
+
+int publisher_open(struct publisher **out, const char *root, const char *remote,
+		   const char *author, const char *command, const char *const *own, size_t nown)
+{
+	struct publisher *p = xcalloc(1, sizeof(*p));
+	struct buf suffix = BUF_INIT;
+	size_t i;
+	int rewritten, rc, ret = -1;
+
+	*out = NULL;
+	p->root = xstrdup(root);
+	p->remote = remote ? xstrdup(remote) : NULL;
+	p->author = xstrdup(author ? author : DEFAULT_AUTHOR);
+	p->command = xstrdup(command);
+	if (gitrepo_open(&p->g, root) < 0)
+		goto done;
+	p->prefix = xstrdup(gitrepo_prefix(p->g));
+	if (!gitrepo_branch(p->g)) {
+		error_set("HEAD is detached: check out the branch to commit on");
+		goto done;
+	}
+	if (gitrepo_head_oid(p->g, p->base) < 0)
+		goto done;
+	/* our files: appended lines are taken over, anything else refuses */
+	for (i = 0; i < nown; i++) {
+		rc = appended_since(p, "HEAD", own[i], &suffix, &rewritten);
+		if (rc < 0)
+			goto done;
+		if (rewritten) {
+			error_set("'%s' has uncommitted changes other than appended lines: commit or discard them first",
+				  own[i]);
+			goto done;
+		}
+	}
+	if (p->remote) {
+		if (gitrepo_is_shallow(p->g)) {
+			error_set("this clone is shallow and libgit2 1.5 cannot fetch into it: check out with full history (fetch-depth: 0)");
+			goto done;
+		}
+		if (move_to_tip(p, own, nown) < 0)
+			goto done;
+	}
+	*out = p;
+	p = NULL;
+	ret = 0;
+done:
+	buf_release(&suffix);
+	publisher_free(p);
+	return ret;
+}
+
+void publisher_free(struct publisher *p)
+{
+	if (!p)
+		return;
+	gitrepo_free(p->g);
+	free(p->root);
+	free(p->prefix);
+	free(p->remote);
+	free(p->author);
+	free(p->command);
+	free(p);
+}
+
+static int push(struct publisher *p)
+{
+	int rc;
+
+	if (!p->remote)
+		return 0;
+	rc = gitrepo_push(p->g, p->remote);
+	if (rc == GITREPO_REJECTED)
+		return SENDER_REJECTED;
+	if (rc < 0)
+		return -1;
+	return gitrepo_head_oid(p->g, p->base);
+}
+
+int publisher_publish(void *payload, const char *const *files, size_t n, int final,
+		      const struct sender_report *report)
+{
+	struct publisher *p = payload;
+	struct buf message = BUF_INIT;
+	int committed = 0, ret;
+
+	/* without a remote, one commit at the end */
+	if (!final && !p->remote)
+		return 0;
+	if (final)
+		buf_addf(&message, "%s: %ld sent, %ld failed, %ld retrying, %ld deferred, %ld critical, %ld unconfirmed in %zu campaign%s",
+			 p->command, report->sent, report->failed, report->retrying, report->deferred,
+			 report->critical, report->unconfirmed, report->campaigns,
+			 report->campaigns == 1 ? "" : "s");
+	else
+		buf_addf(&message, "%s: claims of batch %ld (%ld sent so far)", p->command,
+			 ++p->batches, report->sent);
+	ret = commit(p, files, n, message.ptr, &committed);
+	buf_release(&message);
+	if (ret < 0)
+		return -1;
+	return push(p);
+}
+
+int publisher_catch_up(void *payload, const char *const *files, size_t n)
+{
+	return move_to_tip(payload, files, n);
+}
+
+int publisher_commit_push(struct publisher *p, const char *const *files, size_t n,
+			  const char *message)
+{
+	int committed = 0, rc, tries = 0;
+
+	if (commit(p, files, n, message, &committed) < 0)
+		return -1;
+	while ((rc = push(p)) == SENDER_REJECTED) {
+		if (++tries > MAX_REPLAYS)
+			return error_set("gave up after %d rejected pushes: the remote keeps moving",
+					 MAX_REPLAYS);
+		if (move_to_tip(p, files, n) < 0)
+			return -1;
+	}
+	return rc;
+}

@@ -1,0 +1,37 @@
+/*
+ * --commit and --push for the commands that write results (send and the
+ * syncs): commits exactly the files the command wrote, with libgit2; with a
+ * remote, pushes; when the push is refused because the branch moved,
+ * fetches and replays the lines the command appended on the new tip.
+ */
+#ifndef MAILOUT_CMD_PUBLISH_H
+#define MAILOUT_CMD_PUBLISH_H
+
+#include <stddef.h>
+
+#include "sender.h"
+
+struct publisher;
+
+/*
+ * Opens the repository around root.  own lists the files (relative to
+ * root) the command may write: any of them with uncommitted changes other
+ * than lines appended at the end refuses the start; appended lines (an
+ * earlier killed run's) are taken over.  With a remote: refuses a shallow
+ * clone, fetches, and moves onto the remote's tip first.
+ */
+int publisher_open(struct publisher **out, const char *root, const char *remote,
+		   const char *author, const char *command, const char *const *own, size_t nown);
+void publisher_free(struct publisher *p);
+
+/* The sender's hooks (payload: the publisher). */
+int publisher_publish(void *payload, const char *const *files, size_t n, int final,
+		      const struct sender_report *report);
+int publisher_catch_up(void *payload, const char *const *files, size_t n);
+
+/* For the syncs: commits the files with message and pushes, replaying on a
+ * moved remote (a bounded number of times). */
+int publisher_commit_push(struct publisher *p, const char *const *files, size_t n,
+			  const char *message);
+
+#endif

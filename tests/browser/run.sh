@@ -1,0 +1,25 @@
+#!/bin/sh
+# Runs a script of the status site's browser tests (default: site.test.js;
+# screenshots.js makes the README's screenshots).  Installs the npm packages
+# from package-lock.json first when they are missing (node_modules is never
+# committed).  Needs node, npm and Debian's chromium: tests/deps.sh installs
+# them.  MAILOUT names the binary to test (default: ./mailout of the
+# repository).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+script=${1:-site.test.js}
+for tool in node npm; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "browser: '$tool' is missing (run 'make deps')" >&2
+		exit 2
+	fi
+done
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+	echo "browser: no chromium at ${CHROMIUM:-/usr/bin/chromium} (run 'make deps')" >&2
+	exit 2
+fi
+if [ ! -f "$here/node_modules/playwright-core/package.json" ] ||
+	[ ! -f "$here/node_modules/axe-core/package.json" ]; then
+	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+exec node "$here/$script"

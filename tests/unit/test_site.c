@@ -1,0 +1,373 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+
+#include "buf.h"
+#include "fixture.h"
+#include "plan.h"
+#include "schedule.h"
+#include "site.h"
+
+static const char *config_yaml =
+	"organization: { name: Test & Co, postal_address: \"Street 1, Berlin\", site_url: https://status.example.com, timezone: Europe/Berlin }\n"
+	"unsubscribe: { address: unsubscribe@example.com, one_click_url: \"https://unsub.example.com/u\" }\n"
+	"departments: [ { id: d1, name: Dept One }, { id: d2, name: Dept Two } ]\n"
+	"people:\n"
+	"  - { id: ann, name: Ann Example, email: ann@example.com, department: d1, role: sales_manager }\n"
+	"  - { id: bob, name: Bob Example, email: bob@example.com, department: d2, role: sales_manager }\n"
+	"accounts:\n"
+	"  - { id: ann-a, owner: ann, from: \"Ann <ann@example.com>\", smtp: \"smtp://127.0.0.1:2525\", daily_limit: 100 }\n"
+	"  - { id: bob-a, owner: bob, from: \"Bob <bob@example.com>\", smtp: \"smtp://127.0.0.1:2525\", daily_limit: 100 }\n";
+
+/* A small theme: the frame shows every value the site passes. */
+static const char *page_html =
+	"<html><head><meta http-equiv=\"Content-Security-Policy\" content=\"{{csp}}\">"
+	"<title>{{title}}</title><link href=\"{{css}}\"><script src=\"{{js}}\"></script></head><body>"
+	"{{#nav}}<a href=\"{{href}}\"{{#current}} aria-current=\"page\"{{/current}}>{{label}}</a>{{/nav}}"
+	"<main>{{{content}}}</main><footer>{{updated}} {{#commit}}{{commit}}{{/commit}}</footer></body></html>\n";
+static const char *unsubscribe_html =
+	"<meta content=\"{{csp}}\"><p data-address=\"{{address}}\" data-one-click=\"{{one_click_url}}\">"
+	"{{organization}} {{one_click_host}}</p>\n";
+
+#define NOW "2026-12-03T15:00:00Z"
+
+struct fx {
+	char *root;
+	struct plan *plan;
+	struct diag_list diags;
+	time_t now;
+};
+
+static void write_contacts(const char *root, int n)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	for (i = 1; i <= n; i++)
+		buf_addf(&b, "- { id: c-%d, email: person%d@example.net, first_name: P%d, owner: ann }\n", i, i, i);
+	buf_adds(&b, "- { id: b-1, email: bob.customer@example.org, first_name: B, owner: bob }\n");
+	assert_int_equal(fixture_write(root, "recipients/contacts/all.yaml", b.ptr), 0);
+	buf_release(&b);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->root = fixture_tmpdir();
+	fixture_write(f->root, "mailout.yaml", config_yaml);
+	fixture_write(f->root, "templates/t1.md", "---\nsubject: Hello {{first_name}}\npreheader: Short\n---\nHi {{first_name}}\n");
+	write_contacts(f->root, 5);
+	fixture_write(f->root, "campaigns/c1/campaign.yaml",
+		      "name: \"<script>alert(1)</script> & news\"\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nstart: 2026-12-01\n");
+	fixture_write(f->root, "campaigns/c2/campaign.yaml",
+		      "name: Bob's campaign\ntemplate: t1\nrecipient_type: contacts\nowner: bob\nstart: 2026-12-01\n");
+	fixture_write(f->root, "site/page.html", page_html);
+	fixture_write(f->root, "site/unsubscribe.html", unsubscribe_html);
+	fixture_write(f->root, "site/style.css", "body { color: black }\n");
+	fixture_write(f->root, "site/app.js", "'use strict';\n");
+	assert_int_equal(time_parse_rfc3339(NOW, &f->now), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	plan_close(f->plan);
+	diag_release(&f->diags);
+	fixture_remove(f->root);
+	free(f->root);
+	free(f);
+	tz_cache_release();
+	return 0;
+}
+
+/* Opens the plan and builds the site; returns site_build()'s result. */
+static int build(struct fx *f)
+{
+	plan_close(f->plan);
+	f->plan = NULL;
+	diag_release(&f->diags);
+	if (plan_open(&f->plan, f->root, NULL, 0, &f->diags) < 0) {
+		diag_print(stderr, &f->diags);
+		fail_msg("plan_open: %s", error_last());
+	}
+	return site_build(f->plan, f->plan->dir, f->now, &f->diags);
+}
+
+static char *read_site(struct fx *f, const char *rel)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT;
+
+	buf_addf(&path, "%s/build/site/%s", f->root, rel);
+	if (buf_read_file(&text, path.ptr, 1u << 24) < 0)
+		fail_msg("cannot read %s", path.ptr);
+	buf_release(&path);
+	return buf_detach(&text, NULL);
+}
+
+static int exists(struct fx *f, const char *rel)
+{
+	struct buf path = BUF_INIT;
+	struct stat st;
+	int r;
+
+	buf_addf(&path, "%s/build/%s", f->root, rel);
+	r = stat(path.ptr, &st) == 0;
+	buf_release(&path);
+	return r;
+}
+
+static int count(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (text = strstr(text, needle); text; text = strstr(text + 1, needle))
+		n++;
+	return n;
+}
+
+static void add_log(struct fx *f, const char *rel, const char *lines)
+{
+	struct buf text = BUF_INIT;
+
+	buf_addf(&text, "#mailout-log v1\n%s", lines);
+	assert_int_equal(fixture_write(f->root, rel, text.ptr), 0);
+	buf_release(&text);
+}
+
+static void assert_mask(const char *in, const char *expected, int text)
+{
+	struct buf b = BUF_INIT;
+
+	if (text)
+		site_mask_text(&b, in);
+	else
+		site_mask_address(&b, in);
+	assert_string_equal(b.ptr, expected);
+	buf_release(&b);
+}
+
+static void test_mask(void **state)
+{
+	(void)state;
+	assert_mask("jana.novak@example.net", "j•••@example.net", 0);
+	assert_mask("émilie@example.test", "é•••@example.test", 0);
+	assert_mask("@example.net", "•••@example.net", 0);
+	assert_mask("no address", "•••", 0);
+	assert_mask("550 5.1.1 <jana.novak@example.net>: Recipient address rejected",
+		    "550 5.1.1 <j•••@example.net>: Recipient address rejected", 1);
+	assert_mask("to a@b.test and Bob.Smith+x@mail.example.com.", "to a•••@b.test and B•••@mail.example.com.", 1);
+	assert_mask("<\"john doe\"@example.net>", "<\"•••@example.net>", 1);
+	assert_mask("say \"hi\"@example.net", "say \"•••@example.net", 1);
+	assert_mask("nothing here", "nothing here", 1);
+	assert_mask("a @ b, user@, @host", "a @ b, user@, @host", 1);
+	assert_mask("", "", 1);
+}
+
+static void test_pages_and_escaping(void **state)
+{
+	struct fx *f = *state;
+	char *index, *page, *dept, *other, *preview, *unsub, *accounts;
+
+	if (build(f) < 0) {
+		diag_print(stderr, &f->diags);
+		fail_msg("site_build: %s", error_last());
+	}
+	assert_int_equal(f->diags.errors, 0);
+	index = read_site(f, "index.html");
+	page = read_site(f, "campaigns/c1/index.html");
+	dept = read_site(f, "departments/d1/index.html");
+	other = read_site(f, "departments/d2/index.html");
+	preview = read_site(f, "campaigns/c1/preview.html");
+	unsub = read_site(f, "unsubscribe/index.html");
+	accounts = read_site(f, "accounts/index.html");
+	assert_true(exists(f, "site/assets/style.css") && exists(f, "site/assets/app.js"));
+	assert_true(exists(f, "site/campaigns/c2/index.html"));
+
+	/* one row per campaign; the evil name is text everywhere */
+	assert_non_null(strstr(index, "<table id=\"campaigns\""));
+	assert_int_equal(count(index, "<tr data-id=\"c1\">"), 1);
+	assert_int_equal(count(index, "<tr data-id=\"c2\">"), 1);
+	assert_int_equal(count(index, "<script>alert"), 0);
+	assert_int_equal(count(page, "<script>alert"), 0);
+	assert_non_null(strstr(index, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; news</a>"));
+	assert_non_null(strstr(index, "\"name\":\"\\u003cscript\\u003ealert(1)\\u003c/script\\u003e \\u0026 news\""));
+	assert_non_null(strstr(page, "<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp; news</title>"));
+	assert_non_null(strstr(index, "<script type=\"application/json\" id=\"campaign-data\">"));
+	assert_non_null(strstr(index, "Bob&#39;s campaign"));
+	/* every sortable column and filter */
+	assert_non_null(strstr(index, "data-sort=\"name\""));
+	assert_non_null(strstr(index, "data-sort=\"recipient_type\""));
+	assert_non_null(strstr(index, "data-sort=\"status\""));
+	assert_non_null(strstr(index, "data-sort=\"completion\""));
+	assert_non_null(strstr(index, "data-sort=\"owner\""));
+	assert_non_null(strstr(index, "data-sort=\"sent_today\""));
+	assert_non_null(strstr(index, "data-sort=\"recipients\""));
+	assert_non_null(strstr(index, "id=\"search\""));
+	assert_non_null(strstr(index, "<select id=\"filter-department\" name=\"department\"><option value=\"\">"));
+	assert_non_null(strstr(index, "<select id=\"filter-owner\" name=\"owner\"><option value=\"\">"));
+	assert_non_null(strstr(index, "<select id=\"filter-vip\" name=\"vip\"><option value=\"\">"));
+	assert_non_null(strstr(index, "<select id=\"filter-status\" name=\"status\"><option value=\"\">"));
+	/* the frame: policy, assets, navigation, links relative to the page */
+	assert_non_null(strstr(index, "content=\"default-src &#39;none&#39;; script-src &#39;self&#39;;"));
+	assert_non_null(strstr(index, "<link href=\"assets/style.css?v="));
+	assert_non_null(strstr(page, "<script src=\"../../assets/app.js?v="));
+	assert_non_null(strstr(index, "<a href=\"index.html\" aria-current=\"page\">All campaigns</a>"));
+	assert_non_null(strstr(dept, "<a href=\"../../departments/d1/index.html\" aria-current=\"page\">Dept One</a>"));
+	assert_non_null(strstr(dept, "<a href=\"../../campaigns/c1/index.html\">"));
+	assert_non_null(strstr(index, "2026-12-03 16:00 CET"));
+	/* departments: only their own campaigns */
+	assert_int_equal(count(dept, "<tr data-id="), 1);
+	assert_int_equal(count(dept, "<tr data-id=\"c1\">"), 1);
+	assert_int_equal(count(other, "<tr data-id="), 1);
+	assert_int_equal(count(other, "<tr data-id=\"c2\">"), 1);
+	/* the preview: its own policy first in the head, the sample recipient */
+	assert_non_null(strstr(preview, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline';"));
+	assert_true(strstr(preview, "Content-Security-Policy") < strstr(preview, "</head>"));
+	assert_non_null(strstr(page, "<iframe class=\"preview-frame\" src=\"preview.html\" sandbox=\"\""));
+	assert_non_null(strstr(page, "Hello Jane"));
+	/* unsubscribe: the address, the one-click endpoint allowed as a form target only */
+	assert_non_null(strstr(unsub, "data-address=\"unsubscribe@example.com\""));
+	assert_non_null(strstr(unsub, "data-one-click=\"https://unsub.example.com/u\""));
+	assert_non_null(strstr(unsub, "form-action https://unsub.example.com\">"));
+	assert_non_null(strstr(unsub, "Test &amp; Co unsub.example.com"));
+	/* accounts */
+	assert_non_null(strstr(accounts, "<tr data-id=\"ann-a\">"));
+	assert_non_null(strstr(accounts, "<tr data-id=\"bob-a\">"));
+	/* no recipient address anywhere */
+	assert_null(strstr(index, "@example.net"));
+	assert_null(strstr(page, "@example.net"));
+	assert_null(strstr(preview, "person1@"));
+	free(index);
+	free(page);
+	free(dept);
+	free(other);
+	free(preview);
+	free(unsub);
+	free(accounts);
+}
+
+static void test_outcomes_masked_and_listed(void **state)
+{
+	struct fx *f = *state;
+	char *page, *index;
+
+	add_log(f, "campaigns/c1/log/ann-a.tsv",
+		"2026-12-02T08:30:00Z\tclaim\tc-1\tperson1@example.net\t<m1@example.com>\n"
+		"2026-12-02T08:30:01Z\tsent\tc-1\t250\t2.0.0\tOK\n"
+		"2026-12-03T08:30:00Z\tclaim\tc-2\tperson2@example.net\t<m2@example.com>\n"
+		"2026-12-03T08:30:01Z\tsent\tc-2\t250\t2.0.0\tOK\n"
+		"2026-12-03T09:00:00Z\tclaim\tc-3\tperson3@example.net\t<m3@example.com>\n"
+		"2026-12-03T09:00:01Z\tfailed\tc-3\t550\t5.1.1\t<person3@example.net>: no such user\n"
+		"2026-12-03T09:30:00Z\tclaim\tc-4\tperson4@example.net\t<m4@example.com>\n"
+		"2026-12-03T09:30:01Z\tretry\tc-4\t451\t4.2.0\tperson4@example.net is over quota\t2026-12-03T16:00:00Z\n"
+		"2026-12-03T10:00:00Z\tclaim\tc-5\tperson5@example.net\t<m5@example.com>\n");
+	assert_int_equal(build(f), 0);
+	page = read_site(f, "campaigns/c1/index.html");
+	index = read_site(f, "index.html");
+	assert_null(strstr(page, "person"));
+	assert_null(strstr(index, "person"));
+	/* lists: recipient id, masked address, masked reply */
+	assert_non_null(strstr(page, "<table class=\"data\" id=\"failed-list\">"));
+	assert_non_null(strstr(page, "<tr><td>c-3</td><td>p•••@example.net</td><td>ann-a</td><td class=\"reply\">550 5.1.1 &lt;p•••@example.net&gt;: no such user</td>"));
+	assert_non_null(strstr(page, "<tr><td>c-4</td><td>p•••@example.net</td><td>ann-a</td><td class=\"reply\">451 4.2.0 p•••@example.net is over quota</td>"));
+	assert_non_null(strstr(page, "<tr><td>c-5</td><td>p•••@example.net</td><td>ann-a</td><td class=\"reply\">no reply recorded</td>"));
+	/* what to do next */
+	assert_int_equal(count(page, "<pre class=\"command\"><code>mailout retry c1</code></pre>"), 1);
+	assert_int_equal(count(page, "<pre class=\"command\"><code>mailout retry c1 --unconfirmed</code></pre>"), 1);
+	/* the chart: one bar a day, the sends of today among the counts */
+	assert_int_equal(count(page, "<rect class=\"s0\""), 2);
+	assert_non_null(strstr(page, "<title>Dec 2, ann-a: 1 sent</title>"));
+	assert_non_null(strstr(page, "<title>Dec 3, ann-a: 1 sent</title>"));
+	assert_non_null(strstr(page, "<tr data-account=\"ann-a\"><th scope=\"row\">ann-a</th>"));
+	assert_non_null(strstr(index, "<span class=\"badge badge-active_error\">Active but error</span>"));
+	assert_non_null(strstr(index, "\"status_name\":\"active_error\",\"completion\":60,"));
+	free(page);
+	free(index);
+}
+
+static void test_lists_are_capped(void **state)
+{
+	struct fx *f = *state;
+	struct buf lines = BUF_INIT;
+	char *page;
+	int i;
+
+	write_contacts(f->root, SITE_LIST_MAX + 50);
+	for (i = 1; i <= SITE_LIST_MAX + 50; i++)
+		buf_addf(&lines, "2026-12-02T%02d:%02d:00Z\tclaim\tc-%d\tperson%d@example.net\t<m%d@example.com>\n"
+			 "2026-12-02T%02d:%02d:01Z\tfailed\tc-%d\t550\t5.1.1\tno such user\n",
+			 8 + i / 60, i % 60, i, i, i, 8 + i / 60, i % 60, i);
+	add_log(f, "campaigns/c1/log/ann-a.tsv", lines.ptr);
+	assert_int_equal(build(f), 0);
+	page = read_site(f, "campaigns/c1/index.html");
+	assert_non_null(strstr(page, "<p class=\"capped\">The 200 newest of 250 are listed.</p>"));
+	assert_int_equal(count(page, "no such user</td>"), SITE_LIST_MAX);
+	/* the newest first */
+	assert_non_null(strstr(page, "<tr><td>c-250</td>"));
+	assert_null(strstr(page, "<tr><td>c-50</td>"));
+	assert_true(strstr(page, "<tr><td>c-250</td>") < strstr(page, "<tr><td>c-249</td>"));
+	free(page);
+	buf_release(&lines);
+}
+
+static void test_replaced_whole_or_not_at_all(void **state)
+{
+	struct fx *f = *state;
+	struct buf path = BUF_INIT;
+	DIR *d;
+	struct dirent *e;
+	char *index;
+	int leftovers = 0;
+
+	assert_int_equal(build(f), 0);
+	fixture_write(f->root, "build/site/stale.html", "old");
+	/* a rebuild replaces the whole folder */
+	assert_int_equal(build(f), 0);
+	assert_false(exists(f, "site/stale.html"));
+	assert_true(exists(f, "site/index.html"));
+	/* a broken theme: nothing changes, the problem is reported */
+	fixture_write(f->root, "build/site/stale.html", "old");
+	buf_addf(&path, "%s/site/app.js", f->root);
+	assert_int_equal(unlink(path.ptr), 0);
+	fixture_write(f->root, "site/page.html", "<title>{{#title}}</title>\n");
+	assert_int_equal(build(f), -1);
+	assert_int_equal(f->diags.errors, 2);
+	diag_sort(&f->diags);
+	assert_string_equal(f->diags.items[0].path, "site/app.js");
+	assert_string_equal(f->diags.items[1].path, "site/page.html");
+	assert_int_equal(f->diags.items[1].line, 1);
+	assert_true(exists(f, "site/stale.html"));
+	index = read_site(f, "index.html");
+	assert_non_null(strstr(index, "<tr data-id=\"c1\">"));
+	buf_reset(&path);
+	buf_addf(&path, "%s/build", f->root);
+	d = opendir(path.ptr);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		leftovers += !strncmp(e->d_name, ".site-", 6);
+	closedir(d);
+	assert_int_equal(leftovers, 0);
+	free(index);
+	buf_release(&path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mask),
+		cmocka_unit_test_setup_teardown(test_pages_and_escaping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outcomes_masked_and_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lists_are_capped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replaced_whole_or_not_at_all, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
