@@ -1,16 +1,100 @@
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "diag.h"
+#include "gitrepo.h"
+#include "util.h"
 #include "validate.h"
+#include "xalloc.h"
+
+/* The files of the repository at root changed since rev (committed,
+ * staged, unstaged or untracked), root-relative and sorted. */
+static int changed_files(const char *root, const char *rev, char ***out, size_t *n_out)
+{
+	struct gitrepo *g = NULL;
+	char **paths = NULL, **files = NULL;
+	size_t n = 0, nfiles = 0, i;
+	int ret = -1;
+
+	*out = NULL;
+	*n_out = 0;
+	if (gitrepo_open(&g, root) < 0 || gitrepo_changed_since(g, rev, &paths, &n) < 0)
+		goto done;
+	files = xcalloc(n ? n : 1, sizeof(*files));
+	for (i = 0; i < n; i++) {
+		const char *rel = gitrepo_root_path(g, paths[i]);
+
+		if (rel) /* sorted already: the prefix is common to all */
+			files[nfiles++] = xstrdup(rel);
+	}
+	*out = files;
+	*n_out = nfiles;
+	files = NULL;
+	ret = 0;
+done:
+	free_list(paths, n);
+	free(files);
+	gitrepo_free(g);
+	return ret;
+}
+
+/* Whether path is one of the changed files, or a directory holding one. */
+static int is_changed(const char *path, char *const *files, size_t n)
+{
+	size_t len = strlen(path), i;
+
+	if (!len)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!strncmp(files[i], path, len) && (files[i][len] == '\0' || files[i][len] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Marks the diagnostics in changed files and says so at the end of their
+ * message, so that "path:line:col:" still starts every line. */
+static size_t mark_changed(struct diag_list *diags, char *const *files, size_t n, const char *rev)
+{
+	size_t i, count = 0;
+
+	for (i = 0; i < diags->count; i++) {
+		struct diag *d = &diags->items[i];
+		char *message;
+
+		if (!is_changed(d->path, files, n))
+			continue;
+		d->changed = 1;
+		message = xasprintf("%s (changed since %s)", d->message, rev);
+		free(d->message);
+		d->message = message;
+		count++;
+	}
+	return count;
+}
+
+static void print_summary(const struct validate_summary *summary, const struct diag_list *diags,
+			  const size_t *in_changed)
+{
+	printf("%zu campaign%s, %zu recipient record%s: %zu error%s, %zu warning%s",
+	       summary->campaigns, summary->campaigns == 1 ? "" : "s", summary->recipients,
+	       summary->recipients == 1 ? "" : "s", diags->errors, diags->errors == 1 ? "" : "s",
+	       diags->warnings, diags->warnings == 1 ? "" : "s");
+	if (in_changed)
+		printf(", %zu in changed files", *in_changed);
+	putchar('\n');
+}
 
 int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct opt opts[] = { { "changed-since", 1, 0, NULL, NULL, 0 }, { NULL, 0, 0, NULL, NULL, 0 } };
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct validate_summary summary = { 0, 0 };
-	char **args = NULL;
-	size_t nargs = 0;
+	char **args = NULL, **changed = NULL;
+	const char *since;
+	size_t nargs = 0, nchanged = 0, in_changed = 0;
 	int r, code = 1;
 
 	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
@@ -21,20 +105,20 @@ int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv)
 		code = EXIT_USAGE;
 		goto done;
 	}
-	if (opts[0].seen) {
-		cmd_error("'--changed-since' is not available in this version yet");
-		code = EXIT_USAGE;
+	since = opts[0].seen ? opts[0].value : NULL;
+	if (since && changed_files(ctx->repo, since, &changed, &nchanged) < 0) {
+		cmd_error("%s", error_last());
 		goto done;
 	}
 	validate_repo(ctx->repo, &diags, &summary);
 	diag_sort(&diags);
+	if (since)
+		in_changed = mark_changed(&diags, changed, nchanged, since);
 	diag_print(stdout, &diags);
-	printf("%zu campaign%s, %zu recipient record%s: %zu error%s, %zu warning%s\n",
-	       summary.campaigns, summary.campaigns == 1 ? "" : "s", summary.recipients,
-	       summary.recipients == 1 ? "" : "s", diags.errors, diags.errors == 1 ? "" : "s",
-	       diags.warnings, diags.warnings == 1 ? "" : "s");
+	print_summary(&summary, &diags, since ? &in_changed : NULL);
 	code = diags.errors ? 1 : 0;
 done:
+	free_list(changed, nchanged);
 	diag_release(&diags);
 	opts_release(opts, args);
 	return code;

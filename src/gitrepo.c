@@ -13,8 +13,8 @@
 #include "util.h"
 #include "xalloc.h"
 
-#define SHALLOW_MESSAGE \
-	"this clone is shallow and libgit2 1.5 cannot fetch into it: " \
+#define SHALLOW_MESSAGE(what) \
+	"this clone is shallow and libgit2 1.5 cannot " what ": " \
 	"check out with full history (fetch-depth: 0)"
 
 struct gitrepo {
@@ -741,7 +741,7 @@ int gitrepo_fetch(struct gitrepo *g, const char *remote, char out_tip[41])
 	if (!(branch = require_branch(g, "fetch")))
 		goto done;
 	if (gitrepo_is_shallow(g)) {
-		error_set(SHALLOW_MESSAGE);
+		error_set(SHALLOW_MESSAGE("fetch into it"));
 		goto done;
 	}
 	if (remote_open(g, remote, branch, 0, &rr) < 0)
@@ -992,6 +992,10 @@ int gitrepo_push(struct gitrepo *g, const char *remote)
 
 	if (!(branch = require_branch(g, "push")))
 		goto done;
+	if (gitrepo_is_shallow(g)) {
+		error_set(SHALLOW_MESSAGE("push from it"));
+		goto done;
+	}
 	r = git_reference_name_to_id(&tip, g->repo, "HEAD");
 	if (r == GIT_ENOTFOUND) {
 		error_set("nothing to push: '%s' has no commit yet", branch);

@@ -107,7 +107,8 @@ int gitrepo_fetch(struct gitrepo *g, const char *remote, char out_tip[41]);
  * updated), GITREPO_REJECTED when the remote branch moved (not a
  * fast-forward, or changed while pushing: fetch, replay, try again), -1 on
  * any other error (a hook or branch protection declining the push among
- * them).  error_last() explains a rejection too. */
+ * them).  error_last() explains a rejection too.  Refuses a shallow clone
+ * (libgit2 1.5 cannot walk its history) and a detached HEAD. */
 #define GITREPO_REJECTED 1
 int gitrepo_push(struct gitrepo *g, const char *remote);
 

@@ -323,24 +323,32 @@ static int reconnect(struct imap *s)
 	return examine(s);
 }
 
-/* Runs a command in the examined mailbox, on a fresh connection when the
- * last one got out of step, examining again when libcurl had to connect
- * anew (a new connection has no mailbox selected). */
+/*
+ * Runs a command in the examined mailbox: on a fresh connection when the
+ * last one got out of step; once more on a new connection when this one
+ * died (every command here only reads); examining again when libcurl had
+ * to connect anew (a new connection has no mailbox selected).
+ */
 static int command(struct imap *s, const char *cmd)
 {
-	int r;
+	int r = -1, attempt;
 
-	if (s->broken && reconnect(s) < 0)
-		return -1;
-	r = run(s, cmd);
-	if (r >= 0 && s->new_connection) {
-		if (examine(s) < 0)
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (s->broken && reconnect(s) < 0)
 			return -1;
 		r = run(s, cmd);
-		if (r >= 0 && s->new_connection) {
-			s->broken = 1;
-			return error_set("%s: the server keeps closing the connection", s->shown);
+		if (r < 0)
+			continue;
+		if (s->new_connection) {
+			if (examine(s) < 0)
+				return -1;
+			r = run(s, cmd);
+			if (r >= 0 && s->new_connection) {
+				s->broken = 1;
+				return error_set("%s: the server keeps closing the connection", s->shown);
+			}
 		}
+		return r;
 	}
 	return r;
 }

@@ -554,8 +554,17 @@ void recipient_encode_fields(struct buf *b, const struct ynode *map)
 			continue;
 		buf_add(b, k->value, k->len + 1);
 		if (v->kind == YNODE_SEQ) {
-			buf_addf(b, "l%zu", v->count);
-			buf_addc(b, '\0');
+			char count[24];
+			size_t at = sizeof(count), c = v->count;
+
+			/* "l<count>", written out by hand: this runs for every record */
+			count[--at] = '\0';
+			do {
+				count[--at] = (char)('0' + c % 10);
+				c /= 10;
+			} while (c);
+			count[--at] = 'l';
+			buf_add(b, count + at, sizeof(count) - at);
 			for (j = 0; j < v->count; j++)
 				buf_add(b, v->items[j]->value, v->items[j]->len + 1);
 		} else {

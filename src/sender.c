@@ -985,6 +985,18 @@ done:
 	return ret;
 }
 
+/* Waits a little, more after each rejection, with jitter, so that runners
+ * pushing to one branch do not keep colliding. */
+static void back_off(int attempt)
+{
+	struct timespec ts;
+	long ms = (50L << (attempt < 6 ? attempt : 6)) + (long)(rand() % 200);
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
 /* Commits and pushes what the run wrote: after a batch's claims (before its
  * messages go out) and at the end. */
 static int publish(struct run *r, int final)
@@ -1112,6 +1124,7 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 
 	memset(&r, 0, sizeof(r));
 	memset(report, 0, sizeof(*report));
+	srand((unsigned)getpid());
 	r.p = p;
 	r.o = o;
 	r.report = report;
@@ -1144,14 +1157,16 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 					item_release(&items[i]);
 				nitems = 0;
 				if (++rejected > SENDER_MAX_REJECTIONS) {
-					error_set("gave up after %d rejected pushes: the remote keeps moving",
+					error_set("gave up after %d rejected pushes in a row: the remote keeps moving",
 						  SENDER_MAX_REJECTIONS);
 					goto done;
 				}
+				back_off(rejected);
 				if (replan(&r) < 0)
 					goto done;
 				continue;
 			}
+			rejected = 0;
 			if (rc < 0) {
 				/* nothing of the batch went out: withdraw its claims */
 				for (i = 0; i < nitems; i++)
@@ -1178,12 +1193,14 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 		report->campaigns += r.camps[i].sent > 0;
 	report->ended = r.now;
 	/* the last outcomes; a moved remote gets our lines replayed on its tip */
+	rejected = 0;
 	while ((rc = publish(&r, 1)) == SENDER_REJECTED) {
 		if (++rejected > SENDER_MAX_REJECTIONS) {
-			error_set("gave up after %d rejected pushes: the remote keeps moving",
+			error_set("gave up after %d rejected pushes in a row: the remote keeps moving",
 				  SENDER_MAX_REJECTIONS);
 			goto done;
 		}
+		back_off(rejected);
 		if (replan(&r) < 0)
 			goto done;
 	}

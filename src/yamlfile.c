@@ -551,13 +551,18 @@ int ykey_is_secret(const char *key)
 	};
 	size_t i, len = strlen(key);
 
+	if (!len)
+		return 0;
 	for (i = 0; i < sizeof(exact) / sizeof(*exact); i++) {
-		if (len == exact[i].len && !memcmp(key, exact[i].name, len))
+		if (len == exact[i].len && key[0] == exact[i].name[0] &&
+		    !memcmp(key, exact[i].name, len))
 			return 1;
 	}
 	for (i = 0; i < sizeof(suffixes) / sizeof(*suffixes); i++) {
-		if (len >= suffixes[i].len &&
-		    !memcmp(key + len - suffixes[i].len, suffixes[i].name, suffixes[i].len))
+		size_t n = suffixes[i].len;
+
+		if (len >= n && key[len - 1] == suffixes[i].name[n - 1] &&
+		    !memcmp(key + len - n, suffixes[i].name, n))
 			return 1;
 	}
 	return 0;

@@ -4,6 +4,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "buf.h"
 #include "diag.h"
 #include "fixture.h"
@@ -17,16 +21,6 @@
  *   a.txt b.txt d.txt e.txt log.tsv .gitignore (ignoring ignored/)
  * pushed to the remote's main.
  */
-
-/* libgit2 1.5 leaks pcre2 match data when a regular expression does not
- * match (revparse tries one on names it cannot resolve, and its local
- * transport resolves every ref of the remote that way).  That is libgit2's,
- * not ours: tell LeakSanitizer, when it runs. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libpcre2-8.so\n";
-}
 
 static char *base; /* the group's directory; HOME points into it */
 static int serial;
@@ -498,6 +492,40 @@ static void test_fetch_missing_branch(void **state)
 	assert_string_equal(tip, "");
 }
 
+static void test_insteadof(void **state)
+{
+	struct fx *f = *state;
+	const char *paths[] = { "log.tsv" };
+	char tip[41], *head, *remote_main, *pushed = xasprintf("%s/pushed.git", f->dir);
+	int committed;
+
+	/* fetches read the remote through insteadOf, pushes go elsewhere */
+	run("git init -q --bare -b main '%s'", pushed);
+	run("git -C '%s' config url.'%s'.insteadOf team: && "
+	    "git -C '%s' config url.'%s'.pushInsteadOf team: && "
+	    "git -C '%s' remote add team team:",
+	    f->work, f->remote, f->work, pushed, f->work);
+	assert_int_equal(gitrepo_fetch(f->g, "team", tip), 0);
+	head = rev_parse(f->work, "HEAD");
+	assert_string_equal(tip, head);
+	fixture_append(f->work, "log.tsv", "sent\tc-1\n");
+	assert_int_equal(gitrepo_commit(f->g, paths, 1, NULL, "outcomes", &committed), 0);
+	assert_int_equal(gitrepo_push(f->g, "team"), 0);
+	free(head);
+	head = rev_parse(f->work, "HEAD");
+	remote_main = rev_parse(pushed, "main");
+	assert_string_equal(remote_main, head);
+	free(remote_main);
+	remote_main = rev_parse(f->work, "refs/remotes/team/main");
+	assert_string_equal(remote_main, head);
+	free(remote_main);
+	remote_main = rev_parse(f->remote, "main");
+	assert_string_not_equal(remote_main, head);
+	free(remote_main);
+	free(head);
+	free(pushed);
+}
+
 static void test_reset_hard(void **state)
 {
 	struct fx *f = *state;
@@ -556,6 +584,8 @@ static void test_shallow(void **state)
 	struct fx *f = *state;
 	struct gitrepo *shallow = NULL;
 	char *dir = xasprintf("%s/shallow", f->dir), tip[41];
+	const char *paths[] = { "log.tsv" };
+	int committed;
 
 	fixture_append(f->work, "a.txt", "second\n");
 	run("git -C '%s' commit -q -am second && git -C '%s' push -q origin main", f->work, f->work);
@@ -564,6 +594,12 @@ static void test_shallow(void **state)
 	assert_int_equal(gitrepo_is_shallow(shallow), 1);
 	assert_int_equal(gitrepo_fetch(shallow, "origin", tip), -1);
 	assert_string_equal(error_last(), "this clone is shallow and libgit2 1.5 cannot fetch into it: "
+					  "check out with full history (fetch-depth: 0)");
+	put(dir, "log.tsv", "claim\tc-1\nclaim\tc-2\n");
+	assert_int_equal(gitrepo_commit(shallow, paths, 1, NULL, "claims", &committed), 0);
+	assert_int_equal(committed, 1);
+	assert_int_equal(gitrepo_push(shallow, "origin"), -1);
+	assert_string_equal(error_last(), "this clone is shallow and libgit2 1.5 cannot push from it: "
 					  "check out with full history (fetch-depth: 0)");
 	assert_int_equal(gitrepo_is_shallow(f->g), 0);
 	gitrepo_free(shallow);
@@ -613,6 +649,157 @@ static void test_changed_since(void **state)
 	buf_release(&joined);
 }
 
+/* Run from the repository root (make does). */
+#define PYTHON "/usr/bin/python3"
+#define HTTP_SERVER "tests/tools/git_http_server.py"
+
+/* Starts the smart-HTTP server on dir with token; returns its port. */
+static int http_start(const char *dir, const char *token, pid_t *pid_out)
+{
+	char line[128];
+	size_t len = 0;
+	int fds[2];
+	struct pollfd pfd;
+	pid_t pid;
+
+	assert_int_equal(access(HTTP_SERVER, R_OK), 0);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execl(PYTHON, PYTHON, HTTP_SERVER, dir, token, (char *)NULL);
+		_exit(127);
+	}
+	*pid_out = pid;
+	close(fds[1]);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	while (!memchr(line, '\n', len)) {
+		ssize_t got;
+
+		assert_int_equal(poll(&pfd, 1, 30000), 1);
+		got = read(fds[0], line + len, sizeof(line) - 1 - len);
+		assert_true(got > 0);
+		len += (size_t)got;
+	}
+	close(fds[0]);
+	line[len] = '\0';
+	assert_int_equal(strncmp(line, "READY ", 6), 0);
+	return (int)strtol(line + 6, NULL, 10);
+}
+
+static void http_stop(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+}
+
+static void put_hook(const char *remote, const char *script)
+{
+	char *path = xasprintf("%s/hooks/pre-receive", remote);
+
+	put(remote, "hooks/pre-receive", script);
+	assert_int_equal(chmod(path, 0755), 0);
+	free(path);
+}
+
+/* https's code path over plain http: a token as the password, rejections
+ * reported by the remote per ref. */
+static void test_http_remote(void **state)
+{
+	struct fx *f = *state;
+	const char *ours[] = { "log.tsv" };
+	char tip[41], *url, *head, *remote_main, *odir, *side, *hook;
+	int committed, port;
+	pid_t pid;
+
+	port = http_start(f->dir, "right-token", &pid);
+	url = xasprintf("http://127.0.0.1:%d/remote.git", port);
+	run("git -C '%s' remote set-url origin '%s'", f->work, url);
+
+	assert_int_equal(gitrepo_fetch(f->g, "origin", tip), -1);
+	assert_non_null(strstr(error_last(), "needs credentials: set MAILOUT_GIT_TOKEN (or GITHUB_TOKEN)"));
+	setenv("GITHUB_TOKEN", "wrong-token", 1);
+	assert_int_equal(gitrepo_fetch(f->g, "origin", tip), -1);
+	assert_non_null(strstr(error_last(), "refused the token of MAILOUT_GIT_TOKEN or GITHUB_TOKEN"));
+	assert_null(strstr(error_last(), "wrong-token"));
+	setenv("MAILOUT_GIT_TOKEN", "right-token", 1);
+	assert_int_equal(gitrepo_fetch(f->g, "origin", tip), 0);
+	head = rev_parse(f->work, "HEAD");
+	assert_string_equal(tip, head);
+	free(head);
+
+	fixture_append(f->work, "log.tsv", "claim\tc-2\n");
+	assert_int_equal(gitrepo_commit(f->g, ours, 1, NULL, "claims", &committed), 0);
+	assert_int_equal(gitrepo_push(f->g, "origin"), 0);
+	head = rev_parse(f->work, "HEAD");
+	remote_main = rev_parse(f->remote, "main");
+	assert_string_equal(remote_main, head);
+	free(remote_main);
+	remote_main = rev_parse(f->work, "refs/remotes/origin/main");
+	assert_string_equal(remote_main, head);
+	free(remote_main);
+	free(head);
+
+	/* someone else pushed: not a fast-forward until we replayed on the tip */
+	odir = xasprintf("%s/other", f->dir);
+	run("git clone -q '%s' '%s' && echo x >'%s/x.txt' && git -C '%s' add x.txt && "
+	    "git -C '%s' commit -q -m other && git -C '%s' push -q origin main",
+	    f->remote, odir, odir, odir, odir, odir);
+	fixture_append(f->work, "log.tsv", "sent\tc-2\n");
+	assert_int_equal(gitrepo_commit(f->g, ours, 1, NULL, "outcomes", &committed), 0);
+	assert_int_equal(gitrepo_push(f->g, "origin"), GITREPO_REJECTED);
+	assert_string_equal(error_last(), "push to 'origin' rejected: 'main' is not a fast-forward (fetch first)");
+	assert_int_equal(gitrepo_fetch(f->g, "origin", tip), 0);
+	assert_int_equal(gitrepo_push(f->g, "origin"), GITREPO_REJECTED);
+	assert_int_equal(gitrepo_reset_hard(f->g, tip, ours, 1), 0);
+	fixture_append(f->work, "log.tsv", "sent\tc-2\n");
+	assert_int_equal(gitrepo_commit(f->g, ours, 1, NULL, "outcomes", &committed), 0);
+
+	/* the branch moves on the remote while it receives our push */
+	run("git -C '%s' checkout -q -b side && echo y >'%s/y.txt' && git -C '%s' add y.txt && "
+	    "git -C '%s' commit -q -m side && git -C '%s' push -q origin side",
+	    odir, odir, odir, odir, odir);
+	side = rev_parse(odir, "side");
+	hook = xasprintf("#!/bin/sh\nunset GIT_QUARANTINE_PATH\ngit update-ref refs/heads/main %s\n", side);
+	put_hook(f->remote, hook);
+	assert_int_equal(gitrepo_push(f->g, "origin"), GITREPO_REJECTED);
+	assert_string_equal(error_last(), "push to 'origin' rejected: failed to update ref");
+	remote_main = rev_parse(f->remote, "main");
+	assert_string_equal(remote_main, side);
+	free(remote_main);
+
+	/* a hook that declines is no reason to try again */
+	put_hook(f->remote, "#!/bin/sh\necho 'pushes are closed' >&2\nexit 1\n");
+	assert_int_equal(gitrepo_fetch(f->g, "origin", tip), 0);
+	assert_int_equal(gitrepo_reset_hard(f->g, tip, ours, 1), 0);
+	fixture_append(f->work, "log.tsv", "sent\tc-2\n");
+	assert_int_equal(gitrepo_commit(f->g, ours, 1, NULL, "outcomes", &committed), 0);
+	assert_int_equal(gitrepo_push(f->g, "origin"), -1);
+	assert_string_equal(error_last(), "push to 'origin' refused: pre-receive hook declined");
+
+	run("rm '%s/hooks/pre-receive'", f->remote);
+	assert_int_equal(gitrepo_push(f->g, "origin"), 0);
+	head = rev_parse(f->work, "HEAD");
+	remote_main = rev_parse(f->remote, "main");
+	assert_string_equal(remote_main, head);
+	free(remote_main);
+	free(head);
+
+	unsetenv("MAILOUT_GIT_TOKEN");
+	unsetenv("GITHUB_TOKEN");
+	http_stop(pid);
+	free(hook);
+	free(side);
+	free(odir);
+	free(url);
+}
+
 static void test_secrets_stay_out_of_messages(void **state)
 {
 	struct fx *f = *state;
@@ -639,9 +826,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_changed_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_and_push, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fetch_missing_branch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insteadof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_hard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shallow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_since, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_remote, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secrets_stay_out_of_messages, setup, teardown),
 	};
 
