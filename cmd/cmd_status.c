@@ -252,7 +252,7 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
 	for (i = first; i < first + shown; i++) {
 		problems |= list[i].status == STATUS_INTERRUPTED;
 		for (j = 0; j < list[i].naccounts; j++)
-			problems |= strstr(list[i].accounts[j].reason, "critical error") != NULL;
+			problems |= list[i].accounts[j].red;
 	}
 	code = opts[1].seen && problems ? 1 : 0;
 done:

@@ -148,13 +148,13 @@ static int make_parent(const char *path)
 	return ret;
 }
 
+static int write_all(int fd, const char *p, size_t len, const char *path);
+
 int log_append(const char *path, const char *text, size_t len, int sync)
 {
 	struct buf b = BUF_INIT;
 	struct stat st;
 	int fd = -1, ret = -1;
-	const char *p;
-	ssize_t n;
 	char last;
 
 	if (make_parent(path) < 0)
@@ -168,23 +168,13 @@ int log_append(const char *path, const char *text, size_t len, int sync)
 		error_set("cannot stat '%s': %s", path, strerror(errno));
 		goto done;
 	}
-	if (st.st_size == 0) {
+	if (st.st_size == 0)
 		buf_adds(&b, LOG_HEADER "\n");
-	} else if (pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+	else if (pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n')
 		buf_addc(&b, '\n');
-	}
 	buf_add(&b, text, len);
-	for (p = b.ptr, len = b.len; len;) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			error_set("cannot write '%s': %s", path, strerror(errno));
-			goto done;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if (write_all(fd, b.ptr, b.len, path) < 0)
+		goto done;
 	if (sync && fsync(fd) < 0) {
 		error_set("cannot sync '%s': %s", path, strerror(errno));
 		goto done;

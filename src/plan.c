@@ -1939,6 +1939,7 @@ int plan_accounts(struct plan *p, time_t now, struct account_summary **out)
 			if (!a->enabled) {
 				snprintf(s->reason, sizeof(s->reason), "disabled in mailout.yaml");
 			} else if (red_since > resumed_at) {
+				s->red = 1;
 				describe_time(when, red_since);
 				snprintf(s->reason, sizeof(s->reason),
 					 "critical error at %s: %s (until 'mailout resume')", when,

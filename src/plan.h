@@ -85,6 +85,7 @@ const char *campaign_state_label(enum campaign_state s); /* "Active but error", 
 struct account_summary {
 	const struct account *account;
 	int usable;
+	int red; /* a critical error, until resume */
 	char reason[256]; /* why not usable; "" when usable */
 	long attempts_today; /* in the account's zone */
 	long sent_today; /* in the organisation's zone */
