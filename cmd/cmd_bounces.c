@@ -219,6 +219,7 @@ static void handle_report(struct bounce_run *run, const struct account *synced, 
 	size_t i;
 
 	memset(&b, 0, sizeof(b));
+	memset(&dl, 0, sizeof(dl));
 	for (i = 0; i < d->count; i++) {
 		if (mailsync_bounce_kind(d->recipients[i].action, d->recipients[i].status) != BOUNCE_NONE)
 			break;
@@ -227,22 +228,18 @@ static void handle_report(struct bounce_run *run, const struct account *synced, 
 		run->tally[T_NO_FAILURE]++;
 		buf_addf(&run->report, "  uid %lu: delivery report without a failure (%s): nothing to record\n",
 			 uid, d->recipients[0].action ? d->recipients[0].action : "no action");
-		return;
+		goto done;
 	}
 	block = match(run, d, &dl);
-	if (!block) {
+	if (!block || campaign_id_check(dl.campaign) != 0) {
 		run->tally[T_UNMATCHED]++;
 		buf_addf(&run->report, "  uid %lu: delivery report for no message of the plan: left alone\n",
 			 uid);
-		return;
-	}
-	mailsync_bounce_describe(&b, block);
-	/* the delivery's own account: the log of the account that sent it */
-	account = dl.account && id_check(dl.account) == 0 ? dl.account : synced->id;
-	if (campaign_id_check(dl.campaign) != 0) {
-		run->tally[T_UNMATCHED]++;
 		goto done;
 	}
+	mailsync_bounce_describe(&b, block);
+	/* the log of the account that sent it */
+	account = dl.account && id_check(dl.account) == 0 ? dl.account : synced->id;
 	notification = xasprintf("bounce: %s %s %s", b.code, b.enhanced, b.text);
 	if (already_recorded(run, &dl, notification)) {
 		run->tally[T_ALREADY]++;

@@ -123,19 +123,20 @@ static int token_char(char c)
 	       c == '.' || c == '-' || c == '_';
 }
 
-/* Something that starts like a token ("v1." and more token characters at
- * a word start) but is not one. */
+/* Something shaped roughly like a token (at a word start "v1." and token
+ * characters with at least four dots, 20 or more in all: a version number
+ * is not) that token_find() did not accept. */
 static int looks_like_token(const char *s, size_t len)
 {
-	size_t i, n;
+	size_t i, n, dots;
 
 	for (i = 0; i + 3 <= len; i++) {
 		if (strncmp(s + i, "v1.", 3) || (i > 0 && token_char(s[i - 1]) &&
 						 !(i >= 3 && !strncmp(s + i - 3, "%20", 3))))
 			continue;
-		for (n = 3; i + n < len && token_char(s[i + n]); n++)
-			;
-		if (n >= 12)
+		for (n = 3, dots = 1; i + n < len && token_char(s[i + n]); n++)
+			dots += s[i + n] == '.';
+		if (n >= 20 && dots >= 4)
 			return 1;
 	}
 	return 0;
@@ -317,14 +318,10 @@ static int sync_unsubscribes(struct cmd_ctx *ctx)
 		code = 0;
 		goto done;
 	}
+	/* content errors (reported here) stop the sync: the plan maps tokens */
 	run.p = cmd_open_plan(ctx, NULL, 0);
-	if (!run.p)
+	if (!run.p || !cfg.unsubscribe_mailbox)
 		goto done;
-	if (!cfg.unsubscribe_mailbox) {
-		printf("unsubscribes: no 'unsubscribe.mailbox' in %s: nothing to read\n", CONFIG_FILE);
-		code = 0;
-		goto done;
-	}
 	now = clock_now();
 	if (now == (time_t)-1) {
 		cmd_error("%s", error_last());

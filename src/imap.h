@@ -51,7 +51,8 @@ struct imap;
  * Connects, logs in and EXAMINEs the mailbox.  The strings of o are
  * copied.  Returns 0, or -1 after error_set() naming the URL and why (a
  * refused login, an unknown mailbox, a network or TLS error, a URL that
- * is not imap:// or imaps://).  *out is freed with imap_close() either way.
+ * is not imap:// or imaps://) and *out NULL.  Free *out with imap_close()
+ * (which says LOGOUT).  The program calls curl_global_init() first.
  */
 int imap_open(struct imap **out, const struct imap_options *o);
 void imap_close(struct imap *s);

@@ -66,7 +66,9 @@ printf 'From: Chloe Favre <chloe.favre@leman-horlogerie.test>\r\nTo: unsubscribe
 printf 'From: stranger@example.org\r\nTo: unsubscribe@example.com\r\nSubject: unsubscribe\r\n\r\nunsubscribe\r\n' >"$M/stranger.eml"
 # 8. no token, from a known recipient, about something else
 printf 'From: felix.bauer@bauer-elektro.test\r\nTo: unsubscribe@example.com\r\nSubject: =?UTF-8?Q?Frage_zu_Ihrem_Angebot?=\r\n\r\nWann liefern Sie?\r\n' >"$M/question.eml"
-for f in sent pending forged otherkey junk mail-rule stranger question; do
+# 9. a token cut short (its signature lost a character)
+py "$SRC/tests/tools/unsubscribe_request.py" "$M/c-1013.eml" "$M/truncated.eml" --cut
+for f in sent pending forged otherkey junk mail-rule stranger question truncated; do
 	deliver unsub "$M/$f.eml"
 done
 cp "$SUPP" "$TMPDIR/suppressions.before"
@@ -87,8 +89,8 @@ expect_file "failed syncs leave the suppressions" "$TMPDIR/suppressions.before" 
 # the sync
 MAILOUT_NOW=2026-12-07T10:00:00Z run_mailout --repo "$REPO" unsubscribes sync
 expect_rc "sync" 0
-expect_contains "first line" "unsubscribes: imap://127.0.0.1:$IMAPD_PORT/INBOX: 8 new messages"
-expect_contains "summary" "read 8, unsubscribed 3, already suppressed 0, ignored 5 (forged 1, unknown key 1, malformed 1, no token 2, unknown recipient 0)"
+expect_contains "first line" "unsubscribes: imap://127.0.0.1:$IMAPD_PORT/INBOX: 9 new messages"
+expect_contains "summary" "read 9, unsubscribed 3, already suppressed 0, ignored 6 (forged 1, unknown key 1, malformed 2, no token 2, unknown recipient 0)"
 grep -q "^  uid [0-9]*: unsubscribed recipient c-1002 of december-update-dach$" "$TMPDIR/stdout" ||
 	fail "reports c-1002" "$TMPDIR/stdout"
 grep -q "^  uid [0-9]*: unsubscribed recipient c-1014 of december-update-dach$" "$TMPDIR/stdout" ||
@@ -97,6 +99,7 @@ grep -q "^  uid [0-9]*: unsubscribed recipient c-1005, by a mail from the addres
 	fail "reports the mail from c-1005" "$TMPDIR/stdout"
 grep -q "ignored: forged token (unsubscribe token signature does not match)" "$TMPDIR/stdout" ||
 	fail "reports the forgery" "$TMPDIR/stdout"
+grep -q "ignored: malformed unsubscribe token$" "$TMPDIR/stdout" || fail "reports the cut token" "$TMPDIR/stdout"
 grep -q "@" "$TMPDIR/stdout" && fail "the report shows no address" "$TMPDIR/stdout"
 {
 	cat "$TMPDIR/suppressions.before"
@@ -109,10 +112,10 @@ expect_file "three addresses suppressed" "$TMPDIR/suppressions.expected" "$TMPDI
 head -n 3 "$SUPP" | cmp -s - "$TMPDIR/suppressions.before" || fail "existing lines kept in place" "$SUPP"
 awk -F '\t' -v url="imap://127.0.0.1:$IMAPD_PORT/INBOX" \
 	'NR == 1 && $0 == "key\tmailbox\tuidvalidity\tlast_uid" { h = 1 }
-	 NR == 2 && $1 == "unsubscribe" && $2 == url && $3 > 0 && $4 == 8 { s = 1 }
-	 END { exit !(h && s && NR == 2) }' "$STATE" || fail "the state file records UID 8" "$STATE"
+	 NR == 2 && $1 == "unsubscribe" && $2 == url && $3 > 0 && $4 == 9 { s = 1 }
+	 END { exit !(h && s && NR == 2) }' "$STATE" || fail "the state file records UID 9" "$STATE"
 [ "$(seen_count unsub)" = 0 ] || fail "no message was marked read"
-[ "$(message_count unsub)" = 8 ] || fail "every message is still there"
+[ "$(message_count unsub)" = 9 ] || fail "every message is still there"
 
 # the plan shows them suppressed (status refreshes it)
 MAILOUT_NOW=2026-12-07T10:30:00Z run_mailout --repo "$REPO" status
@@ -140,7 +143,7 @@ MAILOUT_NOW=2026-12-07T12:00:00Z run_mailout --repo "$REPO" unsubscribes sync
 expect_rc "third sync" 0
 expect_contains "third sync summary" "read 1, unsubscribed 0, already suppressed 1, ignored 0 (forged 0, unknown key 0, malformed 0, no token 0, unknown recipient 0)"
 expect_file "a repeated request adds nothing" "$TMPDIR/suppressions.after" "$SUPP"
-awk -F '\t' 'NR == 2 && $4 == 9 { ok = 1 } END { exit !ok }' "$STATE" || fail "the state advances to 9" "$STATE"
+awk -F '\t' 'NR == 2 && $4 == 10 { ok = 1 } END { exit !ok }' "$STATE" || fail "the state advances to 10" "$STATE"
 [ "$(seen_count unsub)" = 0 ] || fail "still nothing marked read"
 
 # the next send skips the suppressed address

@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """Builds the mail a mail client sends for a message's List-Unsubscribe mailto.
 
-    unsubscribe_request.py EML OUT [--from ADDRESS] [--forge] [--in-body]
+    unsubscribe_request.py EML OUT [--from ADDRESS] [--forge | --cut] [--in-body]
 
 Reads the List-Unsubscribe header of EML (a message as mailout sends it),
 takes its mailto: entry and writes to OUT the request: To the mailto
 address, Subject its subject= field (URL-decoded), From the recipient of
-EML (or --from).  --forge changes one character of the token's signature;
---in-body leaves the subject plain and puts the subject text in the body,
-as some clients do.
+EML (or --from).  --forge changes one character of the token's signature,
+--cut drops its last one; --in-body leaves the subject plain and puts the
+subject text in the body, as some clients do.
 """
 import argparse
 import email
@@ -26,6 +26,7 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--from", dest="sender")
     ap.add_argument("--forge", action="store_true")
+    ap.add_argument("--cut", action="store_true")
     ap.add_argument("--in-body", action="store_true")
     a = ap.parse_args()
     with open(a.eml, "rb") as f:
@@ -41,6 +42,8 @@ def main():
         # the last character of the signature, changed to another base64url one
         last = subject[-1]
         subject = subject[:-1] + ("A" if last != "A" else "B")
+    if a.cut:
+        subject = subject[:-1]
     sender = a.sender or email.utils.parseaddr(str(msg["To"]))[1]
     body = "Please remove me from this list.\r\n"
     if a.in_body:
