@@ -23,6 +23,7 @@
 #include "mailparse.h"
 #include "mailsync.h"
 #include "plan.h"
+#include "publish.h"
 #include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
@@ -56,6 +57,7 @@ struct log_lines {
 
 struct bounce_run {
 	struct plan *p;
+	struct publisher *pub; /* --commit / --push, or NULL */
 	time_t now;
 	sqlite3_stmt *by_message_id, *by_headers, *noted;
 	struct strmap recorded; /* "campaign\trecipient\tnotification" written in this run */
@@ -322,6 +324,23 @@ static int results_write(struct bounce_run *run, const char *root)
 		goto done;
 	if (added)
 		printf("updated %s\n", SUPPRESSIONS_FILE);
+	/* published before the state advances */
+	if (run->pub && (run->nlogs || added)) {
+		const char **files = xcalloc(run->nlogs + 2, sizeof(char *));
+		char *message = xasprintf("bounces: %zu report%s recorded", run->nlogs,
+					  run->nlogs == 1 ? "" : "s");
+		size_t n = 0;
+		int rc;
+
+		for (i = 0; i < run->nlogs; i++)
+			files[n++] = run->logs[i].path;
+		files[n++] = SUPPRESSIONS_FILE;
+		rc = publisher_commit_push(run->pub, files, n, message);
+		free(files);
+		free(message);
+		if (rc < 0)
+			goto done;
+	}
 	ret = 0;
 done:
 	buf_release(&path);
@@ -417,6 +436,14 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 			goto done;
 		}
 		printf("updated %s\n", BOUNCE_STATE_FILE);
+		if (run->pub) {
+			const char *state_file = BOUNCE_STATE_FILE;
+			if (publisher_commit_push(run->pub, &state_file, 1,
+						  "bounces: the mailboxes are read up to here") < 0) {
+				cmd_error("%s", error_last());
+				goto done;
+			}
+		}
 	}
 	printf("%s: read %ld, delivery reports %ld (hard bounces %ld, temporary %ld, policy %ld, other %ld, unmatched %ld, no failure %ld, recorded before %ld), not delivery reports %ld\n",
 	       a->id, run->tally[T_READ], run->tally[T_REPORTS], run->tally[T_HARD],
@@ -437,7 +464,34 @@ done:
 	return ret;
 }
 
-static int sync_bounces(struct cmd_ctx *ctx)
+/* The files a bounce sync may write: suppressions, its state, and the log
+ * of every account in every campaign. */
+static int open_publisher(struct bounce_run *run, struct cmd_ctx *ctx, const struct config *cfg,
+			  const char *remote)
+{
+	char **names = NULL, **own;
+	char *dir = xasprintf("%s/campaigns", ctx->repo);
+	int n = list_dir(&names, dir, NULL, 1), ret;
+	size_t i, j, k = 0;
+
+	own = xcalloc((size_t)(n > 0 ? n : 0) * cfg->naccounts + 3, sizeof(char *));
+	own[k++] = xstrdup(SUPPRESSIONS_FILE);
+	own[k++] = xstrdup(BOUNCE_STATE_FILE);
+	for (i = 0; n > 0 && i < (size_t)n; i++) {
+		for (j = 0; j < cfg->naccounts; j++)
+			own[k++] = xasprintf("campaigns/%s/log/%s.tsv", names[i], cfg->accounts[j].id);
+	}
+	ret = publisher_open(&run->pub, ctx->repo, remote, cfg->git_author, "bounces",
+			     (const char *const *)own, k);
+	if (ret < 0)
+		cmd_error("%s", error_last());
+	free_list(names, n > 0 ? (size_t)n : 0);
+	free_list(own, k);
+	free(dir);
+	return ret;
+}
+
+static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 {
 	struct bounce_run run;
 	struct config cfg;
@@ -458,6 +512,8 @@ static int sync_bounces(struct cmd_ctx *ctx)
 		code = 0;
 		goto done;
 	}
+	if ((commit || remote) && !diags.errors && open_publisher(&run, ctx, &cfg, remote) < 0)
+		goto done;
 	run.p = cmd_open_plan(ctx, NULL, 0);
 	if (!run.p)
 		goto done;
@@ -504,6 +560,7 @@ done:
 	sqlite3_finalize(run.by_headers);
 	sqlite3_finalize(run.noted);
 	plan_close(run.p);
+	publisher_free(run.pub);
 	mailsync_state_release(&state);
 	config_release(&cfg);
 	diag_release(&diags);
@@ -514,7 +571,8 @@ done:
 int cmd_bounces(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	/* --commit and --push REMOTE join this table */
-	struct opt opts[] = { { NULL, 0, 0, NULL, NULL, 0 } };
+	struct opt opts[] = { { "commit", 0, 0, NULL, NULL, 0 }, { "push", 1, 0, NULL, NULL, 0 },
+			      { NULL, 0, 0, NULL, NULL, 0 } };
 	char **args = NULL;
 	size_t nargs = 0;
 	int r, code = EXIT_USAGE;
@@ -534,7 +592,7 @@ int cmd_bounces(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_usage_error(ctx, "unexpected argument '%s'", args[1]);
 		goto done;
 	}
-	code = sync_bounces(ctx);
+	code = sync_bounces(ctx, opts[0].seen, opts[1].value);
 done:
 	opts_release(opts, args);
 	return code;

@@ -24,6 +24,7 @@
 #include "mailparse.h"
 #include "mailsync.h"
 #include "plan.h"
+#include "publish.h"
 #include "schedule.h"
 #include "token.h"
 #include "xalloc.h"
@@ -292,8 +293,11 @@ static void run_release(struct unsub_run *run)
 	token_keys_free(run->keys);
 }
 
-static int sync_unsubscribes(struct cmd_ctx *ctx)
+static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote)
 {
+	static const char *const own[] = { SUPPRESSIONS_FILE, UNSUBSCRIBE_STATE_FILE };
+	struct publisher *pub = NULL;
+	char *message = NULL;
 	struct unsub_run run;
 	struct config cfg;
 	struct diag_list diags = DIAG_LIST_INIT;
@@ -316,6 +320,12 @@ static int sync_unsubscribes(struct cmd_ctx *ctx)
 	if (!cfg.unsubscribe_mailbox && !diags.errors) {
 		printf("unsubscribes: no 'unsubscribe.mailbox' in %s: nothing to read\n", CONFIG_FILE);
 		code = 0;
+		goto done;
+	}
+	/* with --commit or --push: our files onto the remote's tip first */
+	if ((commit || remote) &&
+	    publisher_open(&pub, ctx->repo, remote, cfg.git_author, "unsubscribes", own, 2) < 0) {
+		cmd_error("%s", error_last());
 		goto done;
 	}
 	/* content errors (reported here) stop the sync: the plan maps tokens */
@@ -416,6 +426,14 @@ static int sync_unsubscribes(struct cmd_ctx *ctx)
 	}
 	if (unsubscribed)
 		printf("updated %s\n", SUPPRESSIONS_FILE);
+	/* the results are published before the state advances */
+	if (pub && unsubscribed) {
+		message = xasprintf("unsubscribes: %ld unsubscribed", unsubscribed);
+		if (publisher_commit_push(pub, own, 1, message) < 0) {
+			cmd_error("%s", error_last());
+			goto done;
+		}
+	}
 	mark = mailsync_state_get(&state, STATE_KEY);
 	if (!mark || mark->last_uid != done_uid || mark->uidvalidity != imap_uidvalidity(imap) ||
 	    strcmp(mark->mailbox, cfg.unsubscribe_mailbox)) {
@@ -426,6 +444,11 @@ static int sync_unsubscribes(struct cmd_ctx *ctx)
 			goto done;
 		}
 		printf("updated %s\n", UNSUBSCRIBE_STATE_FILE);
+		if (pub && publisher_commit_push(pub, own + 1, 1,
+						 "unsubscribes: the mailbox is read up to here") < 0) {
+			cmd_error("%s", error_last());
+			goto done;
+		}
 	}
 	ignored = count[OUT_FORGED] + count[OUT_UNKNOWN_KEY] + count[OUT_MALFORMED] +
 		  count[OUT_NO_TOKEN] + count[OUT_UNKNOWN_RECIPIENT];
@@ -438,6 +461,8 @@ static int sync_unsubscribes(struct cmd_ctx *ctx)
 	}
 	code = 0;
 done:
+	publisher_free(pub);
+	free(message);
 	imap_close(imap);
 	free(uids);
 	free(lines);
@@ -454,8 +479,8 @@ done:
 
 int cmd_unsubscribes(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	/* --commit and --push REMOTE join this table */
-	struct opt opts[] = { { NULL, 0, 0, NULL, NULL, 0 } };
+	struct opt opts[] = { { "commit", 0, 0, NULL, NULL, 0 }, { "push", 1, 0, NULL, NULL, 0 },
+			      { NULL, 0, 0, NULL, NULL, 0 } };
 	char **args = NULL;
 	size_t nargs = 0;
 	int r, code = EXIT_USAGE;
@@ -475,7 +500,7 @@ int cmd_unsubscribes(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_usage_error(ctx, "unexpected argument '%s'", args[1]);
 		goto done;
 	}
-	code = sync_unsubscribes(ctx);
+	code = sync_unsubscribes(ctx, opts[0].seen, opts[1].value);
 done:
 	opts_release(opts, args);
 	return code;

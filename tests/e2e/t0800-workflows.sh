@@ -1,0 +1,381 @@
+#!/bin/sh
+# The GitHub Actions workflows in .github/workflows/: each file parses, has
+# the expected triggers, never cancels a running send, checks out full
+# history where mailout fetches or compares, passes every secret of
+# mailout.yaml to the sender, runs only make targets, ./mailout commands and
+# echo/cat into the job summary, and every mailout command it runs is one a
+# test under tests/ runs too.
+. "$SRC/tests/e2e/lib.sh"
+
+python=
+for p in /usr/bin/python3 python3; do
+	if "$p" -c 'import yaml' >/dev/null 2>&1; then
+		python=$p
+		break
+	fi
+done
+[ -n "$python" ] || skip "PyYAML is not installed (tests/deps.sh installs python3-yaml)"
+
+"$python" - "$SRC" >"$TMPDIR/report" 2>&1 <<'PY'
+import glob
+import json
+import os
+import re
+import shlex
+import sys
+
+import yaml
+
+src = sys.argv[1]
+wf_dir = os.path.join(src, ".github", "workflows")
+problems = []
+
+
+def bad(msg):
+    problems.append(msg)
+
+
+def load(path):
+    with open(path) as f:
+        doc = yaml.safe_load(f)
+    if not isinstance(doc, dict):
+        raise ValueError("not a mapping")
+    if True in doc:  # YAML 1.1 reads the key "on" as true
+        doc["on"] = doc.pop(True)
+    return doc
+
+
+def all_steps(doc):
+    for job_id, job in (doc.get("jobs") or {}).items():
+        for step in job.get("steps") or []:
+            yield job_id, job, step
+
+
+def action(step):
+    return step.get("uses", "").split("@")[0]
+
+
+def logical_lines(text):
+    """Lines with backslash continuations joined."""
+    return text.replace("\\\n", " ").split("\n")
+
+
+# --- every file parses and has the usual shape --------------------------------
+names = sorted(os.path.basename(p) for p in glob.glob(os.path.join(wf_dir, "*.y*ml")))
+if names != ["ci.yml", "pages.yml", "send.yml", "validate.yml"]:
+    bad("workflow files: %s" % names)
+docs = {}
+for name in names:
+    try:
+        docs[name] = load(os.path.join(wf_dir, name))
+    except Exception as e:  # a parse error is the finding
+        bad("%s: does not parse: %s" % (name, e))
+for name, doc in docs.items():
+    for key in ("name", "on", "jobs"):
+        if key not in doc:
+            bad("%s: no '%s'" % (name, key))
+    for job_id, job in (doc.get("jobs") or {}).items():
+        if "runs-on" not in job or not job.get("steps"):
+            bad("%s: job %s needs runs-on and steps" % (name, job_id))
+    for job_id, job, step in all_steps(doc):
+        if ("run" in step) == ("uses" in step):
+            bad("%s: a step of %s needs exactly one of run and uses: %r" % (name, job_id, step))
+        if "uses" in step and "@" not in step["uses"]:
+            bad("%s: %s is not pinned to a version" % (name, step["uses"]))
+
+
+def triggers(name):
+    on = docs.get(name, {}).get("on")
+    if isinstance(on, str):
+        return {on: None}
+    if isinstance(on, list):
+        return {k: None for k in on}
+    return on or {}
+
+
+# --- triggers -------------------------------------------------------------------
+if set(triggers("ci.yml")) != {"push", "pull_request"}:
+    bad("ci.yml: triggers %s, expected push and pull_request" % sorted(triggers("ci.yml")))
+if set(triggers("validate.yml")) != {"pull_request"}:
+    bad("validate.yml: triggers %s, expected pull_request" % sorted(triggers("validate.yml")))
+if set(triggers("send.yml")) != {"schedule", "workflow_dispatch"}:
+    bad("send.yml: triggers %s, expected schedule and workflow_dispatch"
+        % sorted(triggers("send.yml")))
+pages_push = triggers("pages.yml").get("push") or {}
+if pages_push.get("branches") != ["main"]:
+    bad("pages.yml: expected to run on pushes to main, not %r" % pages_push)
+
+
+# --- the schedule ----------------------------------------------------------------
+def expand(field, low, high):
+    values = set()
+    for part in field.split(","):
+        step = 1
+        if "/" in part:
+            part, step = part.split("/")
+            step = int(step)
+        if part == "*":
+            a, b = low, high
+        elif "-" in part:
+            a, b = (int(x) for x in part.split("-"))
+        else:
+            a = b = int(part)
+        values.update(range(a, b + 1, step))
+    return sorted(values)
+
+
+def minutes_of(duration):
+    m = re.fullmatch(r"(\d+)([smh])", duration)
+    if not m:
+        return None
+    n = int(m.group(1))
+    return {"s": n / 60, "m": n, "h": n * 60}[m.group(2)]
+
+
+schedule = triggers("send.yml").get("schedule") or []
+period = None
+if len(schedule) != 1 or "cron" not in schedule[0]:
+    bad("send.yml: expected one cron schedule, got %r" % schedule)
+else:
+    fields = schedule[0]["cron"].split()
+    if len(fields) != 5 or fields[2:4] != ["*", "*"]:
+        bad("send.yml: unexpected cron %r" % schedule[0]["cron"])
+    else:
+        minutes = expand(fields[0], 0, 59)
+        hours = expand(fields[1], 0, 23)
+        days = expand(fields[4], 0, 6)
+        if not set(days) <= {1, 2, 3, 4}:
+            bad("send.yml: runs on days %s; Friday to Sunday are suspended" % days)
+        if not set(hours) <= set(range(5, 18)):
+            bad("send.yml: runs at %s UTC, outside the working day in Berlin" % hours)
+        times = [h * 60 + m for h in hours for m in minutes]
+        gaps = {b - a for a, b in zip(times, times[1:])}
+        if len(gaps) != 1:
+            bad("send.yml: runs are not evenly spaced: %s" % times)
+        else:
+            period = gaps.pop()
+
+# --- concurrency and permissions --------------------------------------------------
+for name, doc in docs.items():
+    groups = [doc.get("concurrency")] + [j.get("concurrency") for j in doc["jobs"].values()]
+    for c in groups:
+        if isinstance(c, dict) and c.get("group") == "send" and c.get("cancel-in-progress") is not False:
+            bad("%s: the send group must never cancel a run in progress" % name)
+        if isinstance(c, str) and c == "send":
+            bad("%s: concurrency 'send' without cancel-in-progress: false" % name)
+send = docs.get("send.yml", {})
+conc = send.get("concurrency")
+if not (isinstance(conc, dict) and conc.get("group") == "send"
+        and conc.get("cancel-in-progress") is False):
+    bad("send.yml: needs concurrency {group: send, cancel-in-progress: false}, not %r" % conc)
+perms = send.get("permissions") or {}
+for scope, level in (("contents", "write"), ("pages", "write"), ("id-token", "write")):
+    if perms.get(scope) != level:
+        bad("send.yml: permissions %s: %s needed" % (scope, level))
+
+# --- checkouts -----------------------------------------------------------------
+for name in ("validate.yml", "send.yml"):
+    checkouts = [s for _, _, s in all_steps(docs.get(name, {})) if action(s) == "actions/checkout"]
+    if not checkouts:
+        bad("%s: no checkout" % name)
+    for s in checkouts:
+        if (s.get("with") or {}).get("fetch-depth") != 0:
+            bad("%s: checkout without fetch-depth: 0 (libgit2 1.5 cannot fetch into a shallow clone)" % name)
+
+# --- run steps: make, ./mailout, echo and cat into the job summary ---------------
+ALLOWED = {"make", "./mailout", "echo", "cat", "exit"}
+OPERATORS = {"&&", "||", ";", "|", "{", "}", "(", ")"}
+mailout_commands = []  # (workflow, words)
+for name, doc in docs.items():
+    for job_id, job, step in all_steps(doc):
+        script = step.get("run")
+        if script is None:
+            continue
+        if "${{" in script:
+            bad("%s: a run script expands ${{ }} itself (pass values through env): %r" % (name, script))
+        for line in logical_lines(script):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            try:
+                tokens = list(lexer)
+            except ValueError as e:
+                bad("%s: cannot read %r: %s" % (name, line, e))
+                continue
+            command = []
+            for tok in tokens + [";"]:
+                if tok not in OPERATORS:
+                    command.append(tok)
+                    continue
+                words, i = [], 0
+                while i < len(command):
+                    if command[i] in (">", ">>"):
+                        target = command[i + 1] if i + 1 < len(command) else ""
+                        if target != "$GITHUB_STEP_SUMMARY" and not re.fullmatch(r"[\w.-]+", target):
+                            bad("%s: redirection to %r in %r" % (name, target, line))
+                        i += 2
+                        continue
+                    words.append(command[i])
+                    i += 1
+                while words and re.match(r"[A-Za-z_]\w*=", words[0]):
+                    words.pop(0)  # an assignment such as status=$?
+                if words:
+                    if words[0] not in ALLOWED:
+                        bad("%s: %r runs %r: only make, ./mailout, echo, cat and exit"
+                            % (name, line, words[0]))
+                    if words[0] == "./mailout":
+                        mailout_commands.append((name, words[1:]))
+                command = []
+
+# --- each mailout command is run by a test ----------------------------------------
+test_lines = []
+here = os.path.join(src, "tests", "e2e", "t0800-workflows.sh")
+for root, dirs, files in os.walk(os.path.join(src, "tests")):
+    dirs[:] = [d for d in dirs if d != "node_modules"]
+    for f in files:
+        path = os.path.join(root, f)
+        if path == here or not f.endswith((".sh", ".py", ".js", ".c")):
+            continue
+        with open(path, errors="replace") as fh:
+            test_lines += [(path, l) for l in logical_lines(fh.read()) if "mailout" in l.lower()]
+
+
+def covered(words, options):
+    pattern = r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b"
+    for path, line in test_lines:
+        if re.search(pattern, line) and all(re.search(re.escape(o) + r"(?![\w-])", line) for o in options):
+            return True
+    return False
+
+
+for name, args in mailout_commands:
+    words = [a for a in args if not a.startswith("-")][:1]
+    if words and words[0] in ("unsubscribes", "bounces"):
+        words = [a for a in args if not a.startswith("-")][:2]
+    options = [a.split("=")[0] for a in args if a.startswith("--")]
+    if not words:
+        bad("%s: './mailout %s' has no command" % (name, " ".join(args)))
+    elif not covered(words, options):
+        bad("%s: './mailout %s': no test under tests/ runs '%s' with %s"
+            % (name, " ".join(args), " ".join(words), " ".join(options) or "no options"))
+
+# --- the sender's steps, in order ----------------------------------------------------
+sequence = []
+for job_id, job, step in all_steps(send):
+    if "run" in step:
+        sequence.append((step["run"].strip(), step))
+    else:
+        sequence.append((action(step), step))
+wanted = ["make", "./mailout build", "./mailout unsubscribes sync --push origin",
+          "./mailout bounces sync --push origin", "./mailout send --for", "./mailout build",
+          "actions/upload-pages-artifact", "actions/deploy-pages", "./mailout status --check"]
+pos = 0
+for what, step in sequence:
+    if pos < len(wanted) and what.startswith(wanted[pos]):
+        pos += 1
+if pos < len(wanted):
+    bad("send.yml: steps out of order or missing from %r on: %s" % (wanted[pos], [w for w, _ in sequence]))
+if sequence and not sequence[-1][0].startswith("./mailout status --check"):
+    bad("send.yml: the last step must be ./mailout status --check")
+after_send = False
+for what, step in sequence:
+    if after_send and "!cancelled()" not in str(step.get("if", "")):
+        bad("send.yml: %r after the send must run even when the send failed (if: !cancelled())" % what)
+    if what.startswith("./mailout send"):
+        after_send = True
+        m = re.search(r"--for (\S+)", what)
+        run_for = minutes_of(m.group(1)) if m else None
+        if run_for is None or period is None or not (period / 2 <= run_for < period):
+            bad("send.yml: send --for should be a bit under the schedule's period (%s minutes): %r"
+                % (period, what))
+        job = next(iter(send["jobs"].values()))
+        if run_for is not None and not job.get("timeout-minutes", 360) > run_for:
+            bad("send.yml: timeout-minutes must leave room for send --for")
+for _, _, step in all_steps(send):
+    if action(step) == "actions/upload-pages-artifact" and (step.get("with") or {}).get("path") != "build/site":
+        bad("send.yml: the pages artifact must be build/site")
+
+# --- every secret of mailout.yaml reaches the sender --------------------------------
+with open(os.path.join(src, "mailout.yaml")) as f:
+    config = yaml.safe_load(f)
+
+
+def env_names(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(k, str) and k.endswith("_env") and isinstance(v, str):
+                yield v
+            else:
+                yield from env_names(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from env_names(v)
+
+
+send_env = {}
+for job in (send.get("jobs") or {}).values():
+    send_env.update(job.get("env") or {})
+needed = ["MAILOUT_SECRET", "MAILOUT_SECRET_PREVIOUS", "MAILOUT_GIT_TOKEN"] + list(env_names(config))
+for var in needed:
+    if var not in send_env:
+        bad("send.yml: %s is not passed to the job" % var)
+    elif var != "MAILOUT_GIT_TOKEN" and send_env[var] != "${{ secrets.%s }}" % var:
+        bad("send.yml: %s should come from secrets.%s, not %r" % (var, var, send_env[var]))
+
+# --- the pull request's report ---------------------------------------------------------
+validate = docs.get("validate.yml", {})
+scripts = "\n".join(s.get("run", "") for _, _, s in all_steps(validate))
+if not re.search(r'\./mailout validate --changed-since "origin/\$BASE_REF"', scripts):
+    bad("validate.yml: no ./mailout validate --changed-since \"origin/$BASE_REF\"")
+if "$GITHUB_STEP_SUMMARY" not in scripts:
+    bad("validate.yml: nothing goes to the job summary")
+venv = {}
+for job in validate.get("jobs", {}).values():
+    venv.update(job.get("env") or {})
+if venv.get("BASE_REF") != "${{ github.base_ref }}":
+    bad("validate.yml: BASE_REF must be ${{ github.base_ref }}")
+if not any(action(s) == "actions/upload-artifact" and (s.get("with") or {}).get("path") == "build/site"
+           for _, _, s in all_steps(validate)):
+    bad("validate.yml: the built site is not uploaded")
+if "./mailout build" not in scripts:
+    bad("validate.yml: the site is not built")
+
+# the problem matcher reads mailout's diagnostics
+matcher_path = os.path.join(src, ".github", "mailout-matcher.json")
+if "::add-matcher::.github/mailout-matcher.json" in scripts:
+    with open(matcher_path) as f:
+        matchers = json.load(f)["problemMatcher"]
+    samples = {
+        "campaigns/x/campaign.yaml:4:10: error: unknown template 'x' (changed since origin/main)":
+            ("campaigns/x/campaign.yaml", "4", "10", "error"),
+        "templates/signatures: warning: no signature for 'alice'":
+            ("templates/signatures", None, None, "warning"),
+    }
+    for line, (path, lno, col, sev) in samples.items():
+        hits = []
+        for m in matchers:
+            p = m["pattern"][0]
+            g = re.match(p["regexp"], line)
+            if g:
+                hits.append((g.group(p["file"]), g.group(p["line"]) if "line" in p else None,
+                             g.group(p["column"]) if "column" in p else None, g.group(p["severity"])))
+        if hits != [(path, lno, col, sev)]:
+            bad("mailout-matcher.json: %r gives %r" % (line, hits))
+    if re.match(matchers[0]["pattern"][0]["regexp"], "3 campaigns, 60 recipient records: 0 errors, 0 warnings"):
+        bad("mailout-matcher.json: the summary line is taken for a problem")
+
+for p in problems:
+    print(p)
+print("%d workflow(s), %d mailout command(s) checked, %d problem(s)"
+      % (len(docs), len(mailout_commands), len(problems)))
+sys.exit(1 if problems else 0)
+PY
+status=$?
+if [ "$status" -ne 0 ]; then
+	fail "the workflows" "$TMPDIR/report"
+else
+	cat "$TMPDIR/report"
+fi
+finish
