@@ -1,6 +1,7 @@
 /*
  * mailout: the command table and the dispatcher.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -286,7 +287,9 @@ int main(int argc, char **argv)
 		}
 		ctx.repo = repo;
 	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	code = c->fn(&ctx, n - 1, args + 1);
+	curl_global_cleanup();
 	free(repo);
 	free(args);
 	return finish(code);
