@@ -131,7 +131,7 @@ static int move_to_tip(struct publisher *p, const char *const *files, size_t n)
 {
 	struct buf *suffixes = xcalloc(n + 1, sizeof(*suffixes));
 	int *rewritten = xcalloc(n + 1, sizeof(int));
-	char tip[41], head[41], *message = NULL;
+	char tip[41], head[41], *message = NULL, **paths = NULL;
 	size_t i;
 	int committed, ret = -1;
 
@@ -149,7 +149,9 @@ static int move_to_tip(struct publisher *p, const char *const *files, size_t n)
 		    appended_since(p, p->base, files[i], &suffixes[i], &rewritten[i]) < 0)
 			goto done;
 	}
-	if (gitrepo_reset_hard(p->g, tip, NULL, 0) < 0)
+	/* our files exactly as on the tip; other files follow when unchanged */
+	paths = workdir_paths(p, files, n);
+	if (gitrepo_reset_hard(p->g, tip, (const char *const *)paths, n) < 0)
 		goto done;
 	snprintf(p->base, sizeof(p->base), "%s", tip);
 	if (reapply(p, files, n, suffixes, rewritten) < 0)
@@ -164,6 +166,8 @@ done:
 	free(suffixes);
 	free(rewritten);
 	free(message);
+	if (paths)
+		free_list(paths, n);
 	return ret;
 }
 

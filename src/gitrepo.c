@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <git2.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +47,8 @@ static void init_once(void)
 	}
 }
 
-/* Copies s to out with the password part of URLs ("://user:secret@") and
- * the tokens of the environment blanked out. */
+/* Copies s to out with the user part of URLs ("://user:secret@") and the
+ * tokens of the environment blanked out. */
 static void add_scrubbed(struct buf *out, const char *s)
 {
 	const char *tokens[2];
@@ -69,7 +68,7 @@ static void add_scrubbed(struct buf *out, const char *s)
 		s = scheme + 3;
 		end = s + strcspn(s, "/ \t\n'\"");
 		at = memchr(s, '@', (size_t)(end - s));
-		if (at && memchr(s, ':', (size_t)(at - s))) {
+		if (at) {
 			buf_adds(out, "***");
 			s = at;
 		}
@@ -383,8 +382,10 @@ int gitrepo_changed_paths(struct gitrepo *g, const char *const *paths, size_t n,
 
 	for (k = 0; k < n; k++)
 		changed_out[k] = 0;
-	if (!n)
-		return 0;
+	if (!n) {
+		ret = 0;
+		goto done;
+	}
 	git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
 	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
@@ -431,23 +432,22 @@ static int make_signature(git_signature **out, const char *author)
 	int ret = -1;
 
 	*out = NULL;
-	if (!lt || !gt || gt < lt || gt[1] != '\0')
-		goto bad;
-	len = (size_t)(lt - a);
-	while (len && a[len - 1] == ' ')
-		len--;
-	name = xstrndup(a, len);
-	email = xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	if (!*name || !*email || strchr(email, '<') || strchr(name, '>'))
-		goto bad;
+	if (lt && gt && gt > lt && gt[1] == '\0') {
+		len = (size_t)(lt - a);
+		while (len && a[len - 1] == ' ')
+			len--;
+		name = xstrndup(a, len);
+		email = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	}
+	if (!name || !*name || !*email || strchr(email, '<') || strchr(name, '>')) {
+		error_set("invalid git author '%s': expected 'Name <email>'", a);
+		goto done;
+	}
 	if (git_signature_now(out, name, email) < 0) {
 		git_fail("invalid git author '%s'", a);
 		goto done;
 	}
 	ret = 0;
-	goto done;
-bad:
-	error_set("invalid git author '%s': expected 'Name <email>'", a);
 done:
 	free(name);
 	free(email);

@@ -16,7 +16,11 @@ start_smtpd "$TMPDIR/spool" || finish
 SEED=$TMPDIR/seed
 make_repo "$SEED" || fail "scratch repository"
 sed -i -e "s|mailbox: imaps://imap.example.com/INBOX|mailbox: imap://127.0.0.1:$IMAPD_PORT/INBOX|" \
-	-e "s|^  username: unsubscribe@example.com|  username: unsub|" "$SEED/mailout.yaml"
+	-e "s|^  username: unsubscribe@example.com|  username: unsub|" \
+	-e "s|imap: imaps://imap.news.example.com/INBOX|imap: imap://127.0.0.1:$IMAPD_PORT/INBOX|" \
+	-e "s|username: alice.adams@news.example.com|username: unsub|" \
+	-e "/imap: imaps:\/\/imap.example.net\/INBOX/d" "$SEED/mailout.yaml"
+export MAILOUT_PASSWORD_ALICE_NEWS=unsub-pass
 printf 'build/\n' >"$SEED/.gitignore"
 git init -q --bare -b main "$TMPDIR/remote.git"
 git -C "$SEED" init -q -b main && git -C "$SEED" add -A && git -C "$SEED" commit -qm content &&
@@ -49,6 +53,14 @@ git -C "$TMPDIR/check" log --format=%s -3 >"$TMPDIR/subjects"
 expect_output "commits: results, then the state, on the other runner's tip" "unsubscribes: the mailbox is read up to here
 unsubscribes: 1 unsubscribed
 someone else" "$TMPDIR/subjects"
+
+# the bounce sync publishes its state the same way
+run_mailout --repo "$REPO" bounces sync --push origin
+expect_rc "bounces sync --push" 0
+git -C "$TMPDIR/check" pull -q
+[ -f "$TMPDIR/check/recipients/bounces-sync.tsv" ] || fail "the bounce state reached the remote" "$TMPDIR/stdout"
+expect_output "the bounce sync's commit" "bounces: the mailboxes are read up to here" \
+	"$(git -C "$TMPDIR/check" log --format=%s -1 >"$TMPDIR/subject"; echo "$TMPDIR/subject")"
 
 # a remote that cannot be reached: nothing is read, nothing advances
 deliver unsub "$TMPDIR/req.eml"
