@@ -4,6 +4,10 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "forecast.h"
+#include "plan.h"
+#include "schedule.h"
+#include "buf.h"
 #include "gitrepo.h"
 #include "util.h"
 #include "validate.h"
@@ -87,6 +91,58 @@ static void print_summary(const struct validate_summary *summary, const struct d
 	putchar('\n');
 }
 
+/* What the change will send: the forecast of the campaigns whose files
+ * changed, day by day, from the next working moment. */
+static int print_forecast(struct cmd_ctx *ctx, const char *since, char *const *changed,
+			  size_t nchanged)
+{
+	struct plan *p = cmd_open_plan(ctx, NULL, 0);
+	const char **ids = NULL;
+	struct forecast f;
+	struct buf out = BUF_INIT;
+	char when[32];
+	size_t i, n = 0;
+	long total = 0;
+	int ret = -1;
+
+	memset(&f, 0, sizeof(f));
+	if (!p)
+		goto done;
+	ids = xcalloc(p->campaigns.count + 1, sizeof(char *));
+	for (i = 0; i < p->campaigns.count; i++) {
+		char *dir = xasprintf("campaigns/%s", p->campaigns.items[i].id);
+		if (is_changed(dir, changed, nchanged))
+			ids[n++] = p->campaigns.items[i].id;
+		free(dir);
+	}
+	if (forecast_run(&f, p, clock_now(), 0, NULL, NULL) < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
+	time_format_rfc3339(when, f.start);
+	printf("\nForecast from %s, per day in the organisation's time zone:\n\n", when);
+	if (n) {
+		printf("Campaigns changed since %s:\n\n", since);
+		forecast_markdown(&out, &f, ids, n);
+	} else {
+		printf("No campaign changed since %s. All campaigns:\n\n", since);
+		forecast_markdown(&out, &f, NULL, 0);
+	}
+	fputs(out.ptr, stdout);
+	for (i = 0; i < f.ncampaigns; i++)
+		total += f.campaigns[i].total;
+	time_format_rfc3339(when, f.end);
+	printf("\nAll campaigns together: %ld message%s, the last at %s.\n", total,
+	       total == 1 ? "" : "s", when);
+	ret = 0;
+done:
+	forecast_release(&f);
+	buf_release(&out);
+	free(ids);
+	plan_close(p);
+	return ret;
+}
+
 int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct opt opts[] = { { "changed-since", 1, 0, NULL, NULL, 0 }, { NULL, 0, 0, NULL, NULL, 0 } };
@@ -117,6 +173,8 @@ int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv)
 	diag_print(stdout, &diags);
 	print_summary(&summary, &diags, since ? &in_changed : NULL);
 	code = diags.errors ? 1 : 0;
+	if (since && !diags.errors && print_forecast(ctx, since, changed, nchanged) < 0)
+		code = 1;
 done:
 	free_list(changed, nchanged);
 	diag_release(&diags);

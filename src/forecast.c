@@ -144,6 +144,13 @@ void forecast_markdown(struct buf *out, const struct forecast *f, const char *co
 	buf_adds(out, "---:|\n");
 	for (i = 0; i < f->ndays; i++) {
 		total = 0;
+		for (j = 0; j < f->ncampaigns; j++) {
+			if (f->campaigns[j].total > 0 && wanted(f->campaigns[j].id, only, nonly))
+				total += f->campaigns[j].per_day[i];
+		}
+		if (!total)
+			continue; /* a day only other campaigns send on */
+		total = 0;
 		buf_addf(out, "| %04d-%02d-%02d |", f->days[i] / 10000, f->days[i] / 100 % 100,
 			 f->days[i] % 100);
 		for (j = 0; j < f->ncampaigns; j++) {
