@@ -50,6 +50,9 @@ void opts_release(struct opt *opts, char **args);
 void cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_print_help(const struct command *c);
+/* `unsubscribes sync` and `bounces sync`: the action and --commit / --push. */
+int cmd_run_sync(struct cmd_ctx *ctx, int argc, char **argv,
+		 int (*sync)(struct cmd_ctx *ctx, int commit, const char *remote));
 
 int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv);
 

@@ -570,30 +570,5 @@ done:
 
 int cmd_bounces(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	/* --commit and --push REMOTE join this table */
-	struct opt opts[] = { { "commit", 0, 0, NULL, NULL, 0 }, { "push", 1, 0, NULL, NULL, 0 },
-			      { NULL, 0, 0, NULL, NULL, 0 } };
-	char **args = NULL;
-	size_t nargs = 0;
-	int r, code = EXIT_USAGE;
-
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs == 0) {
-		cmd_usage_error(ctx, "missing the action: 'sync'");
-		goto done;
-	}
-	if (strcmp(args[0], "sync")) {
-		cmd_usage_error(ctx, "unknown action '%s': the only one is 'sync'", args[0]);
-		goto done;
-	}
-	if (nargs > 1) {
-		cmd_usage_error(ctx, "unexpected argument '%s'", args[1]);
-		goto done;
-	}
-	code = sync_bounces(ctx, opts[0].seen, opts[1].value);
-done:
-	opts_release(opts, args);
-	return code;
+	return cmd_run_sync(ctx, argc, argv, sync_bounces);
 }

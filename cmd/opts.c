@@ -152,3 +152,27 @@ void opts_release(struct opt *opts, char **args)
 	}
 	free(args);
 }
+
+int cmd_run_sync(struct cmd_ctx *ctx, int argc, char **argv,
+		 int (*sync)(struct cmd_ctx *ctx, int commit, const char *remote))
+{
+	struct opt opts[] = { { "commit", 0, 0, NULL, NULL, 0 }, { "push", 1, 0, NULL, NULL, 0 },
+			      { NULL, 0, 0, NULL, NULL, 0 } };
+	char **args = NULL;
+	size_t nargs = 0;
+	int r, code = EXIT_USAGE;
+
+	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
+	if (r)
+		return r > 0 ? 0 : EXIT_USAGE;
+	if (nargs == 0)
+		cmd_usage_error(ctx, "missing the action: 'sync'");
+	else if (strcmp(args[0], "sync"))
+		cmd_usage_error(ctx, "unknown action '%s': the only one is 'sync'", args[0]);
+	else if (nargs > 1)
+		cmd_usage_error(ctx, "unexpected argument '%s'", args[1]);
+	else
+		code = sync(ctx, opts[0].seen, opts[1].value);
+	opts_release(opts, args);
+	return code;
+}

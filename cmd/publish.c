@@ -77,18 +77,6 @@ done:
 	return ret;
 }
 
-static void make_parents(const char *path)
-{
-	char *dir = xstrdup(path), *slash;
-
-	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(dir, 0755);
-		*slash = '/';
-	}
-	free(dir);
-}
-
 /* Puts our lines (kept in suffixes) back on the files as checked out now. */
 static int reapply(struct publisher *p, const char *const *files, size_t n, struct buf *suffixes,
 		   const int *rewritten)
@@ -102,7 +90,7 @@ static int reapply(struct publisher *p, const char *const *files, size_t n, stru
 
 		/* a file the tip lacks gets our content exactly (header included) */
 		if (suffixes[i].len)
-			make_parents(full);
+			mkdir_parents(full);
 		if (rewritten[i] || stat(full, &st) < 0 || st.st_size == 0)
 			rc = suffixes[i].len ? write_file_atomic(full, suffixes[i].ptr, suffixes[i].len) : 0;
 		else if (suffixes[i].len)

@@ -1018,23 +1018,6 @@ done:
 	return ret;
 }
 
-static int mkdir_parents(const char *path)
-{
-	char *dir = xstrdup(path), *slash;
-	int ret = 0;
-
-	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			ret = error_set("cannot create '%s': %s", dir, strerror(errno));
-			break;
-		}
-		*slash = '/';
-	}
-	free(dir);
-	return ret;
-}
-
 /* Makes path in the working tree and the index exactly as in tree. */
 static int reset_path(struct gitrepo *g, git_index *index, git_tree *tree, const char *path)
 {

@@ -1,13 +1,12 @@
 #include "imap.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "diag.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* libcurl keeps a response line whole up to about half its buffer. */
@@ -354,26 +353,6 @@ static int command(struct imap *s, const char *cmd)
 }
 
 /* ---- opening ---- */
-
-static int host_is_loopback(const char *host)
-{
-	unsigned char a4[4];
-	struct in6_addr a6;
-	char bare[64];
-	size_t n = strlen(host);
-
-	if (!strcasecmp(host, "localhost"))
-		return 1;
-	if (inet_pton(AF_INET, host, a4) == 1)
-		return a4[0] == 127;
-	if (n < 3 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof(bare))
-		return 0;
-	memcpy(bare, host + 1, n - 2);
-	bare[n - 2] = '\0';
-	if (inet_pton(AF_INET6, bare, &a6) != 1)
-		return 0;
-	return IN6_IS_ADDR_LOOPBACK(&a6) || (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
-}
 
 static int hex_digit(char c)
 {

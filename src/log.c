@@ -134,20 +134,6 @@ void log_format(struct buf *b, time_t t, enum log_event e, const char *const *fi
 	buf_addc(b, '\n');
 }
 
-static int make_parent(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int ret = 0;
-
-	if (slash) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			ret = error_set("cannot create '%s': %s", dir, strerror(errno));
-	}
-	free(dir);
-	return ret;
-}
-
 static int write_all(int fd, const char *p, size_t len, const char *path);
 
 int log_append(const char *path, const char *text, size_t len, int sync)
@@ -157,7 +143,7 @@ int log_append(const char *path, const char *text, size_t len, int sync)
 	int fd = -1, ret = -1;
 	char last;
 
-	if (make_parent(path) < 0)
+	if (mkdir_parents(path) < 0)
 		return -1;
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT, 0644);
 	if (fd < 0) {
@@ -226,7 +212,7 @@ int log_writer_open(struct log_writer **out, const char *path)
 	struct buf text = BUF_INIT;
 
 	*out = NULL;
-	if (make_parent(path) < 0 || log_terminate(path) < 0)
+	if (mkdir_parents(path) < 0 || log_terminate(path) < 0)
 		return -1;
 	w = xcalloc(1, sizeof(*w));
 	w->path = xstrdup(path);

@@ -139,20 +139,6 @@ static int clean_field(const char *s)
 	return !strpbrk(s, "\t\r\n");
 }
 
-static int make_parent(const char *path)
-{
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int ret = 0;
-
-	if (slash) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			ret = error_set("cannot create '%s': %s", dir, strerror(errno));
-	}
-	free(dir);
-	return ret;
-}
-
 int mailsync_state_save(const struct mailsync_state *s, const char *root, const char *rel)
 {
 	struct mailsync_mark *sorted = NULL;
@@ -175,7 +161,7 @@ int mailsync_state_save(const struct mailsync_state *s, const char *root, const 
 			 sorted[i].uidvalidity, sorted[i].last_uid);
 	}
 	buf_addf(&path, "%s/%s", root, rel);
-	if (make_parent(path.ptr) < 0 || write_file_atomic(path.ptr, text.ptr, text.len) < 0)
+	if (mkdir_parents(path.ptr) < 0 || write_file_atomic(path.ptr, text.ptr, text.len) < 0)
 		goto done;
 	ret = 0;
 done:
@@ -254,7 +240,7 @@ int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size
 		free(addr);
 		addr = NULL;
 	}
-	if (added && (make_parent(path.ptr) < 0 || write_file_atomic(path.ptr, text.ptr, text.len) < 0))
+	if (added && (mkdir_parents(path.ptr) < 0 || write_file_atomic(path.ptr, text.ptr, text.len) < 0))
 		goto done;
 	if (added_out)
 		*added_out = added;

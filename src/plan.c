@@ -1771,28 +1771,6 @@ static int schema_version(struct plan *p)
 	return v;
 }
 
-static int mkdir_p(const char *dir)
-{
-	char *copy = xstrdup(dir), *s;
-	int ret = 0;
-
-	for (s = copy + 1; ; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-			*s = '\0';
-			if (mkdir(copy, 0755) < 0 && errno != EEXIST) {
-				ret = error_set("cannot create '%s': %s", copy, strerror(errno));
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(copy);
-	return ret;
-}
-
 /* Builds from scratch into a new file, then renames it over the plan. */
 static int full_build(struct plan *p, struct diag_list *diags)
 {
@@ -2009,13 +1987,17 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 	*n = 0;
 	if (plan_accounts(p, now, &accounts) < 0)
 		goto done;
+	/* Both read the index on (campaign, account, state) in its order: the
+	 * counts come per account and state and add up; red accounts (few)
+	 * are looked up in it, not each delivery's account. */
 	if (plan_prepare(p, &counts,
-			 "SELECT state, COUNT(*) FROM deliveries WHERE campaign = ? GROUP BY state") < 0 ||
+			 "SELECT state, COUNT(*) FROM deliveries WHERE campaign = ? GROUP BY account, state") < 0 ||
 	    plan_prepare(p, &today,
 			 "SELECT COALESCE(SUM(sent), 0) FROM progress WHERE campaign = ? AND day = ?") < 0 ||
 	    plan_prepare(p, &red,
-			 "SELECT COUNT(*) FROM deliveries d JOIN accounts a ON a.id = d.account "
-			 "WHERE d.campaign = ? AND d.state IN ('pending', 'retrying') AND a.red_since > a.resumed_at") < 0 ||
+			 "SELECT COUNT(*) FROM accounts a CROSS JOIN deliveries d "
+			 "WHERE a.red_since > a.resumed_at AND d.campaign = ? AND d.account = a.id "
+			 "AND d.state IN ('pending', 'retrying')") < 0 ||
 	    plan_prepare(p, &notes,
 			 "SELECT time, account, recipient, message FROM notifications WHERE campaign = ? ORDER BY time DESC, id DESC LIMIT 20") < 0 ||
 	    plan_prepare(p, &ntotal, "SELECT COUNT(*) FROM notifications WHERE campaign = ?") < 0 ||

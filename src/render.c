@@ -23,17 +23,13 @@ static const char *const owner_keys[] = { "id", "name", "email", NULL };
 static const char *const organization_keys[] = { "name", "postal_address", "site_url", NULL };
 static const char *const campaign_keys[] = { "id", "name", NULL };
 
-struct group {
-	const char *name;
-	const char *const *keys;
-};
-static const struct group groups[] = {
+static const struct render_group groups[] = {
 	{ "owner", owner_keys },
 	{ "organization", organization_keys },
 	{ "campaign", campaign_keys },
 };
 
-static const struct group *find_group(const char *name, size_t len)
+const struct render_group *render_group_find(const char *name, size_t len)
 {
 	size_t i;
 
@@ -44,7 +40,7 @@ static const struct group *find_group(const char *name, size_t len)
 	return NULL;
 }
 
-static int group_has(const struct group *g, const char *key)
+static int group_has(const struct render_group *g, const char *key)
 {
 	const char *const *k;
 
@@ -528,7 +524,7 @@ static int check_layout_ref(const struct template_ref *ref, void *payload)
 {
 	struct layout_check *lc = payload;
 	const char *name = ref->name, *dot = strchr(name, '.');
-	const struct group *g = find_group(name, dot ? (size_t)(dot - name) : strlen(name));
+	const struct render_group *g = render_group_find(name, dot ? (size_t)(dot - name) : strlen(name));
 	int unescaped = ref->kind == TEMPLATE_REF_UNESCAPED;
 
 	if (!strcmp(name, "content")) {
@@ -555,7 +551,7 @@ static int check_layout_ref(const struct template_ref *ref, void *payload)
 	    (dot || ref->kind == TEMPLATE_REF_SECTION || ref->kind == TEMPLATE_REF_INVERTED))
 		return 0;
 	if (ref->section && !dot) {
-		const struct group *sg = find_group(ref->section, strlen(ref->section));
+		const struct render_group *sg = render_group_find(ref->section, strlen(ref->section));
 		if (sg && group_has(sg, name))
 			return 0;
 	}
@@ -721,9 +717,9 @@ static int collect_field(const struct template_ref *ref, void *payload)
 	const char *dot = strchr(ref->name, '.');
 	size_t len = dot ? (size_t)(dot - ref->name) : strlen(ref->name);
 
-	if (!strcmp(ref->name, ".") || find_group(ref->name, len))
+	if (!strcmp(ref->name, ".") || render_group_find(ref->name, len))
 		return 0;
-	if (ref->section && find_group(ref->section, strlen(ref->section)))
+	if (ref->section && render_group_find(ref->section, strlen(ref->section)))
 		return 0;
 	add_field(r, ref->name, len);
 	return 0;

@@ -40,6 +40,15 @@ struct campaign;
 struct config;
 struct recipient;
 
+/* The groups of names every message has besides the recipient's fields:
+ * owner.*, organization.*, campaign.*. */
+struct render_group {
+	const char *name;
+	const char *const *keys; /* NULL-terminated */
+};
+/* The group called name (len bytes), or NULL. */
+const struct render_group *render_group_find(const char *name, size_t len);
+
 struct newsletter {
 	char *name; /* "december-update" */
 	char *path; /* "templates/december-update.md" */

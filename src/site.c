@@ -430,26 +430,15 @@ static void remove_stale(const char *out_dir)
 static int site_write(struct site *s, const char *rel, const char *data, size_t len)
 {
 	struct buf path = BUF_INIT;
-	size_t base, i;
 	FILE *f = NULL;
 	int ret = -1;
 
-	buf_addf(&path, "%s/", s->dir);
-	base = path.len;
-	buf_adds(&path, rel);
+	buf_addf(&path, "%s/%s", s->dir, rel);
 	f = fopen(path.ptr, "wb");
 	if (!f && errno == ENOENT) {
 		/* the first file of its folder: make the folders on the way */
-		for (i = base; i < path.len; i++) {
-			if (path.ptr[i] != '/')
-				continue;
-			path.ptr[i] = '\0';
-			if (mkdir(path.ptr, 0755) < 0 && errno != EEXIST) {
-				error_set("cannot create '%s': %s", path.ptr, strerror(errno));
-				goto done;
-			}
-			path.ptr[i] = '/';
-		}
+		if (mkdir_parents(path.ptr) < 0)
+			goto done;
 		f = fopen(path.ptr, "wb");
 	}
 	if (!f || fwrite(data, 1, len, f) != len) {

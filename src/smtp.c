@@ -1,8 +1,6 @@
 #include "smtp.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +9,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "util.h"
 #include "xalloc.h"
 
 #define REPLY_MAX 8192 /* longer replies are cut */
@@ -400,29 +399,6 @@ static size_t on_discard(char *data, size_t size, size_t nitems, void *arg)
 	(void)data;
 	(void)arg;
 	return size * nitems;
-}
-
-/* 127.0.0.0/8, ::1 (also as ::ffff:127.x.x.x) or "localhost". */
-static int host_is_loopback(const char *host)
-{
-	unsigned char a4[4];
-	struct in6_addr a6;
-	char bare[64];
-	size_t n = strlen(host);
-
-	if (strcasecmp(host, "localhost") == 0)
-		return 1;
-	if (inet_pton(AF_INET, host, a4) == 1)
-		return a4[0] == 127;
-	if (n < 3 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof(bare))
-		return 0;
-	memcpy(bare, host + 1, n - 2);
-	bare[n - 2] = '\0';
-	if (inet_pton(AF_INET6, bare, &a6) != 1)
-		return 0;
-	if (IN6_IS_ADDR_LOOPBACK(&a6))
-		return 1;
-	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
 }
 
 /* Splits url into its scheme and host (both allocated). */

@@ -39,6 +39,15 @@ struct strmap_entry *strmap_get(const struct strmap *m, const char *key);
 /* Frees keys and slots; free_value (may be NULL) is called on each value. */
 void strmap_release(struct strmap *m, void (*free_value)(void *));
 
+/* Creates dir and its missing parents (mkdir -p); error_set on failure. */
+int mkdir_p(const char *dir);
+/* Creates the missing directories above the file path. */
+int mkdir_parents(const char *path);
+
+/* 127.0.0.0/8, ::1 (also as ::ffff:127.x.x.x, in brackets) or "localhost":
+ * where plain-text SMTP or IMAP is allowed. */
+int host_is_loopback(const char *host);
+
 /* Lower-cases ASCII letters in place. */
 void str_lower(char *s);
 int str_has_suffix(const char *s, const char *suffix);

@@ -12,32 +12,6 @@
 #include "util.h"
 #include "xalloc.h"
 
-/* Names every message can use besides the recipient's fields. */
-static const char *const owner_keys[] = { "id", "name", "email", NULL };
-static const char *const organization_keys[] = { "name", "postal_address", "site_url", NULL };
-static const char *const campaign_keys[] = { "id", "name", NULL };
-
-struct group {
-	const char *name;
-	const char *const *keys;
-};
-static const struct group groups[] = {
-	{ "owner", owner_keys },
-	{ "organization", organization_keys },
-	{ "campaign", campaign_keys },
-};
-
-static const struct group *find_group(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(groups) / sizeof(*groups); i++) {
-		if (strlen(groups[i].name) == len && !strncmp(groups[i].name, name, len))
-			return &groups[i];
-	}
-	return NULL;
-}
-
 static int in_list(const char *const *list, const char *s)
 {
 	for (; *list; list++) {
@@ -122,7 +96,7 @@ static int is_builtin(const char *name)
 }
 
 static void unknown_group_key(struct validation *v, const char *path,
-			      const struct template_ref *ref, const struct group *g, const char *key)
+			      const struct template_ref *ref, const struct render_group *g, const char *key)
 {
 	struct buf keys = BUF_INIT;
 	const char *hint;
@@ -148,18 +122,18 @@ static int check_ref(const struct template_ref *ref, void *payload)
 	const struct campaign *c = w->cc->campaign;
 	const char *dot = strchr(ref->name, '.');
 	size_t head_len = dot ? (size_t)(dot - ref->name) : strlen(ref->name);
-	const struct group *g;
+	const struct render_group *g;
 	char *head;
 
 	if (!strcmp(ref->name, ".")) {
 		/* inside a section over a recipient field, {{{.}}} is that field */
 		if (w->pass == 1 && w->html && ref->kind == TEMPLATE_REF_UNESCAPED && ref->section &&
-		    !find_group(ref->section, strcspn(ref->section, ".")))
+		    !render_group_find(ref->section, strcspn(ref->section, ".")))
 			diag_add(v->diags, DIAG_ERROR, w->path, ref->line, ref->col,
 				 "recipient data is always escaped in HTML: write {{.}}, not an unescaped tag");
 		return 0;
 	}
-	g = find_group(ref->name, head_len);
+	g = render_group_find(ref->name, head_len);
 	if (g) {
 		if (dot && !in_list(g->keys, dot + 1) && w->pass == 1)
 			unknown_group_key(v, w->path, ref, g, dot + 1);
@@ -171,7 +145,7 @@ static int check_ref(const struct template_ref *ref, void *payload)
 		return 0;
 	}
 	if (ref->section && ref->depth > 0) {
-		const struct group *sg = find_group(ref->section, strlen(ref->section));
+		const struct render_group *sg = render_group_find(ref->section, strlen(ref->section));
 		if (sg && in_list(sg->keys, ref->name))
 			return 0;
 	}
