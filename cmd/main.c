@@ -21,9 +21,14 @@ static const struct command commands[] = {
 	  "validate [--changed-since REV]",
 	  "    --changed-since REV   mark the problems in files changed since REV\n", NEEDS_REPO },
 	{ "build", cmd_build, "build the send plan and the status site", "build [--out DIR] [--rebuild]",
-	  NULL, NEEDS_REPO },
+	  "    --out DIR     write plan.db and site/ to DIR (default: <repo>/build)\n"
+	  "    --rebuild     start from scratch instead of refreshing\n"
+	  "Needs no secret.\n", NEEDS_REPO },
 	{ "status", cmd_status, "show every campaign's progress", "status [CAMPAIGN] [--json] [--check]",
-	  NULL, NEEDS_REPO },
+	  "    CAMPAIGN      one campaign in detail: every count, its accounts, notifications\n"
+	  "    --json        the plan's stamp and every campaign's counts as JSON\n"
+	  "    --check       exit 1 when a campaign is interrupted or an account has a critical error\n",
+	  NEEDS_REPO },
 	{ "preview", cmd_preview, "print the message a recipient would get",
 	  "preview CAMPAIGN [--recipient ID] [--format eml|html|text]",
 	  "    --recipient ID   this recipient (default: the first pending one in send order)\n"
@@ -36,10 +41,21 @@ static const struct command commands[] = {
 	  "    --sink URL       send through this SMTP server instead of the recipient's account\n"
 	  "Needs MAILOUT_SECRET and the account's secret; nothing is recorded.\n", NEEDS_REPO },
 	{ "send", cmd_send, "send what is due, throttled, through the owners' accounts",
-	  "send [--for DURATION] [--now TIME] [--account ID]... [--dry-run] [--sink SMTP_URL] [--commit] [--push REMOTE]",
-	  NULL, NEEDS_REPO },
+	  "send [--for DURATION] [--now TIME] [--account ID]... [--dry-run] [--sink SMTP_URL] [--commit] [--push REMOTE] [--batch DURATION]",
+	  "    --for DURATION   run this long on the real clock, sleeping between due moments\n"
+	  "                     (30s, 9m, 2h, 7d; default 0: what is due now)\n"
+	  "    --now TIME       a virtual clock from TIME that jumps to each due moment\n"
+	  "                     (needs --sink or --dry-run)\n"
+	  "    --account ID     only this account (repeatable): one job per account in CI\n"
+	  "    --dry-run        print what would be sent when, and the forecast; change nothing\n"
+	  "    --sink URL       deliver everything to this SMTP server (credentials in the URL)\n"
+	  "    --commit         commit the logs this run writes (at the end)\n"
+	  "    --push REMOTE    commit and push: claims before each batch goes out, outcomes after\n"
+	  "    --batch DURATION the messages claimed and pushed at once (default 10m)\n"
+	  "Needs MAILOUT_SECRET and the accounts' secrets.\n", NEEDS_REPO },
 	{ "retry", cmd_retry, "make a campaign's unsuccessful recipients pending again",
-	  "retry CAMPAIGN [--unconfirmed]", NULL, NEEDS_REPO },
+	  "retry CAMPAIGN [--unconfirmed]",
+	  "    --unconfirmed   also the recipients whose message may or may not have gone out\n", NEEDS_REPO },
 	{ "pause", cmd_pause, "pause a campaign", "pause CAMPAIGN", NULL, NEEDS_REPO },
 	{ "resume", cmd_resume, "resume a paused or interrupted campaign", "resume CAMPAIGN", NULL,
 	  NEEDS_REPO },
@@ -77,9 +93,13 @@ static const struct command commands[] = {
 	  "    --format csv   the output format: CSV (RFC 4180), one row per recipient in send order\n",
 	  NEEDS_REPO },
 	{ "unsubscribes", cmd_unsubscribes, "read unsubscribe requests from the unsubscribe mailbox",
-	  "unsubscribes sync [--commit] [--push REMOTE]", NULL, NEEDS_REPO },
+	  "unsubscribes sync [--commit] [--push REMOTE]",
+	  "    --commit         commit what the sync wrote\n"
+	  "    --push REMOTE    commit and push (the results first, then the state)\n", NEEDS_REPO },
 	{ "bounces", cmd_bounces, "read delivery reports from the sending mailboxes",
-	  "bounces sync [--commit] [--push REMOTE]", NULL, NEEDS_REPO },
+	  "bounces sync [--commit] [--push REMOTE]",
+	  "    --commit         commit what the sync wrote\n"
+	  "    --push REMOTE    commit and push (the results first, then the state)\n", NEEDS_REPO },
 	{ "accounts", cmd_accounts, "log in to every sending account and say which work", "accounts check",
 	  NULL, NEEDS_REPO },
 	{ NULL, NULL, NULL, NULL, NULL, 0 }
@@ -94,8 +114,7 @@ static void print_overview(FILE *out)
 		     "accounts as YAML and Markdown; a send plan and a status site built from them.\n\n"
 		     "Commands:\n");
 	for (c = commands; c->name; c++)
-		fprintf(out, "  %-13s %s%s\n", c->name, c->summary,
-			c->fn ? "" : " (not available in this version yet)");
+		fprintf(out, "  %-13s %s\n", c->name, c->summary);
 	fprintf(out, "\nmailout help COMMAND or mailout COMMAND --help shows a command's options.\n"
 		     "--repo DIR works with every command; MAILOUT_NOW sets the clock (RFC 3339).\n");
 }
@@ -262,18 +281,6 @@ int main(int argc, char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.name = c->name;
 	ctx.command = c;
-	if (!c->fn) {
-		for (i = 1; i < n; i++) {
-			if (!strcmp(args[i], "--help") || !strcmp(args[i], "-h")) {
-				cmd_print_help(c);
-				free(args);
-				return finish(0);
-			}
-		}
-		cmd_error("'%s' is not available in this version yet", c->name);
-		free(args);
-		return EXIT_USAGE;
-	}
 	if (c->flags & NEEDS_REPO) {
 		int wants_help = 0;
 		for (i = 1; i < n; i++)
