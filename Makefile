@@ -114,8 +114,13 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh
 
-bench: all $(OBJ)/bench_baseline
+bench: all $(OBJ)/bench_baseline $(OBJ)/bench_render $(OBJ)/bench_curl_loop
 	@sh tests/bench/run.sh
+	@sh tests/bench/send.sh
+
+$(OBJ)/bench_curl_loop: tests/bench/curl_loop.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) $(shell pkg-config --libs libcurl)
 
 $(OBJ)/bench_baseline: tests/bench/baseline.c
 	@mkdir -p $(dir $@)
