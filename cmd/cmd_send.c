@@ -113,10 +113,133 @@ done:
 	return ret;
 }
 
+/* On a terminal: a live block with a line per account and a bar per
+ * campaign, under the events that need attention; otherwise a line per
+ * event. */
+struct live_account {
+	const char *id;
+	long limit, today, errors;
+	time_t last;
+};
+
+struct live_campaign {
+	const char *id;
+	long total, done;
+};
+
 struct progress {
 	int tty;
 	long events;
+	struct live_account *accounts;
+	size_t naccounts;
+	struct live_campaign *campaigns;
+	size_t ncampaigns;
+	int drawn; /* lines of the block on the screen */
+	struct timespec last_draw;
 };
+
+static void progress_init(struct progress *pr, struct plan *p, const struct sender_options *so)
+{
+	struct campaign_summary *list = NULL;
+	struct account_summary *accounts = NULL;
+	size_t n = 0, i, k;
+
+	if (plan_accounts(p, clock_now(), &accounts) == 0) {
+		pr->accounts = xcalloc(p->cfg.naccounts + 1, sizeof(*pr->accounts));
+		for (i = 0; i < p->cfg.naccounts; i++) {
+			int selected = !so->accounts;
+			for (k = 0; k < so->naccounts; k++)
+				selected |= !strcmp(so->accounts[k], p->cfg.accounts[i].id);
+			if (!selected)
+				continue;
+			pr->accounts[pr->naccounts].id = p->cfg.accounts[i].id;
+			pr->accounts[pr->naccounts].limit = p->cfg.accounts[i].daily_limit;
+			pr->accounts[pr->naccounts].today = accounts[i].attempts_today;
+			pr->naccounts++;
+		}
+		free(accounts);
+	}
+	if (plan_summaries(p, clock_now(), &list, &n) == 0) {
+		pr->campaigns = xcalloc(n + 1, sizeof(*pr->campaigns));
+		for (i = 0; i < n; i++) {
+			if (list[i].status != STATUS_ACTIVE && list[i].status != STATUS_ACTIVE_ERROR)
+				continue;
+			pr->campaigns[pr->ncampaigns].id = list[i].campaign->id;
+			pr->campaigns[pr->ncampaigns].total = list[i].recipients;
+			pr->campaigns[pr->ncampaigns].done = list[i].recipients - list[i].count[STATE_PENDING] -
+							     list[i].count[STATE_RETRYING] -
+							     list[i].count[STATE_UNCONFIRMED];
+			pr->ncampaigns++;
+		}
+		plan_summaries_free(list, n);
+	}
+}
+
+static void progress_release(struct progress *pr)
+{
+	free(pr->accounts);
+	free(pr->campaigns);
+}
+
+static void progress_clear(struct progress *pr)
+{
+	if (pr->drawn)
+		printf("\033[%dA\r\033[J", pr->drawn);
+	pr->drawn = 0;
+}
+
+static void progress_draw(struct progress *pr, int force)
+{
+	struct timespec now;
+	char when[32];
+	size_t i;
+	int j, fill;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && pr->drawn &&
+	    (now.tv_sec - pr->last_draw.tv_sec) * 1000 + (now.tv_nsec - pr->last_draw.tv_nsec) / 1000000 < 100)
+		return;
+	pr->last_draw = now;
+	progress_clear(pr);
+	for (i = 0; i < pr->naccounts; i++) {
+		const struct live_account *a = &pr->accounts[i];
+		if (a->last)
+			time_format_rfc3339(when, a->last);
+		printf("  %-20s %6ld/%-6ld today  %4ld error%s  %s\n", a->id, a->today, a->limit,
+		       a->errors, a->errors == 1 ? " " : "s", a->last ? when : "");
+		pr->drawn++;
+	}
+	for (i = 0; i < pr->ncampaigns; i++) {
+		const struct live_campaign *c = &pr->campaigns[i];
+		fill = c->total ? (int)(c->done * 30 / c->total) : 30;
+		printf("  %-28s [", c->id);
+		for (j = 0; j < 30; j++)
+			putchar(j < fill ? '#' : '.');
+		printf("] %3d%%  %ld/%ld\n", c->total ? (int)(c->done * 100 / c->total) : 100, c->done,
+		       c->total);
+		pr->drawn++;
+	}
+	fflush(stdout);
+}
+
+static void progress_count(struct progress *pr, const struct sender_event *e)
+{
+	size_t i;
+
+	for (i = 0; i < pr->naccounts; i++) {
+		struct live_account *a = &pr->accounts[i];
+		if (strcmp(a->id, e->account))
+			continue;
+		a->today++;
+		a->last = e->time;
+		a->errors += e->kind != SENDER_SENT && e->kind != SENDER_UNCONFIRMED;
+	}
+	for (i = 0; i < pr->ncampaigns; i++) {
+		if (!strcmp(pr->campaigns[i].id, e->campaign) &&
+		    (e->kind == SENDER_SENT || e->kind == SENDER_FAILED))
+			pr->campaigns[i].done++;
+	}
+}
 
 static void print_line(const char *line, void *payload)
 {
@@ -171,19 +294,21 @@ static void on_event(const struct sender_event *e, void *payload)
 		printf("%s  %-20s %-28s %s\n", when, e->account, e->campaign, e->recipient);
 		return;
 	}
-	if (pr->tty && e->kind == SENDER_SENT) {
-		printf("\r%s  %ld handled, last: %s %s via %s\033[K", when, pr->events, e->campaign,
-		       e->recipient, e->account);
-		fflush(stdout);
-		return;
+	if (pr->tty) {
+		progress_count(pr, e);
+		if (e->kind == SENDER_SENT) {
+			progress_draw(pr, 0);
+			return;
+		}
+		progress_clear(pr); /* the event line goes above the block */
 	}
-	if (pr->tty)
-		printf("\r\033[K");
 	printf("%s  %-11s %-28s %-16s via %-20s", when, kind_name(e->kind), e->campaign,
 	       e->recipient, e->account);
 	if (e->code || (e->text && *e->text))
 		printf(" %d %s %s", e->code, e->enhanced ? e->enhanced : "", e->text ? e->text : "");
 	printf("\n");
+	if (pr->tty)
+		progress_draw(pr, 1);
 	fflush(stdout);
 }
 
@@ -198,7 +323,7 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	struct sender_options so;
 	struct sender_report report;
-	struct progress pr = { 0, 0 };
+	struct progress pr;
 	struct plan *p = NULL;
 	char **args = NULL, *build = NULL, from[32], to[32];
 	size_t nargs = 0, i;
@@ -209,6 +334,7 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 	int r, code = 1, lock = -1;
 
 	memset(&so, 0, sizeof(so));
+	memset(&pr, 0, sizeof(pr));
 	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
 	if (r)
 		return r > 0 ? 0 : EXIT_USAGE;
@@ -269,6 +395,10 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 	so.stop = &stop_requested;
 	so.publisher = pub ? &sp : NULL;
 	pr.tty = isatty(STDOUT_FILENO) && !so.dry_run;
+	if (pr.tty) {
+		progress_init(&pr, p, &so);
+		progress_draw(&pr, 1);
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (sender_run(p, &so, &report) < 0) {
@@ -276,7 +406,7 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (pr.tty)
-		printf("\r\033[K");
+		progress_draw(&pr, 1);
 	time_format_rfc3339(from, report.started);
 	time_format_rfc3339(to, report.ended ? report.ended : report.started);
 	printf("send%s: %ld %s, %ld failed, %ld retrying, %ld deferred, %ld critical, %ld unconfirmed in %zu campaign%s (%s to %s)\n",
@@ -286,6 +416,7 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 	       report.campaigns == 1 ? "" : "s", from, to);
 	code = report.accounts_unavailable ? 1 : 0;
 done:
+	progress_release(&pr);
 	publisher_free(pub);
 	if (lock >= 0)
 		close(lock);
