@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "campaign.h"
@@ -493,6 +494,8 @@ static int open_publisher(struct bounce_run *run, struct cmd_ctx *ctx, const str
 
 static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 {
+	char *build = NULL;
+	int lock = -1;
 	struct bounce_run run;
 	struct config cfg;
 	struct diag_list diags = DIAG_LIST_INIT;
@@ -512,6 +515,9 @@ static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 		code = 0;
 		goto done;
 	}
+	build = xasprintf("%s/build", ctx->repo);
+	if (cmd_lock_logs(build, &lock) < 0)
+		goto done;
 	if ((commit || remote) && !diags.errors && open_publisher(&run, ctx, &cfg, remote) < 0)
 		goto done;
 	run.p = cmd_open_plan(ctx, NULL, 0);
@@ -561,6 +567,9 @@ done:
 	sqlite3_finalize(run.noted);
 	plan_close(run.p);
 	publisher_free(run.pub);
+	if (lock >= 0)
+		close(lock);
+	free(build);
 	mailsync_state_release(&state);
 	config_release(&cfg);
 	diag_release(&diags);

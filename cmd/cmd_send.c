@@ -1,10 +1,8 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,48 +22,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-/* One send per checkout: an exclusive lock on build/send.lock, which says
- * who holds it. */
-static int take_lock(const char *dir, int *fd_out)
-{
-	char *path = xasprintf("%s/send.lock", dir);
-	char holder[256], host[128];
-	ssize_t n;
-	int fd;
-
-	*fd_out = -1;
-	mkdir(dir, 0755);
-	fd = open(path, O_RDWR | O_CREAT, 0644);
-	if (fd < 0) {
-		cmd_error("cannot open '%s': %s", path, strerror(errno));
-		free(path);
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		n = pread(fd, holder, sizeof(holder) - 1, 0);
-		holder[n > 0 ? n : 0] = '\0';
-		holder[strcspn(holder, "\n")] = '\0';
-		cmd_error("another 'mailout send' is running on this checkout (%s)",
-			  *holder ? holder : "holder unknown");
-		close(fd);
-		free(path);
-		return -1;
-	}
-	if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "unknown host");
-	host[sizeof(host) - 1] = '\0';
-	n = snprintf(holder, sizeof(holder), "pid %ld on %s\n", (long)getpid(), host);
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, holder, (size_t)n, 0) < 0) {
-		cmd_error("cannot write '%s': %s", path, strerror(errno));
-		close(fd);
-		free(path);
-		return -1;
-	}
-	free(path);
-	*fd_out = fd;
-	return 0;
 }
 
 /* --commit / --push: the run's own files are the logs of the accounts it
@@ -361,7 +317,7 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	code = 1;
 	build = xasprintf("%s/build", ctx->repo);
-	if (!opts[3].seen && take_lock(build, &lock) < 0)
+	if (!opts[3].seen && cmd_lock_logs(build, &lock) < 0)
 		goto done;
 	p = cmd_open_plan(ctx, NULL, 0);
 	if (!p)

@@ -106,6 +106,15 @@ static size_t width(const char *s)
 	return w;
 }
 
+/* Content on a terminal: control characters (escape sequences) shown as '?'. */
+static void put_text(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], stdout);
+}
+
 /* Prints s in exactly w columns: cut with an ellipsis, or padded. */
 static void pad(const char *s, size_t w)
 {
@@ -116,12 +125,12 @@ static void pad(const char *s, size_t w)
 		for (p = s; *p; p++) {
 			if (((unsigned char)*p & 0xc0) != 0x80 && ++cols == w)
 				break;
-			fputc(*p, stdout);
+			put_text(p, 1);
 		}
 		fputs("…", stdout);
 		return;
 	}
-	fputs(s, stdout);
+	put_text(s, strlen(s));
 	for (; n < w; n++)
 		fputc(' ', stdout);
 }
@@ -183,8 +192,9 @@ static void print_one(const struct campaign_summary *s)
 	size_t j;
 	int st;
 
-	printf("%s (%s)\nstatus: %s, %d%% complete, %ld recipients, %ld sent today\n", c->name,
-	       c->id, campaign_state_label(s->status), s->completion, s->recipients, s->sent_today);
+	put_text(c->name, strlen(c->name));
+	printf(" (%s)\nstatus: %s, %d%% complete, %ld recipients, %ld sent today\n", c->id,
+	       campaign_state_label(s->status), s->completion, s->recipients, s->sent_today);
 	printf("template %s, %s of %s%s%s%s\n", c->template,
 	       recipient_type_name((enum recipient_type)c->type), c->owner,
 	       c->segment ? ", segment " : "", c->segment ? c->segment : "",

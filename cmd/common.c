@@ -1,8 +1,16 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "diag.h"
 #include "plan.h"
+#include "xalloc.h"
 
 struct plan *cmd_open_plan(struct cmd_ctx *ctx, const char *build_dir, unsigned flags)
 {
@@ -26,4 +34,44 @@ struct plan *cmd_open_plan(struct cmd_ctx *ctx, const char *build_dir, unsigned 
 	}
 	diag_release(&diags);
 	return p;
+}
+
+int cmd_lock_logs(const char *dir, int *fd_out)
+{
+	char *path = xasprintf("%s/send.lock", dir);
+	char holder[256], host[128];
+	ssize_t n;
+	int fd;
+
+	*fd_out = -1;
+	mkdir(dir, 0755);
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	if (fd < 0) {
+		cmd_error("cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		n = pread(fd, holder, sizeof(holder) - 1, 0);
+		holder[n > 0 ? n : 0] = '\0';
+		holder[strcspn(holder, "\n")] = '\0';
+		cmd_error("another mailout command that writes the logs is running on this checkout (%s)",
+			  *holder ? holder : "holder unknown");
+		close(fd);
+		free(path);
+		return -1;
+	}
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "unknown host");
+	host[sizeof(host) - 1] = '\0';
+	n = snprintf(holder, sizeof(holder), "pid %ld on %s\n", (long)getpid(), host);
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, holder, (size_t)n, 0) < 0) {
+		cmd_error("cannot write '%s': %s", path, strerror(errno));
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	*fd_out = fd;
+	return 0;
 }

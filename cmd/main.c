@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -202,6 +203,24 @@ static char *find_repo(const char *dir)
 	return NULL;
 }
 
+/* MAILOUT_NOW must be a time mailout can use (its zone comes later, with
+ * the repository: here only the form and the range are checked). */
+static int check_clock(void)
+{
+	const char *now = getenv("MAILOUT_NOW");
+	time_t t;
+
+	if (time_parse_local(now, NULL, &t) < 0) {
+		cmd_error("invalid MAILOUT_NOW '%s': %s", now, error_last());
+		return -1;
+	}
+	if (t < 0 || t > (time_t)253402300799LL) {
+		cmd_error("invalid MAILOUT_NOW '%s': a time from 1970 to 9999", now);
+		return -1;
+	}
+	return 0;
+}
+
 static int finish(int code)
 {
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
@@ -277,6 +296,10 @@ int main(int argc, char **argv)
 		code = unknown_command(args[0]);
 		free(args);
 		return code;
+	}
+	if (getenv("MAILOUT_NOW") && check_clock() < 0) {
+		free(args);
+		return EXIT_USAGE;
 	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.name = c->name;

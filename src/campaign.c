@@ -59,6 +59,11 @@ static char *scalar_dup(const struct ydoc *doc, const struct ynode *map, const c
 		      ynode_kind_name(n->kind));
 		return NULL;
 	}
+	if (!header_safe(n->value, n->len)) {
+		ydiag(diags, doc, n, DIAG_ERROR,
+		      "'%s' contains a line break or NUL, which could inject mail headers", key);
+		return NULL;
+	}
 	if (pos) {
 		pos->line = n->line;
 		pos->col = n->col;

@@ -1036,7 +1036,9 @@ static int replay_entry(const struct log_entry *e, void *payload)
 		}
 		break;
 	case LOG_RELEASE:
-		if (!found || strcmp(state, "claimed"))
+		/* the claim, possibly settled as unconfirmed meanwhile, and nothing since */
+		if (!found || (strcmp(state, "claimed") &&
+			       (strcmp(state, "unconfirmed") || last_event != claimed_at)))
 			break;
 		if (!r->history) {
 			ar = account_run(r, r->account);
@@ -2178,6 +2180,13 @@ int plan_refresh(struct plan *p, struct diag_list *diags)
 {
 	p->files_read = p->files_parsed = p->log_lines = 0;
 	p->rederived = 0;
+	/* the files may have changed under us (a fetch): read the content again */
+	config_release(&p->cfg);
+	segments_release(&p->segments);
+	suppressions_release(&p->suppressions);
+	campaigns_release(&p->campaigns);
+	if (load_content(p, diags) < 0)
+		return -1;
 	return incremental(p, diags);
 }
 

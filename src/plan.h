@@ -140,7 +140,8 @@ void plan_recipient_holder_release(struct plan_recipient_holder *h);
 int plan_log_advance(struct plan *p, const char *rel, size_t offset, uint64_t fnv);
 
 /* Refreshes an open plan again (after logs were appended by this process
- * or content changed); the loaded content (cfg, campaigns) stays. */
+ * or files changed under it): the content is loaded again, so pointers
+ * into cfg, campaigns, segments and suppressions are invalid afterwards. */
 int plan_refresh(struct plan *p, struct diag_list *diags);
 
 /*

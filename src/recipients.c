@@ -487,7 +487,7 @@ int suppressions_load(struct suppressions *out, const char *root, struct diag_li
 					 "expected the header 'address<TAB>reason<TAB>time<TAB>source'");
 			continue;
 		}
-		if (nf != 4) {
+		if (nf != 4 || strchr(field[3], '\t')) {
 			diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, lineno, 1,
 				 "expected 4 tab-separated fields: address, reason, time, source");
 			continue;

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -699,6 +700,7 @@ static int deliver_item(struct run *r, struct item *it)
 	cls = smtp_classify(&reply, curl_code);
 	if (cls == SMTP_NETWORK && reply.uncertain) {
 		/* it may have been delivered: leave the claim unconfirmed */
+		a->rest_until = r->now + NETWORK_PAUSE;
 		r->report->unconfirmed++;
 		emit(r, SENDER_UNCONFIRMED, pair, d->recipient, &reply, NULL);
 		ret = 0;
@@ -949,6 +951,7 @@ static int replan(struct run *r)
 	const struct sender_publisher *pub = r->o->publisher;
 	struct buf path = BUF_INIT;
 	const char **files = NULL;
+	struct stat st;
 	size_t i, n;
 	int ret = -1;
 
@@ -961,6 +964,11 @@ static int replan(struct run *r)
 		keep = pair->mark_valid ? pair->mark : pair->log->start;
 		buf_reset(&path);
 		buf_addf(&path, "%s/%s", r->p->root, pair->rel);
+		if (stat(path.ptr, &st) < 0 || (size_t)st.st_size != pair->log->offset) {
+			error_set("'%s' was written by another process during the run: not withdrawing the batch",
+				  pair->rel);
+			goto done;
+		}
 		if (truncate(path.ptr, (off_t)keep) < 0) {
 			error_set("cannot truncate '%s': %s", pair->rel, strerror(errno));
 			goto done;
@@ -1028,6 +1036,8 @@ static int plan_batch(struct run *r, struct item **items, size_t *nitems, size_t
 	size_t i;
 
 	*nitems = 0;
+	if (!r->o->now && time(NULL) > r->now)
+		r->now = time(NULL);
 	for (i = 0; i < r->npairs; i++) {
 		r->pairs[i].mark_valid = r->pairs[i].log != NULL;
 		r->pairs[i].mark = r->pairs[i].log ? r->pairs[i].log->offset : 0;
@@ -1050,9 +1060,14 @@ static int plan_batch(struct run *r, struct item **items, size_t *nitems, size_t
 		}
 		if (!best || best_due > r->end || (*nitems && best_due > until))
 			break;
+		/* a batch stays within one day of the account: attempts count by day */
+		if (*nitems && schedule_day(&best->a->schedule, best_due) !=
+				       schedule_day(&best->a->schedule, (*items)[0].due))
+			break;
 		if (!*nitems)
 			until = best_due + window;
-		if (!window) {
+		/* claims are made when the batch's first message is due, not earlier */
+		if (!window || !*nitems) {
 			rc = advance(r, best_due);
 			if (rc < 0)
 				return -1;
@@ -1088,18 +1103,19 @@ static int deliver_batch(struct run *r, struct item *items, size_t n)
 		struct sacct *a = it->pair->acct;
 
 		if (ret < 0 || (r->o->stop && *r->o->stop) || a->red || a->broken ||
-		    a->rest_until > it->due || !it->pair->camp->eligible) {
+		    a->rest_until > it->due || !it->pair->camp->eligible ||
+		    (it->pair->camp->c->end && it->due >= it->pair->camp->c->end)) {
 			if (release_item(r, it) < 0)
 				ret = -1;
 			continue;
 		}
 		rc = advance(r, it->due);
-		if (rc < 0) {
-			ret = -1;
-			continue;
-		}
-		if (rc > 0) {
-			release_item(r, it);
+		if (rc != 0 || !schedule_is_open(&a->a->schedule, r->now)) {
+			/* stopped, failed, or late past the working hours: not sent */
+			if (rc < 0)
+				ret = -1;
+			if (release_item(r, it) < 0)
+				ret = -1;
 			continue;
 		}
 		if (deliver_item(r, it) < 0) {
@@ -1112,6 +1128,26 @@ static int deliver_batch(struct run *r, struct item *items, size_t n)
 			ret = -1;
 	}
 	return ret;
+}
+
+/* A run that fails part-way: claims that never reached SMTP are withdrawn,
+ * and what did go out is recorded and published as well as it can be. */
+static void salvage(struct run *r, struct item *items, size_t n)
+{
+	char *why = xstrdup(error_last());
+	size_t i;
+
+	if (tx_begin(r) == 0) {
+		for (i = 0; i < n; i++) {
+			if (!items[i].done)
+				release_item(r, &items[i]);
+		}
+		tx_commit(r);
+	}
+	if (r->o->publisher && publish(r, 1) < 0)
+		fprintf(stderr, "mailout: could not publish the results: %s\n", error_last());
+	error_set("%s", why);
+	free(why);
 }
 
 int sender_run(struct plan *p, const struct sender_options *o, struct sender_report *report)
@@ -1167,12 +1203,8 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 				continue;
 			}
 			rejected = 0;
-			if (rc < 0) {
-				/* nothing of the batch went out: withdraw its claims */
-				for (i = 0; i < nitems; i++)
-					release_item(&r, &items[i]);
-				goto done;
-			}
+			if (rc < 0)
+				goto done; /* nothing of the batch went out: withdrawn below */
 			if (tx_begin(&r) < 0)
 				goto done;
 		}
@@ -1208,6 +1240,8 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 		goto done;
 	ret = 0;
 done:
+	if (ret < 0 && !o->dry_run)
+		salvage(&r, items, nitems);
 	for (i = 0; i < nitems; i++)
 		item_release(&items[i]);
 	free(items);

@@ -164,6 +164,8 @@ struct template {
 	size_t nparts, parts_cap;
 };
 
+#define TEMPLATE_MAX_ERRORS 50
+
 struct parser {
 	struct template *t;
 	const char *src;
@@ -178,6 +180,9 @@ struct parser {
 	/* open sections, as node indices */
 	size_t *open;
 	size_t nopen, open_cap;
+	/* where a comment's "}}" is known to be missing up to the end, so that
+	 * a run of unterminated comments is not searched again and again */
+	size_t no_comment_close;
 };
 
 void template_free(struct template *t)
@@ -214,9 +219,12 @@ static void parser_error(struct parser *p, int line, int col, const char *fmt, .
 {
 	va_list ap;
 
-	va_start(ap, fmt);
-	diag_vadd(p->diags, DIAG_ERROR, p->path, line, col, fmt, ap);
-	va_end(ap);
+	/* the first problems of a template tell the story; a flood would not */
+	if (p->errors < TEMPLATE_MAX_ERRORS) {
+		va_start(ap, fmt);
+		diag_vadd(p->diags, DIAG_ERROR, p->path, line, col, fmt, ap);
+		va_end(ap);
+	}
 	p->errors++;
 }
 
@@ -415,8 +423,20 @@ static size_t parser_tag(struct parser *p, size_t o, size_t *text_from)
 	if (q < p->len && is_sigil(s[q]))
 		sigil = s[q++];
 	delim = sigil == '{' ? "}}}" : "}}";
-	close = find(s, q, p->len, delim, strlen(delim));
-	inner = sigil == '!' ? close : find(s, q, close, "{{", 2);
+	if (sigil == '!') {
+		/* a comment may hold "{{" */
+		close = q >= p->no_comment_close ? p->len : find(s, q, p->len, delim, 2);
+		if (close == p->len && q < p->no_comment_close)
+			p->no_comment_close = q;
+		inner = close;
+	} else {
+		/* a tag ends before the next one starts: each byte is scanned a
+		 * bounded number of times, however many tags are left open */
+		inner = find(s, q, p->len, "{{", 2);
+		close = find(s, q, inner, delim, strlen(delim));
+		if (close == inner)
+			close = p->len;
+	}
 	if (close == p->len || inner < close) {
 		parser_error(p, line, col, "unterminated tag: '%s' without '%s'",
 			     sigil == '{' ? "{{{" : "{{", delim);
@@ -490,6 +510,7 @@ int template_parse(struct template **out, const char *src, size_t len, const cha
 	int ret = -1;
 
 	memset(&p, 0, sizeof(p));
+	p.no_comment_close = (size_t)-1;
 	p.t = xcalloc(1, sizeof(*p.t));
 	p.t->src = xmalloc(len + 1);
 	if (len)
@@ -516,6 +537,9 @@ int template_parse(struct template **out, const char *src, size_t len, const cha
 			     top->name, top->name);
 		parser_pop(&p);
 	}
+	if (p.errors > TEMPLATE_MAX_ERRORS)
+		diag_add(p.diags, DIAG_ERROR, p.path, p.line0, p.col0,
+			 "%d more template errors not shown", p.errors - TEMPLATE_MAX_ERRORS);
 	if (p.errors)
 		goto done;
 	*out = p.t;

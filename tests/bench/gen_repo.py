@@ -7,10 +7,10 @@ The repository holds N recipients over files of --per-file records (the
 three types mixed 60/15/25), --owners sales managers with 2 to 4 sending
 accounts each (one main), segments, --campaigns campaigns (segments, inline
 filters, a few vip_only and paused), templates and a signature per owner,
-suppressions, logs with claims, sent messages, failures and retries for
-every tenth campaign, and a copy of the status site's theme.  Only reserved
-domains are used.  The same arguments always give the same files, byte for
-byte, with the same mtimes.
+suppressions, and logs with claims, sent messages, failures and retries for
+every tenth campaign (the status site uses mailout's built-in theme).  Only
+reserved domains are used.  The same arguments always give the same files,
+byte for byte, with the same mtimes.
 
 Next to the repository (DIR.select) goes what the bare baseline needs to
 insert the same rows as the plan without reading the campaign files: the
@@ -399,15 +399,9 @@ class Repo:
         lines.append("expect\t%d\t%d" % (self.args.recipients, self.deliveries))
         return "\n".join(lines) + "\n"
 
-    def theme(self):
-        """The status site's theme, as a team's fork of mailout keeps it."""
-        if self.args.theme and os.path.isdir(self.args.theme):
-            shutil.copytree(self.args.theme, os.path.join(self.out, "site"))
-
     def generate(self):
         self.suppressed = []
         write(os.path.join(self.out, ".gitignore"), "/build/\n")
-        self.theme()
         self.people()
         self.config()
         self.segments()
@@ -429,9 +423,6 @@ def main():
     ap.add_argument("--owners", type=int, default=20)
     ap.add_argument("--per-file", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--theme", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                    "..", "..", "site"),
-                    help="the status site's theme to copy (default: mailout's site/)")
     args = ap.parse_args()
     if args.recipients < 1 or args.campaigns < 1 or args.owners < 1 or args.per_file < 1:
         ap.error("counts must be positive")

@@ -78,11 +78,11 @@ stop_smtpd
 check shard "$TMPDIR/spool2" 60
 
 # 3. a runner killed with kill -9 at random moments, another finishing
-new_remote kill --recipients 200 --limits 200,200,200 || fail "remote"
+new_remote kill --recipients 300 --limits 300,300,300 || fail "remote"
 git clone -q "$TMPDIR/kill.git" "$TMPDIR/k1" && git clone -q "$TMPDIR/kill.git" "$TMPDIR/k2" || fail "clones"
 start_smtpd "$TMPDIR/spool3" --delay 0.03 || finish
 kills=0 i=0
-while [ $i -lt 16 ]; do
+while [ $i -lt 20 ]; do
 	i=$((i + 1))
 	# a killed runner's workdir is lost, as on a CI runner: start from a fresh clone
 	rm -rf "$TMPDIR/k1" && git clone -q "$TMPDIR/kill.git" "$TMPDIR/k1"
@@ -93,10 +93,10 @@ while [ $i -lt 16 ]; do
 	kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
 	wait "$pid" 2>/dev/null
 done
-[ $kills -ge 15 ] || fail "only $kills of 16 runs were killed mid-run"
+[ $kills -ge 15 ] || fail "only $kills of 20 runs were killed mid-run"
 "$MAILOUT" --repo "$TMPDIR/k2" send --now 2026-12-07T08:30 --for 7d \
 	--sink "smtp://127.0.0.1:$SMTPD_PORT" --push origin >"$TMPDIR/k2.out" 2>&1 ||
 	fail "the finishing runner" "$TMPDIR/k2.out"
 stop_smtpd
-check kill "$TMPDIR/spool3" 200
+check kill "$TMPDIR/spool3" 300
 finish
