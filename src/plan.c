@@ -315,12 +315,18 @@ done:
 
 /* ---- recipients ---- */
 
+/* Deliveries derived as the records are read (a new plan); see below. */
+struct deriver;
+static int deriver_scanned(struct deriver *d, const struct recipient *r, long long file,
+			   const struct buf *fields);
+
 struct record_insert {
 	struct plan *p;
 	sqlite3_stmt *insert, *find;
 	long long file_id;
 	struct buf fields;
 	struct diag_list *diags;
+	struct deriver *derive; /* NULL: derived later from the table */
 	int failed;
 };
 
@@ -360,12 +366,15 @@ static void insert_record(const struct recipient *r, void *payload)
 		sqlite3_reset(ri->find);
 	} else if (rc != SQLITE_DONE) {
 		ri->failed = sql_error(ri->p, "insert recipient");
+	} else if (ri->derive && deriver_scanned(ri->derive, r, ri->file_id, &ri->fields) < 0) {
+		ri->failed = -1;
 	}
 }
 
-/* Replaces the records of the changed recipient files. */
+/* Replaces the records of the changed recipient files; derive, when set,
+ * gets each record inserted. */
 static int refresh_recipients(struct plan *p, struct sources *s, struct strmap *known,
-			      struct diag_list *diags, int *changed_out)
+			      struct deriver *derive, struct diag_list *diags, int *changed_out)
 {
 	struct record_insert ri;
 	sqlite3_stmt *get_file = NULL, *add_file = NULL, *drop = NULL, *drop_file = NULL;
@@ -375,6 +384,7 @@ static int refresh_recipients(struct plan *p, struct sources *s, struct strmap *
 	memset(&ri, 0, sizeof(ri));
 	ri.p = p;
 	ri.diags = diags;
+	ri.derive = derive;
 	if (plan_prepare(p, &get_file, "SELECT id FROM recipient_files WHERE path = ?") < 0 ||
 	    plan_prepare(p, &add_file, "INSERT INTO recipient_files (path, type) VALUES (?, ?)") < 0 ||
 	    plan_prepare(p, &drop, "DELETE FROM recipients WHERE file = ?") < 0 ||
@@ -671,49 +681,166 @@ static int batch_write(struct plan *p, struct delivery_batch *b, sqlite3_stmt *i
 	return 0;
 }
 
-static int derive_deliveries(struct plan *p)
-{
-	struct campaign_select *sel = NULL;
-	struct recipient_fields fields;
+/*
+ * Deliveries are derived record by record in the plan's order: by type,
+ * file path and line, and for each record the campaigns in id order (ord
+ * counts in that order; the first record of an address is the one mailed).
+ * A new plan gets the records as they are read; otherwise they are read
+ * back from the recipients table.
+ */
+struct deriver {
+	struct plan *p;
+	struct campaign_select *sel; /* the campaigns of the current type */
+	size_t nsel;
+	int type; /* -1 before the first record */
 	struct taken taken;
 	struct delivery_batch batch;
-	sqlite3_stmt *files = NULL, *recs = NULL, *ins = NULL;
-	long long ord = 0;
-	size_t i, n;
+	struct recipient_fields fields;
+	sqlite3_stmt *ins;
+	long long ord;
+	/* records handed over as read: the place of the previous one */
+	long long last_file;
+	int last_line;
+	int abandoned; /* two records on one line: the table orders them */
+};
+
+static int deriver_init(struct deriver *d, struct plan *p)
+{
+	memset(d, 0, sizeof(*d));
+	d->p = p;
+	d->type = -1;
+	buf_init(&d->batch.text, 0);
+	d->sel = xcalloc(p->campaigns.count + 1, sizeof(*d->sel));
+	return plan_prepare(p, &d->ins,
+			    "INSERT INTO deliveries (campaign, recipient, ord, address, vip, account, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')");
+}
+
+static void deriver_release(struct deriver *d)
+{
+	size_t i;
+
+	if (!d->p)
+		return;
+	for (i = 0; i < d->nsel; i++)
+		release_select(&d->sel[i]);
+	free(d->sel);
+	taken_release(&d->taken);
+	free(d->batch.rows);
+	buf_release(&d->batch.text);
+	recipient_fields_release(&d->fields);
+	sqlite3_finalize(d->ins);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Switches to the campaigns of type t; returns how many there are. */
+static size_t deriver_type(struct deriver *d, int t)
+{
+	size_t i;
+
+	if (t == d->type)
+		return d->nsel;
+	for (i = 0; i < d->nsel; i++)
+		release_select(&d->sel[i]);
+	taken_release(&d->taken);
+	d->nsel = 0;
+	d->type = t;
+	for (i = 0; i < d->p->campaigns.count; i++) {
+		const struct campaign *c = &d->p->campaigns.items[i];
+		struct campaign_select *cs = &d->sel[d->nsel];
+
+		if (!c->valid || c->type != t)
+			continue;
+		cs->campaign = c;
+		cs->needs_fields = campaign_needs_fields(c);
+		owner_candidates(&d->p->cfg, c->owner, 1, &cs->vip);
+		owner_candidates(&d->p->cfg, c->owner, 0, &cs->other);
+		d->nsel++;
+	}
+	return d->nsel;
+}
+
+/* The deliveries of one record of the current type; blob holds its fields
+ * as the plan stores them (decoded when a campaign filters on them). */
+static int deriver_record(struct deriver *d, struct recipient *r, const void *blob, size_t len)
+{
+	struct strmap_entry *seen = NULL;
+	int decoded = 0;
+	size_t i;
+
+	for (i = 0; i < d->nsel; i++) {
+		struct campaign_select *cs = &d->sel[i];
+		const struct account *a;
+
+		if (strcmp(cs->campaign->owner, r->owner))
+			continue;
+		if (cs->needs_fields && !decoded) {
+			r->node = recipient_decode_fields(&d->fields, blob, len);
+			decoded = 1;
+		}
+		if (!campaign_selects(cs->campaign, r))
+			continue;
+		if (!seen)
+			seen = strmap_put(&d->taken.addresses, r->address, NULL);
+		if (taken_check(&d->taken, seen, i))
+			continue; /* the same address twice: mailed once */
+		a = assign_account(r->vip && cs->vip.count ? &cs->vip : &cs->other, r->id);
+		batch_add(&d->batch, (size_t)(cs->campaign - d->p->campaigns.items), r, a, d->ord++);
+	}
+	if (d->batch.count >= DELIVERY_BATCH)
+		return batch_write(d->p, &d->batch, d->ins);
+	return 0;
+}
+
+static int deriver_scanned(struct deriver *d, const struct recipient *r, long long file,
+			   const struct buf *fields)
+{
+	struct recipient copy;
+
+	if (d->abandoned)
+		return 0;
+	if (file == d->last_file && r->line == d->last_line) {
+		/* read back from the table, these come in id order: derive
+		 * everything from the table instead */
+		d->abandoned = 1;
+		d->batch.count = 0;
+		buf_reset(&d->batch.text);
+		return 0;
+	}
+	d->last_file = file;
+	d->last_line = r->line;
+	if (!deriver_type(d, (int)r->type))
+		return 0;
+	/* the record as it reads back from the table */
+	memset(&copy, 0, sizeof(copy));
+	copy.type = r->type;
+	copy.id = r->id;
+	copy.email = r->email;
+	copy.address = r->address;
+	copy.owner = r->owner;
+	copy.vip = r->vip;
+	copy.line = r->line;
+	return deriver_record(d, &copy, fields->ptr, fields->len);
+}
+
+static int derive_deliveries(struct plan *p)
+{
+	struct deriver d;
+	sqlite3_stmt *files = NULL, *recs = NULL;
 	int t, ret = -1;
 
-	memset(&fields, 0, sizeof(fields));
-	memset(&taken, 0, sizeof(taken));
-	memset(&batch, 0, sizeof(batch));
-	buf_init(&batch.text, 0);
-	sel = xcalloc(p->campaigns.count + 1, sizeof(*sel));
-	if (plan_prepare(p, &files, "SELECT id FROM recipient_files WHERE type = ? ORDER BY path") < 0 ||
+	if (deriver_init(&d, p) < 0 ||
+	    plan_prepare(p, &files, "SELECT id FROM recipient_files WHERE type = ? ORDER BY path") < 0 ||
 	    plan_prepare(p, &recs,
-			 "SELECT id, email, address, owner, vip, fields, line FROM recipients WHERE file = ? ORDER BY line") < 0 ||
-	    plan_prepare(p, &ins,
-			 "INSERT INTO deliveries (campaign, recipient, ord, address, vip, account, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')") < 0)
+			 "SELECT id, email, address, owner, vip, fields, line FROM recipients WHERE file = ? ORDER BY line") < 0)
 		goto done;
 	for (t = 0; t < RTYPE_COUNT; t++) {
-		n = 0;
-		for (i = 0; i < p->campaigns.count; i++) {
-			const struct campaign *c = &p->campaigns.items[i];
-			if (!c->valid || c->type != t)
-				continue;
-			sel[n].campaign = c;
-			sel[n].needs_fields = campaign_needs_fields(c);
-			owner_candidates(&p->cfg, c->owner, 1, &sel[n].vip);
-			owner_candidates(&p->cfg, c->owner, 0, &sel[n].other);
-			n++;
-		}
-		if (!n)
+		if (!deriver_type(&d, t))
 			continue;
 		sqlite3_bind_int(files, 1, t);
 		while (sqlite3_step(files) == SQLITE_ROW) {
 			sqlite3_bind_int64(recs, 1, sqlite3_column_int64(files, 0));
 			while (sqlite3_step(recs) == SQLITE_ROW) {
 				struct recipient r;
-				struct strmap_entry *seen = NULL;
-				int decoded = 0;
 
 				memset(&r, 0, sizeof(r));
 				r.type = (enum recipient_type)t;
@@ -723,29 +850,8 @@ static int derive_deliveries(struct plan *p)
 				r.owner = col_text(recs, 3);
 				r.vip = sqlite3_column_int(recs, 4);
 				r.line = sqlite3_column_int(recs, 6);
-				for (i = 0; i < n; i++) {
-					struct campaign_select *cs = &sel[i];
-					const struct account *a;
-
-					if (strcmp(cs->campaign->owner, r.owner))
-						continue;
-					if (cs->needs_fields && !decoded) {
-						r.node = recipient_decode_fields(&fields,
-							sqlite3_column_blob(recs, 5),
-							(size_t)sqlite3_column_bytes(recs, 5));
-						decoded = 1;
-					}
-					if (!campaign_selects(cs->campaign, &r))
-						continue;
-					if (!seen)
-						seen = strmap_put(&taken.addresses, r.address, NULL);
-					if (taken_check(&taken, seen, i))
-						continue; /* the same address twice: mailed once */
-					a = assign_account(r.vip && cs->vip.count ? &cs->vip : &cs->other, r.id);
-					batch_add(&batch, (size_t)(cs->campaign - p->campaigns.items), &r, a,
-						  ord++);
-				}
-				if (batch.count >= DELIVERY_BATCH && batch_write(p, &batch, ins) < 0) {
+				if (deriver_record(&d, &r, sqlite3_column_blob(recs, 5),
+						   (size_t)sqlite3_column_bytes(recs, 5)) < 0) {
 					sqlite3_reset(recs);
 					sqlite3_reset(files);
 					goto done;
@@ -754,24 +860,14 @@ static int derive_deliveries(struct plan *p)
 			sqlite3_reset(recs);
 		}
 		sqlite3_reset(files);
-		for (i = 0; i < n; i++)
-			release_select(&sel[i]);
-		taken_release(&taken);
 	}
-	if (batch_write(p, &batch, ins) < 0)
+	if (batch_write(p, &d.batch, d.ins) < 0)
 		goto done;
 	ret = 0;
 done:
-	for (i = 0; i < p->campaigns.count; i++)
-		release_select(&sel[i]);
-	free(sel);
-	taken_release(&taken);
-	free(batch.rows);
-	buf_release(&batch.text);
-	recipient_fields_release(&fields);
+	deriver_release(&d);
 	sqlite3_finalize(files);
 	sqlite3_finalize(recs);
-	sqlite3_finalize(ins);
 	return ret;
 }
 
@@ -1680,16 +1776,19 @@ static int load_content(struct plan *p, struct diag_list *diags)
 	return diags->errors > before ? -1 : 0;
 }
 
-static int refresh(struct plan *p, struct diag_list *diags)
+/* Refreshes the plan; fresh: the database is new (a full build). */
+static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 {
 	struct sources s = { NULL, 0, 0 };
 	struct strmap known = STRMAP_INIT;
+	struct deriver scan_derive;
 	long long racy_since = 0;
 	size_t i, errors = diags->errors;
-	int content_changed = 0, logs_changed = 0, ret = -1;
+	int content_changed = 0, logs_changed = 0, ret = -1, derived;
 	char stamp[32];
 	struct timespec now;
 
+	memset(&scan_derive, 0, sizeof(scan_derive));
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (get_meta_int(p, "refreshed_ns", &racy_since) < 0)
 		goto done;
@@ -1715,12 +1814,22 @@ static int refresh(struct plan *p, struct diag_list *diags)
 			listed = !strcmp(s.items[j].rel, known.slots[i].key);
 		content_changed |= !listed;
 	}
-	if (refresh_recipients(p, &s, &known, diags, &content_changed) < 0 || diags->errors > errors)
+	/* a new plan derives the deliveries as the records are read, instead
+	 * of reading them all back */
+	if (fresh && (write_config_tables(p) < 0 || deriver_init(&scan_derive, p) < 0))
+		goto done;
+	if (refresh_recipients(p, &s, &known, fresh ? &scan_derive : NULL, diags,
+			       &content_changed) < 0 || diags->errors > errors)
 		goto done;
 	if (content_changed) {
+		int scanned = fresh && !scan_derive.abandoned;
+
 		p->rederived = 1;
-		if (write_config_tables(p) < 0 || derive_deliveries(p) < 0 ||
-		    replay_logs(p, &s, 1, diags) < 0 || settle(p) < 0)
+		derived = scanned ? batch_write(p, &scan_derive.batch, scan_derive.ins) : 0;
+		deriver_release(&scan_derive); /* its memory goes before the replay's */
+		if (!scanned && !derived)
+			derived = write_config_tables(p) < 0 ? -1 : derive_deliveries(p);
+		if (derived < 0 || replay_logs(p, &s, 1, diags) < 0 || settle(p) < 0)
 			goto done;
 	} else if (logs_changed) {
 		if (replay_logs(p, &s, 0, diags) < 0 || settle(p) < 0)
@@ -1743,6 +1852,7 @@ static int refresh(struct plan *p, struct diag_list *diags)
 	}
 	ret = 0;
 done:
+	deriver_release(&scan_derive);
 	sources_release(&s);
 	strmap_release(&known, NULL);
 	return ret;
@@ -1785,7 +1895,7 @@ static int full_build(struct plan *p, struct diag_list *diags)
 	if (plan_exec(p, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;") < 0 ||
 	    plan_exec(p, plan_schema_sql) < 0 || plan_exec(p, "BEGIN") < 0)
 		goto done;
-	if (refresh(p, diags) < 0)
+	if (refresh(p, 1, diags) < 0)
 		goto done;
 	if (plan_exec(p, "COMMIT") < 0)
 		goto done;
@@ -1819,7 +1929,7 @@ static int incremental(struct plan *p, struct diag_list *diags)
 {
 	if (plan_exec(p, "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE") < 0)
 		return -1;
-	if (refresh(p, diags) < 0) {
+	if (refresh(p, 0, diags) < 0) {
 		plan_exec(p, "ROLLBACK");
 		return -1;
 	}

@@ -82,6 +82,49 @@ uint64_t hash_bytes(const void *data, size_t len)
 	return h ^ (h >> 32);
 }
 
+/*
+ * The keys of a map are copied into chunks that hang off a header kept
+ * just before the slots: adding a key allocates nothing of its own, and
+ * releasing the map frees a few chunks instead of every key.
+ */
+struct strmap_chunk {
+	struct strmap_chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+union strmap_header {
+	struct strmap_chunk *chunks;
+	uint64_t align; /* the slots that follow stay aligned */
+};
+
+static union strmap_header *strmap_header(const struct strmap *m)
+{
+	return (union strmap_header *)(void *)m->slots - 1;
+}
+
+static char *strmap_key_copy(struct strmap *m, const char *key, size_t len)
+{
+	union strmap_header *h = strmap_header(m);
+	struct strmap_chunk *c = h->chunks;
+
+	if (!c || c->size - c->used < len + 1) {
+		/* chunks grow with the map, up to 256 KiB */
+		size_t size = c && c->size < ((size_t)256 << 10) ? c->size * 2 : c ? c->size : 256;
+
+		if (size < len + 1)
+			size = len + 1;
+		c = xmalloc(sizeof(*c) + size);
+		c->used = 0;
+		c->size = size;
+		c->next = h->chunks;
+		h->chunks = c;
+	}
+	memcpy(c->data + c->used, key, len + 1);
+	c->used += len + 1;
+	return c->data + c->used - len - 1;
+}
+
 static struct strmap_entry *strmap_find(const struct strmap *m, const char *key, uint64_t h)
 {
 	size_t i = (size_t)h & (m->cap - 1);
@@ -106,18 +149,22 @@ struct strmap_entry *strmap_get(const struct strmap *m, const char *key)
 
 struct strmap_entry *strmap_put(struct strmap *m, const char *key, int *added)
 {
-	uint64_t h = hash_bytes(key, strlen(key));
+	size_t len = strlen(key);
+	uint64_t h = hash_bytes(key, len);
 	struct strmap_entry *e;
 
 	if ((m->count + 1) * 4 >= m->cap * 3) {
-		struct strmap_entry *old = m->slots;
+		union strmap_header *old = m->slots ? strmap_header(m) : NULL, *hdr;
+		struct strmap_entry *old_slots = m->slots;
 		size_t i, oldcap = m->cap;
 
 		m->cap = oldcap ? oldcap * 2 : 16;
-		m->slots = xcalloc(m->cap, sizeof(*m->slots));
+		hdr = xcalloc(1, sizeof(*hdr) + m->cap * sizeof(*m->slots));
+		hdr->chunks = old ? old->chunks : NULL;
+		m->slots = (struct strmap_entry *)(void *)(hdr + 1);
 		for (i = 0; i < oldcap; i++) {
-			if (old[i].key)
-				*strmap_find(m, old[i].key, old[i].hash) = old[i];
+			if (old_slots[i].key)
+				*strmap_find(m, old_slots[i].key, old_slots[i].hash) = old_slots[i];
 		}
 		free(old);
 	}
@@ -127,7 +174,7 @@ struct strmap_entry *strmap_put(struct strmap *m, const char *key, int *added)
 			*added = 0;
 		return e;
 	}
-	e->key = xstrdup(key);
+	e->key = strmap_key_copy(m, key, len);
 	e->hash = h;
 	e->value = NULL;
 	m->count++;
@@ -138,16 +185,20 @@ struct strmap_entry *strmap_put(struct strmap *m, const char *key, int *added)
 
 void strmap_release(struct strmap *m, void (*free_value)(void *))
 {
+	struct strmap_chunk *c, *next;
 	size_t i;
 
-	for (i = 0; i < m->cap; i++) {
-		if (!m->slots[i].key)
-			continue;
-		free(m->slots[i].key);
-		if (free_value)
+	if (!m->slots)
+		return;
+	for (i = 0; free_value && i < m->cap; i++) {
+		if (m->slots[i].key)
 			free_value(m->slots[i].value);
 	}
-	free(m->slots);
+	for (c = strmap_header(m)->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(strmap_header(m));
 	m->slots = NULL;
 	m->cap = m->count = 0;
 }
