@@ -8,7 +8,7 @@ pkgs="gcc make pkg-config ca-certificates git tzdata
 libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev libssl-dev"
 if [ "${MAILOUT_DEPS:-all}" != build ]; then
 	pkgs="$pkgs libcmocka-dev
-python3 python3-aiosmtpd python3-yaml dovecot-imapd sqlite3
+python3 python3-aiosmtpd python3-yaml dovecot-imapd sqlite3 time
 chromium fonts-dejavu-core"
 	# The browser tests need node and npm; any installed ones will do.
 	command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
