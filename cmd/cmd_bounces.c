@@ -7,7 +7,6 @@
  * a report are fetched, with BODY.PEEK: the managers' own mail is never
  * read nor marked.
  */
-#include <curl/curl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -541,7 +540,6 @@ static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	for (i = 0; i < run.p->cfg.naccounts; i++) {
 		a = &run.p->cfg.accounts[i];
 		if (!a->imap)
@@ -573,7 +571,6 @@ done:
 	mailsync_state_release(&state);
 	config_release(&cfg);
 	diag_release(&diags);
-	curl_global_cleanup();
 	return code;
 }
 

@@ -1,4 +1,3 @@
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +34,7 @@ int cmd_proof(struct cmd_ctx *ctx, int argc, char **argv)
 	char **args = NULL, *token = NULL, *bearer = NULL;
 	size_t nargs = 0;
 	time_t now;
-	int r, code = 1, curl_code = 0, curl_ready = 0;
+	int r, code = 1, curl_code = 0;
 
 	memset(&t, 0, sizeof(t));
 	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
@@ -86,11 +85,6 @@ int cmd_proof(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		cmd_error("cannot initialise libcurl");
-		goto done;
-	}
-	curl_ready = 1;
 	if (smtp_open(&s, &so) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
@@ -107,8 +101,6 @@ int cmd_proof(struct cmd_ctx *ctx, int argc, char **argv)
 	code = 0;
 done:
 	smtp_close(s);
-	if (curl_ready)
-		curl_global_cleanup();
 	smtp_reply_release(&reply);
 	mime_address_release(&from);
 	buf_release(&msg);

@@ -8,7 +8,6 @@
  * token counts when its sender is a known recipient and its subject or
  * first line says "unsubscribe" (or "abmelden").
  */
-#include <curl/curl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,7 +353,6 @@ static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (mailsync_open(&imap, cfg.unsubscribe_mailbox, cfg.unsubscribe_username,
 			  cfg.unsubscribe_password_env) < 0) {
 		cmd_error("cannot read the unsubscribe mailbox: %s", error_last());
@@ -473,7 +471,6 @@ done:
 	mailsync_state_release(&state);
 	config_release(&cfg);
 	diag_release(&diags);
-	curl_global_cleanup();
 	return code;
 }
 
