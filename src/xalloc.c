@@ -36,20 +36,18 @@ void *xrealloc(void *ptr, size_t size)
 	return p;
 }
 
-void xgrow(void **ptr, size_t *cap, size_t need, size_t elsize)
+size_t xgrow_cap(size_t cap, size_t need, size_t elsize)
 {
-	size_t n;
+	size_t n = cap ? cap : 8;
 
-	if (need <= *cap)
-		return;
-	n = *cap ? *cap : 8;
 	while (n < need) {
-		if (n > SIZE_MAX / 2 / elsize)
+		if (n > SIZE_MAX / 2)
 			out_of_memory(SIZE_MAX);
 		n *= 2;
 	}
-	*ptr = xrealloc(*ptr, n * elsize);
-	*cap = n;
+	if (elsize && n > SIZE_MAX / elsize)
+		out_of_memory(SIZE_MAX);
+	return n;
 }
 
 char *xstrdup(const char *s)

@@ -10,13 +10,24 @@
 void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *ptr, size_t size);
-/* Grows *ptr (of *cap elements of elsize bytes) to hold at least need. */
-void xgrow(void **ptr, size_t *cap, size_t need, size_t elsize);
+/* The capacity an array of cap elements of elsize bytes grows to so that
+ * it holds at least need (more than cap): doubled from 8; aborts when the
+ * size in bytes would not fit a size_t. */
+size_t xgrow_cap(size_t cap, size_t need, size_t elsize);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* printf into a freshly allocated string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define XGROW(ptr, cap, need) xgrow((void **)&(ptr), &(cap), (need), sizeof(*(ptr)))
+/* Grows the array ptr of cap elements to hold at least need, updating
+ * cap (git's ALLOC_GROW).  ptr and cap are evaluated more than once. */
+#define XGROW(ptr, cap, need) \
+	do { \
+		size_t xgrow_need_ = (need); \
+		if (xgrow_need_ > (cap)) { \
+			(cap) = xgrow_cap((cap), xgrow_need_, sizeof(*(ptr))); \
+			(ptr) = xrealloc((ptr), (cap) * sizeof(*(ptr))); \
+		} \
+	} while (0)
 
 #endif
