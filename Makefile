@@ -4,7 +4,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS = libgit2 yaml-0.1 libcurl libcmark sqlite3 libcrypto
+PKGS = libgit2 yaml-0.1 libcurl libcmark sqlite3 libcrypto json-c
 VERSION = 0.1.0
 
 OPT ?= -O2

@@ -7,6 +7,7 @@
 #include "diag.h"
 #include "sender.h"
 #include "smtp.h"
+#include "util.h"
 
 int cmd_accounts(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -53,7 +54,7 @@ int cmd_accounts(struct cmd_ctx *ctx, int argc, char **argv)
 			working++;
 		}
 		smtp_reply_release(&reply);
-		free(bearer);
+		secret_free(bearer);
 	}
 	printf("accounts: %zu of %zu working\n", working, cfg.naccounts);
 	code = working == cfg.naccounts ? 0 : 1;

@@ -12,6 +12,7 @@
 #include "sender.h"
 #include "smtp.h"
 #include "token.h"
+#include "util.h"
 
 /*
  * A proof is the recipient's message sent to a test address: marked in the
@@ -105,7 +106,7 @@ done:
 	mime_address_release(&from);
 	buf_release(&msg);
 	free(token);
-	free(bearer);
+	secret_free(bearer);
 	preview_target_release(&t);
 	opts_release(opts, args);
 	return code;

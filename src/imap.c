@@ -476,15 +476,6 @@ done:
 	return ret;
 }
 
-static void wipe_free(char *secret)
-{
-	volatile char *p = secret;
-
-	while (p && *p)
-		*p++ = '\0';
-	free(secret);
-}
-
 void imap_close(struct imap *s)
 {
 	if (!s)
@@ -496,8 +487,8 @@ void imap_close(struct imap *s)
 	free(s->shown);
 	free(s->mailbox);
 	free(s->username);
-	wipe_free(s->password);
-	wipe_free(s->bearer);
+	secret_free(s->password);
+	secret_free(s->bearer);
 	free(s->ca_file);
 	free(s);
 }

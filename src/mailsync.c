@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 
 #include "diag.h"
+#include "oauth.h"
 #include "recipients.h"
 #include "schedule.h"
-#include "smtp.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -292,7 +292,6 @@ int mailsync_open(struct imap **out, const char *url, const char *username,
 int mailsync_open_account(struct imap **out, const struct account *a)
 {
 	struct imap_options o;
-	const char *secret = NULL, *refresh;
 	char *token = NULL, *why = NULL;
 	int ret = -1;
 
@@ -300,15 +299,7 @@ int mailsync_open_account(struct imap **out, const struct account *a)
 	if (a->auth != AUTH_OAUTH2)
 		return mailsync_open(out, a->imap, a->username, a->password_env);
 	memset(&o, 0, sizeof(o));
-	if (a->client_secret_env) {
-		secret = env_secret(a->client_secret_env, a->imap);
-		if (!secret)
-			goto done;
-	}
-	refresh = env_secret(a->refresh_token_env, a->imap);
-	if (!refresh)
-		goto done;
-	if (smtp_oauth2_token(&token, a->token_url, a->client_id, secret, refresh) < 0) {
+	if (oauth_account_token(&token, a) < 0) {
 		why = xstrdup(error_last());
 		error_set("%s: cannot get an access token: %s", a->imap, why);
 		goto done;
@@ -318,10 +309,7 @@ int mailsync_open_account(struct imap **out, const struct account *a)
 	o.bearer = token;
 	ret = imap_open(out, &o);
 done:
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
+	secret_free(token);
 	free(why);
 	return ret;
 }

@@ -11,10 +11,12 @@
 #include "buf.h"
 #include "log.h"
 #include "mime.h"
+#include "oauth.h"
 #include "render.h"
 #include "schedule.h"
 #include "smtp.h"
 #include "token.h"
+#include "util.h"
 #include "xalloc.h"
 
 #define RETRY_FIRST (30 * 60)
@@ -511,11 +513,7 @@ int sender_account_options(struct smtp_options *so, const struct account *a, cha
 	so->url = a->smtp;
 	so->username = a->username;
 	if (a->auth == AUTH_OAUTH2) {
-		const char *secret = a->client_secret_env ? getenv(a->client_secret_env) : NULL;
-		const char *refresh = getenv(a->refresh_token_env);
-		if (!refresh || !*refresh)
-			return error_set("account '%s': %s is not set", a->id, a->refresh_token_env);
-		if (smtp_oauth2_token(bearer_out, a->token_url, a->client_id, secret, refresh) < 0)
+		if (oauth_account_token(bearer_out, a) < 0)
 			return -1;
 		so->bearer = *bearer_out;
 	} else if (a->password_env) {
@@ -540,7 +538,7 @@ static int open_transport(struct run *r, struct sacct *a)
 		return -1;
 	}
 	ret = smtp_open(&a->smtp, &so);
-	free(bearer);
+	secret_free(bearer);
 	return ret;
 }
 

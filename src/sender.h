@@ -87,8 +87,9 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 
 struct smtp_options;
 /* SMTP options of an account, its secret from the environment (password_env,
- * or an OAuth2 access token fetched with refresh_token_env); *bearer_out is
- * the token to free after use.  -1 with error_set when a secret is missing. */
+ * or an OAuth2 access token from oauth_account_token()); *bearer_out is
+ * the token to free with secret_free() after use.  -1 with error_set when a
+ * secret is missing. */
 int sender_account_options(struct smtp_options *so, const struct account *a, char **bearer_out);
 
 /* The latest time recorded anywhere in the plan (0 when none): a virtual

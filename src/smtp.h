@@ -173,17 +173,4 @@ int smtp_check_login(const struct smtp_options *o, struct smtp_reply *reply);
 /* Says QUIT on an open connection and frees s (NULL is fine). */
 void smtp_close(struct smtp *s);
 
-/*
- * OAuth2 refresh-token grant (RFC 6749 section 6): POSTs grant_type,
- * refresh_token, client_id and client_secret (form-encoded) to token_url
- * (https://, or http:// to a loopback host) and returns in
- * *access_token_out the "access_token" of the JSON answer (free() it).
- * -1 with error_set() for a network error, an HTTP error (quoting the
- * answer's "error" and "error_description" fields) or an answer without
- * an access token.  client_secret may be NULL (public client).
- */
-int smtp_oauth2_token(char **access_token_out, const char *token_url,
-		      const char *client_id, const char *client_secret,
-		      const char *refresh_token);
-
 #endif

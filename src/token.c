@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "util.h"
 #include "xalloc.h"
 
 #define KEYID_SALT "mailout-keyid"
@@ -143,14 +144,14 @@ static int key_init(struct token_key *key, const char *secret, const char *name)
 	ret = 0;
 done:
 	EVP_MD_CTX_free(ctx);
-	OPENSSL_cleanse(digest, sizeof(digest));
+	secret_wipe(digest, sizeof(digest));
 	return ret;
 }
 
 static void key_release(struct token_key *key)
 {
 	if (key->secret) {
-		OPENSSL_cleanse(key->secret, key->len);
+		secret_wipe(key->secret, key->len);
 		free(key->secret);
 	}
 	memset(key, 0, sizeof(*key));
@@ -200,7 +201,7 @@ static int mac_compute(const struct token_key *key, const char *data, size_t len
 		  (const unsigned char *)data, len, md, &md_len) || md_len != 32)
 		return error_set("cannot compute the unsubscribe token signature: HMAC-SHA256 failed");
 	b64url_encode(mac_out, md, md_len);
-	OPENSSL_cleanse(md, sizeof(md));
+	secret_wipe(md, sizeof(md));
 	return 0;
 }
 

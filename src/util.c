@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -203,6 +206,20 @@ void strmap_release(struct strmap *m, void (*free_value)(void *))
 	m->cap = m->count = 0;
 }
 
+void secret_wipe(void *p, size_t n)
+{
+	if (p && n)
+		OPENSSL_cleanse(p, n);
+}
+
+void secret_free(char *s)
+{
+	if (!s)
+		return;
+	secret_wipe(s, strlen(s));
+	free(s);
+}
+
 void str_lower(char *s)
 {
 	for (; *s; s++) {
@@ -337,6 +354,39 @@ int mkdir_p(const char *dir)
 	int ret = mkdir_parents(path);
 
 	free(path);
+	return ret;
+}
+
+int url_scheme_host(char **scheme_out, char **host_out, int *has_user_out, const char *url)
+{
+	CURLU *u = curl_url();
+	CURLUcode rc;
+	char *scheme = NULL, *host = NULL, *user = NULL;
+	int ret = -1;
+
+	*scheme_out = *host_out = NULL;
+	if (!u)
+		goto done;
+	rc = curl_url_set(u, CURLUPART_URL, url, 0);
+	if (rc != CURLUE_OK) {
+		error_set("%s", curl_url_strerror(rc));
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+		error_set("no host");
+		goto done;
+	}
+	if (has_user_out)
+		*has_user_out = curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK;
+	*scheme_out = xstrdup(scheme);
+	*host_out = xstrdup(host);
+	ret = 0;
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_url_cleanup(u);
 	return ret;
 }
 

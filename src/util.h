@@ -1,6 +1,6 @@
 /*
- * Small shared helpers: closest-word suggestions, a string hash set, and
- * atomic file writes.
+ * Small shared helpers: closest-word suggestions, a string hash set,
+ * wiping secrets and atomic file writes.
  */
 #ifndef MAILOUT_UTIL_H
 #define MAILOUT_UTIL_H
@@ -44,9 +44,21 @@ int mkdir_p(const char *dir);
 /* Creates the missing directories above the file path. */
 int mkdir_parents(const char *path);
 
+/* Splits url into its scheme and host (both allocated, free() them);
+ * *has_user_out (may be NULL) tells whether it holds a user name.  -1
+ * with error_set() for a URL libcurl cannot read or one without a host. */
+int url_scheme_host(char **scheme_out, char **host_out, int *has_user_out, const char *url);
+
 /* 127.0.0.0/8, ::1 (also as ::ffff:127.x.x.x, in brackets) or "localhost":
  * where plain-text SMTP or IMAP is allowed. */
 int host_is_loopback(const char *host);
+
+/* Overwrites n bytes at p with zeros in a way the compiler cannot leave
+ * out (OPENSSL_cleanse): every password, token and key is wiped before
+ * its memory is given back. */
+void secret_wipe(void *p, size_t n);
+/* Wipes the string s up to its NUL and frees it; NULL is fine. */
+void secret_free(char *s);
 
 /* Lower-cases ASCII letters in place. */
 void str_lower(char *s);

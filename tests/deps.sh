@@ -5,7 +5,8 @@
 # scheduled send and the site deploy in CI); the default is everything.
 set -eu
 pkgs="gcc make pkg-config ca-certificates git tzdata
-libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev libssl-dev"
+libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev libssl-dev
+libjson-c-dev"
 if [ "${MAILOUT_DEPS:-all}" != build ]; then
 	pkgs="$pkgs libcmocka-dev
 python3 python3-aiosmtpd python3-yaml dovecot-imapd sqlite3 time

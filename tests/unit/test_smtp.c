@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "oauth.h"
 #include "smtp.h"
 #include "xalloc.h"
 
@@ -744,7 +745,7 @@ static void test_xoauth2(void **state)
 
 	oauth = server_start(fx, oauth_args);
 	token_url = xasprintf("http://127.0.0.1:%d/token", oauth->port);
-	assert_int_equal(smtp_oauth2_token(&token, token_url, "mailout-test", "s3cret", "rt-good"), 0);
+	assert_int_equal(oauth_refresh_token(&token, token_url, "mailout-test", "s3cret", "rt-good"), 0);
 	assert_string_equal(token, "ya29.test");
 
 	memset(&o, 0, sizeof(o));
@@ -962,58 +963,6 @@ static void test_network_errors(void **state)
 	free(url2);
 }
 
-static void test_oauth2_token(void **state)
-{
-	struct fixture *fx = *state;
-	const char *args[] = {
-		OAUTHD, "--port", "0", "--client-id", "mailout-test", "--client-secret",
-		"s3cret&=+ /", "--grant", "rt-good=ya29.test", "--grant",
-		"1//rt+slash=ya29.a/b", NULL,
-	};
-	struct server *srv = server_start(fx, args);
-	char *url = xasprintf("http://127.0.0.1:%d/token", srv->port);
-	char *dead = xasprintf("http://127.0.0.1:%d/token", closed_port());
-	char *token = NULL;
-	char expect[300];
-
-	assert_int_equal(smtp_oauth2_token(&token, url, "mailout-test", "s3cret&=+ /",
-					   "rt-good"), 0);
-	assert_string_equal(token, "ya29.test");
-	free(token);
-	assert_int_equal(smtp_oauth2_token(&token, url, "mailout-test", "s3cret&=+ /",
-					   "1//rt+slash"), 0);
-	assert_string_equal(token, "ya29.a/b");
-	free(token);
-	token = NULL;
-
-	assert_int_equal(smtp_oauth2_token(&token, url, "mailout-test", "s3cret&=+ /",
-					   "rt-revoked"), -1);
-	assert_null(token);
-	snprintf(expect, sizeof(expect),
-		 "OAuth2 token request to '%s' refused (HTTP 400): 'invalid_grant' (Bad Request)",
-		 url);
-	assert_string_equal(error_last(), expect);
-
-	assert_int_equal(smtp_oauth2_token(&token, url, "mailout-test", "wrong", "rt-good"), -1);
-	snprintf(expect, sizeof(expect),
-		 "OAuth2 token request to '%s' refused (HTTP 401): 'invalid_client' (Unauthorized)",
-		 url);
-	assert_string_equal(error_last(), expect);
-
-	assert_int_equal(smtp_oauth2_token(&token, "http://oauth.example.com/token", "id", "s",
-					   "rt"), -1);
-	assert_string_equal(error_last(),
-			    "OAuth2 token URL 'http://oauth.example.com/token' must be https://");
-	assert_int_equal(smtp_oauth2_token(&token, "not a url", "id", "s", "rt"), -1);
-	assert_non_null(strstr(error_last(), "invalid OAuth2 token URL: "));
-	assert_int_equal(smtp_oauth2_token(&token, dead, "id", "s", "rt"), -1);
-	snprintf(expect, sizeof(expect), "OAuth2 token request to '%s' failed: ", dead);
-	assert_memory_equal(error_last(), expect, strlen(expect));
-	assert_null(token);
-	free(url);
-	free(dead);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -1043,7 +992,6 @@ int main(void)
 		LIVE(test_tls),
 		LIVE(test_starttls_required),
 		LIVE(test_network_errors),
-		LIVE(test_oauth2_token),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
