@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "log.h"
 #include "schedule.h"
+#include "text.h"
 #include "util.h"
 #include "xalloc.h"
 #include "yamlfile.h"
@@ -613,26 +614,14 @@ done:
 
 #define COMMENT_COLUMN 41
 
-static int is_null_word(const char *s)
-{
-	static const char *const words[] = { "null", "~", "true", "false", "yes", "no", "on",
-					      "off", NULL };
-	size_t i;
-
-	for (i = 0; words[i]; i++) {
-		if (!strcasecmp(s, words[i]))
-			return 1;
-	}
-	return 0;
-}
-
 /* s as a YAML scalar: plain when that reads back the same, else double
  * quoted.  In a flow collection (flow), commas and colons are quoted too. */
 static void yaml_scalar(struct buf *b, const char *s, int flow)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s);
-	int plain = n > 0 && (isalnum(p[0]) || p[0] >= 0x80) && p[n - 1] != ' ' && !is_null_word(s);
+	int plain = n > 0 && (isalnum(p[0]) || p[0] >= 0x80) && p[n - 1] != ' ' &&
+		    yscalar_typed_word(s) != YWORD_COMMON;
 
 	for (; plain && *p; p++) {
 		if (isalnum(*p) || *p >= 0x80 || strchr(" ._-/()+@'&", *p))
@@ -667,11 +656,9 @@ static void comment(struct buf *b, size_t line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void comment(struct buf *b, size_t line, const char *fmt, ...)
 {
-	size_t width = 0, pad, i;
+	size_t width = text_utf8_length(b->ptr + line, b->len - line), pad;
 	va_list ap;
 
-	for (i = line; i < b->len; i++)
-		width += ((unsigned char)b->ptr[i] & 0xc0) != 0x80;
 	pad = width + 2 <= COMMENT_COLUMN ? COMMENT_COLUMN - width : 2;
 	while (pad--)
 		buf_addc(b, ' ');

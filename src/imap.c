@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "diag.h"
+#include "text.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -354,28 +355,17 @@ static int command(struct imap *s, const char *cmd)
 
 /* ---- opening ---- */
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The mailbox of a URL path: "/INBOX;UIDVALIDITY=5" -> "INBOX". */
 static char *path_mailbox(const char *path)
 {
 	struct buf b = BUF_INIT;
-	int h, l;
+	int v;
 
 	while (*path == '/')
 		path++;
 	for (; *path && *path != ';'; path++) {
-		if (*path == '%' && (h = hex_digit(path[1])) >= 0 && (l = hex_digit(path[2])) >= 0) {
-			buf_addc(&b, (char)(h << 4 | l));
+		if (*path == '%' && (v = text_hex_byte(path + 1)) >= 0) {
+			buf_addc(&b, (char)v);
 			path += 2;
 		} else {
 			buf_addc(&b, *path);

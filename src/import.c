@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "csv.h"
+#include "text.h"
 #include "util.h"
 #include "xalloc.h"
 #include "yamlfile.h"
@@ -25,62 +26,7 @@ static const char *const name_fields[RTYPE_COUNT][5] = {
 	[RTYPE_LEADS] = { "first_name", "last_name", "company_name", NULL },
 };
 
-/* ---- UTF-8 and YAML values ---- */
-
-static int utf8_valid(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	uint32_t c;
-	size_t n, i;
-
-	while (*s) {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf) {
-			n = 2;
-			c = *s & 0x1f;
-		} else if ((*s & 0xf0) == 0xe0) {
-			n = 3;
-			c = *s & 0x0f;
-		} else if (*s >= 0xf0 && *s <= 0xf4) {
-			n = 4;
-			c = *s & 0x07;
-		} else {
-			return 0;
-		}
-		for (i = 1; i < n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-			c = (c << 6) | (s[i] & 0x3f);
-		}
-		if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-		    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-			return 0;
-		s += n;
-	}
-	return 1;
-}
-
-/* The code point at *s (valid UTF-8), advancing *s past it. */
-static uint32_t utf8_next(const unsigned char **s)
-{
-	const unsigned char *p = *s;
-	uint32_t c;
-	size_t n, i;
-
-	if (*p < 0x80) {
-		*s = p + 1;
-		return *p;
-	}
-	n = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
-	c = *p & (0x7f >> n);
-	for (i = 1; i < n && p[i]; i++)
-		c = (c << 6) | (p[i] & 0x3f);
-	*s = p + i;
-	return c;
-}
+/* ---- YAML values ---- */
 
 /* Characters a YAML scalar cannot hold as they are, or that libyaml takes
  * for line breaks: written as escapes in double quotes. */
@@ -99,16 +45,10 @@ static int ascii_alnum(char c)
  * YAML version: null, a boolean, a number, a date or time. */
 static int looks_typed(const char *s)
 {
-	static const char *const words[] = { "~",    "null", "true", "false", "yes",   "no",
-					     "on",   "off",  "y",    "n",     "=",     "<<",
-					     ".inf", "+.inf", "-.inf", ".nan", NULL };
 	const char *p = s;
-	size_t i;
 
-	for (i = 0; words[i]; i++) {
-		if (!strcasecmp(s, words[i]))
-			return 1;
-	}
+	if (yscalar_typed_word(s) != YWORD_NONE)
+		return 1;
 	/* 12, -3, 1e3, 0x1f, 0o17, 1_000, 1:30, .5, 2026-12-01, 2026-12-01T08:00:00Z */
 	if (*p == '+' || *p == '-' || *p == '.')
 		p++;
@@ -124,13 +64,13 @@ static int looks_typed(const char *s)
 static int needs_quotes(const char *s)
 {
 	size_t len = strlen(s);
-	const unsigned char *p = (const unsigned char *)s;
+	const char *p = s;
 
 	if (!len || strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]) || s[len - 1] == ' ' ||
 	    s[len - 1] == '\t' || strpbrk(s, ",[]{}#:\"") || looks_typed(s))
 		return 1;
 	while (*p) {
-		if (needs_escape(utf8_next(&p)))
+		if (needs_escape(text_utf8_next(&p)))
 			return 1;
 	}
 	return 0;
@@ -138,7 +78,7 @@ static int needs_quotes(const char *s)
 
 void import_add_yaml_value(struct buf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s, *start;
+	const char *p = s, *start;
 	uint32_t c;
 
 	if (!needs_quotes(s)) {
@@ -148,7 +88,7 @@ void import_add_yaml_value(struct buf *b, const char *s)
 	buf_addc(b, '"');
 	while (*p) {
 		start = p;
-		c = utf8_next(&p);
+		c = text_utf8_next(&p);
 		if (c == '"')
 			buf_adds(b, "\\\"");
 		else if (c == '\\')
@@ -165,33 +105,13 @@ void import_add_yaml_value(struct buf *b, const char *s)
 
 /* ---- small helpers ---- */
 
-static int is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* A copy of s without the spaces and tabs around it. */
 static char *trimmed(const char *s)
 {
-	size_t len;
+	size_t len = strlen(s);
 
-	while (is_blank(*s))
-		s++;
-	len = strlen(s);
-	while (len && is_blank(s[len - 1]))
-		len--;
+	s = text_trim(s, &len, TEXT_BLANKS);
 	return xstrndup(s, len);
-}
-
-static int snake_case(const char *s)
-{
-	if (!(*s >= 'a' && *s <= 'z'))
-		return 0;
-	for (; *s; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	}
-	return 1;
 }
 
 /* A header cell as a field name: trimmed, lower-cased, spaces and dashes
@@ -514,7 +434,7 @@ static int apply_map(struct import *im, const char *map)
 	field = eq + 1;
 	given = xstrndup(map, (size_t)(eq - map));
 	column = normalise_name(given);
-	if (strcmp(field, "-") && !snake_case(field)) {
+	if (strcmp(field, "-") && !text_is_snake_case(field)) {
 		error_set("invalid --map '%s': '%s' is not a field name (lower-case letters, digits and '_'; '-' drops the column)",
 			  map, field);
 		goto done;
@@ -576,7 +496,7 @@ static int read_header(struct import *im, const struct csv_record *rec)
 			problem(im, rec->line, "column %zu has no name (--map '=FIELD' names it, '=-' drops it)",
 				i + 1);
 			bad = 1;
-		} else if (!snake_case(col->name)) {
+		} else if (!text_is_snake_case(col->name)) {
 			problem(im, rec->line,
 				"column %zu '%s' does not make a field name: use letters, digits, spaces, '-' and '_', starting with a letter (--map '%s=FIELD' renames it, '%s=-' drops it)",
 				i + 1, raw, raw, raw);
@@ -641,17 +561,16 @@ static int read_header(struct import *im, const struct csv_record *rec)
 static void split_tags(struct fieldset *fs, char *tags)
 {
 	struct field *f = NULL;
-	char *item = tags, *semi, *end;
+	char *item = tags, *semi;
+	size_t len;
 
 	for (; item; item = semi) {
 		semi = strchr(item, ';');
 		if (semi)
 			*semi++ = '\0';
-		while (is_blank(*item))
-			item++;
-		end = item + strlen(item);
-		while (end > item && is_blank(end[-1]))
-			*--end = '\0';
+		len = strlen(item);
+		item += text_trim(item, &len, TEXT_BLANKS) - item;
+		item[len] = '\0';
 		if (!*item)
 			continue;
 		if (!f)
@@ -705,7 +624,7 @@ static void import_record(struct import *im, const struct csv_record *rec)
 
 		if (!im->cols[i].name)
 			continue;
-		if (!utf8_valid(v)) {
+		if (!text_utf8_valid(v, strlen(v))) {
 			problem(im, line, "column '%s' is not UTF-8 text (save the CSV as UTF-8)",
 				shown(&im->shown, im->cols[i].raw));
 			bad = 1;
@@ -906,7 +825,7 @@ static void new_file_comment(struct import *im)
 	int clean;
 
 	base = base ? base + 1 : im->req->csv_path;
-	clean = *base && utf8_valid(base);
+	clean = *base && text_utf8_valid(base, strlen(base));
 	for (p = base; clean && *p; p++)
 		clean = (unsigned char)*p >= 0x20 && *p != 0x7f;
 	if (clean)

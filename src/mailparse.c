@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "text.h"
 #include "xalloc.h"
 
 static int is_space(int c)
@@ -26,35 +27,12 @@ static char *lower_dup(const char *s, size_t n)
 	return d;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* s[0..*n) without leading and trailing whitespace. */
-static const char *trim(const char *s, size_t *n)
-{
-	while (*n && is_space((unsigned char)*s)) {
-		s++;
-		(*n)--;
-	}
-	while (*n && is_space((unsigned char)s[*n - 1]))
-		(*n)--;
-	return s;
-}
-
 /* ---- transfer encodings and charsets ---- */
 
 void mail_decode_qp(struct buf *out, const char *s, size_t len)
 {
 	size_t i = 0, j;
-	int h, l;
+	int v;
 
 	while (i < len) {
 		if (s[i] != '=') {
@@ -76,8 +54,8 @@ void mail_decode_qp(struct buf *out, const char *s, size_t len)
 			i = j + 2;
 			continue;
 		}
-		if (i + 2 < len && (h = hex_value(s[i + 1])) >= 0 && (l = hex_value(s[i + 2])) >= 0) {
-			buf_addc(out, (char)(h << 4 | l));
+		if (i + 2 < len && (v = text_hex_byte(s + i + 1)) >= 0) {
+			buf_addc(out, (char)v);
 			i += 3;
 			continue;
 		}
@@ -183,13 +161,12 @@ static size_t encoded_word(struct buf *out, const char *s)
 		mail_decode_base64(&raw, q2 + 1, (size_t)(end - q2 - 1));
 	} else {
 		for (p = q2 + 1; p < end; p++) {
-			int h, l;
+			int v;
 
 			if (*p == '_') {
 				buf_addc(&raw, ' ');
-			} else if (*p == '=' && p + 2 < end && (h = hex_value(p[1])) >= 0 &&
-				   (l = hex_value(p[2])) >= 0) {
-				buf_addc(&raw, (char)(h << 4 | l));
+			} else if (*p == '=' && p + 2 < end && (v = text_hex_byte(p + 1)) >= 0) {
+				buf_addc(&raw, (char)v);
 				p += 2;
 			} else {
 				buf_addc(&raw, *p);
@@ -265,7 +242,7 @@ static char *address_of(const char *s, size_t n)
 	const char *at;
 	size_t i;
 
-	s = trim(s, &n);
+	s = text_trim(s, &n, TEXT_SPACES);
 	at = memchr(s, '@', n);
 	if (!at || at == s || at == s + n - 1)
 		return NULL;
@@ -326,7 +303,7 @@ char *mail_message_id(const char *value)
 	if (open && (close = strchr(open, '>')) && close > open + 1)
 		return xstrndup(open, (size_t)(close - open + 1));
 	n = strlen(value);
-	value = trim(value, &n);
+	value = text_trim(value, &n, TEXT_SPACES);
 	if (!n)
 		return NULL;
 	for (close = value; close < value + n && !is_space((unsigned char)*close); close++)
@@ -356,7 +333,7 @@ static void header_add(struct mail_part *p, const char *name, size_t nlen, const
 		return;
 	while (nlen && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
 		nlen--;
-	v = trim(v, &vlen);
+	v = text_trim(v, &vlen, TEXT_SPACES);
 	XGROW(p->headers, p->headers_cap, p->nheaders + 1);
 	p->headers[p->nheaders].name = xstrndup(name, nlen);
 	p->headers[p->nheaders].value = xstrndup(v, vlen);
@@ -429,7 +406,7 @@ static size_t parse_headers(struct mail_part *p, const char *text, size_t len)
 static char *media_type(const char *value)
 {
 	size_t n = strcspn(value, ";(");
-	const char *s = trim(value, &n), *slash = memchr(s, '/', n);
+	const char *s = text_trim(value, &n, TEXT_SPACES), *slash = memchr(s, '/', n);
 	size_t i;
 
 	if (!slash || slash == s || slash == s + n - 1)
@@ -461,7 +438,7 @@ static char *param(const char *value, const char *name)
 			continue;
 		eq = p;
 		alen = (size_t)(eq - attr);
-		attr = trim(attr, &alen);
+		attr = text_trim(attr, &alen, TEXT_SPACES);
 		p = eq + 1;
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -740,7 +717,7 @@ const char *mail_first_line(const char *text, size_t *len_out)
 	while (*line) {
 		nl = strchr(line, '\n');
 		n = nl ? (size_t)(nl - line) : strlen(line);
-		line = trim(line, &n);
+		line = text_trim(line, &n, TEXT_SPACES);
 		if (n) {
 			*len_out = n;
 			return line;
@@ -826,7 +803,7 @@ static char *after_type(const char *value)
 	if (semi)
 		value = semi + 1;
 	n = strlen(value);
-	value = trim(value, &n);
+	value = text_trim(value, &n, TEXT_SPACES);
 	return n ? xstrndup(value, n) : NULL;
 }
 

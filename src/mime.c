@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include "diag.h"
+#include "text.h"
 #include "xalloc.h"
 
 #define LINE_SOFT 78     /* fold header lines here where possible */
@@ -62,56 +63,6 @@ static void header_word(struct header_line *h, const char *w, size_t n, int spac
 static void header_end(struct header_line *h)
 {
 	buf_add(h->out, "\r\n", 2);
-}
-
-static size_t utf8_seq_len(const unsigned char *p, size_t left)
-{
-	size_t n = 1;
-
-	if (*p >= 0xf0)
-		n = 4;
-	else if (*p >= 0xe0)
-		n = 3;
-	else if (*p >= 0xc0)
-		n = 2;
-	return n < left ? n : left;
-}
-
-static int utf8_valid(const unsigned char *s, size_t len)
-{
-	size_t i = 0, n, k;
-	uint32_t cp;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
-			n = 2;
-			cp = s[i] & 0x1f;
-		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
-			n = 3;
-			cp = s[i] & 0x0f;
-		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
-			n = 4;
-			cp = s[i] & 0x07;
-		} else {
-			return 0;
-		}
-		if (len - i < n)
-			return 0;
-		for (k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n;
-	}
-	return 1;
 }
 
 /* Characters a Q encoded-word may carry as they are, in any header context. */
@@ -191,7 +142,7 @@ static void header_encoded(struct header_line *h, const char *str, size_t len)
 		used = 0;
 		take = 0;
 		while (i + take < len) {
-			n = utf8_seq_len(s + i + take, len - i - take);
+			n = text_utf8_seq_len(str + i + take, len - i - take);
 			if (use_q) {
 				size_t c = 0;
 
@@ -206,7 +157,7 @@ static void header_encoded(struct header_line *h, const char *str, size_t len)
 			take += n;
 		}
 		if (!take) /* cannot happen with 20 or more characters of room */
-			take = utf8_seq_len(s + i, len - i);
+			take = text_utf8_seq_len(str + i, len - i);
 		memcpy(word, use_q ? "=?UTF-8?Q?" : "=?UTF-8?B?", 10);
 		k = 10 + (use_q ? q_put(word + 10, s + i, take) : b64_put(word + 10, s + i, take));
 		word[k++] = '?';
@@ -322,7 +273,7 @@ static int check_text(const char *s, const char *header)
 {
 	if (check_controls(s, header) < 0)
 		return -1;
-	if (!utf8_valid((const unsigned char *)s, strlen(s)))
+	if (!text_utf8_valid(s, strlen(s)))
 		return error_set("%s header: invalid UTF-8", header);
 	return 0;
 }
@@ -375,12 +326,13 @@ static int check_address(const char *s, size_t len, const char *header)
 	return 0;
 }
 
+/* Narrows [*s, *e) to leave out the spaces and tabs around it. */
 static void trim(const char **s, const char **e)
 {
-	while (*s < *e && (**s == ' ' || **s == '\t'))
-		(*s)++;
-	while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
-		(*e)--;
+	size_t len = (size_t)(*e - *s);
+
+	*s = text_trim(*s, &len, TEXT_BLANKS);
+	*e = *s + len;
 }
 
 /*
@@ -444,7 +396,7 @@ static int parse_address(struct mime_address *out, const char *value, const char
 			goto done;
 		out->address = xstrndup(s, (size_t)(e - s));
 	}
-	if (name.len && !utf8_valid((const unsigned char *)name.ptr, name.len)) {
+	if (name.len && !text_utf8_valid(name.ptr, name.len)) {
 		error_set("%s header: invalid UTF-8 in the name", header);
 		goto done;
 	}

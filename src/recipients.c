@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "schedule.h"
 #include "template.h"
+#include "text.h"
 #include "xalloc.h"
 
 static const char *const type_names[RTYPE_COUNT] = { "contacts", "companies", "leads" };
@@ -29,17 +30,6 @@ int recipient_type_parse(const char *s)
 	return -1;
 }
 
-static int snake_case(const char *s)
-{
-	if (!(*s >= 'a' && *s <= 'z'))
-		return 0;
-	for (; *s; s++) {
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	}
-	return 1;
-}
-
 int filter_parse(struct filter *out, const struct ydoc *doc, const struct ynode *map,
 		 struct diag_list *diags)
 {
@@ -58,7 +48,7 @@ int filter_parse(struct filter *out, const struct ydoc *doc, const struct ynode 
 		const struct ynode *k = map->items[2 * i], *v = map->items[2 * i + 1];
 		struct filter_term *t;
 
-		if (!snake_case(k->value)) {
+		if (!text_is_snake_case(k->value)) {
 			ydiag(diags, doc, k, DIAG_ERROR, "invalid field name '%s' in filter", k->value);
 			bad = 1;
 			continue;
@@ -242,7 +232,7 @@ static int check_record(struct recipient_scan *s, struct recipient *r, const str
 
 		if (ykey_is_secret(k->value))
 			continue; /* reported by ydoc_check_secrets */
-		if (!snake_case(k->value)) {
+		if (!text_is_snake_case(k->value)) {
 			ydiag(diags, doc, k, DIAG_ERROR,
 			      "invalid field name '%s': use lower-case snake_case", k->value);
 			ok = 0;

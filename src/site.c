@@ -17,6 +17,7 @@
 #include "render.h"
 #include "schedule.h"
 #include "template.h"
+#include "text.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -51,21 +52,11 @@ static int domain_char(unsigned char c)
 	       c >= 0x80 || c == '.' || c == '-';
 }
 
-/* Bytes of the UTF-8 character starting at s (at least 1, at most len). */
-static size_t utf8_len(const char *s, size_t len)
-{
-	size_t n = 1;
-
-	while (n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n++;
-	return n;
-}
-
 static void mask_span(struct buf *out, const char *local, size_t local_len, const char *domain,
 		      size_t domain_len)
 {
 	if (local_len)
-		buf_add(out, local, utf8_len(local, local_len));
+		buf_add(out, local, text_utf8_seq_len(local, local_len));
 	buf_adds(out, "•••@");
 	buf_add(out, domain, domain_len);
 }

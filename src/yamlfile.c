@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "buf.h"
@@ -433,6 +434,25 @@ int ynode_is_null(const struct ynode *n)
 		return 0;
 	return !n->len || !strcmp(n->value, "~") || !strcmp(n->value, "null") ||
 	       !strcmp(n->value, "Null") || !strcmp(n->value, "NULL");
+}
+
+enum yword yscalar_typed_word(const char *s)
+{
+	static const char *const common[] = { "~", "null", "true", "false", "yes", "no", "on",
+					      "off", NULL };
+	static const char *const rare[] = { "y", "n", "=", "<<", ".inf", "+.inf", "-.inf", ".nan",
+					    NULL };
+	size_t i;
+
+	for (i = 0; common[i]; i++) {
+		if (!strcasecmp(s, common[i]))
+			return YWORD_COMMON;
+	}
+	for (i = 0; rare[i]; i++) {
+		if (!strcasecmp(s, rare[i]))
+			return YWORD_RARE;
+	}
+	return YWORD_NONE;
 }
 
 int ynode_expect(const struct ydoc *doc, const struct ynode *n, enum ynode_kind kind,

@@ -47,6 +47,15 @@ void ydoc_free(struct ydoc *doc);
 const struct ynode *ynode_get(const struct ynode *map, const char *key);
 const char *ynode_kind_name(enum ynode_kind kind);
 int ynode_is_null(const struct ynode *n); /* absent, or plain ~ / null / empty */
+/* What s, written as a plain scalar, may be read as instead of a string,
+ * for writers that quote such strings (words in any case):
+ *   YWORD_COMMON  null or a boolean: ~ null true false yes no on off
+ *   YWORD_RARE    what only some YAML 1.1 readers take for a boolean, the
+ *                 merge key, an infinity or not-a-number: y n = << .inf
+ *                 +.inf -.inf .nan
+ *   YWORD_NONE    any other string (numbers and dates are not looked at). */
+enum yword { YWORD_NONE, YWORD_COMMON, YWORD_RARE };
+enum yword yscalar_typed_word(const char *s);
 
 /*
  * Checked access that reports a diagnostic at the node on failure.

@@ -118,6 +118,23 @@ static void test_addresses(void **state)
 	assert_string_equal(why, "local part longer than 64 characters");
 }
 
+static void test_typed_words(void **state)
+{
+	(void)state;
+	assert_int_equal(yscalar_typed_word("null"), YWORD_COMMON);
+	assert_int_equal(yscalar_typed_word("~"), YWORD_COMMON);
+	assert_int_equal(yscalar_typed_word("Yes"), YWORD_COMMON);
+	assert_int_equal(yscalar_typed_word("OFF"), YWORD_COMMON);
+	assert_int_equal(yscalar_typed_word("N"), YWORD_RARE);
+	assert_int_equal(yscalar_typed_word("<<"), YWORD_RARE);
+	assert_int_equal(yscalar_typed_word(".NaN"), YWORD_RARE);
+	assert_int_equal(yscalar_typed_word("-.inf"), YWORD_RARE);
+	assert_int_equal(yscalar_typed_word(""), YWORD_NONE);
+	assert_int_equal(yscalar_typed_word("nulls"), YWORD_NONE);
+	assert_int_equal(yscalar_typed_word("12"), YWORD_NONE);
+	assert_int_equal(yscalar_typed_word("yes please"), YWORD_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +144,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_key),
 		cmocka_unit_test(test_unknown_key_suggestion),
 		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_typed_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
