@@ -52,7 +52,7 @@ struct opt_spec {
 	enum opt_type type;
 	const char *name; /* without "--"; an argument's name as shown */
 	int *flag; /* OPT_TYPE_SWITCH */
-	const char **value; /* OPT_TYPE_VALUE; stays as it was when not given */
+	const char **value; /* OPT_TYPE_VALUE; stays NULL when not given */
 	struct opt_list *list; /* OPT_TYPE_LIST */
 	const char *value_name; /* in the help: --for DURATION */
 	const char *usage_value; /* in the synopsis, when not value_name */
@@ -61,19 +61,22 @@ struct opt_spec {
 			   * NULL: no line in the help */
 };
 
+/* The specs, bound to the command's variables (static, so NULL or 0 until
+ * given). */
 #define OPT_SWITCH(name_, flag_, help_) \
 	{ .type = OPT_TYPE_SWITCH, .name = (name_), .flag = (flag_), .help = (help_) }
-#define OPT_VALUE(name_, value_, value_name_, help_)                          \
-	{ .type = OPT_TYPE_VALUE, .name = (name_), .value = (value_),        \
+#define OPT_VALUE(name_, value_, value_name_, help_) \
+	{ .type = OPT_TYPE_VALUE, .name = (name_), .value = (value_), \
 	  .value_name = (value_name_), .help = (help_) }
-/* A value with its synopsis flags and, when not NULL, its synopsis name. */
+/* A value with USAGE_* flags and, when not NULL, another name in the synopsis. */
 #define OPT_VALUE_USAGE(name_, value_, value_name_, usage_, usage_value_, help_) \
-	{ .type = OPT_TYPE_VALUE, .name = (name_), .value = (value_),           \
+	{ .type = OPT_TYPE_VALUE, .name = (name_), .value = (value_), \
 	  .value_name = (value_name_), .usage = (usage_), .usage_value = (usage_value_), \
 	  .help = (help_) }
-#define OPT_LIST(name_, list_, value_name_, help_)                            \
-	{ .type = OPT_TYPE_LIST, .name = (name_), .list = (list_),           \
+#define OPT_LIST(name_, list_, value_name_, help_) \
+	{ .type = OPT_TYPE_LIST, .name = (name_), .list = (list_), \
 	  .value_name = (value_name_), .help = (help_) }
+/* The arguments are in ctx->args; the command checks how many it got. */
 #define OPT_ARG(name_, usage_, help_) \
 	{ .type = OPT_TYPE_ARG, .name = (name_), .usage = (usage_), .help = (help_) }
 #define OPT_END { .type = OPT_TYPE_END }
@@ -88,7 +91,8 @@ struct cmd_ctx {
 	char **args; /* the positional arguments, after the options are taken out */
 	size_t nargs;
 	/* NEEDS_PLAN: the refreshed plan, closed by the dispatcher after
-	 * run(); a command that reopens it stores the new one here. */
+	 * run(); a command that reopens it stores the new one here (the
+	 * campaigns below then point into the closed one: use args). */
 	struct plan *plan;
 	const struct campaign *campaign; /* CAMPAIGN_ARG: args[0]'s; NULL without arguments */
 	const struct campaign **campaigns; /* CAMPAIGN_ARGS: args[i]'s */

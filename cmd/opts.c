@@ -153,7 +153,7 @@ int opts_parse(struct cmd_ctx *ctx, int argc, char **argv)
 	char **pos = xcalloc((size_t)argc + 1, sizeof(char *));
 	unsigned char *given; /* per spec: whether a value was given */
 	size_t npos = 0, nspecs = 0;
-	int i, only_args = 0;
+	int i, only_args = 0, ret = -1;
 
 	ctx->args = NULL;
 	ctx->nargs = 0;
@@ -176,13 +176,12 @@ int opts_parse(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			cmd_print_help(ctx->command);
-			free(given);
-			free(pos);
-			return 1;
+			ret = 1;
+			goto done;
 		}
 		if (a[1] != '-') {
 			unknown_option(ctx, a);
-			goto fail;
+			goto done;
 		}
 		eq = strchr(a, '=');
 		len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
@@ -193,12 +192,12 @@ int opts_parse(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		if (o->type == OPT_TYPE_END) {
 			unknown_option(ctx, a);
-			goto fail;
+			goto done;
 		}
 		if (o->type == OPT_TYPE_SWITCH) {
 			if (eq) {
 				cmd_usage_error(ctx, "option '--%s' takes no value", o->name);
-				goto fail;
+				goto done;
 			}
 			(*o->flag)++;
 			continue;
@@ -209,12 +208,12 @@ int opts_parse(struct cmd_ctx *ctx, int argc, char **argv)
 			value = argv[++i];
 		} else {
 			cmd_usage_error(ctx, "option '--%s' needs a value", o->name);
-			goto fail;
+			goto done;
 		}
 		if (o->type == OPT_TYPE_VALUE) {
 			if (given[o - ctx->command->opts]++) {
 				cmd_usage_error(ctx, "option '--%s' given twice", o->name);
-				goto fail;
+				goto done;
 			}
 			*o->value = value;
 			continue;
@@ -222,14 +221,14 @@ int opts_parse(struct cmd_ctx *ctx, int argc, char **argv)
 		o->list->items = xrealloc(o->list->items, (o->list->count + 1) * sizeof(*o->list->items));
 		o->list->items[o->list->count++] = value;
 	}
-	free(given);
 	ctx->args = pos;
 	ctx->nargs = npos;
-	return 0;
-fail:
+	pos = NULL;
+	ret = 0;
+done:
 	free(given);
 	free(pos);
-	return -1;
+	return ret;
 }
 
 void opts_release(const struct opt_spec *specs, char **args)
