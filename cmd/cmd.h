@@ -1,7 +1,9 @@
 /*
- * The command line: a table of commands in main.c, one cmd_<verb>.c per
- * command.  Commands parse their own options with opts_parse() and return
- * an exit code: 0 done, 1 failure or invalid content, 2 usage.
+ * The command line: one cmd_<verb>.c per command, each exporting its entry
+ * (struct command: name, help, option specs bound to its variables, flags
+ * for the setup the dispatcher does, and its run), and the table of
+ * entries in main.c.  A command returns an exit code: 0 done, 1 failure or
+ * invalid content, 2 usage.
  */
 #ifndef MAILOUT_CMD_H
 #define MAILOUT_CMD_H
@@ -10,54 +12,130 @@
 
 #define EXIT_USAGE 2
 
-/* Shared setup done by the dispatcher, as flags in the command table. */
+/*
+ * Shared setup done by the dispatcher, as flags of a command's entry, in
+ * this order: NEEDS_REPO finds the repository (ctx->repo); the options are
+ * parsed and the entry's check() runs; NEEDS_PLAN opens and refreshes the
+ * plan (ctx->plan), printing content problems as cmd_open_plan() does;
+ * CAMPAIGN_ARG resolves the first argument, when there is one, to a
+ * campaign of the plan (ctx->campaign), CAMPAIGN_ARGS every argument
+ * (ctx->campaigns): an unknown id is "mailout: unknown campaign 'ID' (did
+ * you mean 'CLOSEST'?)" and exit 1.  Both imply NEEDS_PLAN.
+ */
 #define NEEDS_REPO 1u
+#define NEEDS_PLAN 2u
+#define CAMPAIGN_ARG 4u
+#define CAMPAIGN_ARGS 8u
+
+/* What an option spec is. */
+enum opt_type {
+	OPT_TYPE_END, /* ends a spec list */
+	OPT_TYPE_SWITCH, /* --name: *flag counts how often it was given */
+	OPT_TYPE_VALUE, /* --name VALUE or --name=VALUE, at most once: *value */
+	OPT_TYPE_LIST, /* --name VALUE, repeatable: every value in *list */
+	OPT_TYPE_ARG /* a positional argument: shown in the synopsis and the help */
+};
+
+/* How the synopsis shows an option or argument. */
+#define USAGE_REQUIRED 1u /* an option without brackets (the command checks it) */
+#define USAGE_CHOICE 2u /* the alternative to the one before: [--a X | --b Y] */
+#define USAGE_OPTIONAL 4u /* an argument in brackets */
+
+/* The values of a repeatable option, in the order given (the dispatcher
+ * frees items after the command ran). */
+struct opt_list {
+	const char **items;
+	size_t count;
+};
+
+struct opt_spec {
+	enum opt_type type;
+	const char *name; /* without "--"; an argument's name as shown */
+	int *flag; /* OPT_TYPE_SWITCH */
+	const char **value; /* OPT_TYPE_VALUE; stays NULL when not given */
+	struct opt_list *list; /* OPT_TYPE_LIST */
+	const char *value_name; /* in the help: --for DURATION */
+	const char *usage_value; /* in the synopsis, when not value_name */
+	unsigned usage; /* USAGE_* */
+	const char *help; /* the description; '\n' starts a continuation line;
+			   * NULL: no line in the help */
+};
+
+/* The specs, bound to the command's variables (static, so NULL or 0 until
+ * given). */
+#define OPT_SWITCH(name_, flag_, help_) \
+	{ .type = OPT_TYPE_SWITCH, .name = (name_), .flag = (flag_), .help = (help_) }
+#define OPT_VALUE(name_, value_, value_name_, help_) \
+	{ .type = OPT_TYPE_VALUE, .name = (name_), .value = (value_), \
+	  .value_name = (value_name_), .help = (help_) }
+/* A value with USAGE_* flags and, when not NULL, another name in the synopsis. */
+#define OPT_VALUE_USAGE(name_, value_, value_name_, usage_, usage_value_, help_) \
+	{ .type = OPT_TYPE_VALUE, .name = (name_), .value = (value_), \
+	  .value_name = (value_name_), .usage = (usage_), .usage_value = (usage_value_), \
+	  .help = (help_) }
+#define OPT_LIST(name_, list_, value_name_, help_) \
+	{ .type = OPT_TYPE_LIST, .name = (name_), .list = (list_), \
+	  .value_name = (value_name_), .help = (help_) }
+/* The arguments are in ctx->args; the command checks how many it got. */
+#define OPT_ARG(name_, usage_, help_) \
+	{ .type = OPT_TYPE_ARG, .name = (name_), .usage = (usage_), .help = (help_) }
+#define OPT_END { .type = OPT_TYPE_END }
+
+struct plan;
+struct campaign;
 
 struct cmd_ctx {
 	const char *repo; /* the repository root (with NEEDS_REPO) */
 	const char *name; /* the command's name, for messages */
 	const struct command *command;
+	char **args; /* the positional arguments, after the options are taken out */
+	size_t nargs;
+	/* NEEDS_PLAN: the refreshed plan, closed by the dispatcher after
+	 * run(); a command that reopens it stores the new one here (the
+	 * campaigns below then point into the closed one: use args). */
+	struct plan *plan;
+	const struct campaign *campaign; /* CAMPAIGN_ARG: args[0]'s; NULL without arguments */
+	const struct campaign **campaigns; /* CAMPAIGN_ARGS: args[i]'s */
 };
 
+/*
+ * One command, as cmd_<verb>.c exports it (cmd_<verb>_entry) and main.c
+ * lists it.  Its help is made from its specs: "usage: mailout " and the
+ * synopsis (the name, then each spec in order), the summary, one line per
+ * spec with help (the description from column help_column on), the notes,
+ * and the --repo line.
+ */
 struct command {
 	const char *name;
-	int (*fn)(struct cmd_ctx *ctx, int argc, char **argv);
-	const char *summary;
-	const char *usage; /* the synopsis after "mailout " */
-	const char *help; /* option descriptions, one per line */
-	unsigned flags;
+	const char *summary; /* one line, in the overview and the help */
+	const struct opt_spec *opts; /* arguments and options in synopsis order, ended by OPT_END */
+	int help_column;
+	const char *notes; /* lines after the options' ("Needs MAILOUT_SECRET ...\n"); NULL: none */
+	unsigned flags; /* NEEDS_REPO, NEEDS_PLAN, CAMPAIGN_ARG, CAMPAIGN_ARGS */
+	/* The arguments' own rules, before the plan is opened (NULL: none):
+	 * 0, or an exit code after printing what is wrong. */
+	int (*check)(struct cmd_ctx *ctx);
+	int (*run)(struct cmd_ctx *ctx); /* the exit code */
 };
 
-/* Options of one command.  kind: 0 a flag, 1 takes a value, 2 repeatable value. */
-struct opt {
-	const char *name; /* without "--" */
-	int kind;
-	int seen;
-	const char *value; /* the last value */
-	const char **values; /* every value, for repeatable options */
-	size_t nvalues;
-};
-
-/* Parses argv (after the verb) into opts (ended by a { NULL } entry) and
- * positional arguments (*args, *nargs; the array is malloc'd).  Prints a
- * usage error with the closest option and returns -1 on an unknown option
- * or a missing value; returns 1 when --help was given (help printed). */
-int opts_parse(struct cmd_ctx *ctx, int argc, char **argv, struct opt *opts, char ***args,
-	       size_t *nargs);
-struct opt *opts_get(struct opt *opts, const char *name);
-void opts_release(struct opt *opts, char **args);
+/* Parses argv (after the verb) by ctx->command's specs, setting their
+ * variables, with the positional arguments in ctx->args (malloc'd) and
+ * ctx->nargs.  Prints a usage error with the closest option and returns -1
+ * on an unknown option or a missing value; returns 1 when --help was given
+ * (help printed). */
+int opts_parse(struct cmd_ctx *ctx, int argc, char **argv);
+/* Frees the lists of specs and args. */
+void opts_release(const struct opt_spec *specs, char **args);
 
 void cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_print_help(const struct command *c);
-/* `unsubscribes sync` and `bounces sync`: the action and --commit / --push. */
-int cmd_run_sync(struct cmd_ctx *ctx, int argc, char **argv,
-		 int (*sync)(struct cmd_ctx *ctx, int commit, const char *remote));
+/* `unsubscribes sync` and `bounces sync`: their options (--commit,
+ * --push), their help column, and the run that checks the action. */
+extern const struct opt_spec cmd_sync_opts[];
+#define CMD_SYNC_HELP_COLUMN 21
+int cmd_run_sync(struct cmd_ctx *ctx, int (*sync)(struct cmd_ctx *ctx, int commit, const char *remote));
 
-int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv);
-
-
-struct plan;
 /* Opens and refreshes the plan, printing content problems; NULL on failure
  * (the message is printed). */
 struct plan *cmd_open_plan(struct cmd_ctx *ctx, const char *build_dir, unsigned flags);
@@ -67,26 +145,15 @@ struct plan *cmd_open_plan(struct cmd_ctx *ctx, const char *build_dir, unsigned 
  * holds it.  0 with *fd_out to close at the end, or -1 (printed). */
 int cmd_lock_logs(const char *dir, int *fd_out);
 
-int cmd_build(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_status(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_preview(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_proof(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_send(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_retry(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_accounts(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_pause(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_resume(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_merge(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_new(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_import(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_export(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_unsubscribes(struct cmd_ctx *ctx, int argc, char **argv);
-int cmd_bounces(struct cmd_ctx *ctx, int argc, char **argv);
+/* The one CAMPAIGN argument of preview, proof, retry, pause and resume:
+ * 0, or EXIT_USAGE after "which campaign?" or an extra argument. */
+int cmd_check_campaign_arg(struct cmd_ctx *ctx);
+/* The campaign id of the plan (did you mean ... printed when it is none). */
+const struct campaign *cmd_find_campaign(struct plan *p, const char *id);
 
-struct campaign;
-/* Parses the single CAMPAIGN argument of pause/resume and opens the plan:
- * 0 with *plan_out and *out set, -1 after --help, else an exit code. */
-int cmd_campaign_arg(struct cmd_ctx *ctx, int argc, char **argv, struct plan **plan_out,
-		     const struct campaign **out);
+extern const struct command cmd_validate_entry, cmd_build_entry, cmd_status_entry,
+	cmd_preview_entry, cmd_proof_entry, cmd_send_entry, cmd_retry_entry, cmd_pause_entry,
+	cmd_resume_entry, cmd_merge_entry, cmd_new_entry, cmd_import_entry, cmd_export_entry,
+	cmd_unsubscribes_entry, cmd_bounces_entry, cmd_accounts_entry;
 
 #endif

@@ -9,22 +9,21 @@
 #include "smtp.h"
 #include "util.h"
 
-int cmd_accounts(struct cmd_ctx *ctx, int argc, char **argv)
+static const struct opt_spec opts[] = { OPT_ARG("check", 0, NULL), OPT_END };
+
+static int run(struct cmd_ctx *ctx)
 {
-	struct opt opts[] = { { NULL, 0, 0, NULL, NULL, 0 } };
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct config cfg;
-	char **args = NULL;
-	size_t nargs = 0, i, working = 0;
-	int r, code = 1;
+	size_t i, working = 0;
+	int code = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs != 1 || strcmp(args[0], "check")) {
-		cmd_usage_error(ctx, nargs ? "unknown subcommand '%s'" : "missing subcommand 'check'%s",
-				nargs ? args[0] : "");
+	if (ctx->nargs != 1 || strcmp(ctx->args[0], "check")) {
+		if (ctx->nargs)
+			cmd_usage_error(ctx, "unknown subcommand '%s'", ctx->args[0]);
+		else
+			cmd_usage_error(ctx, "missing subcommand 'check'");
 		code = EXIT_USAGE;
 		goto done;
 	}
@@ -61,6 +60,13 @@ int cmd_accounts(struct cmd_ctx *ctx, int argc, char **argv)
 done:
 	config_release(&cfg);
 	diag_release(&diags);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_accounts_entry = {
+	.name = "accounts",
+	.summary = "log in to every sending account and say which work",
+	.opts = opts,
+	.flags = NEEDS_REPO,
+	.run = run,
+};

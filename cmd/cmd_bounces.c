@@ -574,7 +574,16 @@ done:
 	return code;
 }
 
-int cmd_bounces(struct cmd_ctx *ctx, int argc, char **argv)
+static int run(struct cmd_ctx *ctx)
 {
-	return cmd_run_sync(ctx, argc, argv, sync_bounces);
+	return cmd_run_sync(ctx, sync_bounces);
 }
+
+const struct command cmd_bounces_entry = {
+	.name = "bounces",
+	.summary = "read delivery reports from the sending mailboxes",
+	.opts = cmd_sync_opts,
+	.help_column = CMD_SYNC_HELP_COLUMN,
+	.flags = NEEDS_REPO,
+	.run = run,
+};

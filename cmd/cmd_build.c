@@ -6,26 +6,28 @@
 #include "schedule.h"
 #include "site.h"
 
-int cmd_build(struct cmd_ctx *ctx, int argc, char **argv)
+static const char *out_dir;
+static int rebuild;
+
+static const struct opt_spec opts[] = {
+	OPT_VALUE("out", &out_dir, "DIR", "write plan.db and site/ to DIR (default: <repo>/build)"),
+	OPT_SWITCH("rebuild", &rebuild, "start from scratch instead of refreshing"),
+	OPT_END
+};
+
+static int run(struct cmd_ctx *ctx)
 {
-	struct opt opts[] = { { "out", 1, 0, NULL, NULL, 0 }, { "rebuild", 0, 0, NULL, NULL, 0 },
-			      { NULL, 0, 0, NULL, NULL, 0 } };
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct plan *p = NULL;
-	char **args = NULL;
 	time_t now;
-	size_t nargs = 0;
-	int r, code = 1;
+	int code = 1;
 
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs) {
-		cmd_usage_error(ctx, "unexpected argument '%s'", args[0]);
+	if (ctx->nargs) {
+		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[0]);
 		code = EXIT_USAGE;
 		goto done;
 	}
-	p = cmd_open_plan(ctx, opts[0].value, opts[1].seen ? PLAN_REBUILD : 0);
+	p = cmd_open_plan(ctx, out_dir, rebuild ? PLAN_REBUILD : 0);
 	if (!p)
 		goto done;
 	printf("plan: %s (%zu file%s parsed, %zu log line%s replayed%s)\n", p->path,
@@ -55,6 +57,15 @@ int cmd_build(struct cmd_ctx *ctx, int argc, char **argv)
 done:
 	diag_release(&diags);
 	plan_close(p);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_build_entry = {
+	.name = "build",
+	.summary = "build the send plan and the status site",
+	.opts = opts,
+	.help_column = 18,
+	.notes = "Needs no secret.\n",
+	.flags = NEEDS_REPO,
+	.run = run,
+};

@@ -6,40 +6,46 @@
 #include "export.h"
 #include "plan.h"
 
-int cmd_export(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	struct opt opts[] = { { "format", 1, 0, NULL, NULL, 0 }, { NULL, 0, 0, NULL, NULL, 0 } };
-	struct plan *p = NULL;
-	char **args = NULL;
-	size_t nargs = 0;
-	int r, code = 1;
+static const char *format;
 
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs != 1) {
-		if (nargs)
-			cmd_usage_error(ctx, "unexpected argument '%s'", args[1]);
+static const struct opt_spec opts[] = {
+	OPT_ARG("CAMPAIGN", 0, NULL),
+	OPT_VALUE("format", &format, "csv",
+		  "the output format: CSV (RFC 4180), one row per recipient in send order"),
+	OPT_END
+};
+
+static int check_args(struct cmd_ctx *ctx)
+{
+	if (ctx->nargs != 1) {
+		if (ctx->nargs)
+			cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[1]);
 		else
 			cmd_usage_error(ctx, "expected a campaign");
-		code = EXIT_USAGE;
-		goto done;
+		return EXIT_USAGE;
 	}
-	if (opts[0].value && strcmp(opts[0].value, "csv")) {
-		cmd_usage_error(ctx, "unknown format '%s': only csv", opts[0].value);
-		code = EXIT_USAGE;
-		goto done;
+	if (format && strcmp(format, "csv")) {
+		cmd_usage_error(ctx, "unknown format '%s': only csv", format);
+		return EXIT_USAGE;
 	}
-	p = cmd_open_plan(ctx, NULL, 0);
-	if (!p)
-		goto done;
-	if (export_campaign_csv(stdout, p, args[0]) < 0) {
-		cmd_error("%s", error_last());
-		goto done;
-	}
-	code = 0;
-done:
-	plan_close(p);
-	opts_release(opts, args);
-	return code;
+	return 0;
 }
+
+static int run(struct cmd_ctx *ctx)
+{
+	if (export_campaign_csv(stdout, ctx->plan, ctx->campaign->id) < 0) {
+		cmd_error("%s", error_last());
+		return 1;
+	}
+	return 0;
+}
+
+const struct command cmd_export_entry = {
+	.name = "export",
+	.summary = "export a campaign's deliveries as CSV",
+	.opts = opts,
+	.help_column = 19,
+	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
+	.check = check_args,
+	.run = run,
+};

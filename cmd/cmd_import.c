@@ -43,24 +43,36 @@ static int parse_type(struct cmd_ctx *ctx, const char *s)
 	return -1;
 }
 
-int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
+static const char *owner, *into;
+static struct opt_list maps;
+static int replace, skip_invalid;
+
+static const struct opt_spec opts[] = {
+	OPT_ARG("TYPE", 0, NULL),
+	OPT_ARG("FILE.csv", 0, NULL),
+	OPT_VALUE("owner", &owner, "PERSON", "the owner of rows whose owner cell is empty or missing"),
+	OPT_LIST("map", &maps, "COLUMN=FIELD",
+		 "store COLUMN as FIELD (repeatable); FIELD '-' drops the column"),
+	OPT_VALUE("into", &into, "NAME",
+		  "write recipients/TYPE/NAME.yaml (default: from the CSV's name)"),
+	OPT_SWITCH("replace", &replace,
+		   "replace that file: it then mirrors the CSV (a fresh CRM export)"),
+	OPT_SWITCH("skip-invalid", &skip_invalid,
+		   "import the valid rows and list the others (default: all or nothing)"),
+	OPT_END
+};
+
+static int run(struct cmd_ctx *ctx)
 {
-	struct opt opts[] = { { "owner", 1, 0, NULL, NULL, 0 },	    { "map", 2, 0, NULL, NULL, 0 },
-			      { "into", 1, 0, NULL, NULL, 0 },	    { "replace", 0, 0, NULL, NULL, 0 },
-			      { "skip-invalid", 0, 0, NULL, NULL, 0 }, { NULL, 0, 0, NULL, NULL, 0 } };
 	struct diag_list diags = DIAG_LIST_INIT, config_diags = DIAG_LIST_INIT;
 	struct import_request req;
 	struct import_result res = { NULL, 0, 0, 0, 0, 0 };
 	struct config cfg;
-	char **args = NULL;
-	size_t nargs = 0;
+	char **args = ctx->args;
 	int r, type, code = 1, have_config = 0;
 
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs != 2) {
-		if (nargs > 2)
+	if (ctx->nargs != 2) {
+		if (ctx->nargs > 2)
 			cmd_usage_error(ctx, "unexpected argument '%s'", args[2]);
 		else
 			cmd_usage_error(ctx, "expected the recipient type and the CSV file");
@@ -82,12 +94,12 @@ int cmd_import(struct cmd_ctx *ctx, int argc, char **argv)
 	memset(&req, 0, sizeof(req));
 	req.type = (enum recipient_type)type;
 	req.csv_path = args[1];
-	req.owner = opts[0].value;
-	req.maps = opts[1].values;
-	req.nmaps = opts[1].nvalues;
-	req.into = opts[2].value;
-	req.replace = opts[3].seen > 0;
-	req.skip_invalid = opts[4].seen > 0;
+	req.owner = owner;
+	req.maps = maps.items;
+	req.nmaps = maps.count;
+	req.into = into;
+	req.replace = replace > 0;
+	req.skip_invalid = skip_invalid > 0;
 	r = import_csv(&res, ctx->repo, &cfg, &req, &diags);
 	print_problems(&diags);
 	if (r == IMPORT_USAGE) {
@@ -109,6 +121,14 @@ done:
 	import_result_release(&res);
 	diag_release(&diags);
 	diag_release(&config_diags);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_import_entry = {
+	.name = "import",
+	.summary = "import recipients from a CSV export",
+	.opts = opts,
+	.help_column = 25,
+	.flags = NEEDS_REPO,
+	.run = run,
+};

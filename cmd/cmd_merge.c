@@ -73,62 +73,59 @@ done:
 	return code;
 }
 
-int cmd_merge(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	struct opt opts[] = { { "into", 1, 0, NULL, NULL, 0 }, { "name", 1, 0, NULL, NULL, 0 },
-			      { NULL, 0, 0, NULL, NULL, 0 } };
-	struct campaign_undo undo = CAMPAIGN_UNDO_INIT;
-	struct diag_list diags = DIAG_LIST_INIT;
-	const struct campaign **sources = NULL;
-	const char *into, *name;
-	char *paused = NULL;
-	struct plan *p = NULL;
-	char **args = NULL;
-	size_t nargs = 0, i, j;
-	int r, code = 1;
+static const char *into, *name;
 
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	into = opts[0].value;
-	name = opts[1].value;
-	code = EXIT_USAGE;
-	if (nargs < 2) {
+static const struct opt_spec opts[] = {
+	OPT_ARG("CAMPAIGN", 0, NULL),
+	OPT_ARG("CAMPAIGN...", 0, NULL),
+	OPT_VALUE_USAGE("into", &into, "ID", USAGE_REQUIRED, NULL,
+			"the new campaign: the union of theirs, with their history"),
+	OPT_VALUE("name", &name, "NAME", "its name (default: the first one's name and \"(merged)\")"),
+	OPT_END
+};
+
+static int check_args(struct cmd_ctx *ctx)
+{
+	size_t i, j;
+
+	if (ctx->nargs < 2) {
 		cmd_usage_error(ctx, "name at least two campaigns to merge");
-		goto done;
+		return EXIT_USAGE;
 	}
 	if (!into) {
 		cmd_usage_error(ctx, "which campaign should they become? (--into ID)");
-		goto done;
+		return EXIT_USAGE;
 	}
 	if (campaign_id_check(into) < 0) {
 		cmd_usage_error(ctx, "invalid campaign id '%s': use lower-case letters, digits and '-', starting with a letter or digit",
 				into);
-		goto done;
+		return EXIT_USAGE;
 	}
 	if (name && (!*name || !header_safe(name, strlen(name)))) {
 		cmd_usage_error(ctx, "the name must not be empty or hold a line break");
-		goto done;
+		return EXIT_USAGE;
 	}
-	for (i = 0; i < nargs; i++) {
+	for (i = 0; i < ctx->nargs; i++) {
 		for (j = 0; j < i; j++) {
-			if (!strcmp(args[i], args[j])) {
-				cmd_usage_error(ctx, "campaign '%s' is named twice", args[i]);
-				goto done;
+			if (!strcmp(ctx->args[i], ctx->args[j])) {
+				cmd_usage_error(ctx, "campaign '%s' is named twice", ctx->args[i]);
+				return EXIT_USAGE;
 			}
 		}
 	}
-	code = 1;
-	p = cmd_open_plan(ctx, NULL, 0);
-	if (!p)
-		goto done;
-	sources = xcalloc(nargs, sizeof(*sources));
+	return 0;
+}
+
+static int run(struct cmd_ctx *ctx)
+{
+	struct campaign_undo undo = CAMPAIGN_UNDO_INIT;
+	struct diag_list diags = DIAG_LIST_INIT;
+	const struct campaign **sources = ctx->campaigns;
+	char *paused = NULL;
+	size_t nargs = ctx->nargs, i;
+	int code = 1;
+
 	for (i = 0; i < nargs; i++) {
-		sources[i] = campaigns_find(&p->campaigns, args[i]);
-		if (!sources[i]) {
-			cmd_error("unknown campaign '%s'", args[i]);
-			goto done;
-		}
 		if (!paused && sources[i]->status == CAMPAIGN_PAUSED)
 			paused = xstrdup(sources[i]->id);
 	}
@@ -137,9 +134,9 @@ int cmd_merge(struct cmd_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	/* the plan must take the merge; otherwise nothing changes */
-	plan_close(p);
-	p = NULL;
-	if (plan_open(&p, ctx->repo, NULL, 0, &diags) < 0) {
+	plan_close(ctx->plan);
+	ctx->plan = NULL;
+	if (plan_open(&ctx->plan, ctx->repo, NULL, 0, &diags) < 0) {
 		diag_sort(&diags);
 		diag_print(stderr, &diags);
 		if (!diags.errors)
@@ -149,13 +146,21 @@ int cmd_merge(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error("the plan cannot take the merge; nothing was changed");
 		goto done;
 	}
-	code = print_result(p, into, args, nargs, paused);
+	code = print_result(ctx->plan, into, ctx->args, nargs, paused);
 done:
 	campaign_undo_release(&undo);
 	diag_release(&diags);
-	free(sources);
 	free(paused);
-	plan_close(p);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_merge_entry = {
+	.name = "merge",
+	.summary = "merge campaigns that share template, type and owner",
+	.opts = opts,
+	.help_column = 18,
+	.notes = "The campaigns merged get status merged and send nothing more.\n",
+	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARGS,
+	.check = check_args,
+	.run = run,
+};

@@ -369,16 +369,35 @@ static int check_time(struct cmd_ctx *ctx, const char *option, const char *value
 	return ret;
 }
 
-int cmd_new(struct cmd_ctx *ctx, int argc, char **argv)
+static const char *type_arg, *template_arg, *owner_arg, *segment_arg, *filter_arg, *id_arg,
+	*name_arg, *start_arg, *end_arg;
+static int paused_flag, vip_only_flag;
+
+static const struct opt_spec opts[] = {
+	OPT_VALUE_USAGE("type", &type_arg, "TYPES", USAGE_REQUIRED, "TYPE[,TYPE...]",
+			"contacts, companies or leads; several: one campaign each"),
+	OPT_VALUE_USAGE("template", &template_arg, "NAME", USAGE_REQUIRED, NULL, "templates/NAME.md"),
+	OPT_VALUE_USAGE("owner", &owner_arg, "PERSON", USAGE_REQUIRED, NULL,
+			"only this person's recipients, sent through their accounts"),
+	OPT_VALUE("segment", &segment_arg, "NAME", "a segment of recipients/segments.yaml"),
+	OPT_VALUE_USAGE("filter", &filter_arg, "'{...}'", USAGE_CHOICE, NULL,
+			"an inline filter, e.g. '{country: [DE, AT], tags: newsletter}'"),
+	OPT_VALUE("id", &id_arg, "ID",
+		  "the campaign id (default: TEMPLATE-START; with several types\n"
+		  "the type is added: ID-contacts)"),
+	OPT_VALUE("name", &name_arg, "NAME", "the campaign's name"),
+	OPT_VALUE("start", &start_arg, "DATE", "nothing is sent before (default: today)"),
+	OPT_VALUE("end", &end_arg, "DATE", "nothing is sent after"),
+	OPT_SWITCH("paused", &paused_flag, "create it paused"),
+	OPT_SWITCH("vip-only", &vip_only_flag, "VIP recipients only"),
+	OPT_END
+};
+
+static int run(struct cmd_ctx *ctx)
 {
-	enum { O_TYPE, O_TEMPLATE, O_OWNER, O_SEGMENT, O_FILTER, O_ID, O_NAME, O_START, O_END,
-	       O_PAUSED, O_VIP_ONLY };
-	struct opt opts[] = { { "type", 1, 0, NULL, NULL, 0 },	  { "template", 1, 0, NULL, NULL, 0 },
-			      { "owner", 1, 0, NULL, NULL, 0 },	  { "segment", 1, 0, NULL, NULL, 0 },
-			      { "filter", 1, 0, NULL, NULL, 0 },  { "id", 1, 0, NULL, NULL, 0 },
-			      { "name", 1, 0, NULL, NULL, 0 },	  { "start", 1, 0, NULL, NULL, 0 },
-			      { "end", 1, 0, NULL, NULL, 0 },	  { "paused", 0, 0, NULL, NULL, 0 },
-			      { "vip-only", 0, 0, NULL, NULL, 0 }, { NULL, 0, 0, NULL, NULL, 0 } };
+	const struct {
+		const char *name, *value;
+	} required[] = { { "type", type_arg }, { "template", template_arg }, { "owner", owner_arg } };
 	struct diag_list before = DIAG_LIST_INIT, after = DIAG_LIST_INIT, cfg_diags = DIAG_LIST_INIT;
 	struct campaign_undo undo = CAMPAIGN_UNDO_INIT;
 	struct new_request req;
@@ -386,47 +405,43 @@ int cmd_new(struct cmd_ctx *ctx, int argc, char **argv)
 	struct config cfg;
 	struct buf text = BUF_INIT;
 	struct plan *p = NULL;
-	char **args = NULL, today[32];
-	size_t nargs = 0, i;
-	int r, code = EXIT_USAGE, have_cfg = 0, forecast_ok;
+	char today[32];
+	size_t i;
+	int code = EXIT_USAGE, have_cfg = 0, forecast_ok;
 	struct stat st;
 
 	memset(&req, 0, sizeof(req));
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs) {
-		cmd_usage_error(ctx, "unexpected argument '%s'", args[0]);
+	if (ctx->nargs) {
+		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[0]);
 		goto done;
 	}
-	for (i = 0; i <= O_OWNER; i++) {
-		if (!opts[i].value) {
-			cmd_usage_error(ctx, "option '--%s' is required", opts[i].name);
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (!required[i].value) {
+			cmd_usage_error(ctx, "option '--%s' is required", required[i].name);
 			goto done;
 		}
 	}
-	if (opts[O_SEGMENT].value && opts[O_FILTER].value) {
+	if (segment_arg && filter_arg) {
 		cmd_usage_error(ctx, "use either --segment or --filter, not both");
 		goto done;
 	}
-	if (opts[O_NAME].value &&
-	    (!*opts[O_NAME].value || !header_safe(opts[O_NAME].value, strlen(opts[O_NAME].value)))) {
+	if (name_arg && (!*name_arg || !header_safe(name_arg, strlen(name_arg)))) {
 		cmd_usage_error(ctx, "the name must not be empty or hold a line break");
 		goto done;
 	}
-	if (parse_types(ctx, opts[O_TYPE].value, &req) < 0)
+	if (parse_types(ctx, type_arg, &req) < 0)
 		goto done;
-	if (opts[O_FILTER].value) {
-		if (parse_filter(ctx, opts[O_FILTER].value, &req.filter) < 0)
+	if (filter_arg) {
+		if (parse_filter(ctx, filter_arg, &req.filter) < 0)
 			goto done;
 		req.has_filter = 1;
 	}
-	req.template = opts[O_TEMPLATE].value;
-	req.owner = opts[O_OWNER].value;
-	req.segment = opts[O_SEGMENT].value;
-	req.end = opts[O_END].value;
-	req.paused = opts[O_PAUSED].seen > 0;
-	req.vip_only = opts[O_VIP_ONLY].seen > 0;
+	req.template = template_arg;
+	req.owner = owner_arg;
+	req.segment = segment_arg;
+	req.end = end_arg;
+	req.paused = paused_flag > 0;
+	req.vip_only = vip_only_flag > 0;
 
 	code = 1;
 	have_cfg = 1;
@@ -438,11 +453,11 @@ int cmd_new(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	clock_set_zone(cfg.zone);
 	code = EXIT_USAGE;
-	if (check_time(ctx, "start", opts[O_START].value, &cfg) < 0 ||
+	if (check_time(ctx, "start", start_arg, &cfg) < 0 ||
 	    check_time(ctx, "end", req.end, &cfg) < 0)
 		goto done;
-	if (opts[O_START].value) {
-		req.start = opts[O_START].value;
+	if (start_arg) {
+		req.start = start_arg;
 	} else {
 		time_t now = clock_now();
 		if (now == (time_t)-1) {
@@ -453,7 +468,7 @@ int cmd_new(struct cmd_ctx *ctx, int argc, char **argv)
 		local_date(today, cfg.zone, now);
 		req.start = today;
 	}
-	if (make_names(ctx, &req, &cfg, opts[O_ID].value, opts[O_NAME].value) < 0)
+	if (make_names(ctx, &req, &cfg, id_arg, name_arg) < 0)
 		goto done;
 
 	code = 1;
@@ -533,6 +548,16 @@ done:
 	if (have_cfg)
 		config_release(&cfg);
 	release_request(&req);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_new_entry = {
+	.name = "new",
+	.summary = "create a campaign",
+	.opts = opts,
+	.help_column = 24,
+	.notes = "Refuses what would not validate; prints each campaign's recipients and when the\n"
+		 "forecast sees it finished.\n",
+	.flags = NEEDS_REPO,
+	.run = run,
+};

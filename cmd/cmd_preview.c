@@ -29,20 +29,13 @@ static int read_keys(struct token_keys **out, const char *verb)
 	return 0;
 }
 
-static void unknown_campaign(const struct plan *p, const char *id)
+int preview_check_secret(const char *verb)
 {
-	const char **ids = xcalloc(p->campaigns.count + 1, sizeof(*ids));
-	const char *hint;
-	size_t i;
+	struct token_keys *keys = NULL;
+	int ret = read_keys(&keys, verb);
 
-	for (i = 0; i < p->campaigns.count; i++)
-		ids[i] = p->campaigns.items[i].id;
-	hint = suggest_closest(id, ids, p->campaigns.count);
-	if (hint)
-		cmd_error("unknown campaign '%s' (did you mean '%s'?)", id, hint);
-	else
-		cmd_error("unknown campaign '%s'", id);
-	free(ids);
+	token_keys_free(keys);
+	return ret;
 }
 
 /* The delivery to show: recipient id and assigned account (each may be
@@ -70,29 +63,24 @@ static int find_delivery(struct plan *p, const char *campaign, const char *recip
 	return ret;
 }
 
-int preview_target_open(struct preview_target *t, struct cmd_ctx *ctx, const char *campaign,
-			const char *recipient, const char *verb)
+int preview_target_open(struct preview_target *t, struct cmd_ctx *ctx, const char *recipient,
+			const char *verb)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
+	struct plan *p = ctx->plan;
+	const char *campaign = ctx->campaign->id;
 	char *rid = NULL, *aid = NULL;
 	int code = 1, r;
 
 	memset(t, 0, sizeof(*t));
 	if (read_keys(&t->keys, verb) < 0)
 		goto done;
-	t->plan = cmd_open_plan(ctx, NULL, 0);
-	if (!t->plan)
-		goto done;
-	t->campaign = campaigns_find(&t->plan->campaigns, campaign);
-	if (!t->campaign) {
-		unknown_campaign(t->plan, campaign);
-		goto done;
-	}
+	t->campaign = ctx->campaign;
 	if (!t->campaign->valid) {
 		cmd_error("campaign '%s' has errors ('mailout validate' shows them)", campaign);
 		goto done;
 	}
-	r = find_delivery(t->plan, campaign, recipient, &rid, &aid);
+	r = find_delivery(p, campaign, recipient, &rid, &aid);
 	if (r < 0) {
 		cmd_error("%s", error_last());
 		goto done;
@@ -104,14 +92,14 @@ int preview_target_open(struct preview_target *t, struct cmd_ctx *ctx, const cha
 			cmd_error("campaign '%s' has no recipients", campaign);
 		goto done;
 	}
-	r = plan_recipient(t->plan, t->campaign->type, rid, &t->recipient, &t->holder);
+	r = plan_recipient(p, t->campaign->type, rid, &t->recipient, &t->holder);
 	if (r != 0) {
 		cmd_error("recipient '%s' of campaign '%s' is missing from the plan%s%s", rid,
 			  campaign, r < 0 ? ": " : "", r < 0 ? error_last() : "");
 		goto done;
 	}
-	t->account = aid ? config_account(&t->plan->cfg, aid) : NULL;
-	if (render_open(&t->render, t->plan->root, &t->plan->cfg, t->campaign, &diags) < 0) {
+	t->account = aid ? config_account(&p->cfg, aid) : NULL;
+	if (render_open(&t->render, p->root, &p->cfg, t->campaign, &diags) < 0) {
 		diag_sort(&diags);
 		diag_print(stderr, &diags);
 		cmd_error("%s", error_last());
@@ -129,44 +117,46 @@ void preview_target_release(struct preview_target *t)
 {
 	render_free(t->render);
 	plan_recipient_holder_release(&t->holder);
-	plan_close(t->plan);
 	token_keys_free(t->keys);
 	memset(t, 0, sizeof(*t));
 }
 
-int cmd_preview(struct cmd_ctx *ctx, int argc, char **argv)
+static const char *recipient_arg, *format_arg;
+
+static const struct opt_spec opts[] = {
+	OPT_ARG("CAMPAIGN", 0, NULL),
+	OPT_VALUE("recipient", &recipient_arg, "ID",
+		  "this recipient (default: the first pending one in send order)"),
+	OPT_VALUE_USAGE("format", &format_arg, "FMT", 0, "eml|html|text",
+			"eml: the whole message as sent (default); html or text: one part"),
+	OPT_END
+};
+
+static int check_args(struct cmd_ctx *ctx)
 {
-	struct opt opts[] = { { "recipient", 1, 0, NULL, NULL, 0 },
-			      { "format", 1, 0, NULL, NULL, 0 },
-			      { NULL, 0, 0, NULL, NULL, 0 } };
+	const char *format = format_arg ? format_arg : "eml";
+	int code = cmd_check_campaign_arg(ctx);
+
+	if (code)
+		return code;
+	if (strcmp(format, "eml") && strcmp(format, "html") && strcmp(format, "text")) {
+		cmd_usage_error(ctx, "unknown format '%s': use eml, html or text", format);
+		return EXIT_USAGE;
+	}
+	return preview_check_secret("preview") < 0 ? 1 : 0;
+}
+
+static int run(struct cmd_ctx *ctx)
+{
 	struct preview_target t;
 	struct rendered m = { NULL, NULL, NULL, NULL };
 	struct buf msg = BUF_INIT;
-	const char *format = "eml";
-	char **args = NULL, *token = NULL;
-	size_t nargs = 0;
+	const char *format = format_arg ? format_arg : "eml";
+	char *token = NULL;
 	time_t now;
-	int r, code = 1;
+	int code;
 
-	memset(&t, 0, sizeof(t));
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs != 1) {
-		cmd_usage_error(ctx, nargs ? "unexpected argument '%s'" : "which campaign?%s",
-				nargs ? args[1] : "");
-		code = EXIT_USAGE;
-		goto done;
-	}
-	if (opts[1].seen)
-		format = opts[1].value;
-	if (strcmp(format, "eml") && strcmp(format, "html") && strcmp(format, "text")) {
-		cmd_usage_error(ctx, "unknown format '%s': use eml, html or text", format);
-		code = EXIT_USAGE;
-		goto done;
-	}
-	code = preview_target_open(&t, ctx, args[0], opts[0].seen ? opts[0].value : NULL,
-				   "preview");
+	code = preview_target_open(&t, ctx, recipient_arg, "preview");
 	if (code)
 		goto done;
 	code = 1;
@@ -206,6 +196,16 @@ done:
 	buf_release(&msg);
 	free(token);
 	preview_target_release(&t);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_preview_entry = {
+	.name = "preview",
+	.summary = "print the message a recipient would get",
+	.opts = opts,
+	.help_column = 21,
+	.notes = "Needs MAILOUT_SECRET (the unsubscribe link is signed).\n",
+	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
+	.check = check_args,
+	.run = run,
+};

@@ -19,46 +19,49 @@
  * subject, with a token for no recipient, through the recipient's assigned
  * account (or --sink), and recorded nowhere.
  */
-int cmd_proof(struct cmd_ctx *ctx, int argc, char **argv)
+static const char *to, *recipient_arg, *sink;
+
+static const struct opt_spec opts[] = {
+	OPT_ARG("CAMPAIGN", 0, NULL),
+	OPT_VALUE_USAGE("to", &to, "ADDRESS", USAGE_REQUIRED, NULL,
+			"the test address (envelope and To)"),
+	OPT_VALUE("recipient", &recipient_arg, "ID", "the message of this recipient (default: as preview)"),
+	OPT_VALUE("sink", &sink, "URL",
+		  "send through this SMTP server instead of the recipient's account"),
+	OPT_END
+};
+
+static int check_args(struct cmd_ctx *ctx)
 {
-	struct opt opts[] = { { "to", 1, 0, NULL, NULL, 0 },
-			      { "recipient", 1, 0, NULL, NULL, 0 },
-			      { "sink", 1, 0, NULL, NULL, 0 },
-			      { NULL, 0, 0, NULL, NULL, 0 } };
+	const char *why;
+	int code = cmd_check_campaign_arg(ctx);
+
+	if (code)
+		return code;
+	if (!to) {
+		cmd_usage_error(ctx, "a proof needs a test address: --to ADDRESS");
+		return EXIT_USAGE;
+	}
+	if (address_check(to, &why) < 0) {
+		cmd_usage_error(ctx, "invalid test address '%s': %s", to, why);
+		return EXIT_USAGE;
+	}
+	return preview_check_secret("proof") < 0 ? 1 : 0;
+}
+
+static int run(struct cmd_ctx *ctx)
+{
 	struct preview_target t;
 	struct mime_address from = { NULL, NULL };
 	struct smtp_reply reply = SMTP_REPLY_INIT;
 	struct smtp_options so;
 	struct smtp *s = NULL;
 	struct buf msg = BUF_INIT;
-	const char *to, *why;
-	char **args = NULL, *token = NULL, *bearer = NULL;
-	size_t nargs = 0;
+	char *token = NULL, *bearer = NULL;
 	time_t now;
-	int r, code = 1, curl_code = 0;
+	int code, curl_code = 0;
 
-	memset(&t, 0, sizeof(t));
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs != 1) {
-		cmd_usage_error(ctx, nargs ? "unexpected argument '%s'" : "which campaign?%s",
-				nargs ? args[1] : "");
-		code = EXIT_USAGE;
-		goto done;
-	}
-	if (!opts[0].seen) {
-		cmd_usage_error(ctx, "a proof needs a test address: --to ADDRESS");
-		code = EXIT_USAGE;
-		goto done;
-	}
-	to = opts[0].value;
-	if (address_check(to, &why) < 0) {
-		cmd_usage_error(ctx, "invalid test address '%s': %s", to, why);
-		code = EXIT_USAGE;
-		goto done;
-	}
-	code = preview_target_open(&t, ctx, args[0], opts[1].seen ? opts[1].value : NULL, "proof");
+	code = preview_target_open(&t, ctx, recipient_arg, "proof");
 	if (code)
 		goto done;
 	code = 1;
@@ -79,9 +82,9 @@ int cmd_proof(struct cmd_ctx *ctx, int argc, char **argv)
 			  error_last());
 		goto done;
 	}
-	if (opts[2].seen) {
+	if (sink) {
 		memset(&so, 0, sizeof(so));
-		so.url = opts[2].value;
+		so.url = sink;
 	} else if (sender_account_options(&so, t.account, &bearer) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
@@ -97,7 +100,7 @@ int cmd_proof(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	printf("sent a proof of campaign '%s' (the message of recipient '%s') to %s through %s\n",
 	       t.campaign->id, t.recipient.id, to,
-	       opts[2].seen ? "the sink" : t.account->id);
+	       sink ? "the sink" : t.account->id);
 	printf("server: %s\n", reply.text ? reply.text : "");
 	code = 0;
 done:
@@ -108,6 +111,16 @@ done:
 	free(token);
 	secret_free(bearer);
 	preview_target_release(&t);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_proof_entry = {
+	.name = "proof",
+	.summary = "send a proof of a campaign's message to a test address",
+	.opts = opts,
+	.help_column = 21,
+	.notes = "Needs MAILOUT_SECRET and the account's secret; nothing is recorded.\n",
+	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
+	.check = check_args,
+	.run = run,
+};

@@ -7,16 +7,14 @@
 #include "plan.h"
 #include "schedule.h"
 
-int cmd_resume(struct cmd_ctx *ctx, int argc, char **argv)
+static const struct opt_spec opts[] = { OPT_ARG("CAMPAIGN", 0, NULL), OPT_END };
+
+static int run(struct cmd_ctx *ctx)
 {
 	struct buf line = BUF_INIT;
-	const struct campaign *c;
-	struct plan *p = NULL;
-	int code = cmd_campaign_arg(ctx, argc, argv, &p, &c);
+	const struct campaign *c = ctx->campaign;
+	int code = 1;
 
-	if (code)
-		goto done;
-	code = 1;
 	if (c->status == CAMPAIGN_MERGED) {
 		cmd_error("campaign '%s' was merged into '%s'; resume that one", c->id, c->merged_into);
 		goto done;
@@ -36,6 +34,14 @@ int cmd_resume(struct cmd_ctx *ctx, int argc, char **argv)
 	code = 0;
 done:
 	buf_release(&line);
-	plan_close(p);
-	return code < 0 ? 0 : code;
+	return code;
 }
+
+const struct command cmd_resume_entry = {
+	.name = "resume",
+	.summary = "resume a paused or interrupted campaign",
+	.opts = opts,
+	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
+	.check = cmd_check_campaign_arg,
+	.run = run,
+};

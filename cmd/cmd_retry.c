@@ -8,43 +8,33 @@
 #include "plan.h"
 #include "schedule.h"
 
-int cmd_retry(struct cmd_ctx *ctx, int argc, char **argv)
+static int unconfirmed;
+
+static const struct opt_spec opts[] = {
+	OPT_ARG("CAMPAIGN", 0, NULL),
+	OPT_SWITCH("unconfirmed", &unconfirmed,
+		   "also the recipients whose message may or may not have gone out"),
+	OPT_END
+};
+
+static int run(struct cmd_ctx *ctx)
 {
-	struct opt opts[] = { { "unconfirmed", 0, 0, NULL, NULL, 0 }, { NULL, 0, 0, NULL, NULL, 0 } };
+	const char *id = ctx->args[0]; /* the campaign's, and outlives the plan */
 	struct buf lines = BUF_INIT;
-	struct plan *p = NULL;
 	sqlite3_stmt *st = NULL;
-	char **args = NULL;
-	size_t nargs = 0;
 	long n = 0;
 	time_t now;
-	int r, code = 1;
+	int code = 1;
 
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs != 1) {
-		cmd_usage_error(ctx, nargs ? "unexpected argument '%s'" : "which campaign?%s",
-				nargs ? args[1] : "");
-		code = EXIT_USAGE;
-		goto done;
-	}
-	p = cmd_open_plan(ctx, NULL, 0);
-	if (!p)
-		goto done;
-	if (!campaigns_find(&p->campaigns, args[0])) {
-		cmd_error("unknown campaign '%s'", args[0]);
-		goto done;
-	}
 	now = clock_now();
-	if (plan_prepare(p, &st,
+	if (plan_prepare(ctx->plan, &st,
 			 "SELECT recipient FROM deliveries WHERE campaign = ? AND "
 			 "(state IN ('failed', 'retrying') OR (?2 AND state IN ('unconfirmed', 'claimed'))) ORDER BY ord") < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	sqlite3_bind_text(st, 1, args[0], -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, opts[0].seen);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, unconfirmed);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *rec = (const char *)sqlite3_column_text(st, 0);
 		log_format(&lines, now, LOG_RETRY_CMD, &rec, 1);
@@ -52,21 +42,29 @@ int cmd_retry(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (n && campaign_command(ctx->repo, args[0], lines.ptr, lines.len) < 0) {
+	if (n && campaign_command(ctx->repo, id, lines.ptr, lines.len) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	plan_close(p);
-	p = cmd_open_plan(ctx, NULL, 0);
-	if (!p)
+	plan_close(ctx->plan);
+	ctx->plan = cmd_open_plan(ctx, NULL, 0);
+	if (!ctx->plan)
 		goto done;
-	printf("retry: %ld recipient%s of '%s' pending again%s\n", n, n == 1 ? "" : "s", args[0],
-	       opts[0].seen ? " (unconfirmed included)" : "");
+	printf("retry: %ld recipient%s of '%s' pending again%s\n", n, n == 1 ? "" : "s", id,
+	       unconfirmed ? " (unconfirmed included)" : "");
 	code = 0;
 done:
 	sqlite3_finalize(st);
 	buf_release(&lines);
-	plan_close(p);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_retry_entry = {
+	.name = "retry",
+	.summary = "make a campaign's unsuccessful recipients pending again",
+	.opts = opts,
+	.help_column = 20,
+	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
+	.check = cmd_check_campaign_arg,
+	.run = run,
+};

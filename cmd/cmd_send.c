@@ -268,84 +268,97 @@ static void on_event(const struct sender_event *e, void *payload)
 	fflush(stdout);
 }
 
-int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
+static const char *for_arg, *now_arg, *sink, *push, *batch_arg;
+static struct opt_list accounts;
+static int dry, commit;
+
+static const struct opt_spec opts[] = {
+	OPT_VALUE("for", &for_arg, "DURATION",
+		  "run this long on the real clock, sleeping between due moments\n"
+		  "(30s, 9m, 2h, 7d; default 0: what is due now)"),
+	OPT_VALUE("now", &now_arg, "TIME",
+		  "a virtual clock from TIME that jumps to each due moment\n"
+		  "(needs --sink or --dry-run)"),
+	OPT_LIST("account", &accounts, "ID",
+		 "only this account (repeatable): one job per account in CI"),
+	OPT_SWITCH("dry-run", &dry, "print what would be sent when, and the forecast; change nothing"),
+	OPT_VALUE_USAGE("sink", &sink, "URL", 0, "SMTP_URL",
+			"deliver everything to this SMTP server (credentials in the URL)"),
+	OPT_SWITCH("commit", &commit, "commit the logs this run writes (at the end)"),
+	OPT_VALUE("push", &push, "REMOTE",
+		  "commit and push: claims before each batch goes out, outcomes after"),
+	OPT_VALUE("batch", &batch_arg, "DURATION",
+		  "the messages claimed and pushed at once (default 10m)"),
+	OPT_END
+};
+
+static int run(struct cmd_ctx *ctx)
 {
-	struct opt opts[] = {
-		{ "for", 1, 0, NULL, NULL, 0 }, { "now", 1, 0, NULL, NULL, 0 },
-		{ "account", 2, 0, NULL, NULL, 0 }, { "dry-run", 0, 0, NULL, NULL, 0 },
-		{ "sink", 1, 0, NULL, NULL, 0 }, { "commit", 0, 0, NULL, NULL, 0 },
-		{ "push", 1, 0, NULL, NULL, 0 }, { "batch", 1, 0, NULL, NULL, 0 },
-		{ NULL, 0, 0, NULL, NULL, 0 }
-	};
 	struct sender_options so;
 	struct sender_report report;
 	struct progress pr;
 	struct plan *p = NULL;
-	char **args = NULL, *build = NULL, from[32], to[32];
-	size_t nargs = 0, i;
+	char *build = NULL, from[32], to[32];
+	size_t i;
 	long duration = 0, batch = 10 * 60;
 	struct publisher *pub = NULL;
 	struct sender_publisher sp;
 	time_t now = 0;
-	int r, code = 1, lock = -1;
+	int code = 1, lock = -1;
 
 	memset(&so, 0, sizeof(so));
 	memset(&pr, 0, sizeof(pr));
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
 	code = EXIT_USAGE;
-	if (nargs) {
-		cmd_usage_error(ctx, "unexpected argument '%s'", args[0]);
+	if (ctx->nargs) {
+		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[0]);
 		goto done;
 	}
-	if (opts[7].seen && (duration_parse(opts[7].value, &batch) < 0 || batch < 1)) {
-		cmd_usage_error(ctx, "invalid --batch '%s': a duration like 5m", opts[7].value);
+	if (batch_arg && (duration_parse(batch_arg, &batch) < 0 || batch < 1)) {
+		cmd_usage_error(ctx, "invalid --batch '%s': a duration like 5m", batch_arg);
 		goto done;
 	}
-	if ((opts[5].seen || opts[6].seen) && opts[3].seen) {
+	if ((commit || push) && dry) {
 		cmd_usage_error(ctx, "a dry run changes nothing: there is nothing to commit");
 		goto done;
 	}
-	if (opts[0].seen && duration_parse(opts[0].value, &duration) < 0) {
-		cmd_usage_error(ctx, "invalid --for '%s': %s", opts[0].value, error_last());
+	if (for_arg && duration_parse(for_arg, &duration) < 0) {
+		cmd_usage_error(ctx, "invalid --for '%s': %s", for_arg, error_last());
 		goto done;
 	}
-	if (opts[1].seen && !opts[3].seen && !opts[4].seen) {
+	if (now_arg && !dry && !sink) {
 		cmd_usage_error(ctx, "--now runs a virtual clock and would burst through real accounts: give --sink or --dry-run");
 		goto done;
 	}
 	code = 1;
 	build = xasprintf("%s/build", ctx->repo);
-	if (!opts[3].seen && cmd_lock_logs(build, &lock) < 0)
+	if (!dry && cmd_lock_logs(build, &lock) < 0)
 		goto done;
 	p = cmd_open_plan(ctx, NULL, 0);
 	if (!p)
 		goto done;
-	for (i = 0; i < opts[2].nvalues; i++) {
-		if (!config_account(&p->cfg, opts[2].values[i])) {
-			cmd_error("unknown account '%s'", opts[2].values[i]);
+	for (i = 0; i < accounts.count; i++) {
+		if (!config_account(&p->cfg, accounts.items[i])) {
+			cmd_error("unknown account '%s'", accounts.items[i]);
 			goto done;
 		}
 	}
-	if (opts[1].seen && time_parse_local(opts[1].value, p->cfg.zone, &now) < 0) {
-		cmd_usage_error(ctx, "invalid --now '%s': %s", opts[1].value, error_last());
+	if (now_arg && time_parse_local(now_arg, p->cfg.zone, &now) < 0) {
+		cmd_usage_error(ctx, "invalid --now '%s': %s", now_arg, error_last());
 		code = EXIT_USAGE;
 		goto done;
 	}
-	if (opts[3].seen) {
-		code = dry_run(p, now ? now : clock_now(), opts[0].seen ? duration : 0);
+	if (dry) {
+		code = dry_run(p, now ? now : clock_now(), for_arg ? duration : 0);
 		goto done;
 	}
 	so.now = now;
 	so.duration = duration;
-	so.accounts = opts[2].nvalues ? opts[2].values : NULL;
-	so.naccounts = opts[2].nvalues;
-	if ((opts[5].seen || opts[6].seen) &&
-	    open_publisher(ctx, p, &so, opts[6].value, &pub, &sp, batch) < 0)
+	so.accounts = accounts.count ? accounts.items : NULL;
+	so.naccounts = accounts.count;
+	if ((commit || push) && open_publisher(ctx, p, &so, push, &pub, &sp, batch) < 0)
 		goto done;
-	so.dry_run = opts[3].seen;
-	so.sink = opts[4].value;
+	so.dry_run = dry;
+	so.sink = sink;
 	so.on_event = on_event;
 	so.payload = &pr;
 	so.stop = &stop_requested;
@@ -378,6 +391,15 @@ done:
 		close(lock);
 	free(build);
 	plan_close(p);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_send_entry = {
+	.name = "send",
+	.summary = "send what is due, throttled, through the owners' accounts",
+	.opts = opts,
+	.help_column = 21,
+	.notes = "Needs MAILOUT_SECRET and the accounts' secrets.\n",
+	.flags = NEEDS_REPO,
+	.run = run,
+};

@@ -218,44 +218,51 @@ static void print_one(const struct campaign_summary *s)
 	}
 }
 
-int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	struct opt opts[] = { { "json", 0, 0, NULL, NULL, 0 }, { "check", 0, 0, NULL, NULL, 0 },
-			      { NULL, 0, 0, NULL, NULL, 0 } };
-	struct campaign_summary *list = NULL;
-	struct plan *p = NULL;
-	char **args = NULL;
-	size_t nargs = 0, n = 0, i, j, first, shown;
-	int r, code = 1, problems = 0;
+static int json, exit_on_problems;
 
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs > 1) {
-		cmd_usage_error(ctx, "unexpected argument '%s'", args[1]);
-		code = EXIT_USAGE;
-		goto done;
+static const struct opt_spec opts[] = {
+	OPT_ARG("CAMPAIGN", USAGE_OPTIONAL,
+		"one campaign in detail: every count, its accounts, notifications"),
+	OPT_SWITCH("json", &json, "the plan's stamp and every campaign's counts as JSON"),
+	OPT_SWITCH("check", &exit_on_problems,
+		   "exit 1 when a campaign is interrupted or an account has a critical error"),
+	OPT_END
+};
+
+static int check_args(struct cmd_ctx *ctx)
+{
+	if (ctx->nargs > 1) {
+		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[1]);
+		return EXIT_USAGE;
 	}
-	p = cmd_open_plan(ctx, NULL, 0);
-	if (!p)
-		goto done;
+	return 0;
+}
+
+static int run(struct cmd_ctx *ctx)
+{
+	struct campaign_summary *list = NULL;
+	struct plan *p = ctx->plan;
+	const char *one = ctx->campaign ? ctx->campaign->id : NULL;
+	size_t n = 0, i, j, first, shown;
+	int code = 1, problems = 0;
+
 	if (plan_summaries(p, clock_now(), &list, &n) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
 	first = 0;
-	if (nargs) {
-		for (first = 0; first < n && strcmp(list[first].campaign->id, args[0]); first++)
+	if (one) {
+		for (first = 0; first < n && strcmp(list[first].campaign->id, one); first++)
 			;
 		if (first == n) {
-			cmd_error("unknown campaign '%s'", args[0]);
+			cmd_error("unknown campaign '%s'", one);
 			goto done;
 		}
 	}
-	shown = nargs ? 1 : n;
-	if (opts[0].seen)
+	shown = one ? 1 : n;
+	if (json)
 		print_json(p, list + first, shown);
-	else if (nargs)
+	else if (one)
 		print_one(&list[first]);
 	else
 		print_table(list, n);
@@ -264,10 +271,18 @@ int cmd_status(struct cmd_ctx *ctx, int argc, char **argv)
 		for (j = 0; j < list[i].naccounts; j++)
 			problems |= list[i].accounts[j].red;
 	}
-	code = opts[1].seen && problems ? 1 : 0;
+	code = exit_on_problems && problems ? 1 : 0;
 done:
 	plan_summaries_free(list, n);
-	plan_close(p);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_status_entry = {
+	.name = "status",
+	.summary = "show every campaign's progress",
+	.opts = opts,
+	.help_column = 18,
+	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
+	.check = check_args,
+	.run = run,
+};

@@ -474,7 +474,16 @@ done:
 	return code;
 }
 
-int cmd_unsubscribes(struct cmd_ctx *ctx, int argc, char **argv)
+static int run(struct cmd_ctx *ctx)
 {
-	return cmd_run_sync(ctx, argc, argv, sync_unsubscribes);
+	return cmd_run_sync(ctx, sync_unsubscribes);
 }
+
+const struct command cmd_unsubscribes_entry = {
+	.name = "unsubscribes",
+	.summary = "read unsubscribe requests from the unsubscribe mailbox",
+	.opts = cmd_sync_opts,
+	.help_column = CMD_SYNC_HELP_COLUMN,
+	.flags = NEEDS_REPO,
+	.run = run,
+};

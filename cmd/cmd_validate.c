@@ -143,25 +143,27 @@ done:
 	return ret;
 }
 
-int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv)
+static const char *changed_since;
+
+static const struct opt_spec opts[] = {
+	OPT_VALUE("changed-since", &changed_since, "REV", "mark the problems in files changed since REV"),
+	OPT_END
+};
+
+static int run(struct cmd_ctx *ctx)
 {
-	struct opt opts[] = { { "changed-since", 1, 0, NULL, NULL, 0 }, { NULL, 0, 0, NULL, NULL, 0 } };
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct validate_summary summary = { 0, 0 };
-	char **args = NULL, **changed = NULL;
-	const char *since;
-	size_t nargs = 0, nchanged = 0, in_changed = 0;
-	int r, code = 1;
+	char **changed = NULL;
+	const char *since = changed_since;
+	size_t nchanged = 0, in_changed = 0;
+	int code = 1;
 
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs) {
-		cmd_usage_error(ctx, "unexpected argument '%s'", args[0]);
+	if (ctx->nargs) {
+		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[0]);
 		code = EXIT_USAGE;
 		goto done;
 	}
-	since = opts[0].seen ? opts[0].value : NULL;
 	if (since && changed_files(ctx->repo, since, &changed, &nchanged) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
@@ -178,6 +180,14 @@ int cmd_validate(struct cmd_ctx *ctx, int argc, char **argv)
 done:
 	free_list(changed, nchanged);
 	diag_release(&diags);
-	opts_release(opts, args);
 	return code;
 }
+
+const struct command cmd_validate_entry = {
+	.name = "validate",
+	.summary = "check everything; exit 1 on any error",
+	.opts = opts,
+	.help_column = 26,
+	.flags = NEEDS_REPO,
+	.run = run,
+};

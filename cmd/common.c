@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "campaign.h"
 #include "cmd.h"
 #include "diag.h"
 #include "plan.h"
+#include "util.h"
 #include "xalloc.h"
 
 struct plan *cmd_open_plan(struct cmd_ctx *ctx, const char *build_dir, unsigned flags)
@@ -74,4 +76,36 @@ int cmd_lock_logs(const char *dir, int *fd_out)
 	free(path);
 	*fd_out = fd;
 	return 0;
+}
+
+int cmd_check_campaign_arg(struct cmd_ctx *ctx)
+{
+	if (ctx->nargs == 1)
+		return 0;
+	if (ctx->nargs)
+		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[1]);
+	else
+		cmd_usage_error(ctx, "which campaign?");
+	return EXIT_USAGE;
+}
+
+const struct campaign *cmd_find_campaign(struct plan *p, const char *id)
+{
+	const struct campaign *c = campaigns_find(&p->campaigns, id);
+	const char **ids;
+	const char *hint;
+	size_t i;
+
+	if (c)
+		return c;
+	ids = xcalloc(p->campaigns.count + 1, sizeof(*ids));
+	for (i = 0; i < p->campaigns.count; i++)
+		ids[i] = p->campaigns.items[i].id;
+	hint = suggest_closest(id, ids, p->campaigns.count);
+	if (hint)
+		cmd_error("unknown campaign '%s' (did you mean '%s'?)", id, hint);
+	else
+		cmd_error("unknown campaign '%s'", id);
+	free(ids);
+	return NULL;
 }

@@ -13,120 +13,40 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "plan.h"
 #include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
 
-static const struct command commands[] = {
-	{ "validate", cmd_validate, "check everything; exit 1 on any error",
-	  "validate [--changed-since REV]",
-	  "    --changed-since REV   mark the problems in files changed since REV\n", NEEDS_REPO },
-	{ "build", cmd_build, "build the send plan and the status site", "build [--out DIR] [--rebuild]",
-	  "    --out DIR     write plan.db and site/ to DIR (default: <repo>/build)\n"
-	  "    --rebuild     start from scratch instead of refreshing\n"
-	  "Needs no secret.\n", NEEDS_REPO },
-	{ "status", cmd_status, "show every campaign's progress", "status [CAMPAIGN] [--json] [--check]",
-	  "    CAMPAIGN      one campaign in detail: every count, its accounts, notifications\n"
-	  "    --json        the plan's stamp and every campaign's counts as JSON\n"
-	  "    --check       exit 1 when a campaign is interrupted or an account has a critical error\n",
-	  NEEDS_REPO },
-	{ "preview", cmd_preview, "print the message a recipient would get",
-	  "preview CAMPAIGN [--recipient ID] [--format eml|html|text]",
-	  "    --recipient ID   this recipient (default: the first pending one in send order)\n"
-	  "    --format FMT     eml: the whole message as sent (default); html or text: one part\n"
-	  "Needs MAILOUT_SECRET (the unsubscribe link is signed).\n", NEEDS_REPO },
-	{ "proof", cmd_proof, "send a proof of a campaign's message to a test address",
-	  "proof CAMPAIGN --to ADDRESS [--recipient ID] [--sink URL]",
-	  "    --to ADDRESS     the test address (envelope and To)\n"
-	  "    --recipient ID   the message of this recipient (default: as preview)\n"
-	  "    --sink URL       send through this SMTP server instead of the recipient's account\n"
-	  "Needs MAILOUT_SECRET and the account's secret; nothing is recorded.\n", NEEDS_REPO },
-	{ "send", cmd_send, "send what is due, throttled, through the owners' accounts",
-	  "send [--for DURATION] [--now TIME] [--account ID]... [--dry-run] [--sink SMTP_URL] [--commit] [--push REMOTE] [--batch DURATION]",
-	  "    --for DURATION   run this long on the real clock, sleeping between due moments\n"
-	  "                     (30s, 9m, 2h, 7d; default 0: what is due now)\n"
-	  "    --now TIME       a virtual clock from TIME that jumps to each due moment\n"
-	  "                     (needs --sink or --dry-run)\n"
-	  "    --account ID     only this account (repeatable): one job per account in CI\n"
-	  "    --dry-run        print what would be sent when, and the forecast; change nothing\n"
-	  "    --sink URL       deliver everything to this SMTP server (credentials in the URL)\n"
-	  "    --commit         commit the logs this run writes (at the end)\n"
-	  "    --push REMOTE    commit and push: claims before each batch goes out, outcomes after\n"
-	  "    --batch DURATION the messages claimed and pushed at once (default 10m)\n"
-	  "Needs MAILOUT_SECRET and the accounts' secrets.\n", NEEDS_REPO },
-	{ "retry", cmd_retry, "make a campaign's unsuccessful recipients pending again",
-	  "retry CAMPAIGN [--unconfirmed]",
-	  "    --unconfirmed   also the recipients whose message may or may not have gone out\n", NEEDS_REPO },
-	{ "pause", cmd_pause, "pause a campaign", "pause CAMPAIGN", NULL, NEEDS_REPO },
-	{ "resume", cmd_resume, "resume a paused or interrupted campaign", "resume CAMPAIGN", NULL,
-	  NEEDS_REPO },
-	{ "merge", cmd_merge, "merge campaigns that share template, type and owner",
-	  "merge CAMPAIGN CAMPAIGN... --into ID [--name NAME]",
-	  "    --into ID     the new campaign: the union of theirs, with their history\n"
-	  "    --name NAME   its name (default: the first one's name and \"(merged)\")\n"
-	  "The campaigns merged get status merged and send nothing more.\n", NEEDS_REPO },
-	{ "new", cmd_new, "create a campaign",
-	  "new --type TYPE[,TYPE...] --template NAME --owner PERSON [--segment NAME | --filter '{...}'] [--id ID] [--name NAME] [--start DATE] [--end DATE] [--paused] [--vip-only]",
-	  "    --type TYPES        contacts, companies or leads; several: one campaign each\n"
-	  "    --template NAME     templates/NAME.md\n"
-	  "    --owner PERSON      only this person's recipients, sent through their accounts\n"
-	  "    --segment NAME      a segment of recipients/segments.yaml\n"
-	  "    --filter '{...}'    an inline filter, e.g. '{country: [DE, AT], tags: newsletter}'\n"
-	  "    --id ID             the campaign id (default: TEMPLATE-START; with several types\n"
-	  "                        the type is added: ID-contacts)\n"
-	  "    --name NAME         the campaign's name\n"
-	  "    --start DATE        nothing is sent before (default: today)\n"
-	  "    --end DATE          nothing is sent after\n"
-	  "    --paused            create it paused\n"
-	  "    --vip-only          VIP recipients only\n"
-	  "Refuses what would not validate; prints each campaign's recipients and when the\n"
-	  "forecast sees it finished.\n",
-	  NEEDS_REPO },
-	{ "import", cmd_import, "import recipients from a CSV export",
-	  "import TYPE FILE.csv [--owner PERSON] [--map COLUMN=FIELD]... [--into NAME] [--replace] [--skip-invalid]",
-	  "    --owner PERSON       the owner of rows whose owner cell is empty or missing\n"
-	  "    --map COLUMN=FIELD   store COLUMN as FIELD (repeatable); FIELD '-' drops the column\n"
-	  "    --into NAME          write recipients/TYPE/NAME.yaml (default: from the CSV's name)\n"
-	  "    --replace            replace that file: it then mirrors the CSV (a fresh CRM export)\n"
-	  "    --skip-invalid       import the valid rows and list the others (default: all or nothing)\n",
-	  NEEDS_REPO },
-	{ "export", cmd_export, "export a campaign's deliveries as CSV", "export CAMPAIGN [--format csv]",
-	  "    --format csv   the output format: CSV (RFC 4180), one row per recipient in send order\n",
-	  NEEDS_REPO },
-	{ "unsubscribes", cmd_unsubscribes, "read unsubscribe requests from the unsubscribe mailbox",
-	  "unsubscribes sync [--commit] [--push REMOTE]",
-	  "    --commit         commit what the sync wrote\n"
-	  "    --push REMOTE    commit and push (the results first, then the state)\n", NEEDS_REPO },
-	{ "bounces", cmd_bounces, "read delivery reports from the sending mailboxes",
-	  "bounces sync [--commit] [--push REMOTE]",
-	  "    --commit         commit what the sync wrote\n"
-	  "    --push REMOTE    commit and push (the results first, then the state)\n", NEEDS_REPO },
-	{ "accounts", cmd_accounts, "log in to every sending account and say which work", "accounts check",
-	  NULL, NEEDS_REPO },
-	{ NULL, NULL, NULL, NULL, NULL, 0 }
+static const struct command *const commands[] = {
+	&cmd_validate_entry, &cmd_build_entry,	 &cmd_status_entry, &cmd_preview_entry,
+	&cmd_proof_entry,    &cmd_send_entry,	 &cmd_retry_entry,  &cmd_pause_entry,
+	&cmd_resume_entry,   &cmd_merge_entry,	 &cmd_new_entry,    &cmd_import_entry,
+	&cmd_export_entry,   &cmd_unsubscribes_entry, &cmd_bounces_entry, &cmd_accounts_entry,
+	NULL
 };
 
 static void print_overview(FILE *out)
 {
-	const struct command *c;
+	const struct command *const *c;
 
 	fprintf(out, "usage: mailout [--repo DIR] COMMAND [OPTIONS]\n\n"
 		     "Mass mailing from a git repository: campaigns, recipients, templates and\n"
 		     "accounts as YAML and Markdown; a send plan and a status site built from them.\n\n"
 		     "Commands:\n");
-	for (c = commands; c->name; c++)
-		fprintf(out, "  %-13s %s\n", c->name, c->summary);
+	for (c = commands; *c; c++)
+		fprintf(out, "  %-13s %s\n", (*c)->name, (*c)->summary);
 	fprintf(out, "\nmailout help COMMAND or mailout COMMAND --help shows a command's options.\n"
 		     "--repo DIR works with every command; MAILOUT_NOW sets the clock (RFC 3339).\n");
 }
 
 static const struct command *find_command(const char *name)
 {
-	const struct command *c;
+	const struct command *const *c;
 
-	for (c = commands; c->name; c++) {
-		if (!strcmp(c->name, name))
-			return c;
+	for (c = commands; *c; c++) {
+		if (!strcmp((*c)->name, name))
+			return *c;
 	}
 	return NULL;
 }
@@ -136,10 +56,10 @@ static int unknown_command(const char *name)
 	const char *names[32];
 	const char *hint;
 	size_t n = 0;
-	const struct command *c;
+	const struct command *const *c;
 
-	for (c = commands; c->name && n < 31; c++)
-		names[n++] = c->name;
+	for (c = commands; *c && n < 31; c++)
+		names[n++] = (*c)->name;
 	names[n++] = "help";
 	hint = suggest_closest(name, names, n);
 	if (hint)
@@ -219,6 +139,54 @@ static int check_clock(void)
 		return -1;
 	}
 	return 0;
+}
+
+/* The campaigns the arguments name (CAMPAIGN_ARG: the first, when given;
+ * CAMPAIGN_ARGS: every one): 0, or -1 after "unknown campaign". */
+static int resolve_campaigns(struct cmd_ctx *ctx)
+{
+	size_t i, n = ctx->command->flags & CAMPAIGN_ARGS ? ctx->nargs : ctx->nargs > 0;
+
+	ctx->campaigns = xcalloc(n + 1, sizeof(*ctx->campaigns));
+	for (i = 0; i < n; i++) {
+		ctx->campaigns[i] = cmd_find_campaign(ctx->plan, ctx->args[i]);
+		if (!ctx->campaigns[i])
+			return -1;
+	}
+	ctx->campaign = ctx->campaigns[0];
+	return 0;
+}
+
+/* The command's options, check, plan and campaigns, then its run. */
+static int run_command(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct command *c = ctx->command;
+	int r, code = 1;
+
+	r = opts_parse(ctx, argc, argv);
+	if (r) {
+		code = r > 0 ? 0 : EXIT_USAGE;
+		goto done;
+	}
+	if (c->check) {
+		code = c->check(ctx);
+		if (code)
+			goto done;
+		code = 1;
+	}
+	if (c->flags & (NEEDS_PLAN | CAMPAIGN_ARG | CAMPAIGN_ARGS)) {
+		ctx->plan = cmd_open_plan(ctx, NULL, 0);
+		if (!ctx->plan)
+			goto done;
+	}
+	if ((c->flags & (CAMPAIGN_ARG | CAMPAIGN_ARGS)) && resolve_campaigns(ctx) < 0)
+		goto done;
+	code = c->run(ctx);
+done:
+	free(ctx->campaigns);
+	plan_close(ctx->plan);
+	opts_release(c->opts, ctx->args);
+	return code;
 }
 
 static int finish(int code)
@@ -318,7 +286,7 @@ int main(int argc, char **argv)
 		ctx.repo = repo;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	code = c->fn(&ctx, n - 1, args + 1);
+	code = run_command(&ctx, n - 1, args + 1);
 	curl_global_cleanup();
 	free(repo);
 	free(args);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cmd.h"
 #include "util.h"
 #include "xalloc.h"
@@ -18,6 +19,50 @@ void cmd_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* One option or argument as the synopsis shows it, without brackets. */
+static void add_synopsis_term(struct buf *b, const struct opt_spec *o)
+{
+	if (o->type == OPT_TYPE_ARG) {
+		buf_adds(b, o->name);
+		return;
+	}
+	buf_addf(b, "--%s", o->name);
+	if (o->type != OPT_TYPE_SWITCH)
+		buf_addf(b, " %s", o->usage_value ? o->usage_value : o->value_name);
+}
+
+/* "send [--for DURATION] ... [--account ID]... [--segment NAME | --filter X]" */
+static void add_synopsis(struct buf *b, const struct command *c)
+{
+	const struct opt_spec *o;
+
+	buf_adds(b, c->name);
+	for (o = c->opts; o->type != OPT_TYPE_END; o++) {
+		int bracket = o->type == OPT_TYPE_ARG ? (o->usage & USAGE_OPTIONAL) != 0
+						      : !(o->usage & USAGE_REQUIRED);
+		int closes = !(o[1].type != OPT_TYPE_END && (o[1].usage & USAGE_CHOICE));
+
+		if (o->usage & USAGE_CHOICE)
+			buf_adds(b, " | ");
+		else
+			buf_adds(b, bracket ? " [" : " ");
+		add_synopsis_term(b, o);
+		if (closes && (bracket || (o->usage & USAGE_CHOICE)))
+			buf_addc(b, ']');
+		if (o->type == OPT_TYPE_LIST)
+			buf_adds(b, "...");
+	}
+}
+
+static void print_usage(FILE *out, const struct command *c)
+{
+	struct buf b = BUF_INIT;
+
+	add_synopsis(&b, c);
+	fprintf(out, "usage: mailout %s\n", b.ptr);
+	buf_release(&b);
+}
+
 void cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -28,29 +73,61 @@ void cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	if (ctx && ctx->command)
-		fprintf(stderr, "usage: mailout %s\n", ctx->command->usage);
+		print_usage(stderr, ctx->command);
+}
+
+/* "    --for DURATION   run this long ...", continuation lines aligned. */
+static void add_help_line(struct buf *b, const struct opt_spec *o, int column)
+{
+	size_t start = b->len, width = column > 0 ? (size_t)column : 0;
+	const char *p = o->help, *nl;
+
+	buf_adds(b, "    ");
+	if (o->type == OPT_TYPE_ARG)
+		buf_adds(b, o->name);
+	else if (o->type == OPT_TYPE_SWITCH)
+		buf_addf(b, "--%s", o->name);
+	else
+		buf_addf(b, "--%s %s", o->name, o->value_name);
+	do {
+		buf_addc(b, ' ');
+	} while (b->len - start < width);
+	for (;;) {
+		nl = strchr(p, '\n');
+		if (!nl) {
+			buf_addf(b, "%s\n", p);
+			break;
+		}
+		buf_add(b, p, (size_t)(nl - p) + 1);
+		for (start = 0; start < width; start++)
+			buf_addc(b, ' ');
+		p = nl + 1;
+	}
 }
 
 void cmd_print_help(const struct command *c)
 {
-	printf("usage: mailout %s\n\n%s\n", c->usage, c->summary);
-	if (c->help && *c->help)
-		printf("\n%s", c->help);
-	printf("\n    --repo DIR   the content repository (default: the one around the current directory)\n");
-}
+	struct buf b = BUF_INIT;
+	const struct opt_spec *o;
 
-struct opt *opts_get(struct opt *opts, const char *name)
-{
-	for (; opts->name; opts++) {
-		if (!strcmp(opts->name, name))
-			return opts;
+	print_usage(stdout, c);
+	printf("\n%s\n", c->summary);
+	for (o = c->opts; o->type != OPT_TYPE_END; o++) {
+		if (o->help)
+			add_help_line(&b, o, c->help_column);
 	}
-	return NULL;
+	if (c->notes)
+		buf_adds(&b, c->notes);
+	if (b.len)
+		printf("\n%s", b.ptr);
+	printf("\n    --repo DIR   the content repository (default: the one around the current directory)\n");
+	buf_release(&b);
 }
 
-static void unknown_option(struct cmd_ctx *ctx, const char *arg, struct opt *opts)
+static void unknown_option(struct cmd_ctx *ctx, const char *arg)
 {
 	const char *names[64];
+	const struct opt_spec *o;
 	size_t n = 0;
 	const char *hint;
 	char *name = xstrdup(arg + 2);
@@ -58,8 +135,10 @@ static void unknown_option(struct cmd_ctx *ctx, const char *arg, struct opt *opt
 
 	if (eq)
 		*eq = '\0';
-	for (; opts->name && n < 63; opts++)
-		names[n++] = opts->name;
+	for (o = ctx->command->opts; o->type != OPT_TYPE_END && n < 63; o++) {
+		if (o->type != OPT_TYPE_ARG)
+			names[n++] = o->name;
+	}
 	names[n++] = "help";
 	hint = suggest_closest(name, names, n);
 	if (hint)
@@ -69,17 +148,22 @@ static void unknown_option(struct cmd_ctx *ctx, const char *arg, struct opt *opt
 	free(name);
 }
 
-int opts_parse(struct cmd_ctx *ctx, int argc, char **argv, struct opt *opts, char ***args,
-	       size_t *nargs)
+int opts_parse(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	char **pos = xcalloc((size_t)argc + 1, sizeof(char *));
-	size_t npos = 0;
-	int i, only_args = 0;
+	unsigned char *given; /* per spec: whether a value was given */
+	size_t npos = 0, nspecs = 0;
+	int i, only_args = 0, ret = -1;
 
+	ctx->args = NULL;
+	ctx->nargs = 0;
+	while (ctx->command->opts[nspecs].type != OPT_TYPE_END)
+		nspecs++;
+	given = xcalloc(nspecs + 1, 1);
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i], *value = NULL;
 		const char *eq;
-		struct opt *o;
+		const struct opt_spec *o;
 		size_t len;
 
 		if (only_args || a[0] != '-' || !a[1]) {
@@ -92,29 +176,30 @@ int opts_parse(struct cmd_ctx *ctx, int argc, char **argv, struct opt *opts, cha
 		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			cmd_print_help(ctx->command);
-			free(pos);
-			return 1;
+			ret = 1;
+			goto done;
 		}
 		if (a[1] != '-') {
-			unknown_option(ctx, a, opts);
-			goto fail;
+			unknown_option(ctx, a);
+			goto done;
 		}
 		eq = strchr(a, '=');
 		len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-		for (o = opts; o->name; o++) {
-			if (strlen(o->name) == len && !strncmp(o->name, a + 2, len))
+		for (o = ctx->command->opts; o->type != OPT_TYPE_END; o++) {
+			if (o->type != OPT_TYPE_ARG && strlen(o->name) == len &&
+			    !strncmp(o->name, a + 2, len))
 				break;
 		}
-		if (!o->name) {
-			unknown_option(ctx, a, opts);
-			goto fail;
+		if (o->type == OPT_TYPE_END) {
+			unknown_option(ctx, a);
+			goto done;
 		}
-		if (o->kind == 0) {
+		if (o->type == OPT_TYPE_SWITCH) {
 			if (eq) {
 				cmd_usage_error(ctx, "option '--%s' takes no value", o->name);
-				goto fail;
+				goto done;
 			}
-			o->seen++;
+			(*o->flag)++;
 			continue;
 		}
 		if (eq) {
@@ -123,56 +208,61 @@ int opts_parse(struct cmd_ctx *ctx, int argc, char **argv, struct opt *opts, cha
 			value = argv[++i];
 		} else {
 			cmd_usage_error(ctx, "option '--%s' needs a value", o->name);
-			goto fail;
+			goto done;
 		}
-		if (o->kind == 1 && o->seen) {
-			cmd_usage_error(ctx, "option '--%s' given twice", o->name);
-			goto fail;
+		if (o->type == OPT_TYPE_VALUE) {
+			if (given[o - ctx->command->opts]++) {
+				cmd_usage_error(ctx, "option '--%s' given twice", o->name);
+				goto done;
+			}
+			*o->value = value;
+			continue;
 		}
-		o->seen++;
-		o->value = value;
-		o->values = xrealloc(o->values, (o->nvalues + 1) * sizeof(*o->values));
-		o->values[o->nvalues++] = value;
+		o->list->items = xrealloc(o->list->items, (o->list->count + 1) * sizeof(*o->list->items));
+		o->list->items[o->list->count++] = value;
 	}
-	*args = pos;
-	*nargs = npos;
-	return 0;
-fail:
+	ctx->args = pos;
+	ctx->nargs = npos;
+	pos = NULL;
+	ret = 0;
+done:
+	free(given);
 	free(pos);
-	*args = NULL;
-	*nargs = 0;
-	return -1;
+	return ret;
 }
 
-void opts_release(struct opt *opts, char **args)
+void opts_release(const struct opt_spec *specs, char **args)
 {
-	for (; opts && opts->name; opts++) {
-		free(opts->values);
-		opts->values = NULL;
+	for (; specs && specs->type != OPT_TYPE_END; specs++) {
+		if (specs->type == OPT_TYPE_LIST) {
+			free(specs->list->items);
+			specs->list->items = NULL;
+			specs->list->count = 0;
+		}
 	}
 	free(args);
 }
 
-int cmd_run_sync(struct cmd_ctx *ctx, int argc, char **argv,
-		 int (*sync)(struct cmd_ctx *ctx, int commit, const char *remote))
-{
-	struct opt opts[] = { { "commit", 0, 0, NULL, NULL, 0 }, { "push", 1, 0, NULL, NULL, 0 },
-			      { NULL, 0, 0, NULL, NULL, 0 } };
-	char **args = NULL;
-	size_t nargs = 0;
-	int r, code = EXIT_USAGE;
+/* `unsubscribes sync` and `bounces sync` */
+static int sync_commit;
+static const char *sync_push;
 
-	r = opts_parse(ctx, argc, argv, opts, &args, &nargs);
-	if (r)
-		return r > 0 ? 0 : EXIT_USAGE;
-	if (nargs == 0)
+const struct opt_spec cmd_sync_opts[] = {
+	OPT_ARG("sync", 0, NULL),
+	OPT_SWITCH("commit", &sync_commit, "commit what the sync wrote"),
+	OPT_VALUE("push", &sync_push, "REMOTE", "commit and push (the results first, then the state)"),
+	OPT_END
+};
+
+int cmd_run_sync(struct cmd_ctx *ctx, int (*sync)(struct cmd_ctx *ctx, int commit, const char *remote))
+{
+	if (ctx->nargs == 0)
 		cmd_usage_error(ctx, "missing the action: 'sync'");
-	else if (strcmp(args[0], "sync"))
-		cmd_usage_error(ctx, "unknown action '%s': the only one is 'sync'", args[0]);
-	else if (nargs > 1)
-		cmd_usage_error(ctx, "unexpected argument '%s'", args[1]);
+	else if (strcmp(ctx->args[0], "sync"))
+		cmd_usage_error(ctx, "unknown action '%s': the only one is 'sync'", ctx->args[0]);
+	else if (ctx->nargs > 1)
+		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[1]);
 	else
-		code = sync(ctx, opts[0].seen, opts[1].value);
-	opts_release(opts, args);
-	return code;
+		return sync(ctx, sync_commit, sync_push);
+	return EXIT_USAGE;
 }
