@@ -46,6 +46,15 @@ static void add_span(struct csv_record *rec, const char *s, size_t len)
 
 static void end_field(struct csv_record *rec, size_t start)
 {
+	if (rec->count == CSV_MAX_FIELDS) {
+		/* read past, not kept: what follows is bounded whatever the input */
+		if (!rec->error[0])
+			snprintf(rec->error, sizeof(rec->error),
+				 "field %d: a record holds at most %d fields", CSV_MAX_FIELDS + 1,
+				 CSV_MAX_FIELDS);
+		buf_truncate(&rec->text, start);
+		return;
+	}
 	buf_addc(&rec->text, '\0');
 	XGROW(rec->offsets, rec->cap, rec->count + 1);
 	rec->offsets[rec->count++] = start;

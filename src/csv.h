@@ -6,7 +6,9 @@
  * quotes written twice ("").  A UTF-8 byte-order mark at the start is
  * skipped, the last record may lack its line break, and empty lines
  * between records are skipped.  Every record knows the physical line it
- * starts on: a quoted line break makes a record span several lines.
+ * starts on: a quoted line break makes a record span several lines.  A
+ * record keeps at most CSV_MAX_FIELDS fields: the rest are read past and
+ * make the record malformed.
  *
  *   struct csv_reader r;
  *   struct csv_record rec = CSV_RECORD_INIT;
@@ -24,6 +26,8 @@
 
 #include "buf.h"
 
+#define CSV_MAX_FIELDS 1000
+
 struct csv_reader {
 	const char *pos, *end; /* the text still to read (not owned) */
 	int line; /* the physical line of pos, 1-based */
@@ -34,7 +38,8 @@ struct csv_record {
 	size_t count;
 	int line; /* the physical line the record starts on */
 	/* What is malformed in this record ("" when nothing): text after a
-	 * closing quote, or a NUL byte.  The fields are read all the same. */
+	 * closing quote, a NUL byte, or more than CSV_MAX_FIELDS fields.  The
+	 * fields are read all the same. */
 	char error[96];
 	/* storage */
 	struct buf text;

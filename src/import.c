@@ -614,8 +614,10 @@ static void import_record(struct import *im, const struct csv_record *rec)
 		bad = 1;
 	}
 	if (rec->count != im->ncols) {
-		problem(im, line, "%zu field%s, but the header has %zu", rec->count,
-			rec->count == 1 ? "" : "s", im->ncols);
+		/* a record cut at CSV_MAX_FIELDS has its error already */
+		if (rec->count < CSV_MAX_FIELDS || !rec->error[0])
+			problem(im, line, "%zu field%s, but the header has %zu", rec->count,
+				rec->count == 1 ? "" : "s", im->ncols);
 		bad = 1;
 		goto done;
 	}

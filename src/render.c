@@ -355,6 +355,78 @@ void render_markdown_html(struct buf *out, const char *src, size_t len, int styl
 	buf_release(&with_styles);
 }
 
+/* The block quote or list marker at s[i] (before end, the end of its line):
+ * its length, 0 when there is none. */
+static size_t container_marker(const char *s, size_t i, size_t end)
+{
+	size_t n = 0;
+
+	if (s[i] == '>')
+		return 1;
+	if (s[i] == '-' || s[i] == '+' || s[i] == '*') {
+		n = 1;
+	} else {
+		while (i + n < end && n < 9 && s[i + n] >= '0' && s[i + n] <= '9')
+			n++;
+		if (!n || i + n >= end || (s[i + n] != '.' && s[i + n] != ')'))
+			return 0;
+		n++;
+	}
+	return i + n == end || is_blank(s[i + n]) ? n : 0;
+}
+
+/* Where the thematic break ending the line [from, end) starts ("- - -",
+ * "***", "_ _ _": three or more of one of -*_ and blanks), or end. */
+static size_t thematic_break_start(const char *s, size_t from, size_t end)
+{
+	size_t k = end, n = 0, at = end;
+	char c = 0;
+
+	for (; k > from; k--) {
+		char x = s[k - 1];
+
+		if (is_blank(x))
+			continue;
+		if ((x != '-' && x != '*' && x != '_') || (c && x != c))
+			break;
+		c = x;
+		if (++n >= 3)
+			at = k - 1;
+	}
+	return at;
+}
+
+int render_markdown_check(const char *src, size_t len, const char *path, int line0,
+			  struct diag_list *diags)
+{
+	size_t i = 0, e, k, m, hr, bol = 0;
+	int line = line0, depth;
+
+	/* a lone CR ends a line for cmark too; only LF counts for positions */
+	for (i = 0; i <= len; i = e + 1) {
+		for (e = i; e < len && src[e] != '\n' && src[e] != '\r'; e++)
+			;
+		hr = thematic_break_start(src, i, e);
+		for (k = i, depth = 0;; k += m) {
+			while (k < e && is_blank(src[k]))
+				k++;
+			if (k >= e || k >= hr || !(m = container_marker(src, k, e)))
+				break;
+			if (++depth > RENDER_MARKDOWN_MAX_DEPTH) {
+				diag_add(diags, DIAG_ERROR, path, line, (int)(k - bol) + 1,
+					 "block quotes and lists nested deeper than %d levels",
+					 RENDER_MARKDOWN_MAX_DEPTH);
+				return -1;
+			}
+		}
+		if (e < len && src[e] == '\n') {
+			line++;
+			bol = e + 1;
+		}
+	}
+	return 0;
+}
+
 /* Parses HTML made from Markdown; its problems are reported at path. */
 static int parse_html(struct template **out, const char *html, size_t len, const char *path,
 		      int line, struct diag_list *diags)
@@ -377,6 +449,9 @@ static int markdown_template(struct template **out, const char *src, size_t len,
 	struct buf html = BUF_INIT;
 	int ret;
 
+	*out = NULL;
+	if (render_markdown_check(src, len, path, line, diags) < 0)
+		return -1;
 	render_markdown_html(&html, src, len, styled);
 	ret = parse_html(out, html.ptr, html.len, path, line, diags);
 	buf_release(&html);

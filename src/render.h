@@ -101,6 +101,19 @@ int layout_load(struct template **out, const char *root, struct diag_list *diags
 void render_markdown_html(struct buf *out, const char *src, size_t len, int styled);
 
 /*
+ * Block quotes and lists nest at most RENDER_MARKDOWN_MAX_DEPTH levels: no
+ * line of the Markdown src (len bytes, starting at line0 of path) may begin
+ * with more block quote ('>') and list markers ('-', '+', '*', '1.', '1)')
+ * than that, code blocks included.  cmark has no such limit and its cost
+ * grows with the depth.  Linear in len; every Markdown template is checked
+ * before it is turned into HTML.  Returns 0, or -1 after a diagnostic at
+ * the first marker over the limit.
+ */
+#define RENDER_MARKDOWN_MAX_DEPTH 32
+int render_markdown_check(const char *src, size_t len, const char *path, int line0,
+			  struct diag_list *diags);
+
+/*
  * Sets owner, organization and campaign (maps) in the context map ctx, as
  * every part of c's messages sees them.
  */

@@ -6,8 +6,6 @@
 
 #include "xalloc.h"
 
-/* Deeper nesting is refused: rendering recurses once per level. */
-#define TEMPLATE_MAX_DEPTH 100
 
 /* Values */
 
@@ -183,6 +181,8 @@ struct parser {
 	/* where a comment's "}}" is known to be missing up to the end, so that
 	 * a run of unterminated comments is not searched again and again */
 	size_t no_comment_close;
+	/* set at a section too deep: the tags after it cannot be paired */
+	int stop;
 };
 
 void template_free(struct template *t)
@@ -480,8 +480,9 @@ static size_t parser_tag(struct parser *p, size_t o, size_t *text_from)
 	case '#':
 	case '^':
 		if (p->nopen >= TEMPLATE_MAX_DEPTH) {
-			parser_error(p, line, col, "sections nested deeper than %d",
+			parser_error(p, line, col, "sections nested deeper than %d levels",
 				     TEMPLATE_MAX_DEPTH);
+			p->stop = 1;
 			break;
 		}
 		n = parser_add(p, sigil == '#' ? NODE_SECTION : NODE_INVERTED);
@@ -524,7 +525,7 @@ int template_parse(struct template **out, const char *src, size_t len, const cha
 	p.line = line0;
 	p.diags = diags;
 
-	while (i < p.len) {
+	while (i < p.len && !p.stop) {
 		o = find(p.src, i, p.len, "{{", 2);
 		if (o == p.len)
 			break;
@@ -533,8 +534,9 @@ int template_parse(struct template **out, const char *src, size_t len, const cha
 	parser_text(&p, text_from, p.len);
 	while (p.nopen) {
 		top = &p.t->nodes[p.open[p.nopen - 1]];
-		parser_error(&p, top->line, top->col, "unclosed section '%s' (no '{{/%s}}')",
-			     top->name, top->name);
+		if (!p.stop)
+			parser_error(&p, top->line, top->col,
+				     "unclosed section '%s' (no '{{/%s}}')", top->name, top->name);
 		parser_pop(&p);
 	}
 	if (p.errors > TEMPLATE_MAX_ERRORS)

@@ -4,7 +4,9 @@
  * implicit iterator {{.}}, sections {{#x}}...{{/x}}, inverted sections
  * {{^x}}...{{/x}} and comments {{! ...}}, with the standalone-line rules of
  * the mustache specification.  Partials, delimiter changes, template
- * inheritance and lambdas are refused as syntax errors.
+ * inheritance and lambdas are refused as syntax errors.  Sections nest at
+ * most TEMPLATE_MAX_DEPTH levels deep: the first section deeper than that
+ * is an error, and the rest of the template is not read.
  *
  * Parse once, render many:
  *
@@ -26,6 +28,8 @@
 
 #include "buf.h"
 #include "diag.h"
+
+#define TEMPLATE_MAX_DEPTH 64
 
 /*
  * The data a template is rendered with: a small tree of values.

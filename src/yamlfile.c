@@ -61,11 +61,19 @@ void ydiag(struct diag_list *diags, const struct ydoc *doc, const struct ynode *
 	va_end(ap);
 }
 
-/* Parser state: a stack of open containers whose children wait on `pending`. */
+/* Parser state: a stack of open containers whose children wait on `pending`.
+ * A mapping with more than KEYSET_LINEAR keys also has a hash set of its
+ * keys (open addressing, at most half full), so a duplicate is found in
+ * constant time. */
 struct frame {
 	struct ynode *node;
 	size_t first; /* index of the first child in pending */
+	size_t nkeys;
+	struct ynode **keyset;
+	size_t keyset_cap; /* a power of two */
 };
+
+#define KEYSET_LINEAR 8
 
 struct parser {
 	struct ydoc *doc;
@@ -146,6 +154,72 @@ static int key_equal(const struct ynode *a, const struct ynode *b)
 	       !memcmp(a->value, b->value, a->len);
 }
 
+static size_t key_hash(const struct ynode *k)
+{
+	size_t h = 2166136261u, i;
+
+	for (i = 0; i < k->len; i++)
+		h = (h ^ (unsigned char)k->value[i]) * 16777619u;
+	return h;
+}
+
+/* The slot of f's key set that holds a key equal to k, or the empty slot
+ * where k belongs. */
+static struct ynode **keyset_slot(struct frame *f, const struct ynode *k)
+{
+	size_t mask = f->keyset_cap - 1, i = key_hash(k) & mask;
+
+	while (f->keyset[i] && !key_equal(f->keyset[i], k))
+		i = (i + 1) & mask;
+	return &f->keyset[i];
+}
+
+static void keyset_grow(struct frame *f)
+{
+	struct ynode **old = f->keyset;
+	size_t old_cap = f->keyset_cap, i;
+
+	f->keyset_cap = old_cap ? 2 * old_cap : 4 * KEYSET_LINEAR;
+	f->keyset = xcalloc(f->keyset_cap, sizeof(*f->keyset));
+	for (i = 0; i < old_cap; i++) {
+		if (old[i])
+			*keyset_slot(f, old[i]) = old[i];
+	}
+	free(old);
+}
+
+/* The earlier key of the mapping of f equal to the scalar key n (then n is
+ * not recorded), or NULL after recording n. */
+static const struct ynode *keyset_add(struct parser *p, struct frame *f, struct ynode *n)
+{
+	struct ynode **slot;
+	size_t i;
+
+	if (!f->keyset) {
+		for (i = f->first; i < p->npending; i += 2) {
+			if (key_equal(p->pending[i], n))
+				return p->pending[i];
+		}
+		if (f->nkeys < KEYSET_LINEAR)
+			return NULL;
+		keyset_grow(f);
+		for (i = f->first; i < p->npending; i += 2) {
+			if (p->pending[i]->kind != YNODE_SCALAR)
+				continue;
+			slot = keyset_slot(f, p->pending[i]);
+			if (!*slot)
+				*slot = p->pending[i];
+		}
+	}
+	slot = keyset_slot(f, n);
+	if (*slot)
+		return *slot;
+	*slot = n;
+	if (2 * (f->nkeys + 1) > f->keyset_cap)
+		keyset_grow(f);
+	return NULL;
+}
+
 /* Adds a finished node to its parent (or makes it the root). */
 static void attach(struct parser *p, struct ynode *n)
 {
@@ -154,18 +228,25 @@ static void attach(struct parser *p, struct ynode *n)
 		return;
 	}
 	if (p->stack[p->depth - 1].node->kind == YNODE_MAP) {
-		size_t first = p->stack[p->depth - 1].first, i;
+		struct frame *f = &p->stack[p->depth - 1];
+		const struct ynode *first;
 
 		/* a key: look for an earlier equal key */
-		if ((p->npending - first) % 2 == 0) {
-			for (i = first; i < p->npending; i += 2) {
-				if (key_equal(p->pending[i], n)) {
-					diag_add(p->diags, DIAG_ERROR, p->doc->path, n->line, n->col,
-						 "duplicate key '%s' (first at line %d)", n->value,
-						 p->pending[i]->line);
-					p->failed = 1;
-				}
+		if ((p->npending - f->first) % 2 == 0) {
+			if (f->nkeys == YAMLFILE_MAX_KEYS) {
+				diag_add(p->diags, DIAG_ERROR, p->doc->path, n->line, n->col,
+					 "more than %d keys in one mapping", YAMLFILE_MAX_KEYS);
+				p->failed = 1;
+				return;
 			}
+			first = n->kind == YNODE_SCALAR ? keyset_add(p, f, n) : NULL;
+			if (first) {
+				diag_add(p->diags, DIAG_ERROR, p->doc->path, n->line, n->col,
+					 "duplicate key '%s' (first at line %d)", n->value,
+					 first->line);
+				p->failed = 1;
+			}
+			f->nkeys++;
 			if (n->kind != YNODE_SCALAR) {
 				diag_add(p->diags, DIAG_ERROR, p->doc->path, n->line, n->col,
 					 "a mapping key must be a plain value (a value that starts with '{' or '[', like {{first_name}}, needs quotes)");
@@ -179,17 +260,31 @@ static void attach(struct parser *p, struct ynode *n)
 
 static void open_container(struct parser *p, struct ynode *n)
 {
+	struct frame *f;
+
+	/* checked as the events come: a deep file fails at its first level
+	 * too many, before the rest is read */
+	if (p->depth == YAMLFILE_MAX_DEPTH) {
+		diag_add(p->diags, DIAG_ERROR, p->doc->path, n->line, n->col,
+			 "lists and mappings nested deeper than %d levels", YAMLFILE_MAX_DEPTH);
+		p->failed = 1;
+		return;
+	}
 	attach(p, n);
 	XGROW(p->stack, p->stack_cap, p->depth + 1);
-	p->stack[p->depth].node = n;
-	p->stack[p->depth].first = p->npending;
-	p->depth++;
+	f = &p->stack[p->depth++];
+	memset(f, 0, sizeof(*f));
+	f->node = n;
+	f->first = p->npending;
 }
 
 static void close_container(struct parser *p)
 {
 	struct frame *f = &p->stack[--p->depth];
 	size_t n = p->npending - f->first;
+
+	free(f->keyset);
+	f->keyset = NULL;
 
 	f->node->items = arena_alloc(p->doc->arena, (n ? n : 1) * sizeof(struct ynode *));
 	if (n)
@@ -361,6 +456,8 @@ int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len
 		parse_events(&p, &yp);
 		yaml_parser_delete(&yp);
 	}
+	while (p.depth)
+		free(p.stack[--p.depth].keyset);
 	free(p.stack);
 	free(p.pending);
 	if (p.failed) {

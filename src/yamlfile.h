@@ -5,7 +5,11 @@
  * document, so a document is freed at once.  Anchors, aliases, tags and
  * multiple documents are refused (an alias bomb fails at its first alias);
  * files over YAMLFILE_MAX_SIZE are refused before parsing.  Duplicate keys
- * in a mapping are errors.  Problems are reported as diagnostics.
+ * in a mapping are errors.  Lists and mappings nest at most
+ * YAMLFILE_MAX_DEPTH levels deep and a mapping has at most
+ * YAMLFILE_MAX_KEYS keys: both are checked while the file is read, so
+ * any file within the size limit is parsed in linear time.  Problems are
+ * reported as diagnostics.
  */
 #ifndef MAILOUT_YAMLFILE_H
 #define MAILOUT_YAMLFILE_H
@@ -15,6 +19,8 @@
 #include "diag.h"
 
 #define YAMLFILE_MAX_SIZE ((size_t)64 << 20)
+#define YAMLFILE_MAX_DEPTH 64
+#define YAMLFILE_MAX_KEYS 1000
 
 enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
 

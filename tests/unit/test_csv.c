@@ -184,6 +184,40 @@ static void test_nul_byte(void **state)
 	expect_end(&rd);
 }
 
+/* A record keeps CSV_MAX_FIELDS fields; more make it malformed, and the
+ * reading goes on at the next record, quoted line breaks included. */
+static void test_fields_limit(void **state)
+{
+	struct buf text = BUF_INIT, first = BUF_INIT;
+	struct reading rd;
+	int i;
+
+	(void)state;
+	assert_int_equal(CSV_MAX_FIELDS, 1000);
+	for (i = 0; i < CSV_MAX_FIELDS; i++)
+		buf_addf(&text, "%s%d", i ? "," : "", i);
+	buf_add(&first, text.ptr, text.len);
+	buf_adds(&text, "\n");
+	buf_add(&text, first.ptr, first.len);
+	buf_adds(&text, ",\"x\ny\",1001,1002\nok,fine\n");
+	start(&rd, text.ptr, text.len);
+	assert_int_equal(csv_read(&rd.r, &rd.rec), 1);
+	assert_int_equal(rd.rec.line, 1);
+	assert_int_equal(rd.rec.count, CSV_MAX_FIELDS);
+	assert_string_equal(rd.rec.fields[CSV_MAX_FIELDS - 1], "999");
+	assert_string_equal(rd.rec.error, "");
+	assert_int_equal(csv_read(&rd.r, &rd.rec), 1);
+	assert_int_equal(rd.rec.line, 2);
+	assert_int_equal(rd.rec.count, CSV_MAX_FIELDS);
+	assert_string_equal(rd.rec.fields[CSV_MAX_FIELDS - 1], "999");
+	assert_string_equal(rd.rec.error, "field 1001: a record holds at most 1000 fields");
+	expect_record(&rd, 4, "ok|fine");
+	assert_string_equal(rd.rec.error, "");
+	expect_end(&rd);
+	buf_release(&text);
+	buf_release(&first);
+}
+
 static void test_unterminated_quote(void **state)
 {
 	struct reading rd;
@@ -276,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_text_after_quote),
 		cmocka_unit_test(test_quote_inside_unquoted_field),
 		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_fields_limit),
 		cmocka_unit_test(test_unterminated_quote),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_write_fields),

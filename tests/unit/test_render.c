@@ -615,6 +615,131 @@ static void test_newsletter_tags_must_pair_in_html(void **state)
 	newsletter_free(nl);
 }
 
+/* Checks src with render_markdown_check() from line 10 of t.md: "ok", or
+ * the diagnostic as "line:col: message". */
+static void assert_markdown_check(const char *src, size_t len, const char *expected)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	struct buf got = BUF_INIT;
+	int ret = render_markdown_check(src, len, "t.md", 10, &diags);
+
+	if (!ret && !diags.count)
+		buf_adds(&got, "ok");
+	else if (ret < 0 && diags.count == 1 && diags.errors == 1 &&
+		 !strcmp(diags.items[0].path, "t.md"))
+		buf_addf(&got, "%d:%d: %s", diags.items[0].line, diags.items[0].col,
+			 diags.items[0].message);
+	else
+		buf_addf(&got, "ret %d with %zu diagnostics", ret, diags.count);
+	assert_string_equal(got.ptr, expected);
+	buf_release(&got);
+	diag_release(&diags);
+}
+
+/* prefix, unit n times, then suffix. */
+static char *repeated(const char *prefix, const char *unit, int n, const char *suffix)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	buf_adds(&b, prefix);
+	for (i = 0; i < n; i++)
+		buf_adds(&b, unit);
+	buf_adds(&b, suffix);
+	return buf_detach(&b, NULL);
+}
+
+static void check_repeated(const char *prefix, const char *unit, int n, const char *suffix,
+			   const char *expected)
+{
+	char *src = repeated(prefix, unit, n, suffix);
+
+	assert_markdown_check(src, strlen(src), expected);
+	free(src);
+}
+
+#define TOO_DEEP "block quotes and lists nested deeper than 32 levels"
+
+static void test_markdown_nesting_limit(void **state)
+{
+	struct buf html = BUF_INIT;
+	char *src;
+	const char *p;
+	int n;
+
+	(void)state;
+	assert_int_equal(RENDER_MARKDOWN_MAX_DEPTH, 32);
+	/* exactly at the limit: cmark nests 32 block quotes */
+	src = repeated("Intro\n\n", ">", 32, " deep\n");
+	assert_markdown_check(src, strlen(src), "ok");
+	render_markdown_html(&html, src, strlen(src), 0);
+	for (n = 0, p = html.ptr; (p = strstr(p, "<blockquote>")); p++)
+		n++;
+	assert_int_equal(n, 32);
+	free(src);
+	buf_release(&html);
+	/* one more: the position of the marker too many */
+	check_repeated("Intro\n\n", ">", 33, " deep\n", "12:33: " TOO_DEEP);
+	check_repeated("", "> ", 32, "x", "ok");
+	check_repeated("", "> ", 33, "x", "10:65: " TOO_DEEP);
+	check_repeated("a\n", "> ", 1000000, "x", "11:65: " TOO_DEEP);
+	/* list markers of every kind, blanks and tabs between them */
+	check_repeated("", "- 1. + 2) * >\t", 5, "x", "ok");
+	check_repeated("", "- 1. + 2) * >\t", 6, "x", "10:76: " TOO_DEEP);
+	check_repeated("", "123456789. ", 33, "x", "10:353: " TOO_DEEP);
+	check_repeated("", "-\t", 33, "x", "10:65: " TOO_DEEP);
+	/* indented: still counted */
+	check_repeated("      ", ">", 33, "", "10:39: " TOO_DEEP);
+	/* a lone CR ends a line; the column counts from the last LF */
+	check_repeated("a\nb\r", ">", 33, "", "11:35: " TOO_DEEP);
+	/* not containers: thematic breaks, text, tags, long numbers */
+	check_repeated("", "- ", 40, "\n", "ok");
+	check_repeated("> > ", "* ", 40, "", "ok");
+	check_repeated("", "_ ", 40, "\n", "ok");
+	check_repeated("", "- ", 40, "x", "10:65: " TOO_DEEP);
+	check_repeated("", "-", 40, "\n", "ok");
+	check_repeated("", "-x ", 40, "\n", "ok");
+	check_repeated("{{#a}}", ">", 40, "\n", "ok");
+	check_repeated("x ", ">", 40, "\n", "ok");
+	check_repeated("", "1234567890. ", 40, "\n", "ok");
+	check_repeated("", "1.x ", 40, "\n", "ok");
+	assert_markdown_check("", 0, "ok");
+}
+
+/* A newsletter or signature nested too deep fails where validate and
+ * build load it. */
+static void test_newsletter_markdown_too_deep(void **state)
+{
+	struct fx *f = *state;
+	struct newsletter *nl = NULL;
+	struct template *sig = NULL;
+	char *body = repeated("---\nsubject: Hi\n---\nText\n\n", "> ", 100000, "x\n");
+	char *source = NULL;
+
+	assert_int_equal(fixture_write(f->root, "templates/deep.md", body), 0);
+	assert_int_equal(newsletter_load(&nl, f->root, "deep", &f->diags), -1);
+	assert_null(nl);
+	assert_int_equal(f->diags.count, 1);
+	assert_string_equal(f->diags.items[0].path, "templates/deep.md");
+	assert_int_equal(f->diags.items[0].line, 6);
+	assert_int_equal(f->diags.items[0].col, 65);
+	assert_string_equal(f->diags.items[0].message, TOO_DEEP);
+	diag_release(&f->diags);
+	free(body);
+
+	body = repeated("**Ann**\n", "- ", 33, "Sales\n");
+	assert_int_equal(fixture_write(f->root, "templates/signatures/ann.md", body), 0);
+	assert_int_equal(signature_load(&sig, &source, f->root, "ann", &f->diags), -1);
+	assert_null(sig);
+	assert_null(source);
+	assert_int_equal(f->diags.count, 1);
+	assert_string_equal(f->diags.items[0].path, "templates/signatures/ann.md");
+	assert_int_equal(f->diags.items[0].line, 2);
+	assert_int_equal(f->diags.items[0].col, 65);
+	assert_string_equal(f->diags.items[0].message, TOO_DEEP);
+	free(body);
+}
+
 static void test_render_open_errors(void **state)
 {
 	struct fx *f = *state;
@@ -652,6 +777,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newsletter_tags_must_pair_in_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_open_errors, setup, teardown),
+		cmocka_unit_test(test_markdown_nesting_limit),
+		cmocka_unit_test_setup_teardown(test_newsletter_markdown_too_deep, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -285,19 +285,42 @@ static void test_syntax_errors(void **state)
 		      "13:1: unclosed section 'x' (no '{{/x}}')");
 }
 
-static void test_nesting_limit(void **state)
+/* n sections {{#a}}, or {{^a}} for the innermost, around "x", then
+ * their closes and a last line. */
+static void nested_sections(struct buf *src, int n, const char *last_line)
 {
-	struct buf src = BUF_INIT;
 	int i;
 
+	buf_reset(src);
+	for (i = 0; i < n; i++)
+		buf_adds(src, i == n - 1 ? "{{^a}}" : "{{#a}}");
+	buf_adds(src, "x");
+	for (i = 0; i < n; i++)
+		buf_adds(src, "{{/a}}");
+	buf_addf(src, "\n%s", last_line);
+}
+
+static void test_nesting_limit(void **state)
+{
+	struct tvalue *ctx = tvalue_map(), *inner = tvalue_map();
+	struct buf src = BUF_INIT;
+	char *got;
+
 	(void)state;
-	for (i = 0; i < 101; i++)
-		buf_adds(&src, "{{#a}}");
-	for (i = 0; i < 101; i++)
-		buf_adds(&src, "{{/a}}");
-	assert_errors(src.ptr, 1, 1, 2, "1:601: sections nested deeper than 100",
-		      "1:1207: '{{/a}}' closes no open section");
+	tvalue_map_set(inner, "b", tvalue_bool(0));
+	tvalue_map_set(ctx, "a", inner);
+	/* exactly at the limit: parsed and rendered */
+	nested_sections(&src, TEMPLATE_MAX_DEPTH, "{{a.b}}");
+	got = render(src.ptr, ctx, TEMPLATE_TEXT);
+	assert_string_equal(got, "\nfalse");
+	free(got);
+	/* one deeper: one error at the section too many; the rest of the
+	 * template is not read (its closes and tags are not reported) */
+	nested_sections(&src, TEMPLATE_MAX_DEPTH + 1, "{{/b}} {{ }}");
+	assert_int_equal(TEMPLATE_MAX_DEPTH, 64);
+	assert_errors(src.ptr, 3, 5, 1, "3:389: sections nested deeper than 64 levels");
 	buf_release(&src);
+	tvalue_free(ctx);
 }
 
 static void test_escaping(void **state)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "config.h"
 #include "yamlfile.h"
 
@@ -77,6 +78,116 @@ static void test_duplicate_key(void **state)
 	diag_release(&d);
 }
 
+/* One error, at line:col, with message. */
+static void assert_one_error(const char *text, int line, int col, const char *message)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+
+	assert_null(parse(text, &d));
+	assert_int_equal(d.count, 1);
+	assert_int_equal(d.errors, 1);
+	assert_string_equal(d.items[0].path, "x.yaml");
+	assert_int_equal(d.items[0].line, line);
+	assert_int_equal(d.items[0].col, col);
+	assert_string_equal(d.items[0].message, message);
+	diag_release(&d);
+}
+
+/* A mapping large enough for the hash set of its keys: every duplicate is
+ * found, at the second occurrence, naming the first. */
+static void test_duplicate_key_in_large_mapping(void **state)
+{
+	struct buf text = BUF_INIT;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 500; i++)
+		buf_addf(&text, "k%d: v\n", i);
+	buf_adds(&text, "\"k3\": again\n");
+	assert_one_error(text.ptr, 501, 1, "duplicate key 'k3' (first at line 4)");
+	buf_reset(&text);
+	for (i = 0; i < 500; i++)
+		buf_addf(&text, "k%d: v\n", i);
+	buf_adds(&text, "k499: again\n");
+	assert_one_error(text.ptr, 501, 1, "duplicate key 'k499' (first at line 500)");
+	/* keys that differ only after a NUL byte are different keys */
+	buf_reset(&text);
+	for (i = 0; i < 20; i++)
+		buf_addf(&text, "\"k\\0%d\": v\n", i);
+	buf_adds(&text, "\"k\\09\": again\n");
+	assert_one_error(text.ptr, 21, 1, "duplicate key 'k' (first at line 10)");
+	buf_release(&text);
+}
+
+/* The nesting depth: YAMLFILE_MAX_DEPTH levels parse, one more is an error
+ * at the first level too many, in flow and block style. */
+static void test_depth_limit(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct buf text = BUF_INIT;
+	struct ydoc *doc;
+	const struct ynode *n;
+	int i;
+
+	(void)state;
+	assert_int_equal(YAMLFILE_MAX_DEPTH, 64);
+	for (i = 0; i < YAMLFILE_MAX_DEPTH; i++)
+		buf_addc(&text, '[');
+	for (i = 0; i < YAMLFILE_MAX_DEPTH; i++)
+		buf_addc(&text, ']');
+	doc = parse(text.ptr, &d);
+	assert_non_null(doc);
+	assert_int_equal(d.count, 0);
+	for (i = 1, n = doc->root; n->count; i++)
+		n = n->items[0];
+	assert_int_equal(i, YAMLFILE_MAX_DEPTH);
+	ydoc_free(doc);
+
+	buf_reset(&text);
+	buf_adds(&text, "a:\n  b: ");
+	for (i = 0; i < 100000; i++)
+		buf_addc(&text, '[');
+	/* two mappings, then the '[' of level 3 at column 6 */
+	assert_one_error(text.ptr, 2, 6 + YAMLFILE_MAX_DEPTH - 2,
+			 "lists and mappings nested deeper than 64 levels");
+
+	buf_reset(&text);
+	for (i = 0; i < YAMLFILE_MAX_DEPTH + 1; i++)
+		buf_addf(&text, "%*sk:\n", i, "");
+	assert_one_error(text.ptr, YAMLFILE_MAX_DEPTH + 1, YAMLFILE_MAX_DEPTH + 1,
+			 "lists and mappings nested deeper than 64 levels");
+	buf_release(&text);
+}
+
+/* YAMLFILE_MAX_KEYS keys in a mapping parse; the key after them is an error. */
+static void test_keys_limit(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct buf text = BUF_INIT;
+	struct ydoc *doc;
+	int i;
+
+	(void)state;
+	assert_int_equal(YAMLFILE_MAX_KEYS, 1000);
+	buf_adds(&text, "- { ");
+	for (i = 0; i < YAMLFILE_MAX_KEYS; i++)
+		buf_addf(&text, "%sk%03d: v", i ? ", " : "", i);
+	buf_adds(&text, " }\n");
+	doc = parse(text.ptr, &d);
+	assert_non_null(doc);
+	assert_int_equal(d.count, 0);
+	assert_int_equal(doc->root->items[0]->count, YAMLFILE_MAX_KEYS);
+	assert_string_equal(ynode_get(doc->root->items[0], "k999")->value, "v");
+	ydoc_free(doc);
+
+	buf_truncate(&text, text.len - 3);
+	buf_adds(&text, ", k1000: v }\n");
+	/* "- { " and 1000 times "k000: v, " */
+	assert_one_error(text.ptr, 1, 5 + 9 * YAMLFILE_MAX_KEYS,
+			 "more than 1000 keys in one mapping");
+	buf_release(&text);
+}
+
 static void test_unknown_key_suggestion(void **state)
 {
 	static const struct ykey keys[] = { { "daily_limit", YKEY_REQUIRED }, { "owner", 0 }, { NULL, 0 } };
@@ -142,6 +253,9 @@ int main(void)
 		cmocka_unit_test(test_alias_bomb_refused),
 		cmocka_unit_test(test_syntax_error_position),
 		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_duplicate_key_in_large_mapping),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_keys_limit),
 		cmocka_unit_test(test_unknown_key_suggestion),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_typed_words),
