@@ -124,7 +124,7 @@ int cmd_merge(struct cmd_ctx *ctx, int argc, char **argv)
 		goto done;
 	sources = xcalloc(nargs, sizeof(*sources));
 	for (i = 0; i < nargs; i++) {
-		sources[i] = campaigns_find(&p->campaigns, args[i]);
+		sources[i] = campaigns_find(plan_campaigns(p), args[i]);
 		if (!sources[i]) {
 			cmd_error("unknown campaign '%s'", args[i]);
 			goto done;

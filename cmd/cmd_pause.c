@@ -29,7 +29,7 @@ int cmd_campaign_arg(struct cmd_ctx *ctx, int argc, char **argv, struct plan **p
 	*plan_out = cmd_open_plan(ctx, NULL, 0);
 	if (!*plan_out)
 		goto done;
-	*out = campaigns_find(&(*plan_out)->campaigns, args[0]);
+	*out = campaigns_find(plan_campaigns(*plan_out), args[0]);
 	if (!*out) {
 		cmd_error("unknown campaign '%s'", args[0]);
 		goto done;

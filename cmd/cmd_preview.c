@@ -31,43 +31,19 @@ static int read_keys(struct token_keys **out, const char *verb)
 
 static void unknown_campaign(const struct plan *p, const char *id)
 {
-	const char **ids = xcalloc(p->campaigns.count + 1, sizeof(*ids));
+	const struct campaigns *campaigns = plan_campaigns(p);
+	const char **ids = xcalloc(campaigns->count + 1, sizeof(*ids));
 	const char *hint;
 	size_t i;
 
-	for (i = 0; i < p->campaigns.count; i++)
-		ids[i] = p->campaigns.items[i].id;
-	hint = suggest_closest(id, ids, p->campaigns.count);
+	for (i = 0; i < campaigns->count; i++)
+		ids[i] = campaigns->items[i].id;
+	hint = suggest_closest(id, ids, campaigns->count);
 	if (hint)
 		cmd_error("unknown campaign '%s' (did you mean '%s'?)", id, hint);
 	else
 		cmd_error("unknown campaign '%s'", id);
 	free(ids);
-}
-
-/* The delivery to show: recipient id and assigned account (each may be
- * NULL in the plan).  0, 1 when there is none, -1 on error. */
-static int find_delivery(struct plan *p, const char *campaign, const char *recipient,
-			 char **recipient_out, char **account_out)
-{
-	sqlite3_stmt *st = NULL;
-	int ret = 1;
-
-	*recipient_out = *account_out = NULL;
-	if (plan_prepare(p, &st,
-			 "SELECT recipient, account FROM deliveries WHERE campaign = ?1 AND (?2 IS NULL OR recipient = ?2) ORDER BY state <> 'pending', ord LIMIT 1") < 0)
-		return -1;
-	sqlite3_bind_text(st, 1, campaign, -1, SQLITE_STATIC);
-	if (recipient)
-		sqlite3_bind_text(st, 2, recipient, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*recipient_out = xstrdup((const char *)sqlite3_column_text(st, 0));
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			*account_out = xstrdup((const char *)sqlite3_column_text(st, 1));
-		ret = 0;
-	}
-	sqlite3_finalize(st);
-	return ret;
 }
 
 int preview_target_open(struct preview_target *t, struct cmd_ctx *ctx, const char *campaign,
@@ -83,7 +59,7 @@ int preview_target_open(struct preview_target *t, struct cmd_ctx *ctx, const cha
 	t->plan = cmd_open_plan(ctx, NULL, 0);
 	if (!t->plan)
 		goto done;
-	t->campaign = campaigns_find(&t->plan->campaigns, campaign);
+	t->campaign = campaigns_find(plan_campaigns(t->plan), campaign);
 	if (!t->campaign) {
 		unknown_campaign(t->plan, campaign);
 		goto done;
@@ -92,12 +68,12 @@ int preview_target_open(struct preview_target *t, struct cmd_ctx *ctx, const cha
 		cmd_error("campaign '%s' has errors ('mailout validate' shows them)", campaign);
 		goto done;
 	}
-	r = find_delivery(t->plan, campaign, recipient, &rid, &aid);
+	r = plan_preview_delivery(t->plan, campaign, recipient, &rid, &aid);
 	if (r < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	if (r > 0) {
+	if (!r) {
 		if (recipient)
 			cmd_error("'%s' is not a recipient of campaign '%s'", recipient, campaign);
 		else
@@ -110,8 +86,8 @@ int preview_target_open(struct preview_target *t, struct cmd_ctx *ctx, const cha
 			  campaign, r < 0 ? ": " : "", r < 0 ? error_last() : "");
 		goto done;
 	}
-	t->account = aid ? config_account(&t->plan->cfg, aid) : NULL;
-	if (render_open(&t->render, t->plan->root, &t->plan->cfg, t->campaign, &diags) < 0) {
+	t->account = aid ? config_account(plan_config(t->plan), aid) : NULL;
+	if (render_open(&t->render, plan_root(t->plan), plan_config(t->plan), t->campaign, &diags) < 0) {
 		diag_sort(&diags);
 		diag_print(stderr, &diags);
 		cmd_error("%s", error_last());

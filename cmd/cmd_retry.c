@@ -13,7 +13,8 @@ int cmd_retry(struct cmd_ctx *ctx, int argc, char **argv)
 	struct opt opts[] = { { "unconfirmed", 0, 0, NULL, NULL, 0 }, { NULL, 0, 0, NULL, NULL, 0 } };
 	struct buf lines = BUF_INIT;
 	struct plan *p = NULL;
-	sqlite3_stmt *st = NULL;
+	struct plan_iter *it = NULL;
+	const char *rec;
 	char **args = NULL;
 	size_t nargs = 0;
 	long n = 0;
@@ -32,26 +33,25 @@ int cmd_retry(struct cmd_ctx *ctx, int argc, char **argv)
 	p = cmd_open_plan(ctx, NULL, 0);
 	if (!p)
 		goto done;
-	if (!campaigns_find(&p->campaigns, args[0])) {
+	if (!campaigns_find(plan_campaigns(p), args[0])) {
 		cmd_error("unknown campaign '%s'", args[0]);
 		goto done;
 	}
 	now = clock_now();
-	if (plan_prepare(p, &st,
-			 "SELECT recipient FROM deliveries WHERE campaign = ? AND "
-			 "(state IN ('failed', 'retrying') OR (?2 AND state IN ('unconfirmed', 'claimed'))) ORDER BY ord") < 0) {
+	if (plan_retry_candidates_open(&it, p, args[0], opts[0].seen) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	sqlite3_bind_text(st, 1, args[0], -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, opts[0].seen);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *rec = (const char *)sqlite3_column_text(st, 0);
+	while ((r = plan_retry_candidates_next(it, &rec)) == PLAN_ROW) {
 		log_format(&lines, now, LOG_RETRY_CMD, &rec, 1);
 		n++;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
+	plan_iter_free(it);
+	it = NULL;
+	if (r < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
 	if (n && campaign_command(ctx->repo, args[0], lines.ptr, lines.len) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
@@ -64,7 +64,7 @@ int cmd_retry(struct cmd_ctx *ctx, int argc, char **argv)
 	       opts[0].seen ? " (unconfirmed included)" : "");
 	code = 0;
 done:
-	sqlite3_finalize(st);
+	plan_iter_free(it);
 	buf_release(&lines);
 	plan_close(p);
 	opts_release(opts, args);

@@ -266,10 +266,10 @@ int plan_notification_exists(struct plan *p, const char *campaign, const char *r
 /*
  * The address of recipient in campaign (a malloc'd string in *out): its
  * delivery's, or when the plan has none (a campaign removed or merged
- * since) that of the recipient records with that id and type (type < 0:
- * any), when they agree on one.
+ * since) that of the recipient records with that id (and the campaign's
+ * recipient type, when the campaign is known), when they agree on one.
  */
-int plan_recipient_address(struct plan *p, const char *campaign, const char *recipient, int type,
+int plan_recipient_address(struct plan *p, const char *campaign, const char *recipient,
 			   char **out);
 /* The id of a recipient with address (the first by type and id), malloc'd. */
 int plan_recipient_by_address(struct plan *p, const char *address, char **out);

@@ -514,9 +514,10 @@ int plan_notification_exists(struct plan *p, const char *campaign, const char *r
 	return query_done(st, plan_step(p, st));
 }
 
-int plan_recipient_address(struct plan *p, const char *campaign, const char *recipient, int type,
+int plan_recipient_address(struct plan *p, const char *campaign, const char *recipient,
 			   char **out)
 {
+	const struct campaign *c = campaigns_find(&p->campaigns, campaign);
 	sqlite3_stmt *st = query(p, Q_DELIVERY_ADDRESS);
 	int rc, rows = 0;
 
@@ -535,7 +536,7 @@ int plan_recipient_address(struct plan *p, const char *campaign, const char *rec
 	if (!st)
 		return -1;
 	bind(st, 1, recipient);
-	sqlite3_bind_int(st, 2, type >= 0 ? type : -1);
+	sqlite3_bind_int(st, 2, c && c->type >= 0 ? c->type : -1);
 	while ((rc = plan_step(p, st)) == PLAN_ROW) {
 		if (!rows++)
 			*out = xstrdup(text_or_empty(st, 0));

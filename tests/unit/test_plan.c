@@ -7,7 +7,7 @@
 #include "buf.h"
 #include "fixture.h"
 #include "log.h"
-#include "plan.h"
+#include "plan_private.h"
 #include "schedule.h"
 
 static const char *config_yaml =
