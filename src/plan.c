@@ -95,13 +95,11 @@ static void bind_static(sqlite3_stmt *st, int i, const char *s)
 /* Runs a prepared statement that returns no rows, then resets it. */
 static int step_done(struct plan *p, sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = plan_step(p, st);
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return plan_sql_error(p, "write");
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- source files ---- */
