@@ -7,7 +7,6 @@
  * a report are fetched, with BODY.PEEK: the managers' own mail is never
  * read nor marked.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +58,6 @@ struct bounce_run {
 	struct plan *p;
 	struct publisher *pub; /* --commit / --push, or NULL */
 	time_t now;
-	sqlite3_stmt *by_message_id, *by_headers, *noted;
 	struct strmap recorded; /* "campaign\trecipient\tnotification" written in this run */
 	/* one account's results, written before its state advances */
 	struct log_lines *logs;
@@ -69,19 +67,8 @@ struct bounce_run {
 	size_t nsuppress, suppress_cap, strings_cap, nstrings;
 	struct buf report; /* the lines printed after the results are written */
 	long tally[T_COUNT];
+	int plan_failed; /* a plan query failed: the sync stops */
 };
-
-static const char *column(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? (const char *)s : NULL;
-}
-
-static void bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-	sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
 
 static void delivery_release(struct delivery *d)
 {
@@ -92,14 +79,18 @@ static void delivery_release(struct delivery *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int read_delivery(sqlite3_stmt *st, struct delivery *out)
+/* The next delivery of it: 1, 0 at the end, -1 on error. */
+static int read_delivery(struct plan_iter *it, struct delivery *out)
 {
-	if (sqlite3_step(st) != SQLITE_ROW)
-		return 0;
-	out->campaign = xstrdup(column(st, 0) ? column(st, 0) : "");
-	out->recipient = xstrdup(column(st, 1) ? column(st, 1) : "");
-	out->address = xstrdup(column(st, 2) ? column(st, 2) : "");
-	out->account = column(st, 3) ? xstrdup(column(st, 3)) : NULL;
+	struct plan_delivery d;
+	int rc = plan_delivery_next(it, &d);
+
+	if (rc != PLAN_ROW)
+		return rc;
+	out->campaign = xstrdup(d.campaign);
+	out->recipient = xstrdup(d.recipient);
+	out->address = xstrdup(d.address);
+	out->account = d.account ? xstrdup(d.account) : NULL;
 	return 1;
 }
 
@@ -130,41 +121,44 @@ static const struct dsn_recipient *pick_block(const struct dsn *d, const char *a
 }
 
 /*
- * The delivery d reports on, and its block: by the returned Message-ID
- * (which only mailout's own message has), else by the X-Mailout headers
- * of the returned part when the report also names the delivery's
- * address (those headers are easy to forge).
+ * The delivery d reports on, and its block (*block_out, NULL when none):
+ * by the returned Message-ID (which only mailout's own message has), else
+ * by the X-Mailout headers of the returned part when the report also
+ * names the delivery's address (those headers are easy to forge).
+ * 0, or -1 when the plan could not be read.
  */
-static const struct dsn_recipient *match(struct bounce_run *run, const struct dsn *d,
-					 struct delivery *out)
+static int match(struct bounce_run *run, const struct dsn *d, struct delivery *out,
+		 const struct dsn_recipient **block_out)
 {
 	const struct dsn_recipient *block = NULL;
-	char *bare = NULL;
+	struct plan_iter *it = NULL;
+	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (d->message_id) {
-		bare = xstrndup(d->message_id + 1, strlen(d->message_id) - 2);
-		bind_str(run->by_message_id, 1, d->message_id);
-		bind_str(run->by_message_id, 2, bare);
-		while (!block && read_delivery(run->by_message_id, out)) {
+		if (plan_delivery_by_message_id_open(&it, run->p, d->message_id) < 0)
+			return -1;
+		while (!block && (rc = read_delivery(it, out)) == 1) {
 			block = pick_block(d, out->address, 0);
 			if (!block)
 				delivery_release(out);
 		}
-		sqlite3_reset(run->by_message_id);
+		plan_iter_free(it);
+		it = NULL;
 	}
-	if (!block && d->campaign && d->recipient) {
-		bind_str(run->by_headers, 1, d->campaign);
-		bind_str(run->by_headers, 2, d->recipient);
-		if (read_delivery(run->by_headers, out)) {
+	if (rc >= 0 && !block && d->campaign && d->recipient) {
+		if (plan_delivery_sent_open(&it, run->p, d->campaign, d->recipient) < 0)
+			return -1;
+		rc = read_delivery(it, out);
+		if (rc == 1) {
 			block = pick_block(d, out->address, 1);
 			if (!block)
 				delivery_release(out);
 		}
-		sqlite3_reset(run->by_headers);
+		plan_iter_free(it);
 	}
-	free(bare);
-	return block;
+	*block_out = block;
+	return rc < 0 ? -1 : 0;
 }
 
 static struct log_lines *log_for(struct bounce_run *run, const char *campaign, const char *account)
@@ -191,27 +185,24 @@ static const char *keep(struct bounce_run *run, const char *s)
 	return run->suppress_strings[run->nstrings++];
 }
 
-/* Whether the plan, or this run, has recorded this bounce already. */
+/* Whether the plan, or this run, has recorded this bounce already: 1 or
+ * 0, -1 when the plan could not be read. */
 static int already_recorded(struct bounce_run *run, const struct delivery *dl,
 			    const char *notification)
 {
 	char *key = xasprintf("%s\t%s\t%s", dl->campaign, dl->recipient, notification);
-	int added, found;
+	int added;
 
 	strmap_put(&run->recorded, key, &added);
 	free(key);
 	if (!added)
 		return 1;
-	bind_str(run->noted, 1, dl->campaign);
-	bind_str(run->noted, 2, dl->recipient);
-	bind_str(run->noted, 3, notification);
-	found = sqlite3_step(run->noted) == SQLITE_ROW;
-	sqlite3_reset(run->noted);
-	return found;
+	return plan_notification_exists(run->p, dl->campaign, dl->recipient, notification);
 }
 
-static void handle_report(struct bounce_run *run, const struct account *synced, unsigned long uid,
-			  const struct dsn *d)
+/* Records what report d says; 0, or -1 when the plan could not be read. */
+static int handle_report(struct bounce_run *run, const struct account *synced, unsigned long uid,
+			 const struct dsn *d)
 {
 	const struct dsn_recipient *block;
 	struct mailsync_bounce b;
@@ -219,6 +210,7 @@ static void handle_report(struct bounce_run *run, const struct account *synced, 
 	const char *account, *fields[4];
 	char *notification = NULL;
 	size_t i;
+	int found, ret = 0;
 
 	memset(&b, 0, sizeof(b));
 	memset(&dl, 0, sizeof(dl));
@@ -232,7 +224,10 @@ static void handle_report(struct bounce_run *run, const struct account *synced, 
 			 uid, d->recipients[0].action ? d->recipients[0].action : "no action");
 		goto done;
 	}
-	block = match(run, d, &dl);
+	if (match(run, d, &dl, &block) < 0) {
+		ret = -1;
+		goto done;
+	}
 	if (!block || campaign_id_check(dl.campaign) != 0) {
 		run->tally[T_UNMATCHED]++;
 		buf_addf(&run->report, "  uid %lu: delivery report for no message of the plan: left alone\n",
@@ -243,7 +238,12 @@ static void handle_report(struct bounce_run *run, const struct account *synced, 
 	/* the log of the account that sent it */
 	account = dl.account && id_check(dl.account) == 0 ? dl.account : synced->id;
 	notification = xasprintf("bounce: %s %s %s", b.code, b.enhanced, b.text);
-	if (already_recorded(run, &dl, notification)) {
+	found = already_recorded(run, &dl, notification);
+	if (found < 0) {
+		ret = -1;
+		goto done;
+	}
+	if (found) {
 		run->tally[T_ALREADY]++;
 		buf_addf(&run->report, "  uid %lu: %s %s for recipient %s of %s: recorded before\n", uid,
 			 mailsync_bounce_kind_name(b.kind), block->status ? block->status : "-",
@@ -286,6 +286,7 @@ done:
 	free(notification);
 	mailsync_bounce_release(&b);
 	delivery_release(&dl);
+	return ret;
 }
 
 /* Clears one account's results. */
@@ -417,10 +418,16 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 			run->tally[T_NOT_REPORTS]++;
 		} else {
 			run->tally[T_REPORTS]++;
-			handle_report(run, a, uids[i], &d);
+			r = handle_report(run, a, uids[i], &d);
 			dsn_release(&d);
 		}
 		mail_part_release(&msg);
+		if (r < 0) {
+			/* nothing of this mailbox is written, its state stays */
+			cmd_error("%s: %s", a->id, error_last());
+			run->plan_failed = 1;
+			goto done;
+		}
 	}
 	if (results_write(run, root) < 0) {
 		cmd_error("%s: %s", a->id, error_last());
@@ -527,30 +534,23 @@ static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	if (plan_prepare(run.p, &run.by_message_id,
-			 "SELECT campaign, recipient, address, account FROM deliveries WHERE message_id IN (?1, ?2) ORDER BY campaign, recipient") < 0 ||
-	    plan_prepare(run.p, &run.by_headers,
-			 "SELECT campaign, recipient, address, account FROM deliveries WHERE campaign = ?1 AND recipient = ?2 AND message_id IS NOT NULL") < 0 ||
-	    plan_prepare(run.p, &run.noted,
-			 "SELECT 1 FROM notifications WHERE campaign = ?1 AND recipient = ?2 AND message = ?3 LIMIT 1") < 0) {
-		cmd_error("%s", error_last());
-		goto done;
-	}
 	if (mailsync_state_load(&state, ctx->repo, BOUNCE_STATE_FILE) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	for (i = 0; i < run.p->cfg.naccounts; i++) {
-		a = &run.p->cfg.accounts[i];
+	for (i = 0; i < plan_config(run.p)->naccounts; i++) {
+		a = &plan_config(run.p)->accounts[i];
 		if (!a->imap)
 			continue;
-		first = same_mailbox(&run.p->cfg, i);
+		first = same_mailbox(plan_config(run.p), i);
 		if (first) {
 			printf("%s: the same mailbox as %s, read once\n", a->id, first->id);
 			continue;
 		}
 		if (sync_account(&run, ctx->repo, &state, a) < 0)
 			failed = 1;
+		if (run.plan_failed)
+			break;
 	}
 	code = failed ? 1 : 0;
 done:
@@ -560,9 +560,6 @@ done:
 	free(run.suppress_strings);
 	buf_release(&run.report);
 	strmap_release(&run.recorded, NULL);
-	sqlite3_finalize(run.by_message_id);
-	sqlite3_finalize(run.by_headers);
-	sqlite3_finalize(run.noted);
 	plan_close(run.p);
 	publisher_free(run.pub);
 	if (lock >= 0)

@@ -19,6 +19,7 @@ static int run(struct cmd_ctx *ctx)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct plan *p = NULL;
+	struct plan_refresh_stats stats;
 	time_t now;
 	int code = 1;
 
@@ -30,15 +31,16 @@ static int run(struct cmd_ctx *ctx)
 	p = cmd_open_plan(ctx, out_dir, rebuild ? PLAN_REBUILD : 0);
 	if (!p)
 		goto done;
-	printf("plan: %s (%zu file%s parsed, %zu log line%s replayed%s)\n", p->path,
-	       p->files_parsed, p->files_parsed == 1 ? "" : "s", p->log_lines,
-	       p->log_lines == 1 ? "" : "s", p->rederived ? ", deliveries derived again" : "");
+	stats = plan_refresh_stats(p);
+	printf("plan: %s (%zu file%s parsed, %zu log line%s replayed%s)\n", plan_path(p),
+	       stats.files_parsed, stats.files_parsed == 1 ? "" : "s", stats.log_lines,
+	       stats.log_lines == 1 ? "" : "s", stats.rederived ? ", deliveries derived again" : "");
 	now = clock_now();
 	if (now == (time_t)-1) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	if (site_build(p, p->dir, now, &diags) < 0) {
+	if (site_build(p, plan_build_dir(p), now, &diags) < 0) {
 		diag_sort(&diags);
 		diag_print(stderr, &diags);
 		if (diags.errors)
@@ -52,7 +54,7 @@ static int run(struct cmd_ctx *ctx)
 		diag_sort(&diags);
 		diag_print(stderr, &diags);
 	}
-	printf("site: %s/site\n", p->dir);
+	printf("site: %s/site\n", plan_build_dir(p));
 	code = 0;
 done:
 	diag_release(&diags);

@@ -257,14 +257,15 @@ static int forecast(struct plan *p, struct new_request *req)
 {
 	struct sender_options so;
 	struct sender_report report;
+	const struct config *cfg = plan_config(p);
 	const char **accounts;
 	size_t i, n = 0;
 	int ret;
 
-	accounts = xcalloc(p->cfg.naccounts + 1, sizeof(*accounts));
-	for (i = 0; i < p->cfg.naccounts; i++) {
-		if (p->cfg.accounts[i].owner && !strcmp(p->cfg.accounts[i].owner, req->owner))
-			accounts[n++] = p->cfg.accounts[i].id;
+	accounts = xcalloc(cfg->naccounts + 1, sizeof(*accounts));
+	for (i = 0; i < cfg->naccounts; i++) {
+		if (cfg->accounts[i].owner && !strcmp(cfg->accounts[i].owner, req->owner))
+			accounts[n++] = cfg->accounts[i].id;
 	}
 	memset(&so, 0, sizeof(so));
 	so.now = clock_now();
@@ -282,32 +283,24 @@ static int forecast(struct plan *p, struct new_request *req)
 /* "created ...: N recipients (V VIP), finishing around DATE" */
 static int print_created(struct plan *p, const struct new_request *req, int forecast_ok)
 {
-	sqlite3_stmt *st = NULL;
+	struct plan_campaign_counts counts;
 	struct buf line = BUF_INIT;
 	char date[32];
 	size_t i;
 	int ret = -1;
 
-	if (plan_prepare(p, &st,
-			 "SELECT COUNT(*), COALESCE(SUM(vip AND state NOT IN ('suppressed', 'skipped')), 0), "
-			 "COALESCE(SUM(state = 'suppressed'), 0), COALESCE(SUM(state = 'skipped'), 0), "
-			 "COALESCE(SUM(state = 'pending'), 0) FROM deliveries WHERE campaign = ?") < 0)
-		goto done;
 	for (i = 0; i < req->count; i++) {
 		const struct new_campaign *c = &req->items[i];
-		const struct campaign *camp = campaigns_find(&p->campaigns, c->id);
-		long total = 0, vip = 0, suppressed = 0, skipped = 0, pending = 0, n;
+		const struct campaign *camp = campaigns_find(plan_campaigns(p), c->id);
+		long vip, suppressed, skipped, pending, n;
 
-		sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			total = sqlite3_column_int64(st, 0);
-			vip = sqlite3_column_int64(st, 1);
-			suppressed = sqlite3_column_int64(st, 2);
-			skipped = sqlite3_column_int64(st, 3);
-			pending = sqlite3_column_int64(st, 4);
-		}
-		sqlite3_reset(st);
-		n = total - suppressed - skipped;
+		if (plan_campaign_counts(p, c->id, &counts) < 0 || plan_campaign_vips(p, c->id, &vip) < 0)
+			goto done;
+		suppressed = counts.count[STATE_SUPPRESSED];
+		skipped = counts.count[STATE_SKIPPED];
+		pending = counts.count[STATE_PENDING];
+		n = counts.recipients - suppressed - skipped;
+		plan_campaign_counts_release(&counts);
 		buf_reset(&line);
 		buf_addf(&line, "created campaigns/%s/campaign.yaml: %ld recipient%s (%ld VIP)", c->id,
 			 n, n == 1 ? "" : "s", vip);
@@ -326,7 +319,7 @@ static int print_created(struct plan *p, const struct new_request *req, int fore
 		} else if (!pending) {
 			buf_adds(&line, ", nothing to send");
 		} else if (c->would_send >= pending) {
-			local_date(date, p->cfg.zone, c->last_send);
+			local_date(date, plan_config(p)->zone, c->last_send);
 			buf_addf(&line, ", finishing around %s", date);
 		} else if (camp && camp->end) {
 			buf_addf(&line, ", %ld of them before its end (%s)", c->would_send, camp->end_text);
@@ -337,7 +330,6 @@ static int print_created(struct plan *p, const struct new_request *req, int fore
 	}
 	ret = 0;
 done:
-	sqlite3_finalize(st);
 	buf_release(&line);
 	return ret;
 }

@@ -38,31 +38,6 @@ int preview_check_secret(const char *verb)
 	return ret;
 }
 
-/* The delivery to show: recipient id and assigned account (each may be
- * NULL in the plan).  0, 1 when there is none, -1 on error. */
-static int find_delivery(struct plan *p, const char *campaign, const char *recipient,
-			 char **recipient_out, char **account_out)
-{
-	sqlite3_stmt *st = NULL;
-	int ret = 1;
-
-	*recipient_out = *account_out = NULL;
-	if (plan_prepare(p, &st,
-			 "SELECT recipient, account FROM deliveries WHERE campaign = ?1 AND (?2 IS NULL OR recipient = ?2) ORDER BY state <> 'pending', ord LIMIT 1") < 0)
-		return -1;
-	sqlite3_bind_text(st, 1, campaign, -1, SQLITE_STATIC);
-	if (recipient)
-		sqlite3_bind_text(st, 2, recipient, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*recipient_out = xstrdup((const char *)sqlite3_column_text(st, 0));
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			*account_out = xstrdup((const char *)sqlite3_column_text(st, 1));
-		ret = 0;
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
 int preview_target_open(struct preview_target *t, struct cmd_ctx *ctx, const char *recipient,
 			const char *verb)
 {
@@ -80,12 +55,12 @@ int preview_target_open(struct preview_target *t, struct cmd_ctx *ctx, const cha
 		cmd_error("campaign '%s' has errors ('mailout validate' shows them)", campaign);
 		goto done;
 	}
-	r = find_delivery(p, campaign, recipient, &rid, &aid);
+	r = plan_preview_delivery(p, campaign, recipient, &rid, &aid);
 	if (r < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	if (r > 0) {
+	if (!r) {
 		if (recipient)
 			cmd_error("'%s' is not a recipient of campaign '%s'", recipient, campaign);
 		else
@@ -98,8 +73,8 @@ int preview_target_open(struct preview_target *t, struct cmd_ctx *ctx, const cha
 			  campaign, r < 0 ? ": " : "", r < 0 ? error_last() : "");
 		goto done;
 	}
-	t->account = aid ? config_account(&p->cfg, aid) : NULL;
-	if (render_open(&t->render, p->root, &p->cfg, t->campaign, &diags) < 0) {
+	t->account = aid ? config_account(plan_config(p), aid) : NULL;
+	if (render_open(&t->render, plan_root(p), plan_config(p), t->campaign, &diags) < 0) {
 		diag_sort(&diags);
 		diag_print(stderr, &diags);
 		cmd_error("%s", error_last());

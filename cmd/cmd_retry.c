@@ -21,27 +21,28 @@ static int run(struct cmd_ctx *ctx)
 {
 	const char *id = ctx->args[0]; /* the campaign's, and outlives the plan */
 	struct buf lines = BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct plan_iter *it = NULL;
+	const char *rec;
+	int r;
 	long n = 0;
 	time_t now;
 	int code = 1;
 
 	now = clock_now();
-	if (plan_prepare(ctx->plan, &st,
-			 "SELECT recipient FROM deliveries WHERE campaign = ? AND "
-			 "(state IN ('failed', 'retrying') OR (?2 AND state IN ('unconfirmed', 'claimed'))) ORDER BY ord") < 0) {
+	if (plan_retry_candidates_open(&it, ctx->plan, id, unconfirmed) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, unconfirmed);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *rec = (const char *)sqlite3_column_text(st, 0);
+	while ((r = plan_retry_candidates_next(it, &rec)) == PLAN_ROW) {
 		log_format(&lines, now, LOG_RETRY_CMD, &rec, 1);
 		n++;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
+	plan_iter_free(it);
+	it = NULL;
+	if (r < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
 	if (n && campaign_command(ctx->repo, id, lines.ptr, lines.len) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
@@ -54,7 +55,7 @@ static int run(struct cmd_ctx *ctx)
 	       unconfirmed ? " (unconfirmed included)" : "");
 	code = 0;
 done:
-	sqlite3_finalize(st);
+	plan_iter_free(it);
 	buf_release(&lines);
 	return code;
 }

@@ -31,21 +31,21 @@ static int open_publisher(struct cmd_ctx *ctx, struct plan *p, const struct send
 			  long batch)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
-	char **own = xcalloc(p->campaigns.count * p->cfg.naccounts + 1, sizeof(char *));
+	char **own = xcalloc(plan_campaigns(p)->count * plan_config(p)->naccounts + 1, sizeof(char *));
 	size_t i, j, k, n = 0;
 	int ret = -1;
 
-	for (i = 0; i < p->campaigns.count; i++) {
-		for (j = 0; j < p->cfg.naccounts; j++) {
+	for (i = 0; i < plan_campaigns(p)->count; i++) {
+		for (j = 0; j < plan_config(p)->naccounts; j++) {
 			int selected = !so->accounts;
 			for (k = 0; k < so->naccounts; k++)
-				selected |= !strcmp(so->accounts[k], p->cfg.accounts[j].id);
+				selected |= !strcmp(so->accounts[k], plan_config(p)->accounts[j].id);
 			if (selected)
-				own[n++] = xasprintf("campaigns/%s/log/%s.tsv", p->campaigns.items[i].id,
-						     p->cfg.accounts[j].id);
+				own[n++] = xasprintf("campaigns/%s/log/%s.tsv", plan_campaigns(p)->items[i].id,
+						     plan_config(p)->accounts[j].id);
 		}
 	}
-	if (publisher_open(out, ctx->repo, remote, p->cfg.git_author, "send",
+	if (publisher_open(out, ctx->repo, remote, plan_config(p)->git_author, "send",
 			   (const char *const *)own, n) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
@@ -101,15 +101,15 @@ static void progress_init(struct progress *pr, struct plan *p, const struct send
 	size_t n = 0, i, k;
 
 	if (plan_accounts(p, clock_now(), &accounts) == 0) {
-		pr->accounts = xcalloc(p->cfg.naccounts + 1, sizeof(*pr->accounts));
-		for (i = 0; i < p->cfg.naccounts; i++) {
+		pr->accounts = xcalloc(plan_config(p)->naccounts + 1, sizeof(*pr->accounts));
+		for (i = 0; i < plan_config(p)->naccounts; i++) {
 			int selected = !so->accounts;
 			for (k = 0; k < so->naccounts; k++)
-				selected |= !strcmp(so->accounts[k], p->cfg.accounts[i].id);
+				selected |= !strcmp(so->accounts[k], plan_config(p)->accounts[i].id);
 			if (!selected)
 				continue;
-			pr->accounts[pr->naccounts].id = p->cfg.accounts[i].id;
-			pr->accounts[pr->naccounts].limit = p->cfg.accounts[i].daily_limit;
+			pr->accounts[pr->naccounts].id = plan_config(p)->accounts[i].id;
+			pr->accounts[pr->naccounts].limit = plan_config(p)->accounts[i].daily_limit;
 			pr->accounts[pr->naccounts].today = accounts[i].attempts_today;
 			pr->naccounts++;
 		}
@@ -337,12 +337,12 @@ static int run(struct cmd_ctx *ctx)
 	if (!p)
 		goto done;
 	for (i = 0; i < accounts.count; i++) {
-		if (!config_account(&p->cfg, accounts.items[i])) {
+		if (!config_account(plan_config(p), accounts.items[i])) {
 			cmd_error("unknown account '%s'", accounts.items[i]);
 			goto done;
 		}
 	}
-	if (now_arg && time_parse_local(now_arg, p->cfg.zone, &now) < 0) {
+	if (now_arg && time_parse_local(now_arg, plan_config(p)->zone, &now) < 0) {
 		cmd_usage_error(ctx, "invalid --now '%s': %s", now_arg, error_last());
 		code = EXIT_USAGE;
 		goto done;

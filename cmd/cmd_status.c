@@ -35,9 +35,9 @@ static void print_json(struct plan *p, const struct campaign_summary *list, size
 	int st;
 
 	buf_adds(&b, "{\"plan\": {\"commit\": ");
-	json_opt_string(&b, p->commit[0] ? p->commit : NULL);
-	buf_addf(&b, ", \"dirty\": %s, \"built_at\": ", p->dirty ? "true" : "false");
-	json_time(&b, p->built_at);
+	json_opt_string(&b, plan_commit(p)[0] ? plan_commit(p) : NULL);
+	buf_addf(&b, ", \"dirty\": %s, \"built_at\": ", plan_dirty(p) ? "true" : "false");
+	json_time(&b, plan_built_at(p));
 	buf_adds(&b, "}, \"campaigns\": [");
 	for (i = 0; i < n; i++) {
 		const struct campaign_summary *s = &list[i];

@@ -8,7 +8,6 @@
  * token counts when its sender is a known recipient and its subject or
  * first line says "unsubscribe" (or "abmelden").
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,68 +53,9 @@ struct request {
 struct unsub_run {
 	struct plan *p;
 	struct token_keys *keys;
-	sqlite3_stmt *by_delivery, *by_id, *by_address;
 	struct request *requests;
 	size_t nrequests, cap;
 };
-
-static const char *column(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-
-	return s ? (const char *)s : "";
-}
-
-static void bind_str(sqlite3_stmt *st, int i, const char *s)
-{
-	sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
-/*
- * The address of recipient in campaign: its delivery, or when the plan
- * has none (a campaign removed or merged since) the recipient records
- * with that id, when they agree on one address.
- */
-static char *recipient_address(struct unsub_run *run, const char *campaign, const char *recipient)
-{
-	const struct campaign *c = campaigns_find(&run->p->campaigns, campaign);
-	char *address = NULL;
-	int rows = 0;
-
-	bind_str(run->by_delivery, 1, campaign);
-	bind_str(run->by_delivery, 2, recipient);
-	if (sqlite3_step(run->by_delivery) == SQLITE_ROW)
-		address = xstrdup(column(run->by_delivery, 0));
-	sqlite3_reset(run->by_delivery);
-	if (address)
-		return address;
-	bind_str(run->by_id, 1, recipient);
-	sqlite3_bind_int(run->by_id, 2, c && c->type >= 0 ? c->type : -1);
-	while (sqlite3_step(run->by_id) == SQLITE_ROW) {
-		if (!rows++)
-			address = xstrdup(column(run->by_id, 0));
-		else if (strcmp(address, column(run->by_id, 0)))
-			rows = -1000;
-	}
-	sqlite3_reset(run->by_id);
-	if (rows < 0) {
-		free(address);
-		address = NULL;
-	}
-	return address;
-}
-
-/* The id of a recipient with this address, or NULL. */
-static char *recipient_by_address(struct unsub_run *run, const char *address)
-{
-	char *id = NULL;
-
-	bind_str(run->by_address, 1, address);
-	if (sqlite3_step(run->by_address) == SQLITE_ROW)
-		id = xstrdup(column(run->by_address, 0));
-	sqlite3_reset(run->by_address);
-	return id;
-}
 
 static int token_char(char c)
 {
@@ -195,8 +135,9 @@ static int find_token(struct unsub_run *run, const char *text, size_t len, char 
 	return 0;
 }
 
-static void handle_message(struct unsub_run *run, unsigned long uid, const char *raw, size_t len,
-			   int damaged)
+/* Judges one message; 0, or -1 when the plan could not be read. */
+static int handle_message(struct unsub_run *run, unsigned long uid, const char *raw, size_t len,
+			  int damaged)
 {
 	struct mail_part msg;
 	struct buf text = BUF_INIT;
@@ -204,7 +145,7 @@ static void handle_message(struct unsub_run *run, unsigned long uid, const char 
 	char *subject = NULL, *campaign = NULL, *recipient = NULL, *why = NULL, *from = NULL;
 	char *address = NULL, *id = NULL;
 	struct request *req;
-	int failure = 0, found;
+	int failure = 0, found, ret = 0;
 	size_t first_len;
 
 	mail_parse(&msg, raw, len);
@@ -214,7 +155,10 @@ static void handle_message(struct unsub_run *run, unsigned long uid, const char 
 	found = find_token(run, subject, strlen(subject), &campaign, &recipient, &failure, &why) ||
 		find_token(run, text.ptr, text.len, &campaign, &recipient, &failure, &why);
 	if (found) {
-		address = recipient_address(run, campaign, recipient);
+		if (plan_recipient_address(run->p, campaign, recipient, &address) < 0) {
+			ret = -1;
+			goto done;
+		}
 		if (!address) {
 			req = add_request(run, uid, OUT_UNKNOWN_RECIPIENT);
 			req->detail = xasprintf("ignored: a valid token for recipient %s of %s, but the plan has no such recipient",
@@ -251,7 +195,10 @@ static void handle_message(struct unsub_run *run, unsigned long uid, const char 
 	/* no token: a known recipient who says so */
 	v = mail_header(&msg, "From");
 	from = v ? mail_address(v) : NULL;
-	id = from ? recipient_by_address(run, from) : NULL;
+	if (from && plan_recipient_by_address(run->p, from, &id) < 0) {
+		ret = -1;
+		goto done;
+	}
 	first = mail_first_line(text.ptr, &first_len);
 	if (id && (says_unsubscribe(subject, strlen(subject)) || says_unsubscribe(first, first_len))) {
 		req = add_request(run, uid, OUT_UNSUBSCRIBED);
@@ -274,6 +221,7 @@ done:
 	free(from);
 	free(address);
 	free(id);
+	return ret;
 }
 
 static void run_release(struct unsub_run *run)
@@ -286,9 +234,6 @@ static void run_release(struct unsub_run *run)
 		free(run->requests[i].detail);
 	}
 	free(run->requests);
-	sqlite3_finalize(run->by_delivery);
-	sqlite3_finalize(run->by_id);
-	sqlite3_finalize(run->by_address);
 	token_keys_free(run->keys);
 }
 
@@ -340,15 +285,6 @@ static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote
 		cmd_error("cannot verify unsubscribe tokens: %s", error_last());
 		goto done;
 	}
-	if (plan_prepare(run.p, &run.by_delivery,
-			 "SELECT address FROM deliveries WHERE campaign = ?1 AND recipient = ?2") < 0 ||
-	    plan_prepare(run.p, &run.by_id,
-			 "SELECT DISTINCT address FROM recipients WHERE id = ?1 AND (?2 < 0 OR type = ?2)") < 0 ||
-	    plan_prepare(run.p, &run.by_address,
-			 "SELECT id FROM recipients WHERE address = ?1 ORDER BY type, id LIMIT 1") < 0) {
-		cmd_error("%s", error_last());
-		goto done;
-	}
 	if (mailsync_state_load(&state, ctx->repo, UNSUBSCRIBE_STATE_FILE) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
@@ -386,7 +322,11 @@ static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote
 			req->detail = xasprintf("ignored: the server would not return it: %s", error_last());
 			continue;
 		}
-		handle_message(&run, uids[i], raw.ptr, raw.len, r == IMAP_DAMAGED);
+		if (handle_message(&run, uids[i], raw.ptr, raw.len, r == IMAP_DAMAGED) < 0) {
+			/* nothing is written and the state stays: the mail is read again */
+			cmd_error("%s", error_last());
+			goto done;
+		}
 	}
 
 	/* the results first, then the state */

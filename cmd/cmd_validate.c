@@ -108,11 +108,11 @@ static int print_forecast(struct cmd_ctx *ctx, const char *since, char *const *c
 	memset(&f, 0, sizeof(f));
 	if (!p)
 		goto done;
-	ids = xcalloc(p->campaigns.count + 1, sizeof(char *));
-	for (i = 0; i < p->campaigns.count; i++) {
-		char *dir = xasprintf("campaigns/%s", p->campaigns.items[i].id);
+	ids = xcalloc(plan_campaigns(p)->count + 1, sizeof(char *));
+	for (i = 0; i < plan_campaigns(p)->count; i++) {
+		char *dir = xasprintf("campaigns/%s", plan_campaigns(p)->items[i].id);
 		if (is_changed(dir, changed, nchanged))
-			ids[n++] = p->campaigns.items[i].id;
+			ids[n++] = plan_campaigns(p)->items[i].id;
 		free(dir);
 	}
 	if (forecast_run(&f, p, clock_now(), 0, NULL, NULL) < 0) {

@@ -91,17 +91,18 @@ int cmd_check_campaign_arg(struct cmd_ctx *ctx)
 
 const struct campaign *cmd_find_campaign(struct plan *p, const char *id)
 {
-	const struct campaign *c = campaigns_find(&p->campaigns, id);
+	const struct campaigns *campaigns = plan_campaigns(p);
+	const struct campaign *c = campaigns_find(campaigns, id);
 	const char **ids;
 	const char *hint;
 	size_t i;
 
 	if (c)
 		return c;
-	ids = xcalloc(p->campaigns.count + 1, sizeof(*ids));
-	for (i = 0; i < p->campaigns.count; i++)
-		ids[i] = p->campaigns.items[i].id;
-	hint = suggest_closest(id, ids, p->campaigns.count);
+	ids = xcalloc(campaigns->count + 1, sizeof(*ids));
+	for (i = 0; i < campaigns->count; i++)
+		ids[i] = campaigns->items[i].id;
+	hint = suggest_closest(id, ids, campaigns->count);
 	if (hint)
 		cmd_error("unknown campaign '%s' (did you mean '%s'?)", id, hint);
 	else

@@ -46,7 +46,7 @@ static void on_event(const struct sender_event *e, void *payload)
 
 	if (e->kind != SENDER_WOULD_SEND)
 		return;
-	d = day_index(f, schedule_day(&col->p->cfg.schedule, e->time));
+	d = day_index(f, schedule_day(&plan_config(col->p)->schedule, e->time));
 	for (i = 0; i < f->ncampaigns; i++) {
 		struct forecast_campaign *c = &f->campaigns[i];
 		if (strcmp(c->id, e->campaign))
@@ -71,16 +71,16 @@ int forecast_run(struct forecast *out, struct plan *p, time_t start, long durati
 	struct sender_options so;
 	struct sender_report report;
 	struct collect col;
-	sqlite3_stmt *st = NULL;
+	long waiting;
 	size_t i;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	memset(&so, 0, sizeof(so));
 	memset(&col, 0, sizeof(col));
-	out->campaigns = xcalloc(p->campaigns.count + 1, sizeof(*out->campaigns));
-	for (i = 0; i < p->campaigns.count; i++) {
-		out->campaigns[out->ncampaigns].id = p->campaigns.items[i].id;
+	out->campaigns = xcalloc(plan_campaigns(p)->count + 1, sizeof(*out->campaigns));
+	for (i = 0; i < plan_campaigns(p)->count; i++) {
+		out->campaigns[out->ncampaigns].id = plan_campaigns(p)->items[i].id;
 		out->campaigns[out->ncampaigns].per_day = xcalloc(1, sizeof(long));
 		out->ncampaigns++;
 	}
@@ -98,12 +98,10 @@ int forecast_run(struct forecast *out, struct plan *p, time_t start, long durati
 	out->end = report.ended ? report.ended : report.started;
 	/* complete when nothing active is left pending after the simulation
 	 * (the dry run rolled back: compare what it placed with what waits) */
-	if (ret == 0 && plan_prepare(p, &st,
-			 "SELECT COUNT(*) FROM deliveries d JOIN campaigns c ON c.id = d.campaign "
-			 "WHERE c.status = 'active' AND d.state IN ('pending', 'retrying')") == 0 &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		out->complete = sqlite3_column_int64(st, 0) <= report.sent;
-	sqlite3_finalize(st);
+	if (ret == 0) {
+		ret = plan_waiting_deliveries(p, &waiting);
+		out->complete = ret == 0 && waiting <= report.sent;
+	}
 	buf_release(&col.line);
 	return ret;
 }

@@ -1,4 +1,4 @@
-#include "plan.h"
+#include "plan_private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,17 +52,14 @@ const char *campaign_state_label(enum campaign_state s)
 	return labels[s];
 }
 
-static int sql_error(struct plan *p, const char *what)
-{
-	return error_set("plan database (%s): %s", what, sqlite3_errmsg(p->db));
-}
-
 int plan_exec(struct plan *p, const char *sql)
 {
 	char *msg = NULL;
 
 	if (sqlite3_exec(p->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		error_set("plan database: %s", msg ? msg : sqlite3_errmsg(p->db));
+		snprintf(p->error, sizeof(p->error), "plan database: %s",
+			 msg ? msg : sqlite3_errmsg(p->db));
+		error_set("%s", p->error);
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -73,7 +70,7 @@ int plan_prepare(struct plan *p, sqlite3_stmt **out, const char *sql)
 {
 	if (sqlite3_prepare_v3(p->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK) {
 		*out = NULL;
-		return sql_error(p, "prepare");
+		return plan_sql_error(p, "prepare");
 	}
 	return 0;
 }
@@ -98,19 +95,11 @@ static void bind_static(sqlite3_stmt *st, int i, const char *s)
 /* Runs a prepared statement that returns no rows, then resets it. */
 static int step_done(struct plan *p, sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = plan_step(p, st);
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return sql_error(p, "write");
-	return 0;
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	const unsigned char *s = sqlite3_column_text(st, i);
-	return s ? (const char *)s : NULL;
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- source files ---- */
@@ -224,30 +213,36 @@ static int load_known(struct plan *p, struct sources *s, struct strmap *known)
 {
 	sqlite3_stmt *st = NULL;
 	size_t i;
+	int rc;
 
 	if (plan_prepare(p, &st, "SELECT path, size, mtime, blob, consumed FROM files") < 0)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		strmap_put(known, col_text(st, 0), NULL)->value = (void *)1;
+	while ((rc = plan_step(p, st)) == PLAN_ROW)
+		strmap_put(known, plan_column_text(st, 0), NULL)->value = (void *)1;
 	sqlite3_reset(st);
 	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
 	if (plan_prepare(p, &st, "SELECT size, mtime, blob, consumed FROM files WHERE path = ?") < 0)
 		return -1;
 	for (i = 0; i < s->count; i++) {
 		struct source *src = &s->items[i];
 
 		bind_text(st, 1, src->rel);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		rc = plan_step(p, st);
+		if (rc < 0)
+			break;
+		if (rc == PLAN_ROW) {
 			src->known = 1;
 			src->old_size = sqlite3_column_int64(st, 0);
 			src->old_mtime = sqlite3_column_int64(st, 1);
-			snprintf(src->old_blob, sizeof(src->old_blob), "%s", col_text(st, 2));
+			snprintf(src->old_blob, sizeof(src->old_blob), "%s", plan_column_text(st, 2));
 			src->consumed = sqlite3_column_int64(st, 3);
 		}
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* What a log's replayed prefix is checked against: FNV-1a, which the
@@ -356,8 +351,14 @@ static void insert_record(const struct recipient *r, void *payload)
 
 		sqlite3_bind_int(ri->find, 1, (int)r->type);
 		bind_text(ri->find, 2, r->id);
-		if (sqlite3_step(ri->find) == SQLITE_ROW) {
-			other = col_text(ri->find, 0);
+		rc = plan_step(ri->p, ri->find);
+		if (rc < 0) {
+			ri->failed = -1;
+			sqlite3_reset(ri->find);
+			return;
+		}
+		if (rc == PLAN_ROW) {
+			other = plan_column_text(ri->find, 0);
 			line = sqlite3_column_int(ri->find, 1);
 		}
 		diag_add(ri->diags, DIAG_ERROR, r->path, ynode_get(r->node, "id")->line,
@@ -365,7 +366,7 @@ static void insert_record(const struct recipient *r, void *payload)
 			 recipient_type_name(r->type), r->id, other, line);
 		sqlite3_reset(ri->find);
 	} else if (rc != SQLITE_DONE) {
-		ri->failed = sql_error(ri->p, "insert recipient");
+		ri->failed = plan_sql_error(ri->p, "insert recipient");
 	} else if (ri->derive && deriver_scanned(ri->derive, r, ri->file_id, &ri->fields) < 0) {
 		ri->failed = -1;
 	}
@@ -379,7 +380,7 @@ static int refresh_recipients(struct plan *p, struct sources *s, struct strmap *
 	struct record_insert ri;
 	sqlite3_stmt *get_file = NULL, *add_file = NULL, *drop = NULL, *drop_file = NULL;
 	size_t i;
-	int ret = -1;
+	int rc, ret = -1;
 
 	memset(&ri, 0, sizeof(ri));
 	ri.p = p;
@@ -408,7 +409,10 @@ static int refresh_recipients(struct plan *p, struct sources *s, struct strmap *
 		if (present)
 			continue;
 		bind_text(get_file, 1, path);
-		if (sqlite3_step(get_file) == SQLITE_ROW) {
+		rc = plan_step(p, get_file);
+		if (rc < 0)
+			goto done;
+		if (rc == PLAN_ROW) {
 			sqlite3_bind_int64(drop, 1, sqlite3_column_int64(get_file, 0));
 			if (step_done(p, drop) < 0)
 				goto done;
@@ -428,7 +432,10 @@ static int refresh_recipients(struct plan *p, struct sources *s, struct strmap *
 			continue;
 		*changed_out = 1;
 		bind_text(get_file, 1, src->rel);
-		if (sqlite3_step(get_file) == SQLITE_ROW) {
+		rc = plan_step(p, get_file);
+		if (rc < 0)
+			goto done;
+		if (rc == PLAN_ROW) {
 			sqlite3_bind_int64(drop, 1, sqlite3_column_int64(get_file, 0));
 			if (step_done(p, drop) < 0)
 				goto done;
@@ -442,7 +449,10 @@ static int refresh_recipients(struct plan *p, struct sources *s, struct strmap *
 		if (src->kind != SRC_RECIPIENTS || !src->changed)
 			continue;
 		bind_text(get_file, 1, src->rel);
-		if (sqlite3_step(get_file) == SQLITE_ROW) {
+		rc = plan_step(p, get_file);
+		if (rc < 0)
+			goto done;
+		if (rc == PLAN_ROW) {
 			ri.file_id = sqlite3_column_int64(get_file, 0);
 			sqlite3_reset(get_file);
 		} else {
@@ -826,7 +836,7 @@ static int derive_deliveries(struct plan *p)
 {
 	struct deriver d;
 	sqlite3_stmt *files = NULL, *recs = NULL;
-	int t, ret = -1;
+	int t, rc, rf, ret = -1;
 
 	if (deriver_init(&d, p) < 0 ||
 	    plan_prepare(p, &files, "SELECT id FROM recipient_files WHERE type = ? ORDER BY path") < 0 ||
@@ -837,17 +847,17 @@ static int derive_deliveries(struct plan *p)
 		if (!deriver_type(&d, t))
 			continue;
 		sqlite3_bind_int(files, 1, t);
-		while (sqlite3_step(files) == SQLITE_ROW) {
+		while ((rf = plan_step(p, files)) == PLAN_ROW) {
 			sqlite3_bind_int64(recs, 1, sqlite3_column_int64(files, 0));
-			while (sqlite3_step(recs) == SQLITE_ROW) {
+			while ((rc = plan_step(p, recs)) == PLAN_ROW) {
 				struct recipient r;
 
 				memset(&r, 0, sizeof(r));
 				r.type = (enum recipient_type)t;
-				r.id = col_text(recs, 0);
-				r.email = col_text(recs, 1);
-				r.address = col_text(recs, 2);
-				r.owner = col_text(recs, 3);
+				r.id = plan_column_text(recs, 0);
+				r.email = plan_column_text(recs, 1);
+				r.address = plan_column_text(recs, 2);
+				r.owner = plan_column_text(recs, 3);
 				r.vip = sqlite3_column_int(recs, 4);
 				r.line = sqlite3_column_int(recs, 6);
 				if (deriver_record(&d, &r, sqlite3_column_blob(recs, 5),
@@ -858,8 +868,14 @@ static int derive_deliveries(struct plan *p)
 				}
 			}
 			sqlite3_reset(recs);
+			if (rc < 0) {
+				sqlite3_reset(files);
+				goto done;
+			}
 		}
 		sqlite3_reset(files);
+		if (rf < 0)
+			goto done;
 	}
 	if (batch_write(p, &d.batch, d.ins) < 0)
 		goto done;
@@ -1016,18 +1032,24 @@ static int replay_entry(const struct log_entry *e, void *payload)
 	time_t until;
 	struct account_run *ar;
 	struct buf key = BUF_INIT;
-	int found = 0, ret = 0;
+	int found = 0, ret = 0, rc;
 	size_t i;
 
 	r->lines++;
 	if (recipient && e->event != LOG_MERGED) {
 		bind_text(r->get, 1, r->campaign);
 		bind_text(r->get, 2, recipient);
-		if (sqlite3_step(r->get) == SQLITE_ROW) {
+		rc = plan_step(p, r->get);
+		if (rc < 0) {
+			sqlite3_reset(r->get);
+			ret = -1;
+			goto done;
+		}
+		if (rc == PLAN_ROW) {
 			found = 1;
-			state = xstrdup(col_text(r->get, 0));
+			state = xstrdup(plan_column_text(r->get, 0));
 			last_event = sqlite3_column_int64(r->get, 1);
-			address = xstrdup(col_text(r->get, 2));
+			address = xstrdup(plan_column_text(r->get, 2));
 			claimed_at = sqlite3_column_int64(r->get, 3);
 		}
 		sqlite3_reset(r->get);
@@ -1207,34 +1229,40 @@ static int replay_load(struct replay *r)
 	struct plan *p = r->p;
 	sqlite3_stmt *st = NULL;
 	size_t i;
+	int rc;
 
 	if (plan_prepare(p, &st,
 			 "SELECT id, red_since, resumed_at, rest_until, last_attempt, red_reason, rest_reason FROM accounts") < 0)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct account_run *ar = account_run(r, col_text(st, 0));
+	while ((rc = plan_step(p, st)) == PLAN_ROW) {
+		struct account_run *ar = account_run(r, plan_column_text(st, 0));
 		ar->red_since = sqlite3_column_int64(st, 1);
 		ar->resumed_at = sqlite3_column_int64(st, 2);
 		ar->rest_until = sqlite3_column_int64(st, 3);
 		ar->last_attempt = sqlite3_column_int64(st, 4);
-		if (col_text(st, 5))
-			ar->red_reason = xstrdup(col_text(st, 5));
-		if (col_text(st, 6))
-			ar->rest_reason = xstrdup(col_text(st, 6));
+		if (plan_column_text(st, 5))
+			ar->red_reason = xstrdup(plan_column_text(st, 5));
+		if (plan_column_text(st, 6))
+			ar->rest_reason = xstrdup(plan_column_text(st, 6));
 	}
 	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
 	if (plan_prepare(p, &st, "SELECT last_error, last_reset FROM campaigns WHERE id = ?") < 0)
 		return -1;
 	for (i = 0; i < p->campaigns.count; i++) {
 		bind_text(st, 1, p->campaigns.items[i].id);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		rc = plan_step(p, st);
+		if (rc < 0)
+			break;
+		if (rc == PLAN_ROW) {
 			r->last_error[i] = sqlite3_column_int64(st, 0);
 			r->last_reset[i] = sqlite3_column_int64(st, 1);
 		}
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Writes the aggregates of a replay back. */
@@ -1447,15 +1475,18 @@ static int find_shared_pairs(struct plan *p, struct shared_pairs *out)
 {
 	sqlite3_stmt *st = NULL;
 	size_t i, n = 0;
+	int rc;
 
 	if (plan_prepare(p, &st, "SELECT c.template, d.address " SHARED_TEMPLATE_DELIVERIES) < 0)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = plan_step(p, st)) == PLAN_ROW) {
 		XGROW(out->hashes, out->cap, out->count + 1);
 		out->hashes[out->count++] = pair_hash(sqlite3_column_text(st, 0),
 						      sqlite3_column_text(st, 1));
 	}
 	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
 	if (out->count)
 		qsort(out->hashes, out->count, sizeof(*out->hashes), cmp_u64);
 	for (i = 0; i < out->count; i++) {
@@ -1531,7 +1562,7 @@ static int settle(struct plan *p)
 	}
 	if (sqlite3_create_function(p->db, "shared_pair", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
 				    &shared, shared_pair_fn, NULL, NULL) != SQLITE_OK) {
-		sql_error(p, "function");
+		plan_sql_error(p, "function");
 		goto done;
 	}
 	registered = 1;
@@ -1546,14 +1577,16 @@ static int settle(struct plan *p)
 		goto done;
 	{
 		size_t owner = 0;
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			char *key = xasprintf("%s\n%s", col_text(st, 0), col_text(st, 1));
-			const char *state = col_text(st, 4);
+		int rc;
+
+		while ((rc = plan_step(p, st)) == PLAN_ROW) {
+			char *key = xasprintf("%s\n%s", plan_column_text(st, 0), plan_column_text(st, 1));
+			const char *state = plan_column_text(st, 4);
 
 			if (!prev_key || strcmp(prev_key, key)) {
 				free(prev_key);
 				prev_key = key;
-				owner = text_add(&text, col_text(st, 2));
+				owner = text_add(&text, plan_column_text(st, 2));
 				continue;
 			}
 			free(key);
@@ -1561,10 +1594,12 @@ static int settle(struct plan *p)
 				continue;
 			XGROW(skips, skips_cap, nskips + 1);
 			skips[nskips].by_at = owner;
-			skips[nskips].campaign_at = text_add(&text, col_text(st, 2));
-			skips[nskips].recipient_at = text_add(&text, col_text(st, 3));
+			skips[nskips].campaign_at = text_add(&text, plan_column_text(st, 2));
+			skips[nskips].recipient_at = text_add(&text, plan_column_text(st, 3));
 			nskips++;
 		}
+		if (rc < 0)
+			goto done;
 	}
 	for (i = 0; i < nskips; i++) {
 		skips[i].campaign = text.ptr + skips[i].campaign_at;
@@ -1750,15 +1785,17 @@ static int set_meta(struct plan *p, const char *key, const char *value)
 static int get_meta_int(struct plan *p, const char *key, long long *out)
 {
 	sqlite3_stmt *st = NULL;
+	int rc;
 
 	*out = 0;
 	if (plan_prepare(p, &st, "SELECT value FROM meta WHERE key = ?") < 0)
 		return -1;
 	bind_text(st, 1, key);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*out = strtoll(col_text(st, 0), NULL, 10);
+	rc = plan_step(p, st);
+	if (rc == PLAN_ROW)
+		*out = strtoll(plan_column_text(st, 0), NULL, 10);
 	sqlite3_finalize(st);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Loads the content that is cheap to load (all but the recipients). */
@@ -1877,7 +1914,7 @@ static int schema_version(struct plan *p)
 	sqlite3_stmt *st = NULL;
 	int v = -1;
 
-	if (plan_prepare(p, &st, "PRAGMA user_version") == 0 && sqlite3_step(st) == SQLITE_ROW)
+	if (plan_prepare(p, &st, "PRAGMA user_version") == 0 && plan_step(p, st) == PLAN_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return v;
@@ -1981,6 +2018,7 @@ void plan_close(struct plan *p)
 {
 	if (!p)
 		return;
+	plan_queries_release(p);
 	sqlite3_close(p->db);
 	config_release(&p->cfg);
 	segments_release(&p->segments);
@@ -1990,271 +2028,6 @@ void plan_close(struct plan *p)
 	free(p->dir);
 	free(p->path);
 	free(p);
-}
-
-/* ---- counts and statuses: the one place they are computed ---- */
-
-static void describe_time(char out[32], long long t)
-{
-	time_format_rfc3339(out, (time_t)t);
-}
-
-int plan_accounts(struct plan *p, time_t now, struct account_summary **out)
-{
-	struct account_summary *list = xcalloc(p->cfg.naccounts + 1, sizeof(*list));
-	sqlite3_stmt *acc = NULL, *daily = NULL, *sent = NULL;
-	int orgday = schedule_day(&p->cfg.schedule, now);
-	size_t i;
-	int ret = -1;
-
-	*out = NULL;
-	if (plan_prepare(p, &acc,
-			 "SELECT red_since, resumed_at, red_reason, rest_until, rest_reason FROM accounts WHERE id = ?") < 0 ||
-	    plan_prepare(p, &daily, "SELECT attempts FROM daily WHERE account = ? AND day = ?") < 0 ||
-	    plan_prepare(p, &sent,
-			 "SELECT COALESCE(SUM(sent), 0) FROM progress WHERE account = ? AND day = ?") < 0)
-		goto done;
-	for (i = 0; i < p->cfg.naccounts; i++) {
-		const struct account *a = &p->cfg.accounts[i];
-		struct account_summary *s = &list[i];
-		long long red_since = 0, resumed_at = 0, rest_until = 0;
-		char when[32];
-
-		s->account = a;
-		bind_text(acc, 1, a->id);
-		if (sqlite3_step(acc) == SQLITE_ROW) {
-			red_since = sqlite3_column_int64(acc, 0);
-			resumed_at = sqlite3_column_int64(acc, 1);
-			rest_until = sqlite3_column_int64(acc, 3);
-			if (!a->enabled) {
-				snprintf(s->reason, sizeof(s->reason), "disabled in mailout.yaml");
-			} else if (red_since > resumed_at) {
-				s->red = 1;
-				describe_time(when, red_since);
-				snprintf(s->reason, sizeof(s->reason),
-					 "critical error at %s: %s (until 'mailout resume')", when,
-					 col_text(acc, 2) ? col_text(acc, 2) : "");
-			} else if (rest_until > (long long)now) {
-				describe_time(when, rest_until);
-				snprintf(s->reason, sizeof(s->reason), "resting until %s: %s", when,
-					 col_text(acc, 4) ? col_text(acc, 4) : "");
-			}
-		} else if (!a->enabled) {
-			snprintf(s->reason, sizeof(s->reason), "disabled in mailout.yaml");
-		}
-		sqlite3_reset(acc);
-		bind_text(daily, 1, a->id);
-		sqlite3_bind_int(daily, 2, schedule_day(&a->schedule, now));
-		if (sqlite3_step(daily) == SQLITE_ROW)
-			s->attempts_today = sqlite3_column_int64(daily, 0);
-		sqlite3_reset(daily);
-		bind_text(sent, 1, a->id);
-		sqlite3_bind_int(sent, 2, orgday);
-		if (sqlite3_step(sent) == SQLITE_ROW)
-			s->sent_today = sqlite3_column_int64(sent, 0);
-		sqlite3_reset(sent);
-		if (!s->reason[0] && s->attempts_today >= a->daily_limit)
-			snprintf(s->reason, sizeof(s->reason), "daily limit reached (%ld of %ld today)",
-				 s->attempts_today, a->daily_limit);
-		s->usable = !s->reason[0];
-	}
-	*out = list;
-	list = NULL;
-	ret = 0;
-done:
-	free(list);
-	sqlite3_finalize(acc);
-	sqlite3_finalize(daily);
-	sqlite3_finalize(sent);
-	return ret;
-}
-
-static enum campaign_state campaign_state_of(const struct campaign *c, const long *count,
-					     int interrupted, int errors)
-{
-	if (c->status == CAMPAIGN_MERGED)
-		return STATUS_MERGED;
-	if (!count[STATE_PENDING] && !count[STATE_RETRYING] && !count[STATE_UNCONFIRMED])
-		return STATUS_DONE;
-	if (c->status == CAMPAIGN_PAUSED)
-		return STATUS_PAUSED;
-	if (interrupted)
-		return STATUS_INTERRUPTED;
-	if (errors)
-		return STATUS_ACTIVE_ERROR;
-	return STATUS_ACTIVE;
-}
-
-int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, size_t *n)
-{
-	struct campaign_summary *list = NULL;
-	struct account_summary *accounts = NULL;
-	sqlite3_stmt *counts = NULL, *today = NULL, *red = NULL, *notes = NULL, *ntotal = NULL,
-		     *errs = NULL;
-	int orgday = schedule_day(&p->cfg.schedule, now);
-	size_t i, j, k = 0;
-	int ret = -1;
-
-	*out = NULL;
-	*n = 0;
-	if (plan_accounts(p, now, &accounts) < 0)
-		goto done;
-	/* Both read the index on (campaign, account, state) in its order: the
-	 * counts come per account and state and add up; red accounts (few)
-	 * are looked up in it, not each delivery's account. */
-	if (plan_prepare(p, &counts,
-			 "SELECT state, COUNT(*) FROM deliveries WHERE campaign = ? GROUP BY account, state") < 0 ||
-	    plan_prepare(p, &today,
-			 "SELECT COALESCE(SUM(sent), 0) FROM progress WHERE campaign = ? AND day = ?") < 0 ||
-	    plan_prepare(p, &red,
-			 "SELECT COUNT(*) FROM accounts a CROSS JOIN deliveries d "
-			 "WHERE a.red_since > a.resumed_at AND d.campaign = ? AND d.account = a.id "
-			 "AND d.state IN ('pending', 'retrying')") < 0 ||
-	    plan_prepare(p, &notes,
-			 "SELECT time, account, recipient, message FROM notifications WHERE campaign = ? ORDER BY time DESC, id DESC LIMIT 20") < 0 ||
-	    plan_prepare(p, &ntotal, "SELECT COUNT(*) FROM notifications WHERE campaign = ?") < 0 ||
-	    plan_prepare(p, &errs, "SELECT last_error > last_reset FROM campaigns WHERE id = ?") < 0)
-		goto done;
-	list = xcalloc(p->campaigns.count + 1, sizeof(*list));
-	for (i = 0; i < p->campaigns.count; i++) {
-		const struct campaign *c = &p->campaigns.items[i];
-		const struct person *owner = config_person(&p->cfg, c->owner);
-		struct campaign_summary *s;
-		int interrupted = 0, errors = 0, st;
-		long done_count;
-
-		if (!c->valid)
-			continue;
-		s = &list[k++];
-		s->campaign = c;
-		s->department = owner ? owner->department : NULL;
-		bind_text(counts, 1, c->id);
-		while (sqlite3_step(counts) == SQLITE_ROW) {
-			st = delivery_state_parse(col_text(counts, 0));
-			if (st == STATE_CLAIMED)
-				st = STATE_UNCONFIRMED;
-			if (st >= 0)
-				s->count[st] += sqlite3_column_int64(counts, 1);
-			s->recipients += sqlite3_column_int64(counts, 1);
-		}
-		sqlite3_reset(counts);
-		bind_text(today, 1, c->id);
-		sqlite3_bind_int(today, 2, orgday);
-		if (sqlite3_step(today) == SQLITE_ROW)
-			s->sent_today = sqlite3_column_int64(today, 0);
-		sqlite3_reset(today);
-		bind_text(red, 1, c->id);
-		if (sqlite3_step(red) == SQLITE_ROW)
-			interrupted = sqlite3_column_int64(red, 0) > 0;
-		sqlite3_reset(red);
-		bind_text(errs, 1, c->id);
-		if (sqlite3_step(errs) == SQLITE_ROW)
-			errors = sqlite3_column_int(errs, 0);
-		sqlite3_reset(errs);
-		done_count = s->count[STATE_SENT] + s->count[STATE_FAILED] +
-			     s->count[STATE_SUPPRESSED] + s->count[STATE_SKIPPED];
-		s->completion = s->recipients ? (int)(done_count * 100 / s->recipients) : 100;
-		s->status = campaign_state_of(c, s->count, interrupted, errors);
-		s->accounts = xcalloc(p->cfg.naccounts + 1, sizeof(*s->accounts));
-		for (j = 0; j < p->cfg.naccounts; j++) {
-			if (accounts[j].account->owner && !strcmp(accounts[j].account->owner, c->owner))
-				s->accounts[s->naccounts++] = accounts[j];
-		}
-		bind_text(ntotal, 1, c->id);
-		if (sqlite3_step(ntotal) == SQLITE_ROW)
-			s->total_notifications = sqlite3_column_int64(ntotal, 0);
-		sqlite3_reset(ntotal);
-		s->notifications = xcalloc(21, sizeof(*s->notifications));
-		bind_text(notes, 1, c->id);
-		while (sqlite3_step(notes) == SQLITE_ROW && s->nnotifications < 20) {
-			struct notification *nt = &s->notifications[s->nnotifications++];
-			nt->time = (time_t)sqlite3_column_int64(notes, 0);
-			nt->account = xstrdup(col_text(notes, 1) ? col_text(notes, 1) : "");
-			nt->recipient = xstrdup(col_text(notes, 2) ? col_text(notes, 2) : "");
-			nt->message = xstrdup(col_text(notes, 3) ? col_text(notes, 3) : "");
-		}
-		sqlite3_reset(notes);
-	}
-	*out = list;
-	*n = k;
-	list = NULL;
-	ret = 0;
-done:
-	plan_summaries_free(list, k);
-	free(accounts);
-	sqlite3_finalize(counts);
-	sqlite3_finalize(today);
-	sqlite3_finalize(red);
-	sqlite3_finalize(notes);
-	sqlite3_finalize(ntotal);
-	sqlite3_finalize(errs);
-	return ret;
-}
-
-void plan_summaries_free(struct campaign_summary *s, size_t n)
-{
-	size_t i, j;
-
-	if (!s)
-		return;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < s[i].nnotifications; j++) {
-			free(s[i].notifications[j].account);
-			free(s[i].notifications[j].recipient);
-			free(s[i].notifications[j].message);
-		}
-		free(s[i].notifications);
-		free(s[i].accounts);
-	}
-	free(s);
-}
-
-int plan_recipient(struct plan *p, int type, const char *id, struct recipient *out,
-		   struct plan_recipient_holder *h)
-{
-	sqlite3_stmt *st = NULL;
-	int ret = 1;
-
-	memset(out, 0, sizeof(*out));
-	if (plan_prepare(p, &st,
-			 "SELECT id, email, address, owner, vip, fields, line FROM recipients WHERE type = ? AND id = ?") < 0)
-		return -1;
-	sqlite3_bind_int(st, 1, type);
-	bind_text(st, 2, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		plan_recipient_holder_release(h);
-		h->id = xstrdup(col_text(st, 0));
-		h->email = xstrdup(col_text(st, 1));
-		h->address = xstrdup(col_text(st, 2));
-		h->owner = xstrdup(col_text(st, 3));
-		h->blob_len = (size_t)sqlite3_column_bytes(st, 5);
-		h->blob = xmalloc(h->blob_len + 1);
-		memcpy(h->blob, sqlite3_column_blob(st, 5), h->blob_len);
-		out->type = (enum recipient_type)type;
-		out->id = h->id;
-		out->email = h->email;
-		out->address = h->address;
-		out->owner = h->owner;
-		out->vip = sqlite3_column_int(st, 4);
-		out->line = sqlite3_column_int(st, 6);
-		out->node = recipient_decode_fields(&h->fields, h->blob, h->blob_len);
-		ret = 0;
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
-void plan_recipient_holder_release(struct plan_recipient_holder *h)
-{
-	free(h->id);
-	free(h->email);
-	free(h->address);
-	free(h->owner);
-	free(h->blob);
-	h->id = h->email = h->address = h->owner = NULL;
-	h->blob = NULL;
-	h->blob_len = 0;
-	recipient_fields_release(&h->fields);
 }
 
 int plan_log_advance(struct plan *p, const char *rel, size_t offset, uint64_t fnv)

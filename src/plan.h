@@ -12,12 +12,12 @@
  * A refresh runs in one transaction and a full build writes a new file
  * that replaces the old one by rename(), so a failed or killed build
  * leaves the previous plan as it was.  Counts and statuses are computed in
- * one place, plan_summaries(), for the status command, its JSON and the site.
+ * one place, plan_summaries() (the counts by plan_campaign_counts()), for
+ * the status command, its JSON, the site and `new`.
  */
 #ifndef MAILOUT_PLAN_H
 #define MAILOUT_PLAN_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -31,22 +31,8 @@
 #define PLAN_SCHEMA_VERSION 2
 #define PLAN_REBUILD 1u
 
-struct plan {
-	sqlite3 *db;
-	char *root;
-	char *dir; /* the build directory */
-	char *path; /* <dir>/plan.db */
-	struct config cfg;
-	struct segments segments;
-	struct suppressions suppressions;
-	struct campaigns campaigns;
-	char commit[41];
-	int dirty;
-	time_t built_at;
-	/* what the last refresh did, for tests and benchmarks */
-	size_t files_read, files_parsed, log_lines;
-	int rederived;
-};
+/* The plan is opaque: callers read it through the functions below. */
+struct plan;
 
 /*
  * Opens and refreshes the plan of the repository at root; build_dir NULL
@@ -96,6 +82,11 @@ struct notification {
 	char *account, *recipient, *message;
 };
 
+struct plan_account_counts {
+	char *account; /* NULL for deliveries without an account */
+	long count[STATE_COUNT]; /* claimed is counted as unconfirmed */
+};
+
 struct campaign_summary {
 	const struct campaign *campaign;
 	const char *department; /* the owner's, may be NULL */
@@ -109,6 +100,8 @@ struct campaign_summary {
 	struct notification *notifications; /* newest first, at most 20 */
 	size_t nnotifications;
 	long total_notifications;
+	struct plan_account_counts *by_account; /* the deliveries by account */
+	size_t nby_account;
 };
 
 /* Summaries of every campaign in id order, at time now. */
@@ -157,8 +150,170 @@ int plan_applier_apply(struct plan_applier *a, const char *campaign, const char 
 int plan_applier_flush(struct plan_applier *a);
 void plan_applier_free(struct plan_applier *a);
 
-/* Helpers shared with the sender. */
-int plan_exec(struct plan *p, const char *sql);
-int plan_prepare(struct plan *p, sqlite3_stmt **out, const char *sql);
+/* ---- what the plan was built from (plan_query.c) ---- */
+
+/* The content loaded with the plan; plan_refresh() loads it again. */
+const struct config *plan_config(const struct plan *p);
+const struct campaigns *plan_campaigns(const struct plan *p);
+const struct segments *plan_segments(const struct plan *p);
+const char *plan_root(const struct plan *p);
+const char *plan_build_dir(const struct plan *p);
+const char *plan_path(const struct plan *p); /* <build dir>/plan.db */
+const char *plan_commit(const struct plan *p); /* the HEAD commit id, "" when none */
+int plan_dirty(const struct plan *p);
+time_t plan_built_at(const struct plan *p);
+
+/* What the last refresh did. */
+struct plan_refresh_stats {
+	size_t files_read, files_parsed, log_lines;
+	int rederived; /* the deliveries were derived again */
+};
+struct plan_refresh_stats plan_refresh_stats(const struct plan *p);
+
+/* ---- queries (plan_query.c) ----
+ *
+ * A query that returns one row returns 1 with the row in *out, 0 when
+ * there is none; a query of a value returns 0.  Iterators' _next return
+ * PLAN_ROW with the row in *out, PLAN_DONE at the end.  Every one returns
+ * -1 when the database fails, after error_set(); plan_error() keeps the
+ * message.  Strings of a row stay valid until the next call with it.
+ */
+enum { PLAN_DONE = 0, PLAN_ROW = 1 };
+
+/* The message of the plan's last failed query, "" when none failed. */
+const char *plan_error(const struct plan *p);
+
+/* The plan's write transaction (BEGIN IMMEDIATE), for the sender. */
+int plan_transaction_begin(struct plan *p);
+int plan_transaction_commit(struct plan *p);
+int plan_transaction_rollback(struct plan *p);
+
+/* An iterator over the rows of one query; _free accepts NULL. */
+struct plan_iter;
+void plan_iter_free(struct plan_iter *it);
+
+/* Deliveries of campaign by account and state; the one place deliveries
+ * are counted (plan_summaries() reports these counts). */
+struct plan_campaign_counts {
+	long recipients; /* every delivery */
+	long count[STATE_COUNT]; /* claimed is counted as unconfirmed */
+	struct plan_account_counts *accounts; /* in account order */
+	size_t naccounts;
+};
+int plan_campaign_counts(struct plan *p, const char *campaign, struct plan_campaign_counts *out);
+void plan_campaign_counts_release(struct plan_campaign_counts *c);
+/* VIP deliveries of campaign that are neither suppressed nor skipped. */
+int plan_campaign_vips(struct plan *p, const char *campaign, long *out);
+/* Deliveries of active campaigns still pending or retrying. */
+int plan_waiting_deliveries(struct plan *p, long *out);
+
+/* Attempts of account on day (YYYYMMDD in the account's zone); 0 when none. */
+int plan_account_attempts(struct plan *p, const char *account, int day, long *out);
+
+/* The sending state of an account; 0 when the plan has no row for it. */
+struct plan_account_state {
+	int red; /* a critical error since the last resume */
+	time_t rest_until, last_attempt;
+};
+int plan_account_state(struct plan *p, const char *account, struct plan_account_state *out);
+
+/* The time of the newest event of the plan (0 when there is none). */
+int plan_latest_event(struct plan *p, time_t *out);
+
+/* Work per campaign and account: deliveries pending, and the earliest
+ * retry (0 when none), for each pair with an account and either. */
+struct plan_work {
+	const char *campaign, *account;
+	long pending;
+	time_t min_retry;
+};
+int plan_work_open(struct plan_iter **out, struct plan *p);
+int plan_work_next(struct plan_iter *it, struct plan_work *out);
+
+/* The next delivery of campaign by account to send: the pending one first
+ * in order, or with retry_due set the retrying one due earliest at or
+ * before retry_due. */
+struct plan_pending {
+	char *recipient, *address; /* malloc'd: the caller frees them */
+	time_t first_at;
+	long attempts;
+};
+int plan_next_pending(struct plan *p, const char *campaign, const char *account,
+		      struct plan_pending *out);
+int plan_next_retry(struct plan *p, const char *campaign, const char *account, time_t retry_due,
+		    struct plan_pending *out);
+/* The earliest retry of campaign by account; 0 when none waits. */
+int plan_min_retry(struct plan *p, const char *campaign, const char *account, time_t *out);
+
+/* A delivery as bounces and unsubscribes find it. */
+struct plan_delivery {
+	const char *campaign, *recipient, *address;
+	const char *account; /* NULL when none was assigned */
+};
+/* Deliveries whose Message-ID is message_id, with or without its angle
+ * brackets, by campaign and recipient. */
+int plan_delivery_by_message_id_open(struct plan_iter **out, struct plan *p,
+				     const char *message_id);
+/* The delivery of recipient in campaign, when a message went out for it. */
+int plan_delivery_sent_open(struct plan_iter **out, struct plan *p, const char *campaign,
+			    const char *recipient);
+/* The rows of either. */
+int plan_delivery_next(struct plan_iter *it, struct plan_delivery *out);
+/* Whether campaign has the notification message about recipient: 1 or 0. */
+int plan_notification_exists(struct plan *p, const char *campaign, const char *recipient,
+			     const char *message);
+
+/*
+ * The address of recipient in campaign (a malloc'd string in *out): its
+ * delivery's, or when the plan has none (a campaign removed or merged
+ * since) that of the recipient records with that id (and the campaign's
+ * recipient type, when the campaign is known), when they agree on one.
+ */
+int plan_recipient_address(struct plan *p, const char *campaign, const char *recipient,
+			   char **out);
+/* The id of a recipient with address (the first by type and id), malloc'd. */
+int plan_recipient_by_address(struct plan *p, const char *address, char **out);
+
+/* The deliveries of campaign to send again: failed and retrying ones, with
+ * unconfirmed set also the unconfirmed ones, in order; rows are recipient ids. */
+int plan_retry_candidates_open(struct plan_iter **out, struct plan *p, const char *campaign,
+			       int unconfirmed);
+int plan_retry_candidates_next(struct plan_iter *it, const char **recipient);
+
+/* The delivery to preview: of recipient (NULL: the first pending, else the
+ * first) in campaign; *recipient_out and *account_out malloc'd, the account
+ * NULL when none was assigned. */
+int plan_preview_delivery(struct plan *p, const char *campaign, const char *recipient,
+			  char **recipient_out, char **account_out);
+
+/* The deliveries of campaign in one of two states, newest event first, at
+ * most limit, for the status site's lists. */
+struct plan_listed {
+	const char *recipient, *address, *account, *enhanced, *reply;
+	int code;
+	time_t last_event, next_at, claimed_at; /* claimed_at: or the last event */
+};
+int plan_listed_open(struct plan_iter **out, struct plan *p, const char *campaign,
+		     const char *state, const char *other_state, int limit);
+int plan_listed_next(struct plan_iter *it, struct plan_listed *out);
+
+/* Messages sent per campaign, account and day, by campaign, day, account. */
+struct plan_progress {
+	const char *campaign, *account;
+	int day;
+	long sent;
+};
+int plan_progress_open(struct plan_iter **out, struct plan *p);
+int plan_progress_next(struct plan_iter *it, struct plan_progress *out);
+
+/* The deliveries of campaign in order, as the CSV export shows them:
+ * empty strings for NULL; has_time unset when there is no time. */
+struct plan_export_row {
+	const char *recipient, *email, *state, *account, *attempts, *code, *enhanced, *reply;
+	int has_time;
+	time_t time;
+};
+int plan_export_open(struct plan_iter **out, struct plan *p, const struct campaign *c);
+int plan_export_next(struct plan_iter *it, struct plan_export_row *out);
 
 #endif

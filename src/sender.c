@@ -84,7 +84,7 @@ struct run {
 	int in_tx;
 	long since_commit;
 	struct timespec last_commit;
-	sqlite3_stmt *next_pending, *next_retry, *min_retry, *delivery;
+	int query_failed; /* a plan query failed where only a count could be returned */
 	struct buf msg, line;
 	struct plan_recipient_holder holder;
 	struct strmap written; /* files this run appended to */
@@ -96,7 +96,7 @@ static int tx_begin(struct run *r)
 {
 	if (r->in_tx)
 		return 0;
-	if (plan_exec(r->p, "BEGIN IMMEDIATE") < 0)
+	if (plan_transaction_begin(r->p) < 0)
 		return -1;
 	r->in_tx = 1;
 	clock_gettime(CLOCK_MONOTONIC, &r->last_commit);
@@ -118,7 +118,7 @@ static int tx_commit(struct run *r)
 		return -1;
 	if (r->o->dry_run)
 		return 0; /* rolled back at the end */
-	if (plan_exec(r->p, "COMMIT") < 0)
+	if (plan_transaction_commit(r->p) < 0)
 		return -1;
 	r->in_tx = 0;
 	r->since_commit = 0;
@@ -182,15 +182,19 @@ static int cmp_pairs(const void *x, const void *y)
 static int load_state(struct run *r)
 {
 	struct plan *p = r->p;
+	const struct config *cfg = plan_config(p);
+	const struct campaigns *campaigns = plan_campaigns(p);
 	struct account_summary *accounts = NULL;
+	struct plan_account_state state;
+	struct plan_iter *work = NULL;
+	struct plan_work w;
 	struct mime_address addr;
-	sqlite3_stmt *st = NULL;
 	size_t i;
-	int ret = -1;
+	int rc, ret = -1;
 
-	r->camps = xcalloc(p->campaigns.count + 1, sizeof(*r->camps));
-	for (i = 0; i < p->campaigns.count; i++) {
-		const struct campaign *c = &p->campaigns.items[i];
+	r->camps = xcalloc(campaigns->count + 1, sizeof(*r->camps));
+	for (i = 0; i < campaigns->count; i++) {
+		const struct campaign *c = &campaigns->items[i];
 		if (!c->valid)
 			continue;
 		r->camps[r->ncamps].c = c;
@@ -199,36 +203,27 @@ static int load_state(struct run *r)
 	}
 	if (plan_accounts(p, r->now, &accounts) < 0)
 		goto done;
-	r->accts = xcalloc(p->cfg.naccounts + 1, sizeof(*r->accts));
-	if (plan_prepare(p, &st,
-			 "SELECT red_since > resumed_at, rest_until, last_attempt FROM accounts WHERE id = ?") < 0)
-		goto done;
-	for (i = 0; i < p->cfg.naccounts; i++) {
+	r->accts = xcalloc(cfg->naccounts + 1, sizeof(*r->accts));
+	for (i = 0; i < cfg->naccounts; i++) {
 		struct sacct *a = &r->accts[r->naccts++];
-		a->a = &p->cfg.accounts[i];
+		a->a = &cfg->accounts[i];
 		a->selected = selected_account(r->o, a->a->id) && a->a->enabled;
 		if (mime_parse_address(&addr, a->a->from) < 0)
 			goto done;
 		a->from_address = xstrdup(addr.address);
 		mime_address_release(&addr);
-		sqlite3_bind_text(st, 1, a->a->id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			a->red = sqlite3_column_int(st, 0);
-			a->rest_until = (time_t)sqlite3_column_int64(st, 1);
-			a->last_attempt = (time_t)sqlite3_column_int64(st, 2);
-		}
-		sqlite3_reset(st);
+		if (plan_account_state(p, a->a->id, &state) < 0)
+			goto done;
+		a->red = state.red;
+		a->rest_until = state.rest_until;
+		a->last_attempt = state.last_attempt;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
 	/* pending work per campaign and account; interrupted campaigns */
-	if (plan_prepare(p, &st,
-			 "SELECT campaign, account, SUM(state = 'pending'), MIN(CASE WHEN state = 'retrying' THEN next_at END) "
-			 "FROM deliveries WHERE state IN ('pending', 'retrying') AND account IS NOT NULL GROUP BY campaign, account") < 0)
+	if (plan_work_open(&work, p) < 0)
 		goto done;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct scamp *c = find_camp(r, (const char *)sqlite3_column_text(st, 0));
-		struct sacct *a = find_acct(r, (const char *)sqlite3_column_text(st, 1));
+	while ((rc = plan_work_next(work, &w)) == PLAN_ROW) {
+		struct scamp *c = find_camp(r, w.campaign);
+		struct sacct *a = find_acct(r, w.account);
 		struct spair *pair;
 
 		if (!c || !a)
@@ -240,12 +235,12 @@ static int load_state(struct run *r)
 		memset(pair, 0, sizeof(*pair));
 		pair->camp = c;
 		pair->acct = a;
-		pair->pending = sqlite3_column_int64(st, 2);
-		pair->min_retry = (time_t)sqlite3_column_int64(st, 3);
+		pair->pending = w.pending;
+		pair->min_retry = w.min_retry;
 		pair->rel = xasprintf("campaigns/%s/log/%s.tsv", c->c->id, a->a->id);
 	}
-	sqlite3_finalize(st);
-	st = NULL;
+	if (rc < 0)
+		goto done;
 	/* pairs by account, in round-robin order (pointers are stable now) */
 	for (i = 0; i < r->npairs; i++) {
 		struct sacct *a = r->pairs[i].acct;
@@ -258,7 +253,7 @@ static int load_state(struct run *r)
 	}
 	ret = 0;
 done:
-	sqlite3_finalize(st);
+	plan_iter_free(work);
 	free(accounts);
 	return ret;
 }
@@ -272,7 +267,6 @@ static int count_attempts(int day, void *payload)
 		struct sacct *a;
 	} *ra = payload;
 	struct sacct *a = ra->a;
-	sqlite3_stmt *st = NULL;
 	size_t i;
 	long n = 0;
 
@@ -280,12 +274,9 @@ static int count_attempts(int day, void *payload)
 		if (a->days[i].day == day)
 			return (int)a->days[i].attempts;
 	}
-	if (plan_prepare(ra->r->p, &st, "SELECT attempts FROM daily WHERE account = ? AND day = ?") == 0) {
-		sqlite3_bind_text(st, 1, a->a->id, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, day);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+	if (plan_account_attempts(ra->r->p, a->a->id, day, &n) < 0) {
+		ra->r->query_failed = 1;
+		return INT_MAX; /* nothing is due; the run stops with the error */
 	}
 	if (a->ndays == 8) {
 		memmove(a->days, a->days + 1, 7 * sizeof(*a->days));
@@ -384,32 +375,30 @@ static void delivery_release(struct delivery *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* The pair's next delivery due at `at`: 1, 0 when none, -1 on error. */
 static int fetch_delivery(struct run *r, struct spair *pair, struct delivery *d, time_t at)
 {
-	sqlite3_stmt *st;
-	int found = 0;
+	struct plan_pending next;
+	int found;
 
 	memset(d, 0, sizeof(*d));
 	if (pair->min_retry && pair->min_retry <= at) {
-		st = r->next_retry;
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)at);
+		found = plan_next_retry(r->p, pair->camp->c->id, pair->acct->a->id, at, &next);
 		d->retrying = 1;
 	} else if (pair->pending > 0) {
-		st = r->next_pending;
+		found = plan_next_pending(r->p, pair->camp->c->id, pair->acct->a->id, &next);
 	} else {
 		return 0;
 	}
-	sqlite3_bind_text(st, 1, pair->camp->c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, pair->acct->a->id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (found < 0)
+		return -1;
+	if (found) {
 		d->campaign = xstrdup(pair->camp->c->id);
-		d->recipient = xstrdup((const char *)sqlite3_column_text(st, 0));
-		d->address = xstrdup((const char *)sqlite3_column_text(st, 1));
-		d->first_at = (time_t)sqlite3_column_int64(st, 2);
-		d->attempts = sqlite3_column_int64(st, 3);
-		found = 1;
+		d->recipient = next.recipient;
+		d->address = next.address;
+		d->first_at = next.first_at;
+		d->attempts = next.attempts;
 	}
-	sqlite3_reset(st);
 	if (!found) {
 		/* the counts were stale (a suppression settled meanwhile) */
 		if (d->retrying)
@@ -420,32 +409,34 @@ static int fetch_delivery(struct run *r, struct spair *pair, struct delivery *d,
 	return found;
 }
 
-static void refresh_min_retry(struct run *r, struct spair *pair)
+static int refresh_min_retry(struct run *r, struct spair *pair)
 {
-	sqlite3_stmt *st = r->min_retry;
-
-	sqlite3_bind_text(st, 1, pair->camp->c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, pair->acct->a->id, -1, SQLITE_STATIC);
-	pair->min_retry = sqlite3_step(st) == SQLITE_ROW ? (time_t)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	return plan_min_retry(r->p, pair->camp->c->id, pair->acct->a->id, &pair->min_retry);
 }
 
-/* Picks the account's next delivery due at `at`, campaigns in turn. */
-static struct spair *pick(struct run *r, struct sacct *a, struct delivery *d, time_t at)
+/* Picks the account's next delivery due at `at`, campaigns in turn, into
+ * *out: 0 with *out NULL when there is none, -1 on error. */
+static int pick(struct spair **out, struct run *r, struct sacct *a, struct delivery *d, time_t at)
 {
 	size_t i;
+	int found;
 
+	*out = NULL;
 	for (i = 0; i < a->npairs; i++) {
 		struct spair *pair = a->pairs[(a->cursor + i) % a->npairs];
 
 		if (!pair_open(pair, at) || pair->camp->c->start > at)
 			continue;
-		if (fetch_delivery(r, pair, d, at)) {
+		found = fetch_delivery(r, pair, d, at);
+		if (found < 0)
+			return -1;
+		if (found) {
 			a->cursor = (a->cursor + i + 1) % a->npairs;
-			return pair;
+			*out = pair;
+			return 0;
 		}
 	}
-	return NULL;
+	return 0;
 }
 
 /* Appends an event line to the pair's log and applies it to the plan. */
@@ -465,7 +456,7 @@ static int record(struct run *r, struct spair *pair, enum log_event ev, const ch
 		e.field[i] = fields[i] && *fields[i] ? fields[i] : "-";
 	if (!r->o->dry_run) {
 		if (!pair->log) {
-			buf_addf(&path, "%s/%s", r->p->root, pair->rel);
+			buf_addf(&path, "%s/%s", plan_root(r->p), pair->rel);
 			if (log_writer_open(&pair->log, path.ptr) < 0)
 				goto done;
 		}
@@ -606,10 +597,12 @@ static int claim_item(struct run *r, struct spair *pair, struct delivery *d, tim
 	add_attempt(a, schedule_day(&a->a->schedule, due));
 	if (due > a->last_attempt)
 		a->last_attempt = due;
-	if (d->retrying)
-		refresh_min_retry(r, pair);
-	else
+	if (d->retrying) {
+		if (refresh_min_retry(r, pair) < 0)
+			return -1;
+	} else {
 		pair->pending--;
+	}
 	return 0;
 }
 
@@ -638,7 +631,7 @@ static int ensure_render(struct run *r, struct scamp *camp)
 
 	if (camp->render)
 		return 0;
-	if (render_open(&camp->render, r->p->root, &r->p->cfg, camp->c, &diags) < 0)
+	if (render_open(&camp->render, plan_root(r->p), plan_config(r->p), camp->c, &diags) < 0)
 		ret = error_set("campaign '%s': cannot render its messages (%s)", camp->c->id,
 				diags.count ? diags.items[0].message : error_last());
 	diag_release(&diags);
@@ -656,7 +649,7 @@ static int deliver_item(struct run *r, struct item *it)
 	char *token = NULL, when[32], code[8];
 	const char *fields[5];
 	enum smtp_class cls;
-	int curl_code = 0, ret = -1;
+	int curl_code = 0, rc, ret = -1;
 
 	it->done = 1;
 	a->last_attempt = r->now;
@@ -682,8 +675,11 @@ static int deliver_item(struct run *r, struct item *it)
 		fprintf(stderr, "mailout: %s\n", error_last());
 		return release_item(r, it);
 	}
-	if (plan_recipient(r->p, pair->camp->c->type, d->recipient, &rec, &r->holder) != 0) {
+	rc = plan_recipient(r->p, pair->camp->c->type, d->recipient, &rec, &r->holder);
+	if (rc != 0) {
 		release_item(r, it);
+		if (rc < 0)
+			return -1;
 		return error_set("recipient '%s' of campaign '%s' is missing from the plan",
 				 d->recipient, d->campaign);
 	}
@@ -794,7 +790,7 @@ static void check_paused(struct run *r)
 	struct campaigns now;
 	size_t i;
 
-	if (campaigns_load(&now, r->p->root, &r->p->cfg, &r->p->segments, &diags) == 0) {
+	if (campaigns_load(&now, plan_root(r->p), plan_config(r->p), plan_segments(r->p), &diags) == 0) {
 		for (i = 0; i < r->ncamps; i++) {
 			const struct campaign *c = campaigns_find(&now, r->camps[i].c->id);
 			if (!c || c->status != CAMPAIGN_ACTIVE || !c->valid)
@@ -805,34 +801,8 @@ static void check_paused(struct run *r)
 	diag_release(&diags);
 }
 
-time_t sender_latest_event(struct plan *p)
-{
-	sqlite3_stmt *st = NULL;
-	time_t latest = 0;
-
-	if (plan_prepare(p, &st,
-			 "SELECT MAX(t) FROM (SELECT MAX(last_event) AS t FROM deliveries "
-			 "UNION ALL SELECT MAX(time) FROM notifications "
-			 "UNION ALL SELECT MAX(last_attempt) FROM accounts)") == 0 &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		latest = (time_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return latest;
-}
-
 static int prepare(struct run *r)
 {
-	struct plan *p = r->p;
-
-	if (plan_prepare(p, &r->next_pending,
-			 "SELECT recipient, address, first_at, attempts FROM deliveries "
-			 "WHERE campaign = ? AND account = ? AND state = 'pending' ORDER BY ord LIMIT 1") < 0 ||
-	    plan_prepare(p, &r->next_retry,
-			 "SELECT recipient, address, first_at, attempts FROM deliveries "
-			 "WHERE campaign = ? AND account = ? AND state = 'retrying' AND next_at <= ? ORDER BY next_at, ord LIMIT 1") < 0 ||
-	    plan_prepare(p, &r->min_retry,
-			 "SELECT MIN(next_at) FROM deliveries WHERE campaign = ? AND account = ? AND state = 'retrying'") < 0)
-		return -1;
 	if (!r->o->dry_run && token_keys_from_env(&r->keys) < 0)
 		return -1;
 	return 0;
@@ -867,9 +837,6 @@ static void release(struct run *r)
 {
 	state_release(r);
 	strmap_release(&r->written, NULL);
-	sqlite3_finalize(r->next_pending);
-	sqlite3_finalize(r->next_retry);
-	sqlite3_finalize(r->min_retry);
 	plan_applier_free(r->applier);
 	token_keys_free(r->keys);
 	buf_release(&r->msg);
@@ -886,13 +853,16 @@ static int take_over_logs(struct plan *p, const struct sender_options *o, struct
 	size_t i, j;
 	int changed = 0, ret = 0;
 
-	for (i = 0; i < p->campaigns.count && ret == 0; i++) {
-		for (j = 0; j < p->cfg.naccounts; j++) {
-			if (!selected_account(o, p->cfg.accounts[j].id))
+	const struct config *cfg = plan_config(p);
+	const struct campaigns *campaigns = plan_campaigns(p);
+
+	for (i = 0; i < campaigns->count && ret == 0; i++) {
+		for (j = 0; j < cfg->naccounts; j++) {
+			if (!selected_account(o, cfg->accounts[j].id))
 				continue;
 			buf_reset(&path);
-			buf_addf(&path, "%s/campaigns/%s/log/%s.tsv", p->root, p->campaigns.items[i].id,
-				 p->cfg.accounts[j].id);
+			buf_addf(&path, "%s/campaigns/%s/log/%s.tsv", plan_root(p), campaigns->items[i].id,
+				 cfg->accounts[j].id);
 			switch (log_terminate(path.ptr)) {
 			case 1:
 				changed = 1;
@@ -961,7 +931,7 @@ static int replan(struct run *r)
 			continue;
 		keep = pair->mark_valid ? pair->mark : pair->log->start;
 		buf_reset(&path);
-		buf_addf(&path, "%s/%s", r->p->root, pair->rel);
+		buf_addf(&path, "%s/%s", plan_root(r->p), pair->rel);
 		if (stat(path.ptr, &st) < 0 || (size_t)st.st_size != pair->log->offset) {
 			error_set("'%s' was written by another process during the run: not withdrawing the batch",
 				  pair->rel);
@@ -1056,6 +1026,8 @@ static int plan_batch(struct run *r, struct item **items, size_t *nitems, size_t
 				best_due = due;
 			}
 		}
+		if (r->query_failed)
+			return -1;
 		if (!best || best_due > r->end || (*nitems && best_due > until))
 			break;
 		/* a batch stays within one day of the account: attempts count by day */
@@ -1074,7 +1046,8 @@ static int plan_batch(struct run *r, struct item **items, size_t *nitems, size_t
 			if (best_due < r->now)
 				continue; /* slept past it: the state may have changed */
 		}
-		pair = pick(r, best, &d, best_due);
+		if (pick(&pair, r, best, &d, best_due) < 0)
+			return -1;
 		if (!pair)
 			continue;
 		XGROW(*items, *cap, *nitems + 1);
@@ -1165,7 +1138,8 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 	if (!o->dry_run && take_over_logs(p, o, &r.diags) < 0)
 		goto done;
 	if (o->now) {
-		latest = sender_latest_event(p);
+		if (plan_latest_event(p, &latest) < 0)
+			goto done;
 		r.now = o->now > latest ? o->now : latest; /* time never runs backwards */
 	} else {
 		r.now = clock_now();
@@ -1214,7 +1188,7 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 			goto done;
 	}
 	if (o->dry_run) {
-		plan_exec(p, "ROLLBACK");
+		plan_transaction_rollback(p);
 		r.in_tx = 0;
 	} else if (tx_commit(&r) < 0) {
 		goto done;
@@ -1246,7 +1220,7 @@ done:
 	if (ret < 0 && r.in_tx) {
 		/* keep what was recorded; if even that fails, the plan replays the logs */
 		if (o->dry_run || tx_commit(&r) < 0)
-			plan_exec(p, "ROLLBACK");
+			plan_transaction_rollback(p);
 	}
 	if (r.diags.count) {
 		diag_sort(&r.diags);

@@ -92,8 +92,4 @@ struct smtp_options;
  * secret is missing. */
 int sender_account_options(struct smtp_options *so, const struct account *a, char **bearer_out);
 
-/* The latest time recorded anywhere in the plan (0 when none): a virtual
- * clock never starts before it. */
-time_t sender_latest_event(struct plan *p);
-
 #endif

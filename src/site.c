@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,7 +210,7 @@ struct site {
 	struct theme theme;
 	char *dir; /* the new site, a temporary directory */
 	struct diag_list *diags;
-	sqlite3_stmt *list, *daily;
+	int query_failed; /* a plan query failed where only a count could be returned */
 };
 
 static const char *intern(struct site *s, const char *name)
@@ -222,11 +223,6 @@ static struct campaign_page *page_of(struct site *s, const char *campaign)
 	struct strmap_entry *e = strmap_get(&s->ids, campaign);
 
 	return e ? &s->pages[(intptr_t)e->value - 1] : NULL;
-}
-
-static const char *col_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
 }
 
 static void format_local(const struct site *s, time_t t, char out[48])
@@ -278,7 +274,7 @@ static void put_type(struct buf *b, int type)
 
 static int sql_failed(struct site *s, const char *what)
 {
-	return error_set("cannot read the plan (%s): %s", what, sqlite3_errmsg(s->p->db));
+	return error_set("cannot read the plan (%s): %s", what, plan_error(s->p));
 }
 
 static struct account_counts *counts_for(struct campaign_page *pg, const char *account)
@@ -295,67 +291,55 @@ static struct account_counts *counts_for(struct campaign_page *pg, const char *a
 	return &pg->accounts[pg->naccounts++];
 }
 
-/* Deliveries by campaign, account and state: one query for the whole plan. */
-static int load_breakdown(struct site *s)
+/* Deliveries by campaign, account and state, as the summaries count them. */
+static void load_breakdown(struct site *s)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, ret = -1;
+	size_t i, j;
+	int state;
 
-	if (plan_prepare(s->p, &st,
-			 "SELECT campaign, account, state, COUNT(*) FROM deliveries "
-			 "GROUP BY campaign, account, state") < 0)
-		goto done;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct campaign_page *pg = page_of(s, col_text(st, 0));
-		int state = delivery_state_parse(col_text(st, 2));
+	for (i = 0; i < s->n; i++) {
+		const struct campaign_summary *cs = &s->summaries[i];
 
-		if (!pg || state < 0)
-			continue;
-		if (state == STATE_CLAIMED)
-			state = STATE_UNCONFIRMED;
-		counts_for(pg, intern(s, col_text(st, 1)))->count[state] += sqlite3_column_int64(st, 3);
+		for (j = 0; j < cs->nby_account; j++) {
+			struct account_counts *ac =
+				counts_for(&s->pages[i], intern(s, cs->by_account[j].account));
+
+			for (state = 0; state < STATE_COUNT; state++)
+				ac->count[state] += cs->by_account[j].count[state];
+		}
 	}
-	if (rc != SQLITE_DONE) {
-		sql_failed(s, "deliveries");
-		goto done;
-	}
-	ret = 0;
-done:
-	sqlite3_finalize(st);
-	return ret;
 }
 
 /* Messages sent per campaign, account and day. */
 static int load_progress(struct site *s)
 {
-	sqlite3_stmt *st = NULL;
+	struct plan_iter *it = NULL;
+	struct plan_progress row;
 	int rc, ret = -1;
 
-	if (plan_prepare(s->p, &st,
-			 "SELECT campaign, account, day, sent FROM progress WHERE sent > 0 "
-			 "ORDER BY campaign, day, account") < 0)
+	if (plan_progress_open(&it, s->p) < 0)
 		goto done;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct campaign_page *pg = page_of(s, col_text(st, 0));
+	while ((rc = plan_progress_next(it, &row)) == PLAN_ROW) {
+		struct campaign_page *pg = page_of(s, row.campaign);
 		struct day_sent *d;
 
 		if (!pg)
 			continue;
 		XGROW(pg->days, pg->days_cap, pg->ndays + 1);
 		d = &pg->days[pg->ndays++];
-		d->account = intern(s, col_text(st, 1));
-		d->day = sqlite3_column_int(st, 2);
-		d->sent = sqlite3_column_int64(st, 3);
+		d->account = intern(s, row.account);
+		d->day = row.day;
+		d->sent = row.sent;
 		if (d->day == s->today)
 			counts_for(pg, d->account)->sent_today += d->sent;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc < 0) {
 		sql_failed(s, "progress");
 		goto done;
 	}
 	ret = 0;
 done:
-	sqlite3_finalize(st);
+	plan_iter_free(it);
 	return ret;
 }
 
@@ -610,15 +594,15 @@ static int write_page(struct site *s, const char *rel, int depth, const char *ti
 	tvalue_map_set(ctx, "content", tvalue_stringn(content->ptr, content->len));
 	tvalue_map_set(ctx, "updated", tvalue_string(s->updated));
 	tvalue_map_set(ctx, "updated_iso", tvalue_string(s->updated_iso));
-	if (s->p->commit[0]) {
-		memcpy(commit, s->p->commit, 7);
+	if (plan_commit(s->p)[0]) {
+		memcpy(commit, plan_commit(s->p), 7);
 		commit[7] = '\0';
 		tvalue_map_set(ctx, "commit", tvalue_string(commit));
-		tvalue_map_set(ctx, "commit_full", tvalue_string(s->p->commit));
+		tvalue_map_set(ctx, "commit_full", tvalue_string(plan_commit(s->p)));
 	} else {
 		tvalue_map_set(ctx, "commit", tvalue_bool(0));
 	}
-	tvalue_map_set(ctx, "dirty", tvalue_bool(s->p->dirty));
+	tvalue_map_set(ctx, "dirty", tvalue_bool(plan_dirty(s->p)));
 	template_render(&out, s->theme.page, ctx, TEMPLATE_HTML);
 	ret = site_write(s, rel, out.ptr, out.len);
 	tvalue_free(ctx);
@@ -1371,6 +1355,8 @@ static int put_recipient_list(struct buf *b, struct site *s, const struct campai
 	static const int states[] = { STATE_FAILED, STATE_RETRYING, STATE_UNCONFIRMED };
 	long total = cs->count[states[kind]];
 	struct buf masked = BUF_INIT;
+	struct plan_iter *it = NULL;
+	struct plan_listed row;
 	int rc, ret = -1;
 
 	buf_addf(b, "<section class=\"panel\" id=\"%s\" aria-labelledby=\"%s-h\"><h2 id=\"%s-h\">%s "
@@ -1394,51 +1380,50 @@ static int put_recipient_list(struct buf *b, struct site *s, const struct campai
 		 ids[kind], ids[kind], kind == LIST_UNCONFIRMED ? "Message" : "Reply",
 		 kind == LIST_UNCONFIRMED ? "Claimed" : "Time",
 		 kind == LIST_RETRYING ? "<th scope=\"col\">Next attempt</th>" : "");
-	sqlite3_bind_text(s->list, 1, cs->campaign->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s->list, 2, ids[kind], -1, SQLITE_STATIC);
-	sqlite3_bind_text(s->list, 3, kind == LIST_UNCONFIRMED ? "claimed" : ids[kind], -1, SQLITE_STATIC);
-	sqlite3_bind_int(s->list, 4, SITE_LIST_MAX);
-	while ((rc = sqlite3_step(s->list)) == SQLITE_ROW) {
-		const char *reply = col_text(s->list, 5);
+	if (plan_listed_open(&it, s->p, cs->campaign->id, ids[kind],
+			     kind == LIST_UNCONFIRMED ? "claimed" : ids[kind], SITE_LIST_MAX) < 0)
+		goto done;
+	while ((rc = plan_listed_next(it, &row)) == PLAN_ROW) {
+		const char *reply = row.reply;
 
 		buf_adds(b, "<tr><td>");
-		put(b, col_text(s->list, 0));
+		put(b, row.recipient);
 		buf_adds(b, "</td><td>");
 		buf_reset(&masked);
-		site_mask_address(&masked, col_text(s->list, 1) ? col_text(s->list, 1) : "");
+		site_mask_address(&masked, row.address ? row.address : "");
 		buf_add_html(b, masked.ptr, masked.len);
 		buf_adds(b, "</td><td>");
-		put(b, col_text(s->list, 2));
+		put(b, row.account);
 		buf_adds(b, "</td><td class=\"reply\">");
 		if (kind == LIST_UNCONFIRMED) {
 			buf_adds(b, "no reply recorded");
 		} else {
-			if (sqlite3_column_int(s->list, 3))
-				buf_addf(b, "%d ", sqlite3_column_int(s->list, 3));
-			if (col_text(s->list, 4) && col_text(s->list, 4)[0]) {
-				put(b, col_text(s->list, 4));
+			if (row.code)
+				buf_addf(b, "%d ", row.code);
+			if (row.enhanced && row.enhanced[0]) {
+				put(b, row.enhanced);
 				buf_addc(b, ' ');
 			}
 			put(b, reply);
 		}
 		buf_adds(b, "</td><td>");
-		put_time(b, s, (time_t)sqlite3_column_int64(s->list, kind == LIST_UNCONFIRMED ? 8 : 6));
+		put_time(b, s, kind == LIST_UNCONFIRMED ? row.claimed_at : row.last_event);
 		buf_adds(b, "</td>");
 		if (kind == LIST_RETRYING) {
 			buf_adds(b, "<td>");
-			put_time(b, s, (time_t)sqlite3_column_int64(s->list, 7));
+			put_time(b, s, row.next_at);
 			buf_adds(b, "</td>");
 		}
 		buf_adds(b, "</tr>");
 	}
-	sqlite3_reset(s->list);
-	if (rc != SQLITE_DONE) {
+	if (rc < 0) {
 		sql_failed(s, "deliveries");
 		goto done;
 	}
 	buf_adds(b, "</tbody></table></div></section>\n");
 	ret = 0;
 done:
+	plan_iter_free(it);
 	buf_release(&masked);
 	return ret;
 }
@@ -1499,7 +1484,7 @@ static int put_preview(struct buf *b, struct site *s, const struct campaign_summ
 	int ret = -1;
 
 	memset(&m, 0, sizeof(m));
-	if (render_open(&r, s->p->root, s->cfg, cs->campaign, s->diags) < 0 ||
+	if (render_open(&r, plan_root(s->p), s->cfg, cs->campaign, s->diags) < 0 ||
 	    render_sample(&m, r) < 0)
 		goto done;
 	preview_document(&doc, m.html ? m.html : "");
@@ -1610,15 +1595,13 @@ struct day_count {
 static int attempts_on(int yyyymmdd, void *payload)
 {
 	struct day_count *dc = payload;
-	sqlite3_stmt *st = dc->s->daily;
-	int n = 0;
+	long n;
 
-	sqlite3_bind_text(st, 1, dc->account, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, yyyymmdd);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return n;
+	if (plan_account_attempts(dc->s->p, dc->account, yyyymmdd, &n) < 0) {
+		dc->s->query_failed = 1;
+		return INT_MAX; /* nothing is due; the page fails with the error */
+	}
+	return (int)n;
 }
 
 static int sending(const struct campaign_summary *cs, time_t now)
@@ -1690,12 +1673,10 @@ static void put_next_due(struct buf *b, struct site *s, const struct account_sum
 static int write_accounts_page(struct site *s)
 {
 	struct buf b = BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct plan_account_state state;
 	size_t i;
 	int ret = -1;
 
-	if (plan_prepare(s->p, &st, "SELECT last_attempt, rest_until FROM accounts WHERE id = ?") < 0)
-		goto done;
 	buf_adds(&b, "<div class=\"page-head\"><div><h1>Accounts</h1><p class=\"lead\">Every sending "
 		     "account, its daily limit and when it sends next</p></div></div>\n"
 		     "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Sending accounts\">"
@@ -1708,14 +1689,9 @@ static int write_accounts_page(struct site *s)
 		const struct account_summary *as = &s->accounts[i];
 		const struct account *a = as->account;
 		const struct person *owner = a->owner ? config_person(s->cfg, a->owner) : NULL;
-		time_t last_attempt = 0, rest_until = 0;
 
-		sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			last_attempt = (time_t)sqlite3_column_int64(st, 0);
-			rest_until = (time_t)sqlite3_column_int64(st, 1);
-		}
-		sqlite3_reset(st);
+		if (plan_account_state(s->p, a->id, &state) < 0)
+			goto done;
 		buf_adds(&b, "<tr data-id=\"");
 		put(&b, a->id);
 		buf_adds(&b, "\"><td data-label=\"Account\"><strong>");
@@ -1740,14 +1716,15 @@ static int write_accounts_page(struct site *s)
 			put(&b, as->reason);
 		}
 		buf_adds(&b, "</td><td data-label=\"Next send\">");
-		put_next_due(&b, s, as, last_attempt, rest_until);
+		put_next_due(&b, s, as, state.last_attempt, state.rest_until);
 		buf_adds(&b, "</td></tr>\n");
 	}
 	buf_adds(&b, "</tbody></table></div>\n<p class=\"muted\">Attempts count every message handed to the "
 		     "server on the account's calendar day, in its time zone; the daily limit caps them.</p>\n");
+	if (s->query_failed)
+		goto done;
 	ret = write_page(s, "accounts/index.html", 1, "Accounts", &b);
 done:
-	sqlite3_finalize(st);
 	buf_release(&b);
 	return ret;
 }
@@ -1837,14 +1814,6 @@ static int write_site(struct site *s)
 		if (write_campaign_list(s, rel.ptr, 2, id) < 0)
 			goto done;
 	}
-	/* the subquery finds the rows in an index of the state, not by
-	 * reading every delivery of the campaign */
-	if (plan_prepare(s->p, &s->list,
-			 "SELECT recipient, address, account, code, enhanced, reply, last_event, next_at, "
-			 "COALESCE(claimed_at, last_event) FROM deliveries WHERE campaign = ?1 AND recipient IN "
-			 "(SELECT recipient FROM deliveries WHERE campaign = ?1 AND state IN (?2, ?3)) "
-			 "ORDER BY last_event DESC, recipient LIMIT ?4") < 0)
-		goto done;
 	for (i = 0; i < s->n; i++) {
 		if (write_campaign_page(s, &s->pages[i]) < 0)
 			goto done;
@@ -1866,13 +1835,13 @@ int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list
 
 	memset(&s, 0, sizeof(s));
 	s.p = p;
-	s.cfg = &p->cfg;
+	s.cfg = plan_config(p);
 	s.now = now;
 	s.diags = diags;
-	s.today = schedule_day(&p->cfg.schedule, now);
+	s.today = schedule_day(&s.cfg->schedule, now);
 	format_local(&s, now, s.updated);
 	time_format_rfc3339(s.updated_iso, now);
-	if (theme_load(&s.theme, p->root, diags) < 0)
+	if (theme_load(&s.theme, plan_root(p), diags) < 0)
 		goto done;
 	if (plan_summaries(p, now, &s.summaries, &s.n) < 0 || plan_accounts(p, now, &s.accounts) < 0)
 		goto done;
@@ -1881,9 +1850,8 @@ int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list
 		s.pages[i].summary = &s.summaries[i];
 		strmap_put(&s.ids, s.summaries[i].campaign->id, NULL)->value = (void *)(intptr_t)(i + 1);
 	}
-	if (load_breakdown(&s) < 0 || load_progress(&s) < 0)
-		goto done;
-	if (plan_prepare(p, &s.daily, "SELECT attempts FROM daily WHERE account = ? AND day = ?") < 0)
+	load_breakdown(&s);
+	if (load_progress(&s) < 0)
 		goto done;
 	remove_stale(out_dir);
 	buf_addf(&dir, "%s/.site-new-XXXXXX", out_dir);
@@ -1903,8 +1871,6 @@ int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list
 done:
 	if (s.dir)
 		remove_tree(s.dir);
-	sqlite3_finalize(s.list);
-	sqlite3_finalize(s.daily);
 	for (i = 0; s.pages && i < s.n; i++) {
 		free(s.pages[i].accounts);
 		free(s.pages[i].days);

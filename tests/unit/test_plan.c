@@ -4,10 +4,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "buf.h"
 #include "fixture.h"
 #include "log.h"
-#include "plan.h"
+#include "plan_private.h"
 #include "schedule.h"
 
 static const char *config_yaml =
@@ -396,6 +401,120 @@ static void test_merge_carries_history(void **state)
 	assert_int_equal(q(f, "SELECT attempts FROM daily WHERE account = 'ann-a'"), 3);
 }
 
+/* Overwrites every page of the plan's file but the first (the schema) and
+ * bumps the change counter, so that the open plan reads garbage next. */
+static void corrupt_plan_file(struct fx *f)
+{
+	long page = q(f, "PRAGMA page_size");
+	unsigned char junk[4096], counter[4];
+	struct stat st;
+	off_t off;
+	int fd = open(plan_path(f->plan), O_RDWR);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_true(page > 0 && page <= (long)sizeof(junk) && st.st_size > 2 * page);
+	memset(junk, 0xa5, sizeof(junk));
+	for (off = page; off < st.st_size; off += page)
+		assert_int_equal(pwrite(fd, junk, (size_t)page, off), page);
+	assert_int_equal(pread(fd, counter, 4, 24), 4);
+	counter[3]++;
+	assert_int_equal(pwrite(fd, counter, 4, 24), 4);
+	close(fd);
+}
+
+static void expect_query_error(struct fx *f)
+{
+	static const char msg[] = "plan database (query): database disk image is malformed";
+
+	assert_string_equal(plan_error(f->plan), msg);
+	assert_string_equal(error_last(), msg);
+	error_clear();
+}
+
+static void test_queries_tell_errors_from_no_row(void **state)
+{
+	struct fx *f = *state;
+	struct plan_campaign_counts counts;
+	struct plan_delivery d;
+	struct plan_iter *it = NULL;
+	struct plan_pending next;
+	char *s = NULL;
+	long n = -1;
+	time_t t = 0;
+
+	write_contacts(f->root, "recipients/contacts/a.yaml", 1, 4);
+	fixture_write(f->root, "campaigns/c1/log/ann-a.tsv",
+		      "#mailout-log v1\n"
+		      "2026-12-01T07:36:00Z\tclaim\tc-2\tperson2@example.net\t<2@example.com>\n"
+		      "2026-12-01T07:36:01Z\tfailed\tc-2\t550\t5.1.1\tNo such user\n");
+	open_plan(f, 0);
+	assert_string_equal(plan_error(f->plan), "");
+
+	/* rows and no rows */
+	assert_int_equal(plan_delivery_by_message_id_open(&it, f->plan, "<2@example.com>"), 0);
+	assert_int_equal(plan_delivery_next(it, &d), PLAN_ROW);
+	assert_string_equal(d.campaign, "c1");
+	assert_string_equal(d.recipient, "c-2");
+	assert_string_equal(d.address, "person2@example.net");
+	assert_string_equal(d.account, "ann-a");
+	assert_int_equal(plan_delivery_next(it, &d), PLAN_DONE);
+	plan_iter_free(it);
+	it = NULL;
+	assert_int_equal(plan_recipient_by_address(f->plan, "person3@example.net", &s), 1);
+	assert_string_equal(s, "c-3");
+	free(s);
+	assert_int_equal(plan_recipient_by_address(f->plan, "nobody@example.net", &s), 0);
+	assert_null(s);
+	assert_int_equal(plan_recipient_address(f->plan, "c1", "c-4", &s), 1);
+	assert_string_equal(s, "person4@example.net");
+	free(s);
+	assert_int_equal(plan_recipient_address(f->plan, "c1", "c-99", &s), 0);
+	assert_null(s);
+	assert_int_equal(plan_notification_exists(f->plan, "c1", "c-2", "failed: 550 5.1.1 No such user"), 1);
+	assert_int_equal(plan_notification_exists(f->plan, "c1", "c-2", "failed: 550 5.1.1 Other"), 0);
+	assert_int_equal(plan_account_attempts(f->plan, "ann-a", 20261201, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(plan_account_attempts(f->plan, "ann-a", 20261202, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(plan_campaign_counts(f->plan, "c1", &counts), 0);
+	assert_int_equal(counts.recipients, 4);
+	assert_int_equal(counts.count[STATE_FAILED], 1);
+	assert_int_equal(counts.count[STATE_PENDING], 3);
+	plan_campaign_counts_release(&counts);
+	assert_int_equal(plan_next_pending(f->plan, "c1", "ann-a", &next), 1);
+	assert_string_equal(next.recipient, "c-1");
+	free(next.recipient);
+	free(next.address);
+	assert_int_equal(plan_latest_event(f->plan, &t), 0);
+	assert_true(t > 0);
+
+	/* a database that fails is an error, not an empty answer */
+	corrupt_plan_file(f);
+	assert_int_equal(plan_recipient_by_address(f->plan, "person3@example.net", &s), -1);
+	assert_null(s);
+	expect_query_error(f);
+	assert_int_equal(plan_recipient_address(f->plan, "c1", "c-4", &s), -1);
+	assert_null(s);
+	expect_query_error(f);
+	assert_int_equal(plan_notification_exists(f->plan, "c1", "c-2", "failed: 550 5.1.1 No such user"), -1);
+	expect_query_error(f);
+	assert_int_equal(plan_delivery_by_message_id_open(&it, f->plan, "<2@example.com>"), 0);
+	assert_int_equal(plan_delivery_next(it, &d), -1);
+	plan_iter_free(it);
+	expect_query_error(f);
+	assert_int_equal(plan_account_attempts(f->plan, "ann-a", 20261201, &n), -1);
+	expect_query_error(f);
+	assert_int_equal(plan_campaign_counts(f->plan, "c1", &counts), -1);
+	assert_int_equal(counts.naccounts, 0);
+	expect_query_error(f);
+	assert_int_equal(plan_next_pending(f->plan, "c1", "ann-a", &next), -1);
+	assert_null(next.recipient);
+	expect_query_error(f);
+	assert_int_equal(plan_latest_event(f->plan, &t), -1);
+	expect_query_error(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +526,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_suppression_and_same_template, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_replay_and_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_carries_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queries_tell_errors_from_no_row, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

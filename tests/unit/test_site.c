@@ -98,7 +98,7 @@ static int build(struct fx *f)
 		diag_print(stderr, &f->diags);
 		fail_msg("plan_open: %s", error_last());
 	}
-	return site_build(f->plan, f->plan->dir, f->now, &f->diags);
+	return site_build(f->plan, plan_build_dir(f->plan), f->now, &f->diags);
 }
 
 static char *read_site(struct fx *f, const char *rel)

@@ -1,0 +1,979 @@
+/*
+ * The plan's named queries: what the sender, the site, the export and the
+ * commands ask of the plan, so that none of them sees SQL.
+ */
+#include "plan_private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "schedule.h"
+#include "xalloc.h"
+
+/* ---- the helpers every query goes through ---- */
+
+int plan_sql_error(struct plan *p, const char *what)
+{
+	snprintf(p->error, sizeof(p->error), "plan database (%s): %s", what,
+		 p->db ? sqlite3_errmsg(p->db) : "not open");
+	return error_set("%s", p->error);
+}
+
+int plan_step(struct plan *p, sqlite3_stmt *st)
+{
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		return PLAN_ROW;
+	case SQLITE_DONE:
+		return PLAN_DONE;
+	default:
+		return plan_sql_error(p, "query");
+	}
+}
+
+const char *plan_column_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Column i as text, "" for NULL. */
+static const char *text_or_empty(sqlite3_stmt *st, int i)
+{
+	const char *s = plan_column_text(st, i);
+
+	return s ? s : "";
+}
+
+const char *plan_error(const struct plan *p)
+{
+	return p->error;
+}
+
+/* ---- what the plan was built from ---- */
+
+const struct config *plan_config(const struct plan *p)
+{
+	return &p->cfg;
+}
+
+const struct campaigns *plan_campaigns(const struct plan *p)
+{
+	return &p->campaigns;
+}
+
+const struct segments *plan_segments(const struct plan *p)
+{
+	return &p->segments;
+}
+
+const char *plan_root(const struct plan *p)
+{
+	return p->root;
+}
+
+const char *plan_build_dir(const struct plan *p)
+{
+	return p->dir;
+}
+
+const char *plan_path(const struct plan *p)
+{
+	return p->path;
+}
+
+const char *plan_commit(const struct plan *p)
+{
+	return p->commit;
+}
+
+int plan_dirty(const struct plan *p)
+{
+	return p->dirty;
+}
+
+time_t plan_built_at(const struct plan *p)
+{
+	return p->built_at;
+}
+
+struct plan_refresh_stats plan_refresh_stats(const struct plan *p)
+{
+	struct plan_refresh_stats s;
+
+	s.files_read = p->files_read;
+	s.files_parsed = p->files_parsed;
+	s.log_lines = p->log_lines;
+	s.rederived = p->rederived;
+	return s;
+}
+
+/* ---- the named single-row queries: prepared once per plan ---- */
+
+enum query {
+	Q_ACCOUNT_ATTEMPTS,
+	Q_ACCOUNT_STATE,
+	Q_NEXT_PENDING,
+	Q_NEXT_RETRY,
+	Q_MIN_RETRY,
+	Q_NOTIFICATION_EXISTS,
+	Q_DELIVERY_ADDRESS,
+	Q_RECIPIENT_ADDRESSES,
+	Q_RECIPIENT_BY_ADDRESS,
+	Q_COUNT
+};
+
+static const char *const query_sql[Q_COUNT] = {
+	[Q_ACCOUNT_ATTEMPTS] = "SELECT attempts FROM daily WHERE account = ?1 AND day = ?2",
+	[Q_ACCOUNT_STATE] =
+		"SELECT red_since > resumed_at, rest_until, last_attempt FROM accounts WHERE id = ?1",
+	[Q_NEXT_PENDING] =
+		"SELECT recipient, address, first_at, attempts FROM deliveries "
+		"WHERE campaign = ?1 AND account = ?2 AND state = 'pending' ORDER BY ord LIMIT 1",
+	[Q_NEXT_RETRY] =
+		"SELECT recipient, address, first_at, attempts FROM deliveries "
+		"WHERE campaign = ?1 AND account = ?2 AND state = 'retrying' AND next_at <= ?3 "
+		"ORDER BY next_at, ord LIMIT 1",
+	[Q_MIN_RETRY] =
+		"SELECT MIN(next_at) FROM deliveries WHERE campaign = ?1 AND account = ?2 AND state = 'retrying'",
+	[Q_NOTIFICATION_EXISTS] =
+		"SELECT 1 FROM notifications WHERE campaign = ?1 AND recipient = ?2 AND message = ?3 LIMIT 1",
+	[Q_DELIVERY_ADDRESS] = "SELECT address FROM deliveries WHERE campaign = ?1 AND recipient = ?2",
+	[Q_RECIPIENT_ADDRESSES] =
+		"SELECT DISTINCT address FROM recipients WHERE id = ?1 AND (?2 < 0 OR type = ?2)",
+	[Q_RECIPIENT_BY_ADDRESS] =
+		"SELECT id FROM recipients WHERE address = ?1 ORDER BY type, id LIMIT 1",
+};
+
+/* The statement of query q, reset and unbound; NULL after error_set(). */
+static sqlite3_stmt *query(struct plan *p, enum query q)
+{
+	if (!p->queries)
+		p->queries = xcalloc(Q_COUNT, sizeof(*p->queries));
+	if (!p->queries[q] && plan_prepare(p, &p->queries[q], query_sql[q]) < 0)
+		return NULL;
+	return p->queries[q];
+}
+
+/* Ends a use of a named query's statement; passes rc on. */
+static int query_done(sqlite3_stmt *st, int rc)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+void plan_queries_release(struct plan *p)
+{
+	size_t i;
+
+	if (!p->queries)
+		return;
+	for (i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(p->queries[i]);
+	free(p->queries);
+	p->queries = NULL;
+}
+
+/* Binds text that stays valid until the statement is reset (no copy). */
+static void bind(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* ---- iterators ---- */
+
+struct plan_iter {
+	struct plan *p;
+	sqlite3_stmt *st;
+};
+
+static int iter_open(struct plan_iter **out, struct plan *p, const char *sql)
+{
+	struct plan_iter *it = xcalloc(1, sizeof(*it));
+
+	*out = NULL;
+	it->p = p;
+	if (plan_prepare(p, &it->st, sql) < 0) {
+		free(it);
+		return -1;
+	}
+	*out = it;
+	return 0;
+}
+
+void plan_iter_free(struct plan_iter *it)
+{
+	if (!it)
+		return;
+	sqlite3_finalize(it->st);
+	free(it);
+}
+
+/* ---- transactions ---- */
+
+int plan_transaction_begin(struct plan *p)
+{
+	return plan_exec(p, "BEGIN IMMEDIATE");
+}
+
+int plan_transaction_commit(struct plan *p)
+{
+	return plan_exec(p, "COMMIT");
+}
+
+int plan_transaction_rollback(struct plan *p)
+{
+	return plan_exec(p, "ROLLBACK");
+}
+
+/* ---- counts ---- */
+
+int plan_campaign_counts(struct plan *p, const char *campaign, struct plan_campaign_counts *out)
+{
+	struct plan_iter *it = NULL;
+	struct plan_account_counts *ac = NULL;
+	const char *account;
+	size_t cap = 0;
+	long n;
+	int rc, st;
+
+	memset(out, 0, sizeof(*out));
+	/* reads the index on (campaign, account, state) in its order */
+	if (iter_open(&it, p,
+		      "SELECT account, state, COUNT(*) FROM deliveries WHERE campaign = ?1 "
+		      "GROUP BY account, state") < 0)
+		return -1;
+	bind(it->st, 1, campaign);
+	while ((rc = plan_step(p, it->st)) == PLAN_ROW) {
+		account = plan_column_text(it->st, 0);
+		if (!ac || (ac->account ? !account || strcmp(ac->account, account) : account != NULL)) {
+			XGROW(out->accounts, cap, out->naccounts + 1);
+			ac = &out->accounts[out->naccounts++];
+			memset(ac, 0, sizeof(*ac));
+			ac->account = account ? xstrdup(account) : NULL;
+		}
+		st = delivery_state_parse(text_or_empty(it->st, 1));
+		if (st == STATE_CLAIMED)
+			st = STATE_UNCONFIRMED;
+		n = (long)sqlite3_column_int64(it->st, 2);
+		if (st >= 0) {
+			out->count[st] += n;
+			ac->count[st] += n;
+		}
+		out->recipients += n;
+	}
+	plan_iter_free(it);
+	if (rc < 0) {
+		plan_campaign_counts_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void plan_campaign_counts_release(struct plan_campaign_counts *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->naccounts; i++)
+		free(c->accounts[i].account);
+	free(c->accounts);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The integer of a one-row aggregate query with campaign as ?1 (or none). */
+static int count_query(struct plan *p, const char *sql, const char *campaign, long *out)
+{
+	struct plan_iter *it = NULL;
+	int rc;
+
+	*out = 0;
+	if (iter_open(&it, p, sql) < 0)
+		return -1;
+	if (campaign)
+		bind(it->st, 1, campaign);
+	rc = plan_step(p, it->st);
+	if (rc == PLAN_ROW)
+		*out = (long)sqlite3_column_int64(it->st, 0);
+	plan_iter_free(it);
+	return rc < 0 ? -1 : 0;
+}
+
+int plan_campaign_vips(struct plan *p, const char *campaign, long *out)
+{
+	return count_query(p,
+			   "SELECT COALESCE(SUM(vip AND state NOT IN ('suppressed', 'skipped')), 0) "
+			   "FROM deliveries WHERE campaign = ?1",
+			   campaign, out);
+}
+
+int plan_waiting_deliveries(struct plan *p, long *out)
+{
+	return count_query(p,
+			   "SELECT COUNT(*) FROM deliveries d JOIN campaigns c ON c.id = d.campaign "
+			   "WHERE c.status = 'active' AND d.state IN ('pending', 'retrying')",
+			   NULL, out);
+}
+
+/* ---- accounts ---- */
+
+int plan_account_attempts(struct plan *p, const char *account, int day, long *out)
+{
+	sqlite3_stmt *st = query(p, Q_ACCOUNT_ATTEMPTS);
+	int rc;
+
+	*out = 0;
+	if (!st)
+		return -1;
+	bind(st, 1, account);
+	sqlite3_bind_int(st, 2, day);
+	rc = plan_step(p, st);
+	if (rc == PLAN_ROW)
+		*out = (long)sqlite3_column_int64(st, 0);
+	return query_done(st, rc < 0 ? -1 : 0);
+}
+
+int plan_account_state(struct plan *p, const char *account, struct plan_account_state *out)
+{
+	sqlite3_stmt *st = query(p, Q_ACCOUNT_STATE);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!st)
+		return -1;
+	bind(st, 1, account);
+	rc = plan_step(p, st);
+	if (rc == PLAN_ROW) {
+		out->red = sqlite3_column_int(st, 0);
+		out->rest_until = (time_t)sqlite3_column_int64(st, 1);
+		out->last_attempt = (time_t)sqlite3_column_int64(st, 2);
+	}
+	return query_done(st, rc);
+}
+
+int plan_latest_event(struct plan *p, time_t *out)
+{
+	long t = 0;
+	int rc = count_query(p,
+			     "SELECT MAX(t) FROM (SELECT MAX(last_event) AS t FROM deliveries "
+			     "UNION ALL SELECT MAX(time) FROM notifications "
+			     "UNION ALL SELECT MAX(last_attempt) FROM accounts)",
+			     NULL, &t);
+
+	*out = (time_t)t;
+	return rc;
+}
+
+/* ---- the sender's work ---- */
+
+int plan_work_open(struct plan_iter **out, struct plan *p)
+{
+	return iter_open(out, p,
+			 "SELECT campaign, account, SUM(state = 'pending'), "
+			 "MIN(CASE WHEN state = 'retrying' THEN next_at END) FROM deliveries "
+			 "WHERE state IN ('pending', 'retrying') AND account IS NOT NULL "
+			 "GROUP BY campaign, account");
+}
+
+int plan_work_next(struct plan_iter *it, struct plan_work *out)
+{
+	int rc = plan_step(it->p, it->st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == PLAN_ROW) {
+		out->campaign = text_or_empty(it->st, 0);
+		out->account = text_or_empty(it->st, 1);
+		out->pending = (long)sqlite3_column_int64(it->st, 2);
+		out->min_retry = (time_t)sqlite3_column_int64(it->st, 3);
+	}
+	return rc;
+}
+
+/* The row of Q_NEXT_PENDING or Q_NEXT_RETRY, copied. */
+static int next_delivery(struct plan *p, sqlite3_stmt *st, const char *campaign,
+			 const char *account, struct plan_pending *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	bind(st, 1, campaign);
+	bind(st, 2, account);
+	rc = plan_step(p, st);
+	if (rc == PLAN_ROW) {
+		out->recipient = xstrdup(text_or_empty(st, 0));
+		out->address = xstrdup(text_or_empty(st, 1));
+		out->first_at = (time_t)sqlite3_column_int64(st, 2);
+		out->attempts = (long)sqlite3_column_int64(st, 3);
+	}
+	return query_done(st, rc);
+}
+
+int plan_next_pending(struct plan *p, const char *campaign, const char *account,
+		      struct plan_pending *out)
+{
+	sqlite3_stmt *st = query(p, Q_NEXT_PENDING);
+
+	if (!st) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return next_delivery(p, st, campaign, account, out);
+}
+
+int plan_next_retry(struct plan *p, const char *campaign, const char *account, time_t retry_due,
+		    struct plan_pending *out)
+{
+	sqlite3_stmt *st = query(p, Q_NEXT_RETRY);
+
+	if (!st) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)retry_due);
+	return next_delivery(p, st, campaign, account, out);
+}
+
+int plan_min_retry(struct plan *p, const char *campaign, const char *account, time_t *out)
+{
+	sqlite3_stmt *st = query(p, Q_MIN_RETRY);
+	int rc;
+
+	*out = 0;
+	if (!st)
+		return -1;
+	bind(st, 1, campaign);
+	bind(st, 2, account);
+	rc = plan_step(p, st);
+	if (rc == PLAN_ROW)
+		*out = (time_t)sqlite3_column_int64(st, 0);
+	return query_done(st, rc < 0 ? -1 : 0);
+}
+
+/* ---- deliveries for bounces and unsubscribes ---- */
+
+static void read_delivery(sqlite3_stmt *st, struct plan_delivery *out)
+{
+	out->campaign = text_or_empty(st, 0);
+	out->recipient = text_or_empty(st, 1);
+	out->address = text_or_empty(st, 2);
+	out->account = plan_column_text(st, 3);
+}
+
+int plan_delivery_by_message_id_open(struct plan_iter **out, struct plan *p,
+				     const char *message_id)
+{
+	size_t len = strlen(message_id);
+
+	if (iter_open(out, p,
+		      "SELECT campaign, recipient, address, account FROM deliveries "
+		      "WHERE message_id IN (?1, ?2) ORDER BY campaign, recipient") < 0)
+		return -1;
+	sqlite3_bind_text((*out)->st, 1, message_id, -1, SQLITE_TRANSIENT);
+	if (len >= 2 && message_id[0] == '<' && message_id[len - 1] == '>')
+		sqlite3_bind_text((*out)->st, 2, message_id + 1, (int)(len - 2), SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_text((*out)->st, 2, message_id, -1, SQLITE_TRANSIENT);
+	return 0;
+}
+
+int plan_delivery_next(struct plan_iter *it, struct plan_delivery *out)
+{
+	int rc = plan_step(it->p, it->st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == PLAN_ROW)
+		read_delivery(it->st, out);
+	return rc;
+}
+
+int plan_delivery_sent_open(struct plan_iter **out, struct plan *p, const char *campaign,
+			    const char *recipient)
+{
+	if (iter_open(out, p,
+		      "SELECT campaign, recipient, address, account FROM deliveries "
+		      "WHERE campaign = ?1 AND recipient = ?2 AND message_id IS NOT NULL") < 0)
+		return -1;
+	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text((*out)->st, 2, recipient, -1, SQLITE_TRANSIENT);
+	return 0;
+}
+
+int plan_notification_exists(struct plan *p, const char *campaign, const char *recipient,
+			     const char *message)
+{
+	sqlite3_stmt *st = query(p, Q_NOTIFICATION_EXISTS);
+
+	if (!st)
+		return -1;
+	bind(st, 1, campaign);
+	bind(st, 2, recipient);
+	bind(st, 3, message);
+	return query_done(st, plan_step(p, st));
+}
+
+int plan_recipient_address(struct plan *p, const char *campaign, const char *recipient,
+			   char **out)
+{
+	const struct campaign *c = campaigns_find(&p->campaigns, campaign);
+	sqlite3_stmt *st = query(p, Q_DELIVERY_ADDRESS);
+	int rc, rows = 0;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	bind(st, 1, campaign);
+	bind(st, 2, recipient);
+	rc = plan_step(p, st);
+	if (rc == PLAN_ROW)
+		*out = xstrdup(text_or_empty(st, 0));
+	query_done(st, 0);
+	if (rc != PLAN_DONE)
+		return rc;
+	st = query(p, Q_RECIPIENT_ADDRESSES);
+	if (!st)
+		return -1;
+	bind(st, 1, recipient);
+	sqlite3_bind_int(st, 2, c && c->type >= 0 ? c->type : -1);
+	while ((rc = plan_step(p, st)) == PLAN_ROW) {
+		if (!rows++)
+			*out = xstrdup(text_or_empty(st, 0));
+		else if (strcmp(*out, text_or_empty(st, 0)))
+			rows = -1000;
+	}
+	query_done(st, 0);
+	if (rc < 0 || rows < 0) {
+		free(*out);
+		*out = NULL;
+		return rc < 0 ? -1 : 0;
+	}
+	return *out ? 1 : 0;
+}
+
+int plan_recipient_by_address(struct plan *p, const char *address, char **out)
+{
+	sqlite3_stmt *st = query(p, Q_RECIPIENT_BY_ADDRESS);
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	bind(st, 1, address);
+	rc = plan_step(p, st);
+	if (rc == PLAN_ROW)
+		*out = xstrdup(text_or_empty(st, 0));
+	return query_done(st, rc);
+}
+
+/* ---- the commands' lists ---- */
+
+int plan_retry_candidates_open(struct plan_iter **out, struct plan *p, const char *campaign,
+			       int unconfirmed)
+{
+	if (iter_open(out, p,
+		      "SELECT recipient FROM deliveries WHERE campaign = ?1 AND "
+		      "(state IN ('failed', 'retrying') OR (?2 AND state IN ('unconfirmed', 'claimed'))) "
+		      "ORDER BY ord") < 0)
+		return -1;
+	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int((*out)->st, 2, unconfirmed);
+	return 0;
+}
+
+int plan_retry_candidates_next(struct plan_iter *it, const char **recipient)
+{
+	int rc = plan_step(it->p, it->st);
+
+	*recipient = rc == PLAN_ROW ? text_or_empty(it->st, 0) : NULL;
+	return rc;
+}
+
+int plan_preview_delivery(struct plan *p, const char *campaign, const char *recipient,
+			  char **recipient_out, char **account_out)
+{
+	struct plan_iter *it = NULL;
+	int rc;
+
+	*recipient_out = *account_out = NULL;
+	if (iter_open(&it, p,
+		      "SELECT recipient, account FROM deliveries WHERE campaign = ?1 "
+		      "AND (?2 IS NULL OR recipient = ?2) ORDER BY state <> 'pending', ord LIMIT 1") < 0)
+		return -1;
+	bind(it->st, 1, campaign);
+	bind(it->st, 2, recipient);
+	rc = plan_step(p, it->st);
+	if (rc == PLAN_ROW) {
+		*recipient_out = xstrdup(text_or_empty(it->st, 0));
+		if (plan_column_text(it->st, 1))
+			*account_out = xstrdup(plan_column_text(it->st, 1));
+	}
+	plan_iter_free(it);
+	return rc;
+}
+
+/* ---- the status site ---- */
+
+int plan_listed_open(struct plan_iter **out, struct plan *p, const char *campaign,
+		     const char *state, const char *other_state, int limit)
+{
+	/* the subquery finds the rows in an index of the state, not by
+	 * reading every delivery of the campaign */
+	if (iter_open(out, p,
+		      "SELECT recipient, address, account, code, enhanced, reply, last_event, next_at, "
+		      "COALESCE(claimed_at, last_event) FROM deliveries WHERE campaign = ?1 AND recipient IN "
+		      "(SELECT recipient FROM deliveries WHERE campaign = ?1 AND state IN (?2, ?3)) "
+		      "ORDER BY last_event DESC, recipient LIMIT ?4") < 0)
+		return -1;
+	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text((*out)->st, 2, state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text((*out)->st, 3, other_state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int((*out)->st, 4, limit);
+	return 0;
+}
+
+int plan_listed_next(struct plan_iter *it, struct plan_listed *out)
+{
+	int rc = plan_step(it->p, it->st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == PLAN_ROW) {
+		out->recipient = plan_column_text(it->st, 0);
+		out->address = plan_column_text(it->st, 1);
+		out->account = plan_column_text(it->st, 2);
+		out->code = sqlite3_column_int(it->st, 3);
+		out->enhanced = plan_column_text(it->st, 4);
+		out->reply = plan_column_text(it->st, 5);
+		out->last_event = (time_t)sqlite3_column_int64(it->st, 6);
+		out->next_at = (time_t)sqlite3_column_int64(it->st, 7);
+		out->claimed_at = (time_t)sqlite3_column_int64(it->st, 8);
+	}
+	return rc;
+}
+
+int plan_progress_open(struct plan_iter **out, struct plan *p)
+{
+	return iter_open(out, p,
+			 "SELECT campaign, account, day, sent FROM progress WHERE sent > 0 "
+			 "ORDER BY campaign, day, account");
+}
+
+int plan_progress_next(struct plan_iter *it, struct plan_progress *out)
+{
+	int rc = plan_step(it->p, it->st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == PLAN_ROW) {
+		out->campaign = text_or_empty(it->st, 0);
+		out->account = plan_column_text(it->st, 1);
+		out->day = sqlite3_column_int(it->st, 2);
+		out->sent = (long)sqlite3_column_int64(it->st, 3);
+	}
+	return rc;
+}
+
+/* ---- the export ---- */
+
+int plan_export_open(struct plan_iter **out, struct plan *p, const struct campaign *c)
+{
+	if (iter_open(out, p,
+		      "SELECT d.recipient, COALESCE(r.email, d.address), d.state, d.account, "
+		      "COALESCE(d.sent_at, d.claimed_at, NULLIF(d.last_event, 0)), d.attempts, "
+		      "d.code, d.enhanced, d.reply "
+		      "FROM deliveries d LEFT JOIN recipients r ON r.type = ?2 AND r.id = d.recipient "
+		      "WHERE d.campaign = ?1 ORDER BY d.ord") < 0)
+		return -1;
+	sqlite3_bind_text((*out)->st, 1, c->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int((*out)->st, 2, c->type);
+	return 0;
+}
+
+int plan_export_next(struct plan_iter *it, struct plan_export_row *out)
+{
+	int rc = plan_step(it->p, it->st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == PLAN_ROW) {
+		out->recipient = text_or_empty(it->st, 0);
+		out->email = text_or_empty(it->st, 1);
+		out->state = text_or_empty(it->st, 2);
+		out->account = text_or_empty(it->st, 3);
+		out->has_time = sqlite3_column_type(it->st, 4) != SQLITE_NULL;
+		out->time = (time_t)sqlite3_column_int64(it->st, 4);
+		out->attempts = text_or_empty(it->st, 5);
+		out->code = text_or_empty(it->st, 6);
+		out->enhanced = text_or_empty(it->st, 7);
+		out->reply = text_or_empty(it->st, 8);
+	}
+	return rc;
+}
+
+/* ---- counts and statuses: the one place they are computed ---- */
+
+static void describe_time(char out[32], long long t)
+{
+	time_format_rfc3339(out, (time_t)t);
+}
+
+int plan_accounts(struct plan *p, time_t now, struct account_summary **out)
+{
+	struct account_summary *list = xcalloc(p->cfg.naccounts + 1, sizeof(*list));
+	sqlite3_stmt *acc = NULL, *sent = NULL;
+	int orgday = schedule_day(&p->cfg.schedule, now);
+	size_t i;
+	int rc, ret = -1;
+
+	*out = NULL;
+	if (plan_prepare(p, &acc,
+			 "SELECT red_since, resumed_at, red_reason, rest_until, rest_reason FROM accounts WHERE id = ?") < 0 ||
+	    plan_prepare(p, &sent,
+			 "SELECT COALESCE(SUM(sent), 0) FROM progress WHERE account = ? AND day = ?") < 0)
+		goto done;
+	for (i = 0; i < p->cfg.naccounts; i++) {
+		const struct account *a = &p->cfg.accounts[i];
+		struct account_summary *s = &list[i];
+		long long red_since = 0, resumed_at = 0, rest_until = 0;
+		char when[32];
+
+		s->account = a;
+		bind(acc, 1, a->id);
+		rc = plan_step(p, acc);
+		if (rc < 0)
+			goto done;
+		if (rc == PLAN_ROW) {
+			red_since = sqlite3_column_int64(acc, 0);
+			resumed_at = sqlite3_column_int64(acc, 1);
+			rest_until = sqlite3_column_int64(acc, 3);
+			if (!a->enabled) {
+				snprintf(s->reason, sizeof(s->reason), "disabled in mailout.yaml");
+			} else if (red_since > resumed_at) {
+				s->red = 1;
+				describe_time(when, red_since);
+				snprintf(s->reason, sizeof(s->reason),
+					 "critical error at %s: %s (until 'mailout resume')", when,
+					 text_or_empty(acc, 2));
+			} else if (rest_until > (long long)now) {
+				describe_time(when, rest_until);
+				snprintf(s->reason, sizeof(s->reason), "resting until %s: %s", when,
+					 text_or_empty(acc, 4));
+			}
+		} else if (!a->enabled) {
+			snprintf(s->reason, sizeof(s->reason), "disabled in mailout.yaml");
+		}
+		sqlite3_reset(acc);
+		if (plan_account_attempts(p, a->id, schedule_day(&a->schedule, now),
+					  &s->attempts_today) < 0)
+			goto done;
+		bind(sent, 1, a->id);
+		sqlite3_bind_int(sent, 2, orgday);
+		rc = plan_step(p, sent);
+		if (rc < 0)
+			goto done;
+		if (rc == PLAN_ROW)
+			s->sent_today = (long)sqlite3_column_int64(sent, 0);
+		sqlite3_reset(sent);
+		if (!s->reason[0] && s->attempts_today >= a->daily_limit)
+			snprintf(s->reason, sizeof(s->reason), "daily limit reached (%ld of %ld today)",
+				 s->attempts_today, a->daily_limit);
+		s->usable = !s->reason[0];
+	}
+	*out = list;
+	list = NULL;
+	ret = 0;
+done:
+	free(list);
+	sqlite3_finalize(acc);
+	sqlite3_finalize(sent);
+	return ret;
+}
+
+static enum campaign_state campaign_state_of(const struct campaign *c, const long *count,
+					     int interrupted, int errors)
+{
+	if (c->status == CAMPAIGN_MERGED)
+		return STATUS_MERGED;
+	if (!count[STATE_PENDING] && !count[STATE_RETRYING] && !count[STATE_UNCONFIRMED])
+		return STATUS_DONE;
+	if (c->status == CAMPAIGN_PAUSED)
+		return STATUS_PAUSED;
+	if (interrupted)
+		return STATUS_INTERRUPTED;
+	if (errors)
+		return STATUS_ACTIVE_ERROR;
+	return STATUS_ACTIVE;
+}
+
+/* The integer of st's one row after binding campaign to ?1; 0 without a row. */
+static int campaign_value(struct plan *p, sqlite3_stmt *st, const char *campaign, long *out)
+{
+	int rc;
+
+	*out = 0;
+	bind(st, 1, campaign);
+	rc = plan_step(p, st);
+	if (rc == PLAN_ROW)
+		*out = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, size_t *n)
+{
+	struct campaign_summary *list = NULL;
+	struct account_summary *accounts = NULL;
+	struct plan_campaign_counts counts;
+	sqlite3_stmt *today = NULL, *red = NULL, *notes = NULL, *ntotal = NULL, *errs = NULL;
+	int orgday = schedule_day(&p->cfg.schedule, now);
+	size_t i, j, k = 0;
+	int rc = 0, ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (plan_accounts(p, now, &accounts) < 0)
+		goto done;
+	/* red accounts (few) are looked up in the index on (campaign,
+	 * account, state), not each delivery's account */
+	if (plan_prepare(p, &today,
+			 "SELECT COALESCE(SUM(sent), 0) FROM progress WHERE campaign = ?1 AND day = ?2") < 0 ||
+	    plan_prepare(p, &red,
+			 "SELECT COUNT(*) FROM accounts a CROSS JOIN deliveries d "
+			 "WHERE a.red_since > a.resumed_at AND d.campaign = ?1 AND d.account = a.id "
+			 "AND d.state IN ('pending', 'retrying')") < 0 ||
+	    plan_prepare(p, &notes,
+			 "SELECT time, account, recipient, message FROM notifications WHERE campaign = ?1 ORDER BY time DESC, id DESC LIMIT 20") < 0 ||
+	    plan_prepare(p, &ntotal, "SELECT COUNT(*) FROM notifications WHERE campaign = ?1") < 0 ||
+	    plan_prepare(p, &errs, "SELECT last_error > last_reset FROM campaigns WHERE id = ?1") < 0)
+		goto done;
+	list = xcalloc(p->campaigns.count + 1, sizeof(*list));
+	for (i = 0; i < p->campaigns.count; i++) {
+		const struct campaign *c = &p->campaigns.items[i];
+		const struct person *owner = config_person(&p->cfg, c->owner);
+		struct campaign_summary *s;
+		long interrupted = 0, errors = 0, done_count;
+
+		if (!c->valid)
+			continue;
+		s = &list[k++];
+		s->campaign = c;
+		s->department = owner ? owner->department : NULL;
+		if (plan_campaign_counts(p, c->id, &counts) < 0)
+			goto done;
+		s->recipients = counts.recipients;
+		memcpy(s->count, counts.count, sizeof(s->count));
+		s->by_account = counts.accounts;
+		s->nby_account = counts.naccounts;
+		sqlite3_bind_int(today, 2, orgday);
+		if (campaign_value(p, today, c->id, &s->sent_today) < 0 ||
+		    campaign_value(p, red, c->id, &interrupted) < 0 ||
+		    campaign_value(p, errs, c->id, &errors) < 0)
+			goto done;
+		done_count = s->count[STATE_SENT] + s->count[STATE_FAILED] +
+			     s->count[STATE_SUPPRESSED] + s->count[STATE_SKIPPED];
+		s->completion = s->recipients ? (int)(done_count * 100 / s->recipients) : 100;
+		s->status = campaign_state_of(c, s->count, interrupted > 0, errors != 0);
+		s->accounts = xcalloc(p->cfg.naccounts + 1, sizeof(*s->accounts));
+		for (j = 0; j < p->cfg.naccounts; j++) {
+			if (accounts[j].account->owner && !strcmp(accounts[j].account->owner, c->owner))
+				s->accounts[s->naccounts++] = accounts[j];
+		}
+		if (campaign_value(p, ntotal, c->id, &s->total_notifications) < 0)
+			goto done;
+		s->notifications = xcalloc(21, sizeof(*s->notifications));
+		bind(notes, 1, c->id);
+		while (s->nnotifications < 20 && (rc = plan_step(p, notes)) == PLAN_ROW) {
+			struct notification *nt = &s->notifications[s->nnotifications++];
+			nt->time = (time_t)sqlite3_column_int64(notes, 0);
+			nt->account = xstrdup(text_or_empty(notes, 1));
+			nt->recipient = xstrdup(text_or_empty(notes, 2));
+			nt->message = xstrdup(text_or_empty(notes, 3));
+		}
+		sqlite3_reset(notes);
+		if (rc < 0)
+			goto done;
+	}
+	*out = list;
+	*n = k;
+	list = NULL;
+	ret = 0;
+done:
+	plan_summaries_free(list, k);
+	free(accounts);
+	sqlite3_finalize(today);
+	sqlite3_finalize(red);
+	sqlite3_finalize(notes);
+	sqlite3_finalize(ntotal);
+	sqlite3_finalize(errs);
+	return ret;
+}
+
+void plan_summaries_free(struct campaign_summary *s, size_t n)
+{
+	struct plan_campaign_counts counts;
+	size_t i, j;
+
+	if (!s)
+		return;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < s[i].nnotifications; j++) {
+			free(s[i].notifications[j].account);
+			free(s[i].notifications[j].recipient);
+			free(s[i].notifications[j].message);
+		}
+		free(s[i].notifications);
+		free(s[i].accounts);
+		memset(&counts, 0, sizeof(counts));
+		counts.accounts = s[i].by_account;
+		counts.naccounts = s[i].nby_account;
+		plan_campaign_counts_release(&counts);
+	}
+	free(s);
+}
+
+int plan_recipient(struct plan *p, int type, const char *id, struct recipient *out,
+		   struct plan_recipient_holder *h)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (plan_prepare(p, &st,
+			 "SELECT id, email, address, owner, vip, fields, line FROM recipients WHERE type = ?1 AND id = ?2") < 0)
+		return -1;
+	sqlite3_bind_int(st, 1, type);
+	bind(st, 2, id);
+	rc = plan_step(p, st);
+	if (rc == PLAN_ROW) {
+		plan_recipient_holder_release(h);
+		h->id = xstrdup(text_or_empty(st, 0));
+		h->email = xstrdup(text_or_empty(st, 1));
+		h->address = xstrdup(text_or_empty(st, 2));
+		h->owner = xstrdup(text_or_empty(st, 3));
+		h->blob_len = (size_t)sqlite3_column_bytes(st, 5);
+		h->blob = xmalloc(h->blob_len + 1);
+		memcpy(h->blob, sqlite3_column_blob(st, 5), h->blob_len);
+		out->type = (enum recipient_type)type;
+		out->id = h->id;
+		out->email = h->email;
+		out->address = h->address;
+		out->owner = h->owner;
+		out->vip = sqlite3_column_int(st, 4);
+		out->line = sqlite3_column_int(st, 6);
+		out->node = recipient_decode_fields(&h->fields, h->blob, h->blob_len);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : rc == PLAN_ROW ? 0 : 1;
+}
+
+void plan_recipient_holder_release(struct plan_recipient_holder *h)
+{
+	free(h->id);
+	free(h->email);
+	free(h->address);
+	free(h->owner);
+	free(h->blob);
+	h->id = h->email = h->address = h->owner = NULL;
+	h->blob = NULL;
+	h->blob_len = 0;
+	recipient_fields_release(&h->fields);
+}
