@@ -314,9 +314,7 @@ static int results_write(struct bounce_run *run, const char *root)
 	int ret = -1;
 
 	for (i = 0; i < run->nlogs; i++) {
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s", root, run->logs[i].path);
-		if (log_append(path.ptr, run->logs[i].text.ptr, run->logs[i].text.len, 1) < 0)
+		if (log_append(root, run->logs[i].path, run->logs[i].text.ptr, run->logs[i].text.len, 1) < 0)
 			goto done;
 		printf("updated %s\n", run->logs[i].path);
 	}

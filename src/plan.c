@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "gitrepo.h"
 #include "log.h"
+#include "safefile.h"
 #include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
@@ -125,6 +126,7 @@ struct source {
 	char *campaign, *account; /* for logs */
 	long long size, mtime;
 	int exists;
+	int refused; /* not a regular file, or under a link: never read */
 	/* from the files table */
 	int known;
 	long long old_size, old_mtime, consumed;
@@ -168,16 +170,15 @@ static void sources_release(struct sources *s)
 
 static void stat_source(const char *root, struct source *src)
 {
-	struct buf full = BUF_INIT;
 	struct stat st;
+	int r = content_stat(root, src->rel, &st);
 
-	buf_addf(&full, "%s/%s", root, src->rel);
-	if (stat(full.ptr, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (r == 0) {
 		src->exists = 1;
 		src->size = (long long)st.st_size;
 		src->mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
 	}
-	buf_release(&full);
+	src->refused = r == CONTENT_REFUSED;
 }
 
 static void list_sources(struct plan *p, struct sources *s)
@@ -196,8 +197,8 @@ static void list_sources(struct plan *p, struct sources *s)
 		src = add_source(s, xstrdup(c->path), SRC_CAMPAIGN);
 		src->campaign = xstrdup(c->id);
 		buf_reset(&dir);
-		buf_addf(&dir, "%s/campaigns/%s/log", p->root, c->id);
-		nlogs = list_dir(&logs, dir.ptr, ".tsv", 0);
+		buf_addf(&dir, "campaigns/%s/log", c->id);
+		nlogs = content_list(&logs, p->root, dir.ptr, ".tsv", 0);
 		for (j = 0; j < nlogs; j++) {
 			src = add_source(s, xasprintf("campaigns/%s/log/%s", c->id, logs[j]), SRC_LOG);
 			src->campaign = xstrdup(c->id);
@@ -260,14 +261,19 @@ static void log_fingerprint(char out[41], const char *data, size_t len)
 /* Decides for each file what changed, reading only what must be read. */
 static int examine_sources(struct plan *p, struct sources *s, long long racy_since)
 {
-	struct buf full = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
+	struct stat st;
 	size_t i;
-	int ret = -1;
+	int r, ret = -1;
 
 	for (i = 0; i < s->count; i++) {
 		struct source *src = &s->items[i];
 		int is_log = src->kind == SRC_LOG || src->kind == SRC_COMMANDS;
 
+		if (src->refused) {
+			content_stat(p->root, src->rel, &st);
+			goto done;
+		}
 		if (!src->exists) {
 			src->changed = src->known;
 			src->rewritten = is_log && src->known && src->consumed > 0;
@@ -279,11 +285,10 @@ static int examine_sources(struct plan *p, struct sources *s, long long racy_sin
 			continue;
 		}
 		p->files_read++;
-		buf_reset(&full);
-		buf_addf(&full, "%s/%s", p->root, src->rel);
 		buf_reset(&text);
-		if (buf_read_file(&text, full.ptr, (size_t)1 << 31) < 0) {
-			error_set("cannot read '%s': %s", src->rel, strerror(errno));
+		if ((r = content_read(&text, p->root, src->rel, (size_t)1 << 31, NULL)) < 0) {
+			if (r != CONTENT_REFUSED)
+				error_set("cannot read '%s': %s", src->rel, strerror(errno));
 			goto done;
 		}
 		if (is_log) {
@@ -308,7 +313,6 @@ static int examine_sources(struct plan *p, struct sources *s, long long racy_sin
 	}
 	ret = 0;
 done:
-	buf_release(&full);
 	buf_release(&text);
 	return ret;
 }
@@ -1322,7 +1326,7 @@ static int campaign_index(struct plan *p, const char *id)
 /* A merged campaign's log counts for the campaign it was merged into too:
  * nobody it mailed is mailed again, and failures keep their state. */
 static int replay_history(struct plan *p, struct replay *r, const struct source *src,
-			  const char *path, size_t from, struct diag_list *diags)
+			  size_t from, struct diag_list *diags)
 {
 	const struct campaign *c = &p->campaigns.items[r->ci];
 	size_t consumed = 0;
@@ -1336,7 +1340,7 @@ static int replay_history(struct plan *p, struct replay *r, const struct source 
 	r->campaign = p->campaigns.items[target].id;
 	r->ci = (size_t)target;
 	r->history = 1;
-	ret = log_read(path, src->rel, from, replay_entry, r, &consumed, diags);
+	ret = log_read(p->root, src->rel, from, replay_entry, r, &consumed, diags);
 	r->history = 0;
 	return ret;
 }
@@ -1345,7 +1349,6 @@ static int replay_history(struct plan *p, struct replay *r, const struct source 
 static int replay_logs(struct plan *p, struct sources *s, int full, struct diag_list *diags)
 {
 	struct replay r;
-	struct buf path = BUF_INIT;
 	size_t i, pass;
 	int ret = -1;
 
@@ -1376,14 +1379,12 @@ static int replay_logs(struct plan *p, struct sources *s, int full, struct diag_
 			r.campaign = src->campaign;
 			r.account = src->account;
 			r.ci = (size_t)ci;
-			buf_reset(&path);
-			buf_addf(&path, "%s/%s", p->root, src->rel);
-			if (log_read(path.ptr, src->rel, from, replay_entry, &r, &consumed, diags) < 0) {
+			if (log_read(p->root, src->rel, from, replay_entry, &r, &consumed, diags) < 0) {
 				if (!r.failed)
 					diag_add(diags, DIAG_ERROR, src->rel, 0, 0, "%s", error_last());
 				goto done;
 			}
-			if (replay_history(p, &r, src, path.ptr, from, diags) < 0)
+			if (replay_history(p, &r, src, from, diags) < 0)
 				goto done;
 			src->consumed = (long long)consumed;
 			src->appended = 1; /* its files row gets the new prefix */
@@ -1395,7 +1396,6 @@ static int replay_logs(struct plan *p, struct sources *s, int full, struct diag_
 	ret = 0;
 done:
 	replay_release(&r);
-	buf_release(&path);
 	return ret;
 }
 
@@ -1702,12 +1702,10 @@ static int write_files_table(struct plan *p, struct sources *s, struct strmap *k
 		}
 		if ((src->kind == SRC_LOG || src->kind == SRC_COMMANDS) && src->appended) {
 			/* the blob of what was replayed */
-			struct buf full = BUF_INIT, text = BUF_INIT;
-			buf_addf(&full, "%s/%s", p->root, src->rel);
-			if (buf_read_file(&text, full.ptr, (size_t)1 << 31) == 0 &&
+			struct buf text = BUF_INIT;
+			if (content_read(&text, p->root, src->rel, (size_t)1 << 31, NULL) == 0 &&
 			    (size_t)src->consumed <= text.len)
 				log_fingerprint(src->blob, text.ptr, (size_t)src->consumed);
-			buf_release(&full);
 			buf_release(&text);
 		}
 		bind_text(put, 1, src->rel);
@@ -2259,17 +2257,13 @@ void plan_recipient_holder_release(struct plan_recipient_holder *h)
 
 int plan_log_advance(struct plan *p, const char *rel, size_t offset, uint64_t fnv)
 {
-	struct buf full = BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	struct stat sb;
 	char fp[41];
 	int ret = -1;
 
-	buf_addf(&full, "%s/%s", p->root, rel);
-	if (stat(full.ptr, &sb) < 0) {
-		error_set("cannot stat '%s': %s", rel, strerror(errno));
+	if (content_stat(p->root, rel, &sb) < 0)
 		goto done;
-	}
 	snprintf(fp, sizeof(fp), "fnv1a:%016llx", (unsigned long long)fnv);
 	if (plan_prepare(p, &st,
 			 "INSERT OR REPLACE INTO files (path, size, mtime, blob, consumed) VALUES (?, ?, ?, ?, ?)") < 0)
@@ -2282,7 +2276,6 @@ int plan_log_advance(struct plan *p, const char *rel, size_t offset, uint64_t fn
 	ret = step_done(p, st);
 done:
 	sqlite3_finalize(st);
-	buf_release(&full);
 	return ret;
 }
 

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "recipients.h"
 #include "render.h"
+#include "safefile.h"
 #include "template.h"
 #include "util.h"
 #include "xalloc.h"
@@ -247,16 +248,16 @@ static void prepare_campaign(struct validation *v, struct campaign_check *cc)
 static void check_other_templates(struct validation *v)
 {
 	struct template *layout = NULL;
-	struct buf dir = BUF_INIT;
 	char **names = NULL;
 	int n, i;
 
-	buf_addf(&dir, "%s/templates", v->root);
-	n = list_dir(&names, dir.ptr, ".md", 0);
-	if (n < 0) {
+	n = content_list(&names, v->root, "templates", ".md", 0);
+	if (n == CONTENT_REFUSED)
+		content_diag(v->diags);
+	else if (n < 0)
 		diag_add(v->diags, DIAG_ERROR, "templates", 0, 0, "%s", error_last());
+	if (n < 0)
 		n = 0;
-	}
 	for (i = 0; i < n; i++) {
 		struct strmap_entry *e;
 		int added;
@@ -270,7 +271,6 @@ static void check_other_templates(struct validation *v)
 		}
 	}
 	free_list(names, (size_t)n);
-	buf_release(&dir);
 	if (layout_load(&layout, v->root, v->diags) == 0)
 		template_free(layout);
 }
@@ -363,10 +363,12 @@ static void scan_recipients(struct validation *v)
 
 		recipient_scan_init(&scan);
 		n = recipients_files(&files, v->root, (enum recipient_type)t);
-		if (n < 0) {
+		if (n == CONTENT_REFUSED)
+			content_diag(v->diags);
+		else if (n < 0)
 			diag_add(v->diags, DIAG_ERROR, "recipients", 0, 0, "%s", error_last());
+		if (n < 0)
 			n = 0;
-		}
 		for (i = 0; i < n; i++)
 			recipients_scan_file(&scan, v->root, files[i], (enum recipient_type)t, &v->cfg,
 					     on_record, v, v->diags);
