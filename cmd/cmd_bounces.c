@@ -491,7 +491,6 @@ static int open_publisher(struct bounce_run *run, struct cmd_ctx *ctx, const str
 
 static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 {
-	char *build = NULL;
 	int lock = -1;
 	struct bounce_run run;
 	struct config cfg;
@@ -512,8 +511,7 @@ static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 		code = 0;
 		goto done;
 	}
-	build = xasprintf("%s/build", ctx->repo);
-	if (cmd_lock_logs(build, &lock) < 0)
+	if (cmd_lock_logs(ctx->repo, &lock) < 0)
 		goto done;
 	if ((commit || remote) && !diags.errors && open_publisher(&run, ctx, &cfg, remote) < 0)
 		goto done;
@@ -565,7 +563,6 @@ done:
 	publisher_free(run.pub);
 	if (lock >= 0)
 		close(lock);
-	free(build);
 	mailsync_state_release(&state);
 	config_release(&cfg);
 	diag_release(&diags);

@@ -281,7 +281,7 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 	struct sender_report report;
 	struct progress pr;
 	struct plan *p = NULL;
-	char **args = NULL, *build = NULL, from[32], to[32];
+	char **args = NULL, from[32], to[32];
 	size_t nargs = 0, i;
 	long duration = 0, batch = 10 * 60;
 	struct publisher *pub = NULL;
@@ -316,8 +316,7 @@ int cmd_send(struct cmd_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	code = 1;
-	build = xasprintf("%s/build", ctx->repo);
-	if (!opts[3].seen && cmd_lock_logs(build, &lock) < 0)
+	if (!opts[3].seen && cmd_lock_logs(ctx->repo, &lock) < 0)
 		goto done;
 	p = cmd_open_plan(ctx, NULL, 0);
 	if (!p)
@@ -376,7 +375,6 @@ done:
 	publisher_free(pub);
 	if (lock >= 0)
 		close(lock);
-	free(build);
 	plan_close(p);
 	opts_release(opts, args);
 	return code;

@@ -1934,6 +1934,29 @@ static int incremental(struct plan *p, struct diag_list *diags)
 	return plan_exec(p, "COMMIT");
 }
 
+/* The files SQLite opens by name in the build folder are regular files
+ * or absent, never links to follow. */
+static int plan_files_check(struct plan *p, const char *build_dir)
+{
+	static const char *const names[] = { "plan.db", "plan.db-journal", "plan.db-wal", "plan.db-shm",
+					     "send.lock" };
+	struct buf rel = BUF_INIT;
+	struct stat st;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(*names) && ret == 0; i++) {
+		buf_reset(&rel);
+		buf_addf(&rel, "%s%s", build_dir ? "" : "build/", names[i]);
+		if (content_stat(build_dir ? build_dir : p->root, rel.ptr, &st) == CONTENT_REFUSED)
+			ret = -1;
+	}
+	if (ret == 0)
+		error_clear();
+	buf_release(&rel);
+	return ret;
+}
+
 int plan_open(struct plan **out, const char *root, const char *build_dir, unsigned flags,
 	      struct diag_list *diags)
 {
@@ -1950,7 +1973,10 @@ int plan_open(struct plan **out, const char *root, const char *build_dir, unsign
 		goto done;
 	if (gitrepo_head(root, p->commit, &p->dirty) < 0)
 		goto done;
-	if (mkdir_p(p->dir) < 0)
+	/* build/ as committed may hold links: only --out is followed */
+	if (build_dir ? mkdir_p(p->dir) < 0 : content_mkdirs(root, "build") < 0)
+		goto done;
+	if (plan_files_check(p, build_dir) < 0)
 		goto done;
 	if (!(flags & PLAN_REBUILD) && stat(p->path, &st) == 0) {
 		if (open_db(p, p->path, 0) == 0 && schema_version(p) == PLAN_SCHEMA_VERSION) {
