@@ -459,7 +459,7 @@ int cmd_new(struct cmd_ctx *ctx, int argc, char **argv)
 	code = 1;
 	for (i = 0; i < req.count; i++) {
 		char *dir = xasprintf("%s/campaigns/%s", ctx->repo, req.items[i].id);
-		int exists = stat(dir, &st) == 0;
+		int exists = lstat(dir, &st) == 0;
 
 		free(dir);
 		if (exists) {
