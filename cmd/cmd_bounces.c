@@ -24,6 +24,7 @@
 #include "mailsync.h"
 #include "plan.h"
 #include "publish.h"
+#include "safefile.h"
 #include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
@@ -468,8 +469,7 @@ static int open_publisher(struct bounce_run *run, struct cmd_ctx *ctx, const str
 			  const char *remote)
 {
 	char **names = NULL, **own;
-	char *dir = xasprintf("%s/campaigns", ctx->repo);
-	int n = list_dir(&names, dir, NULL, 1), ret;
+	int n = content_list(&names, ctx->repo, "campaigns", NULL, 1), ret;
 	size_t i, j, k = 0;
 
 	own = xcalloc((size_t)(n > 0 ? n : 0) * cfg->naccounts + 3, sizeof(char *));
@@ -485,7 +485,6 @@ static int open_publisher(struct bounce_run *run, struct cmd_ctx *ctx, const str
 		cmd_error("%s", error_last());
 	free_list(names, n > 0 ? (size_t)n : 0);
 	free_list(own, k);
-	free(dir);
 	return ret;
 }
 

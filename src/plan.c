@@ -1978,7 +1978,7 @@ int plan_open(struct plan **out, const char *root, const char *build_dir, unsign
 		goto done;
 	if (plan_files_check(p, build_dir) < 0)
 		goto done;
-	if (!(flags & PLAN_REBUILD) && stat(p->path, &st) == 0) {
+	if (!(flags & PLAN_REBUILD) && lstat(p->path, &st) == 0) {
 		if (open_db(p, p->path, 0) == 0 && schema_version(p) == PLAN_SCHEMA_VERSION) {
 			get_meta_int(p, "built_at", &built_at);
 			p->built_at = (time_t)built_at;
