@@ -1949,7 +1949,7 @@ static int plan_files_check(struct plan *p, const char *build_dir)
 		buf_reset(&rel);
 		buf_addf(&rel, "%s%s", build_dir ? "" : "build/", names[i]);
 		if (content_stat(build_dir ? build_dir : p->root, rel.ptr, &st) == CONTENT_REFUSED)
-			ret = -1;
+			ret = CONTENT_REFUSED;
 	}
 	if (ret == 0)
 		error_clear();
@@ -1963,7 +1963,7 @@ int plan_open(struct plan **out, const char *root, const char *build_dir, unsign
 	struct plan *p = xcalloc(1, sizeof(*p));
 	struct stat st;
 	long long built_at = 0;
-	int ret = -1;
+	int r, ret = -1;
 
 	*out = NULL;
 	p->root = xstrdup(root);
@@ -1974,10 +1974,14 @@ int plan_open(struct plan **out, const char *root, const char *build_dir, unsign
 	if (gitrepo_head(root, p->commit, &p->dirty) < 0)
 		goto done;
 	/* build/ as committed may hold links: only --out is followed */
-	if (build_dir ? mkdir_p(p->dir) < 0 : content_mkdirs(root, "build") < 0)
+	r = build_dir ? mkdir_p(p->dir) : content_mkdirs(root, "build");
+	if (r == 0)
+		r = plan_files_check(p, build_dir);
+	if (r < 0) {
+		if (r == CONTENT_REFUSED)
+			content_diag(diags);
 		goto done;
-	if (plan_files_check(p, build_dir) < 0)
-		goto done;
+	}
 	if (!(flags & PLAN_REBUILD) && lstat(p->path, &st) == 0) {
 		if (open_db(p, p->path, 0) == 0 && schema_version(p) == PLAN_SCHEMA_VERSION) {
 			get_meta_int(p, "built_at", &built_at);
