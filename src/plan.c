@@ -181,10 +181,10 @@ static void stat_source(const char *root, struct source *src)
 	src->refused = r == CONTENT_REFUSED;
 }
 
-static void list_sources(struct plan *p, struct sources *s)
+static int list_sources(struct plan *p, struct sources *s, struct diag_list *diags)
 {
 	char **names = NULL, **logs = NULL;
-	int n, i, j, nlogs;
+	int n, i, j, nlogs, ret = 0;
 	struct buf dir = BUF_INIT;
 	struct source *src;
 
@@ -199,6 +199,10 @@ static void list_sources(struct plan *p, struct sources *s)
 		buf_reset(&dir);
 		buf_addf(&dir, "campaigns/%s/log", c->id);
 		nlogs = content_list(&logs, p->root, dir.ptr, ".tsv", 0);
+		if (nlogs == CONTENT_REFUSED) {
+			content_diag(diags);
+			ret = -1;
+		}
 		for (j = 0; j < nlogs; j++) {
 			src = add_source(s, xasprintf("campaigns/%s/log/%s", c->id, logs[j]), SRC_LOG);
 			src->campaign = xstrdup(c->id);
@@ -210,6 +214,10 @@ static void list_sources(struct plan *p, struct sources *s)
 	}
 	for (i = 0; i < RTYPE_COUNT; i++) {
 		n = recipients_files(&names, p->root, (enum recipient_type)i);
+		if (n == CONTENT_REFUSED) {
+			content_diag(diags);
+			ret = -1;
+		}
 		for (j = 0; j < n; j++) {
 			src = add_source(s, names[j], SRC_RECIPIENTS);
 			src->type = i;
@@ -219,6 +227,7 @@ static void list_sources(struct plan *p, struct sources *s)
 	buf_release(&dir);
 	for (i = 0; i < (int)s->count; i++)
 		stat_source(p->root, &s->items[i]);
+	return ret;
 }
 
 static int load_known(struct plan *p, struct sources *s, struct strmap *known)
@@ -259,7 +268,8 @@ static void log_fingerprint(char out[41], const char *data, size_t len)
 }
 
 /* Decides for each file what changed, reading only what must be read. */
-static int examine_sources(struct plan *p, struct sources *s, long long racy_since)
+static int examine_sources(struct plan *p, struct sources *s, long long racy_since,
+			   struct diag_list *diags)
 {
 	struct buf text = BUF_INIT;
 	struct stat st;
@@ -272,6 +282,7 @@ static int examine_sources(struct plan *p, struct sources *s, long long racy_sin
 
 		if (src->refused) {
 			content_stat(p->root, src->rel, &st);
+			content_diag(diags);
 			goto done;
 		}
 		if (!src->exists) {
@@ -286,7 +297,7 @@ static int examine_sources(struct plan *p, struct sources *s, long long racy_sin
 		}
 		p->files_read++;
 		buf_reset(&text);
-		if ((r = content_read(&text, p->root, src->rel, (size_t)1 << 31, NULL)) < 0) {
+		if ((r = content_read(&text, p->root, src->rel, (size_t)1 << 31, diags)) < 0) {
 			if (r != CONTENT_REFUSED)
 				error_set("cannot read '%s': %s", src->rel, strerror(errno));
 			goto done;
@@ -1790,8 +1801,9 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (get_meta_int(p, "refreshed_ns", &racy_since) < 0)
 		goto done;
-	list_sources(p, &s);
-	if (load_known(p, &s, &known) < 0 || examine_sources(p, &s, racy_since) < 0)
+	if (list_sources(p, &s, diags) < 0)
+		goto done;
+	if (load_known(p, &s, &known) < 0 || examine_sources(p, &s, racy_since, diags) < 0)
 		goto done;
 	for (i = 0; i < s.count; i++) {
 		struct source *src = &s.items[i];

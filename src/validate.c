@@ -36,6 +36,7 @@ struct campaign_check {
 	struct newsletter *newsletter; /* shared, owned by the newsletters map */
 	struct template *signature;
 	char *signature_source;
+	int signature_failed; /* present but not loaded: reported already */
 	struct field_use *fields;
 	size_t nfields, fields_cap;
 	int subject_uses_fields;
@@ -239,7 +240,8 @@ static void prepare_campaign(struct validation *v, struct campaign_check *cc)
 		cc->newsletter = e->value;
 	}
 	if (c->owner && config_person(&v->cfg, c->owner))
-		signature_load(&cc->signature, &cc->signature_source, v->root, c->owner, v->diags);
+		cc->signature_failed = signature_load(&cc->signature, &cc->signature_source, v->root,
+						      c->owner, v->diags) < 0;
 	walk_refs(v, cc, 0);
 }
 
@@ -396,7 +398,7 @@ static void finish_campaign(struct validation *v, size_t ci)
 		diag_add(v->diags, DIAG_ERROR, c->path, c->owner_pos.line, c->owner_pos.col,
 			 "owner '%s' has only main accounts, which send to VIP recipients only, but the campaign selects %zu non-VIP recipients: add a non-main account for '%s' or set vip_only: true",
 			 c->owner, cc->non_vip, c->owner);
-	if (!cc->signature)
+	if (!cc->signature && !cc->signature_failed)
 		diag_add(v->diags, DIAG_WARNING, c->path, c->owner_pos.line, c->owner_pos.col,
 			 "owner '%s' has no signature (templates/signatures/%s.md is recommended)",
 			 c->owner, c->owner);
