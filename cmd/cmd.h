@@ -141,9 +141,10 @@ int cmd_run_sync(struct cmd_ctx *ctx, int (*sync)(struct cmd_ctx *ctx, int commi
 struct plan *cmd_open_plan(struct cmd_ctx *ctx, const char *build_dir, unsigned flags);
 
 /* Those that append to the campaigns' logs (send, bounces sync) run one at
- * a time per checkout: an exclusive lock on DIR/send.lock, which says who
- * holds it.  0 with *fd_out to close at the end, or -1 (printed). */
-int cmd_lock_logs(const char *dir, int *fd_out);
+ * a time per checkout: an exclusive lock on build/send.lock below the
+ * repository root, which says who holds it.  0 with *fd_out to close at
+ * the end, or -1 (printed). */
+int cmd_lock_logs(const char *root, int *fd_out);
 
 /* The one CAMPAIGN argument of preview, proof, retry, pause and resume:
  * 0, or EXIT_USAGE after "which campaign?" or an extra argument. */

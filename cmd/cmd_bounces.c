@@ -23,6 +23,7 @@
 #include "mailsync.h"
 #include "plan.h"
 #include "publish.h"
+#include "safefile.h"
 #include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
@@ -315,9 +316,7 @@ static int results_write(struct bounce_run *run, const char *root)
 	int ret = -1;
 
 	for (i = 0; i < run->nlogs; i++) {
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s", root, run->logs[i].path);
-		if (log_append(path.ptr, run->logs[i].text.ptr, run->logs[i].text.len, 1) < 0)
+		if (log_append(root, run->logs[i].path, run->logs[i].text.ptr, run->logs[i].text.len, 1) < 0)
 			goto done;
 		printf("updated %s\n", run->logs[i].path);
 	}
@@ -477,8 +476,7 @@ static int open_publisher(struct bounce_run *run, struct cmd_ctx *ctx, const str
 			  const char *remote)
 {
 	char **names = NULL, **own;
-	char *dir = xasprintf("%s/campaigns", ctx->repo);
-	int n = list_dir(&names, dir, NULL, 1), ret;
+	int n = content_list(&names, ctx->repo, "campaigns", NULL, 1), ret;
 	size_t i, j, k = 0;
 
 	own = xcalloc((size_t)(n > 0 ? n : 0) * cfg->naccounts + 3, sizeof(char *));
@@ -494,13 +492,11 @@ static int open_publisher(struct bounce_run *run, struct cmd_ctx *ctx, const str
 		cmd_error("%s", error_last());
 	free_list(names, n > 0 ? (size_t)n : 0);
 	free_list(own, k);
-	free(dir);
 	return ret;
 }
 
 static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 {
-	char *build = NULL;
 	int lock = -1;
 	struct bounce_run run;
 	struct config cfg;
@@ -521,8 +517,7 @@ static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 		code = 0;
 		goto done;
 	}
-	build = xasprintf("%s/build", ctx->repo);
-	if (cmd_lock_logs(build, &lock) < 0)
+	if (cmd_lock_logs(ctx->repo, &lock) < 0)
 		goto done;
 	if ((commit || remote) && !diags.errors && open_publisher(&run, ctx, &cfg, remote) < 0)
 		goto done;
@@ -564,7 +559,6 @@ done:
 	publisher_free(run.pub);
 	if (lock >= 0)
 		close(lock);
-	free(build);
 	mailsync_state_release(&state);
 	config_release(&cfg);
 	diag_release(&diags);

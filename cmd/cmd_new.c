@@ -466,7 +466,7 @@ static int run(struct cmd_ctx *ctx)
 	code = 1;
 	for (i = 0; i < req.count; i++) {
 		char *dir = xasprintf("%s/campaigns/%s", ctx->repo, req.items[i].id);
-		int exists = stat(dir, &st) == 0;
+		int exists = lstat(dir, &st) == 0;
 
 		free(dir);
 		if (exists) {

@@ -298,7 +298,7 @@ static int run(struct cmd_ctx *ctx)
 	struct sender_report report;
 	struct progress pr;
 	struct plan *p = NULL;
-	char *build = NULL, from[32], to[32];
+	char from[32], to[32];
 	size_t i;
 	long duration = 0, batch = 10 * 60;
 	struct publisher *pub = NULL;
@@ -330,8 +330,7 @@ static int run(struct cmd_ctx *ctx)
 		goto done;
 	}
 	code = 1;
-	build = xasprintf("%s/build", ctx->repo);
-	if (!dry && cmd_lock_logs(build, &lock) < 0)
+	if (!dry && cmd_lock_logs(ctx->repo, &lock) < 0)
 		goto done;
 	p = cmd_open_plan(ctx, NULL, 0);
 	if (!p)
@@ -389,7 +388,6 @@ done:
 	publisher_free(pub);
 	if (lock >= 0)
 		close(lock);
-	free(build);
 	plan_close(p);
 	return code;
 }

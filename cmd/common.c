@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "diag.h"
 #include "plan.h"
+#include "safefile.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -38,18 +39,19 @@ struct plan *cmd_open_plan(struct cmd_ctx *ctx, const char *build_dir, unsigned 
 	return p;
 }
 
-int cmd_lock_logs(const char *dir, int *fd_out)
+int cmd_lock_logs(const char *root, int *fd_out)
 {
-	char *path = xasprintf("%s/send.lock", dir);
+	char *path = xstrdup("build/send.lock");
 	char holder[256], host[128];
 	ssize_t n;
 	int fd;
 
 	*fd_out = -1;
-	mkdir(dir, 0755);
-	fd = open(path, O_RDWR | O_CREAT, 0644);
+	fd = content_mkdirs(root, "build");
+	if (fd == 0)
+		fd = content_open(root, path, O_RDWR | O_CREAT, 0644);
 	if (fd < 0) {
-		cmd_error("cannot open '%s': %s", path, strerror(errno));
+		cmd_error("%s", error_last());
 		free(path);
 		return -1;
 	}

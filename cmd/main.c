@@ -80,7 +80,7 @@ static char *find_repo(const char *dir)
 
 	if (dir) {
 		path = xasprintf("%s/%s", dir, CONFIG_FILE);
-		if (stat(path, &st) < 0) {
+		if (lstat(path, &st) < 0) {
 			cmd_error("no %s in '%s'", CONFIG_FILE, dir);
 			free(path);
 			return NULL;
@@ -94,7 +94,7 @@ static char *find_repo(const char *dir)
 	}
 	for (;;) {
 		path = xasprintf("%s/%s", *cwd ? cwd : "/", CONFIG_FILE);
-		if (stat(path, &st) == 0) {
+		if (lstat(path, &st) == 0) {
 			free(path);
 			return xstrdup(*cwd ? cwd : "/");
 		}
@@ -110,7 +110,7 @@ static char *find_repo(const char *dir)
 		if (len == 1) {
 			/* reached "/": try it once more, then stop */
 			path = xasprintf("/%s", CONFIG_FILE);
-			if (stat(path, &st) == 0) {
+			if (lstat(path, &st) == 0) {
 				free(path);
 				return xstrdup("/");
 			}

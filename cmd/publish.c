@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "gitrepo.h"
 #include "log.h"
+#include "safefile.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -48,7 +49,7 @@ static int appended_since(struct publisher *p, const char *rev, const char *rel,
 			  struct buf *suffix_out, int *rewritten_out)
 {
 	struct buf old = BUF_INIT, now = BUF_INIT;
-	char *wpath = workdir_path(p, rel), *full = xasprintf("%s/%s", p->root, rel);
+	char *wpath = workdir_path(p, rel);
 	int rc, ret = -1;
 
 	*rewritten_out = 0;
@@ -56,7 +57,10 @@ static int appended_since(struct publisher *p, const char *rev, const char *rel,
 	rc = gitrepo_read_at(p->g, rev, wpath, &old);
 	if (rc < 0)
 		goto done;
-	if (buf_read_file(&now, full, (size_t)1 << 31) < 0) {
+	rc = content_read(&now, p->root, rel, (size_t)1 << 31, NULL);
+	if (rc == CONTENT_REFUSED)
+		goto done;
+	if (rc < 0) {
 		buf_release(&now); /* deleted: nothing of ours to keep */
 		ret = 1;
 		goto done;
@@ -73,7 +77,6 @@ done:
 	buf_release(&old);
 	buf_release(&now);
 	free(wpath);
-	free(full);
 	return ret;
 }
 
@@ -84,18 +87,21 @@ static int reapply(struct publisher *p, const char *const *files, size_t n, stru
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		char *full = xasprintf("%s/%s", p->root, files[i]);
 		int rc = 0;
 		struct stat st;
 
 		/* a file the tip lacks gets our content exactly (header included) */
-		if (suffixes[i].len)
-			mkdir_parents(full);
-		if (rewritten[i] || stat(full, &st) < 0 || st.st_size == 0)
-			rc = suffixes[i].len ? write_file_atomic(full, suffixes[i].ptr, suffixes[i].len) : 0;
+		if (suffixes[i].len && content_mkdir_parents(p->root, files[i]) < 0)
+			return -1;
+		rc = content_stat(p->root, files[i], &st);
+		if (rc == CONTENT_REFUSED)
+			return -1;
+		if (rewritten[i] || rc < 0 || st.st_size == 0)
+			rc = suffixes[i].len ? content_write_atomic(p->root, files[i], suffixes[i].ptr,
+								    suffixes[i].len)
+					     : 0;
 		else if (suffixes[i].len)
-			rc = log_append(full, suffixes[i].ptr, suffixes[i].len, 1);
-		free(full);
+			rc = log_append(p->root, files[i], suffixes[i].ptr, suffixes[i].len, 1);
 		if (rc < 0)
 			return -1;
 	}

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "safefile.h"
 #include "schedule.h"
 #include "text.h"
 #include "util.h"
@@ -92,6 +93,7 @@ static void template_check(struct campaign *c, const struct ydoc *doc, const cha
 {
 	struct buf path = BUF_INIT;
 	struct stat st;
+	int r;
 
 	if (!c->template)
 		return;
@@ -101,8 +103,12 @@ static void template_check(struct campaign *c, const struct ydoc *doc, const cha
 		c->valid = 0;
 		goto done;
 	}
-	buf_addf(&path, "%s/templates/%s.md", root, c->template);
-	if (stat(path.ptr, &st) < 0 || !S_ISREG(st.st_mode)) {
+	buf_addf(&path, "templates/%s.md", c->template);
+	r = content_stat(root, path.ptr, &st);
+	if (r == CONTENT_REFUSED) {
+		content_diag(diags);
+		c->valid = 0;
+	} else if (r < 0) {
 		diag_add(diags, DIAG_ERROR, doc->path, c->template_pos.line, c->template_pos.col,
 			 "unknown template '%s' (no templates/%s.md)", c->template, c->template);
 		c->valid = 0;
@@ -290,18 +296,47 @@ static void resolve_sources(struct campaigns *cs, struct campaign *c, struct dia
 	}
 }
 
+/* The logs and commands of a campaign are read by the plan and appended
+ * to by send: each must be a regular file in a real folder. */
+static void logs_check(const char *root, const char *id, struct diag_list *diags)
+{
+	struct buf rel = BUF_INIT;
+	struct stat st;
+	char **names = NULL;
+	int n, i;
+
+	buf_addf(&rel, "campaigns/%s/log", id);
+	n = content_list(&names, root, rel.ptr, ".tsv", 0);
+	if (n == CONTENT_REFUSED)
+		content_diag(diags);
+	for (i = 0; i < n; i++) {
+		buf_reset(&rel);
+		buf_addf(&rel, "campaigns/%s/log/%s", id, names[i]);
+		if (content_stat(root, rel.ptr, &st) == CONTENT_REFUSED)
+			content_diag(diags);
+	}
+	free_list(names, (size_t)(n > 0 ? n : 0));
+	buf_reset(&rel);
+	buf_addf(&rel, "campaigns/%s/commands.tsv", id);
+	if (content_stat(root, rel.ptr, &st) == CONTENT_REFUSED)
+		content_diag(diags);
+	buf_release(&rel);
+}
+
 int campaigns_load(struct campaigns *out, const char *root, const struct config *cfg,
 		   const struct segments *segments, struct diag_list *diags)
 {
-	struct buf dir = BUF_INIT, file = BUF_INIT;
+	struct buf file = BUF_INIT;
 	char **names = NULL;
-	int n, i;
+	int n, i, r;
 	struct stat st;
 
 	memset(out, 0, sizeof(*out));
-	buf_addf(&dir, "%s/campaigns", root);
-	n = list_dir(&names, dir.ptr, NULL, 1);
-	buf_release(&dir);
+	n = content_list(&names, root, "campaigns", NULL, 1);
+	if (n == CONTENT_REFUSED) {
+		content_diag(diags);
+		n = 0;
+	}
 	if (n < 0)
 		return -1;
 	out->items = xcalloc(n ? (size_t)n : 1, sizeof(*out->items));
@@ -309,7 +344,7 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 		struct campaign *c;
 
 		buf_reset(&file);
-		buf_addf(&file, "%s/campaigns/%s/campaign.yaml", root, names[i]);
+		buf_addf(&file, "campaigns/%s/campaign.yaml", names[i]);
 		if (campaign_id_check(names[i]) < 0) {
 			char *rel = xasprintf("campaigns/%s", names[i]);
 			diag_add(diags, DIAG_ERROR, rel, 0, 0,
@@ -318,7 +353,12 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 			free(rel);
 			continue;
 		}
-		if (stat(file.ptr, &st) < 0) {
+		r = content_stat(root, file.ptr, &st);
+		if (r == CONTENT_REFUSED) {
+			content_diag(diags);
+			continue;
+		}
+		if (r < 0) {
 			char *rel = xasprintf("campaigns/%s", names[i]);
 			diag_add(diags, DIAG_ERROR, rel, 0, 0, "missing campaign.yaml");
 			free(rel);
@@ -328,6 +368,7 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 		c->id = xstrdup(names[i]);
 		c->path = xasprintf("campaigns/%s/campaign.yaml", names[i]);
 		load_one(c, root, cfg, segments, diags);
+		logs_check(root, c->id, diags);
 	}
 	buf_release(&file);
 	free_list(names, (size_t)(n > 0 ? n : 0));
@@ -394,13 +435,13 @@ enum undo_kind { UNDO_REMOVE, UNDO_RMDIR, UNDO_RESTORE };
 
 struct campaign_undo_step {
 	enum undo_kind kind;
-	char *path;
+	char *root, *path; /* path: relative to root */
 	char *text; /* UNDO_RESTORE: the old content */
 	size_t len;
 };
 
-static void undo_push(struct campaign_undo *u, enum undo_kind kind, const char *path,
-		      const char *text, size_t len)
+static void undo_push(struct campaign_undo *u, enum undo_kind kind, const char *root,
+		      const char *path, const char *text, size_t len)
 {
 	struct campaign_undo_step *s;
 
@@ -409,6 +450,7 @@ static void undo_push(struct campaign_undo *u, enum undo_kind kind, const char *
 	XGROW(u->steps, u->cap, u->count + 1);
 	s = &u->steps[u->count++];
 	s->kind = kind;
+	s->root = xstrdup(root);
 	s->path = xstrdup(path);
 	s->text = text ? xstrndup(text, len) : NULL;
 	s->len = len;
@@ -427,17 +469,18 @@ static int undo_to(struct campaign_undo *u, size_t mark)
 
 		switch (s->kind) {
 		case UNDO_REMOVE:
-			r = unlink(s->path) < 0 && errno != ENOENT ? -1 : 0;
+			r = content_remove(s->root, s->path, 0);
 			break;
 		case UNDO_RMDIR:
-			r = rmdir(s->path) < 0 && errno != ENOENT ? -1 : 0;
+			r = content_remove(s->root, s->path, 1);
 			break;
 		case UNDO_RESTORE:
-			r = write_file_atomic(s->path, s->text, s->len);
+			r = content_write_atomic(s->root, s->path, s->text, s->len);
 			break;
 		}
 		if (r < 0 && ret == 0)
-			ret = error_set("cannot undo the change of '%s': %s", s->path, strerror(errno));
+			ret = error_set("cannot undo the change of '%s': %s", s->path, error_last());
+		free(s->root);
 		free(s->path);
 		free(s->text);
 	}
@@ -456,6 +499,7 @@ void campaign_undo_release(struct campaign_undo *u)
 	if (!u)
 		return;
 	for (i = 0; i < u->count; i++) {
+		free(u->steps[i].root);
 		free(u->steps[i].path);
 		free(u->steps[i].text);
 	}
@@ -513,9 +557,10 @@ static int set_keys(const char *root, const char *id, const char *const *keys,
 	size_t i, mark = undo ? undo->count : 0;
 	int k, ret = -1;
 
-	buf_addf(&path, "%s/campaigns/%s/campaign.yaml", root, id);
-	if (buf_read_file(&text, path.ptr, YAMLFILE_MAX_SIZE) < 0) {
-		error_set("cannot read 'campaigns/%s/campaign.yaml': %s", id, strerror(errno));
+	buf_addf(&path, "campaigns/%s/campaign.yaml", id);
+	if ((k = content_read(&text, root, path.ptr, YAMLFILE_MAX_SIZE, NULL)) < 0) {
+		if (k != CONTENT_REFUSED)
+			error_set("cannot read 'campaigns/%s/campaign.yaml': %s", id, strerror(errno));
 		goto done;
 	}
 	for (line = text.ptr; *line; line = end) {
@@ -547,8 +592,8 @@ static int set_keys(const char *root, const char *id, const char *const *keys,
 		if (!(written & (1u << i)))
 			key_line(&out, keys[i], values[i], NULL, NULL);
 	}
-	undo_push(undo, UNDO_RESTORE, path.ptr, text.ptr, text.len);
-	ret = write_file_atomic(path.ptr, out.ptr, out.len);
+	undo_push(undo, UNDO_RESTORE, root, path.ptr, text.ptr, text.len);
+	ret = content_write_atomic(root, path.ptr, out.ptr, out.len);
 done:
 	if (ret < 0)
 		undo_to(undo, mark);
@@ -579,30 +624,28 @@ int campaign_create(const char *root, const char *id, const char *text, size_t l
 {
 	struct buf path = BUF_INIT;
 	size_t mark = undo ? undo->count : 0;
-	int ret = -1;
+	int r, ret = -1;
 
 	if (campaign_id_check(id) < 0) {
 		error_set("invalid campaign id '%s': use lower-case letters, digits and '-', starting with a letter or digit",
 			  id);
 		goto done;
 	}
-	buf_addf(&path, "%s/campaigns", root);
-	if (mkdir(path.ptr, 0777) < 0 && errno != EEXIST) {
-		error_set("cannot make '%s': %s", path.ptr, strerror(errno));
+	if (content_mkdirs(root, "campaigns") < 0)
 		goto done;
-	}
-	buf_addf(&path, "/%s", id);
-	if (mkdir(path.ptr, 0777) < 0) {
-		if (errno == EEXIST)
+	buf_addf(&path, "campaigns/%s", id);
+	r = content_dir_check(root, path.ptr);
+	if (r != 0) {
+		if (r > 0)
 			error_set("campaign '%s' already exists (campaigns/%s)", id, id);
-		else
-			error_set("cannot make '%s': %s", path.ptr, strerror(errno));
 		goto done;
 	}
-	undo_push(undo, UNDO_RMDIR, path.ptr, NULL, 0);
+	if (content_mkdirs(root, path.ptr) < 0)
+		goto done;
+	undo_push(undo, UNDO_RMDIR, root, path.ptr, NULL, 0);
 	buf_adds(&path, "/campaign.yaml");
-	undo_push(undo, UNDO_REMOVE, path.ptr, NULL, 0);
-	ret = write_file_atomic(path.ptr, text, len);
+	undo_push(undo, UNDO_REMOVE, root, path.ptr, NULL, 0);
+	ret = content_write_atomic(root, path.ptr, text, len);
 done:
 	if (ret < 0)
 		undo_to(undo, mark);
@@ -890,8 +933,8 @@ int campaign_merge(const char *root, const struct campaign *const *sources, size
 		goto done;
 	for (i = 0; i < n; i++)
 		log_format(&lines, now, LOG_MERGED, &ids[i], 1);
-	buf_addf(&path, "%s/campaigns/%s/commands.tsv", root, into);
-	undo_push(u, UNDO_REMOVE, path.ptr, NULL, 0);
+	buf_addf(&path, "campaigns/%s/commands.tsv", into);
+	undo_push(u, UNDO_REMOVE, root, path.ptr, NULL, 0);
 	if (campaign_command(root, into, lines.ptr, lines.len) < 0)
 		goto done;
 	for (i = 0; i < n; i++) {
@@ -913,8 +956,8 @@ done:
 
 int campaign_command(const char *root, const char *id, const char *text, size_t len)
 {
-	char *path = xasprintf("%s/campaigns/%s/commands.tsv", root, id);
-	int ret = log_append(path, text, len, 1);
+	char *path = xasprintf("campaigns/%s/commands.tsv", id);
+	int ret = log_append(root, path, text, len, 1);
 
 	free(path);
 	return ret;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "safefile.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -1029,10 +1030,8 @@ static int reset_path(struct gitrepo *g, git_index *index, git_tree *tree, const
 	r = git_tree_entry_bypath(&entry, tree, path);
 	if (r == GIT_ENOTFOUND) {
 		git_error_clear();
-		if (unlink(full) < 0 && errno != ENOENT) {
-			error_set("cannot remove '%s': %s", full, strerror(errno));
+		if (content_remove(g->workdir, path, 0) < 0)
 			goto done;
-		}
 		if (git_index_remove_bypath(index, path) < 0) {
 			git_fail("cannot unstage '%s'", path);
 			goto done;
@@ -1053,8 +1052,9 @@ static int reset_path(struct gitrepo *g, git_index *index, git_tree *tree, const
 		git_fail("cannot read '%s'", path);
 		goto done;
 	}
-	if (mkdir_parents(full) < 0 ||
-	    write_file_atomic(full, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob)) < 0)
+	if (content_mkdir_parents(g->workdir, path) < 0 ||
+	    content_write_atomic(g->workdir, path, git_blob_rawcontent(blob),
+				 (size_t)git_blob_rawsize(blob)) < 0)
 		goto done;
 	if (git_tree_entry_filemode(entry) == GIT_FILEMODE_BLOB_EXECUTABLE && chmod(full, 0755) < 0) {
 		error_set("cannot make '%s' executable: %s", full, strerror(errno));

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "csv.h"
+#include "safefile.h"
 #include "text.h"
 #include "util.h"
 #include "xalloc.h"
@@ -774,7 +775,7 @@ static void scan_other_files(struct import *im, const char *root)
 
 /* The file replaced: each record's canonical text by id, and the comment
  * lines it starts with. */
-static int load_existing(struct import *im, const char *root, const char *full)
+static int load_existing(struct import *im, const char *root)
 {
 	struct ydoc *doc = NULL;
 	struct buf text = BUF_INIT;
@@ -804,7 +805,7 @@ static int load_existing(struct import *im, const char *root, const char *full)
 		fieldset_canon(&im->scratch, &im->fs);
 		e->value = xstrdup(im->scratch.ptr);
 	}
-	if (buf_read_file(&text, full, YAMLFILE_MAX_SIZE) == 0) {
+	if (content_read(&text, root, im->target, YAMLFILE_MAX_SIZE, NULL) == 0) {
 		for (p = text.ptr; *p == '#' || *p == '\n' || *p == '\r';) {
 			const char *nl = strchr(p, '\n');
 			p = nl ? nl + 1 : p + strlen(p);
@@ -869,13 +870,6 @@ done:
 	return ret;
 }
 
-static int make_dir(const char *path)
-{
-	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return error_set("cannot create '%s': %s", path, strerror(errno));
-	return 0;
-}
-
 static void import_release(struct import *im)
 {
 	size_t i;
@@ -907,7 +901,7 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	struct import im;
 	struct csv_reader reader;
 	struct csv_record rec = CSV_RECORD_INIT;
-	struct buf csv = BUF_INIT, full = BUF_INIT, dir = BUF_INIT, file = BUF_INIT;
+	struct buf csv = BUF_INIT, dir = BUF_INIT, file = BUF_INIT;
 	const char *type = recipient_type_name(req->type);
 	char *name = NULL;
 	struct stat st;
@@ -941,7 +935,6 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	}
 	out->path = xasprintf("recipients/%s/%s.yaml", type, name);
 	im.target = out->path;
-	buf_addf(&full, "%s/%s", root, out->path);
 	if (buf_read_file(&csv, req->csv_path, IMPORT_CSV_MAX) < 0) {
 		error_set("cannot read '%s': %s", req->csv_path,
 			  errno == EFBIG ? "file too large" : strerror(errno));
@@ -968,13 +961,16 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 		error_set("unknown owner '%s': --owner takes a person of mailout.yaml", req->owner);
 		goto done;
 	}
-	im.exists = stat(full.ptr, &st) == 0;
+	r = content_stat(root, out->path, &st);
+	if (r == CONTENT_REFUSED)
+		goto done;
+	im.exists = r == 0;
 	if (im.exists && !req->replace) {
 		error_set("'%s' exists: use --replace to update it or --into NAME for another file",
 			  out->path);
 		goto done;
 	}
-	if (im.exists && load_existing(&im, root, full.ptr) < 0)
+	if (im.exists && load_existing(&im, root) < 0)
 		goto done;
 	if (!im.exists)
 		new_file_comment(&im);
@@ -1011,18 +1007,15 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	}
 	if (read_back(&im, file.ptr, file.len) < 0)
 		goto done;
-	buf_addf(&dir, "%s/recipients", root);
-	if (make_dir(dir.ptr) < 0)
-		goto done;
-	buf_addf(&dir, "/%s", type);
-	if (make_dir(dir.ptr) < 0 || write_file_atomic(full.ptr, file.ptr, file.len) < 0)
+	buf_addf(&dir, "recipients/%s", type);
+	if (content_mkdirs(root, dir.ptr) < 0 ||
+	    content_write_atomic(root, out->path, file.ptr, file.len) < 0)
 		goto done;
 	ret = 0;
 done:
 	csv_record_release(&rec);
 	import_release(&im);
 	buf_release(&csv);
-	buf_release(&full);
 	buf_release(&dir);
 	buf_release(&file);
 	free(name);

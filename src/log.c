@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "safefile.h"
 #include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
@@ -52,17 +53,18 @@ static int parse_line(struct log_entry *out, char *line)
 	return 0;
 }
 
-int log_read(const char *path, const char *rel, size_t offset, log_entry_fn fn, void *payload,
+int log_read(const char *root, const char *rel, size_t offset, log_entry_fn fn, void *payload,
 	     size_t *consumed_out, struct diag_list *diags)
 {
 	struct buf text = BUF_INIT;
 	char *line, *nl;
 	size_t pos;
-	int lineno = 1, ret = -1;
+	int lineno = 1, r, ret = -1;
 
 	*consumed_out = offset;
-	if (buf_read_file(&text, path, (size_t)1 << 31) < 0) {
-		error_set("cannot read '%s': %s", rel, strerror(errno));
+	if ((r = content_read(&text, root, rel, (size_t)1 << 31, NULL)) < 0) {
+		if (r != CONTENT_REFUSED)
+			error_set("cannot read '%s': %s", rel, strerror(errno));
 		goto done;
 	}
 	if (offset > text.len) {
@@ -136,20 +138,18 @@ void log_format(struct buf *b, time_t t, enum log_event e, const char *const *fi
 
 static int write_all(int fd, const char *p, size_t len, const char *path);
 
-int log_append(const char *path, const char *text, size_t len, int sync)
+int log_append(const char *root, const char *path, const char *text, size_t len, int sync)
 {
 	struct buf b = BUF_INIT;
 	struct stat st;
 	int fd = -1, ret = -1;
 	char last;
 
-	if (mkdir_parents(path) < 0)
+	if (content_mkdir_parents(root, path) < 0)
 		return -1;
-	fd = open(path, O_RDWR | O_APPEND | O_CREAT, 0644);
-	if (fd < 0) {
-		error_set("cannot open '%s': %s", path, strerror(errno));
+	fd = content_append_open(root, path, 1);
+	if (fd < 0)
 		goto done;
-	}
 	if (fstat(fd, &st) < 0) {
 		error_set("cannot stat '%s': %s", path, strerror(errno));
 		goto done;
@@ -190,15 +190,15 @@ static int write_all(int fd, const char *p, size_t len, const char *path)
 	return 0;
 }
 
-int log_terminate(const char *path)
+int log_terminate(const char *root, const char *path)
 {
 	struct stat st;
 	char last;
 	int fd, ret = 0;
 
-	fd = open(path, O_RDWR | O_APPEND);
+	fd = content_append_open(root, path, 0);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : error_set("cannot open '%s': %s", path, strerror(errno));
+		return fd == -1 && errno == ENOENT ? 0 : -1;
 	if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
 	    last != '\n')
 		ret = write_all(fd, "\n", 1, path) < 0 ? -1 : 1;
@@ -206,23 +206,23 @@ int log_terminate(const char *path)
 	return ret;
 }
 
-int log_writer_open(struct log_writer **out, const char *path)
+int log_writer_open(struct log_writer **out, const char *root, const char *path)
 {
 	struct log_writer *w = NULL;
 	struct buf text = BUF_INIT;
+	int r;
 
 	*out = NULL;
-	if (mkdir_parents(path) < 0 || log_terminate(path) < 0)
+	if (content_mkdir_parents(root, path) < 0 || log_terminate(root, path) < 0)
 		return -1;
 	w = xcalloc(1, sizeof(*w));
 	w->path = xstrdup(path);
-	w->fd = open(path, O_RDWR | O_APPEND | O_CREAT, 0644);
-	if (w->fd < 0) {
-		error_set("cannot open '%s': %s", path, strerror(errno));
+	w->fd = content_append_open(root, path, 1);
+	if (w->fd < 0)
 		goto fail;
-	}
-	if (buf_read_file(&text, path, (size_t)1 << 31) < 0) {
-		error_set("cannot read '%s': %s", path, strerror(errno));
+	if ((r = content_read(&text, root, path, (size_t)1 << 31, NULL)) < 0) {
+		if (r != CONTENT_REFUSED)
+			error_set("cannot read '%s': %s", path, strerror(errno));
 		goto fail;
 	}
 	if (!text.len) {

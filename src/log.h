@@ -73,13 +73,14 @@ const char *log_event_name(enum log_event e);
 typedef int (*log_entry_fn)(const struct log_entry *e, void *payload);
 
 /*
- * Reads the complete lines of path from byte offset on, calling fn for
- * each event.  *consumed_out gets the offset after the last complete line.
- * A bad line is a diagnostic (path shown as rel) and is skipped; a missing
+ * Reads the complete lines of the content file root/rel (see safefile.h)
+ * from byte offset on, calling fn for each event.  *consumed_out gets the
+ * offset after the last complete line.
+ * A bad line is a diagnostic and is skipped; a missing
  * last newline is a warning.  Returns 0, or -1 when the file cannot be read
  * or fn returned non-zero.
  */
-int log_read(const char *path, const char *rel, size_t offset, log_entry_fn fn, void *payload,
+int log_read(const char *root, const char *rel, size_t offset, log_entry_fn fn, void *payload,
 	     size_t *consumed_out, struct diag_list *diags);
 
 /* A line for an event, appended to b; fields are cleaned of tabs and line
@@ -88,11 +89,12 @@ void log_format(struct buf *b, time_t t, enum log_event e, const char *const *fi
 		size_t nfields);
 
 /*
- * Appends text (whole lines) to path with one write(2), creating the file
- * and its directory with the header when missing, and starting on a new
- * line when the file does not end with one.  fsync when sync is set.
+ * Appends text (whole lines) to root/rel with one write(2), creating the
+ * file and its directory with the header when missing, and starting on a
+ * new line when the file does not end with one.  fsync when sync is set.
+ * Nothing on the way is a link (see safefile.h).
  */
-int log_append(const char *path, const char *text, size_t len, int sync);
+int log_append(const char *root, const char *rel, const char *text, size_t len, int sync);
 
 /*
  * A log kept open for appending by one run: offset and fnv (FNV-1a of the
@@ -100,21 +102,22 @@ int log_append(const char *path, const char *text, size_t len, int sync);
  * how far it has applied the file without reading it again.
  */
 struct log_writer {
-	char *path;
+	char *path; /* relative to the repository root */
 	int fd;
 	size_t offset;
 	size_t start; /* the offset when opened (after a header or ending newline) */
 	uint64_t fnv;
 	int dirty; /* appended since the last sync */
 };
-/* Opens path for appending, creating it (and its directory) with the
+/* Opens root/rel for appending, creating it (and its directory) with the
  * header, and ending an incomplete last line first. */
-int log_writer_open(struct log_writer **out, const char *path);
+int log_writer_open(struct log_writer **out, const char *root, const char *rel);
 int log_writer_append(struct log_writer *w, const char *text, size_t len);
 int log_writer_sync(struct log_writer *w);
 void log_writer_close(struct log_writer *w);
 
-/* Ends an incomplete last line of path with a newline; 1 when it did. */
-int log_terminate(const char *path);
+/* Ends an incomplete last line of root/rel with a newline; 1 when it did,
+ * 0 also when the file is absent. */
+int log_terminate(const char *root, const char *rel);
 
 #endif

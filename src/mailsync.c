@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "oauth.h"
 #include "recipients.h"
+#include "safefile.h"
 #include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
@@ -35,16 +36,17 @@ static int parse_uid(const char *s, unsigned long *out)
 
 int mailsync_state_load(struct mailsync_state *out, const char *root, const char *rel)
 {
-	struct buf path = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
 	char *line, *next, *f[4], *tab;
 	unsigned long uidvalidity, last_uid;
-	int lineno = 0, ret = -1;
+	int lineno = 0, ret = -1, r;
 	size_t nf;
 
 	memset(out, 0, sizeof(*out));
-	buf_addf(&path, "%s/%s", root, rel);
-	if (buf_read_file(&text, path.ptr, STATE_MAX) < 0) {
-		if (errno == ENOENT)
+	if ((r = content_read(&text, root, rel, STATE_MAX, NULL)) < 0) {
+		if (r == CONTENT_REFUSED)
+			;
+		else if (errno == ENOENT)
 			ret = 0;
 		else
 			error_set("cannot read '%s': %s", rel, strerror(errno));
@@ -84,7 +86,6 @@ int mailsync_state_load(struct mailsync_state *out, const char *root, const char
 	}
 	ret = 0;
 done:
-	buf_release(&path);
 	buf_release(&text);
 	return ret;
 }
@@ -142,7 +143,7 @@ static int clean_field(const char *s)
 int mailsync_state_save(const struct mailsync_state *s, const char *root, const char *rel)
 {
 	struct mailsync_mark *sorted = NULL;
-	struct buf path = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
 	size_t i;
 	int ret = -1;
 
@@ -160,13 +161,11 @@ int mailsync_state_save(const struct mailsync_state *s, const char *root, const 
 		buf_addf(&text, "%s\t%s\t%lu\t%lu\n", sorted[i].key, sorted[i].mailbox,
 			 sorted[i].uidvalidity, sorted[i].last_uid);
 	}
-	buf_addf(&path, "%s/%s", root, rel);
-	if (mkdir_parents(path.ptr) < 0 || write_file_atomic(path.ptr, text.ptr, text.len) < 0)
+	if (content_mkdir_parents(root, rel) < 0 || content_write_atomic(root, rel, text.ptr, text.len) < 0)
 		goto done;
 	ret = 0;
 done:
 	free(sorted);
-	buf_release(&path);
 	buf_release(&text);
 	return ret;
 }
@@ -189,16 +188,18 @@ int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size
 		      size_t *added_out)
 {
 	struct strmap seen = STRMAP_INIT;
-	struct buf path = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
 	char when[32], *addr = NULL;
 	const char *line, *nl;
 	size_t i, added = 0, len;
-	int ret = -1, is_new;
+	int r, ret = -1, is_new;
 
 	if (added_out)
 		*added_out = 0;
-	buf_addf(&path, "%s/%s", root, SUPPRESSIONS_FILE);
-	if (buf_read_file(&text, path.ptr, SUPPRESSIONS_MAX) < 0 && errno != ENOENT) {
+	r = content_read(&text, root, SUPPRESSIONS_FILE, SUPPRESSIONS_MAX, NULL);
+	if (r == CONTENT_REFUSED)
+		goto done;
+	if (r < 0 && errno != ENOENT) {
 		error_set("cannot read '%s': %s", SUPPRESSIONS_FILE, strerror(errno));
 		goto done;
 	}
@@ -240,7 +241,8 @@ int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size
 		free(addr);
 		addr = NULL;
 	}
-	if (added && (mkdir_parents(path.ptr) < 0 || write_file_atomic(path.ptr, text.ptr, text.len) < 0))
+	if (added && (content_mkdir_parents(root, SUPPRESSIONS_FILE) < 0 ||
+		      content_write_atomic(root, SUPPRESSIONS_FILE, text.ptr, text.len) < 0))
 		goto done;
 	if (added_out)
 		*added_out = added;
@@ -252,7 +254,6 @@ done:
 	}
 	free(addr);
 	strmap_release(&seen, NULL);
-	buf_release(&path);
 	buf_release(&text);
 	return ret;
 }

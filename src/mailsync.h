@@ -69,7 +69,7 @@ struct mailsync_suppression {
  * Adds a line to <root>/recipients/suppressions.tsv for each address that
  * has none yet (nor an earlier entry of lines), creating the file with its
  * header when missing.  The file is written whole through
- * write_file_atomic(), every existing byte kept as it was, so a reader or
+ * content_write_atomic(), every existing byte kept as it was, so a reader or
  * a killed run never sees half a line.  *added_out (may be NULL) gets the
  * number of lines written.  Returns 0, or -1 after error_set() with the
  * file unchanged.

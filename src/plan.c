@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "gitrepo.h"
 #include "log.h"
+#include "safefile.h"
 #include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
@@ -114,6 +115,7 @@ struct source {
 	char *campaign, *account; /* for logs */
 	long long size, mtime;
 	int exists;
+	int refused; /* not a regular file, or under a link: never read */
 	/* from the files table */
 	int known;
 	long long old_size, old_mtime, consumed;
@@ -157,22 +159,21 @@ static void sources_release(struct sources *s)
 
 static void stat_source(const char *root, struct source *src)
 {
-	struct buf full = BUF_INIT;
 	struct stat st;
+	int r = content_stat(root, src->rel, &st);
 
-	buf_addf(&full, "%s/%s", root, src->rel);
-	if (stat(full.ptr, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (r == 0) {
 		src->exists = 1;
 		src->size = (long long)st.st_size;
 		src->mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
 	}
-	buf_release(&full);
+	src->refused = r == CONTENT_REFUSED;
 }
 
-static void list_sources(struct plan *p, struct sources *s)
+static int list_sources(struct plan *p, struct sources *s, struct diag_list *diags)
 {
 	char **names = NULL, **logs = NULL;
-	int n, i, j, nlogs;
+	int n, i, j, nlogs, ret = 0;
 	struct buf dir = BUF_INIT;
 	struct source *src;
 
@@ -185,8 +186,12 @@ static void list_sources(struct plan *p, struct sources *s)
 		src = add_source(s, xstrdup(c->path), SRC_CAMPAIGN);
 		src->campaign = xstrdup(c->id);
 		buf_reset(&dir);
-		buf_addf(&dir, "%s/campaigns/%s/log", p->root, c->id);
-		nlogs = list_dir(&logs, dir.ptr, ".tsv", 0);
+		buf_addf(&dir, "campaigns/%s/log", c->id);
+		nlogs = content_list(&logs, p->root, dir.ptr, ".tsv", 0);
+		if (nlogs == CONTENT_REFUSED) {
+			content_diag(diags);
+			ret = -1;
+		}
 		for (j = 0; j < nlogs; j++) {
 			src = add_source(s, xasprintf("campaigns/%s/log/%s", c->id, logs[j]), SRC_LOG);
 			src->campaign = xstrdup(c->id);
@@ -198,6 +203,10 @@ static void list_sources(struct plan *p, struct sources *s)
 	}
 	for (i = 0; i < RTYPE_COUNT; i++) {
 		n = recipients_files(&names, p->root, (enum recipient_type)i);
+		if (n == CONTENT_REFUSED) {
+			content_diag(diags);
+			ret = -1;
+		}
 		for (j = 0; j < n; j++) {
 			src = add_source(s, names[j], SRC_RECIPIENTS);
 			src->type = i;
@@ -207,6 +216,7 @@ static void list_sources(struct plan *p, struct sources *s)
 	buf_release(&dir);
 	for (i = 0; i < (int)s->count; i++)
 		stat_source(p->root, &s->items[i]);
+	return ret;
 }
 
 static int load_known(struct plan *p, struct sources *s, struct strmap *known)
@@ -253,16 +263,23 @@ static void log_fingerprint(char out[41], const char *data, size_t len)
 }
 
 /* Decides for each file what changed, reading only what must be read. */
-static int examine_sources(struct plan *p, struct sources *s, long long racy_since)
+static int examine_sources(struct plan *p, struct sources *s, long long racy_since,
+			   struct diag_list *diags)
 {
-	struct buf full = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
+	struct stat st;
 	size_t i;
-	int ret = -1;
+	int r, ret = -1;
 
 	for (i = 0; i < s->count; i++) {
 		struct source *src = &s->items[i];
 		int is_log = src->kind == SRC_LOG || src->kind == SRC_COMMANDS;
 
+		if (src->refused) {
+			content_stat(p->root, src->rel, &st);
+			content_diag(diags);
+			goto done;
+		}
 		if (!src->exists) {
 			src->changed = src->known;
 			src->rewritten = is_log && src->known && src->consumed > 0;
@@ -274,11 +291,10 @@ static int examine_sources(struct plan *p, struct sources *s, long long racy_sin
 			continue;
 		}
 		p->files_read++;
-		buf_reset(&full);
-		buf_addf(&full, "%s/%s", p->root, src->rel);
 		buf_reset(&text);
-		if (buf_read_file(&text, full.ptr, (size_t)1 << 31) < 0) {
-			error_set("cannot read '%s': %s", src->rel, strerror(errno));
+		if ((r = content_read(&text, p->root, src->rel, (size_t)1 << 31, diags)) < 0) {
+			if (r != CONTENT_REFUSED)
+				error_set("cannot read '%s': %s", src->rel, strerror(errno));
 			goto done;
 		}
 		if (is_log) {
@@ -303,7 +319,6 @@ static int examine_sources(struct plan *p, struct sources *s, long long racy_sin
 	}
 	ret = 0;
 done:
-	buf_release(&full);
 	buf_release(&text);
 	return ret;
 }
@@ -1350,7 +1365,7 @@ static int campaign_index(struct plan *p, const char *id)
 /* A merged campaign's log counts for the campaign it was merged into too:
  * nobody it mailed is mailed again, and failures keep their state. */
 static int replay_history(struct plan *p, struct replay *r, const struct source *src,
-			  const char *path, size_t from, struct diag_list *diags)
+			  size_t from, struct diag_list *diags)
 {
 	const struct campaign *c = &p->campaigns.items[r->ci];
 	size_t consumed = 0;
@@ -1364,7 +1379,7 @@ static int replay_history(struct plan *p, struct replay *r, const struct source 
 	r->campaign = p->campaigns.items[target].id;
 	r->ci = (size_t)target;
 	r->history = 1;
-	ret = log_read(path, src->rel, from, replay_entry, r, &consumed, diags);
+	ret = log_read(p->root, src->rel, from, replay_entry, r, &consumed, diags);
 	r->history = 0;
 	return ret;
 }
@@ -1373,7 +1388,6 @@ static int replay_history(struct plan *p, struct replay *r, const struct source 
 static int replay_logs(struct plan *p, struct sources *s, int full, struct diag_list *diags)
 {
 	struct replay r;
-	struct buf path = BUF_INIT;
 	size_t i, pass;
 	int ret = -1;
 
@@ -1404,14 +1418,12 @@ static int replay_logs(struct plan *p, struct sources *s, int full, struct diag_
 			r.campaign = src->campaign;
 			r.account = src->account;
 			r.ci = (size_t)ci;
-			buf_reset(&path);
-			buf_addf(&path, "%s/%s", p->root, src->rel);
-			if (log_read(path.ptr, src->rel, from, replay_entry, &r, &consumed, diags) < 0) {
+			if (log_read(p->root, src->rel, from, replay_entry, &r, &consumed, diags) < 0) {
 				if (!r.failed)
 					diag_add(diags, DIAG_ERROR, src->rel, 0, 0, "%s", error_last());
 				goto done;
 			}
-			if (replay_history(p, &r, src, path.ptr, from, diags) < 0)
+			if (replay_history(p, &r, src, from, diags) < 0)
 				goto done;
 			src->consumed = (long long)consumed;
 			src->appended = 1; /* its files row gets the new prefix */
@@ -1423,7 +1435,6 @@ static int replay_logs(struct plan *p, struct sources *s, int full, struct diag_
 	ret = 0;
 done:
 	replay_release(&r);
-	buf_release(&path);
 	return ret;
 }
 
@@ -1737,12 +1748,10 @@ static int write_files_table(struct plan *p, struct sources *s, struct strmap *k
 		}
 		if ((src->kind == SRC_LOG || src->kind == SRC_COMMANDS) && src->appended) {
 			/* the blob of what was replayed */
-			struct buf full = BUF_INIT, text = BUF_INIT;
-			buf_addf(&full, "%s/%s", p->root, src->rel);
-			if (buf_read_file(&text, full.ptr, (size_t)1 << 31) == 0 &&
+			struct buf text = BUF_INIT;
+			if (content_read(&text, p->root, src->rel, (size_t)1 << 31, NULL) == 0 &&
 			    (size_t)src->consumed <= text.len)
 				log_fingerprint(src->blob, text.ptr, (size_t)src->consumed);
-			buf_release(&full);
 			buf_release(&text);
 		}
 		bind_text(put, 1, src->rel);
@@ -1829,8 +1838,9 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (get_meta_int(p, "refreshed_ns", &racy_since) < 0)
 		goto done;
-	list_sources(p, &s);
-	if (load_known(p, &s, &known) < 0 || examine_sources(p, &s, racy_since) < 0)
+	if (list_sources(p, &s, diags) < 0)
+		goto done;
+	if (load_known(p, &s, &known) < 0 || examine_sources(p, &s, racy_since, diags) < 0)
 		goto done;
 	for (i = 0; i < s.count; i++) {
 		struct source *src = &s.items[i];
@@ -1973,13 +1983,36 @@ static int incremental(struct plan *p, struct diag_list *diags)
 	return plan_exec(p, "COMMIT");
 }
 
+/* The files SQLite opens by name in the build folder are regular files
+ * or absent, never links to follow. */
+static int plan_files_check(struct plan *p, const char *build_dir)
+{
+	static const char *const names[] = { "plan.db", "plan.db-journal", "plan.db-wal", "plan.db-shm",
+					     "send.lock" };
+	struct buf rel = BUF_INIT;
+	struct stat st;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(*names) && ret == 0; i++) {
+		buf_reset(&rel);
+		buf_addf(&rel, "%s%s", build_dir ? "" : "build/", names[i]);
+		if (content_stat(build_dir ? build_dir : p->root, rel.ptr, &st) == CONTENT_REFUSED)
+			ret = CONTENT_REFUSED;
+	}
+	if (ret == 0)
+		error_clear();
+	buf_release(&rel);
+	return ret;
+}
+
 int plan_open(struct plan **out, const char *root, const char *build_dir, unsigned flags,
 	      struct diag_list *diags)
 {
 	struct plan *p = xcalloc(1, sizeof(*p));
 	struct stat st;
 	long long built_at = 0;
-	int ret = -1;
+	int r, ret = -1;
 
 	*out = NULL;
 	p->root = xstrdup(root);
@@ -1989,9 +2022,16 @@ int plan_open(struct plan **out, const char *root, const char *build_dir, unsign
 		goto done;
 	if (gitrepo_head(root, p->commit, &p->dirty) < 0)
 		goto done;
-	if (mkdir_p(p->dir) < 0)
+	/* build/ as committed may hold links: only --out is followed */
+	r = build_dir ? mkdir_p(p->dir) : content_mkdirs(root, "build");
+	if (r == 0)
+		r = plan_files_check(p, build_dir);
+	if (r < 0) {
+		if (r == CONTENT_REFUSED)
+			content_diag(diags);
 		goto done;
-	if (!(flags & PLAN_REBUILD) && stat(p->path, &st) == 0) {
+	}
+	if (!(flags & PLAN_REBUILD) && lstat(p->path, &st) == 0) {
 		if (open_db(p, p->path, 0) == 0 && schema_version(p) == PLAN_SCHEMA_VERSION) {
 			get_meta_int(p, "built_at", &built_at);
 			p->built_at = (time_t)built_at;
@@ -2032,17 +2072,13 @@ void plan_close(struct plan *p)
 
 int plan_log_advance(struct plan *p, const char *rel, size_t offset, uint64_t fnv)
 {
-	struct buf full = BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	struct stat sb;
 	char fp[41];
 	int ret = -1;
 
-	buf_addf(&full, "%s/%s", p->root, rel);
-	if (stat(full.ptr, &sb) < 0) {
-		error_set("cannot stat '%s': %s", rel, strerror(errno));
+	if (content_stat(p->root, rel, &sb) < 0)
 		goto done;
-	}
 	snprintf(fp, sizeof(fp), "fnv1a:%016llx", (unsigned long long)fnv);
 	if (plan_prepare(p, &st,
 			 "INSERT OR REPLACE INTO files (path, size, mtime, blob, consumed) VALUES (?, ?, ?, ?, ?)") < 0)
@@ -2055,7 +2091,6 @@ int plan_log_advance(struct plan *p, const char *rel, size_t offset, uint64_t fn
 	ret = step_done(p, st);
 done:
 	sqlite3_finalize(st);
-	buf_release(&full);
 	return ret;
 }
 

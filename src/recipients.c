@@ -4,9 +4,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "safefile.h"
 #include "schedule.h"
 #include "template.h"
 #include "text.h"
@@ -354,8 +356,8 @@ int recipients_files(char ***out, const char *root, enum recipient_type type)
 	int n, i;
 
 	*out = NULL;
-	buf_addf(&dir, "%s/recipients/%s", root, recipient_type_name(type));
-	n = list_dir(&names, dir.ptr, ".yaml", 0);
+	buf_addf(&dir, "recipients/%s", recipient_type_name(type));
+	n = content_list(&names, root, dir.ptr, ".yaml", 0);
 	buf_release(&dir);
 	for (i = 0; i < n; i++) {
 		char *rel = xasprintf("recipients/%s/%s", recipient_type_name(type), names[i]);
@@ -369,17 +371,19 @@ int recipients_files(char ***out, const char *root, enum recipient_type type)
 int segments_load(struct segments *out, const char *root, struct diag_list *diags)
 {
 	struct ydoc *doc = NULL;
-	struct buf full = BUF_INIT;
 	const struct ynode *top;
+	struct stat st;
 	size_t i;
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	buf_addf(&full, "%s/%s", root, SEGMENTS_FILE);
-	if (access(full.ptr, F_OK) < 0) {
-		buf_release(&full);
-		return 0;
+	r = content_stat(root, SEGMENTS_FILE, &st);
+	if (r == CONTENT_REFUSED) {
+		content_diag(diags);
+		return -1;
 	}
-	buf_release(&full);
+	if (r < 0 && errno == ENOENT)
+		return 0;
 	if (ydoc_load_file(&doc, root, SEGMENTS_FILE, diags) < 0)
 		return -1;
 	top = doc->root;
@@ -432,16 +436,17 @@ static const char *const suppression_reasons[] = { "unsubscribed", "bounced", "m
 
 int suppressions_load(struct suppressions *out, const char *root, struct diag_list *diags)
 {
-	struct buf full = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
 	char *line, *next, *field[4];
 	const char *why;
-	int lineno = 0, ret = 0;
+	int lineno = 0, ret = 0, r;
 	size_t i, nf;
 
 	memset(out, 0, sizeof(*out));
-	buf_addf(&full, "%s/%s", root, SUPPRESSIONS_FILE);
-	if (buf_read_file(&text, full.ptr, YAMLFILE_MAX_SIZE) < 0) {
-		if (errno != ENOENT) {
+	if ((r = content_read(&text, root, SUPPRESSIONS_FILE, YAMLFILE_MAX_SIZE, diags)) < 0) {
+		if (r == CONTENT_REFUSED) {
+			ret = -1;
+		} else if (errno != ENOENT) {
 			diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, 0, 0, "cannot read: %s",
 				 errno == EFBIG ? "file too large" : strerror(errno));
 			ret = -1;
@@ -506,7 +511,6 @@ int suppressions_load(struct suppressions *out, const char *root, struct diag_li
 		free(addr);
 	}
 done:
-	buf_release(&full);
 	buf_release(&text);
 	return ret;
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "mime.h"
 #include "recipients.h"
+#include "safefile.h"
 #include "xalloc.h"
 #include "yamlfile.h"
 
@@ -463,20 +464,20 @@ static int markdown_template(struct template **out, const char *src, size_t len,
 int newsletter_load(struct newsletter **out, const char *root, const char *name,
 		    struct diag_list *diags)
 {
-	struct buf full = BUF_INIT, text = BUF_INIT, plain = BUF_INIT;
+	struct buf text = BUF_INIT, plain = BUF_INIT;
 	struct newsletter *nl = xcalloc(1, sizeof(*nl));
 	struct ydoc *doc = NULL;
 	const struct ynode *subject;
 	size_t fm_start, fm_end = 0, body = 0;
-	int ret = -1, bad = 0;
+	int r, ret = -1, bad = 0;
 
 	*out = NULL;
 	nl->name = xstrdup(name);
 	nl->path = xasprintf("templates/%s.md", name);
-	buf_addf(&full, "%s/%s", root, nl->path);
-	if (buf_read_file(&text, full.ptr, YAMLFILE_MAX_SIZE) < 0) {
-		diag_add(diags, DIAG_ERROR, nl->path, 0, 0, "cannot read: %s",
-			 errno == EFBIG ? "file too large" : strerror(errno));
+	if ((r = content_read(&text, root, nl->path, YAMLFILE_MAX_SIZE, diags)) < 0) {
+		if (r != CONTENT_REFUSED)
+			diag_add(diags, DIAG_ERROR, nl->path, 0, 0, "cannot read: %s",
+				 errno == EFBIG ? "file too large" : strerror(errno));
 		goto done;
 	}
 	if (memchr(text.ptr, '\0', text.len)) {
@@ -522,7 +523,6 @@ int newsletter_load(struct newsletter **out, const char *root, const char *name,
 		ret = 0;
 done:
 	ydoc_free(doc);
-	buf_release(&full);
 	buf_release(&text);
 	buf_release(&plain);
 	if (ret < 0)
@@ -551,16 +551,17 @@ void newsletter_free(struct newsletter *nl)
 int signature_load(struct template **out, char **source_out, const char *root,
 		   const char *person, struct diag_list *diags)
 {
-	struct buf full = BUF_INIT, text = BUF_INIT, plain = BUF_INIT;
+	struct buf text = BUF_INIT, plain = BUF_INIT;
 	struct template *html = NULL;
 	char *rel = xasprintf("templates/signatures/%s.md", person);
-	int ret = 0;
+	int r, ret = 0;
 
 	*out = NULL;
 	*source_out = NULL;
-	buf_addf(&full, "%s/%s", root, rel);
-	if (buf_read_file(&text, full.ptr, YAMLFILE_MAX_SIZE) < 0) {
-		if (errno != ENOENT) {
+	if ((r = content_read(&text, root, rel, YAMLFILE_MAX_SIZE, diags)) < 0) {
+		if (r == CONTENT_REFUSED) {
+			ret = -1;
+		} else if (errno != ENOENT) {
 			diag_add(diags, DIAG_ERROR, rel, 0, 0, "cannot read: %s",
 				 errno == EFBIG ? "file too large" : strerror(errno));
 			ret = -1;
@@ -584,7 +585,6 @@ int signature_load(struct template **out, char **source_out, const char *root,
 done:
 	template_free(html);
 	free(rel);
-	buf_release(&full);
 	buf_release(&text);
 	buf_release(&plain);
 	return ret;
@@ -638,15 +638,16 @@ static int check_layout_ref(const struct template_ref *ref, void *payload)
 
 int layout_load(struct template **out, const char *root, struct diag_list *diags)
 {
-	struct buf full = BUF_INIT, text = BUF_INIT;
+	struct buf text = BUF_INIT;
 	struct layout_check lc = { diags, 0, 0 };
 	size_t errors = diags->errors;
-	int ret = 0;
+	int r, ret = 0;
 
 	*out = NULL;
-	buf_addf(&full, "%s/%s", root, LAYOUT_FILE);
-	if (buf_read_file(&text, full.ptr, YAMLFILE_MAX_SIZE) < 0) {
-		if (errno != ENOENT) {
+	if ((r = content_read(&text, root, LAYOUT_FILE, YAMLFILE_MAX_SIZE, diags)) < 0) {
+		if (r == CONTENT_REFUSED) {
+			ret = -1;
+		} else if (errno != ENOENT) {
 			diag_add(diags, DIAG_ERROR, LAYOUT_FILE, 0, 0, "cannot read: %s",
 				 errno == EFBIG ? "file too large" : strerror(errno));
 			ret = -1;
@@ -672,7 +673,6 @@ int layout_load(struct template **out, const char *root, struct diag_list *diags
 		ret = -1;
 	}
 done:
-	buf_release(&full);
 	buf_release(&text);
 	return ret;
 }

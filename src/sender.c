@@ -444,7 +444,6 @@ static int record(struct run *r, struct spair *pair, enum log_event ev, const ch
 		  size_t nfields)
 {
 	struct log_entry e;
-	struct buf path = BUF_INIT;
 	size_t i;
 	int ret = -1;
 
@@ -455,11 +454,8 @@ static int record(struct run *r, struct spair *pair, enum log_event ev, const ch
 	for (i = 0; i < nfields; i++)
 		e.field[i] = fields[i] && *fields[i] ? fields[i] : "-";
 	if (!r->o->dry_run) {
-		if (!pair->log) {
-			buf_addf(&path, "%s/%s", plan_root(r->p), pair->rel);
-			if (log_writer_open(&pair->log, path.ptr) < 0)
-				goto done;
-		}
+		if (!pair->log && log_writer_open(&pair->log, plan_root(r->p), pair->rel) < 0)
+			goto done;
 		buf_reset(&r->line);
 		log_format(&r->line, r->now, ev, fields, nfields);
 		if (log_writer_append(pair->log, r->line.ptr, r->line.len) < 0)
@@ -472,7 +468,6 @@ static int record(struct run *r, struct spair *pair, enum log_event ev, const ch
 		goto done;
 	ret = 0;
 done:
-	buf_release(&path);
 	return ret;
 }
 
@@ -861,9 +856,9 @@ static int take_over_logs(struct plan *p, const struct sender_options *o, struct
 			if (!selected_account(o, cfg->accounts[j].id))
 				continue;
 			buf_reset(&path);
-			buf_addf(&path, "%s/campaigns/%s/log/%s.tsv", plan_root(p), campaigns->items[i].id,
+			buf_addf(&path, "campaigns/%s/log/%s.tsv", campaigns->items[i].id,
 				 cfg->accounts[j].id);
-			switch (log_terminate(path.ptr)) {
+			switch (log_terminate(plan_root(p), path.ptr)) {
 			case 1:
 				changed = 1;
 				break;
@@ -917,7 +912,6 @@ static size_t written_files(struct run *r, const char ***out)
 static int replan(struct run *r)
 {
 	const struct sender_publisher *pub = r->o->publisher;
-	struct buf path = BUF_INIT;
 	const char **files = NULL;
 	struct stat st;
 	size_t i, n;
@@ -930,14 +924,12 @@ static int replan(struct run *r)
 		if (!pair->log)
 			continue;
 		keep = pair->mark_valid ? pair->mark : pair->log->start;
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s", plan_root(r->p), pair->rel);
-		if (stat(path.ptr, &st) < 0 || (size_t)st.st_size != pair->log->offset) {
+		if (fstat(pair->log->fd, &st) < 0 || (size_t)st.st_size != pair->log->offset) {
 			error_set("'%s' was written by another process during the run: not withdrawing the batch",
 				  pair->rel);
 			goto done;
 		}
-		if (truncate(path.ptr, (off_t)keep) < 0) {
+		if (ftruncate(pair->log->fd, (off_t)keep) < 0) {
 			error_set("cannot truncate '%s': %s", pair->rel, strerror(errno));
 			goto done;
 		}
@@ -957,7 +949,6 @@ static int replan(struct run *r)
 	ret = 0;
 done:
 	free(files);
-	buf_release(&path);
 	return ret;
 }
 

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "recipients.h"
 #include "render.h"
+#include "safefile.h"
 #include "schedule.h"
 #include "template.h"
 #include "text.h"
@@ -406,16 +407,21 @@ static int site_write(struct site *s, const char *rel, const char *data, size_t 
 {
 	struct buf path = BUF_INIT;
 	FILE *f = NULL;
-	int ret = -1;
+	int fd, ret = -1;
 
 	buf_addf(&path, "%s/%s", s->dir, rel);
-	f = fopen(path.ptr, "wb");
-	if (!f && errno == ENOENT) {
+	fd = content_open(s->dir, rel, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd == -1 && errno == ENOENT) {
 		/* the first file of its folder: make the folders on the way */
-		if (mkdir_parents(path.ptr) < 0)
+		if (content_mkdir_parents(s->dir, rel) < 0)
 			goto done;
-		f = fopen(path.ptr, "wb");
+		fd = content_open(s->dir, rel, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	}
+	if (fd < 0)
+		goto done;
+	f = fdopen(fd, "wb");
+	if (!f)
+		close(fd);
 	if (!f || fwrite(data, 1, len, f) != len) {
 		error_set("cannot write '%s': %s", path.ptr, strerror(errno));
 		goto done;
@@ -475,14 +481,17 @@ done:
 
 static int theme_read(struct buf *out, const char *root, const char *name, struct diag_list *diags)
 {
-	struct buf path = BUF_INIT, rel = BUF_INIT;
-	int ret = 0;
+	struct buf rel = BUF_INIT;
+	int r, ret = 0;
 
 	buf_addf(&rel, "%s/%s", SITE_THEME_DIR, name);
-	buf_addf(&path, "%s/%s", root, rel.ptr);
-	if (buf_read_file(out, path.ptr, THEME_FILE_MAX) < 0) {
+	if ((r = content_read(out, root, rel.ptr, THEME_FILE_MAX, diags)) < 0) {
 		const struct site_theme_file *f;
 
+		if (r == CONTENT_REFUSED) {
+			ret = -1;
+			goto done;
+		}
 		/* no theme of its own: the built-in one */
 		for (f = site_theme_files; errno == ENOENT && f->name; f++) {
 			if (!strcmp(f->name, name)) {
@@ -496,7 +505,6 @@ static int theme_read(struct buf *out, const char *root, const char *name, struc
 		ret = -1;
 	}
 done:
-	buf_release(&path);
 	buf_release(&rel);
 	return ret;
 }

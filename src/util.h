@@ -1,6 +1,7 @@
 /*
  * Small shared helpers: closest-word suggestions, a string hash set,
- * wiping secrets and atomic file writes.
+ * wiping secrets, and folders made for paths a person gives (content
+ * files: safefile.h).
  */
 #ifndef MAILOUT_UTIL_H
 #define MAILOUT_UTIL_H
@@ -64,13 +65,7 @@ void secret_free(char *s);
 void str_lower(char *s);
 int str_has_suffix(const char *s, const char *suffix);
 
-/* Writes data to path through a temporary file in the same directory,
- * fsync and rename, so readers see the old or the new file, never a part. */
-int write_file_atomic(const char *path, const void *data, size_t len);
-
-/* Names of the entries of dir ending in suffix (NULL: all but dot files),
- * sorted; returns the count, -1 on error other than a missing directory. */
-int list_dir(char ***out, const char *dir, const char *suffix, int dirs_only);
+/* Frees the n strings of list (from content_list(), say) and list. */
 void free_list(char **list, size_t n);
 
 #endif

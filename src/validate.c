@@ -8,6 +8,7 @@
 #include "config.h"
 #include "recipients.h"
 #include "render.h"
+#include "safefile.h"
 #include "template.h"
 #include "util.h"
 #include "xalloc.h"
@@ -35,6 +36,7 @@ struct campaign_check {
 	struct newsletter *newsletter; /* shared, owned by the newsletters map */
 	struct template *signature;
 	char *signature_source;
+	int signature_failed; /* present but not loaded: reported already */
 	struct field_use *fields;
 	size_t nfields, fields_cap;
 	int subject_uses_fields;
@@ -238,7 +240,8 @@ static void prepare_campaign(struct validation *v, struct campaign_check *cc)
 		cc->newsletter = e->value;
 	}
 	if (c->owner && config_person(&v->cfg, c->owner))
-		signature_load(&cc->signature, &cc->signature_source, v->root, c->owner, v->diags);
+		cc->signature_failed = signature_load(&cc->signature, &cc->signature_source, v->root,
+						      c->owner, v->diags) < 0;
 	walk_refs(v, cc, 0);
 }
 
@@ -247,16 +250,16 @@ static void prepare_campaign(struct validation *v, struct campaign_check *cc)
 static void check_other_templates(struct validation *v)
 {
 	struct template *layout = NULL;
-	struct buf dir = BUF_INIT;
 	char **names = NULL;
 	int n, i;
 
-	buf_addf(&dir, "%s/templates", v->root);
-	n = list_dir(&names, dir.ptr, ".md", 0);
-	if (n < 0) {
+	n = content_list(&names, v->root, "templates", ".md", 0);
+	if (n == CONTENT_REFUSED)
+		content_diag(v->diags);
+	else if (n < 0)
 		diag_add(v->diags, DIAG_ERROR, "templates", 0, 0, "%s", error_last());
+	if (n < 0)
 		n = 0;
-	}
 	for (i = 0; i < n; i++) {
 		struct strmap_entry *e;
 		int added;
@@ -270,7 +273,6 @@ static void check_other_templates(struct validation *v)
 		}
 	}
 	free_list(names, (size_t)n);
-	buf_release(&dir);
 	if (layout_load(&layout, v->root, v->diags) == 0)
 		template_free(layout);
 }
@@ -363,10 +365,12 @@ static void scan_recipients(struct validation *v)
 
 		recipient_scan_init(&scan);
 		n = recipients_files(&files, v->root, (enum recipient_type)t);
-		if (n < 0) {
+		if (n == CONTENT_REFUSED)
+			content_diag(v->diags);
+		else if (n < 0)
 			diag_add(v->diags, DIAG_ERROR, "recipients", 0, 0, "%s", error_last());
+		if (n < 0)
 			n = 0;
-		}
 		for (i = 0; i < n; i++)
 			recipients_scan_file(&scan, v->root, files[i], (enum recipient_type)t, &v->cfg,
 					     on_record, v, v->diags);
@@ -394,7 +398,7 @@ static void finish_campaign(struct validation *v, size_t ci)
 		diag_add(v->diags, DIAG_ERROR, c->path, c->owner_pos.line, c->owner_pos.col,
 			 "owner '%s' has only main accounts, which send to VIP recipients only, but the campaign selects %zu non-VIP recipients: add a non-main account for '%s' or set vip_only: true",
 			 c->owner, cc->non_vip, c->owner);
-	if (!cc->signature)
+	if (!cc->signature && !cc->signature_failed)
 		diag_add(v->diags, DIAG_WARNING, c->path, c->owner_pos.line, c->owner_pos.col,
 			 "owner '%s' has no signature (templates/signatures/%s.md is recommended)",
 			 c->owner, c->owner);

@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "safefile.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -470,13 +471,14 @@ int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len
 
 int ydoc_load_file(struct ydoc **out, const char *root, const char *path, struct diag_list *diags)
 {
-	struct buf full = BUF_INIT, text = BUF_INIT;
-	int ret = -1;
+	struct buf text = BUF_INIT;
+	int r, ret = -1;
 
 	*out = NULL;
-	buf_addf(&full, "%s/%s", root, path);
-	if (buf_read_file(&text, full.ptr, YAMLFILE_MAX_SIZE) < 0) {
-		if (errno == EFBIG)
+	if ((r = content_read(&text, root, path, YAMLFILE_MAX_SIZE, diags)) < 0) {
+		if (r == CONTENT_REFUSED)
+			;
+		else if (errno == EFBIG)
 			diag_add(diags, DIAG_ERROR, path, 0, 0, "file is larger than %zu MiB",
 				 YAMLFILE_MAX_SIZE >> 20);
 		else
@@ -485,7 +487,6 @@ int ydoc_load_file(struct ydoc **out, const char *root, const char *path, struct
 	}
 	ret = ydoc_parse(out, path, text.ptr, text.len, 0, diags);
 done:
-	buf_release(&full);
 	buf_release(&text);
 	return ret;
 }

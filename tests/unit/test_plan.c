@@ -134,10 +134,7 @@ static int unlink_rel(const char *root, const char *rel)
 
 static int log_append_line(const char *root, const char *rel, const char *text)
 {
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	return log_append(path, text, strlen(text), 0);
+	return log_append(root, rel, text, strlen(text), 0);
 }
 
 static void test_selection_and_dedupe(void **state)

@@ -1,0 +1,417 @@
+#include "safefile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "xalloc.h"
+
+/* The last refusal: where and why. */
+static char *refused_path;
+static char refused_why[96];
+
+static const char *kind_name(mode_t mode)
+{
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISREG(mode))
+		return "a regular file";
+	return "not a regular file";
+}
+
+static int refuse(const char *rel, size_t len, mode_t mode, int folder)
+{
+	free(refused_path);
+	refused_path = xstrndup(rel, len);
+	snprintf(refused_why, sizeof(refused_why), "is %s; content %s", kind_name(mode),
+		 folder ? "folders must be real directories" : "files must be regular files");
+	error_set("%s: %s", refused_path, refused_why);
+	errno = EPERM;
+	return CONTENT_REFUSED;
+}
+
+void content_diag(struct diag_list *diags)
+{
+	if (diags && refused_path)
+		diag_add(diags, DIAG_ERROR, refused_path, 0, 0, "%s", refused_why);
+}
+
+static int fail(const char *what, const char *rel, size_t len)
+{
+	int e = errno;
+
+	error_set("cannot %s '%.*s': %s", what, (int)len, rel, strerror(e));
+	errno = e;
+	return -1;
+}
+
+/*
+ * Opens the folder made of the first len bytes of rel, one component at a
+ * time from root, never following a link; create makes missing folders.
+ * Returns the folder's descriptor, -1 or CONTENT_REFUSED.
+ */
+static int walk(const char *root, const char *rel, size_t len, int create)
+{
+	struct stat st;
+	size_t at = 0, n;
+	char *name = NULL;
+	int dfd, fd;
+
+	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		int e = errno;
+		error_set("cannot open '%s': %s", root, strerror(e));
+		errno = e;
+		return -1;
+	}
+	while (at < len) {
+		n = strcspn(rel + at, "/");
+		if (at + n > len)
+			n = len - at;
+		free(name);
+		name = xstrndup(rel + at, n);
+		if (!n || !strcmp(name, ".") || !strcmp(name, "..")) {
+			error_set("'%.*s' is not a path inside the repository", (int)len, rel);
+			errno = EINVAL;
+			fd = -1;
+			goto fail;
+		}
+		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && create) {
+			if (mkdirat(dfd, name, 0777) < 0 && errno != EEXIST) {
+				fd = fail("create", rel, at + n);
+				goto fail;
+			}
+			fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		}
+		if (fd < 0) {
+			int e = errno;
+
+			if ((e == ELOOP || e == ENOTDIR) && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+				fd = refuse(rel, at + n, st.st_mode, 1);
+				goto fail;
+			}
+			errno = e;
+			fd = fail("open", rel, at + n);
+			goto fail;
+		}
+		close(dfd);
+		dfd = fd;
+		at += n + 1;
+	}
+	free(name);
+	return dfd;
+fail:
+	free(name);
+	close(dfd);
+	return fd;
+}
+
+/* The folder above rel, and where its last component starts. */
+static int walk_parent(const char *root, const char *rel, const char **last)
+{
+	const char *slash = strrchr(rel, '/');
+
+	*last = slash ? slash + 1 : rel;
+	if (!**last || !strcmp(*last, ".") || !strcmp(*last, "..")) {
+		error_set("'%s' is not a path inside the repository", rel);
+		errno = EINVAL;
+		return -1;
+	}
+	return walk(root, rel, slash ? (size_t)(slash - rel) : 0, 0);
+}
+
+int content_open(const char *root, const char *rel, int flags, mode_t mode)
+{
+	const char *last;
+	struct stat st;
+	int dfd, fd = -1;
+
+	dfd = walk_parent(root, rel, &last);
+	if (dfd < 0)
+		return dfd;
+	if (fstatat(dfd, last, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			fd = refuse(rel, strlen(rel), st.st_mode, 0);
+			goto done;
+		}
+	} else if (errno != ENOENT || !(flags & O_CREAT)) {
+		fd = fail("open", rel, strlen(rel));
+		goto done;
+	}
+	fd = openat(dfd, last, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			fd = refuse(rel, strlen(rel), S_IFLNK, 0);
+		else
+			fd = fail("open", rel, strlen(rel));
+		goto done;
+	}
+	/* what was opened, not what was looked at before */
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		fd = fail("open", rel, strlen(rel));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		fd = refuse(rel, strlen(rel), st.st_mode, 0);
+		goto done;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+done:
+	close(dfd);
+	return fd;
+}
+
+int content_read(struct buf *b, const char *root, const char *rel, size_t max,
+		 struct diag_list *diags)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, ret = -1;
+
+	fd = content_open(root, rel, O_RDONLY, 0);
+	if (fd < 0) {
+		if (fd == CONTENT_REFUSED)
+			content_diag(diags);
+		return fd;
+	}
+	if (fstat(fd, &st) < 0)
+		goto done;
+	if ((size_t)st.st_size > max) {
+		errno = EFBIG;
+		goto done;
+	}
+	buf_grow(b, (size_t)st.st_size);
+	for (;;) {
+		buf_grow(b, 4096);
+		n = read(fd, b->ptr + b->len, b->cap - b->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto done;
+		}
+		b->len += (size_t)n;
+		b->ptr[b->len] = '\0';
+		if (b->len > max) {
+			errno = EFBIG;
+			goto done;
+		}
+		if (n == 0)
+			break;
+	}
+	ret = 0;
+done:
+	if (ret < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	} else {
+		close(fd);
+	}
+	return ret;
+}
+
+int content_stat(const char *root, const char *rel, struct stat *st)
+{
+	const char *last;
+	int dfd, ret = -1;
+
+	dfd = walk_parent(root, rel, &last);
+	if (dfd < 0)
+		return dfd;
+	if (fstatat(dfd, last, st, AT_SYMLINK_NOFOLLOW) < 0)
+		ret = fail("stat", rel, strlen(rel));
+	else if (!S_ISREG(st->st_mode))
+		ret = refuse(rel, strlen(rel), st->st_mode, 0);
+	else
+		ret = 0;
+	close(dfd);
+	return ret;
+}
+
+int content_dir_check(const char *root, const char *rel)
+{
+	int fd = walk(root, rel, strlen(rel), 0);
+
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return fd == -1 && (errno == ENOENT || errno == ENOTDIR) ? 0 : fd;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int content_write_atomic(const char *root, const char *rel, const void *data, size_t len)
+{
+	struct buf tmp = BUF_INIT;
+	const char *last;
+	struct stat st;
+	int dfd, fd = -1, ret = -1, tries;
+
+	dfd = walk_parent(root, rel, &last);
+	if (dfd < 0)
+		return dfd;
+	if (fstatat(dfd, last, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+		ret = refuse(rel, strlen(rel), st.st_mode, 0);
+		goto done;
+	}
+	buf_addf(&tmp, "%s.tmp.%ld", last, (long)getpid());
+	for (tries = 0; tries < 2 && fd < 0; tries++) {
+		fd = openat(dfd, tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		/* a leftover of a process that had this pid (or a planted name) */
+		if (fd < 0 && errno == EEXIST && !tries)
+			unlinkat(dfd, tmp.ptr, 0);
+	}
+	if (fd < 0) {
+		ret = fail("create a file next to", rel, strlen(rel));
+		goto done;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		ret = fail("write", rel, strlen(rel));
+		goto done;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		ret = fail("write", rel, strlen(rel));
+		goto done;
+	}
+	fd = -1;
+	if (renameat(dfd, tmp.ptr, dfd, last) < 0) {
+		ret = fail("replace", rel, strlen(rel));
+		goto done;
+	}
+	ret = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0 && tmp.len) {
+		int e = errno;
+		unlinkat(dfd, tmp.ptr, 0);
+		errno = e;
+	}
+	close(dfd);
+	buf_release(&tmp);
+	return ret;
+}
+
+int content_append_open(const char *root, const char *rel, int create)
+{
+	return content_open(root, rel, O_RDWR | O_APPEND | (create ? O_CREAT : 0), 0644);
+}
+
+int content_mkdirs(const char *root, const char *rel)
+{
+	int fd = walk(root, rel, strlen(rel), 1);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+int content_mkdir_parents(const char *root, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	int fd;
+
+	if (!slash)
+		return 0;
+	fd = walk(root, rel, (size_t)(slash - rel), 1);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+int content_remove(const char *root, const char *rel, int dir)
+{
+	const char *last;
+	int dfd, ret = 0;
+
+	dfd = walk_parent(root, rel, &last);
+	if (dfd < 0)
+		return dfd == -1 && errno == ENOENT ? 0 : dfd;
+	if (unlinkat(dfd, last, dir ? AT_REMOVEDIR : 0) < 0 && errno != ENOENT)
+		ret = fail("remove", rel, strlen(rel));
+	close(dfd);
+	return ret;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int content_list(char ***out, const char *root, const char *rel, const char *suffix, int dirs_only)
+{
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+	char **list = NULL;
+	size_t n = 0, cap = 0;
+	int fd;
+
+	*out = NULL;
+	fd = walk(root, rel, strlen(rel), 0);
+	if (fd < 0)
+		return fd == -1 && (errno == ENOENT || errno == ENOTDIR) ? 0 : fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return fail("read the folder", rel, strlen(rel));
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (suffix && !(strlen(e->d_name) >= strlen(suffix) &&
+				!strcmp(e->d_name + strlen(e->d_name) - strlen(suffix), suffix)))
+			continue;
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (dirs_only && S_ISREG(st.st_mode))
+			continue;
+		XGROW(list, cap, n + 1);
+		list[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(list, n, sizeof(*list), cmp_str);
+	*out = list;
+	return (int)n;
+}
