@@ -28,7 +28,7 @@ int cmd_build(struct cmd_ctx *ctx, int argc, char **argv)
 	p = cmd_open_plan(ctx, opts[0].value, opts[1].seen ? PLAN_REBUILD : 0);
 	if (!p)
 		goto done;
-	printf("plan: %s (%zu file%s parsed, %zu log line%s replayed%s)\n", p->path,
+	cmd_printf("plan: %s (%zu file%s parsed, %zu log line%s replayed%s)\n", p->path,
 	       p->files_parsed, p->files_parsed == 1 ? "" : "s", p->log_lines,
 	       p->log_lines == 1 ? "" : "s", p->rederived ? ", deliveries derived again" : "");
 	now = clock_now();
@@ -50,7 +50,7 @@ int cmd_build(struct cmd_ctx *ctx, int argc, char **argv)
 		diag_sort(&diags);
 		diag_print(stderr, &diags);
 	}
-	printf("site: %s/site\n", p->dir);
+	cmd_printf("site: %s/site\n", p->dir);
 	code = 0;
 done:
 	diag_release(&diags);

@@ -55,7 +55,7 @@ int cmd_pause(struct cmd_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (c->status == CAMPAIGN_PAUSED) {
-		printf("pause: '%s' is already paused\n", c->id);
+		cmd_printf("pause: '%s' is already paused\n", c->id);
 		code = 0;
 		goto done;
 	}
@@ -63,7 +63,7 @@ int cmd_pause(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	printf("pause: '%s' is paused (campaigns/%s/campaign.yaml)\n", c->id, c->id);
+	cmd_printf("pause: '%s' is paused (campaigns/%s/campaign.yaml)\n", c->id, c->id);
 	code = 0;
 done:
 	plan_close(p);

@@ -31,7 +31,7 @@ int cmd_resume(struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	printf("resume: '%s' is active; errors and red accounts of '%s' are cleared\n", c->id,
+	cmd_printf("resume: '%s' is active; errors and red accounts of '%s' are cleared\n", c->id,
 	       c->owner);
 	code = 0;
 done:

@@ -60,7 +60,7 @@ int cmd_retry(struct cmd_ctx *ctx, int argc, char **argv)
 	p = cmd_open_plan(ctx, NULL, 0);
 	if (!p)
 		goto done;
-	printf("retry: %ld recipient%s of '%s' pending again%s\n", n, n == 1 ? "" : "s", args[0],
+	cmd_printf("retry: %ld recipient%s of '%s' pending again%s\n", n, n == 1 ? "" : "s", args[0],
 	       opts[0].seen ? " (unconfirmed included)" : "");
 	code = 0;
 done:
