@@ -8,7 +8,9 @@
 #ifndef MAILOUT_CMD_H
 #define MAILOUT_CMD_H
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define EXIT_USAGE 2
 
@@ -128,7 +130,14 @@ int opts_parse(struct cmd_ctx *ctx, int argc, char **argv);
 void opts_release(const struct opt_spec *specs, char **args);
 
 void cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Errors, "mailout: " and the message with its control characters made
+ * visible (buf_add_visible). */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* printf with each %s argument's control characters made visible: for
+ * lines that show content (names, subjects, server replies). */
+void cmd_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_fprintf(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cmd_vfprintf(FILE *out, const char *fmt, va_list ap);
 void cmd_print_help(const struct command *c);
 /* `unsubscribes sync` and `bounces sync`: their options (--commit,
  * --push), their help column, and the run that checks the action. */

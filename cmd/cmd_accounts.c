@@ -40,22 +40,22 @@ static int run(struct cmd_ctx *ctx)
 		char *bearer = NULL;
 
 		if (!a->enabled) {
-			printf("%-20s disabled\n", a->id);
+			cmd_printf("%-20s disabled\n", a->id);
 			continue;
 		}
 		if (sender_account_options(&so, a, &bearer) < 0) {
-			printf("%-20s FAILED  %s\n", a->id, error_last());
+			cmd_printf("%-20s FAILED  %s\n", a->id, error_last());
 		} else if (smtp_check_login(&so, &reply) < 0) {
-			printf("%-20s FAILED  %s\n", a->id,
+			cmd_printf("%-20s FAILED  %s\n", a->id,
 			       reply.text && *reply.text ? reply.text : error_last());
 		} else {
-			printf("%-20s ok      %s\n", a->id, a->smtp);
+			cmd_printf("%-20s ok      %s\n", a->id, a->smtp);
 			working++;
 		}
 		smtp_reply_release(&reply);
 		secret_free(bearer);
 	}
-	printf("accounts: %zu of %zu working\n", working, cfg.naccounts);
+	cmd_printf("accounts: %zu of %zu working\n", working, cfg.naccounts);
 	code = working == cfg.naccounts ? 0 : 1;
 done:
 	config_release(&cfg);

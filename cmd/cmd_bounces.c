@@ -221,7 +221,7 @@ static int handle_report(struct bounce_run *run, const struct account *synced, u
 	}
 	if (i == d->count) {
 		run->tally[T_NO_FAILURE]++;
-		buf_addf(&run->report, "  uid %lu: delivery report without a failure (%s): nothing to record\n",
+		buf_addf_visible(&run->report, "  uid %lu: delivery report without a failure (%s): nothing to record\n",
 			 uid, d->recipients[0].action ? d->recipients[0].action : "no action");
 		goto done;
 	}
@@ -231,7 +231,7 @@ static int handle_report(struct bounce_run *run, const struct account *synced, u
 	}
 	if (!block || campaign_id_check(dl.campaign) != 0) {
 		run->tally[T_UNMATCHED]++;
-		buf_addf(&run->report, "  uid %lu: delivery report for no message of the plan: left alone\n",
+		buf_addf_visible(&run->report, "  uid %lu: delivery report for no message of the plan: left alone\n",
 			 uid);
 		goto done;
 	}
@@ -246,7 +246,7 @@ static int handle_report(struct bounce_run *run, const struct account *synced, u
 	}
 	if (found) {
 		run->tally[T_ALREADY]++;
-		buf_addf(&run->report, "  uid %lu: %s %s for recipient %s of %s: recorded before\n", uid,
+		buf_addf_visible(&run->report, "  uid %lu: %s %s for recipient %s of %s: recorded before\n", uid,
 			 mailsync_bounce_kind_name(b.kind), block->status ? block->status : "-",
 			 dl.recipient, dl.campaign);
 		goto done;
@@ -278,7 +278,7 @@ static int handle_report(struct bounce_run *run, const struct account *synced, u
 		run->tally[T_OTHER]++;
 		break;
 	}
-	buf_addf(&run->report, "  uid %lu: %s %s for recipient %s of %s: %s\n", uid,
+	buf_addf_visible(&run->report, "  uid %lu: %s %s for recipient %s of %s: %s\n", uid,
 		 mailsync_bounce_kind_name(b.kind), block->status ? block->status : "-", dl.recipient,
 		 dl.campaign,
 		 b.kind == BOUNCE_HARD ? "the delivery failed, the address is suppressed" :
@@ -318,12 +318,12 @@ static int results_write(struct bounce_run *run, const char *root)
 	for (i = 0; i < run->nlogs; i++) {
 		if (log_append(root, run->logs[i].path, run->logs[i].text.ptr, run->logs[i].text.len, 1) < 0)
 			goto done;
-		printf("updated %s\n", run->logs[i].path);
+		cmd_printf("updated %s\n", run->logs[i].path);
 	}
 	if (run->nsuppress && mailsync_suppress(root, run->suppress, run->nsuppress, &added) < 0)
 		goto done;
 	if (added)
-		printf("updated %s\n", SUPPRESSIONS_FILE);
+		cmd_printf("updated %s\n", SUPPRESSIONS_FILE);
 	/* published before the state advances */
 	if (run->pub && (run->nlogs || added)) {
 		const char **files = xcalloc(run->nlogs + 2, sizeof(char *));
@@ -385,14 +385,14 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 	mark = mailsync_state_get(state, a->id);
 	after = mailsync_state_after(state, a->id, a->imap, imap_uidvalidity(imap));
 	if (mark && !after && mark->last_uid)
-		printf("%s: the mailbox's URL or UIDVALIDITY changed since the last sync: reading it from the start\n",
+		cmd_printf("%s: the mailbox's URL or UIDVALIDITY changed since the last sync: reading it from the start\n",
 		       a->id);
 	if (imap_search(imap, after, NULL, &all, &nall, &last) < 0 ||
 	    imap_search(imap, after, REPORT_SEARCH, &uids, &n, NULL) < 0) {
 		cmd_error("%s: cannot read the mailbox: %s", a->id, error_last());
 		goto done;
 	}
-	printf("%s: %s: %zu new message%s, %zu that may be delivery reports\n", a->id, a->imap, nall,
+	cmd_printf("%s: %s: %zu new message%s, %zu that may be delivery reports\n", a->id, a->imap, nall,
 	       nall == 1 ? "" : "s", n);
 	done_uid = last;
 	for (i = 0; i < n; i++) {
@@ -408,7 +408,7 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 		run->tally[T_READ]++;
 		if (r == IMAP_REFUSED) {
 			run->tally[T_NOT_REPORTS]++;
-			buf_addf(&run->report, "  uid %lu: the server would not return it: %s\n", uids[i],
+			buf_addf_visible(&run->report, "  uid %lu: the server would not return it: %s\n", uids[i],
 				 error_last());
 			continue;
 		}
@@ -441,7 +441,7 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 			cmd_error("%s", error_last());
 			goto done;
 		}
-		printf("updated %s\n", BOUNCE_STATE_FILE);
+		cmd_printf("updated %s\n", BOUNCE_STATE_FILE);
 		if (run->pub) {
 			const char *state_file = BOUNCE_STATE_FILE;
 			if (publisher_commit_push(run->pub, &state_file, 1,
@@ -451,7 +451,7 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 			}
 		}
 	}
-	printf("%s: read %ld, delivery reports %ld (hard bounces %ld, temporary %ld, policy %ld, other %ld, unmatched %ld, no failure %ld, recorded before %ld), not delivery reports %ld\n",
+	cmd_printf("%s: read %ld, delivery reports %ld (hard bounces %ld, temporary %ld, policy %ld, other %ld, unmatched %ld, no failure %ld, recorded before %ld), not delivery reports %ld\n",
 	       a->id, run->tally[T_READ], run->tally[T_REPORTS], run->tally[T_HARD],
 	       run->tally[T_TEMPORARY], run->tally[T_POLICY], run->tally[T_OTHER],
 	       run->tally[T_UNMATCHED], run->tally[T_NO_FAILURE], run->tally[T_ALREADY],
@@ -513,7 +513,7 @@ static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 	for (i = 0; i < cfg.naccounts; i++)
 		mailboxes += cfg.accounts[i].imap != NULL;
 	if (!mailboxes && !diags.errors) {
-		printf("bounces: no account has an 'imap' mailbox in %s: nothing to read\n", CONFIG_FILE);
+		cmd_printf("bounces: no account has an 'imap' mailbox in %s: nothing to read\n", CONFIG_FILE);
 		code = 0;
 		goto done;
 	}
@@ -539,7 +539,7 @@ static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 			continue;
 		first = same_mailbox(plan_config(run.p), i);
 		if (first) {
-			printf("%s: the same mailbox as %s, read once\n", a->id, first->id);
+			cmd_printf("%s: the same mailbox as %s, read once\n", a->id, first->id);
 			continue;
 		}
 		if (sync_account(&run, ctx->repo, &state, a) < 0)

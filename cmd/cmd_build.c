@@ -32,7 +32,7 @@ static int run(struct cmd_ctx *ctx)
 	if (!p)
 		goto done;
 	stats = plan_refresh_stats(p);
-	printf("plan: %s (%zu file%s parsed, %zu log line%s replayed%s)\n", plan_path(p),
+	cmd_printf("plan: %s (%zu file%s parsed, %zu log line%s replayed%s)\n", plan_path(p),
 	       stats.files_parsed, stats.files_parsed == 1 ? "" : "s", stats.log_lines,
 	       stats.log_lines == 1 ? "" : "s", stats.rederived ? ", deliveries derived again" : "");
 	now = clock_now();
@@ -54,7 +54,7 @@ static int run(struct cmd_ctx *ctx)
 		diag_sort(&diags);
 		diag_print(stderr, &diags);
 	}
-	printf("site: %s/site\n", plan_build_dir(p));
+	cmd_printf("site: %s/site\n", plan_build_dir(p));
 	code = 0;
 done:
 	diag_release(&diags);

@@ -18,11 +18,11 @@ static void print_problems(const struct diag_list *diags)
 		const char *sev = d->severity == DIAG_ERROR ? "error" : "warning";
 
 		if (d->line && d->col)
-			fprintf(stderr, "%s:%d:%d: %s: %s\n", d->path, d->line, d->col, sev, d->message);
+			cmd_fprintf(stderr, "%s:%d:%d: %s: %s\n", d->path, d->line, d->col, sev, d->message);
 		else if (d->line)
-			fprintf(stderr, "%s:%d: %s: %s\n", d->path, d->line, sev, d->message);
+			cmd_fprintf(stderr, "%s:%d: %s: %s\n", d->path, d->line, sev, d->message);
 		else
-			fprintf(stderr, "%s: %s: %s\n", d->path, sev, d->message);
+			cmd_fprintf(stderr, "%s: %s: %s\n", d->path, sev, d->message);
 	}
 }
 
@@ -111,7 +111,7 @@ static int run(struct cmd_ctx *ctx)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	printf("imported %zu record%s into %s (added %zu, changed %zu, removed %zu, skipped %zu invalid)\n",
+	cmd_printf("imported %zu record%s into %s (added %zu, changed %zu, removed %zu, skipped %zu invalid)\n",
 	       res.records, res.records == 1 ? "" : "s", res.path, res.added, res.changed,
 	       res.removed, res.skipped);
 	code = 0;

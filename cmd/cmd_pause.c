@@ -17,7 +17,7 @@ static int run(struct cmd_ctx *ctx)
 		goto done;
 	}
 	if (c->status == CAMPAIGN_PAUSED) {
-		printf("pause: '%s' is already paused\n", c->id);
+		cmd_printf("pause: '%s' is already paused\n", c->id);
 		code = 0;
 		goto done;
 	}
@@ -25,7 +25,7 @@ static int run(struct cmd_ctx *ctx)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	printf("pause: '%s' is paused (campaigns/%s/campaign.yaml)\n", c->id, c->id);
+	cmd_printf("pause: '%s' is paused (campaigns/%s/campaign.yaml)\n", c->id, c->id);
 	code = 0;
 done:
 	return code;

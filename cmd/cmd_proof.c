@@ -98,10 +98,10 @@ static int run(struct cmd_ctx *ctx)
 		cmd_error("the proof was not sent: %s", reply.text ? reply.text : error_last());
 		goto done;
 	}
-	printf("sent a proof of campaign '%s' (the message of recipient '%s') to %s through %s\n",
+	cmd_printf("sent a proof of campaign '%s' (the message of recipient '%s') to %s through %s\n",
 	       t.campaign->id, t.recipient.id, to,
 	       sink ? "the sink" : t.account->id);
-	printf("server: %s\n", reply.text ? reply.text : "");
+	cmd_printf("server: %s\n", reply.text ? reply.text : "");
 	code = 0;
 done:
 	smtp_close(s);

@@ -29,7 +29,7 @@ static int run(struct cmd_ctx *ctx)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	printf("resume: '%s' is active; errors and red accounts of '%s' are cleared\n", c->id,
+	cmd_printf("resume: '%s' is active; errors and red accounts of '%s' are cleared\n", c->id,
 	       c->owner);
 	code = 0;
 done:

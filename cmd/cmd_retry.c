@@ -51,7 +51,7 @@ static int run(struct cmd_ctx *ctx)
 	ctx->plan = cmd_open_plan(ctx, NULL, 0);
 	if (!ctx->plan)
 		goto done;
-	printf("retry: %ld recipient%s of '%s' pending again%s\n", n, n == 1 ? "" : "s", id,
+	cmd_printf("retry: %ld recipient%s of '%s' pending again%s\n", n, n == 1 ? "" : "s", id,
 	       unconfirmed ? " (unconfirmed included)" : "");
 	code = 0;
 done:

@@ -161,17 +161,17 @@ static void progress_draw(struct progress *pr, int force)
 		const struct live_account *a = &pr->accounts[i];
 		if (a->last)
 			time_format_rfc3339(when, a->last);
-		printf("  %-20s %6ld/%-6ld today  %4ld error%s  %s\n", a->id, a->today, a->limit,
+		cmd_printf("  %-20s %6ld/%-6ld today  %4ld error%s  %s\n", a->id, a->today, a->limit,
 		       a->errors, a->errors == 1 ? " " : "s", a->last ? when : "");
 		pr->drawn++;
 	}
 	for (i = 0; i < pr->ncampaigns; i++) {
 		const struct live_campaign *c = &pr->campaigns[i];
 		fill = c->total ? (int)(c->done * 30 / c->total) : 30;
-		printf("  %-28s [", c->id);
+		cmd_printf("  %-28s [", c->id);
 		for (j = 0; j < 30; j++)
 			putchar(j < fill ? '#' : '.');
-		printf("] %3d%%  %ld/%ld\n", c->total ? (int)(c->done * 100 / c->total) : 100, c->done,
+		cmd_printf("] %3d%%  %ld/%ld\n", c->total ? (int)(c->done * 100 / c->total) : 100, c->done,
 		       c->total);
 		pr->drawn++;
 	}
@@ -200,7 +200,7 @@ static void progress_count(struct progress *pr, const struct sender_event *e)
 static void print_line(const char *line, void *payload)
 {
 	(void)payload;
-	printf("%s\n", line);
+	cmd_printf("%s\n", line);
 }
 
 /* --dry-run: the forecast on a virtual clock (until everything is placed
@@ -247,7 +247,7 @@ static void on_event(const struct sender_event *e, void *payload)
 	pr->events++;
 	time_format_rfc3339(when, e->time);
 	if (e->kind == SENDER_WOULD_SEND) {
-		printf("%s  %-20s %-28s %s\n", when, e->account, e->campaign, e->recipient);
+		cmd_printf("%s  %-20s %-28s %s\n", when, e->account, e->campaign, e->recipient);
 		return;
 	}
 	if (pr->tty) {
@@ -258,11 +258,11 @@ static void on_event(const struct sender_event *e, void *payload)
 		}
 		progress_clear(pr); /* the event line goes above the block */
 	}
-	printf("%s  %-11s %-28s %-16s via %-20s", when, kind_name(e->kind), e->campaign,
+	cmd_printf("%s  %-11s %-28s %-16s via %-20s", when, kind_name(e->kind), e->campaign,
 	       e->recipient, e->account);
 	if (e->code || (e->text && *e->text))
-		printf(" %d %s %s", e->code, e->enhanced ? e->enhanced : "", e->text ? e->text : "");
-	printf("\n");
+		cmd_printf(" %d %s %s", e->code, e->enhanced ? e->enhanced : "", e->text ? e->text : "");
+	cmd_printf("\n");
 	if (pr->tty)
 		progress_draw(pr, 1);
 	fflush(stdout);
@@ -377,7 +377,7 @@ static int run(struct cmd_ctx *ctx)
 		progress_draw(&pr, 1);
 	time_format_rfc3339(from, report.started);
 	time_format_rfc3339(to, report.ended ? report.ended : report.started);
-	printf("send%s: %ld %s, %ld failed, %ld retrying, %ld deferred, %ld critical, %ld unconfirmed in %zu campaign%s (%s to %s)\n",
+	cmd_printf("send%s: %ld %s, %ld failed, %ld retrying, %ld deferred, %ld critical, %ld unconfirmed in %zu campaign%s (%s to %s)\n",
 	       so.dry_run ? " (dry run, nothing changed)" : "", report.sent,
 	       so.dry_run ? "would be sent" : "sent", report.failed, report.retrying, report.deferred,
 	       report.critical, report.unconfirmed, report.campaigns,

@@ -106,33 +106,29 @@ static size_t width(const char *s)
 	return w;
 }
 
-/* Content on a terminal: control characters (escape sequences) shown as '?'. */
-static void put_text(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], stdout);
-}
-
-/* Prints s in exactly w columns: cut with an ellipsis, or padded. */
+/* Prints s in exactly w columns, its control characters made visible: cut
+ * with an ellipsis, or padded. */
 static void pad(const char *s, size_t w)
 {
-	size_t n = width(s), cols = 0;
+	struct buf v = BUF_INIT;
+	size_t n, cols = 0;
 	const char *p;
 
+	buf_add_visible(&v, s, strlen(s));
+	n = width(v.ptr);
 	if (n > w) {
-		for (p = s; *p; p++) {
+		for (p = v.ptr; *p; p++) {
 			if (((unsigned char)*p & 0xc0) != 0x80 && ++cols == w)
 				break;
-			put_text(p, 1);
+			fputc(*p, stdout);
 		}
 		fputs("…", stdout);
-		return;
+	} else {
+		fputs(v.ptr, stdout);
+		for (; n < w; n++)
+			fputc(' ', stdout);
 	}
-	put_text(s, strlen(s));
-	for (; n < w; n++)
-		fputc(' ', stdout);
+	buf_release(&v);
 }
 
 static void print_stars(const struct campaign_summary *s, int color)
@@ -168,7 +164,7 @@ static void print_table(const struct campaign_summary *list, size_t n)
 		const struct campaign *c = s->campaign;
 
 		pad(c->name, wname);
-		printf("  %-24s %-9s %-16s %3d%%  %-10s %6ld %10ld  ", c->id,
+		cmd_printf("  %-24s %-9s %-16s %3d%%  %-10s %6ld %10ld  ", c->id,
 		       recipient_type_name((enum recipient_type)c->type),
 		       campaign_state_label(s->status), s->completion, c->owner, s->sent_today,
 		       s->recipients);
@@ -177,12 +173,12 @@ static void print_table(const struct campaign_summary *list, size_t n)
 		if (s->nnotifications) {
 			const struct notification *nt = &s->notifications[0];
 			time_format_rfc3339(when, nt->time);
-			printf("    latest of %ld: %s %s %s %s\n", s->total_notifications, when,
+			cmd_printf("    latest of %ld: %s %s %s %s\n", s->total_notifications, when,
 			       nt->account, nt->recipient, nt->message);
 		}
 	}
 	if (!color)
-		printf("accounts: ★ usable, ☆ not usable\n");
+		cmd_printf("accounts: ★ usable, ☆ not usable\n");
 }
 
 static void print_one(const struct campaign_summary *s)
@@ -192,28 +188,27 @@ static void print_one(const struct campaign_summary *s)
 	size_t j;
 	int st;
 
-	put_text(c->name, strlen(c->name));
-	printf(" (%s)\nstatus: %s, %d%% complete, %ld recipients, %ld sent today\n", c->id,
+	cmd_printf("%s (%s)\nstatus: %s, %d%% complete, %ld recipients, %ld sent today\n", c->name, c->id,
 	       campaign_state_label(s->status), s->completion, s->recipients, s->sent_today);
-	printf("template %s, %s of %s%s%s%s\n", c->template,
+	cmd_printf("template %s, %s of %s%s%s%s\n", c->template,
 	       recipient_type_name((enum recipient_type)c->type), c->owner,
 	       c->segment ? ", segment " : "", c->segment ? c->segment : "",
 	       c->vip_only ? ", VIP only" : "");
 	for (st = 0; st < STATE_COUNT; st++) {
 		if (st != STATE_CLAIMED)
-			printf("  %-12s %ld\n", delivery_state_name((enum delivery_state)st), s->count[st]);
+			cmd_printf("  %-12s %ld\n", delivery_state_name((enum delivery_state)st), s->count[st]);
 	}
-	printf("accounts:\n");
+	cmd_printf("accounts:\n");
 	for (j = 0; j < s->naccounts; j++) {
 		const struct account_summary *a = &s->accounts[j];
-		printf("  %s %-20s %s%s\n", a->usable ? "★" : "☆", a->account->id,
+		cmd_printf("  %s %-20s %s%s\n", a->usable ? "★" : "☆", a->account->id,
 		       a->account->main ? "main, " : "", a->usable ? "usable" : a->reason);
 	}
 	if (s->nnotifications)
-		printf("notifications (%ld, newest first):\n", s->total_notifications);
+		cmd_printf("notifications (%ld, newest first):\n", s->total_notifications);
 	for (j = 0; j < s->nnotifications; j++) {
 		time_format_rfc3339(when, s->notifications[j].time);
-		printf("  %s %s %s %s\n", when, s->notifications[j].account,
+		cmd_printf("  %s %s %s %s\n", when, s->notifications[j].account,
 		       s->notifications[j].recipient, s->notifications[j].message);
 	}
 }

@@ -262,7 +262,7 @@ static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote
 	memset(count, 0, sizeof(count));
 	config_load(&cfg, ctx->repo, &diags);
 	if (!cfg.unsubscribe_mailbox && !diags.errors) {
-		printf("unsubscribes: no 'unsubscribe.mailbox' in %s: nothing to read\n", CONFIG_FILE);
+		cmd_printf("unsubscribes: no 'unsubscribe.mailbox' in %s: nothing to read\n", CONFIG_FILE);
 		code = 0;
 		goto done;
 	}
@@ -298,12 +298,12 @@ static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote
 	after = mailsync_state_after(&state, STATE_KEY, cfg.unsubscribe_mailbox,
 				     imap_uidvalidity(imap));
 	if (mark && !after && mark->last_uid)
-		printf("unsubscribes: the mailbox's URL or UIDVALIDITY changed since the last sync: reading it from the start\n");
+		cmd_printf("unsubscribes: the mailbox's URL or UIDVALIDITY changed since the last sync: reading it from the start\n");
 	if (imap_search(imap, after, NULL, &uids, &n, &last) < 0) {
 		cmd_error("cannot read the unsubscribe mailbox: %s", error_last());
 		goto done;
 	}
-	printf("unsubscribes: %s: %zu new message%s\n", cfg.unsubscribe_mailbox, n, n == 1 ? "" : "s");
+	cmd_printf("unsubscribes: %s: %zu new message%s\n", cfg.unsubscribe_mailbox, n, n == 1 ? "" : "s");
 	done_uid = last;
 	for (i = 0; i < n; i++) {
 		r = imap_fetch(imap, uids[i], &raw);
@@ -355,15 +355,15 @@ static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote
 				unsubscribed++;
 			else
 				already++;
-			printf("  uid %lu: %s%s\n", q->uid,
+			cmd_printf("  uid %lu: %s%s\n", q->uid,
 			       lines[q->line].added ? "unsubscribed " : "already suppressed: ", q->detail);
 		} else {
 			count[q->outcome]++;
-			printf("  uid %lu: %s\n", q->uid, q->detail);
+			cmd_printf("  uid %lu: %s\n", q->uid, q->detail);
 		}
 	}
 	if (unsubscribed)
-		printf("updated %s\n", SUPPRESSIONS_FILE);
+		cmd_printf("updated %s\n", SUPPRESSIONS_FILE);
 	/* the results are published before the state advances */
 	if (pub && unsubscribed) {
 		message = xasprintf("unsubscribes: %ld unsubscribed", unsubscribed);
@@ -381,7 +381,7 @@ static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote
 			cmd_error("%s", error_last());
 			goto done;
 		}
-		printf("updated %s\n", UNSUBSCRIBE_STATE_FILE);
+		cmd_printf("updated %s\n", UNSUBSCRIBE_STATE_FILE);
 		if (pub && publisher_commit_push(pub, own + 1, 1,
 						 "unsubscribes: the mailbox is read up to here") < 0) {
 			cmd_error("%s", error_last());
@@ -390,7 +390,7 @@ static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote
 	}
 	ignored = count[OUT_FORGED] + count[OUT_UNKNOWN_KEY] + count[OUT_MALFORMED] +
 		  count[OUT_NO_TOKEN] + count[OUT_UNKNOWN_RECIPIENT];
-	printf("read %zu, unsubscribed %ld, already suppressed %ld, ignored %ld (forged %ld, unknown key %ld, malformed %ld, no token %ld, unknown recipient %ld)\n",
+	cmd_printf("read %zu, unsubscribed %ld, already suppressed %ld, ignored %ld (forged %ld, unknown key %ld, malformed %ld, no token %ld, unknown recipient %ld)\n",
 	       read, unsubscribed, already, ignored, count[OUT_FORGED], count[OUT_UNKNOWN_KEY],
 	       count[OUT_MALFORMED], count[OUT_NO_TOKEN], count[OUT_UNKNOWN_RECIPIENT]);
 	if (stopped) {

@@ -82,12 +82,12 @@ static size_t mark_changed(struct diag_list *diags, char *const *files, size_t n
 static void print_summary(const struct validate_summary *summary, const struct diag_list *diags,
 			  const size_t *in_changed)
 {
-	printf("%zu campaign%s, %zu recipient record%s: %zu error%s, %zu warning%s",
+	cmd_printf("%zu campaign%s, %zu recipient record%s: %zu error%s, %zu warning%s",
 	       summary->campaigns, summary->campaigns == 1 ? "" : "s", summary->recipients,
 	       summary->recipients == 1 ? "" : "s", diags->errors, diags->errors == 1 ? "" : "s",
 	       diags->warnings, diags->warnings == 1 ? "" : "s");
 	if (in_changed)
-		printf(", %zu in changed files", *in_changed);
+		cmd_printf(", %zu in changed files", *in_changed);
 	putchar('\n');
 }
 
@@ -120,19 +120,19 @@ static int print_forecast(struct cmd_ctx *ctx, const char *since, char *const *c
 		goto done;
 	}
 	time_format_rfc3339(when, f.start);
-	printf("\nForecast from %s, per day in the organisation's time zone:\n\n", when);
+	cmd_printf("\nForecast from %s, per day in the organisation's time zone:\n\n", when);
 	if (n) {
-		printf("Campaigns changed since %s:\n\n", since);
+		cmd_printf("Campaigns changed since %s:\n\n", since);
 		forecast_markdown(&out, &f, ids, n);
 	} else {
-		printf("No campaign changed since %s. All campaigns:\n\n", since);
+		cmd_printf("No campaign changed since %s. All campaigns:\n\n", since);
 		forecast_markdown(&out, &f, NULL, 0);
 	}
 	fputs(out.ptr, stdout);
 	for (i = 0; i < f.ncampaigns; i++)
 		total += f.campaigns[i].total;
 	time_format_rfc3339(when, f.end);
-	printf("\nAll campaigns together: %ld message%s, the last at %s.\n", total,
+	cmd_printf("\nAll campaigns together: %ld message%s, the last at %s.\n", total,
 	       total == 1 ? "" : "s", when);
 	ret = 0;
 done:

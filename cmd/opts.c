@@ -8,15 +8,54 @@
 #include "util.h"
 #include "xalloc.h"
 
+void cmd_vfprintf(FILE *out, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+
+	buf_vaddf_visible(&b, fmt, ap);
+	fwrite(b.ptr, 1, b.len, out);
+	buf_release(&b);
+}
+
+void cmd_fprintf(FILE *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cmd_vfprintf(out, fmt, ap);
+	va_end(ap);
+}
+
+void cmd_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cmd_vfprintf(stdout, fmt, ap);
+	va_end(ap);
+}
+
+/* The whole message made visible: messages are one line. */
+static void print_message(const char *fmt, va_list ap)
+{
+	struct buf msg = BUF_INIT, line = BUF_INIT;
+
+	buf_vaddf(&msg, fmt, ap);
+	buf_adds(&line, "mailout: ");
+	buf_add_visible(&line, msg.ptr, msg.len);
+	buf_addc(&line, '\n');
+	fwrite(line.ptr, 1, line.len, stderr);
+	buf_release(&msg);
+	buf_release(&line);
+}
+
 void cmd_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("mailout: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_message(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* One option or argument as the synopsis shows it, without brackets. */
@@ -67,11 +106,9 @@ void cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("mailout: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	print_message(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (ctx && ctx->command)
 		print_usage(stderr, ctx->command);
 }

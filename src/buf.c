@@ -134,7 +134,11 @@ void buf_add_html(struct buf *b, const char *s, size_t len)
 		case '>': rep = "&gt;"; break;
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&#39;"; break;
-		default: continue;
+		case '\t': case '\n': case '\r': continue;
+		default:
+			if ((unsigned char)s[i] >= 0x20 && s[i] != 0x7f)
+				continue;
+			rep = "\xef\xbf\xbd";
 		}
 		buf_add(b, s + start, i - start);
 		buf_adds(b, rep);
@@ -160,13 +164,180 @@ void buf_add_json_string(struct buf *b, const char *s)
 		case '>': buf_adds(b, "\\u003e"); break;
 		case '&': buf_adds(b, "\\u0026"); break;
 		default:
-			if (*p < 0x20)
+			if (*p < 0x20 || *p == 0x7f)
 				buf_addf(b, "\\u%04x", *p);
 			else
 				buf_addc(b, (char)*p);
 		}
 	}
 	buf_addc(b, '"');
+}
+
+/* The length of the UTF-8 sequence at s (at most n bytes), 0 when there is
+ * none: no overlong forms, surrogates or code points past U+10FFFF. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	}
+	return len;
+}
+
+void buf_add_visible(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n, start = 0;
+
+	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			i++;
+			continue;
+		}
+		n = p[i] >= 0x80 ? utf8_len(p + i, len - i) : 0;
+		/* C1 controls, U+0080 to U+009F, are escapes for some terminals */
+		if (n && !(p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			i += n;
+			continue;
+		}
+		buf_add(b, s + start, i - start);
+		if (!n)
+			n = 1;
+		for (; n; n--, i++) {
+			if (p[i] == '\t')
+				buf_adds(b, "\\t");
+			else if (p[i] == '\n')
+				buf_adds(b, "\\n");
+			else if (p[i] == '\r')
+				buf_adds(b, "\\r");
+			else
+				buf_addf(b, "\\x%02x", p[i]);
+		}
+		start = i;
+	}
+	buf_add(b, s + start, len - start);
+}
+
+/* A number of printf's width or precision: digits, or '*' from ap. */
+static int format_number(const char **p, va_list *ap)
+{
+	int n = 0;
+
+	if (**p == '*') {
+		(*p)++;
+		return va_arg(*ap, int);
+	}
+	for (; **p >= '0' && **p <= '9'; (*p)++) {
+		if (n < 100000)
+			n = n * 10 + (**p - '0');
+	}
+	return n;
+}
+
+void buf_vaddf_visible(struct buf *out, const char *fmt, va_list ap)
+{
+	struct buf value = BUF_INIT, spec = BUF_INIT;
+	const char *p, *flags, *len, *s;
+	size_t nflags, n;
+	int width, prec;
+	va_list aq;
+
+	va_copy(aq, ap);
+	for (p = fmt; *p; p++) {
+		if (*p != '%' || p[1] == '%') {
+			buf_addc(out, *p);
+			p += *p == '%';
+			continue;
+		}
+		flags = ++p;
+		while (*p && strchr("-+ #0", *p))
+			p++;
+		nflags = (size_t)(p - flags);
+		width = format_number(&p, &aq);
+		prec = -1;
+		if (*p == '.') {
+			p++;
+			prec = format_number(&p, &aq);
+		}
+		for (len = p; *p == 'l' || *p == 'h' || *p == 'z' || *p == 'j' || *p == 't'; p++)
+			;
+		if (!*p)
+			break;
+		buf_reset(&spec);
+		buf_addc(&spec, '%');
+		buf_add(&spec, flags, nflags);
+		buf_addf(&spec, "%d", width);
+		if (prec >= 0)
+			buf_addf(&spec, ".%d", prec);
+		buf_add(&spec, len, (size_t)(p - len + 1));
+		switch (*p) {
+		case 's':
+			s = va_arg(aq, const char *);
+			if (!s)
+				s = "(null)";
+			n = strlen(s);
+			if (prec >= 0 && (size_t)prec < n)
+				n = (size_t)prec;
+			buf_reset(&value);
+			buf_add_visible(&value, s, n);
+			buf_addf(out, memchr(flags, '-', nflags) ? "%-*s" : "%*s", width, value.ptr);
+			break;
+		case 'c':
+			buf_addf(out, spec.ptr, va_arg(aq, int));
+			break;
+		case 'd': case 'i': case 'u': case 'x': case 'X': case 'o':
+			if (*len == 'z' || *len == 'j' || *len == 't')
+				buf_addf(out, spec.ptr, va_arg(aq, size_t));
+			else if (*len == 'l' && len[1] == 'l')
+				buf_addf(out, spec.ptr, va_arg(aq, long long));
+			else if (*len == 'l')
+				buf_addf(out, spec.ptr, va_arg(aq, long));
+			else
+				buf_addf(out, spec.ptr, va_arg(aq, int));
+			break;
+		case 'f': case 'g': case 'e':
+			buf_addf(out, spec.ptr, va_arg(aq, double));
+			break;
+		case 'p':
+			buf_addf(out, spec.ptr, va_arg(aq, void *));
+			break;
+		default:
+			buf_add(out, flags - 1, (size_t)(p - flags + 2));
+		}
+	}
+	va_end(aq);
+	buf_release(&spec);
+	buf_release(&value);
+}
+
+void buf_addf_visible(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vaddf_visible(b, fmt, ap);
+	va_end(ap);
 }
 
 int buf_read_file(struct buf *b, const char *path, size_t max)

@@ -44,8 +44,18 @@ void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf,
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 
 /* Escaping at the point of output. */
-void buf_add_html(struct buf *b, const char *s, size_t len); /* text and attributes */
+/* Text and attributes; control characters other than tab, line feed and
+ * carriage return become U+FFFD. */
+void buf_add_html(struct buf *b, const char *s, size_t len);
 void buf_add_json_string(struct buf *b, const char *s); /* with quotes; safe in <script> */
+/* For a terminal or a log: tab, line feed and carriage return as \t, \n,
+ * \r; other C0 controls, DEL, C1 controls and bytes that are not UTF-8 as
+ * \xNN (each byte); UTF-8 text as it is. */
+void buf_add_visible(struct buf *b, const char *s, size_t len);
+/* As buf_addf, but each string argument (%s) made visible so; the
+ * format's own text as it is.  Width and precision count bytes. */
+void buf_addf_visible(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vaddf_visible(struct buf *b, const char *fmt, va_list ap);
 
 /* Reads a whole file, refusing files larger than max bytes (-1 with errno). */
 int buf_read_file(struct buf *b, const char *path, size_t max);

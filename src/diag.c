@@ -75,19 +75,26 @@ void diag_sort(struct diag_list *l)
 	l->count = n;
 }
 
+/* Paths and messages quote content: its control characters made visible. */
 void diag_print(FILE *out, const struct diag_list *l)
 {
+	struct buf line = BUF_INIT;
 	size_t i;
 
 	for (i = 0; i < l->count; i++) {
 		const struct diag *d = &l->items[i];
 		const char *sev = d->severity == DIAG_ERROR ? "error" : "warning";
 
+		buf_reset(&line);
+		buf_add_visible(&line, d->path, strlen(d->path));
 		if (d->line)
-			fprintf(out, "%s:%d:%d: %s: %s\n", d->path, d->line, d->col, sev, d->message);
-		else
-			fprintf(out, "%s: %s: %s\n", d->path, sev, d->message);
+			buf_addf(&line, ":%d:%d", d->line, d->col);
+		buf_addf(&line, ": %s: ", sev);
+		buf_add_visible(&line, d->message, strlen(d->message));
+		buf_addc(&line, '\n');
+		fwrite(line.ptr, 1, line.len, out);
 	}
+	buf_release(&line);
 }
 
 void diag_release(struct diag_list *l)

@@ -113,10 +113,11 @@ done:
 	return ret;
 }
 
+/* Control characters (tab, line breaks, escapes, DEL) become spaces. */
 static void add_clean(struct buf *b, const char *s)
 {
 	for (; s && *s; s++)
-		buf_addc(b, (*s == '\t' || *s == '\n' || *s == '\r') ? ' ' : *s);
+		buf_addc(b, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
 }
 
 void log_format(struct buf *b, time_t t, enum log_event e, const char *const *fields,

@@ -7,8 +7,8 @@
  *
  * Each file starts with the header line "#mailout-log v1", then one event
  * per line, tab-separated, the first two fields the RFC 3339 UTC time and
- * the event name.  Fields never hold tabs or line breaks (they are replaced
- * by spaces when written).  Files are replayed in file order, never sorted
+ * the event name.  Fields never hold tabs, line breaks or other control
+ * characters (they are replaced by spaces when written).  Files are replayed in file order, never sorted
  * by time.  A last line without its newline (a process killed mid-write) is
  * ignored with a warning, and the next append starts on a new line.
  *
@@ -83,8 +83,8 @@ typedef int (*log_entry_fn)(const struct log_entry *e, void *payload);
 int log_read(const char *root, const char *rel, size_t offset, log_entry_fn fn, void *payload,
 	     size_t *consumed_out, struct diag_list *diags);
 
-/* A line for an event, appended to b; fields are cleaned of tabs and line
- * breaks. */
+/* A line for an event, appended to b; in fields, control characters (C0,
+ * tabs and line breaks among them, and DEL) become spaces. */
 void log_format(struct buf *b, time_t t, enum log_event e, const char *const *fields,
 		size_t nfields);
 

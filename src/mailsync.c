@@ -135,9 +135,14 @@ static int compare_marks(const void *a, const void *b)
 	return strcmp(((const struct mailsync_mark *)a)->key, ((const struct mailsync_mark *)b)->key);
 }
 
+/* No tab, line break or other control character. */
 static int clean_field(const char *s)
 {
-	return !strpbrk(s, "\t\r\n");
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	}
+	return 1;
 }
 
 int mailsync_state_save(const struct mailsync_state *s, const char *root, const char *rel)
@@ -155,7 +160,7 @@ int mailsync_state_save(const struct mailsync_state *s, const char *root, const 
 	buf_adds(&text, MAILSYNC_STATE_HEADER "\n");
 	for (i = 0; i < s->count; i++) {
 		if (!clean_field(sorted[i].key) || !clean_field(sorted[i].mailbox)) {
-			error_set("cannot write '%s': a tab or line break in '%s'", rel, sorted[i].key);
+			error_set("cannot write '%s': a control character in '%s'", rel, sorted[i].key);
 			goto done;
 		}
 		buf_addf(&text, "%s\t%s\t%lu\t%lu\n", sorted[i].key, sorted[i].mailbox,
@@ -225,7 +230,7 @@ int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size
 		lines[i].added = 0;
 		if (!clean_field(lines[i].address) || !clean_field(lines[i].reason) ||
 		    !clean_field(lines[i].source)) {
-			error_set("cannot add '%s' to %s: a tab or line break in a field",
+			error_set("cannot add '%s' to %s: a control character in a field",
 				  lines[i].address, SUPPRESSIONS_FILE);
 			goto done;
 		}
@@ -377,6 +382,12 @@ static void add_printable(struct buf *b, const char *s, size_t max)
 	}
 }
 
+/* What a bounce text may still take. */
+static size_t room(const struct buf *text)
+{
+	return text->len < BOUNCE_TEXT_MAX ? BOUNCE_TEXT_MAX - text->len : 0;
+}
+
 void mailsync_bounce_describe(struct mailsync_bounce *out, const struct dsn_recipient *r)
 {
 	struct buf text = BUF_INIT;
@@ -396,13 +407,17 @@ void mailsync_bounce_describe(struct mailsync_bounce *out, const struct dsn_reci
 		memcpy(out->enhanced, r->status, strlen(r->status) + 1);
 	else
 		memcpy(out->enhanced, "-", 2);
-	buf_adds(&text, "delivery report: ");
-	buf_adds(&text, r->action ? r->action : "failed");
-	if (r->status && strcmp(out->enhanced, r->status))
-		buf_addf(&text, " (%s)", r->status);
+	/* each piece within what is left of BOUNCE_TEXT_MAX */
+	add_printable(&text, "delivery report: ", room(&text));
+	add_printable(&text, r->action ? r->action : "failed", room(&text));
+	if (r->status && strcmp(out->enhanced, r->status)) {
+		add_printable(&text, " (", room(&text));
+		add_printable(&text, r->status, room(&text));
+		add_printable(&text, ")", room(&text));
+	}
 	if (d) {
-		buf_adds(&text, ": ");
-		add_printable(&text, d, BOUNCE_TEXT_MAX - text.len);
+		add_printable(&text, ": ", room(&text));
+		add_printable(&text, d, room(&text));
 	}
 	out->text = buf_detach(&text, NULL);
 }

@@ -1459,6 +1459,24 @@ static void put_notifications(struct buf *b, struct site *s, const struct campai
 	buf_adds(b, "</ul></section>\n");
 }
 
+/* The message's HTML as it is, but for control characters (other than tab
+ * and line ends), which no HTML holds: U+FFFD, as in escaped text. */
+static void add_without_controls(struct buf *out, const char *s, size_t len)
+{
+	size_t i, start = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		buf_add(out, s + start, i - start);
+		buf_adds(out, "\xef\xbf\xbd");
+		start = i + 1;
+	}
+	buf_add(out, s + start, len - start);
+}
+
 /* Inserts the preview's own Content-Security-Policy at the start of its head. */
 static void preview_document(struct buf *out, const char *html)
 {
@@ -1474,12 +1492,12 @@ static void preview_document(struct buf *out, const char *html)
 	}
 	gt = head ? strchr(head, '>') : NULL;
 	if (gt) {
-		buf_add(out, html, (size_t)(gt + 1 - html));
+		add_without_controls(out, html, (size_t)(gt + 1 - html));
 		buf_adds(out, csp);
-		buf_adds(out, gt + 1);
+		add_without_controls(out, gt + 1, strlen(gt + 1));
 	} else {
 		buf_adds(out, csp);
-		buf_adds(out, html);
+		add_without_controls(out, html, strlen(html));
 	}
 }
 

@@ -3,11 +3,14 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "diag.h"
+
+#define LIT(s) s, sizeof(s) - 1
 
 static void test_buf_grows_and_formats(void **state)
 {
@@ -36,12 +39,68 @@ static void test_buf_escapes(void **state)
 	struct buf b = BUF_INIT;
 
 	(void)state;
-	buf_add_html(&b, "<b>Evil & \"Co\"</b>'", 20);
+	buf_add_html(&b, "<b>Evil & \"Co\"</b>'", 19);
 	assert_string_equal(b.ptr, "&lt;b&gt;Evil &amp; &quot;Co&quot;&lt;/b&gt;&#39;");
+	buf_reset(&b);
+	/* no raw control characters in HTML: U+FFFD, but for tab and line ends */
+	buf_add_html(&b, LIT("a\x1b[31mb\x00" "c\x7f\t\r\nM\xc3\xbcller"));
+	assert_string_equal(b.ptr, "a\xef\xbf\xbd[31mb\xef\xbf\xbd" "c\xef\xbf\xbd\t\r\nM\xc3\xbcller");
+	assert_int_equal(b.len, 26);
 	buf_reset(&b);
 	buf_add_json_string(&b, "</script>\n\"x\\");
 	assert_string_equal(b.ptr, "\"\\u003c/script\\u003e\\n\\\"x\\\\\"");
+	buf_reset(&b);
+	buf_add_json_string(&b, "\x1b\x7f");
+	assert_string_equal(b.ptr, "\"\\u001b\\u007f\"");
 	buf_release(&b);
+}
+
+static void test_buf_visible(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	/* UTF-8 text as it is; controls, C1 controls and non-UTF-8 bytes shown */
+	buf_add_visible(&b, LIT("M\xc3\xbcller \xe2\x80\x93 \xe5\xa4\xaa\xe9\x83\x8e \xf0\x9f\x93\xa8"));
+	assert_string_equal(b.ptr, "M\xc3\xbcller \xe2\x80\x93 \xe5\xa4\xaa\xe9\x83\x8e \xf0\x9f\x93\xa8");
+	buf_reset(&b);
+	buf_add_visible(&b, LIT("a\x1b[2Jb\tc\nd\re\x7f\x00" "f\\x"));
+	assert_string_equal(b.ptr, "a\\x1b[2Jb\\tc\\nd\\re\\x7f\\x00" "f\\x");
+	buf_reset(&b);
+	buf_add_visible(&b, LIT("\xc2\x9b" "1m \xff \xc3( \xe2\x80 \xed\xa0\x80 \xc0\xaf \xf4\x90\x80\x80 \xc3"));
+	assert_string_equal(b.ptr, "\\xc2\\x9b" "1m \\xff \\xc3( \\xe2\\x80 \\xed\\xa0\\x80 \\xc0\\xaf "
+				   "\\xf4\\x90\\x80\\x80 \\xc3");
+	buf_reset(&b);
+	/* only the arguments are made visible, not the format's own text */
+	buf_addf_visible(&b, "%s:%d: '%-6s|%5s|%.3s|%.*s' %zu %ld %c%%\n", "f\x1b.yaml", 3, "a\tb", "\x1b",
+			 "ab\x1b", 2, "\x1bxyz", (size_t)7, -5L, 'x');
+	assert_string_equal(b.ptr, "f\\x1b.yaml:3: 'a\\tb  | \\x1b|ab\\x1b|\\x1bx' 7 -5 x%\n");
+	buf_release(&b);
+}
+
+/* Diagnostics quote content: file names and messages shown visibly. */
+static void test_diag_print_visible(void **state)
+{
+	struct diag_list l = DIAG_LIST_INIT;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	diag_add(&l, DIAG_ERROR, "recipients/contacts/x\x1b[2J.yaml", 4, 10,
+		 "unknown key '%s'", "na\x1b]0;pwned\x07me\tx\ny");
+	diag_add(&l, DIAG_WARNING, "campaigns/\xc3\xa9t\xc3\xa9/campaign.yaml", 0, 0, "name '%s'",
+		 "\xe2\x80\x9cM\xc3\xbcller\xe2\x80\x9d");
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	diag_print(f, &l);
+	fclose(f);
+	assert_string_equal(out,
+			    "recipients/contacts/x\\x1b[2J.yaml:4:10: error: unknown key 'na\\x1b]0;pwned\\x07me\\tx\\ny'\n"
+			    "campaigns/\xc3\xa9t\xc3\xa9/campaign.yaml: warning: name '\xe2\x80\x9cM\xc3\xbcller\xe2\x80\x9d'\n");
+	assert_null(memchr(out, 0x1b, len));
+	free(out);
+	diag_release(&l);
 }
 
 static void test_diag_sorts_and_counts(void **state)
@@ -66,6 +125,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_grows_and_formats),
 		cmocka_unit_test(test_buf_escapes),
+		cmocka_unit_test(test_buf_visible),
+		cmocka_unit_test(test_diag_print_visible),
 		cmocka_unit_test(test_diag_sorts_and_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -157,6 +157,11 @@ static void test_suppress(void **state)
 	lines[2].source = "bad\tsource";
 	assert_int_equal(mailsync_suppress(dir, lines + 2, 1, &added), -1);
 	assert_int_equal(lines[2].added, 0);
+	/* so is one with an escape character */
+	lines[2].source = "bad\x1b[2Jsource";
+	assert_int_equal(mailsync_suppress(dir, lines + 2, 1, &added), -1);
+	assert_string_equal(error_last(), "cannot add 'new@example.com' to recipients/suppressions.tsv: a control character in a field");
+	assert_int_equal(lines[2].added, 0);
 	text = read_rel(dir, SUPPRESSIONS_FILE);
 	assert_null(strstr(text, "new@example.com"));
 	free(text);
@@ -243,6 +248,43 @@ static void test_bounce_describe(void **state)
 	mailsync_bounce_release(&b);
 }
 
+/* A report's fields longer than the whole text, with control characters:
+ * the text stays within 300 bytes and holds none of them. */
+static void test_bounce_describe_hostile(void **state)
+{
+	struct dsn_recipient r;
+	struct mailsync_bounce b;
+	char action[400], expected[301];
+	size_t i;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	memset(action, 'a', sizeof(action) - 1);
+	action[sizeof(action) - 1] = '\0';
+	memcpy(action, "fail\x1b[2J\x07", 9);
+	r.action = action;
+	r.status = "5.1.1";
+	r.diagnostic = "550 5.1.1 \x1b]0;x\x07 gone";
+	mailsync_bounce_describe(&b, &r);
+	assert_int_equal(strlen(b.text), 300);
+	memset(expected, 'a', 300);
+	expected[300] = '\0';
+	memcpy(expected, "delivery report: fail [2J ", 26);
+	assert_string_equal(b.text, expected);
+	mailsync_bounce_release(&b);
+
+	/* the fields fit: each control character a space */
+	r.action = "failed\x7f";
+	r.status = "5.7.1";
+	r.diagnostic = "550 5.7.1 \x1b[31mspam\x1b[0m\ttext\x00";
+	mailsync_bounce_describe(&b, &r);
+	assert_int_equal(b.kind, BOUNCE_NONE);
+	assert_string_equal(b.text, "delivery report: failed : 550 5.7.1  [31mspam [0m text");
+	for (i = 0; b.text[i]; i++)
+		assert_true((unsigned char)b.text[i] >= 0x20 && b.text[i] != 0x7f);
+	mailsync_bounce_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_suppress),
 		cmocka_unit_test(test_bounce_kind),
 		cmocka_unit_test(test_bounce_describe),
+		cmocka_unit_test(test_bounce_describe_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

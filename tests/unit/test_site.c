@@ -254,6 +254,47 @@ static void test_pages_and_escaping(void **state)
 	free(accounts);
 }
 
+/* No raw control character from content in any page: escaped text and the
+ * preview's HTML carry U+FFFD instead. */
+static void assert_no_controls(const char *page)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)page; *p; p++) {
+		if ((*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f)
+			fail_msg("control character 0x%02x at offset %ld", *p, (long)(p - (const unsigned char *)page));
+	}
+}
+
+static void test_control_characters(void **state)
+{
+	struct fx *f = *state;
+	const char *pages[] = { "index.html", "campaigns/c1/index.html", "campaigns/c1/preview.html",
+				"departments/d1/index.html" };
+	char *page;
+	size_t i;
+
+	fixture_write(f->root, "campaigns/c1/campaign.yaml",
+		      "name: \"News \\e[2J\\x7f\\a\"\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nstart: 2026-12-01\n");
+	fixture_write(f->root, "templates/t1.md",
+		      "---\nsubject: \"Hello \\e]0;x\\a{{first_name}}\"\n---\nHi <b>raw\x1b[31m</b>\x7f {{first_name}}\n");
+	if (build(f) < 0) {
+		diag_print(stderr, &f->diags);
+		fail_msg("site_build: %s", error_last());
+	}
+	for (i = 0; i < sizeof(pages) / sizeof(*pages); i++) {
+		page = read_site(f, pages[i]);
+		assert_no_controls(page);
+		if (i == 0)
+			assert_non_null(strstr(page, ">News \xef\xbf\xbd[2J\xef\xbf\xbd\xef\xbf\xbd</a>"));
+		if (i == 1)
+			assert_non_null(strstr(page, "<title>News \xef\xbf\xbd[2J\xef\xbf\xbd\xef\xbf\xbd</title>"));
+		if (i == 2)
+			assert_non_null(strstr(page, "<b>raw\xef\xbf\xbd[31m</b>\xef\xbf\xbd Jane"));
+		free(page);
+	}
+}
+
 static void test_outcomes_masked_and_listed(void **state)
 {
 	struct fx *f = *state;
@@ -363,6 +404,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mask),
 		cmocka_unit_test_setup_teardown(test_pages_and_escaping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_control_characters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outcomes_masked_and_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lists_are_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_whole_or_not_at_all, setup, teardown),
