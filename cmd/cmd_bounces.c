@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounce.h"
 #include "buf.h"
 #include "campaign.h"
 #include "cmd.h"
@@ -103,32 +104,6 @@ static int read_delivery(sqlite3_stmt *st, struct delivery *out)
 	return 1;
 }
 
-static int block_is_for(const struct dsn_recipient *r, const char *address)
-{
-	return (r->final_recipient && !strcmp(r->final_recipient, address)) ||
-	       (r->original_recipient && !strcmp(r->original_recipient, address));
-}
-
-/*
- * The recipient block of d about address: the one naming it, or (strict
- * unset) the only block that reports a failure.  NULL when none.
- */
-static const struct dsn_recipient *pick_block(const struct dsn *d, const char *address, int strict)
-{
-	const struct dsn_recipient *only = NULL;
-	size_t i, failing = 0;
-
-	for (i = 0; i < d->count; i++) {
-		if (mailsync_bounce_kind(d->recipients[i].action, d->recipients[i].status) == BOUNCE_NONE)
-			continue;
-		if (block_is_for(&d->recipients[i], address))
-			return &d->recipients[i];
-		failing++;
-		only = &d->recipients[i];
-	}
-	return !strict && failing == 1 ? only : NULL;
-}
-
 /*
  * The delivery d reports on, and its block: by the returned Message-ID
  * (which only mailout's own message has), else by the X-Mailout headers
@@ -147,7 +122,7 @@ static const struct dsn_recipient *match(struct bounce_run *run, const struct ds
 		bind_str(run->by_message_id, 1, d->message_id);
 		bind_str(run->by_message_id, 2, bare);
 		while (!block && read_delivery(run->by_message_id, out)) {
-			block = pick_block(d, out->address, 0);
+			block = bounce_pick_recipient(d, out->address, 0);
 			if (!block)
 				delivery_release(out);
 		}
@@ -157,7 +132,7 @@ static const struct dsn_recipient *match(struct bounce_run *run, const struct ds
 		bind_str(run->by_headers, 1, d->campaign);
 		bind_str(run->by_headers, 2, d->recipient);
 		if (read_delivery(run->by_headers, out)) {
-			block = pick_block(d, out->address, 1);
+			block = bounce_pick_recipient(d, out->address, 1);
 			if (!block)
 				delivery_release(out);
 		}
@@ -218,15 +193,10 @@ static void handle_report(struct bounce_run *run, const struct account *synced, 
 	struct delivery dl;
 	const char *account, *fields[4];
 	char *notification = NULL;
-	size_t i;
 
 	memset(&b, 0, sizeof(b));
 	memset(&dl, 0, sizeof(dl));
-	for (i = 0; i < d->count; i++) {
-		if (mailsync_bounce_kind(d->recipients[i].action, d->recipients[i].status) != BOUNCE_NONE)
-			break;
-	}
-	if (i == d->count) {
+	if (!bounce_first_failure(d)) {
 		run->tally[T_NO_FAILURE]++;
 		buf_addf(&run->report, "  uid %lu: delivery report without a failure (%s): nothing to record\n",
 			 uid, d->recipients[0].action ? d->recipients[0].action : "no action");
@@ -369,7 +339,6 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 {
 	struct imap *imap = NULL;
 	struct buf raw = BUF_INIT;
-	struct mail_part msg;
 	struct dsn d;
 	unsigned long *all = NULL, *uids = NULL, after, last, done_uid;
 	const struct mailsync_mark *mark;
@@ -412,15 +381,13 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 				 error_last());
 			continue;
 		}
-		mail_parse(&msg, raw.ptr, raw.len);
-		if (dsn_parse(&d, &msg) < 0) {
+		if (bounce_parse(&d, raw.ptr, raw.len) < 0) {
 			run->tally[T_NOT_REPORTS]++;
 		} else {
 			run->tally[T_REPORTS]++;
 			handle_report(run, a, uids[i], &d);
 			dsn_release(&d);
 		}
-		mail_part_release(&msg);
 	}
 	if (results_write(run, root) < 0) {
 		cmd_error("%s: %s", a->id, error_last());
