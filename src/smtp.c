@@ -360,6 +360,27 @@ static void reply_set(struct smtp_reply *r, int code, const char *text, const ch
 		parse_enhanced(r->enhanced, r->text, code);
 }
 
+int smtp_reply_parse(struct smtp_reply *out, const char *command, const char *text, size_t len)
+{
+	struct capture cap;
+	int ret = -1;
+
+	memset(&cap, 0, sizeof(cap));
+	buf_init(&cap.text, 256);
+	capture_reset(&cap);
+	if (command)
+		capture_command(&cap, command, strlen(command));
+	on_debug(NULL, CURLINFO_HEADER_IN, (char *)text, len, &cap);
+	if (cap.done && cap.code) {
+		reply_set(out, cap.code, cap.text.ptr, cap.reply_command);
+		ret = 0;
+	} else {
+		reply_set(out, 0, "", cap.command);
+	}
+	buf_release(&cap.text);
+	return ret;
+}
+
 /* Fills r after a transfer that ended with res. */
 static void reply_fill(struct smtp_reply *r, struct smtp *s, CURLcode res)
 {
@@ -884,6 +905,43 @@ static void form_add(struct buf *form, const char *name, const char *value)
 	}
 }
 
+int smtp_oauth2_answer(char **access_token_out, const char *token_url, long status,
+		       const char *answer, size_t len)
+{
+	char *token = NULL, *err = NULL, *desc = NULL;
+	const char *p;
+	int ret = -1;
+
+	*access_token_out = NULL;
+	if (status != 200) {
+		json_get_string(&err, answer, len, "error");
+		json_get_string(&desc, answer, len, "error_description");
+		error_set("OAuth2 token request to '%s' refused (HTTP %ld): '%.200s'%s%.200s%s",
+			  token_url, status, err ? err : "no error given",
+			  desc ? " (" : "", desc ? desc : "", desc ? ")" : "");
+		goto done;
+	}
+	if (json_get_string(&token, answer, len, "access_token") != 1 || !*token) {
+		error_set("OAuth2 answer from '%s' has no access_token", token_url);
+		goto done;
+	}
+	for (p = token; *p; p++) {
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			error_set("OAuth2 answer from '%s' has an access_token with a "
+				  "character that cannot go into AUTH", token_url);
+			goto done;
+		}
+	}
+	*access_token_out = token;
+	token = NULL;
+	ret = 0;
+done:
+	free(token);
+	free(err);
+	free(desc);
+	return ret;
+}
+
 int smtp_oauth2_token(char **access_token_out, const char *token_url,
 		      const char *client_id, const char *client_secret,
 		      const char *refresh_token)
@@ -891,10 +949,9 @@ int smtp_oauth2_token(char **access_token_out, const char *token_url,
 	CURL *curl = NULL;
 	struct curl_slist *headers = NULL;
 	struct buf form = BUF_INIT, answer = BUF_INIT;
-	char *scheme = NULL, *host = NULL, *token = NULL, *err = NULL, *desc = NULL;
+	char *scheme = NULL, *host = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	const char *failed = NULL;
-	const char *p;
 	long status = 0;
 	CURLcode res;
 	int loopback, ret = -1;
@@ -944,27 +1001,8 @@ int smtp_oauth2_token(char **access_token_out, const char *token_url,
 		goto done;
 	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200) {
-		json_get_string(&err, answer.ptr, answer.len, "error");
-		json_get_string(&desc, answer.ptr, answer.len, "error_description");
-		error_set("OAuth2 token request to '%s' refused (HTTP %ld): '%.200s'%s%.200s%s",
-			  token_url, status, err ? err : "no error given",
-			  desc ? " (" : "", desc ? desc : "", desc ? ")" : "");
+	if (smtp_oauth2_answer(access_token_out, token_url, status, answer.ptr, answer.len) < 0)
 		goto done;
-	}
-	if (json_get_string(&token, answer.ptr, answer.len, "access_token") != 1 || !*token) {
-		error_set("OAuth2 answer from '%s' has no access_token", token_url);
-		goto done;
-	}
-	for (p = token; *p; p++) {
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
-			error_set("OAuth2 answer from '%s' has an access_token with a "
-				  "character that cannot go into AUTH", token_url);
-			goto done;
-		}
-	}
-	*access_token_out = token;
-	token = NULL;
 	ret = 0;
 done:
 	if (curl)
@@ -974,8 +1012,5 @@ done:
 	buf_release(&answer);
 	free(scheme);
 	free(host);
-	free(token);
-	free(err);
-	free(desc);
 	return ret;
 }

@@ -117,6 +117,16 @@ enum smtp_class {
 };
 
 enum smtp_class smtp_classify(const struct smtp_reply *r, int curl_code);
+
+/*
+ * The reply to command ("RCPT TO:<...>", as sent; NULL: the greeting) in
+ * the bytes text[0..len) the server sent, read as the transport reads
+ * them: the last complete reply (a "NNN " line ends one), its enhanced
+ * code from its last line.  Returns 0 with *out filled, or -1 when text
+ * holds no complete reply (*out then has code 0 and empty text); release
+ * *out in both cases.
+ */
+int smtp_reply_parse(struct smtp_reply *out, const char *command, const char *text, size_t len);
 /* "ok", "recipient_temporary", "recipient_permanent", "account_limit",
  * "critical", "network". */
 const char *smtp_class_name(enum smtp_class c);
@@ -185,5 +195,10 @@ void smtp_close(struct smtp *s);
 int smtp_oauth2_token(char **access_token_out, const char *token_url,
 		      const char *client_id, const char *client_secret,
 		      const char *refresh_token);
+
+/* The part of smtp_oauth2_token() after the request: the token server's
+ * HTTP status and JSON answer[0..len) (any bytes) read as said above. */
+int smtp_oauth2_answer(char **access_token_out, const char *token_url, long status,
+		       const char *answer, size_t len);
 
 #endif
