@@ -96,5 +96,6 @@ void unsubscribe_request_release(struct unsubscribe_request *r)
 	free(r->campaign);
 	free(r->recipient);
 	free(r->why);
+	free(r->from);
 	memset(r, 0, sizeof(*r));
 }
