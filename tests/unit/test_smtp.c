@@ -1028,6 +1028,63 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+static void test_reply_parse(void **state)
+{
+	static const char multi[] = "550-5.1.1 The account does not exist.\r\n"
+				    "550 5.1.1 https://support.example.com/\tNoSuchUser\r\n";
+	struct smtp_reply r = SMTP_REPLY_INIT;
+
+	(void)state;
+	assert_int_equal(smtp_reply_parse(&r, "RCPT TO:<jana@example.net>", multi, strlen(multi)), 0);
+	assert_int_equal(r.code, 550);
+	assert_string_equal(r.enhanced, "5.1.1");
+	assert_string_equal(r.command, "RCPT");
+	assert_string_equal(r.text, "550-5.1.1 The account does not exist.\n"
+				    "550 5.1.1 https://support.example.com/ NoSuchUser");
+	assert_int_equal(smtp_classify(&r, 0), SMTP_RECIPIENT_PERMANENT);
+	smtp_reply_release(&r);
+
+	/* the same reply to MAIL is about the account */
+	assert_int_equal(smtp_reply_parse(&r, "MAIL FROM:<a@example.com>", multi, strlen(multi)), 0);
+	assert_int_equal(smtp_classify(&r, 0), SMTP_CRITICAL);
+	smtp_reply_release(&r);
+
+	/* the last complete reply counts; no enhanced code of another class */
+	assert_int_equal(smtp_reply_parse(&r, "DATA", "354 go\r\n451 5.3.0 later\r\n", 25), 0);
+	assert_int_equal(r.code, 451);
+	assert_string_equal(r.enhanced, "");
+	assert_string_equal(r.command, "DATA");
+	smtp_reply_release(&r);
+
+	assert_int_equal(smtp_reply_parse(&r, NULL, "220-mx.example.com\r\n", 20), -1);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.text, "");
+	assert_string_equal(r.command, "CONNECT");
+	smtp_reply_release(&r);
+}
+
+static void test_oauth2_answer(void **state)
+{
+	static const char ok[] = "{\"token_type\":\"Bearer\",\"x\":[1,{\"a\":null}],"
+				 "\"access_token\":\"ya29.\\u0041b\"}";
+	static const char refused[] = "{\"error\":\"invalid_grant\",\"error_description\":\"Bad \\\"token\\\"\"}";
+	char *token = NULL;
+
+	(void)state;
+	assert_int_equal(smtp_oauth2_answer(&token, "https://oauth.example.com/t", 200, ok, strlen(ok)), 0);
+	assert_string_equal(token, "ya29.Ab");
+	free(token);
+	assert_int_equal(smtp_oauth2_answer(&token, "https://oauth.example.com/t", 400, refused,
+					    strlen(refused)), -1);
+	assert_null(token);
+	assert_string_equal(error_last(), "OAuth2 token request to 'https://oauth.example.com/t' refused (HTTP 400): 'invalid_grant' (Bad \"token\")");
+	assert_int_equal(smtp_oauth2_answer(&token, "https://oauth.example.com/t", 200, "{\"access_token\":\"a b\"}", 22), -1);
+	assert_non_null(strstr(error_last(), "a character that cannot go into AUTH"));
+	assert_int_equal(smtp_oauth2_answer(&token, "https://oauth.example.com/t", 200, "{\"access_token\":", 16), -1);
+	assert_string_equal(error_last(), "OAuth2 answer from 'https://oauth.example.com/t' has no access_token");
+	assert_null(token);
+}
+
 #define LIVE(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
 
 int main(void)
@@ -1035,6 +1092,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify_table),
 		cmocka_unit_test(test_open_checks_url),
+		cmocka_unit_test(test_reply_parse),
+		cmocka_unit_test(test_oauth2_answer),
 		LIVE(test_twenty_messages_one_connection),
 		LIVE(test_reply_faults),
 		LIVE(test_dead_connection_replaced),
