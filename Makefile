@@ -18,6 +18,10 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 LIBS = $(shell pkg-config --libs $(PKGS)) -lm
 
 ifdef SANITIZE
+# clang when there is one: its UBSan also catches arithmetic on null pointers
+ifeq ($(origin CC),default)
+CC := $(shell command -v clang >/dev/null 2>&1 && echo clang || echo cc)
+endif
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SANITIZE)
 OBJ = .objs/san
@@ -39,18 +43,23 @@ else
 PROGRAM = mailout
 endif
 
-.PHONY: all deps test check unit unit-san e2e browser screenshots demo bench install clean \
+.PHONY: all deps test check unit unit-san e2e e2e-san browser screenshots demo bench install clean FORCE \
 	fuzz fuzz-build fuzz-replay fuzz-replay-bins
 .DELETE_ON_ERROR:
 
 all: $(PROGRAM)
 
-$(PROGRAM): $(CMD_OBJS) $(OBJ)/libmailout.a
+$(PROGRAM): $(CMD_OBJS) $(OBJ)/libmailout.a $(OBJ)/cc.stamp
 	$(CC) $(LDFLAGS) -o $@ $(CMD_OBJS) $(OBJ)/libmailout.a $(LIBS)
 
 $(OBJ)/libmailout.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
+
+# The compiler that built $(OBJ): a new one rebuilds everything.
+$(OBJ)/cc.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(CC)' | cmp -s - $@ || echo '$(CC)' > $@
 
 # The plan's schema, embedded as a C string.
 $(OBJ)/gen/schema.c: src/schema.sql
@@ -71,17 +80,17 @@ $(OBJ)/gen/theme.c: $(THEME)
 	  done; \
 	  echo '{ 0, 0 } };'; } > $@
 
-$(OBJ)/gen/theme.o: $(OBJ)/gen/theme.c src/site.h
+$(OBJ)/gen/theme.o: $(OBJ)/gen/theme.c src/site.h $(OBJ)/cc.stamp
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(OBJ)/gen/schema.o: $(OBJ)/gen/schema.c
+$(OBJ)/gen/schema.o: $(OBJ)/gen/schema.c $(OBJ)/cc.stamp
 	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c -o $@ $<
 
-$(OBJ)/%.o: %.c $(wildcard src/*.h) $(wildcard cmd/*.h)
+$(OBJ)/%.o: %.c $(wildcard src/*.h) $(wildcard cmd/*.h) $(OBJ)/cc.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
 
-$(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libmailout.a $(wildcard tests/unit/*.h)
+$(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libmailout.a $(wildcard tests/unit/*.h) $(OBJ)/cc.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -Itests/unit -o $@ $< \
 		$(OBJ)/libmailout.a $(LDFLAGS) $(LIBS) $(shell pkg-config --libs cmocka)
@@ -93,7 +102,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: all unit unit-san fuzz-replay e2e browser
+check: all unit unit-san fuzz-replay e2e e2e-san browser
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
@@ -103,6 +112,13 @@ unit-san:
 
 e2e: $(PROGRAM)
 	@sh tests/e2e/run.sh
+
+# The sanitized binary validates, builds and previews the example and
+# hostile content.
+E2E_SAN = t0100 t0300 t0400 t0405 t0410
+e2e-san:
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined all
+	@MAILOUT=$(CURDIR)/.objs/san/mailout sh tests/e2e/run.sh $(E2E_SAN)
 
 browser: $(PROGRAM)
 	@MAILOUT=$(CURDIR)/$(PROGRAM) sh tests/browser/run.sh

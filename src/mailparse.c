@@ -870,32 +870,63 @@ static void dsn_fields(struct dsn *d, const char *text, size_t len)
 	}
 }
 
+/*
+ * How well an enclosed message identifies the delivery it returns: 2 with a
+ * Message-ID (what a report is matched by first) other than the report's
+ * own, 1 with X-Mailout headers only, 0 with neither.
+ */
+static int returned_rank(const struct mail_part *orig, const char *report_id)
+{
+	const char *v = mail_header(orig, "Message-ID");
+	char *id = v ? mail_message_id(v) : NULL;
+	int rank = 0;
+
+	if (id && (!report_id || strcmp(id, report_id)))
+		rank = 2;
+	else if (((v = mail_header(orig, "X-Mailout-Campaign")) && *v) ||
+		 ((v = mail_header(orig, "X-Mailout-Recipient")) && *v))
+		rank = 1;
+	free(id);
+	return rank;
+}
+
 int dsn_parse(struct dsn *out, const struct mail_part *msg)
 {
-	const struct mail_part *report = find_report(msg), *c, *orig;
+	const struct mail_part *report = find_report(msg), *c, *orig = NULL;
 	const char *v;
+	char *report_id = NULL;
 	size_t i;
+	int rank, best = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (!report)
 		return -1;
+	v = mail_header(msg, "Message-ID");
+	report_id = v ? mail_message_id(v) : NULL;
 	for (i = 0; i < report->nparts; i++) {
 		c = &report->parts[i];
 		if (!strcmp(c->type, "message/delivery-status") ||
 		    !strcmp(c->type, "message/global-delivery-status")) {
 			if (!out->count)
 				dsn_fields(out, c->body, c->body_len);
-		} else if ((is_enclosure(c->type) || is_enclosed_headers(c->type)) && c->nparts &&
-			   !out->message_id && !out->campaign) {
-			orig = &c->parts[0];
-			v = mail_header(orig, "Message-ID");
-			out->message_id = v ? mail_message_id(v) : NULL;
-			v = mail_header(orig, "X-Mailout-Campaign");
-			out->campaign = v && *v ? xstrdup(v) : NULL;
-			v = mail_header(orig, "X-Mailout-Recipient");
-			out->recipient = v && *v ? xstrdup(v) : NULL;
+		} else if ((is_enclosure(c->type) || is_enclosed_headers(c->type)) && c->nparts) {
+			/* the first best returned message: its fields all come from it */
+			rank = returned_rank(&c->parts[0], report_id);
+			if (rank > best) {
+				best = rank;
+				orig = &c->parts[0];
+			}
 		}
 	}
+	if (orig) {
+		v = mail_header(orig, "Message-ID");
+		out->message_id = best == 2 ? mail_message_id(v) : NULL;
+		v = mail_header(orig, "X-Mailout-Campaign");
+		out->campaign = v && *v ? xstrdup(v) : NULL;
+		v = mail_header(orig, "X-Mailout-Recipient");
+		out->recipient = v && *v ? xstrdup(v) : NULL;
+	}
+	free(report_id);
 	if (!out->count) {
 		dsn_release(out);
 		return -1;

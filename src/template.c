@@ -564,13 +564,14 @@ struct frame {
 static const struct tvalue *lookup(const struct template *t, const struct node *n,
 				   const struct frame *top)
 {
-	const struct name_part *part = &t->parts[n->part];
+	const struct name_part *part;
 	const struct tvalue *v = NULL;
 	const struct frame *f;
 	size_t i;
 
 	if (!n->nparts)
 		return top ? top->value : NULL;
+	part = &t->parts[n->part];
 	/* The first part: the innermost context that has it. */
 	for (f = top; f && !v; f = f->up)
 		v = tvalue_map_getn(f->value, part[0].ptr, part[0].len);

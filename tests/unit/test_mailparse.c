@@ -323,6 +323,90 @@ static void test_dsn_headers_only_and_nested(void **state)
 	mail_part_release(&m);
 }
 
+/* A report of two returned messages, the first of the given headers, the
+ * second of others. */
+static void parse_two_returned(struct mail_part *m, const char *first, const char *second)
+{
+	struct buf text = BUF_INIT;
+
+	buf_addf(&text,
+		 "Message-ID: <report.1@mx.example.net>\r\n"
+		 "Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n"
+		 "--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+		 "Final-Recipient: rfc822;a@example.net\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+		 "--r\r\nContent-Type: text/rfc822-headers\r\n\r\n%s"
+		 "--r\r\nContent-Type: message/rfc822\r\n\r\n%s\r\nbody\r\n"
+		 "--r--\r\n",
+		 first, second);
+	mail_parse(m, text.ptr, text.len);
+	buf_release(&text);
+}
+
+static void assert_returned(const struct dsn *d, const char *message_id, const char *campaign,
+			    const char *recipient)
+{
+	if (message_id)
+		assert_string_equal(d->message_id, message_id);
+	else
+		assert_null(d->message_id);
+	if (campaign)
+		assert_string_equal(d->campaign, campaign);
+	else
+		assert_null(d->campaign);
+	if (recipient)
+		assert_string_equal(d->recipient, recipient);
+	else
+		assert_null(d->recipient);
+}
+
+/* The identifying headers all come from one returned message: the first
+ * with a Message-ID that is not the report's own, else the first with
+ * X-Mailout headers. */
+static void test_dsn_two_returned(void **state)
+{
+	struct mail_part m;
+	struct dsn d;
+
+	(void)state;
+	parse_two_returned(&m, "X-Mailout-Recipient: r-1\r\n",
+			   "Message-ID: <m-2@example.com>\r\nX-Mailout-Campaign: c2\r\n"
+			   "X-Mailout-Recipient: r-2\r\n");
+	assert_int_equal(dsn_parse(&d, &m), 0);
+	assert_returned(&d, "<m-2@example.com>", "c2", "r-2");
+	dsn_release(&d);
+	mail_part_release(&m);
+
+	parse_two_returned(&m, "Message-ID: <m-1@example.com>\r\nX-Mailout-Recipient: r-1\r\n",
+			   "Message-ID: <m-2@example.com>\r\nX-Mailout-Campaign: c2\r\n"
+			   "X-Mailout-Recipient: r-2\r\n");
+	assert_int_equal(dsn_parse(&d, &m), 0);
+	assert_returned(&d, "<m-1@example.com>", NULL, "r-1");
+	dsn_release(&d);
+	mail_part_release(&m);
+
+	/* the report's own Message-ID does not name the returned message */
+	parse_two_returned(&m, "Message-ID: <report.1@mx.example.net>\r\nX-Mailout-Recipient: r-1\r\n",
+			   "Message-ID: <m-2@example.com>\r\nX-Mailout-Recipient: r-2\r\n");
+	assert_int_equal(dsn_parse(&d, &m), 0);
+	assert_returned(&d, "<m-2@example.com>", NULL, "r-2");
+	dsn_release(&d);
+	mail_part_release(&m);
+
+	parse_two_returned(&m, "Message-ID: <report.1@mx.example.net>\r\nX-Mailout-Recipient: r-1\r\n",
+			   "X-Mailout-Campaign: c2\r\nX-Mailout-Recipient: r-2\r\n");
+	assert_int_equal(dsn_parse(&d, &m), 0);
+	assert_returned(&d, NULL, NULL, "r-1");
+	dsn_release(&d);
+	mail_part_release(&m);
+
+	parse_two_returned(&m, "Subject: x\r\n",
+			   "X-Mailout-Campaign: c2\r\nX-Mailout-Recipient: r-2\r\n");
+	assert_int_equal(dsn_parse(&d, &m), 0);
+	assert_returned(&d, NULL, "c2", "r-2");
+	dsn_release(&d);
+	mail_part_release(&m);
+}
+
 static void test_not_dsn(void **state)
 {
 	struct mail_part m;
@@ -356,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_broken_mime),
 		cmocka_unit_test(test_dsn),
 		cmocka_unit_test(test_dsn_headers_only_and_nested),
+		cmocka_unit_test(test_dsn_two_returned),
 		cmocka_unit_test(test_not_dsn),
 	};
 

@@ -309,6 +309,26 @@ static void test_render_refuses_bad_token(void **state)
 	assert_int_equal(render_recipient(&m, f->render, &f->rec, ""), -1);
 }
 
+/* A template without a preheader renders an empty one, and the HTML part
+ * has no hidden preheader block. */
+static void test_render_without_preheader(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(fixture_write(f->root, "templates/plain.md",
+				       "---\nsubject: Plain\n---\nHello {{first_name}}.\n"), 0);
+	assert_int_equal(fixture_write(f->root, "campaigns/plain/campaign.yaml",
+				       "name: Plain\ntemplate: plain\nrecipient_type: contacts\nowner: ann\n"), 0);
+	load(f);
+	open_render(f, "plain");
+	set_recipient(f, RTYPE_CONTACTS, "c-1", "jana@example.net", 0, "{ first_name: Jana }");
+	render_one(f, TOKEN);
+	assert_string_equal(f->m.subject, "Plain");
+	assert_string_equal(f->m.preheader, "");
+	assert_contains(f->m.text, "Hello Jana.\n");
+	assert_lacks(f->m.html, "opacity:0");
+}
+
 static void test_render_without_signature(void **state)
 {
 	struct fx *f = *state;
@@ -641,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_markdown_styles),
 		cmocka_unit_test_setup_teardown(test_render_contact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_refuses_bad_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_render_without_preheader, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_without_signature, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_one_click, setup, teardown),

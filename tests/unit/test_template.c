@@ -315,6 +315,23 @@ static void test_escaping(void **state)
 	tvalue_free(ctx);
 }
 
+/* A template whose only name is the implicit iterator has no name parts. */
+static void test_only_implicit_iterator(void **state)
+{
+	struct tvalue *world = tvalue_string("world <&>");
+	struct tvalue *ctx = tvalue_map();
+
+	(void)state;
+	assert_render("Hello, {{.}}!", world, TEMPLATE_HTML, "Hello, world &lt;&amp;&gt;!");
+	assert_render("Hello, {{{.}}}!", world, TEMPLATE_TEXT, "Hello, world <&>!");
+	assert_render("{{#.}}[{{.}}]{{/.}}{{^.}}none{{/.}}", world, TEMPLATE_TEXT, "[world <&>]");
+	assert_render("Hello, {{.}}!", NULL, TEMPLATE_TEXT, "Hello, !");
+	assert_render("{{^.}}none{{/.}}", NULL, TEMPLATE_TEXT, "none");
+	assert_render("Hello, {{.}}!", ctx, TEMPLATE_TEXT, "Hello, !");
+	tvalue_free(ctx);
+	tvalue_free(world);
+}
+
 static void test_dotted_names_in_sections(void **state)
 {
 	struct tvalue *ctx = tvalue_map(), *owner = tvalue_map(), *org = tvalue_map();
@@ -564,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_nesting_limit),
 		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_only_implicit_iterator),
 		cmocka_unit_test(test_dotted_names_in_sections),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_standalone_crlf),
