@@ -43,7 +43,8 @@ else
 PROGRAM = mailout
 endif
 
-.PHONY: all deps test check unit unit-san e2e e2e-san browser screenshots demo bench install clean FORCE
+.PHONY: all deps test check unit unit-san e2e e2e-san browser screenshots demo bench install clean FORCE \
+	fuzz fuzz-build fuzz-replay fuzz-replay-bins
 .DELETE_ON_ERROR:
 
 all: $(PROGRAM)
@@ -101,7 +102,7 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory check
 
-check: all unit unit-san e2e e2e-san browser
+check: all unit unit-san fuzz-replay e2e e2e-san browser
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
@@ -121,6 +122,45 @@ e2e-san:
 
 browser: $(PROGRAM)
 	@MAILOUT=$(CURDIR)/$(PROGRAM) sh tests/browser/run.sh
+
+# Fuzzing: one libFuzzer target per parser of outside bytes
+# (tests/fuzz/fuzz_NAME.c), built by clang against the library compiled
+# with -fsanitize=fuzzer-no-link.  `make fuzz` runs each for FUZZ_SECONDS
+# (FUZZ_TARGETS=NAME for one); new inputs go to .objs/fuzz/corpus-new/,
+# crashes to .objs/fuzz/artifacts/.  `make fuzz-replay` (part of check)
+# runs the seed corpora tests/fuzz/corpus/NAME/ through the same targets
+# built with $(CC) and the sanitizers, without libFuzzer.
+FUZZ_CC = clang
+FUZZ = .objs/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 2
+FUZZ_SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_common.c,\
+	$(sort $(wildcard tests/fuzz/fuzz_*.c))))
+
+fuzz: fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+fuzz-build:
+	@$(MAKE) --no-print-directory CC=$(FUZZ_CC) OBJ=$(FUZZ) \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ)/libmailout.a
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ)/fuzz_%)
+
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.c tests/fuzz/fuzz.h $(FUZZ)/libmailout.a
+	$(FUZZ_CC) $(ALL_CFLAGS) -O1 -fsanitize=fuzzer $(FUZZ_SAN) -Itests/fuzz -o $@ $< \
+		tests/fuzz/fuzz_common.c $(FUZZ)/libmailout.a $(LIBS)
+
+fuzz-replay:
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined fuzz-replay-bins
+	@sh tests/fuzz/replay.sh .objs/san/fuzz $(FUZZ_TARGETS)
+
+fuzz-replay-bins: $(FUZZ_TARGETS:%=$(OBJ)/fuzz/replay_%)
+
+$(OBJ)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_common.c \
+		tests/fuzz/fuzz.h $(OBJ)/libmailout.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c $< tests/fuzz/fuzz_common.c \
+		$(OBJ)/libmailout.a $(LDFLAGS) $(LIBS)
 
 # Screenshots of the status site for the README (docs/*.png).
 screenshots: all

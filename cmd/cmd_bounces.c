@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounce.h"
 #include "buf.h"
 #include "campaign.h"
 #include "cmd.h"
@@ -95,32 +96,6 @@ static int read_delivery(struct plan_iter *it, struct delivery *out)
 	return 1;
 }
 
-static int block_is_for(const struct dsn_recipient *r, const char *address)
-{
-	return (r->final_recipient && !strcmp(r->final_recipient, address)) ||
-	       (r->original_recipient && !strcmp(r->original_recipient, address));
-}
-
-/*
- * The recipient block of d about address: the one naming it, or (strict
- * unset) the only block that reports a failure.  NULL when none.
- */
-static const struct dsn_recipient *pick_block(const struct dsn *d, const char *address, int strict)
-{
-	const struct dsn_recipient *only = NULL;
-	size_t i, failing = 0;
-
-	for (i = 0; i < d->count; i++) {
-		if (mailsync_bounce_kind(d->recipients[i].action, d->recipients[i].status) == BOUNCE_NONE)
-			continue;
-		if (block_is_for(&d->recipients[i], address))
-			return &d->recipients[i];
-		failing++;
-		only = &d->recipients[i];
-	}
-	return !strict && failing == 1 ? only : NULL;
-}
-
 /*
  * The delivery d reports on, and its block (*block_out, NULL when none):
  * by the returned Message-ID (which only mailout's own message has), else
@@ -140,7 +115,7 @@ static int match(struct bounce_run *run, const struct dsn *d, struct delivery *o
 		if (plan_delivery_by_message_id_open(&it, run->p, d->message_id) < 0)
 			return -1;
 		while (!block && (rc = read_delivery(it, out)) == 1) {
-			block = pick_block(d, out->address, 0);
+			block = bounce_pick_recipient(d, out->address, 0);
 			if (!block)
 				delivery_release(out);
 		}
@@ -152,7 +127,7 @@ static int match(struct bounce_run *run, const struct dsn *d, struct delivery *o
 			return -1;
 		rc = read_delivery(it, out);
 		if (rc == 1) {
-			block = pick_block(d, out->address, 1);
+			block = bounce_pick_recipient(d, out->address, 1);
 			if (!block)
 				delivery_release(out);
 		}
@@ -210,16 +185,11 @@ static int handle_report(struct bounce_run *run, const struct account *synced, u
 	struct delivery dl;
 	const char *account, *fields[4];
 	char *notification = NULL;
-	size_t i;
 	int found, ret = 0;
 
 	memset(&b, 0, sizeof(b));
 	memset(&dl, 0, sizeof(dl));
-	for (i = 0; i < d->count; i++) {
-		if (mailsync_bounce_kind(d->recipients[i].action, d->recipients[i].status) != BOUNCE_NONE)
-			break;
-	}
-	if (i == d->count) {
+	if (!bounce_first_failure(d)) {
 		run->tally[T_NO_FAILURE]++;
 		buf_addf_visible(&run->report, "  uid %lu: delivery report without a failure (%s): nothing to record\n",
 			 uid, d->recipients[0].action ? d->recipients[0].action : "no action");
@@ -369,7 +339,6 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 {
 	struct imap *imap = NULL;
 	struct buf raw = BUF_INIT;
-	struct mail_part msg;
 	struct dsn d;
 	unsigned long *all = NULL, *uids = NULL, after, last, done_uid;
 	const struct mailsync_mark *mark;
@@ -412,15 +381,13 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 				 error_last());
 			continue;
 		}
-		mail_parse(&msg, raw.ptr, raw.len);
-		if (dsn_parse(&d, &msg) < 0) {
+		if (bounce_parse(&d, raw.ptr, raw.len) < 0) {
 			run->tally[T_NOT_REPORTS]++;
 		} else {
 			run->tally[T_REPORTS]++;
 			r = handle_report(run, a, uids[i], &d);
 			dsn_release(&d);
 		}
-		mail_part_release(&msg);
 		if (r < 0) {
 			/* nothing of this mailbox is written, its state stays */
 			cmd_error("%s: %s", a->id, error_last());

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "buf.h"
 #include "campaign.h"
@@ -19,16 +18,15 @@
 #include "config.h"
 #include "diag.h"
 #include "imap.h"
-#include "mailparse.h"
 #include "mailsync.h"
 #include "plan.h"
 #include "publish.h"
 #include "schedule.h"
 #include "token.h"
+#include "unsubscribe.h"
 #include "xalloc.h"
 
 #define STATE_KEY "unsubscribe"
-#define TOKENS_PER_MESSAGE 100
 
 enum outcome {
 	OUT_UNSUBSCRIBED, /* or already suppressed: the writer decides */
@@ -57,46 +55,6 @@ struct unsub_run {
 	size_t nrequests, cap;
 };
 
-static int token_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '-' || c == '_';
-}
-
-/* Something shaped roughly like a token (at a word start "v1." and token
- * characters with at least four dots, 20 or more in all: a version number
- * is not) that token_find() did not accept. */
-static int looks_like_token(const char *s, size_t len)
-{
-	size_t i, n, dots;
-
-	for (i = 0; i + 3 <= len; i++) {
-		if (strncmp(s + i, "v1.", 3) || (i > 0 && token_char(s[i - 1]) &&
-						 !(i >= 3 && !strncmp(s + i - 3, "%20", 3))))
-			continue;
-		for (n = 3, dots = 1; i + n < len && token_char(s[i + n]); n++)
-			dots += s[i + n] == '.';
-		if (n >= 20 && dots >= 4)
-			return 1;
-	}
-	return 0;
-}
-
-static int says_unsubscribe(const char *s, size_t len)
-{
-	static const char *const words[] = { "unsubscribe", "abmelden", NULL };
-	size_t i, k, n;
-
-	for (k = 0; words[k]; k++) {
-		n = strlen(words[k]);
-		for (i = 0; i + n <= len; i++) {
-			if (!strncasecmp(s + i, words[k], n))
-				return 1;
-		}
-	}
-	return 0;
-}
-
 static struct request *add_request(struct unsub_run *run, unsigned long uid, enum outcome o)
 {
 	struct request *r;
@@ -109,83 +67,49 @@ static struct request *add_request(struct unsub_run *run, unsigned long uid, enu
 	return r;
 }
 
-/*
- * Looks for a verified token in text.  Returns 1 with *campaign and
- * *recipient set, 0 when there is none; *failure keeps the first
- * verification failure (a token_result) and *why its message.
- */
-static int find_token(struct unsub_run *run, const char *text, size_t len, char **campaign,
-		      char **recipient, int *failure, char **why)
-{
-	size_t off = 0, start, n;
-	int tries, r;
-
-	for (tries = 0; tries < TOKENS_PER_MESSAGE && off < len; tries++) {
-		if (token_find(text + off, len - off, &start, &n) < 0)
-			break;
-		r = token_verify(run->keys, text + off + start, n, campaign, recipient);
-		if (r == TOKEN_OK)
-			return 1;
-		if (!*failure) {
-			*failure = r;
-			*why = xstrdup(error_last());
-		}
-		off += start + n;
-	}
-	return 0;
-}
-
 /* Judges one message; 0, or -1 when the plan could not be read. */
 static int handle_message(struct unsub_run *run, unsigned long uid, const char *raw, size_t len,
 			  int damaged)
 {
-	struct mail_part msg;
-	struct buf text = BUF_INIT;
-	const char *v, *first;
-	char *subject = NULL, *campaign = NULL, *recipient = NULL, *why = NULL, *from = NULL;
+	struct unsubscribe_request u;
 	char *address = NULL, *id = NULL;
 	struct request *req;
-	int failure = 0, found, ret = 0;
-	size_t first_len;
+	int ret = 0;
 
-	mail_parse(&msg, raw, len);
-	v = mail_header(&msg, "Subject");
-	subject = mail_decode_words(v ? v : "");
-	mail_text(&text, &msg);
-	found = find_token(run, subject, strlen(subject), &campaign, &recipient, &failure, &why) ||
-		find_token(run, text.ptr, text.len, &campaign, &recipient, &failure, &why);
-	if (found) {
-		if (plan_recipient_address(run->p, campaign, recipient, &address) < 0) {
+	unsubscribe_parse(&u, run->keys, raw, len);
+	switch (u.kind) {
+	case UNSUBSCRIBE_TOKEN:
+		if (plan_recipient_address(run->p, u.campaign, u.recipient, &address) < 0) {
 			ret = -1;
 			goto done;
 		}
 		if (!address) {
 			req = add_request(run, uid, OUT_UNKNOWN_RECIPIENT);
 			req->detail = xasprintf("ignored: a valid token for recipient %s of %s, but the plan has no such recipient",
-						recipient, campaign);
+						u.recipient, u.campaign);
 			goto done;
 		}
 		req = add_request(run, uid, OUT_UNSUBSCRIBED);
 		req->address = address;
 		address = NULL;
-		req->source = xstrdup(campaign);
-		req->detail = xasprintf("recipient %s of %s", recipient, campaign);
+		req->source = xstrdup(u.campaign);
+		req->detail = xasprintf("recipient %s of %s", u.recipient, u.campaign);
 		goto done;
-	}
-	if (failure == TOKEN_BAD_MAC) {
+	case UNSUBSCRIBE_FORGED:
 		req = add_request(run, uid, OUT_FORGED);
-		req->detail = xasprintf("ignored: forged token (%s)", why);
+		req->detail = xasprintf("ignored: forged token (%s)", u.why);
 		goto done;
-	}
-	if (failure) {
-		req = add_request(run, uid, failure == TOKEN_UNKNOWN_KEY ? OUT_UNKNOWN_KEY : OUT_MALFORMED);
-		req->detail = xasprintf("ignored: %s", why);
+	case UNSUBSCRIBE_UNKNOWN_KEY:
+	case UNSUBSCRIBE_MALFORMED:
+		req = add_request(run, uid, u.kind == UNSUBSCRIBE_UNKNOWN_KEY ? OUT_UNKNOWN_KEY : OUT_MALFORMED);
+		req->detail = xasprintf("ignored: %s", u.why);
 		goto done;
-	}
-	if (looks_like_token(subject, strlen(subject)) || looks_like_token(text.ptr, text.len)) {
+	case UNSUBSCRIBE_MANGLED:
 		req = add_request(run, uid, OUT_MALFORMED);
 		req->detail = xstrdup("ignored: malformed unsubscribe token");
 		goto done;
+	case UNSUBSCRIBE_NO_TOKEN:
+		break;
 	}
 	if (damaged) {
 		req = add_request(run, uid, OUT_MALFORMED);
@@ -193,17 +117,14 @@ static int handle_message(struct unsub_run *run, unsigned long uid, const char *
 		goto done;
 	}
 	/* no token: a known recipient who says so */
-	v = mail_header(&msg, "From");
-	from = v ? mail_address(v) : NULL;
-	if (from && plan_recipient_by_address(run->p, from, &id) < 0) {
+	if (u.from && plan_recipient_by_address(run->p, u.from, &id) < 0) {
 		ret = -1;
 		goto done;
 	}
-	first = mail_first_line(text.ptr, &first_len);
-	if (id && (says_unsubscribe(subject, strlen(subject)) || says_unsubscribe(first, first_len))) {
+	if (id && u.asks) {
 		req = add_request(run, uid, OUT_UNSUBSCRIBED);
-		req->address = from;
-		from = NULL;
+		req->address = u.from;
+		u.from = NULL;
 		req->source = xstrdup("mail");
 		req->detail = xasprintf("recipient %s, by a mail from the address", id);
 		goto done;
@@ -212,13 +133,7 @@ static int handle_message(struct unsub_run *run, unsigned long uid, const char *
 	req->detail = xstrdup(id ? "ignored: no token, and the message does not ask to unsubscribe" :
 				   "ignored: no token, and the sender is not a known recipient");
 done:
-	mail_part_release(&msg);
-	buf_release(&text);
-	free(subject);
-	free(campaign);
-	free(recipient);
-	free(why);
-	free(from);
+	unsubscribe_request_release(&u);
 	free(address);
 	free(id);
 	return ret;

@@ -121,20 +121,30 @@ static void load_one(struct campaign *c, const char *root, const struct config *
 		     const struct segments *segments, struct diag_list *diags)
 {
 	struct ydoc *doc = NULL;
-	const struct ynode *top, *n;
 
 	c->valid = 0;
 	if (ydoc_load_file(&doc, root, c->path, diags) < 0)
 		return;
+	campaign_load_doc(c, doc, root, cfg, segments, diags);
+	ydoc_free(doc);
+}
+
+void campaign_load_doc(struct campaign *c, const struct ydoc *doc, const char *root,
+		       const struct config *cfg, const struct segments *segments,
+		       struct diag_list *diags)
+{
+	const struct ynode *top, *n;
+
+	c->valid = 0;
 	ydoc_check_secrets(doc, diags);
 	top = doc->root;
 	if (!top) {
 		diag_add(diags, DIAG_ERROR, c->path, 0, 0, "file is empty");
-		goto done;
+		return;
 	}
 	c->valid = ymap_check(doc, top, "campaign", campaign_keys, diags) == 0;
 	if (top->kind != YNODE_MAP)
-		goto done;
+		return;
 	c->pos.line = top->line;
 	c->pos.col = top->col;
 	c->name = scalar_dup(doc, top, "name", NULL, diags);
@@ -259,8 +269,6 @@ static void load_one(struct campaign *c, const char *root, const struct config *
 	template_check(c, doc, root, diags);
 	if (!c->name || !c->template || !c->owner || c->type < 0)
 		c->valid = 0;
-done:
-	ydoc_free(doc);
 }
 
 /* A campaign made by a merge: its sources exist, were merged into it, and

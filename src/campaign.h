@@ -45,6 +45,12 @@ struct campaigns {
 int campaigns_load(struct campaigns *out, const char *root, const struct config *cfg,
 		   const struct segments *segments, struct diag_list *diags);
 void campaigns_release(struct campaigns *c);
+/* One campaign from its campaign.yaml already parsed, into c (whose id and
+ * path are set, the rest zero), as campaigns_load() reads each; the merged
+ * campaigns are not resolved.  c is released as an item of campaigns. */
+void campaign_load_doc(struct campaign *c, const struct ydoc *doc, const char *root,
+		       const struct config *cfg, const struct segments *segments,
+		       struct diag_list *diags);
 const struct campaign *campaigns_find(const struct campaigns *c, const char *id);
 
 /* Sets `status:` in campaigns/<id>/campaign.yaml, keeping the rest of the

@@ -595,13 +595,25 @@ static void load_git(struct config *c, const struct ydoc *doc, const struct ynod
 int config_load(struct config *out, const char *root, struct diag_list *diags)
 {
 	struct ydoc *doc = NULL;
+	int ret;
+
+	if (ydoc_load_file(&doc, root, CONFIG_FILE, diags) < 0) {
+		memset(out, 0, sizeof(*out));
+		load_schedule(out, NULL, NULL, diags);
+		return -1;
+	}
+	ret = config_load_doc(out, doc, diags);
+	ydoc_free(doc);
+	return ret;
+}
+
+int config_load_doc(struct config *out, const struct ydoc *doc, struct diag_list *diags)
+{
 	const struct ynode *top;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
 	load_schedule(out, NULL, NULL, diags);
-	if (ydoc_load_file(&doc, root, CONFIG_FILE, diags) < 0)
-		goto done;
 	top = doc->root;
 	ydoc_check_secrets(doc, diags);
 	if (!top) {
@@ -619,7 +631,6 @@ int config_load(struct config *out, const char *root, struct diag_list *diags)
 	load_accounts(out, doc, top, diags);
 	ret = 0;
 done:
-	ydoc_free(doc);
 	return ret;
 }
 

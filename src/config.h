@@ -66,6 +66,11 @@ struct config {
  * is not YAML at all (diagnostics added either way).  Release with
  * config_release() in every case. */
 int config_load(struct config *out, const char *root, struct diag_list *diags);
+/* The same for mailout.yaml already parsed into doc (what the
+ * configuration keeps is copied).  Returns 0, or -1 when doc is empty or
+ * not a mapping. */
+struct ydoc;
+int config_load_doc(struct config *out, const struct ydoc *doc, struct diag_list *diags);
 void config_release(struct config *c);
 
 const struct person *config_person(const struct config *c, const char *id);

@@ -107,9 +107,9 @@ static const char *tagged_failure(const char *line, size_t n)
  * printable and cut short: "NO [NONEXISTENT] Mailbox doesn't exist".
  * libcurl closes the connection after it, so the answer to LOGOUT may
  * follow in the response. */
-static void tagged_reply(const struct imap *s, char *out, size_t size)
+void imap_parse_tagged(char *out, size_t size, const char *resp, size_t len)
 {
-	struct cursor c = { s->resp.ptr, s->resp.ptr + s->resp.len };
+	struct cursor c = { resp, resp + len };
 	const char *line, *found = NULL;
 	long long literal;
 	size_t n, found_len = 0, i, o = 0;
@@ -226,7 +226,7 @@ static int run(struct imap *s, const char *command)
 		return 0;
 	if (rc == CURLE_QUOTE_ERROR) {
 		s->broken = 1; /* libcurl closed the connection after it */
-		tagged_reply(s, reply, sizeof(reply));
+		imap_parse_tagged(reply, sizeof(reply), s->resp.ptr, s->resp.len);
 		error_set("the server answered: %s", reply);
 		return 1;
 	}
@@ -256,15 +256,35 @@ static char *quote_mailbox(const char *m)
 	return buf_detach(&b, NULL);
 }
 
+void imap_parse_examine(unsigned long *uidvalidity, unsigned long *uidnext,
+			unsigned long *exists, const char *resp, size_t len)
+{
+	struct cursor c = { resp, resp + len };
+	const char *line, *rest, *end;
+	long long literal;
+	unsigned long v;
+	size_t n;
+
+	*uidvalidity = *uidnext = *exists = 0;
+	while (next_line(&c, &line, &n, &literal)) {
+		end = line + n;
+		if ((rest = after_prefix(line, n, "* OK [UIDVALIDITY ")))
+			*uidvalidity = parse_number(rest, end, NULL);
+		else if ((rest = after_prefix(line, n, "* OK [UIDNEXT ")))
+			*uidnext = parse_number(rest, end, NULL);
+		else if ((rest = after_prefix(line, n, "* ")) && (v = parse_number(rest, end, &rest)) &&
+			 after_prefix(rest, (size_t)(end - rest), " EXISTS"))
+			*exists = v;
+		if (literal > 0)
+			c.p += (size_t)literal < (size_t)(c.end - c.p) ? (size_t)literal : (size_t)(c.end - c.p);
+	}
+}
+
 static int examine(struct imap *s)
 {
 	char *quoted = quote_mailbox(s->mailbox), *command = xasprintf("EXAMINE %s", quoted);
-	struct cursor c = { NULL, NULL };
-	unsigned long uidvalidity = 0, uidnext = 0, exists = 0, v;
-	const char *line, *rest, *end;
-	long long literal;
+	unsigned long uidvalidity, uidnext, exists;
 	char *why = NULL;
-	size_t n;
 	int r, ret = -1;
 
 	r = run(s, command);
@@ -275,20 +295,7 @@ static int examine(struct imap *s)
 		error_set("%s: cannot open the mailbox '%s': %s", s->shown, s->mailbox, why);
 		goto done;
 	}
-	c.p = s->resp.ptr;
-	c.end = s->resp.ptr + s->resp.len;
-	while (next_line(&c, &line, &n, &literal)) {
-		end = line + n;
-		if ((rest = after_prefix(line, n, "* OK [UIDVALIDITY ")))
-			uidvalidity = parse_number(rest, end, NULL);
-		else if ((rest = after_prefix(line, n, "* OK [UIDNEXT ")))
-			uidnext = parse_number(rest, end, NULL);
-		else if ((rest = after_prefix(line, n, "* ")) && (v = parse_number(rest, end, &rest)) &&
-			 after_prefix(rest, (size_t)(end - rest), " EXISTS"))
-			exists = v;
-		if (literal > 0)
-			c.p += (size_t)literal < (size_t)(c.end - c.p) ? (size_t)literal : (size_t)(c.end - c.p);
-	}
+	imap_parse_examine(&uidvalidity, &uidnext, &exists, s->resp.ptr, s->resp.len);
 	if (!uidvalidity) {
 		error_set("%s: the server did not say the mailbox's UIDVALIDITY", s->shown);
 		goto done;
@@ -512,16 +519,44 @@ static int compare_uid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+int imap_parse_search(unsigned long **uids, size_t *n, size_t *cap, const char *resp, size_t len,
+		      unsigned long lo, unsigned long hi)
+{
+	struct cursor c = { resp, resp + len };
+	const char *line, *rest, *end;
+	long long literal;
+	unsigned long v;
+	size_t k;
+
+	while (next_line(&c, &line, &k, &literal)) {
+		if (literal >= 0) {
+			if ((size_t)literal > (size_t)(c.end - c.p))
+				return -1;
+			c.p += literal;
+		}
+		end = line + k;
+		rest = after_prefix(line, k, "* SEARCH");
+		while (rest && rest < end) {
+			while (rest < end && *rest == ' ')
+				rest++;
+			v = parse_number(rest, end, &rest);
+			if (!v)
+				break;
+			if (v >= lo && (!hi || v <= hi)) {
+				XGROW(*uids, *cap, *n + 1);
+				(*uids)[(*n)++] = v;
+			}
+		}
+	}
+	return 0;
+}
+
 int imap_search(struct imap *s, unsigned long after, const char *criteria,
 		unsigned long **uids_out, size_t *n_out, unsigned long *last_out)
 {
-	unsigned long *uids = NULL, lo, hi, limit = 0, v, last = after;
+	unsigned long *uids = NULL, lo, hi, limit = 0, last = after;
 	size_t n = 0, cap = 0, i, k;
-	struct cursor c;
-	const char *line, *rest, *end;
 	char *cmd = NULL, *why = NULL;
-	long long literal;
-	size_t len;
 	int r, ret = -1;
 
 	*uids_out = NULL;
@@ -554,30 +589,10 @@ int imap_search(struct imap *s, unsigned long after, const char *criteria,
 			error_set("%s: the search for new messages failed: %s", s->shown, why);
 			goto done;
 		}
-		c.p = s->resp.ptr;
-		c.end = s->resp.ptr + s->resp.len;
-		while (next_line(&c, &line, &len, &literal)) {
-			if (literal >= 0) {
-				if ((size_t)literal > (size_t)(c.end - c.p)) {
-					s->broken = 1;
-					error_set("%s: the answer to a search did not add up", s->shown);
-					goto done;
-				}
-				c.p += literal;
-			}
-			end = line + len;
-			rest = after_prefix(line, len, "* SEARCH");
-			while (rest && rest < end) {
-				while (rest < end && *rest == ' ')
-					rest++;
-				v = parse_number(rest, end, &rest);
-				if (!v)
-					break;
-				if (v >= lo && (!limit || v <= hi)) {
-					XGROW(uids, cap, n + 1);
-					uids[n++] = v;
-				}
-			}
+		if (imap_parse_search(&uids, &n, &cap, s->resp.ptr, s->resp.len, lo, limit ? hi : 0) < 0) {
+			s->broken = 1;
+			error_set("%s: the answer to a search did not add up", s->shown);
+			goto done;
 		}
 		if (!limit || hi == limit)
 			break;
@@ -668,25 +683,15 @@ static unsigned long fetch_uid(const char *attrs, size_t n)
 	return 0;
 }
 
-int imap_fetch(struct imap *s, unsigned long uid, struct buf *out)
+int imap_parse_fetch(struct buf *out, const char *resp, size_t resp_len, unsigned long uid)
 {
 	struct buf attrs = BUF_INIT;
-	struct cursor c;
+	struct cursor c = { resp, resp + resp_len };
 	const char *line, *rest, *body = NULL;
 	size_t len, body_len = 0, avail;
 	long long literal;
-	char *cmd = NULL;
-	int r, damaged = 0, ret = -1, is_fetch;
+	int damaged = 0, is_fetch;
 
-	buf_reset(out);
-	cmd = xasprintf("UID FETCH %lu (BODY.PEEK[]<0.%u>)", uid, IMAP_FETCH_MAX);
-	r = command(s, cmd);
-	if (r != 0) {
-		ret = r < 0 ? -1 : IMAP_REFUSED;
-		goto done;
-	}
-	c.p = s->resp.ptr;
-	c.end = s->resp.ptr + s->resp.len;
 	while (next_line(&c, &line, &len, &literal)) {
 		const char *cand = NULL;
 		size_t cand_len = 0;
@@ -728,17 +733,30 @@ int imap_fetch(struct imap *s, unsigned long uid, struct buf *out)
 			body_len = cand_len;
 		}
 	}
-	if (damaged)
-		s->broken = 1; /* whatever libcurl read next would be out of step */
-	if (!body) {
-		ret = damaged ? IMAP_DAMAGED : IMAP_GONE;
-		goto done;
-	}
+	buf_release(&attrs);
+	if (!body)
+		return damaged ? IMAP_DAMAGED : IMAP_GONE;
 	if (body_len)
 		buf_add(out, body, body_len);
-	ret = damaged ? IMAP_DAMAGED : IMAP_FETCHED;
+	return damaged ? IMAP_DAMAGED : IMAP_FETCHED;
+}
+
+int imap_fetch(struct imap *s, unsigned long uid, struct buf *out)
+{
+	char *cmd = NULL;
+	int r, ret = -1;
+
+	buf_reset(out);
+	cmd = xasprintf("UID FETCH %lu (BODY.PEEK[]<0.%u>)", uid, IMAP_FETCH_MAX);
+	r = command(s, cmd);
+	if (r != 0) {
+		ret = r < 0 ? -1 : IMAP_REFUSED;
+		goto done;
+	}
+	ret = imap_parse_fetch(out, s->resp.ptr, s->resp.len, uid);
+	if (ret == IMAP_DAMAGED)
+		s->broken = 1; /* whatever libcurl read next would be out of step */
 done:
-	buf_release(&attrs);
 	free(cmd);
 	return ret;
 }

@@ -90,4 +90,26 @@ enum imap_fetch_result {
  */
 int imap_fetch(struct imap *s, unsigned long uid, struct buf *out);
 
+/*
+ * The parsers of the server's responses, used by the functions above and
+ * open to tests.  resp[0..len) is every response line of one command as
+ * the server sent it, literals ("{123}" and the bytes after) included;
+ * any bytes are safe.
+ */
+/* EXAMINE's UIDVALIDITY, UIDNEXT and EXISTS, each 0 when not said. */
+void imap_parse_examine(unsigned long *uidvalidity, unsigned long *uidnext,
+			unsigned long *exists, const char *resp, size_t len);
+/* Appends the UIDs of "* SEARCH" lines that lie in lo..hi (hi 0: no
+ * upper bound) to (*uids)[0..*n), grown as XGROW does with *cap.  -1 when
+ * a literal is longer than what follows it (the response does not add
+ * up), else 0. */
+int imap_parse_search(unsigned long **uids, size_t *n, size_t *cap, const char *resp, size_t len,
+		      unsigned long lo, unsigned long hi);
+/* Appends the message uid of a UID FETCH response to out: IMAP_FETCHED,
+ * IMAP_DAMAGED (out holds what arrived, possibly nothing) or IMAP_GONE. */
+int imap_parse_fetch(struct buf *out, const char *resp, size_t len, unsigned long uid);
+/* The tagged NO or BAD answer in resp, tag left out, made printable and
+ * cut short, into out[0..size); "(no answer)" when there is none. */
+void imap_parse_tagged(char *out, size_t size, const char *resp, size_t len);
+
 #endif

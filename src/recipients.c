@@ -328,13 +328,23 @@ int recipients_scan_file(struct recipient_scan *s, const char *root, const char 
 			 void *payload, struct diag_list *diags)
 {
 	struct ydoc *doc = NULL;
-	struct recipient r;
-	size_t i;
 
 	if (ydoc_load_file(&doc, root, path, diags) < 0)
 		return -1;
+	recipients_scan_doc(s, doc, type, cfg, fn, payload, diags);
+	ydoc_free(doc);
+	return 0;
+}
+
+void recipients_scan_doc(struct recipient_scan *s, const struct ydoc *doc, enum recipient_type type,
+			 const struct config *cfg, recipient_fn fn, void *payload,
+			 struct diag_list *diags)
+{
+	struct recipient r;
+	size_t i;
+
 	XGROW(s->paths, s->paths_cap, s->npaths + 1);
-	s->paths[s->npaths++] = xstrdup(path);
+	s->paths[s->npaths++] = xstrdup(doc->path);
 	ydoc_check_secrets(doc, diags);
 	if (doc->root && ynode_expect(doc, doc->root, YNODE_SEQ, "a recipient file", diags) == 0) {
 		for (i = 0; i < doc->root->count; i++) {
@@ -345,8 +355,6 @@ int recipients_scan_file(struct recipient_scan *s, const char *root, const char 
 				fn(&r, payload);
 		}
 	}
-	ydoc_free(doc);
-	return 0;
 }
 
 int recipients_files(char ***out, const char *root, enum recipient_type type)
@@ -371,9 +379,7 @@ int recipients_files(char ***out, const char *root, enum recipient_type type)
 int segments_load(struct segments *out, const char *root, struct diag_list *diags)
 {
 	struct ydoc *doc = NULL;
-	const struct ynode *top;
 	struct stat st;
-	size_t i;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -386,7 +392,17 @@ int segments_load(struct segments *out, const char *root, struct diag_list *diag
 		return 0;
 	if (ydoc_load_file(&doc, root, SEGMENTS_FILE, diags) < 0)
 		return -1;
-	top = doc->root;
+	segments_load_doc(out, doc, diags);
+	ydoc_free(doc);
+	return 0;
+}
+
+void segments_load_doc(struct segments *out, const struct ydoc *doc, struct diag_list *diags)
+{
+	const struct ynode *top = doc->root;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
 	if (top && ynode_expect(doc, top, YNODE_MAP, "the segments file", diags) == 0) {
 		out->items = xcalloc(top->count ? top->count : 1, sizeof(*out->items));
 		for (i = 0; i < top->count; i++) {
@@ -405,8 +421,6 @@ int segments_load(struct segments *out, const char *root, struct diag_list *diag
 			out->count++;
 		}
 	}
-	ydoc_free(doc);
-	return 0;
 }
 
 const struct segment *segments_find(const struct segments *s, const char *name)

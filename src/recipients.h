@@ -78,6 +78,10 @@ typedef void (*recipient_fn)(const struct recipient *r, void *payload);
 int recipients_scan_file(struct recipient_scan *s, const char *root, const char *path,
 			 enum recipient_type type, const struct config *cfg, recipient_fn fn,
 			 void *payload, struct diag_list *diags);
+/* The same for a file already parsed (doc->path names it). */
+void recipients_scan_doc(struct recipient_scan *s, const struct ydoc *doc, enum recipient_type type,
+			 const struct config *cfg, recipient_fn fn, void *payload,
+			 struct diag_list *diags);
 
 /* The record files of a type, relative to root, sorted (*out freed with
  * free_list). */
@@ -93,6 +97,8 @@ struct segments {
 	size_t count;
 };
 int segments_load(struct segments *out, const char *root, struct diag_list *diags);
+/* The same for the segments file already parsed. */
+void segments_load_doc(struct segments *out, const struct ydoc *doc, struct diag_list *diags);
 const struct segment *segments_find(const struct segments *s, const char *name);
 void segments_release(struct segments *s);
 

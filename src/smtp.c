@@ -358,6 +358,27 @@ static void reply_set(struct smtp_reply *r, int code, const char *text, const ch
 		parse_enhanced(r->enhanced, r->text, code);
 }
 
+int smtp_reply_parse(struct smtp_reply *out, const char *command, const char *text, size_t len)
+{
+	struct capture cap;
+	int ret = -1;
+
+	memset(&cap, 0, sizeof(cap));
+	buf_init(&cap.text, 256);
+	capture_reset(&cap);
+	if (command)
+		capture_command(&cap, command, strlen(command));
+	on_debug(NULL, CURLINFO_HEADER_IN, (char *)text, len, &cap);
+	if (cap.done && cap.code) {
+		reply_set(out, cap.code, cap.text.ptr, cap.reply_command);
+		ret = 0;
+	} else {
+		reply_set(out, 0, "", cap.command);
+	}
+	buf_release(&cap.text);
+	return ret;
+}
+
 /* Fills r after a transfer that ended with res. */
 static void reply_fill(struct smtp_reply *r, struct smtp *s, CURLcode res)
 {

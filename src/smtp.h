@@ -117,6 +117,16 @@ enum smtp_class {
 };
 
 enum smtp_class smtp_classify(const struct smtp_reply *r, int curl_code);
+
+/*
+ * The reply to command ("RCPT TO:<...>", as sent; NULL: the greeting) in
+ * the bytes text[0..len) the server sent, read as the transport reads
+ * them: the last complete reply (a "NNN " line ends one), its enhanced
+ * code from its last line.  Returns 0 with *out filled, or -1 when text
+ * holds no complete reply (*out then has code 0 and empty text); release
+ * *out in both cases.
+ */
+int smtp_reply_parse(struct smtp_reply *out, const char *command, const char *text, size_t len);
 /* "ok", "recipient_temporary", "recipient_permanent", "account_limit",
  * "critical", "network". */
 const char *smtp_class_name(enum smtp_class c);

@@ -345,17 +345,23 @@ done:
 	return ret;
 }
 
+/* Whether a token may start at text[i]: "v1." at a word start, where
+ * "%20" is the space of a mailto subject left encoded. */
+static int token_start(const char *text, size_t len, size_t i)
+{
+	if (i + 3 > len || text[i] != 'v' || text[i + 1] != '1' || text[i + 2] != '.')
+		return 0;
+	return i == 0 || !is_token_char((unsigned char)text[i - 1]) ||
+	       (i >= 3 && memcmp(text + i - 3, "%20", 3) == 0);
+}
+
 int token_find(const char *text, size_t len, size_t *start_out, size_t *len_out)
 {
 	struct token_parts p;
 	size_t i, end, n;
 
 	for (i = 0; i + 3 <= len; i++) {
-		if (text[i] != 'v' || text[i + 1] != '1' || text[i + 2] != '.')
-			continue;
-		/* a word start; "%20" is the space of a mailto subject left encoded */
-		if (i > 0 && is_token_char((unsigned char)text[i - 1]) &&
-		    !(i >= 3 && memcmp(text + i - 3, "%20", 3) == 0))
+		if (!token_start(text, len, i))
 			continue;
 		for (end = i; end < len && end - i <= TOKEN_MAX_LEN &&
 			      is_token_char((unsigned char)text[end]); end++)
@@ -377,4 +383,19 @@ int token_find(const char *text, size_t len, size_t *start_out, size_t *len_out)
 		}
 	}
 	return -1;
+}
+
+int token_looks_like(const char *text, size_t len)
+{
+	size_t i, n, dots;
+
+	for (i = 0; i + 3 <= len; i++) {
+		if (!token_start(text, len, i))
+			continue;
+		for (n = 3, dots = 1; i + n < len && is_token_char((unsigned char)text[i + n]); n++)
+			dots += text[i + n] == '.';
+		if (n >= 20 && dots >= 4)
+			return 1;
+	}
+	return 0;
 }

@@ -85,4 +85,12 @@ int token_verify(const struct token_keys *k, const char *token, size_t len,
  */
 int token_find(const char *text, size_t len, size_t *start_out, size_t *len_out);
 
+/*
+ * Whether text holds something shaped roughly like a token, as token_find()
+ * looks for one: "v1." at a word start, then token characters with at
+ * least four dots, 20 or more characters in all (a version number is
+ * not).  For telling a mangled token from no token at all.
+ */
+int token_looks_like(const char *text, size_t len);
+
 #endif

@@ -425,9 +425,59 @@ static void test_reconnect(void **state)
 	server_stop(&s);
 }
 
+static void test_parse_responses(void **state)
+{
+	static const char examine[] =
+		"* 3 EXISTS\r\n* OK [UIDVALIDITY 1733560000] UIDs valid\r\n"
+		"* OK [UIDNEXT 12] next\r\nA003 OK [READ-ONLY] done\r\n";
+	static const char search[] =
+		"* SEARCH 9 2 4294967296 100 5\r\n* 1 FETCH (X {6}\r\n* SEARCH 3\r\n)\r\nA1 OK\r\n";
+	static const char fetch[] =
+		"* 3 FETCH (UID 7 BODY[]<0> {25}\r\nSubject: hi\r\nA9 OK fake\r\n)\r\nA5 OK done\r\n";
+	unsigned long v, next, exists, *uids = NULL;
+	size_t n = 0, cap = 0;
+	struct buf b = BUF_INIT;
+	char reply[64];
+
+	(void)state;
+	imap_parse_examine(&v, &next, &exists, examine, strlen(examine));
+	assert_int_equal(v, 1733560000);
+	assert_int_equal(next, 12);
+	assert_int_equal(exists, 3);
+	imap_parse_examine(&v, &next, &exists, "", 0);
+	assert_int_equal(v + next + exists, 0);
+
+	/* 4294967296 is no UID, and a literal's bytes are no response line */
+	assert_int_equal(imap_parse_search(&uids, &n, &cap, search, strlen(search), 1, 0), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(uids[0], 9);
+	assert_int_equal(uids[1], 2);
+	n = 0;
+	assert_int_equal(imap_parse_search(&uids, &n, &cap, search, strlen(search), 5, 9), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(uids[0], 9);
+	assert_int_equal(imap_parse_search(&uids, &n, &cap, "* SEARCH 1 {99}\r\n", 17, 1, 0), -1);
+	free(uids);
+
+	assert_int_equal(imap_parse_fetch(&b, fetch, strlen(fetch), 7), IMAP_FETCHED);
+	assert_string_equal(b.ptr, "Subject: hi\r\nA9 OK fake\r\n");
+	buf_reset(&b);
+	assert_int_equal(imap_parse_fetch(&b, fetch, strlen(fetch), 8), IMAP_GONE);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(imap_parse_fetch(&b, fetch, 44, 7), IMAP_DAMAGED);
+	assert_string_equal(b.ptr, "Subject: hi");
+	buf_release(&b);
+
+	imap_parse_tagged(reply, sizeof(reply), "* BYE\r\nA6 NO [NONEXISTENT] No\x01 box\r\n", 35);
+	assert_string_equal(reply, "NO [NONEXISTENT] No? box");
+	imap_parse_tagged(reply, sizeof(reply), "", 0);
+	assert_string_equal(reply, "(no answer)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_responses),
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_bad_urls),
 		cmocka_unit_test(test_search_windows),

@@ -977,6 +977,41 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+static void test_reply_parse(void **state)
+{
+	static const char multi[] = "550-5.1.1 The account does not exist.\r\n"
+				    "550 5.1.1 https://support.example.com/\tNoSuchUser\r\n";
+	struct smtp_reply r = SMTP_REPLY_INIT;
+
+	(void)state;
+	assert_int_equal(smtp_reply_parse(&r, "RCPT TO:<jana@example.net>", multi, strlen(multi)), 0);
+	assert_int_equal(r.code, 550);
+	assert_string_equal(r.enhanced, "5.1.1");
+	assert_string_equal(r.command, "RCPT");
+	assert_string_equal(r.text, "550-5.1.1 The account does not exist.\n"
+				    "550 5.1.1 https://support.example.com/ NoSuchUser");
+	assert_int_equal(smtp_classify(&r, 0), SMTP_RECIPIENT_PERMANENT);
+	smtp_reply_release(&r);
+
+	/* the same reply to MAIL is about the account */
+	assert_int_equal(smtp_reply_parse(&r, "MAIL FROM:<a@example.com>", multi, strlen(multi)), 0);
+	assert_int_equal(smtp_classify(&r, 0), SMTP_CRITICAL);
+	smtp_reply_release(&r);
+
+	/* the last complete reply counts; no enhanced code of another class */
+	assert_int_equal(smtp_reply_parse(&r, "DATA", "354 go\r\n451 5.3.0 later\r\n", 25), 0);
+	assert_int_equal(r.code, 451);
+	assert_string_equal(r.enhanced, "");
+	assert_string_equal(r.command, "DATA");
+	smtp_reply_release(&r);
+
+	assert_int_equal(smtp_reply_parse(&r, NULL, "220-mx.example.com\r\n", 20), -1);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.text, "");
+	assert_string_equal(r.command, "CONNECT");
+	smtp_reply_release(&r);
+}
+
 #define LIVE(f) cmocka_unit_test_setup_teardown(f, fixture_setup, fixture_teardown)
 
 int main(void)
@@ -984,6 +1019,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify_table),
 		cmocka_unit_test(test_open_checks_url),
+		cmocka_unit_test(test_reply_parse),
 		LIVE(test_twenty_messages_one_connection),
 		LIVE(test_reply_faults),
 		LIVE(test_dead_connection_replaced),
