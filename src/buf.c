@@ -1,10 +1,12 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -340,40 +342,46 @@ void buf_addf_visible(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-int buf_read_file(struct buf *b, const char *path, size_t max)
+int buf_read_fd(struct buf *b, int fd, size_t max)
 {
-	FILE *f = NULL;
 	struct stat st;
-	size_t n;
-	int ret = -1;
+	ssize_t n;
 
-	f = fopen(path, "rb");
-	if (!f)
-		goto done;
-	if (fstat(fileno(f), &st) < 0)
-		goto done;
+	if (fstat(fd, &st) < 0)
+		return -1;
 	if ((size_t)st.st_size > max) {
 		errno = EFBIG;
-		goto done;
+		return -1;
 	}
 	buf_grow(b, (size_t)st.st_size);
 	for (;;) {
 		buf_grow(b, 4096);
-		n = fread(b->ptr + b->len, 1, b->cap - b->len - 1, f);
-		b->len += n;
+		n = read(fd, b->ptr + b->len, b->cap - b->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		b->len += (size_t)n;
 		b->ptr[b->len] = '\0';
 		if (b->len > max) {
 			errno = EFBIG;
-			goto done;
+			return -1;
 		}
 		if (n == 0)
-			break;
+			return 0;
 	}
-	if (ferror(f))
-		goto done;
-	ret = 0;
-done:
-	if (f)
-		fclose(f);
+}
+
+int buf_read_file(struct buf *b, const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret, e;
+
+	if (fd < 0)
+		return -1;
+	ret = buf_read_fd(b, fd, max);
+	e = errno;
+	close(fd);
+	errno = e;
 	return ret;
 }

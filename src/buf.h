@@ -57,7 +57,9 @@ void buf_add_visible(struct buf *b, const char *s, size_t len);
 void buf_addf_visible(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vaddf_visible(struct buf *b, const char *fmt, va_list ap);
 
-/* Reads a whole file, refusing files larger than max bytes (-1 with errno). */
+/* Reads a whole file, refusing files larger than max bytes (-1 with errno);
+ * buf_read_fd() reads what is left of an open descriptor (not closed). */
 int buf_read_file(struct buf *b, const char *path, size_t max);
+int buf_read_fd(struct buf *b, int fd, size_t max);
 
 #endif

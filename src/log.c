@@ -176,18 +176,8 @@ done:
 
 static int write_all(int fd, const char *p, size_t len, const char *path)
 {
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return error_set("cannot write '%s': %s", path, strerror(errno));
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	if (fd_write_all(fd, p, len) < 0)
+		return error_set("cannot write '%s': %s", path, strerror(errno));
 	return 0;
 }
 

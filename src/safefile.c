@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "util.h"
 #include "xalloc.h"
 
 /* The last refusal: where and why. */
@@ -185,9 +186,7 @@ done:
 int content_read(struct buf *b, const char *root, const char *rel, size_t max,
 		 struct diag_list *diags)
 {
-	struct stat st;
-	ssize_t n;
-	int fd, ret = -1;
+	int fd, ret, e;
 
 	fd = content_open(root, rel, O_RDONLY, 0);
 	if (fd < 0) {
@@ -195,39 +194,10 @@ int content_read(struct buf *b, const char *root, const char *rel, size_t max,
 			content_diag(diags);
 		return fd;
 	}
-	if (fstat(fd, &st) < 0)
-		goto done;
-	if ((size_t)st.st_size > max) {
-		errno = EFBIG;
-		goto done;
-	}
-	buf_grow(b, (size_t)st.st_size);
-	for (;;) {
-		buf_grow(b, 4096);
-		n = read(fd, b->ptr + b->len, b->cap - b->len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			goto done;
-		}
-		b->len += (size_t)n;
-		b->ptr[b->len] = '\0';
-		if (b->len > max) {
-			errno = EFBIG;
-			goto done;
-		}
-		if (n == 0)
-			break;
-	}
-	ret = 0;
-done:
-	if (ret < 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-	} else {
-		close(fd);
-	}
+	ret = buf_read_fd(b, fd, max);
+	e = errno;
+	close(fd);
+	errno = e;
 	return ret;
 }
 
@@ -260,23 +230,6 @@ int content_dir_check(const char *root, const char *rel)
 	return fd == -1 && (errno == ENOENT || errno == ENOTDIR) ? 0 : fd;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int content_write_atomic(const char *root, const char *rel, const void *data, size_t len)
 {
 	struct buf tmp = BUF_INIT;
@@ -302,7 +255,7 @@ int content_write_atomic(const char *root, const char *rel, const void *data, si
 		ret = fail("create a file next to", rel, strlen(rel));
 		goto done;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (fd_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		ret = fail("write", rel, strlen(rel));
 		goto done;
 	}

@@ -68,4 +68,7 @@ int str_has_suffix(const char *s, const char *suffix);
 /* Frees the n strings of list (from content_list(), say) and list. */
 void free_list(char **list, size_t n);
 
+/* Writes all len bytes to fd, going on after EINTR: 0, or -1 with errno. */
+int fd_write_all(int fd, const void *data, size_t len);
+
 #endif
