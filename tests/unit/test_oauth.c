@@ -23,8 +23,9 @@
 #include "util.h"
 #include "xalloc.h"
 
+#include "server.h"
+
 /* Run from the repository root (make does). */
-#define PYTHON "/usr/bin/python3"
 #define OAUTHD "tests/tools/oauth_server.py"
 
 struct server {
@@ -213,55 +214,10 @@ static void test_parse_length(void **state)
 
 /* ---- the token endpoint ---- */
 
-/* oauth_server.py on a free port, waiting for its "READY <port>". */
+/* oauth_server.py on a free port. */
 static void server_start(struct server *srv, const char *const *args)
 {
-	const char *argv[40];
-	char line[256];
-	size_t n = 0, len = 0;
-	int fds[2], i;
-	struct pollfd pfd;
-
-	argv[n++] = PYTHON;
-	argv[n++] = OAUTHD;
-	for (i = 0; args[i]; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	assert_int_equal(access(OAUTHD, R_OK), 0);
-	assert_int_equal(pipe(fds), 0);
-	srv->pid = fork();
-	assert_true(srv->pid >= 0);
-	if (srv->pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execv(PYTHON, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	pfd.fd = fds[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		ssize_t got;
-		char *nl;
-
-		assert_int_equal(poll(&pfd, 1, 30000), 1);
-		got = read(fds[0], line + len, sizeof(line) - 1 - len);
-		assert_true(got > 0);
-		len += (size_t)got;
-		line[len] = '\0';
-		nl = strchr(line, '\n');
-		if (!nl)
-			continue;
-		*nl = '\0';
-		if (strncmp(line, "READY ", 6) == 0)
-			break;
-		len -= (size_t)(nl + 1 - line);
-		memmove(line, nl + 1, len + 1);
-	}
-	close(fds[0]);
-	srv->port = (int)strtol(line + 6, NULL, 10);
-	assert_true(srv->port > 0);
+	srv->pid = test_server_start(OAUTHD, args, &srv->port);
 }
 
 static int server_setup(void **state)

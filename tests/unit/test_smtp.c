@@ -25,8 +25,9 @@
 #include "smtp.h"
 #include "xalloc.h"
 
+#include "server.h"
+
 /* Run from the repository root (make does). */
-#define PYTHON "/usr/bin/python3"
 #define SMTPD "tests/tools/fault_smtpd.py"
 #define OAUTHD "tests/tools/oauth_server.py"
 #define MAX_SERVERS 3
@@ -46,58 +47,15 @@ struct fixture {
 
 /* ---- servers ---- */
 
-/* Starts PYTHON argv[0] argv[1] ... and waits for its "READY <port>". */
+/* Starts python3 args[0] args[1] ... as the fixture's next server. */
 static struct server *server_start(struct fixture *fx, const char *const *args)
 {
 	struct server *srv;
-	const char *argv[40];
-	char line[256];
-	size_t n = 0, len = 0;
-	int fds[2], i;
-	struct pollfd pfd;
 
 	assert_true(fx->count < MAX_SERVERS);
 	srv = &fx->servers[fx->count];
-	argv[n++] = PYTHON;
-	for (i = 0; args[i]; i++)
-		argv[n++] = args[i];
-	argv[n] = NULL;
-	assert_int_equal(access(args[0], R_OK), 0);
-	assert_int_equal(pipe(fds), 0);
-	srv->pid = fork();
-	assert_true(srv->pid >= 0);
-	if (srv->pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execv(PYTHON, (char *const *)argv);
-		_exit(127);
-	}
+	srv->pid = test_server_start(args[0], args + 1, &srv->port);
 	fx->count++;
-	close(fds[1]);
-	pfd.fd = fds[0];
-	pfd.events = POLLIN;
-	for (;;) {
-		ssize_t got;
-		char *nl;
-
-		assert_int_equal(poll(&pfd, 1, 30000), 1);
-		got = read(fds[0], line + len, sizeof(line) - 1 - len);
-		assert_true(got > 0);
-		len += (size_t)got;
-		line[len] = '\0';
-		nl = strchr(line, '\n');
-		if (!nl)
-			continue;
-		*nl = '\0';
-		if (strncmp(line, "READY ", 6) == 0)
-			break;
-		len -= (size_t)(nl + 1 - line);
-		memmove(line, nl + 1, len + 1);
-	}
-	close(fds[0]);
-	srv->port = (int)strtol(line + 6, NULL, 10);
-	assert_true(srv->port > 0);
 	return srv;
 }
 
