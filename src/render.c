@@ -879,6 +879,13 @@ int render_open(struct render **out, const char *root, const struct config *cfg,
 	int ret = -1, styled;
 
 	*out = NULL;
+	buf_init(&r->url, 0);
+	buf_init(&r->subject, 0);
+	buf_init(&r->preheader, 0);
+	buf_init(&r->text, 0);
+	buf_init(&r->content, 0);
+	buf_init(&r->html, 0);
+	buf_init(&r->scratch, 0);
 	r->cfg = cfg;
 	r->campaign = c;
 	if (!c->template || !c->owner || c->type < 0) {
