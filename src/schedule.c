@@ -70,6 +70,16 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
+int64_t schedule_day_number(int64_t year, int month, int64_t day)
+{
+	return days_from_civil(year, month, day);
+}
+
+void schedule_civil_date(int64_t dn, int64_t *year, int *month, int *day)
+{
+	civil_from_days(dn, year, month, day);
+}
+
 static int weekday_of(int64_t dn)
 {
 	return (int)(dn - floor_div(dn + 4, 7) * 7 + 4);

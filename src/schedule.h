@@ -19,6 +19,7 @@
 #define MAILOUT_SCHEDULE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 /* ---- time zones ---- */
@@ -145,5 +146,10 @@ typedef int (*schedule_count_fn)(int yyyymmdd, void *payload);
 time_t schedule_next_due(const struct schedule *s, int daily_limit, time_t now,
 			 time_t last_attempt, schedule_count_fn attempts_for_day,
 			 void *payload);
+
+/* Day numbers of the proleptic Gregorian calendar (0 is 1970-01-01) and
+ * back; days past the end of a month carry over. */
+int64_t schedule_day_number(int64_t year, int month, int64_t day);
+void schedule_civil_date(int64_t dn, int64_t *year, int *month, int *day);
 
 #endif

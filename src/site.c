@@ -924,32 +924,18 @@ static int write_campaign_list(struct site *s, const char *rel, int depth, const
 
 /* ---- the campaign page ---- */
 
+/* The chart's days are YYYYMMDD numbers; the calendar is schedule's. */
 static long days_from_civil(int ymd)
 {
-	long y = ymd / 10000, m = ymd / 100 % 100, d = ymd % 100, era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return (long)schedule_day_number(ymd / 10000, ymd / 100 % 100, ymd % 100);
 }
 
 static int civil_from_days(long z)
 {
-	long era, doe, yoe, y, doy, mp, d, m;
+	int64_t y;
+	int m, d;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp + (mp < 10 ? 3 : -9);
-	y += m <= 2;
+	schedule_civil_date(z, &y, &m, &d);
 	return (int)(y * 10000 + m * 100 + d);
 }
 
