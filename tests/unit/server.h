@@ -6,9 +6,11 @@
 #ifndef MAILOUT_TEST_SERVER_H
 #define MAILOUT_TEST_SERVER_H
 
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -66,6 +68,22 @@ static inline pid_t test_server_start(const char *script, const char *const *arg
 	*port = (int)strtol(line + 6, NULL, 10);
 	assert_true(*port > 0);
 	return pid;
+}
+
+/* A loopback port nothing listens on (bound, then closed). */
+static inline int test_closed_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
 }
 
 #endif

@@ -244,26 +244,11 @@ static int server_teardown(void **state)
 	return 0;
 }
 
-static int closed_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 static void test_refresh_token(void **state)
 {
 	struct server *srv = *state;
 	char *url = xasprintf("http://127.0.0.1:%d/token", srv->port);
-	char *dead = xasprintf("http://127.0.0.1:%d/token", closed_port());
+	char *dead = xasprintf("http://127.0.0.1:%d/token", test_closed_port());
 	char *token = NULL;
 	char expect[300];
 

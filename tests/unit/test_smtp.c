@@ -854,21 +854,6 @@ static void test_starttls_required(void **state)
 	free(local);
 }
 
-static int closed_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 static void test_network_errors(void **state)
 {
 	struct fixture *fx = *state;
@@ -877,7 +862,7 @@ static void test_network_errors(void **state)
 	struct smtp_options o;
 	struct smtp_reply r = SMTP_REPLY_INIT;
 	struct smtp *s;
-	char *url = url_for("smtp", "127.0.0.1", closed_port());
+	char *url = url_for("smtp", "127.0.0.1", test_closed_port());
 	char *url2 = url_for("smtp", "127.0.0.1", srv->port);
 	int cc, conns, i;
 
