@@ -7,7 +7,9 @@
 #define MAILOUT_TEST_SERVER_H
 
 #include <netinet/in.h>
+#include <curl/curl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -84,6 +86,21 @@ static inline int test_closed_port(void)
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
 	close(fd);
 	return ntohs(a.sin_port);
+}
+
+/* Group setup and teardown of suites that talk to servers through libcurl. */
+static inline int test_curl_setup(void **state)
+{
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+static inline int test_curl_teardown(void **state)
+{
+	(void)state;
+	curl_global_cleanup();
+	return 0;
 }
 
 #endif

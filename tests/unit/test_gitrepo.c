@@ -15,6 +15,8 @@
 #include "util.h"
 #include "xalloc.h"
 
+#include "server.h"
+
 /*
  * Real repositories made with the git command line in a temporary
  * directory: a bare "remote" and a clone "work" with a first commit of
@@ -650,45 +652,16 @@ static void test_changed_since(void **state)
 }
 
 /* Run from the repository root (make does). */
-#define PYTHON "/usr/bin/python3"
 #define HTTP_SERVER "tests/tools/git_http_server.py"
 
 /* Starts the smart-HTTP server on dir with token; returns its port. */
 static int http_start(const char *dir, const char *token, pid_t *pid_out)
 {
-	char line[128];
-	size_t len = 0;
-	int fds[2];
-	struct pollfd pfd;
-	pid_t pid;
+	const char *const args[] = { dir, token, NULL };
+	int port;
 
-	assert_int_equal(access(HTTP_SERVER, R_OK), 0);
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl(PYTHON, PYTHON, HTTP_SERVER, dir, token, (char *)NULL);
-		_exit(127);
-	}
-	*pid_out = pid;
-	close(fds[1]);
-	pfd.fd = fds[0];
-	pfd.events = POLLIN;
-	while (!memchr(line, '\n', len)) {
-		ssize_t got;
-
-		assert_int_equal(poll(&pfd, 1, 30000), 1);
-		got = read(fds[0], line + len, sizeof(line) - 1 - len);
-		assert_true(got > 0);
-		len += (size_t)got;
-	}
-	close(fds[0]);
-	line[len] = '\0';
-	assert_int_equal(strncmp(line, "READY ", 6), 0);
-	return (int)strtol(line + 6, NULL, 10);
+	*pid_out = test_server_start(HTTP_SERVER, args, &port);
+	return port;
 }
 
 static void http_stop(pid_t pid)

@@ -906,20 +906,6 @@ static void test_network_errors(void **state)
 	free(url2);
 }
 
-static int group_setup(void **state)
-{
-	(void)state;
-	signal(SIGPIPE, SIG_IGN);
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	curl_global_cleanup();
-	return 0;
-}
-
 static void test_reply_parse(void **state)
 {
 	static const char multi[] = "550-5.1.1 The account does not exist.\r\n"
@@ -973,5 +959,5 @@ int main(void)
 		LIVE(test_network_errors),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, test_curl_setup, test_curl_teardown);
 }
