@@ -88,7 +88,7 @@ $(OBJ)/gen/schema.o: $(OBJ)/gen/schema.c $(OBJ)/cc.stamp
 
 $(OBJ)/%.o: %.c $(wildcard src/*.h) $(wildcard cmd/*.h) $(OBJ)/cc.stamp
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(OBJ)/tests/%: tests/unit/%.c $(OBJ)/libmailout.a $(wildcard tests/unit/*.h) $(OBJ)/cc.stamp
 	@mkdir -p $(dir $@)
