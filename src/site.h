@@ -29,6 +29,9 @@
  * element); each page carries a strict Content-Security-Policy and loads
  * nothing from another host.  Lists of recipients are capped at
  * SITE_LIST_MAX rows per list (the newest), with the total shown.
+ *
+ * The implementation is spread over src/site*.c by concern (building, the
+ * page frame, the pages, the chart); src/site_private.h says which is which.
  */
 #ifndef MAILOUT_SITE_H
 #define MAILOUT_SITE_H

@@ -1,0 +1,314 @@
+/*
+ * The frame of every status page (site/page.html) and the output helpers
+ * the pages share: every string from content goes out through site_put()
+ * and its kin, escaped for where it goes and with addresses masked.
+ */
+#include "site_private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "recipients.h"
+#include "schedule.h"
+#include "text.h"
+
+/* Pages may load their own folder's assets and the preview frame; nothing
+ * else, from nowhere else. */
+static const char page_csp[] =
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+	"frame-src 'self'; base-uri 'none'; form-action 'none'";
+
+/* ---- masking addresses ---- */
+
+static int local_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80 || strchr("!#$%&'*+-/=?^_`{|}~.", c) != NULL;
+}
+
+static int domain_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80 || c == '.' || c == '-';
+}
+
+static void mask_span(struct buf *out, const char *local, size_t local_len, const char *domain,
+		      size_t domain_len)
+{
+	if (local_len)
+		buf_add(out, local, text_utf8_seq_len(local, local_len));
+	buf_adds(out, "•••@");
+	buf_add(out, domain, domain_len);
+}
+
+void site_mask_address(struct buf *out, const char *address)
+{
+	const char *at = strrchr(address, '@');
+
+	if (!at) {
+		buf_adds(out, "•••");
+		return;
+	}
+	mask_span(out, address, (size_t)(at - address), at + 1, strlen(at + 1));
+}
+
+void site_mask_text(struct buf *out, const char *text)
+{
+	size_t len = strlen(text), i, start, end, copied = 0;
+
+	for (i = 0; i < len; i++) {
+		if (text[i] != '@')
+			continue;
+		start = i;
+		if (start > copied + 1 && text[start - 1] == '"') {
+			/* a quoted local part: "john doe"@example.net */
+			for (start -= 2; start > copied && text[start] != '"'; start--)
+				;
+			if (text[start] != '"')
+				start = i;
+		} else {
+			while (start > copied && local_char((unsigned char)text[start - 1]))
+				start--;
+		}
+		end = i + 1;
+		while (end < len && domain_char((unsigned char)text[end]))
+			end++;
+		while (end > i + 1 && (text[end - 1] == '.' || text[end - 1] == '-'))
+			end--;
+		if (start == i || end == i + 1)
+			continue;
+		buf_add(out, text + copied, start - copied);
+		mask_span(out, text + start, i - start, text + i + 1, end - i - 1);
+		copied = end;
+		i = end - 1;
+	}
+	buf_add(out, text + copied, len - copied);
+}
+
+/* ---- output helpers: every string from content goes through these ---- */
+
+/* HTML text or attribute value, addresses masked. */
+void site_put(struct buf *b, const char *s)
+{
+	struct buf m = BUF_INIT;
+
+	if (!s)
+		return;
+	if (!strchr(s, '@')) {
+		buf_add_html(b, s, strlen(s));
+		return;
+	}
+	site_mask_text(&m, s);
+	buf_add_html(b, m.ptr, m.len);
+	buf_release(&m);
+}
+
+/* A JSON string for a script element, addresses masked. */
+void site_put_json(struct buf *b, const char *s)
+{
+	struct buf m = BUF_INIT;
+
+	if (!s) {
+		buf_adds(b, "\"\"");
+		return;
+	}
+	site_mask_text(&m, s);
+	buf_add_json_string(b, m.ptr);
+	buf_release(&m);
+}
+
+/* A template value, addresses masked (the template escapes it). */
+struct tvalue *site_masked_value(const char *s)
+{
+	struct buf m = BUF_INIT;
+	struct tvalue *v;
+
+	site_mask_text(&m, s ? s : "");
+	v = tvalue_string(m.ptr);
+	buf_release(&m);
+	return v;
+}
+
+void site_put_count(struct buf *b, long n)
+{
+	char digits[32];
+	size_t len, i;
+
+	if (n < 0) {
+		buf_addc(b, '-');
+		n = -n;
+	}
+	len = (size_t)snprintf(digits, sizeof(digits), "%ld", n);
+	for (i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf_addc(b, ',');
+		buf_addc(b, digits[i]);
+	}
+}
+
+void site_format_local(const struct site *s, time_t t, char out[48])
+{
+	struct tm tm;
+
+	tz_to_local(s->cfg->zone, t, &tm);
+	snprintf(out, 48, "%04d-%02d-%02d %02d:%02d %s", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_zone ? tm.tm_zone : "UTC");
+}
+
+void site_put_time(struct buf *b, const struct site *s, time_t t)
+{
+	char iso[32], local[48];
+
+	if (!t) {
+		buf_adds(b, "—");
+		return;
+	}
+	time_format_rfc3339(iso, t);
+	site_format_local(s, t, local);
+	buf_addf(b, "<time datetime=\"%s\">%s</time>", iso, local);
+}
+
+const char *site_person_name(const struct site *s, const char *id)
+{
+	const struct person *person = id ? config_person(s->cfg, id) : NULL;
+
+	return person && person->name ? person->name : id ? id : "";
+}
+
+const char *site_department_name(const struct site *s, const char *id)
+{
+	const struct department *d = id ? config_department(s->cfg, id) : NULL;
+
+	return d && d->name ? d->name : id ? id : "";
+}
+
+void site_put_type(struct buf *b, int type)
+{
+	const char *name = type >= 0 && type < RTYPE_COUNT ?
+		recipient_type_name((enum recipient_type)type) : "unknown";
+
+	buf_addc(b, (char)(name[0] >= 'a' && name[0] <= 'z' ? name[0] - 'a' + 'A' : name[0]));
+	buf_adds(b, name + 1);
+}
+
+/* ---- the page frame ---- */
+
+const char *site_up(int depth)
+{
+	static const char *const up[] = { "", "../", "../../" };
+
+	return up[depth];
+}
+
+static void nav_item(struct tvalue *nav, const char *href, const char *label, int current)
+{
+	struct tvalue *item = tvalue_map();
+
+	tvalue_map_set(item, "href", tvalue_string(href));
+	tvalue_map_set(item, "label", site_masked_value(label));
+	tvalue_map_set(item, "current", tvalue_bool(current));
+	tvalue_list_push(nav, item);
+}
+
+int site_write_page(struct site *s, const char *rel, int depth, const char *title,
+		    const struct buf *content)
+{
+	struct tvalue *ctx = tvalue_map(), *nav = tvalue_list();
+	struct buf out = BUF_INIT, href = BUF_INIT;
+	const char *root = site_up(depth);
+	char commit[8];
+	size_t i;
+	int ret;
+
+	tvalue_map_set(ctx, "title", site_masked_value(title));
+	tvalue_map_set(ctx, "csp", tvalue_string(page_csp));
+	tvalue_map_set(ctx, "root", tvalue_string(root));
+	buf_addf(&href, "%s%s", root, s->theme.css_href);
+	tvalue_map_set(ctx, "css", tvalue_string(href.ptr));
+	buf_reset(&href);
+	buf_addf(&href, "%s%s", root, s->theme.js_href);
+	tvalue_map_set(ctx, "js", tvalue_string(href.ptr));
+	tvalue_map_set(ctx, "organization", site_masked_value(s->cfg->org_name));
+	buf_reset(&href);
+	buf_addf(&href, "%sindex.html", root);
+	nav_item(nav, href.ptr, "All campaigns", !strcmp(rel, "index.html"));
+	for (i = 0; i < s->cfg->ndepartments; i++) {
+		const struct department *d = &s->cfg->departments[i];
+		if (!d->id || id_check(d->id) < 0)
+			continue;
+		buf_reset(&href);
+		buf_addf(&href, "%sdepartments/%s/index.html", root, d->id);
+		nav_item(nav, href.ptr, d->name ? d->name : d->id,
+			 !strncmp(rel, "departments/", 12) && !strncmp(rel + 12, d->id, strlen(d->id)) &&
+			 !strcmp(rel + 12 + strlen(d->id), "/index.html"));
+	}
+	buf_reset(&href);
+	buf_addf(&href, "%saccounts/index.html", root);
+	nav_item(nav, href.ptr, "Accounts", !strcmp(rel, "accounts/index.html"));
+	tvalue_map_set(ctx, "nav", nav);
+	tvalue_map_set(ctx, "content", tvalue_stringn(content->ptr, content->len));
+	tvalue_map_set(ctx, "updated", tvalue_string(s->updated));
+	tvalue_map_set(ctx, "updated_iso", tvalue_string(s->updated_iso));
+	if (plan_commit(s->p)[0]) {
+		memcpy(commit, plan_commit(s->p), 7);
+		commit[7] = '\0';
+		tvalue_map_set(ctx, "commit", tvalue_string(commit));
+		tvalue_map_set(ctx, "commit_full", tvalue_string(plan_commit(s->p)));
+	} else {
+		tvalue_map_set(ctx, "commit", tvalue_bool(0));
+	}
+	tvalue_map_set(ctx, "dirty", tvalue_bool(plan_dirty(s->p)));
+	template_render(&out, s->theme.page, ctx, TEMPLATE_HTML);
+	ret = site_write(s, rel, out.ptr, out.len);
+	tvalue_free(ctx);
+	buf_release(&out);
+	buf_release(&href);
+	return ret;
+}
+
+/* ---- pieces shared by the pages ---- */
+
+void site_put_badge(struct buf *b, enum campaign_state st)
+{
+	buf_addf(b, "<span class=\"badge badge-%s\">%s</span>", campaign_state_name(st),
+		 campaign_state_label(st));
+}
+
+void site_put_bar(struct buf *b, int percent, int large)
+{
+	buf_addf(b, "<div class=\"completion%s\"><svg class=\"bar%s\" viewBox=\"0 0 100 8\" "
+		 "preserveAspectRatio=\"none\" aria-hidden=\"true\" focusable=\"false\">"
+		 "<rect class=\"bar-track\" width=\"100\" height=\"8\" rx=\"2\"/>"
+		 "<rect class=\"bar-fill\" width=\"%d\" height=\"8\" rx=\"2\"/></svg>"
+		 "<span>%d%%</span></div>",
+		 large ? " large" : "", percent >= 100 ? " done" : "", percent, percent);
+}
+
+void site_put_star(struct buf *b, const struct account_summary *a)
+{
+	buf_addf(b, "<span class=\"star %s\" title=\"", a->usable ? "ok" : "bad");
+	site_put(b, a->account->id);
+	buf_adds(b, ": ");
+	site_put(b, a->usable ? "usable" : a->reason);
+	buf_adds(b, "\" aria-hidden=\"true\">★</span><span class=\"sr-only\">");
+	site_put(b, a->account->id);
+	buf_adds(b, a->usable ? ": usable" : ": not usable, ");
+	if (!a->usable)
+		site_put(b, a->reason);
+	buf_adds(b, "</span>");
+}
+
+void site_put_note(struct buf *b, const struct site *s, const struct notification *nt)
+{
+	buf_adds(b, "<p class=\"note\">");
+	site_put_time(b, s, nt->time);
+	buf_adds(b, " <span class=\"who\">");
+	site_put(b, nt->account);
+	if (nt->recipient && nt->recipient[0]) {
+		buf_adds(b, " · ");
+		site_put(b, nt->recipient);
+	}
+	buf_adds(b, "</span><br>");
+	site_put(b, nt->message);
+	buf_adds(b, "</p>");
+}

@@ -1,0 +1,140 @@
+/*
+ * What the files of the status site share; included by src/site*.c only.
+ *
+ *   site.c           building: reading the plan, the theme, writing files,
+ *                    putting the new site in place of the old one
+ *   site_page.c      the page frame and the output helpers every page uses
+ *                    (escaping with addresses masked, counts, times, names)
+ *   site_pages.c     the campaign lists (top page, departments), the
+ *                    accounts page and the unsubscribe page
+ *   site_campaign.c  the campaign page and its newsletter preview
+ *   site_chart.c     the campaign page's chart of messages sent per day
+ *
+ * Strings from content reach a page only through site_put() and the other
+ * site_put_*() helpers, which escape for HTML and mask addresses.
+ */
+#ifndef MAILOUT_SITE_PRIVATE_H
+#define MAILOUT_SITE_PRIVATE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "config.h"
+#include "diag.h"
+#include "plan.h"
+#include "site.h"
+#include "template.h"
+#include "util.h"
+
+/* ---- the site being built ---- */
+
+struct account_counts {
+	const char *account; /* interned; NULL: no account assigned */
+	long count[STATE_COUNT];
+	long sent_today;
+};
+
+struct day_sent {
+	int day; /* yyyymmdd in the organisation's zone */
+	const char *account; /* interned */
+	long sent;
+};
+
+struct campaign_page {
+	const struct campaign_summary *summary;
+	struct account_counts *accounts;
+	size_t naccounts;
+	struct day_sent *days; /* by day */
+	size_t ndays, days_cap;
+};
+
+struct theme {
+	struct template *page, *unsubscribe;
+	struct buf css, js;
+	char css_href[48], js_href[48];
+};
+
+struct site {
+	struct plan *p;
+	const struct config *cfg;
+	time_t now;
+	int today;
+	char updated[48], updated_iso[32];
+	struct campaign_summary *summaries;
+	size_t n;
+	struct account_summary *accounts; /* cfg.accounts order */
+	struct campaign_page *pages; /* parallel to summaries */
+	struct strmap ids; /* campaign id -> page index + 1 */
+	struct strmap names; /* interned account ids */
+	struct theme theme;
+	char *dir; /* the new site, a temporary directory */
+	struct diag_list *diags;
+	int query_failed; /* a plan query failed where only a count could be returned */
+};
+
+/* ---- site.c: the site's data and files ---- */
+
+/* The one copy of an account id (owned by s), so ids compare as pointers;
+ * NULL stays NULL. */
+const char *site_intern(struct site *s, const char *name);
+/* The counts of account (interned) on the campaign's page, added when new. */
+struct account_counts *site_counts_for(struct campaign_page *pg, const char *account);
+/* error_set() with the plan's message about what was read; gives -1. */
+int site_plan_failed(struct site *s, const char *what);
+/* Writes rel (a path inside the new site) with its folders; -1 after
+ * error_set(). */
+int site_write(struct site *s, const char *rel, const char *data, size_t len);
+
+/* ---- site_page.c: output helpers ---- */
+
+/* HTML text or attribute value, addresses masked; NULL puts nothing. */
+void site_put(struct buf *b, const char *s);
+/* A JSON string for a script element, addresses masked; NULL puts "". */
+void site_put_json(struct buf *b, const char *s);
+/* A template value, addresses masked (the template escapes it). */
+struct tvalue *site_masked_value(const char *s);
+/* 1234567 -> "1,234,567". */
+void site_put_count(struct buf *b, long n);
+/* "2026-12-03 16:00 CET" in the organisation's zone. */
+void site_format_local(const struct site *s, time_t t, char out[48]);
+/* A <time> element in the organisation's zone; 0 puts a dash. */
+void site_put_time(struct buf *b, const struct site *s, time_t t);
+/* The name of a person or department, else its id ("" for NULL). */
+const char *site_person_name(const struct site *s, const char *id);
+const char *site_department_name(const struct site *s, const char *id);
+/* "Contacts", "Companies", "Leads". */
+void site_put_type(struct buf *b, int type);
+
+/* Pieces several pages show. */
+void site_put_badge(struct buf *b, enum campaign_state st);
+void site_put_bar(struct buf *b, int percent, int large);
+void site_put_star(struct buf *b, const struct account_summary *a);
+void site_put_note(struct buf *b, const struct site *s, const struct notification *nt);
+
+/* ---- site_page.c: the frame ---- */
+
+/* The way up to the top of the site from a page depth (0 to 2) folders
+ * below it: "", "../", "../../". */
+const char *site_up(int depth);
+/* Writes rel (depth folders below the top) with content in the frame of
+ * site/page.html; -1 after error_set(). */
+int site_write_page(struct site *s, const char *rel, int depth, const char *title,
+		    const struct buf *content);
+
+/* ---- the pages; each gives 0, or -1 after error_set() or diagnostics ---- */
+
+/* site_pages.c: the campaigns of one department (NULL: all), written to rel
+ * depth folders below the top. */
+int site_write_campaign_list(struct site *s, const char *rel, int depth, const char *department);
+int site_write_accounts_page(struct site *s);
+int site_write_unsubscribe_page(struct site *s);
+
+/* site_campaign.c: campaigns/<id>/index.html and preview.html. */
+int site_write_campaign_page(struct site *s, struct campaign_page *pg);
+
+/* site_chart.c: sent per day, stacked by account, as inline SVG with a
+ * table of the numbers beside it. */
+void site_put_chart(struct buf *b, const struct campaign_page *pg);
+
+#endif
