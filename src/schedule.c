@@ -437,121 +437,172 @@ static void tz_extend(struct tz *z)
 	z->rule_from = z->times[z->ntimes - 1];
 }
 
+static int tz_invalid(const char *name)
+{
+	return error_set("unknown time zone '%s': expected an IANA zone such as Europe/Berlin"
+			 " (its file is not a valid TZif file)", name);
+}
+
+/*
+ * The header of the block to read, that of the 64-bit data in a file of
+ * version 2 or later (*timesize 8), else the 32-bit one (*timesize 4), with
+ * *data at the block; the whole block is inside the file.
+ */
+static int tzif_data(const char *name, const unsigned char *p, size_t len, struct tzif_head *h,
+		     size_t *timesize, const unsigned char **data)
+{
+	size_t off = 44, block;
+
+	*timesize = 4;
+	if (tzif_head(p, len, h) < 0)
+		return tz_invalid(name);
+	if (h->version >= '2') {
+		block = tzif_block(h, 4);
+		if (len - off < block || tzif_head(p + off + block, len - off - block, h) < 0)
+			return tz_invalid(name);
+		off += block + 44;
+		*timesize = 8;
+	}
+	if (h->leapcnt)
+		return error_set("time zone '%s': zone files with leap seconds are not supported", name);
+	if (!h->typecnt || h->typecnt > 256 || !h->charcnt || h->charcnt > 4096 ||
+	    h->timecnt > 100000 || (h->isstdcnt && h->isstdcnt != h->typecnt) ||
+	    (h->isutcnt && h->isutcnt != h->typecnt))
+		return tz_invalid(name);
+	if (len - off < tzif_block(h, *timesize))
+		return tz_invalid(name);
+	*data = p + off;
+	return 0;
+}
+
+/* The footer line from f (right after the 64-bit block) to end: its text in
+ * *text (owned by the caller, "" when the line is empty) and its rule in
+ * *footer. */
+static int tzif_footer(const char *name, const unsigned char *f, const unsigned char *end,
+		       char **text, struct tzs *footer)
+{
+	const unsigned char *nl;
+
+	if (f >= end || *f != '\n')
+		return tz_invalid(name);
+	nl = memchr(f + 1, '\n', (size_t)(end - f - 1));
+	if (!nl)
+		return tz_invalid(name);
+	*text = xstrndup((const char *)f + 1, (size_t)(nl - f - 1));
+	if (**text && tzs_parse(*text, footer) < 0)
+		return tz_invalid(name);
+	return 0;
+}
+
+/* A zone with room for the file's transitions and types, those the footer
+ * adds, and every abbreviation. */
+static struct tz *tz_alloc(const char *name, const struct tzif_head *h, const struct tzs *footer)
+{
+	struct tz *z = xcalloc(1, sizeof(*z));
+	size_t years = footer->has_dst ? TZ_TABLE_LAST_YEAR - 1800 + 1 : 0;
+	size_t cap = h->timecnt + 2 * years;
+	size_t pool = h->charcnt + 1 + strlen(footer->std_name) + 1 + strlen(footer->dst_name) + 1;
+
+	z->name = xstrdup(name);
+	z->times = xcalloc(cap ? cap : 1, sizeof(*z->times));
+	z->idx = xcalloc(cap ? cap : 1, sizeof(*z->idx));
+	z->types = xcalloc(h->typecnt + 2, sizeof(*z->types));
+	z->abbrs = xcalloc(pool, 1);
+	return z;
+}
+
+/* The file's transitions (ascending), their types and the abbreviations
+ * from the data block q; -1 when they do not hold together. */
+static int tz_read_block(struct tz *z, const struct tzif_head *h, size_t timesize,
+			 const unsigned char *q)
+{
+	const unsigned char *types;
+	int64_t prev = 0;
+	size_t i;
+
+	for (i = 0; i < h->timecnt; i++) {
+		int64_t t = be_time(q + i * timesize, timesize);
+
+		if (i && t <= prev)
+			return -1;
+		z->times[i] = prev = t;
+	}
+	q += h->timecnt * timesize;
+	for (i = 0; i < h->timecnt; i++) {
+		if (q[i] >= h->typecnt)
+			return -1;
+		z->idx[i] = q[i];
+	}
+	z->ntimes = h->timecnt;
+	q += h->timecnt;
+	types = q;
+	q += h->typecnt * 6;
+	for (i = 0; i < h->typecnt; i++) {
+		int32_t utoff = (int32_t)be32(types + i * 6);
+
+		if (utoff < -25 * 3600 || utoff > 26 * 3600 || types[i * 6 + 4] > 1 ||
+		    types[i * 6 + 5] >= h->charcnt)
+			return -1;
+		z->types[i].utoff = utoff;
+		z->types[i].isdst = types[i * 6 + 4];
+		z->types[i].abbr = types[i * 6 + 5];
+	}
+	z->ntypes = h->typecnt;
+	memcpy(z->abbrs, q, h->charcnt);
+	return 0;
+}
+
+/* The footer's types after the file's (abbreviations after the file's
+ * charcnt bytes) and, with a daylight-saving rule, its transitions. */
+static void tz_add_footer(struct tz *z, size_t charcnt, const struct tzs *footer)
+{
+	size_t at = charcnt + 1;
+
+	z->std_off = footer->std_off;
+	z->std_type = (unsigned)z->ntypes++;
+	z->types[z->std_type].utoff = footer->std_off;
+	z->types[z->std_type].abbr = (unsigned)at;
+	memcpy(z->abbrs + at, footer->std_name, strlen(footer->std_name));
+	at += strlen(footer->std_name) + 1;
+	if (!footer->has_dst)
+		return;
+	z->rule = 1;
+	z->dst_off = footer->dst_off;
+	z->start = footer->start;
+	z->end = footer->end;
+	z->dst_type = (unsigned)z->ntypes++;
+	z->types[z->dst_type].utoff = footer->dst_off;
+	z->types[z->dst_type].isdst = 1;
+	z->types[z->dst_type].abbr = (unsigned)at;
+	memcpy(z->abbrs + at, footer->dst_name, strlen(footer->dst_name));
+	tz_extend(z);
+}
+
+/* The zone of TZif file contents p; NULL after error_set(). */
 static struct tz *tz_parse(const char *name, const unsigned char *p, size_t len)
 {
 	struct tzif_head h;
 	struct tzs footer;
 	struct tz *z = NULL;
-	const unsigned char *q, *types;
+	const unsigned char *q = NULL;
 	char *footer_text = NULL;
-	size_t timesize = 4, off = 44, block, i, cap, pool, years = 0;
-	int64_t prev = 0;
-
-	if (tzif_head(p, len, &h) < 0)
-		goto bad;
-	if (h.version >= '2') {
-		block = tzif_block(&h, 4);
-		if (len - off < block || tzif_head(p + off + block, len - off - block, &h) < 0)
-			goto bad;
-		off += block + 44;
-		timesize = 8;
-	}
-	if (h.leapcnt) {
-		error_set("time zone '%s': zone files with leap seconds are not supported", name);
-		goto done;
-	}
-	if (!h.typecnt || h.typecnt > 256 || !h.charcnt || h.charcnt > 4096 ||
-	    h.timecnt > 100000 || (h.isstdcnt && h.isstdcnt != h.typecnt) ||
-	    (h.isutcnt && h.isutcnt != h.typecnt))
-		goto bad;
-	block = tzif_block(&h, timesize);
-	if (len - off < block)
-		goto bad;
-	q = p + off;
+	size_t timesize;
 
 	memset(&footer, 0, sizeof(footer));
-	if (timesize == 8) {
-		const unsigned char *f = q + block, *end = p + len, *nl;
-
-		if (f >= end || *f != '\n')
-			goto bad;
-		nl = memchr(f + 1, '\n', (size_t)(end - f - 1));
-		if (!nl)
-			goto bad;
-		footer_text = xstrndup((const char *)f + 1, (size_t)(nl - f - 1));
-		if (*footer_text && tzs_parse(footer_text, &footer) < 0)
-			goto bad;
-		if (footer.has_dst)
-			years = TZ_TABLE_LAST_YEAR - 1800 + 1;
+	if (tzif_data(name, p, len, &h, &timesize, &q) < 0)
+		goto done;
+	if (timesize == 8 &&
+	    tzif_footer(name, q + tzif_block(&h, timesize), p + len, &footer_text, &footer) < 0)
+		goto done;
+	z = tz_alloc(name, &h, &footer);
+	if (tz_read_block(z, &h, timesize, q) < 0) {
+		tz_invalid(name);
+		tz_free(z);
+		z = NULL;
+		goto done;
 	}
-
-	z = xcalloc(1, sizeof(*z));
-	z->name = xstrdup(name);
-	cap = h.timecnt + 2 * years;
-	z->times = xcalloc(cap ? cap : 1, sizeof(*z->times));
-	z->idx = xcalloc(cap ? cap : 1, sizeof(*z->idx));
-	z->types = xcalloc(h.typecnt + 2, sizeof(*z->types));
-	pool = h.charcnt + 1 + strlen(footer.std_name) + 1 + strlen(footer.dst_name) + 1;
-	z->abbrs = xcalloc(pool, 1);
-
-	for (i = 0; i < h.timecnt; i++) {
-		int64_t t = be_time(q + i * timesize, timesize);
-
-		if (i && t <= prev)
-			goto bad;
-		z->times[i] = prev = t;
-	}
-	q += h.timecnt * timesize;
-	for (i = 0; i < h.timecnt; i++) {
-		if (q[i] >= h.typecnt)
-			goto bad;
-		z->idx[i] = q[i];
-	}
-	z->ntimes = h.timecnt;
-	q += h.timecnt;
-	types = q;
-	q += h.typecnt * 6;
-	for (i = 0; i < h.typecnt; i++) {
-		int32_t utoff = (int32_t)be32(types + i * 6);
-
-		if (utoff < -25 * 3600 || utoff > 26 * 3600 || types[i * 6 + 4] > 1 ||
-		    types[i * 6 + 5] >= h.charcnt)
-			goto bad;
-		z->types[i].utoff = utoff;
-		z->types[i].isdst = types[i * 6 + 4];
-		z->types[i].abbr = types[i * 6 + 5];
-	}
-	z->ntypes = h.typecnt;
-	memcpy(z->abbrs, q, h.charcnt);
-
-	if (footer_text && *footer_text) {
-		size_t at = h.charcnt + 1;
-
-		z->std_off = footer.std_off;
-		z->std_type = (unsigned)z->ntypes++;
-		z->types[z->std_type].utoff = footer.std_off;
-		z->types[z->std_type].abbr = (unsigned)at;
-		memcpy(z->abbrs + at, footer.std_name, strlen(footer.std_name));
-		at += strlen(footer.std_name) + 1;
-		if (footer.has_dst) {
-			z->rule = 1;
-			z->dst_off = footer.dst_off;
-			z->start = footer.start;
-			z->end = footer.end;
-			z->dst_type = (unsigned)z->ntypes++;
-			z->types[z->dst_type].utoff = footer.dst_off;
-			z->types[z->dst_type].isdst = 1;
-			z->types[z->dst_type].abbr = (unsigned)at;
-			memcpy(z->abbrs + at, footer.dst_name, strlen(footer.dst_name));
-			tz_extend(z);
-		}
-	}
-	goto done;
-bad:
-	error_set("unknown time zone '%s': expected an IANA zone such as Europe/Berlin"
-		  " (its file is not a valid TZif file)", name);
-	tz_free(z);
-	z = NULL;
+	if (footer_text && *footer_text)
+		tz_add_footer(z, h.charcnt, &footer);
 done:
 	free(footer_text);
 	return z;
