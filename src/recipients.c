@@ -203,21 +203,15 @@ static void core_values(const struct ynode *m, const struct ynode *out[CORE_COUN
 	}
 }
 
-/* Checks one record; returns 0 when it is usable. */
-static int check_record(struct recipient_scan *s, struct recipient *r, const struct ydoc *doc,
-			const struct ynode *m, const struct config *cfg, struct diag_list *diags)
+/* id, email and owner are there, each a value; -1 after reporting what is
+ * not. */
+static int check_core(const struct ydoc *doc, const struct ynode *m,
+		      const struct ynode *const core[CORE_COUNT], struct diag_list *diags)
 {
-	struct buf where = BUF_INIT;
-	struct strmap_entry *e;
-	const struct ynode *n, *core[CORE_COUNT];
-	const char *why;
-	char lower[256], *address, *heap = NULL;
-	size_t i, j;
-	int added, ok = 1;
+	const struct ynode *n;
+	size_t i;
+	int ret = 0;
 
-	if (ynode_expect(doc, m, YNODE_MAP, "a recipient record", diags) < 0)
-		return -1;
-	core_values(m, core);
 	for (i = CORE_ID; i <= CORE_OWNER; i++) {
 		n = core[i];
 		if (ynode_is_null(n) || n->kind != YNODE_SCALAR) {
@@ -226,48 +220,63 @@ static int check_record(struct recipient_scan *s, struct recipient *r, const str
 			else
 				ydiag(diags, doc, m, DIAG_ERROR, "missing required key '%s' in recipient",
 				      core_fields[i].name);
-			ok = 0;
+			ret = -1;
 		}
 	}
-	for (i = 0; i < m->count; i++) {
-		const struct ynode *k = m->items[2 * i], *v = m->items[2 * i + 1];
+	return ret;
+}
 
-		if (ykey_is_secret(k->value))
-			continue; /* reported by ydoc_check_secrets */
-		if (!text_is_snake_case(k->value)) {
-			ydiag(diags, doc, k, DIAG_ERROR,
-			      "invalid field name '%s': use lower-case snake_case", k->value);
-			ok = 0;
-			continue;
-		}
-		if (v->kind == YNODE_MAP) {
-			ydiag(diags, doc, v, DIAG_ERROR,
-			      "field '%s' must be a value or a list of values", k->value);
-			ok = 0;
-			continue;
-		}
-		if (v->kind == YNODE_SCALAR && !header_safe(v->value, v->len)) {
-			ydiag(diags, doc, v, DIAG_ERROR,
+/* Field k: a snake_case name, and a value or a list of values that cannot
+ * break a mail header. */
+static int check_field(const struct ydoc *doc, const struct ynode *k, const struct ynode *v,
+		       struct diag_list *diags)
+{
+	size_t j;
+	int ret = 0;
+
+	if (ykey_is_secret(k->value))
+		return 0; /* reported by ydoc_check_secrets */
+	if (!text_is_snake_case(k->value)) {
+		ydiag(diags, doc, k, DIAG_ERROR,
+		      "invalid field name '%s': use lower-case snake_case", k->value);
+		return -1;
+	}
+	if (v->kind == YNODE_MAP) {
+		ydiag(diags, doc, v, DIAG_ERROR,
+		      "field '%s' must be a value or a list of values", k->value);
+		return -1;
+	}
+	if (v->kind == YNODE_SCALAR && !header_safe(v->value, v->len)) {
+		ydiag(diags, doc, v, DIAG_ERROR,
+		      "field '%s' contains a line break or NUL, which could inject mail headers",
+		      k->value);
+		ret = -1;
+	}
+	for (j = 0; v->kind == YNODE_SEQ && j < v->count; j++) {
+		const struct ynode *it = v->items[j];
+		if (it->kind != YNODE_SCALAR) {
+			ydiag(diags, doc, it, DIAG_ERROR,
+			      "field '%s' must be a list of plain values", k->value);
+			ret = -1;
+		} else if (!header_safe(it->value, it->len)) {
+			ydiag(diags, doc, it, DIAG_ERROR,
 			      "field '%s' contains a line break or NUL, which could inject mail headers",
 			      k->value);
-			ok = 0;
-		}
-		for (j = 0; v->kind == YNODE_SEQ && j < v->count; j++) {
-			const struct ynode *it = v->items[j];
-			if (it->kind != YNODE_SCALAR) {
-				ydiag(diags, doc, it, DIAG_ERROR,
-				      "field '%s' must be a list of plain values", k->value);
-				ok = 0;
-			} else if (!header_safe(it->value, it->len)) {
-				ydiag(diags, doc, it, DIAG_ERROR,
-				      "field '%s' contains a line break or NUL, which could inject mail headers",
-				      k->value);
-				ok = 0;
-			}
+			ret = -1;
 		}
 	}
-	if (!ok)
-		return -1;
+	return ret;
+}
+
+/* The record's core values into r, each checked: vip a boolean, a valid id
+ * and address, an owner of the configuration (when there is one). */
+static int record_core(struct recipient *r, const struct ydoc *doc, const struct ynode *m,
+		       const struct ynode *const core[CORE_COUNT], const struct config *cfg,
+		       struct diag_list *diags)
+{
+	const char *why;
+	int ret = 0;
+
 	r->node = m;
 	r->doc = doc;
 	r->line = m->line;
@@ -275,51 +284,96 @@ static int check_record(struct recipient_scan *s, struct recipient *r, const str
 	r->email = core[CORE_EMAIL]->value;
 	r->owner = core[CORE_OWNER]->value;
 	r->vip = 0;
-	n = core[CORE_VIP];
-	if (n && ynode_bool(doc, n, &r->vip, diags) < 0)
-		ok = 0;
+	if (core[CORE_VIP] && ynode_bool(doc, core[CORE_VIP], &r->vip, diags) < 0)
+		ret = -1;
 	if (id_check(r->id) < 0) {
 		ydiag(diags, doc, core[CORE_ID], DIAG_ERROR,
 		      "invalid id '%s': use letters, digits, '.', '_' and '-' (at most 64)", r->id);
-		ok = 0;
+		ret = -1;
 	}
 	if (address_check(r->email, &why) < 0) {
 		ydiag(diags, doc, core[CORE_EMAIL], DIAG_ERROR, "invalid address '%s': %s",
 		      r->email, why);
-		ok = 0;
+		ret = -1;
 	}
 	if (cfg && !config_person(cfg, r->owner)) {
 		ydiag(diags, doc, core[CORE_OWNER], DIAG_ERROR, "unknown owner '%s'", r->owner);
-		ok = 0;
+		ret = -1;
 	}
-	if (!ok)
-		return -1;
+	return ret;
+}
+
+/* Records where the id first appeared; -1 after reporting a duplicate. */
+static int note_id(struct recipient_scan *s, const struct recipient *r, const struct ydoc *doc,
+		   const struct ynode *id, struct diag_list *diags)
+{
+	struct buf where = BUF_INIT;
+	struct strmap_entry *e;
+	int added, ret = 0;
+
 	e = strmap_put(&s->ids, r->id, &added);
 	if (!added) {
 		describe_location(&where, s, e->value, doc->path);
-		ydiag(diags, doc, core[CORE_ID], DIAG_ERROR,
+		ydiag(diags, doc, id, DIAG_ERROR,
 		      "duplicate %s id '%s' (first at %s)", recipient_type_name(r->type), r->id,
 		      where.ptr);
-		buf_release(&where);
-		return -1;
+		ret = -1;
+	} else {
+		e->value = pack_location(s->npaths - 1, r->line);
 	}
-	e->value = pack_location(s->npaths - 1, m->line);
+	buf_release(&where);
+	return ret;
+}
+
+/* r->address: the address in lower case, interned in s; a duplicate is
+ * warned about (it is mailed once). */
+static void note_address(struct recipient_scan *s, struct recipient *r, const struct ydoc *doc,
+			 const struct ynode *email, struct diag_list *diags)
+{
+	struct buf where = BUF_INIT;
+	struct strmap_entry *e;
+	char lower[256], *address, *heap = NULL;
+	size_t len = strlen(r->email);
+	int added;
+
 	/* a valid address fits the buffer (at most 254 characters) */
-	i = strlen(r->email);
-	address = i < sizeof(lower) ? memcpy(lower, r->email, i + 1) : (heap = xstrdup(r->email));
+	address = len < sizeof(lower) ? memcpy(lower, r->email, len + 1) : (heap = xstrdup(r->email));
 	str_lower(address);
 	e = strmap_put(&s->addresses, address, &added);
 	if (!added) {
 		describe_location(&where, s, e->value, doc->path);
-		ydiag(diags, doc, core[CORE_EMAIL], DIAG_WARNING,
+		ydiag(diags, doc, email, DIAG_WARNING,
 		      "duplicate address '%s' in %s (first at %s); it is mailed once", r->email,
 		      recipient_type_name(r->type), where.ptr);
-		buf_release(&where);
 	} else {
-		e->value = pack_location(s->npaths - 1, m->line);
+		e->value = pack_location(s->npaths - 1, r->line);
 	}
 	r->address = e->key;
+	buf_release(&where);
 	free(heap);
+}
+
+/* Checks one record; returns 0 when it is usable.  Every problem of the
+ * record's shape is reported, then those of its values. */
+static int check_record(struct recipient_scan *s, struct recipient *r, const struct ydoc *doc,
+			const struct ynode *m, const struct config *cfg, struct diag_list *diags)
+{
+	const struct ynode *core[CORE_COUNT];
+	size_t i;
+	int ok;
+
+	if (ynode_expect(doc, m, YNODE_MAP, "a recipient record", diags) < 0)
+		return -1;
+	core_values(m, core);
+	ok = check_core(doc, m, core, diags) == 0;
+	for (i = 0; i < m->count; i++) {
+		if (check_field(doc, m->items[2 * i], m->items[2 * i + 1], diags) < 0)
+			ok = 0;
+	}
+	if (!ok || record_core(r, doc, m, core, cfg, diags) < 0 ||
+	    note_id(s, r, doc, core[CORE_ID], diags) < 0)
+		return -1;
+	note_address(s, r, doc, core[CORE_EMAIL], diags);
 	return 0;
 }
 
