@@ -334,6 +334,44 @@ static void test_outcomes_masked_and_listed(void **state)
 	free(index);
 }
 
+/* The chart covers the last 366 days up to the latest send; older sends
+ * count on the page but not in the chart. */
+static void test_chart_covers_a_year(void **state)
+{
+	struct fx *f = *state;
+	char *page;
+
+	add_log(f, "campaigns/c1/log/ann-a.tsv",
+		"2025-06-01T08:30:00Z\tclaim\tc-1\tperson1@example.net\t<m1@example.com>\n"
+		"2025-06-01T08:30:01Z\tsent\tc-1\t250\t2.0.0\tOK\n"
+		"2025-12-02T08:30:00Z\tclaim\tc-2\tperson2@example.net\t<m2@example.com>\n"
+		"2025-12-02T08:30:01Z\tsent\tc-2\t250\t2.0.0\tOK\n"
+		"2026-12-02T08:30:00Z\tclaim\tc-3\tperson3@example.net\t<m3@example.com>\n"
+		"2026-12-02T08:30:01Z\tsent\tc-3\t250\t2.0.0\tOK\n");
+	assert_int_equal(build(f), 0);
+	page = read_site(f, "campaigns/c1/index.html");
+	assert_non_null(strstr(page, "aria-label=\"Messages sent per day by account: 2 over 366 days, "
+				     "at most 1 a day\""));
+	/* the axis: 0 and 1 */
+	assert_int_equal(count(page, "<line class=\"axis\""), 1);
+	assert_int_equal(count(page, "<line class=\"grid-line\""), 1);
+	assert_non_null(strstr(page, "<text x=\"42.0\" y=\"234.0\" text-anchor=\"end\">0</text>"));
+	assert_non_null(strstr(page, "<text x=\"42.0\" y=\"16.0\" text-anchor=\"end\">1</text>"));
+	/* a full-height bar on the first and the last day, a date under every 46th */
+	assert_int_equal(count(page, "<rect class=\"s0\""), 2);
+	assert_non_null(strstr(page, "<rect class=\"s0\" x=\"48.29\" y=\"12.00\" width=\"1.34\" "
+				     "height=\"218.00\"><title>Dec 2, ann-a: 1 sent</title></rect>"));
+	assert_null(strstr(page, "Jun 1"));
+	assert_int_equal(count(page, "text-anchor=\"middle\">"), 8);
+	assert_non_null(strstr(page, "text-anchor=\"middle\">Jan 17</text>"));
+	/* the table: the days with a send */
+	assert_int_equal(count(page, "<tr><th scope=\"row\">"), 2);
+	assert_non_null(strstr(page, "<tr><th scope=\"row\">2025-12-02</th><td class=\"num\">1</td>"
+				     "<td class=\"num\">1</td></tr>"));
+	assert_non_null(strstr(page, "<tr><th scope=\"row\">2026-12-02</th>"));
+	free(page);
+}
+
 static void test_lists_are_capped(void **state)
 {
 	struct fx *f = *state;
@@ -406,6 +444,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pages_and_escaping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_control_characters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outcomes_masked_and_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chart_covers_a_year, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lists_are_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_whole_or_not_at_all, setup, teardown),
 	};
