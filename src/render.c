@@ -54,6 +54,21 @@ static int group_has(const struct render_group *g, const char *key)
 
 /* ---- front matter ---- */
 
+/* A file saved on Windows reads as it would elsewhere: a byte-order mark
+ * at its start is no content, and CRLF line ends become LF (line and
+ * column numbers stay those of the file). */
+static void normalize_source(struct buf *text)
+{
+	size_t from = ydoc_bom_len(text->ptr, text->len), to = 0;
+
+	for (; from < text->len; from++) {
+		if (text->ptr[from] == '\r' && from + 1 < text->len && text->ptr[from + 1] == '\n')
+			continue;
+		text->ptr[to++] = text->ptr[from];
+	}
+	buf_truncate(text, to);
+}
+
 static const struct ykey front_matter_keys[] = {
 	{ "subject", YKEY_REQUIRED }, { "preheader", 0 }, { NULL, 0 }
 };
@@ -480,6 +495,7 @@ int newsletter_load(struct newsletter **out, const char *root, const char *name,
 				 errno == EFBIG ? "file too large" : strerror(errno));
 		goto done;
 	}
+	normalize_source(&text);
 	if (memchr(text.ptr, '\0', text.len)) {
 		diag_add(diags, DIAG_ERROR, nl->path, 0, 0, "NUL byte in file");
 		goto done;
@@ -568,6 +584,7 @@ int signature_load(struct template **out, char **source_out, const char *root,
 		}
 		goto done;
 	}
+	normalize_source(&text);
 	if (memchr(text.ptr, '\0', text.len)) {
 		diag_add(diags, DIAG_ERROR, rel, 0, 0, "NUL byte in file");
 		ret = -1;
@@ -654,6 +671,7 @@ int layout_load(struct template **out, const char *root, struct diag_list *diags
 		}
 		goto done;
 	}
+	normalize_source(&text);
 	if (memchr(text.ptr, '\0', text.len)) {
 		diag_add(diags, DIAG_ERROR, LAYOUT_FILE, 0, 0, "NUL byte in file");
 		ret = -1;
