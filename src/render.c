@@ -701,7 +701,10 @@ done:
  * The built-in frame: one centred column of at most 600 pixels that
  * narrows with the screen, inline CSS only, and the preheader hidden at
  * the top (followed by invisible characters, so that mail clients do not
- * fill the preview line with the start of the body).
+ * fill the preview line with the start of the body).  It is hidden by
+ * display, size and overflow alone: a 1px font or text in the background's
+ * colour is what spam filters score as hidden text (SpamAssassin's
+ * FONT_INVIS_MSGID and HTML_FONT_LOW_CONTRAST).
  */
 static const char builtin_frame[] =
 	"<!DOCTYPE html>\n"
@@ -714,8 +717,7 @@ static const char builtin_frame[] =
 	"</head>\n"
 	"<body style=\"margin:0;padding:0;background-color:#f4f4f5;\">\n"
 	"{{#preheader}}\n"
-	"<div style=\"display:none;max-height:0;max-width:0;overflow:hidden;mso-hide:all;"
-	"font-size:1px;line-height:1px;color:#f4f4f5;opacity:0;\">{{preheader}}"
+	"<div style=\"display:none;max-height:0;max-width:0;overflow:hidden;mso-hide:all;\">{{preheader}}"
 	"&#8199;&#65279;&#847;&#8199;&#65279;&#847;&#8199;&#65279;&#847;&#8199;&#65279;&#847;"
 	"&#8199;&#65279;&#847;&#8199;&#65279;&#847;&#8199;&#65279;&#847;&#8199;&#65279;&#847;"
 	"</div>\n"

@@ -269,6 +269,11 @@ static void test_render_contact(void **state)
 	/* html: recipient data escaped, the VIP section only, no empty paragraphs */
 	assert_contains(f->m.html, "<title>News for Jana</title>");
 	assert_contains(f->m.html, ">Hello &lt;b&gt;Evil &amp; Co&lt;/b&gt;&#8199;");
+	/* the preheader hidden without the tiny font and background-coloured
+	 * text that spam filters score as hidden text */
+	assert_contains(f->m.html, "\n<div style=\"display:none;max-height:0;max-width:0;overflow:hidden;mso-hide:all;\">Hello &lt;b&gt;");
+	assert_lacks(f->m.html, "font-size:1px");
+	assert_lacks(f->m.html, "opacity:0");
 	assert_contains(f->m.html, "<p style=\"margin:0 0 16px;\">we thank &lt;b&gt;Evil &amp; Co&lt;/b&gt;.<br />\nSecond line.</p>\n");
 	assert_contains(f->m.html, "href=\"https://www.example.com/book?who=c-1\">book a seat</a>");
 	assert_contains(f->m.html, "<p style=\"margin:0 0 16px;\">.A line starting with a dot</p>\n");
