@@ -75,12 +75,18 @@ envs="MAILOUT_SECRET=$SECRET"
 refused "password missing" "mailout: account 'ann-main': MAILOUT_PASSWORD_ANN_MAIN is not set" --commit
 envs="MAILOUT_SECRET=$SECRET MAILOUT_PASSWORD_ANN_MAIN="
 refused "password empty" "mailout: account 'ann-main': MAILOUT_PASSWORD_ANN_MAIN is not set" --for 1h
-# ... unless the run does not use that account (or uses the sink)
-envs="MAILOUT_SECRET=$SECRET"
+# ... unless the run does not use that account: ann-a sends to the test
+# server itself (nothing is due on the real clock, so nothing goes out)
+sed -i "s|id: ann-a, \\(.*\\)smtp: \"smtps://smtp.example.com:465\"|id: ann-a, \\1smtp: \"$sink\"|" "$REPO/mailout.yaml"
+grep -q "id: ann-a, .*smtp: \"$sink\"" "$REPO/mailout.yaml" || fail "ann-a sends to the test server"
+git -C "$REPO" -c user.name=Test -c user.email=test@example.com commit -qam "ann-a sends locally" ||
+	fail "git commit"
+head=$(git -C "$REPO" rev-parse HEAD)
 timeout "$E2E_TIMEOUT" env MAILOUT_SECRET=$SECRET "$MAILOUT" --repo "$REPO" send --account ann-a \
-	--now 2026-12-08T08:30 --sink "$sink" --dry-run >"$TMPDIR/stdout" 2>"$TMPDIR/stderr"
+	>"$TMPDIR/stdout" 2>"$TMPDIR/stderr"
 rc=$?
 expect_rc "another account's password is not needed" 0
+expect_stderr "another account's password is not needed: stderr" ""
 
 # the logs held by another send (one process, so that killing it frees them)
 printf 'pid 4242 on ci.example.com\n' >"$REPO/build/send.lock"
