@@ -5,18 +5,85 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "imap.h"
 #include "sender.h"
 #include "smtp.h"
 #include "util.h"
 
+/* The name of unsubscribe.mailbox in the list (no account id has a space). */
+#define UNSUBSCRIBE_ID "unsubscribe mailbox"
+
 static const struct opt_spec opts[] = { OPT_ARG("check", 0, NULL), OPT_END };
+
+/* One line per mailbox checked: "ID  ok  URL" or "ID  FAILED  WHY". */
+static int report(const char *id, int failed, const char *what, const char *shown)
+{
+	if (failed)
+		cmd_printf("%-20s FAILED  %s%s\n", id, what, error_last());
+	else
+		cmd_printf("%-20s ok      %s\n", id, shown);
+	return failed ? -1 : 0;
+}
+
+/* The account's SMTP login, then its imap mailbox with the same
+ * credentials; 0 when everything it has works. */
+static int check_account(const struct account *a)
+{
+	struct smtp_reply reply = SMTP_REPLY_INIT;
+	struct smtp_options so;
+	struct imap_options io;
+	char *bearer = NULL;
+	int ret = -1;
+
+	if (sender_account_options(&so, a, &bearer) < 0) {
+		report(a->id, 1, "", NULL);
+		goto done;
+	}
+	ret = report(a->id, smtp_check_login(&so, &reply) < 0, "SMTP ", a->smtp);
+	if (a->imap) {
+		memset(&io, 0, sizeof(io));
+		io.url = a->imap;
+		io.username = so.username;
+		io.password = so.password;
+		io.bearer = so.bearer;
+		if (report(a->id, imap_check_login(&io) < 0, "IMAP ", a->imap) < 0)
+			ret = -1;
+	}
+done:
+	smtp_reply_release(&reply);
+	secret_free(bearer);
+	return ret;
+}
+
+/* unsubscribe.mailbox, when there is one: 0 when it works or is not set. */
+static int check_unsubscribe(const struct config *cfg)
+{
+	struct imap_options io;
+	const char *password;
+
+	if (!cfg->unsubscribe_mailbox)
+		return 0;
+	password = cfg->unsubscribe_password_env ? getenv(cfg->unsubscribe_password_env) : NULL;
+	if (!password || !*password) {
+		if (cfg->unsubscribe_password_env)
+			error_set("%s is not set", cfg->unsubscribe_password_env);
+		else
+			error_set("no password_env is given for it");
+		return report(UNSUBSCRIBE_ID, 1, "", NULL);
+	}
+	memset(&io, 0, sizeof(io));
+	io.url = cfg->unsubscribe_mailbox;
+	io.username = cfg->unsubscribe_username;
+	io.password = password;
+	return report(UNSUBSCRIBE_ID, imap_check_login(&io) < 0, "IMAP ", cfg->unsubscribe_mailbox);
+}
 
 static int run(struct cmd_ctx *ctx)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct config cfg;
-	size_t i, working = 0;
-	int code = 1;
+	size_t i, working = 0, disabled = 0;
+	int code = 1, unsubscribe;
 
 	memset(&cfg, 0, sizeof(cfg));
 	if (ctx->nargs != 1 || strcmp(ctx->args[0], "check")) {
@@ -34,29 +101,19 @@ static int run(struct cmd_ctx *ctx)
 		goto done;
 	}
 	for (i = 0; i < cfg.naccounts; i++) {
-		const struct account *a = &cfg.accounts[i];
-		struct smtp_reply reply = SMTP_REPLY_INIT;
-		struct smtp_options so;
-		char *bearer = NULL;
-
-		if (!a->enabled) {
-			cmd_printf("%-20s disabled\n", a->id);
-			continue;
-		}
-		if (sender_account_options(&so, a, &bearer) < 0) {
-			cmd_printf("%-20s FAILED  %s\n", a->id, error_last());
-		} else if (smtp_check_login(&so, &reply) < 0) {
-			cmd_printf("%-20s FAILED  %s\n", a->id,
-			       reply.text && *reply.text ? reply.text : error_last());
-		} else {
-			cmd_printf("%-20s ok      %s\n", a->id, a->smtp);
+		if (!cfg.accounts[i].enabled) {
+			cmd_printf("%-20s disabled\n", cfg.accounts[i].id);
+			disabled++;
+		} else if (check_account(&cfg.accounts[i]) == 0) {
 			working++;
 		}
-		smtp_reply_release(&reply);
-		secret_free(bearer);
 	}
-	cmd_printf("accounts: %zu of %zu working\n", working, cfg.naccounts);
-	code = working == cfg.naccounts ? 0 : 1;
+	unsubscribe = check_unsubscribe(&cfg);
+	cmd_printf("accounts: %zu of %zu working", working, cfg.naccounts - disabled);
+	if (disabled)
+		cmd_printf(", %zu disabled", disabled);
+	cmd_printf("\n");
+	code = working == cfg.naccounts - disabled && unsubscribe == 0 ? 0 : 1;
 done:
 	config_release(&cfg);
 	diag_release(&diags);

@@ -354,10 +354,14 @@ static int run(struct cmd_ctx *ctx)
 	so.duration = duration;
 	so.accounts = accounts.count ? accounts.items : NULL;
 	so.naccounts = accounts.count;
-	if ((commit || push) && open_publisher(ctx, p, &so, push, &pub, &sp, batch) < 0)
-		goto done;
 	so.dry_run = dry;
 	so.sink = sink;
+	if (sender_check(p, &so) < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
+	if ((commit || push) && open_publisher(ctx, p, &so, push, &pub, &sp, batch) < 0)
+		goto done;
 	so.on_event = on_event;
 	so.payload = &pr;
 	so.stop = &stop_requested;

@@ -562,7 +562,7 @@ static int set_keys(const char *root, const char *id, const char *const *keys,
 	struct buf path = BUF_INIT, text = BUF_INIT, out = BUF_INIT;
 	const char *line, *end;
 	unsigned present = 0, written = 0;
-	size_t i, mark = undo ? undo->count : 0;
+	size_t i, bom, mark = undo ? undo->count : 0;
 	int k, ret = -1;
 
 	buf_addf(&path, "campaigns/%s/campaign.yaml", id);
@@ -571,14 +571,16 @@ static int set_keys(const char *root, const char *id, const char *const *keys,
 			error_set("cannot read 'campaigns/%s/campaign.yaml': %s", id, strerror(errno));
 		goto done;
 	}
-	for (line = text.ptr; *line; line = end) {
+	bom = ydoc_bom_len(text.ptr, text.len); /* kept, and no part of the first key */
+	buf_add(&out, text.ptr, bom);
+	for (line = text.ptr + bom; *line; line = end) {
 		end = strchr(line, '\n');
 		end = end ? end + 1 : line + strlen(line);
 		k = line_key(line, keys, n);
 		if (k >= 0)
 			present |= 1u << k;
 	}
-	for (line = text.ptr; *line; line = end) {
+	for (line = text.ptr + bom; *line; line = end) {
 		end = strchr(line, '\n');
 		end = end ? end + 1 : line + strlen(line);
 		k = line_key(line, keys, n);

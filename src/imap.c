@@ -31,6 +31,7 @@ struct imap {
 	int examined;
 	int new_connection; /* the last command needed a new connection */
 	int broken;         /* out of step: replace the connection first */
+	CURLcode last_rc;   /* how the last command ended */
 };
 
 /* ---- response lines ---- */
@@ -220,6 +221,7 @@ static int run(struct imap *s, const char *command)
 	if (curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, command) != CURLE_OK)
 		return error_set("libcurl refused CURLOPT_CUSTOMREQUEST");
 	rc = curl_easy_perform(s->curl);
+	s->last_rc = rc;
 	curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &connects);
 	s->new_connection = connects > 0;
 	if (rc == CURLE_OK)
@@ -443,20 +445,15 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-int imap_open(struct imap **out, const struct imap_options *o)
+/* Fills a new s from o, connects, logs in and examines the mailbox. */
+static int open_examined(struct imap *s, const struct imap_options *o)
 {
-	struct imap *s = xcalloc(1, sizeof(*s));
-	int ret = -1;
-
-	*out = NULL;
 	buf_init(&s->resp, 4096);
 	s->shown = xstrdup(o->url ? o->url : "");
-	if (!o->url) {
-		error_set("no mailbox URL");
-		goto done;
-	}
+	if (!o->url)
+		return error_set("no mailbox URL");
 	if (parse_url(s, o->url) < 0)
-		goto done;
+		return -1;
 	s->username = dup_or_null(o->username);
 	s->password = dup_or_null(o->password);
 	s->bearer = dup_or_null(o->bearer);
@@ -464,11 +461,73 @@ int imap_open(struct imap **out, const struct imap_options *o)
 	s->connect_timeout_ms = o->connect_timeout_ms;
 	s->timeout_ms = o->timeout_ms;
 	if (handle_new(s) < 0 || examine(s) < 0)
-		goto done;
+		return -1;
+	return 0;
+}
+
+int imap_open(struct imap **out, const struct imap_options *o)
+{
+	struct imap *s = xcalloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (open_examined(s, o) < 0) {
+		imap_close(s);
+		return -1;
+	}
 	*out = s;
-	s = NULL;
-	ret = 0;
-done:
+	return 0;
+}
+
+/* ---- accounts check ---- */
+
+static int is_tls_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER: case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR: case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS: case CURLE_SSL_CLIENTCERT: case CURLE_USE_SSL_FAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND: case CURLE_SSL_ENGINE_SETFAILED: case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_CRL_BADFILE: case CURLE_SSL_SHUTDOWN_FAILED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The step a failed open_examined() stopped at. */
+static const char *check_step(const struct imap *s)
+{
+	if (!s->curl)
+		return "connect";
+	if (s->last_rc == CURLE_OK || s->last_rc == CURLE_QUOTE_ERROR)
+		return "SELECT";
+	if (s->last_rc == CURLE_LOGIN_DENIED || s->last_rc == CURLE_AUTH_ERROR)
+		return "AUTH";
+	return is_tls_error(s->last_rc) ? "TLS" : "connect";
+}
+
+int imap_check_login(const struct imap_options *o)
+{
+	struct imap *s = xcalloc(1, sizeof(*s));
+	char answer[REPLY_SHOWN + 1];
+	const char *step;
+	char *why = NULL;
+	int ret = 0;
+
+	if (open_examined(s, o) < 0) {
+		step = check_step(s);
+		imap_parse_tagged(answer, sizeof(answer), s->resp.ptr, s->resp.len);
+		if (!s->curl || s->last_rc == CURLE_OK)
+			why = xstrdup(error_last());
+		else if (strcmp(answer, "(no answer)"))
+			why = xstrdup(answer);
+		else
+			why = xstrdup(s->errbuf[0] ? s->errbuf : curl_easy_strerror(s->last_rc));
+		error_set("%s: %s", step, why);
+		ret = -1;
+	}
+	free(why);
 	imap_close(s);
 	return ret;
 }

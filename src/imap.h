@@ -57,6 +57,16 @@ struct imap;
 int imap_open(struct imap **out, const struct imap_options *o);
 void imap_close(struct imap *s);
 
+/*
+ * Logs in, EXAMINEs the mailbox and says LOGOUT (`mailout accounts
+ * check`).  Returns 0 when all of it worked, else -1 after error_set()
+ * with "STEP: WHY", STEP the step that failed ("connect", "TLS", "AUTH"
+ * or "SELECT") and WHY the server's tagged answer without its tag (e.g.
+ * "NO [AUTHENTICATIONFAILED] Authentication failed.") or libcurl's
+ * message when the server gave none.
+ */
+int imap_check_login(const struct imap_options *o);
+
 /* What EXAMINE said: UIDVALIDITY, UIDNEXT (0 when the server did not say)
  * and the number of messages. */
 unsigned long imap_uidvalidity(const struct imap *s);

@@ -54,6 +54,21 @@ static int group_has(const struct render_group *g, const char *key)
 
 /* ---- front matter ---- */
 
+/* A file saved on Windows reads as it would elsewhere: a byte-order mark
+ * at its start is no content, and CRLF line ends become LF (line and
+ * column numbers stay those of the file). */
+static void normalize_source(struct buf *text)
+{
+	size_t from = ydoc_bom_len(text->ptr, text->len), to = 0;
+
+	for (; from < text->len; from++) {
+		if (text->ptr[from] == '\r' && from + 1 < text->len && text->ptr[from + 1] == '\n')
+			continue;
+		text->ptr[to++] = text->ptr[from];
+	}
+	buf_truncate(text, to);
+}
+
 static const struct ykey front_matter_keys[] = {
 	{ "subject", YKEY_REQUIRED }, { "preheader", 0 }, { NULL, 0 }
 };
@@ -480,6 +495,7 @@ int newsletter_load(struct newsletter **out, const char *root, const char *name,
 				 errno == EFBIG ? "file too large" : strerror(errno));
 		goto done;
 	}
+	normalize_source(&text);
 	if (memchr(text.ptr, '\0', text.len)) {
 		diag_add(diags, DIAG_ERROR, nl->path, 0, 0, "NUL byte in file");
 		goto done;
@@ -568,6 +584,7 @@ int signature_load(struct template **out, char **source_out, const char *root,
 		}
 		goto done;
 	}
+	normalize_source(&text);
 	if (memchr(text.ptr, '\0', text.len)) {
 		diag_add(diags, DIAG_ERROR, rel, 0, 0, "NUL byte in file");
 		ret = -1;
@@ -654,6 +671,7 @@ int layout_load(struct template **out, const char *root, struct diag_list *diags
 		}
 		goto done;
 	}
+	normalize_source(&text);
 	if (memchr(text.ptr, '\0', text.len)) {
 		diag_add(diags, DIAG_ERROR, LAYOUT_FILE, 0, 0, "NUL byte in file");
 		ret = -1;
@@ -683,7 +701,10 @@ done:
  * The built-in frame: one centred column of at most 600 pixels that
  * narrows with the screen, inline CSS only, and the preheader hidden at
  * the top (followed by invisible characters, so that mail clients do not
- * fill the preview line with the start of the body).
+ * fill the preview line with the start of the body).  It is hidden by
+ * display, size and overflow alone: a 1px font or text in the background's
+ * colour is what spam filters score as hidden text (SpamAssassin's
+ * FONT_INVIS_MSGID and HTML_FONT_LOW_CONTRAST).
  */
 static const char builtin_frame[] =
 	"<!DOCTYPE html>\n"
@@ -696,8 +717,7 @@ static const char builtin_frame[] =
 	"</head>\n"
 	"<body style=\"margin:0;padding:0;background-color:#f4f4f5;\">\n"
 	"{{#preheader}}\n"
-	"<div style=\"display:none;max-height:0;max-width:0;overflow:hidden;mso-hide:all;"
-	"font-size:1px;line-height:1px;color:#f4f4f5;opacity:0;\">{{preheader}}"
+	"<div style=\"display:none;max-height:0;max-width:0;overflow:hidden;mso-hide:all;\">{{preheader}}"
 	"&#8199;&#65279;&#847;&#8199;&#65279;&#847;&#8199;&#65279;&#847;&#8199;&#65279;&#847;"
 	"&#8199;&#65279;&#847;&#8199;&#65279;&#847;&#8199;&#65279;&#847;&#8199;&#65279;&#847;"
 	"</div>\n"

@@ -114,7 +114,7 @@ static int tx_commit(struct run *r)
 		if (r->pairs[i].log && log_writer_sync(r->pairs[i].log) < 0)
 			return -1;
 	}
-	if (plan_applier_flush(r->applier) < 0)
+	if (r->applier && plan_applier_flush(r->applier) < 0)
 		return -1;
 	if (r->o->dry_run)
 		return 0; /* rolled back at the end */
@@ -796,11 +796,51 @@ static void check_paused(struct run *r)
 	diag_release(&diags);
 }
 
+/* Every secret an account of the run logs in with is in the environment
+ * (an OAuth2 access token itself is fetched when the account first sends). */
+static int check_secrets(const struct run *r)
+{
+	const struct config *cfg = plan_config(r->p);
+	const struct account *a;
+	const char *names[2], *value;
+	size_t i, k;
+
+	for (i = 0; i < cfg->naccounts; i++) {
+		a = &cfg->accounts[i];
+		if (!a->enabled || !selected_account(r->o, a->id))
+			continue;
+		names[0] = a->auth == AUTH_OAUTH2 ? a->refresh_token_env : a->password_env;
+		names[1] = a->auth == AUTH_OAUTH2 ? a->client_secret_env : NULL;
+		for (k = 0; k < 2; k++) {
+			value = names[k] ? getenv(names[k]) : "-";
+			if (!value || !*value)
+				return error_set("account '%s': %s is not set", a->id, names[k]);
+		}
+	}
+	return 0;
+}
+
+/* What a run needs before it touches a log: the token key, the secrets. */
 static int prepare(struct run *r)
 {
-	if (!r->o->dry_run && token_keys_from_env(&r->keys) < 0)
+	if (r->o->dry_run)
+		return 0;
+	if (token_keys_from_env(&r->keys) < 0)
 		return -1;
-	return 0;
+	return r->o->sink ? 0 : check_secrets(r);
+}
+
+int sender_check(struct plan *p, const struct sender_options *o)
+{
+	struct run r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.p = p;
+	r.o = o;
+	ret = prepare(&r);
+	token_keys_free(r.keys);
+	return ret;
 }
 
 /* What load_state() made. */
@@ -852,7 +892,7 @@ static int take_over_logs(struct plan *p, const struct sender_options *o, struct
 	const struct campaigns *campaigns = plan_campaigns(p);
 
 	for (i = 0; i < campaigns->count && ret == 0; i++) {
-		for (j = 0; j < cfg->naccounts; j++) {
+		for (j = 0; j < cfg->naccounts && ret == 0; j++) {
 			if (!selected_account(o, cfg->accounts[j].id))
 				continue;
 			buf_reset(&path);
@@ -1126,6 +1166,9 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 	r.p = p;
 	r.o = o;
 	r.report = report;
+	/* what stops a run stops it before any log is touched */
+	if (prepare(&r) < 0)
+		goto done;
 	if (!o->dry_run && take_over_logs(p, o, &r.diags) < 0)
 		goto done;
 	if (o->now) {
@@ -1140,7 +1183,7 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 		r.end = LONG_MAX;
 	else
 		r.end = r.now + o->duration;
-	if (load_state(&r) < 0 || prepare(&r) < 0)
+	if (load_state(&r) < 0)
 		goto done;
 	if (tx_begin(&r) < 0 || plan_applier_open(&r.applier, p, &r.diags) < 0)
 		goto done;
@@ -1203,8 +1246,8 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 		goto done;
 	ret = 0;
 done:
-	if (ret < 0 && !o->dry_run)
-		salvage(&r, items, nitems);
+	if (ret < 0 && !o->dry_run && r.applier)
+		salvage(&r, items, nitems); /* only a run that has begun has claims to withdraw */
 	for (i = 0; i < nitems; i++)
 		item_release(&items[i]);
 	free(items);

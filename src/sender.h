@@ -85,6 +85,12 @@ struct sender_options {
  * (whatever the deliveries did), -1 with error_set otherwise. */
 int sender_run(struct plan *p, const struct sender_options *o, struct sender_report *report);
 
+/* What a run needs before it changes anything: the token key from
+ * MAILOUT_SECRET (and MAILOUT_SECRET_PREVIOUS when set) and, unless o->sink
+ * or o->dry_run, the secrets of the enabled accounts it sends through.
+ * 0, or -1 with error_set.  sender_run() checks the same first. */
+int sender_check(struct plan *p, const struct sender_options *o);
+
 struct smtp_options;
 /* SMTP options of an account, its secret from the environment (password_env,
  * or an OAuth2 access token from oauth_account_token()); *bearer_out is

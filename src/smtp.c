@@ -600,6 +600,39 @@ static void say_quit(CURL *curl)
 		curl_easy_recv(curl, answer, sizeof(answer), &n);
 }
 
+/* The step of the login a failed transfer stopped at: "connect", "TLS",
+ * "EHLO", "STARTTLS" or "AUTH". */
+static const char *login_step(const struct smtp_reply *r, CURLcode res)
+{
+	switch (res) {
+	case CURLE_USE_SSL_FAILED:
+		return "STARTTLS";
+	case CURLE_LOGIN_DENIED: case CURLE_AUTH_ERROR:
+		return "AUTH";
+	case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER: case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR: case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS: case CURLE_SSL_CLIENTCERT: case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND: case CURLE_SSL_ENGINE_SETFAILED: case CURLE_SSL_ENGINE_INITFAILED:
+		return "TLS";
+	default:
+		break;
+	}
+	if (!strcmp(r->command, "EHLO") || !strcmp(r->command, "HELO"))
+		return "EHLO";
+	if (!strcmp(r->command, "STARTTLS") || !strcmp(r->command, "AUTH"))
+		return r->command;
+	return "connect";
+}
+
+/* The last line of a reply: what the server said last, never an EHLO list. */
+static const char *last_line(const char *text)
+{
+	const char *nl = strrchr(text, '\n');
+
+	return nl ? nl + 1 : text;
+}
+
 int smtp_check_login(const struct smtp_options *o, struct smtp_reply *reply)
 {
 	struct smtp *s = NULL;
@@ -608,6 +641,7 @@ int smtp_check_login(const struct smtp_options *o, struct smtp_reply *reply)
 
 	if (smtp_open(&s, o) < 0) {
 		reply_set(reply, 0, error_last(), "");
+		error_set("connect: %s", reply->text);
 		goto done;
 	}
 	/* stop after the connection phase: greeting, EHLO, STARTTLS, AUTH */
@@ -620,12 +654,13 @@ int smtp_check_login(const struct smtp_options *o, struct smtp_reply *reply)
 	res = transfer(s, "", 0);
 	reply_fill(reply, s, res);
 	if (res != CURLE_OK) {
-		error_set("login to '%s' failed: %s", s->host, reply->text);
+		error_set("%s: %s", login_step(reply, res), last_line(reply->text));
 		goto done;
 	}
 	say_quit(s->curl);
 	if (s->has_login && !s->cap.authenticated) {
-		error_set("login to '%s' failed: the server offered no authentication", s->host);
+		error_set("AUTH: the server offered no authentication after EHLO (%s)",
+			  last_line(reply->text));
 		goto done;
 	}
 	ret = 0;

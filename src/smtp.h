@@ -176,7 +176,10 @@ int smtp_send(struct smtp *s, const char *mail_from, const char *rcpt,
  * filled as above (on success with the reply to AUTH, or to EHLO when no
  * credentials are given).  Returns 0 when the login worked, -1 with
  * error_set() otherwise, also when credentials were given and the server
- * offered no AUTH at all.
+ * offered no AUTH at all.  The message is "STEP: WHY": STEP the step that
+ * failed ("connect", "TLS", "EHLO", "STARTTLS" or "AUTH"), WHY the last
+ * line of the server's reply (e.g. "535 5.7.8 Authentication credentials
+ * invalid"; never a whole EHLO list) or libcurl's message.
  */
 int smtp_check_login(const struct smtp_options *o, struct smtp_reply *reply);
 

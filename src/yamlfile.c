@@ -425,6 +425,11 @@ static void parse_events(struct parser *p, yaml_parser_t *yp)
 	}
 }
 
+size_t ydoc_bom_len(const char *text, size_t len)
+{
+	return len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
 int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len, int line0,
 	       struct diag_list *diags)
 {
@@ -432,8 +437,13 @@ int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len
 	yaml_parser_t yp;
 	struct ydoc *doc;
 	const char *nul;
+	size_t bom;
 
 	*out = NULL;
+	/* skipped before libyaml sees it: it would count it as a column */
+	bom = ydoc_bom_len(text, len);
+	text += bom;
+	len -= bom;
 	doc = xcalloc(1, sizeof(*doc));
 	doc->path = xstrdup(path);
 	doc->arena = xcalloc(1, sizeof(*doc->arena));

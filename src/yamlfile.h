@@ -44,10 +44,15 @@ struct ydoc {
 /* Parses a file; path is relative to root and is what diagnostics show.
  * Returns 0, or -1 after adding diagnostics (*out is then NULL). */
 int ydoc_load_file(struct ydoc **out, const char *root, const char *path, struct diag_list *diags);
-/* Parses text that starts at line0 of path (front matter, tests). */
+/* Parses text that starts at line0 of path (front matter, tests).  A
+ * UTF-8 byte-order mark at its start is skipped (columns of line 1 count
+ * from after it); CRLF line ends are read like LF. */
 int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len, int line0,
 	       struct diag_list *diags);
 void ydoc_free(struct ydoc *doc);
+/* 3 when text starts with a UTF-8 byte-order mark (editors on Windows
+ * write one), else 0: every reader of YAML and Markdown skips it. */
+size_t ydoc_bom_len(const char *text, size_t len);
 
 /* Mapping lookup; NULL when absent or when map is not a mapping. */
 const struct ynode *ynode_get(const struct ynode *map, const char *key);

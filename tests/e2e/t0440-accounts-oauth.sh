@@ -83,7 +83,7 @@ accounts: 0 of 1 working"
 MAILOUT_OAUTH_REFRESH_TOKEN_DANA_OUTREACH=1//refresh-other run_mailout accounts check
 expect_rc "a token the server refuses" 1
 expect_output "a token the server refuses" \
-	"dana-outreach        FAILED  535 5.7.8 Authentication credentials invalid
+	"dana-outreach        FAILED  SMTP AUTH: 535 5.7.8 Authentication credentials invalid
 accounts: 0 of 1 working"
 
 kill "$OAUTH_PID" 2>/dev/null

@@ -269,6 +269,11 @@ static void test_render_contact(void **state)
 	/* html: recipient data escaped, the VIP section only, no empty paragraphs */
 	assert_contains(f->m.html, "<title>News for Jana</title>");
 	assert_contains(f->m.html, ">Hello &lt;b&gt;Evil &amp; Co&lt;/b&gt;&#8199;");
+	/* the preheader hidden without the tiny font and background-coloured
+	 * text that spam filters score as hidden text */
+	assert_contains(f->m.html, "\n<div style=\"display:none;max-height:0;max-width:0;overflow:hidden;mso-hide:all;\">Hello &lt;b&gt;");
+	assert_lacks(f->m.html, "font-size:1px");
+	assert_lacks(f->m.html, "opacity:0");
 	assert_contains(f->m.html, "<p style=\"margin:0 0 16px;\">we thank &lt;b&gt;Evil &amp; Co&lt;/b&gt;.<br />\nSecond line.</p>\n");
 	assert_contains(f->m.html, "href=\"https://www.example.com/book?who=c-1\">book a seat</a>");
 	assert_contains(f->m.html, "<p style=\"margin:0 0 16px;\">.A line starting with a dot</p>\n");
@@ -760,6 +765,85 @@ static void test_newsletter_markdown_too_deep(void **state)
 	free(body);
 }
 
+/* text as a Windows editor saves it: a byte-order mark, CRLF line ends */
+static char *windows_text(const char *text)
+{
+	struct buf b = BUF_INIT;
+
+	buf_adds(&b, "\xef\xbb\xbf");
+	for (; *text; text++) {
+		if (*text == '\n')
+			buf_addc(&b, '\r');
+		buf_addc(&b, *text);
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* The same message from a template, signature and layout saved with a
+ * byte-order mark and CRLF line ends; diagnostics keep their places. */
+static void test_windows_files(void **state)
+{
+	struct fx *f = *state;
+	struct newsletter *nl = NULL;
+	struct rendered plain;
+	struct template *sig = NULL;
+	const char *layout = "<html><body><p>{{preheader}}</p>\n{{{content}}}\n</body></html>\n";
+	char *text;
+
+	load(f);
+	assert_int_equal(fixture_write(f->root, "templates/layout.html", layout), 0);
+	open_render(f, "news");
+	set_recipient(f, RTYPE_CONTACTS, "c-1", "jana@example.net", 1, "{ first_name: Jana, company: Acme }");
+	render_one(f, TOKEN);
+	plain = f->m;
+	memset(&f->m, 0, sizeof(f->m));
+
+	text = windows_text(news_md);
+	assert_int_equal(fixture_write(f->root, "templates/news.md", text), 0);
+	free(text);
+	text = windows_text(ann_signature);
+	assert_int_equal(fixture_write(f->root, "templates/signatures/ann.md", text), 0);
+	free(text);
+	text = windows_text(layout);
+	assert_int_equal(fixture_write(f->root, "templates/layout.html", text), 0);
+	free(text);
+	open_render(f, "news");
+	render_one(f, TOKEN);
+	assert_string_equal(f->m.subject, plain.subject);
+	assert_string_equal(f->m.preheader, plain.preheader);
+	assert_string_equal(f->m.text, plain.text);
+	assert_string_equal(f->m.html, plain.html);
+	assert_null(strchr(f->m.text, '\r'));
+	rendered_release(&plain);
+
+	assert_int_equal(newsletter_load(&nl, f->root, "news", &f->diags), 0);
+	assert_int_equal(nl->subject_line, 2);
+	assert_int_equal(nl->subject_col, 10);
+	assert_int_equal(nl->body_line, 5);
+	newsletter_free(nl);
+	/* an error in the subject and one in the body, where they are */
+	text = windows_text("---\nsubject: \"Hi {{#vip}}\"\n---\nText {{/nope}}\n");
+	assert_int_equal(fixture_write(f->root, "templates/broken.md", text), 0);
+	free(text);
+	assert_int_equal(newsletter_load(&nl, f->root, "broken", &f->diags), -1);
+	assert_int_equal(f->diags.count, 2);
+	diag_sort(&f->diags);
+	assert_int_equal(f->diags.items[0].line, 2);
+	assert_int_equal(f->diags.items[0].col, 14);
+	assert_int_equal(f->diags.items[1].line, 4);
+	assert_int_equal(f->diags.items[1].col, 6);
+	/* a body on line 1 right after the mark: column 1 is its first character */
+	diag_release(&f->diags);
+	text = windows_text("{{/nope}}\n");
+	assert_int_equal(fixture_write(f->root, "templates/signatures/ann.md", text), 0);
+	free(text);
+	assert_int_equal(signature_load(&sig, &text, f->root, "ann", &f->diags), -1);
+	assert_null(sig);
+	assert_int_equal(f->diags.count, 1);
+	assert_int_equal(f->diags.items[0].line, 1);
+	assert_int_equal(f->diags.items[0].col, 1);
+}
+
 static void test_render_open_errors(void **state)
 {
 	struct fx *f = *state;
@@ -798,6 +882,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newsletter_tags_must_pair_in_html, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_render_open_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_windows_files, setup, teardown),
 		cmocka_unit_test(test_markdown_nesting_limit),
 		cmocka_unit_test_setup_teardown(test_newsletter_markdown_too_deep, setup, teardown),
 	};

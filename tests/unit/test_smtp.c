@@ -634,8 +634,7 @@ static void test_authentication(void **state)
 	assert_int_equal(smtp_check_login(&o, &r), -1);
 	assert_int_equal(r.code, 535);
 	assert_string_equal(r.command, "AUTH");
-	snprintf(expect, sizeof(expect),
-		 "login to '127.0.0.1' failed: 535 5.7.8 Authentication credentials invalid");
+	snprintf(expect, sizeof(expect), "AUTH: 535 5.7.8 Authentication credentials invalid");
 	assert_string_equal(error_last(), expect);
 	smtp_reply_release(&r);
 
@@ -653,7 +652,7 @@ static void test_authentication(void **state)
 	o.url = url2;
 	assert_int_equal(smtp_check_login(&o, &r), -1);
 	assert_string_equal(error_last(),
-			    "login to 'localhost' failed: the server offered no authentication");
+			    "AUTH: the server offered no authentication after EHLO (250 HELP)");
 	smtp_reply_release(&r);
 	o.username = o.password = NULL;
 	assert_int_equal(smtp_check_login(&o, &r), 0);
@@ -791,6 +790,7 @@ static void test_tls(void **state)
 	smtp_reply_release(&r);
 	smtp_close(s);
 	assert_int_equal(smtp_check_login(&o, &r), -1);
+	assert_int_equal(strncmp(error_last(), "TLS: ", 5), 0);
 	smtp_reply_release(&r);
 
 	/* smtps:// */
@@ -839,6 +839,7 @@ static void test_starttls_required(void **state)
 	smtp_reply_release(&r);
 	smtp_close(s);
 	assert_int_equal(smtp_check_login(&o, &r), -1);
+	assert_int_equal(strncmp(error_last(), "STARTTLS: ", 10), 0);
 	smtp_reply_release(&r);
 
 	/* a loopback URL redirected elsewhere is not loopback any more */
@@ -880,6 +881,7 @@ static void test_network_errors(void **state)
 	smtp_reply_release(&r);
 	smtp_close(s);
 	assert_int_equal(smtp_check_login(&o, &r), -1);
+	assert_int_equal(strncmp(error_last(), "connect: Failed to connect to 127.0.0.1 port", 44), 0);
 	assert_int_equal(r.code, 0);
 	smtp_reply_release(&r);
 

@@ -229,6 +229,44 @@ static void test_addresses(void **state)
 	assert_string_equal(why, "local part longer than 64 characters");
 }
 
+/* A byte-order mark is no content and no column; CRLF reads like LF. */
+static void test_bom_and_crlf(void **state)
+{
+	struct diag_list d = DIAG_LIST_INIT;
+	struct ydoc *doc = parse("\xef\xbb\xbfname: x\r\ntemplate: t\r\nlist:\r\n  - { id: y }\r\n", &d);
+	const struct ynode *n;
+
+	(void)state;
+	assert_non_null(doc);
+	assert_int_equal(d.count, 0);
+	n = ynode_get(doc->root, "name");
+	assert_string_equal(n->value, "x");
+	assert_int_equal(n->line, 1);
+	assert_int_equal(n->col, 7);
+	assert_int_equal(doc->root->col, 1);
+	n = ynode_get(doc->root, "template");
+	assert_string_equal(n->value, "t");
+	assert_int_equal(n->line, 2);
+	assert_int_equal(n->col, 11);
+	n = ynode_get(doc->root, "list")->items[0];
+	assert_int_equal(n->line, 4);
+	assert_int_equal(n->col, 5);
+	assert_string_equal(ynode_get(n, "id")->value, "y");
+	ydoc_free(doc);
+	/* errors on line 1 and later lines are where they are without them */
+	assert_one_error("\xef\xbb\xbf" "a: &x 1\r\n", 1, 4, "anchors and aliases are not allowed (anchor 'x')");
+	assert_one_error("\xef\xbb\xbf" "a: 1\r\nb: 2\r\na: 3\r\n", 3, 1, "duplicate key 'a' (first at line 1)");
+	/* only at the start: elsewhere it is a character like any other */
+	doc = parse("a: \xef\xbb\xbfx\n", &d);
+	assert_non_null(doc);
+	assert_string_equal(ynode_get(doc->root, "a")->value, "\xef\xbb\xbfx");
+	ydoc_free(doc);
+	assert_int_equal(ydoc_bom_len("\xef\xbb\xbf", 3), 3);
+	assert_int_equal(ydoc_bom_len("\xef\xbb", 2), 0);
+	assert_int_equal(ydoc_bom_len("abc", 3), 0);
+	diag_release(&d);
+}
+
 static void test_typed_words(void **state)
 {
 	(void)state;
@@ -259,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_suggestion),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_typed_words),
+		cmocka_unit_test(test_bom_and_crlf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
