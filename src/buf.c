@@ -104,7 +104,8 @@ void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 	int n;
 
 	va_copy(cp, ap);
-	n = vsnprintf(b->ptr + b->len, b->cap ? b->cap - b->len : 0, fmt, cp);
+	/* no arithmetic on the pointer of a buffer without storage */
+	n = vsnprintf(b->cap ? b->ptr + b->len : NULL, b->cap ? b->cap - b->len : 0, fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		return;

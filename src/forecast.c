@@ -78,6 +78,7 @@ int forecast_run(struct forecast *out, struct plan *p, time_t start, long durati
 	memset(out, 0, sizeof(*out));
 	memset(&so, 0, sizeof(so));
 	memset(&col, 0, sizeof(col));
+	buf_init(&col.line, 0);
 	out->campaigns = xcalloc(plan_campaigns(p)->count + 1, sizeof(*out->campaigns));
 	for (i = 0; i < plan_campaigns(p)->count; i++) {
 		out->campaigns[out->ncampaigns].id = plan_campaigns(p)->items[i].id;
