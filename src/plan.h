@@ -245,6 +245,17 @@ int plan_next_retry(struct plan *p, const char *campaign, const char *account, t
 /* The earliest retry of campaign by account; 0 when none waits. */
 int plan_min_retry(struct plan *p, const char *campaign, const char *account, time_t *out);
 
+/* The deliveries the account attempted since its last resume, by the
+ * time of their last event, newest first, at most limit: the sender
+ * counts the refusals in a row at RCPT with them. */
+struct plan_attempt {
+	const char *state, *enhanced, *reply; /* enhanced "" when none */
+	int code;
+};
+int plan_account_latest_open(struct plan_iter **out, struct plan *p, const char *account,
+			     int limit);
+int plan_account_latest_next(struct plan_iter *it, struct plan_attempt *out);
+
 /* A delivery as bounces and unsubscribes find it. */
 struct plan_delivery {
 	const char *campaign, *recipient, *address;

@@ -183,6 +183,46 @@ static int cmp_pairs(const void *x, const void *y)
 	return strcmp(a->camp->c->id, b->camp->c->id);
 }
 
+/* Whether an attempt ended as a refusal at RCPT for its recipient. */
+static int attempt_rejected(const struct plan_attempt *at)
+{
+	struct smtp_reply reply = SMTP_REPLY_INIT;
+
+	if (strcmp(at->state, "failed") != 0)
+		return 0;
+	reply.code = at->code;
+	snprintf(reply.enhanced, sizeof(reply.enhanced), "%s", at->enhanced);
+	snprintf(reply.command, sizeof(reply.command), "RCPT");
+	reply.text = (char *)at->reply;
+	return smtp_classify(&reply, 0) == SMTP_RECIPIENT_REJECTED;
+}
+
+/* The refusals in a row at RCPT that the account's latest attempts ended
+ * with, in earlier runs too: the count goes on where they left it. */
+static int load_rejections(struct run *r, struct sacct *a)
+{
+	struct plan_iter *it = NULL;
+	struct plan_attempt at;
+	char code[16];
+	int rc;
+
+	a->rejected_in_row = 0;
+	if (plan_account_latest_open(&it, r->p, a->a->id, REJECTED_IN_ROW - 1) < 0)
+		return -1;
+	while ((rc = plan_account_latest_next(it, &at)) == PLAN_ROW && attempt_rejected(&at)) {
+		if (at.enhanced[0])
+			snprintf(code, sizeof(code), "%s", at.enhanced);
+		else
+			snprintf(code, sizeof(code), "%d", at.code);
+		if (a->rejected_in_row && strcmp(code, a->rejected_code) != 0)
+			break;
+		memcpy(a->rejected_code, code, sizeof(code));
+		a->rejected_in_row++;
+	}
+	plan_iter_free(it);
+	return rc < 0 ? -1 : 0;
+}
+
 static int load_state(struct run *r)
 {
 	struct plan *p = r->p;
@@ -221,6 +261,8 @@ static int load_state(struct run *r)
 		a->red = state.red;
 		a->rest_until = state.rest_until;
 		a->last_attempt = state.last_attempt;
+		if (load_rejections(r, a) < 0)
+			goto done;
 	}
 	/* pending work per campaign and account; interrupted campaigns */
 	if (plan_work_open(&work, p) < 0)

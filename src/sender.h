@@ -18,7 +18,9 @@
  *                           when 3 RCPT in a row on the account are refused
  *                           with the same code (the enhanced one, else the
  *                           reply code) the third also makes it critical;
- *                           any other outcome starts the count again
+ *                           any other outcome starts the count again, a run
+ *                           goes on with the count the plan shows, and
+ *                           resume starts it at zero
  *   account limit        -> the account rests (a day for 5.x.x, 30 minutes
  *                           for 4.x.x); the recipient waits
  *   critical             -> the account is red until `mailout resume`;

@@ -55,6 +55,7 @@ state() {
 	plan_query "SELECT state FROM deliveries WHERE recipient = '$1'"
 }
 # the campaign's status, counts and account from status --json, in one line
+# (stdout keeps the JSON)
 summary() {
 	MAILOUT_NOW=$1 run_mailout --repo "$REPO" status one --json
 	/usr/bin/python3 -c '
@@ -86,14 +87,22 @@ expect_contains "the run's summary" \
 grep -qF '"message": "failed: 554 5.7.1 \u003cr2@example.net\u003e: Recipient address rejected: Access denied"' \
 	"$TMPDIR/stdout" || fail "the notification carries the reply" "$TMPDIR/stdout"
 
-# r-5, r-6, r-7 in a row refused with 5.7.1: about the account, which is red
+# r-5, r-6, r-7 in a row refused with 5.7.1: about the account, which is
+# red; the count goes on from one run to the next
 refuse 5 6 7
-run_mailout --repo "$REPO" send --now 2026-12-07T09:10 --for 2h --sink "$sink"
+run_mailout --repo "$REPO" send --now 2026-12-07T09:10 --for 15m --sink "$sink"
 expect_rc "second run" 0
+expect_contains "two refusals, the account goes on" \
+	"send: 0 sent, 2 failed, 0 retrying, 0 deferred, 0 critical, 0 unconfirmed in 0 campaigns (2026-12-07T08:10:00Z to 2026-12-07T08:20:00Z)"
+[ "$(summary 2026-12-07T09:25:00Z)" = \
+	"active_error pending=6 sent=3 failed=3 retrying=0 suppressed=0 unconfirmed=0 ann-a usable" ] ||
+	fail "status after two refusals: $(summary 2026-12-07T09:25:00Z)"
+run_mailout --repo "$REPO" send --now 2026-12-07T09:25 --for 2h --sink "$sink"
+expect_rc "third run" 0
 expect_contains "the third refusal makes the account critical" \
 	"2026-12-07T08:30:00Z  critical    one                          r-7              via ann-a                554 5.7.1 554 5.7.1 <r7@example.net>: Recipient address rejected: Access denied; 3 recipients in a row refused with 5.7.1"
-expect_contains "the second run's summary" \
-	"send: 0 sent, 3 failed, 0 retrying, 0 deferred, 1 critical, 0 unconfirmed in 0 campaigns (2026-12-07T08:10:00Z to 2026-12-07T08:30:00Z)"
+expect_contains "the third run's summary" \
+	"send: 0 sent, 1 failed, 0 retrying, 0 deferred, 1 critical, 0 unconfirmed in 0 campaigns (2026-12-07T08:25:00Z to 2026-12-07T08:30:00Z)"
 for r in r-5 r-6 r-7; do
 	[ "$(state $r)" = failed ] || fail "$r failed: $(state $r)"
 done
