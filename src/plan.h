@@ -251,6 +251,7 @@ int plan_min_retry(struct plan *p, const char *campaign, const char *account, ti
 struct plan_attempt {
 	const char *state, *enhanced, *reply; /* enhanced "" when none */
 	int code;
+	int accepted; /* the server once accepted it (a report may have failed it since) */
 };
 int plan_account_latest_open(struct plan_iter **out, struct plan *p, const char *account,
 			     int limit);

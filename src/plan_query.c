@@ -456,7 +456,7 @@ int plan_account_latest_open(struct plan_iter **out, struct plan *p, const char 
 			     int limit)
 {
 	if (iter_open(out, p,
-		      "SELECT state, code, enhanced, reply FROM deliveries WHERE account = ?1 "
+		      "SELECT state, code, enhanced, reply, sent_at IS NOT NULL FROM deliveries WHERE account = ?1 "
 		      "AND last_event > COALESCE((SELECT resumed_at FROM accounts WHERE id = ?1), 0) "
 		      "ORDER BY last_event DESC LIMIT ?2") < 0)
 		return -1;
@@ -477,6 +477,7 @@ int plan_account_latest_next(struct plan_iter *it, struct plan_attempt *out)
 		if (!strcmp(out->enhanced, "-"))
 			out->enhanced = "";
 		out->reply = text_or_empty(it->st, 3);
+		out->accepted = sqlite3_column_int(it->st, 4);
 	}
 	return rc;
 }

@@ -183,12 +183,13 @@ static int cmp_pairs(const void *x, const void *y)
 	return strcmp(a->camp->c->id, b->camp->c->id);
 }
 
-/* Whether an attempt ended as a refusal at RCPT for its recipient. */
+/* Whether an attempt ended as a refusal at RCPT for its recipient (not a
+ * delivery report that failed an accepted message later). */
 static int attempt_rejected(const struct plan_attempt *at)
 {
 	struct smtp_reply reply = SMTP_REPLY_INIT;
 
-	if (strcmp(at->state, "failed") != 0)
+	if (strcmp(at->state, "failed") != 0 || at->accepted)
 		return 0;
 	reply.code = at->code;
 	snprintf(reply.enhanced, sizeof(reply.enhanced), "%s", at->enhanced);
