@@ -16,15 +16,15 @@
  *   claim     RECIPIENT ADDRESS MESSAGE_ID    about to hand the message to SMTP
  *   sent      RECIPIENT CODE ENHANCED TEXT    accepted by the server
  *   failed    RECIPIENT CODE ENHANCED TEXT    permanent for the recipient, or
- *                                             refused at RCPT for it; a hard
+ *                                             refused at RCPT for it (the third
+ *                                             refusal in a row: right after a
+ *                                             critical line for it); a hard
  *                                             bounce when ENHANCED is 5.1.x or 5.2.1
  *   retry     RECIPIENT CODE ENHANCED TEXT NEXT   temporary; try again at NEXT
  *   deferred  RECIPIENT CODE ENHANCED TEXT UNTIL  the account rests until UNTIL;
  *                                             the recipient is pending again
  *   critical  RECIPIENT CODE ENHANCED TEXT    the account is red until resume;
- *                                             the recipient is pending again (a
- *                                             failed line for it may follow: the
- *                                             third refusal in a row at RCPT)
+ *                                             the recipient is pending again
  *   bounce    RECIPIENT CODE ENHANCED TEXT    a delivery report read later
  *   release   RECIPIENT                       a claim withdrawn before the message
  *                                             reached SMTP (the account stopped
