@@ -244,6 +244,10 @@ static void on_event(const struct sender_event *e, void *payload)
 	struct progress *pr = payload;
 	char when[32];
 
+	if (e->kind == SENDER_WARNING) {
+		fprintf(stderr, "mailout: %s\n", e->text);
+		return;
+	}
 	pr->events++;
 	time_format_rfc3339(when, e->time);
 	if (e->kind == SENDER_WOULD_SEND) {
@@ -296,6 +300,7 @@ static int run(struct cmd_ctx *ctx)
 {
 	struct sender_options so;
 	struct sender_report report;
+	struct diag_list diags = DIAG_LIST_INIT;
 	struct progress pr;
 	struct plan *p = NULL;
 	char from[32], to[32];
@@ -304,7 +309,7 @@ static int run(struct cmd_ctx *ctx)
 	struct publisher *pub = NULL;
 	struct sender_publisher sp;
 	time_t now = 0;
-	int code = 1, lock = -1;
+	int code = 1, lock = -1, rc;
 
 	memset(&so, 0, sizeof(so));
 	memset(&pr, 0, sizeof(pr));
@@ -366,6 +371,7 @@ static int run(struct cmd_ctx *ctx)
 	so.payload = &pr;
 	so.stop = &stop_requested;
 	so.publisher = pub ? &sp : NULL;
+	so.diags = &diags;
 	pr.tty = isatty(STDOUT_FILENO) && !so.dry_run;
 	if (pr.tty) {
 		progress_init(&pr, p, &so);
@@ -373,7 +379,10 @@ static int run(struct cmd_ctx *ctx)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (sender_run(p, &so, &report) < 0) {
+	rc = sender_run(p, &so, &report);
+	diag_sort(&diags);
+	diag_print(stderr, &diags);
+	if (rc < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
@@ -388,6 +397,7 @@ static int run(struct cmd_ctx *ctx)
 	       report.campaigns == 1 ? "" : "s", from, to);
 	code = report.accounts_unavailable ? 1 : 0;
 done:
+	diag_release(&diags);
 	progress_release(&pr);
 	publisher_free(pub);
 	if (lock >= 0)

@@ -15,8 +15,11 @@
  * Events (after TIME and EVENT):
  *   claim     RECIPIENT ADDRESS MESSAGE_ID    about to hand the message to SMTP
  *   sent      RECIPIENT CODE ENHANCED TEXT    accepted by the server
- *   failed    RECIPIENT CODE ENHANCED TEXT    permanent for the recipient; a
- *                                             hard bounce when ENHANCED is 5.1.x or 5.2.1
+ *   failed    RECIPIENT CODE ENHANCED TEXT    permanent for the recipient, or
+ *                                             refused at RCPT for it (the third
+ *                                             refusal in a row: right after a
+ *                                             critical line for it); a hard
+ *                                             bounce when ENHANCED is 5.1.x or 5.2.1
  *   retry     RECIPIENT CODE ENHANCED TEXT NEXT   temporary; try again at NEXT
  *   deferred  RECIPIENT CODE ENHANCED TEXT UNTIL  the account rests until UNTIL;
  *                                             the recipient is pending again

@@ -217,6 +217,18 @@ struct plan_account_state {
 };
 int plan_account_state(struct plan *p, const char *account, struct plan_account_state *out);
 
+/* The deliveries the account attempted since its last resume, by the
+ * time of their last event, newest first, at most limit: the sender
+ * counts the refusals in a row at RCPT with them. */
+struct plan_attempt {
+	const char *state, *enhanced, *reply; /* enhanced "" when none */
+	int code;
+	int accepted; /* the server once accepted it (a report may have failed it since) */
+};
+int plan_account_latest_open(struct plan_iter **out, struct plan *p, const char *account,
+			     int limit);
+int plan_account_latest_next(struct plan_iter *it, struct plan_attempt *out);
+
 /* The time of the newest event of the plan (0 when there is none). */
 int plan_latest_event(struct plan *p, time_t *out);
 

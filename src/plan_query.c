@@ -452,6 +452,36 @@ int plan_min_retry(struct plan *p, const char *campaign, const char *account, ti
 	return query_done(st, rc < 0 ? -1 : 0);
 }
 
+int plan_account_latest_open(struct plan_iter **out, struct plan *p, const char *account,
+			     int limit)
+{
+	if (iter_open(out, p,
+		      "SELECT state, code, enhanced, reply, sent_at IS NOT NULL FROM deliveries WHERE account = ?1 "
+		      "AND last_event > COALESCE((SELECT resumed_at FROM accounts WHERE id = ?1), 0) "
+		      "ORDER BY last_event DESC LIMIT ?2") < 0)
+		return -1;
+	sqlite3_bind_text((*out)->st, 1, account, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int((*out)->st, 2, limit);
+	return 0;
+}
+
+int plan_account_latest_next(struct plan_iter *it, struct plan_attempt *out)
+{
+	int rc = plan_step(it->p, it->st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == PLAN_ROW) {
+		out->state = text_or_empty(it->st, 0);
+		out->code = sqlite3_column_int(it->st, 1);
+		out->enhanced = text_or_empty(it->st, 2);
+		if (!strcmp(out->enhanced, "-"))
+			out->enhanced = "";
+		out->reply = text_or_empty(it->st, 3);
+		out->accepted = sqlite3_column_int(it->st, 4);
+	}
+	return rc;
+}
+
 /* ---- deliveries for bounces and unsubscribes ---- */
 
 static void read_delivery(sqlite3_stmt *st, struct plan_delivery *out)

@@ -27,6 +27,7 @@
 #define BATCH_MESSAGES 200
 #define BATCH_MAX_ITEMS 1000
 #define SENDER_MAX_REJECTIONS 10
+#define REJECTED_IN_ROW 3 /* RCPT refusals with one code: about the account */
 
 struct scamp;
 struct sacct;
@@ -65,13 +66,16 @@ struct sacct {
 	size_t npairs, cursor;
 	struct smtp *smtp;
 	char *from_address;
+	int rejected_in_row; /* the last RCPT attempts refused with rejected_code */
+	char rejected_code[16];
 };
 
 struct run {
 	struct plan *p;
 	const struct sender_options *o;
 	struct sender_report *report;
-	struct diag_list diags;
+	struct diag_list *diags; /* o->diags, or own_diags */
+	struct diag_list own_diags;
 	struct plan_applier *applier;
 	struct token_keys *keys;
 	struct scamp *camps;
@@ -179,6 +183,47 @@ static int cmp_pairs(const void *x, const void *y)
 	return strcmp(a->camp->c->id, b->camp->c->id);
 }
 
+/* Whether an attempt ended as a refusal at RCPT for its recipient (not a
+ * delivery report that failed an accepted message later). */
+static int attempt_rejected(const struct plan_attempt *at)
+{
+	struct smtp_reply reply = SMTP_REPLY_INIT;
+
+	if (strcmp(at->state, "failed") != 0 || at->accepted)
+		return 0;
+	reply.code = at->code;
+	snprintf(reply.enhanced, sizeof(reply.enhanced), "%s", at->enhanced);
+	snprintf(reply.command, sizeof(reply.command), "RCPT");
+	reply.text = (char *)at->reply;
+	return smtp_classify(&reply, 0) == SMTP_RECIPIENT_REJECTED;
+}
+
+/* The refusals in a row at RCPT that the account's latest attempts ended
+ * with, in earlier runs too: the count goes on where they left it. */
+static int load_rejections(struct run *r, struct sacct *a)
+{
+	struct plan_iter *it = NULL;
+	struct plan_attempt at;
+	char code[16];
+	int rc;
+
+	a->rejected_in_row = 0;
+	if (plan_account_latest_open(&it, r->p, a->a->id, REJECTED_IN_ROW - 1) < 0)
+		return -1;
+	while ((rc = plan_account_latest_next(it, &at)) == PLAN_ROW && attempt_rejected(&at)) {
+		if (at.enhanced[0])
+			snprintf(code, sizeof(code), "%s", at.enhanced);
+		else
+			snprintf(code, sizeof(code), "%d", at.code);
+		if (a->rejected_in_row && strcmp(code, a->rejected_code) != 0)
+			break;
+		memcpy(a->rejected_code, code, sizeof(code));
+		a->rejected_in_row++;
+	}
+	plan_iter_free(it);
+	return rc < 0 ? -1 : 0;
+}
+
 static int load_state(struct run *r)
 {
 	struct plan *p = r->p;
@@ -217,6 +262,8 @@ static int load_state(struct run *r)
 		a->red = state.red;
 		a->rest_until = state.rest_until;
 		a->last_attempt = state.last_attempt;
+		if (load_rejections(r, a) < 0)
+			goto done;
 	}
 	/* pending work per campaign and account; interrupted campaigns */
 	if (plan_work_open(&work, p) < 0)
@@ -481,8 +528,8 @@ static void emit(struct run *r, enum sender_event_kind kind, struct spair *pair,
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = kind;
 	ev.time = r->now;
-	ev.campaign = pair->camp->c->id;
-	ev.account = pair->acct->a->id;
+	ev.campaign = pair ? pair->camp->c->id : NULL;
+	ev.account = pair ? pair->acct->a->id : NULL;
 	ev.recipient = recipient;
 	ev.code = reply ? reply->code : 0;
 	ev.enhanced = reply ? reply->enhanced : "";
@@ -633,133 +680,244 @@ static int ensure_render(struct run *r, struct scamp *camp)
 	return ret;
 }
 
-/* Hands a claimed message to SMTP and records the outcome. */
-static int deliver_item(struct run *r, struct item *it)
+/* A dry run records what would be sent as sent, and sends nothing. */
+static int deliver_dry(struct run *r, struct item *it)
+{
+	const char *fields[4] = { it->d.recipient, "250", "2.0.0", "dry run" };
+	int ret = record(r, it->pair, LOG_SENT, fields, 4);
+
+	emit(r, SENDER_WOULD_SEND, it->pair, it->d.recipient, NULL, "");
+	it->pair->camp->sent++;
+	r->report->sent++;
+	return ret;
+}
+
+/*
+ * The message of a claimed item rendered into r->msg, and the address to
+ * send it to in *to (valid until the next recipient is read): 0; 1 when
+ * the account cannot send in this run (the item is withdrawn, the run goes
+ * on); -1 on error (the item is withdrawn too).
+ */
+static int compose(struct run *r, struct item *it, const char **to)
 {
 	struct spair *pair = it->pair;
 	struct delivery *d = &it->d;
 	struct sacct *a = pair->acct;
-	struct smtp_reply reply = SMTP_REPLY_INIT;
 	struct recipient rec;
-	char *token = NULL, when[32], code[8];
-	const char *fields[5];
-	enum smtp_class cls;
-	int curl_code = 0, rc, ret = -1;
+	char *token = NULL;
+	int rc, ret = -1;
 
-	it->done = 1;
-	a->last_attempt = r->now;
-	if (r->o->dry_run) {
-		fields[0] = d->recipient;
-		fields[1] = "250";
-		fields[2] = "2.0.0";
-		fields[3] = "dry run";
-		ret = record(r, pair, LOG_SENT, fields, 4);
-		emit(r, SENDER_WOULD_SEND, pair, d->recipient, NULL, "");
-		pair->camp->sent++;
-		r->report->sent++;
-		return ret;
-	}
-	if (ensure_render(r, pair->camp) < 0) {
-		release_item(r, it);
-		return -1;
-	}
+	if (ensure_render(r, pair->camp) < 0)
+		goto withdraw;
 	if (!a->smtp && open_transport(r, a) < 0) {
 		/* no secret or no token: this account cannot send in this run */
 		a->broken = 1;
 		r->report->accounts_unavailable++;
-		fprintf(stderr, "mailout: %s\n", error_last());
-		return release_item(r, it);
+		emit(r, SENDER_WARNING, pair, NULL, NULL, error_last());
+		ret = release_item(r, it) < 0 ? -1 : 1;
+		goto done;
 	}
 	rc = plan_recipient(r->p, pair->camp->c->type, d->recipient, &rec, &r->holder);
-	if (rc != 0) {
-		release_item(r, it);
-		if (rc < 0)
-			return -1;
-		return error_set("recipient '%s' of campaign '%s' is missing from the plan",
-				 d->recipient, d->campaign);
-	}
+	if (rc > 0)
+		error_set("recipient '%s' of campaign '%s' is missing from the plan", d->recipient,
+			  d->campaign);
+	if (rc != 0)
+		goto withdraw;
 	token = token_make(r->keys, d->campaign, d->recipient);
 	buf_reset(&r->msg);
 	if (!token || render_mime(&r->msg, pair->camp->render, &rec, a->a, token, r->now,
-				  it->message_id, NULL) < 0) {
-		release_item(r, it);
-		goto done;
-	}
-	smtp_send(a->smtp, a->from_address, rec.email, r->msg.ptr, r->msg.len, &reply, &curl_code);
-	cls = smtp_classify(&reply, curl_code);
-	if (cls == SMTP_NETWORK && reply.uncertain) {
-		/* it may have been delivered: leave the claim unconfirmed */
-		a->rest_until = r->now + NETWORK_PAUSE;
-		r->report->unconfirmed++;
-		emit(r, SENDER_UNCONFIRMED, pair, d->recipient, &reply, NULL);
-		ret = 0;
-		goto done;
-	}
-	snprintf(code, sizeof(code), "%d", reply.code);
-	fields[0] = d->recipient;
-	fields[1] = code;
-	fields[2] = reply.enhanced[0] ? reply.enhanced : "-";
-	fields[3] = reply.text ? reply.text : "";
-	switch (cls) {
-	case SMTP_OK:
-		ret = record(r, pair, LOG_SENT, fields, 4);
-		pair->camp->sent++;
-		r->report->sent++;
-		emit(r, SENDER_SENT, pair, d->recipient, &reply, NULL);
-		break;
-	case SMTP_RECIPIENT_PERMANENT:
-		ret = record(r, pair, LOG_FAILED, fields, 4);
-		r->report->failed++;
-		emit(r, SENDER_FAILED, pair, d->recipient, &reply, NULL);
-		break;
-	case SMTP_RECIPIENT_TEMPORARY: {
-		long delay = RETRY_FIRST;
-		long n;
-		time_t first = d->first_at ? d->first_at : r->now;
-
-		for (n = 1; n < d->attempts + 1 && delay < RETRY_MAX_DELAY; n++)
-			delay *= 2;
-		if (delay > RETRY_MAX_DELAY)
-			delay = RETRY_MAX_DELAY;
-		if (r->now + delay - first > RETRY_GIVE_UP) {
-			ret = record(r, pair, LOG_FAILED, fields, 4);
-			r->report->failed++;
-			emit(r, SENDER_FAILED, pair, d->recipient, &reply, NULL);
-			break;
-		}
-		time_format_rfc3339(when, r->now + delay);
-		fields[4] = when;
-		ret = record(r, pair, LOG_RETRY, fields, 5);
-		if (!pair->min_retry || r->now + delay < pair->min_retry)
-			pair->min_retry = r->now + delay;
-		r->report->retrying++;
-		emit(r, SENDER_RETRY, pair, d->recipient, &reply, NULL);
-		break;
-	}
-	case SMTP_ACCOUNT_LIMIT:
-	case SMTP_NETWORK:
-		a->rest_until = cls == SMTP_NETWORK ? r->now + NETWORK_PAUSE :
-				reply.code >= 500 ? next_day_open(a, r->now) : r->now + THROTTLE_PAUSE;
-		time_format_rfc3339(when, a->rest_until);
-		fields[4] = when;
-		ret = record(r, pair, LOG_DEFERRED, fields, 5);
-		pair->pending++;
-		r->report->deferred++;
-		emit(r, SENDER_DEFERRED, pair, d->recipient, &reply, NULL);
-		break;
-	case SMTP_CRITICAL:
-		ret = record(r, pair, LOG_CRITICAL, fields, 4);
-		pair->pending++;
-		a->red = 1;
-		interrupt_campaigns(r, a);
-		r->report->critical++;
-		emit(r, SENDER_CRITICAL, pair, d->recipient, &reply, NULL);
-		break;
-	}
+				  it->message_id, NULL) < 0)
+		goto withdraw;
+	*to = rec.email;
+	ret = 0;
+	goto done;
+withdraw:
+	release_item(r, it);
 done:
-	smtp_reply_release(&reply);
 	free(token);
 	return ret;
+}
+
+/* The account is red until resume; its campaigns are interrupted. */
+static void account_critical(struct run *r, struct sacct *a)
+{
+	a->red = 1;
+	interrupt_campaigns(r, a);
+	r->report->critical++;
+}
+
+static int record_failed(struct run *r, struct spair *pair, const char *const *fields,
+			 const struct smtp_reply *reply)
+{
+	int ret = record(r, pair, LOG_FAILED, fields, 4);
+
+	r->report->failed++;
+	emit(r, SENDER_FAILED, pair, fields[0], reply, NULL);
+	return ret;
+}
+
+/* Temporary for the recipient: a retry after a backoff that doubles, or
+ * failed once the first attempt is too long ago. */
+static int record_retry(struct run *r, struct item *it, const char **fields,
+			const struct smtp_reply *reply)
+{
+	struct spair *pair = it->pair;
+	time_t first = it->d.first_at ? it->d.first_at : r->now;
+	long delay = RETRY_FIRST, n;
+	char when[32];
+	int ret;
+
+	for (n = 1; n < it->d.attempts + 1 && delay < RETRY_MAX_DELAY; n++)
+		delay *= 2;
+	if (delay > RETRY_MAX_DELAY)
+		delay = RETRY_MAX_DELAY;
+	if (r->now + delay - first > RETRY_GIVE_UP)
+		return record_failed(r, pair, fields, reply);
+	time_format_rfc3339(when, r->now + delay);
+	fields[4] = when;
+	ret = record(r, pair, LOG_RETRY, fields, 5);
+	if (!pair->min_retry || r->now + delay < pair->min_retry)
+		pair->min_retry = r->now + delay;
+	r->report->retrying++;
+	emit(r, SENDER_RETRY, pair, fields[0], reply, NULL);
+	return ret;
+}
+
+/* A limit of the account or the network: the account rests, the recipient
+ * waits. */
+static int record_rest(struct run *r, struct spair *pair, enum smtp_class cls, const char **fields,
+		       const struct smtp_reply *reply)
+{
+	struct sacct *a = pair->acct;
+	char when[32];
+	int ret;
+
+	a->rest_until = cls == SMTP_NETWORK ? r->now + NETWORK_PAUSE :
+			reply->code >= 500 ? next_day_open(a, r->now) : r->now + THROTTLE_PAUSE;
+	time_format_rfc3339(when, a->rest_until);
+	fields[4] = when;
+	ret = record(r, pair, LOG_DEFERRED, fields, 5);
+	pair->pending++;
+	r->report->deferred++;
+	emit(r, SENDER_DEFERRED, pair, fields[0], reply, NULL);
+	return ret;
+}
+
+static int record_critical(struct run *r, struct spair *pair, const char *const *fields,
+			   const struct smtp_reply *reply)
+{
+	int ret = record(r, pair, LOG_CRITICAL, fields, 4);
+
+	pair->pending++; /* the recipient is pending again */
+	account_critical(r, pair->acct);
+	emit(r, SENDER_CRITICAL, pair, fields[0], reply, NULL);
+	return ret;
+}
+
+/*
+ * Refused at RCPT for this recipient: failed, not suppressed, and the
+ * account goes on; the same refusal for REJECTED_IN_ROW recipients in a
+ * row is about the account, which is then red too.  The critical line
+ * comes first, so that the delivery ends failed and is not first in line
+ * after resume.
+ */
+static int record_rejected(struct run *r, struct spair *pair, const char *const *fields,
+			   const struct smtp_reply *reply)
+{
+	struct sacct *a = pair->acct;
+	const char *code = reply->enhanced[0] ? reply->enhanced : fields[1];
+	const char *critical[4];
+	struct buf why = BUF_INIT;
+	int ret = 0;
+
+	if (a->rejected_in_row && !strcmp(a->rejected_code, code)) {
+		a->rejected_in_row++;
+	} else {
+		a->rejected_in_row = 1;
+		snprintf(a->rejected_code, sizeof(a->rejected_code), "%s", code);
+	}
+	if (a->rejected_in_row >= REJECTED_IN_ROW) {
+		buf_addf(&why, "%s; %d recipients in a row refused with %s", fields[3],
+			 a->rejected_in_row, code);
+		memcpy(critical, fields, sizeof(critical));
+		critical[3] = why.ptr;
+		ret = record(r, pair, LOG_CRITICAL, critical, 4);
+		account_critical(r, a);
+		emit(r, SENDER_CRITICAL, pair, fields[0], reply, why.ptr);
+		a->rejected_in_row = 0;
+	}
+	if (ret == 0)
+		ret = record_failed(r, pair, fields, reply);
+	buf_release(&why);
+	return ret;
+}
+
+/* Records what the server's reply (classified as cls) means for the item. */
+static int record_outcome(struct run *r, struct item *it, const struct smtp_reply *reply,
+			  enum smtp_class cls)
+{
+	struct spair *pair = it->pair;
+	const char *fields[5];
+	char code[8];
+
+	if (cls != SMTP_RECIPIENT_REJECTED)
+		pair->acct->rejected_in_row = 0;
+	if (cls == SMTP_NETWORK && reply->uncertain) {
+		/* it may have been delivered: leave the claim unconfirmed */
+		pair->acct->rest_until = r->now + NETWORK_PAUSE;
+		r->report->unconfirmed++;
+		emit(r, SENDER_UNCONFIRMED, pair, it->d.recipient, reply, NULL);
+		return 0;
+	}
+	snprintf(code, sizeof(code), "%d", reply->code);
+	fields[0] = it->d.recipient;
+	fields[1] = code;
+	fields[2] = reply->enhanced[0] ? reply->enhanced : "-";
+	fields[3] = reply->text ? reply->text : "";
+	fields[4] = NULL;
+	switch (cls) {
+	case SMTP_OK: {
+		int ret = record(r, pair, LOG_SENT, fields, 4);
+
+		pair->camp->sent++;
+		r->report->sent++;
+		emit(r, SENDER_SENT, pair, it->d.recipient, reply, NULL);
+		return ret;
+	}
+	case SMTP_RECIPIENT_PERMANENT:
+		return record_failed(r, pair, fields, reply);
+	case SMTP_RECIPIENT_REJECTED:
+		return record_rejected(r, pair, fields, reply);
+	case SMTP_RECIPIENT_TEMPORARY:
+		return record_retry(r, it, fields, reply);
+	case SMTP_ACCOUNT_LIMIT:
+	case SMTP_NETWORK:
+		return record_rest(r, pair, cls, fields, reply);
+	case SMTP_CRITICAL:
+		return record_critical(r, pair, fields, reply);
+	}
+	return 0;
+}
+
+/* Hands a claimed message to SMTP and records the outcome. */
+static int deliver_item(struct run *r, struct item *it)
+{
+	struct sacct *a = it->pair->acct;
+	struct smtp_reply reply = SMTP_REPLY_INIT;
+	const char *to = NULL;
+	int curl_code = 0, rc;
+
+	it->done = 1;
+	a->last_attempt = r->now;
+	if (r->o->dry_run)
+		return deliver_dry(r, it);
+	rc = compose(r, it, &to);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	smtp_send(a->smtp, a->from_address, to, r->msg.ptr, r->msg.len, &reply, &curl_code);
+	rc = record_outcome(r, it, &reply, smtp_classify(&reply, curl_code));
+	smtp_reply_release(&reply);
+	return rc;
 }
 
 /* ---- the run ---- */
@@ -877,7 +1035,7 @@ static void release(struct run *r)
 	buf_release(&r->msg);
 	buf_release(&r->line);
 	plan_recipient_holder_release(&r->holder);
-	diag_release(&r->diags);
+	diag_release(&r->own_diags);
 }
 
 /* Ends incomplete lines an earlier killed run left in the logs this run
@@ -980,11 +1138,11 @@ static int replan(struct run *r)
 	if (pub->catch_up(pub->payload, files, n) < 0)
 		goto done;
 	state_release(r);
-	if (plan_refresh(r->p, &r->diags) < 0 || tx_begin(r) < 0 || load_state(r) < 0)
+	if (plan_refresh(r->p, r->diags) < 0 || tx_begin(r) < 0 || load_state(r) < 0)
 		goto done;
 	plan_applier_free(r->applier);
 	r->applier = NULL;
-	if (plan_applier_open(&r->applier, r->p, &r->diags) < 0)
+	if (plan_applier_open(&r->applier, r->p, r->diags) < 0)
 		goto done;
 	ret = 0;
 done:
@@ -1146,19 +1304,123 @@ static void salvage(struct run *r, struct item *items, size_t n)
 		}
 		tx_commit(r);
 	}
-	if (r->o->publisher && publish(r, 1) < 0)
-		fprintf(stderr, "mailout: could not publish the results: %s\n", error_last());
+	if (r->o->publisher && publish(r, 1) < 0) {
+		char *text = xasprintf("could not publish the results: %s", error_last());
+
+		emit(r, SENDER_WARNING, NULL, NULL, NULL, text);
+		free(text);
+	}
 	error_set("%s", why);
 	free(why);
+}
+
+static void items_release(struct item *items, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		item_release(&items[i]);
+	*n = 0;
+}
+
+/* After a push the remote refused: wait, then withdraw and plan again,
+ * unless the remote has kept moving for too long. */
+static int after_rejection(struct run *r, int *rejected)
+{
+	if (++*rejected > SENDER_MAX_REJECTIONS)
+		return error_set("gave up after %d rejected pushes in a row: the remote keeps moving",
+				 SENDER_MAX_REJECTIONS);
+	back_off(*rejected);
+	return replan(r);
+}
+
+/* The run's clock and its view of the plan, logs taken over. */
+static int start_run(struct run *r)
+{
+	const struct sender_options *o = r->o;
+	time_t latest;
+
+	if (!o->dry_run && take_over_logs(r->p, o, r->diags) < 0)
+		return -1;
+	if (o->now) {
+		if (plan_latest_event(r->p, &latest) < 0)
+			return -1;
+		r->now = o->now > latest ? o->now : latest; /* time never runs backwards */
+	} else {
+		r->now = clock_now();
+	}
+	r->report->started = r->now;
+	if (o->duration == SENDER_UNTIL_DONE)
+		r->end = LONG_MAX;
+	else
+		r->end = r->now + o->duration;
+	if (load_state(r) < 0)
+		return -1;
+	if (tx_begin(r) < 0 || plan_applier_open(&r->applier, r->p, r->diags) < 0)
+		return -1;
+	return 0;
+}
+
+/* Batch after batch until nothing more is due: claimed, published (when
+ * there is a publisher), delivered.  A batch that fails before it goes out
+ * stays in *items for salvage(). */
+static int run_batches(struct run *r, struct item **items, size_t *nitems, size_t *cap)
+{
+	int rejected = 0, rc;
+
+	for (;;) {
+		if (plan_batch(r, items, nitems, cap) < 0)
+			return -1;
+		if (!*nitems)
+			return 0;
+		if (r->o->publisher) {
+			rc = publish(r, 0);
+			if (rc == SENDER_REJECTED) {
+				items_release(*items, nitems);
+				if (after_rejection(r, &rejected) < 0)
+					return -1;
+				continue;
+			}
+			rejected = 0;
+			if (rc < 0 || tx_begin(r) < 0)
+				return -1; /* nothing of the batch went out */
+		}
+		rc = deliver_batch(r, *items, *nitems);
+		items_release(*items, nitems);
+		if (rc < 0)
+			return -1;
+	}
+}
+
+/* The plan committed, the report completed, the last outcomes published
+ * (a moved remote gets our lines replayed on its tip). */
+static int finish_run(struct run *r)
+{
+	int rejected = 0, rc;
+	size_t i;
+
+	if (r->o->dry_run) {
+		plan_transaction_rollback(r->p);
+		r->in_tx = 0;
+	} else if (tx_commit(r) < 0) {
+		return -1;
+	}
+	for (i = 0; i < r->ncamps; i++)
+		r->report->campaigns += r->camps[i].sent > 0;
+	r->report->ended = r->now;
+	while ((rc = publish(r, 1)) == SENDER_REJECTED) {
+		if (after_rejection(r, &rejected) < 0)
+			return -1;
+	}
+	return rc < 0 ? -1 : 0;
 }
 
 int sender_run(struct plan *p, const struct sender_options *o, struct sender_report *report)
 {
 	struct run r;
 	struct item *items = NULL;
-	size_t nitems = 0, cap = 0, i;
-	time_t latest;
-	int ret = -1, rejected = 0, rc;
+	size_t nitems = 0, cap = 0;
+	int ret = -1;
 
 	memset(&r, 0, sizeof(r));
 	memset(report, 0, sizeof(*report));
@@ -1166,99 +1428,22 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 	r.p = p;
 	r.o = o;
 	r.report = report;
+	r.diags = o->diags ? o->diags : &r.own_diags;
 	/* what stops a run stops it before any log is touched */
 	if (prepare(&r) < 0)
 		goto done;
-	if (!o->dry_run && take_over_logs(p, o, &r.diags) < 0)
-		goto done;
-	if (o->now) {
-		if (plan_latest_event(p, &latest) < 0)
-			goto done;
-		r.now = o->now > latest ? o->now : latest; /* time never runs backwards */
-	} else {
-		r.now = clock_now();
-	}
-	report->started = r.now;
-	if (o->duration == SENDER_UNTIL_DONE)
-		r.end = LONG_MAX;
-	else
-		r.end = r.now + o->duration;
-	if (load_state(&r) < 0)
-		goto done;
-	if (tx_begin(&r) < 0 || plan_applier_open(&r.applier, p, &r.diags) < 0)
-		goto done;
-	for (;;) {
-		if (plan_batch(&r, &items, &nitems, &cap) < 0)
-			goto done;
-		if (!nitems)
-			break;
-		if (o->publisher) {
-			rc = publish(&r, 0);
-			if (rc == SENDER_REJECTED) {
-				for (i = 0; i < nitems; i++)
-					item_release(&items[i]);
-				nitems = 0;
-				if (++rejected > SENDER_MAX_REJECTIONS) {
-					error_set("gave up after %d rejected pushes in a row: the remote keeps moving",
-						  SENDER_MAX_REJECTIONS);
-					goto done;
-				}
-				back_off(rejected);
-				if (replan(&r) < 0)
-					goto done;
-				continue;
-			}
-			rejected = 0;
-			if (rc < 0)
-				goto done; /* nothing of the batch went out: withdrawn below */
-			if (tx_begin(&r) < 0)
-				goto done;
-		}
-		rc = deliver_batch(&r, items, nitems);
-		for (i = 0; i < nitems; i++)
-			item_release(&items[i]);
-		nitems = 0;
-		if (rc < 0)
-			goto done;
-	}
-	if (o->dry_run) {
-		plan_transaction_rollback(p);
-		r.in_tx = 0;
-	} else if (tx_commit(&r) < 0) {
-		goto done;
-	}
-	for (i = 0; i < r.ncamps; i++)
-		report->campaigns += r.camps[i].sent > 0;
-	report->ended = r.now;
-	/* the last outcomes; a moved remote gets our lines replayed on its tip */
-	rejected = 0;
-	while ((rc = publish(&r, 1)) == SENDER_REJECTED) {
-		if (++rejected > SENDER_MAX_REJECTIONS) {
-			error_set("gave up after %d rejected pushes in a row: the remote keeps moving",
-				  SENDER_MAX_REJECTIONS);
-			goto done;
-		}
-		back_off(rejected);
-		if (replan(&r) < 0)
-			goto done;
-	}
-	if (rc < 0)
+	if (start_run(&r) < 0 || run_batches(&r, &items, &nitems, &cap) < 0 || finish_run(&r) < 0)
 		goto done;
 	ret = 0;
 done:
 	if (ret < 0 && !o->dry_run && r.applier)
 		salvage(&r, items, nitems); /* only a run that has begun has claims to withdraw */
-	for (i = 0; i < nitems; i++)
-		item_release(&items[i]);
+	items_release(items, &nitems);
 	free(items);
 	if (ret < 0 && r.in_tx) {
 		/* keep what was recorded; if even that fails, the plan replays the logs */
 		if (o->dry_run || tx_commit(&r) < 0)
 			plan_transaction_rollback(p);
-	}
-	if (r.diags.count) {
-		diag_sort(&r.diags);
-		diag_print(stderr, &r.diags);
 	}
 	release(&r);
 	return ret;

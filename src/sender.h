@@ -14,6 +14,13 @@
  * Replies are classified by smtp_classify():
  *   recipient temporary  -> retry, backoff from 30 minutes, give up after 4 days
  *   recipient permanent  -> failed (a hard bounce for 5.1.x / 5.2.1)
+ *   recipient rejected   -> failed, not suppressed; the account goes on, but
+ *                           when 3 RCPT in a row on the account are refused
+ *                           with the same code (the enhanced one, else the
+ *                           reply code) the third also makes it critical;
+ *                           any other outcome starts the count again, a run
+ *                           goes on with the count the plan shows, and
+ *                           resume starts it at zero
  *   account limit        -> the account rests (a day for 5.x.x, 30 minutes
  *                           for 4.x.x); the recipient waits
  *   critical             -> the account is red until `mailout resume`;
@@ -30,15 +37,20 @@
 
 #define SENDER_UNTIL_DONE (-1L)
 
+/* SENDER_WARNING is not about a delivery: text says what the run could not
+ * do, for a person to read (an account that cannot send in this run, its
+ * secret missing; results that could not be published after a failure);
+ * recipient is NULL, and so are campaign and account when not about one. */
 enum sender_event_kind { SENDER_SENT, SENDER_FAILED, SENDER_RETRY, SENDER_DEFERRED,
-			 SENDER_CRITICAL, SENDER_UNCONFIRMED, SENDER_WOULD_SEND };
+			 SENDER_CRITICAL, SENDER_UNCONFIRMED, SENDER_WOULD_SEND,
+			 SENDER_WARNING };
 
 struct sender_event {
 	enum sender_event_kind kind;
 	time_t time;
 	const char *campaign, *account, *recipient;
 	int code;
-	const char *enhanced, *text;
+	const char *enhanced, *text; /* the server's reply, or what happened */
 };
 
 typedef void (*sender_event_fn)(const struct sender_event *e, void *payload);
@@ -78,11 +90,16 @@ struct sender_options {
 	void *payload;
 	volatile int *stop; /* set by a signal handler: finish the message and stop */
 	const struct sender_publisher *publisher; /* NULL: nothing is committed */
+	/* Content diagnostics found when the run reads the repository again
+	 * (taking over logs, after a rejected push) are added here, for the
+	 * caller to sort and print; NULL: dropped. */
+	struct diag_list *diags;
 };
 
 
 /* Runs the sender on an open plan.  Returns 0 when the run did its job
- * (whatever the deliveries did), -1 with error_set otherwise. */
+ * (whatever the deliveries did), -1 with error_set otherwise.  It never
+ * prints: deliveries and warnings are events, diagnostics go to o->diags. */
 int sender_run(struct plan *p, const struct sender_options *o, struct sender_report *report);
 
 /* What a run needs before it changes anything: the token key from

@@ -46,52 +46,69 @@ struct smtp_rule {
 	const char *enhanced; /* "x.y." a prefix, "x.y.z" exact; NULL: any */
 	int code_min, code_max;
 	const char *word; /* in the text, at a word start; NULL: any */
-	enum smtp_class cls;
+	enum smtp_class cls; /* the class of a reply to anything but RCPT */
+	enum smtp_class rcpt; /* the class of a reply to RCPT */
 };
 
+#define TEMPORARY SMTP_RECIPIENT_TEMPORARY
+#define PERMANENT SMTP_RECIPIENT_PERMANENT
+#define REJECTED SMTP_RECIPIENT_REJECTED
+#define LIMIT SMTP_ACCOUNT_LIMIT
+#define CRITICAL SMTP_CRITICAL
+
+/* The table of src/smtp.h, row by row. */
 static const struct smtp_rule smtp_rules[] = {
 	/* the recipient's own mailbox: full, or receiving too fast */
-	{ "5.2.2", 500, 599, NULL, SMTP_RECIPIENT_TEMPORARY },
-	{ "4.2.", 400, 499, NULL, SMTP_RECIPIENT_TEMPORARY },
+	{ "5.2.2", 500, 599, NULL, TEMPORARY, TEMPORARY },
+	{ "4.2.", 400, 499, NULL, TEMPORARY, TEMPORARY },
 	/* the sender's address is at fault, not the recipient's */
-	{ "5.1.7", 500, 599, NULL, SMTP_CRITICAL },
-	{ "5.1.8", 500, 599, NULL, SMTP_CRITICAL },
-	{ "5.1.", 500, 599, NULL, SMTP_RECIPIENT_PERMANENT },
-	{ "5.2.1", 500, 599, NULL, SMTP_RECIPIENT_PERMANENT },
-	/* the message itself: too big, bad content, protocol */
-	{ "5.2.3", 500, 599, NULL, SMTP_CRITICAL },
-	{ "5.3.", 500, 599, NULL, SMTP_CRITICAL },
-	{ "5.6.", 500, 599, NULL, SMTP_CRITICAL },
-	{ "5.5.", 500, 599, NULL, SMTP_CRITICAL },
+	{ "5.1.7", 500, 599, NULL, CRITICAL, CRITICAL },
+	{ "5.1.8", 500, 599, NULL, CRITICAL, CRITICAL },
+	/* hard bounces */
+	{ "5.1.", 500, 599, NULL, PERMANENT, PERMANENT },
+	{ "5.2.1", 500, 599, NULL, PERMANENT, PERMANENT },
+	/* the message itself: too big, bad content, protocol; at RCPT the
+	 * message has not been sent, so the refusal is about this recipient */
+	{ "5.2.3", 500, 599, NULL, CRITICAL, REJECTED },
+	{ "5.3.", 500, 599, NULL, CRITICAL, REJECTED },
+	{ "5.6.", 500, 599, NULL, CRITICAL, REJECTED },
+	{ "5.5.", 500, 599, NULL, CRITICAL, REJECTED },
 	/* the account's sending limits */
-	{ "5.4.5", 500, 599, NULL, SMTP_ACCOUNT_LIMIT },
-	{ "4.3.2", 400, 499, NULL, SMTP_ACCOUNT_LIMIT },
-	{ NULL, 400, 599, "quotaexceeded", SMTP_ACCOUNT_LIMIT },
-	{ NULL, 400, 599, "sending quota", SMTP_ACCOUNT_LIMIT },
-	{ NULL, 400, 599, "sending limit", SMTP_ACCOUNT_LIMIT },
-	{ NULL, 400, 499, "rate", SMTP_ACCOUNT_LIMIT },
-	{ NULL, 400, 499, "throttl", SMTP_ACCOUNT_LIMIT },
-	/* authentication, TLS, policy */
-	{ "5.7.", 500, 599, NULL, SMTP_CRITICAL },
+	{ "5.4.5", 500, 599, NULL, LIMIT, LIMIT },
+	{ "4.3.2", 400, 499, NULL, LIMIT, LIMIT },
+	{ NULL, 400, 599, "quotaexceeded", LIMIT, LIMIT },
+	{ NULL, 400, 599, "sending quota", LIMIT, LIMIT },
+	{ NULL, 400, 599, "sending limit", LIMIT, LIMIT },
+	{ NULL, 400, 499, "rate", LIMIT, LIMIT },
+	{ NULL, 400, 499, "throttl", LIMIT, LIMIT },
+	/* authentication, TLS, policy; at RCPT a policy about this recipient
+	 * ("Recipient address rejected: Access denied") */
+	{ "5.7.", 500, 599, NULL, CRITICAL, REJECTED },
 	/* basic codes */
-	{ NULL, 421, 421, NULL, SMTP_ACCOUNT_LIMIT },
-	{ NULL, 432, 432, NULL, SMTP_ACCOUNT_LIMIT },
-	{ NULL, 454, 454, NULL, SMTP_ACCOUNT_LIMIT },
-	{ NULL, 530, 530, NULL, SMTP_CRITICAL },
-	{ NULL, 534, 535, NULL, SMTP_CRITICAL },
-	{ NULL, 538, 538, NULL, SMTP_CRITICAL },
-	{ NULL, 552, 552, NULL, SMTP_RECIPIENT_TEMPORARY },
-	{ NULL, 550, 553, "user unknown", SMTP_RECIPIENT_PERMANENT },
-	{ NULL, 550, 553, "unknown user", SMTP_RECIPIENT_PERMANENT },
-	{ NULL, 550, 553, "no such user", SMTP_RECIPIENT_PERMANENT },
-	{ NULL, 550, 553, "no such recipient", SMTP_RECIPIENT_PERMANENT },
-	{ NULL, 550, 553, "unknown recipient", SMTP_RECIPIENT_PERMANENT },
-	{ NULL, 550, 553, "recipient unknown", SMTP_RECIPIENT_PERMANENT },
-	{ NULL, 550, 553, "does not exist", SMTP_RECIPIENT_PERMANENT },
-	{ NULL, 550, 553, "no mailbox", SMTP_RECIPIENT_PERMANENT },
-	{ NULL, 400, 499, NULL, SMTP_RECIPIENT_TEMPORARY },
-	{ NULL, 500, 599, NULL, SMTP_CRITICAL },
+	{ NULL, 421, 421, NULL, LIMIT, LIMIT },
+	{ NULL, 432, 432, NULL, LIMIT, LIMIT },
+	{ NULL, 454, 454, NULL, LIMIT, LIMIT },
+	{ NULL, 530, 530, NULL, CRITICAL, REJECTED },
+	{ NULL, 534, 535, NULL, CRITICAL, REJECTED },
+	{ NULL, 538, 538, NULL, CRITICAL, REJECTED },
+	{ NULL, 552, 552, NULL, TEMPORARY, TEMPORARY },
+	{ NULL, 550, 553, "user unknown", PERMANENT, PERMANENT },
+	{ NULL, 550, 553, "unknown user", PERMANENT, PERMANENT },
+	{ NULL, 550, 553, "no such user", PERMANENT, PERMANENT },
+	{ NULL, 550, 553, "no such recipient", PERMANENT, PERMANENT },
+	{ NULL, 550, 553, "unknown recipient", PERMANENT, PERMANENT },
+	{ NULL, 550, 553, "recipient unknown", PERMANENT, PERMANENT },
+	{ NULL, 550, 553, "does not exist", PERMANENT, PERMANENT },
+	{ NULL, 550, 553, "no mailbox", PERMANENT, PERMANENT },
+	{ NULL, 400, 499, NULL, TEMPORARY, TEMPORARY },
+	{ NULL, 500, 599, NULL, CRITICAL, REJECTED },
 };
+
+#undef TEMPORARY
+#undef PERMANENT
+#undef REJECTED
+#undef LIMIT
+#undef CRITICAL
 
 /* libcurl codes that no retry will cure. */
 static const int curl_critical[] = {
@@ -147,7 +164,7 @@ static int enhanced_matches(const char *pattern, const char *enhanced)
 	return strcmp(enhanced, pattern) == 0;
 }
 
-static enum smtp_class classify_reply(const struct smtp_reply *r)
+static enum smtp_class classify_reply(const struct smtp_reply *r, int at_rcpt)
 {
 	const char *text = r->text ? r->text : "";
 	size_t i;
@@ -161,7 +178,7 @@ static enum smtp_class classify_reply(const struct smtp_reply *r)
 			continue;
 		if (rule->word && !has_word(text, rule->word))
 			continue;
-		return rule->cls;
+		return at_rcpt ? rule->rcpt : rule->cls;
 	}
 	return SMTP_CRITICAL;
 }
@@ -172,7 +189,7 @@ enum smtp_class smtp_classify(const struct smtp_reply *r, int curl_code)
 	size_t i;
 
 	if (r->code >= 400) {
-		c = classify_reply(r);
+		c = classify_reply(r, strcmp(r->command, "RCPT") == 0);
 		/* outside RCPT and DATA, nothing is about the recipient */
 		if (r->command[0] && strcmp(r->command, "RCPT") != 0 &&
 		    strcmp(r->command, "DATA") != 0) {
@@ -200,6 +217,8 @@ const char *smtp_class_name(enum smtp_class c)
 		return "recipient_temporary";
 	case SMTP_RECIPIENT_PERMANENT:
 		return "recipient_permanent";
+	case SMTP_RECIPIENT_REJECTED:
+		return "recipient_rejected";
 	case SMTP_ACCOUNT_LIMIT:
 		return "account_limit";
 	case SMTP_CRITICAL:

@@ -61,7 +61,8 @@ struct smtp_reply {
 void smtp_reply_release(struct smtp_reply *r);
 
 /*
- * What a reply means for the sender.
+ * What a reply means for the sender, by what it says and by the command
+ * it answers (struct smtp_reply.command).
  *
  * smtp_classify() looks at the reply when its code is 400 or more, else
  * at the libcurl code when that is not 0 (CURLE_OK), else it is SMTP_OK.
@@ -70,36 +71,49 @@ void smtp_reply_release(struct smtp_reply *r);
  * where a capital after a small letter starts a word too, so
  * "SubmissionQuotaExceededException" contains the word "QuotaExceeded"):
  *
- *   5.2.2, 4.2.x           recipient_temporary  the recipient's mailbox (full)
- *   5.1.7, 5.1.8           critical             the sender's address is bad
- *   5.1.x, 5.2.1           recipient_permanent  bad address, disabled mailbox
- *   5.2.3, 5.3.x, 5.6.x    critical             the message itself rejected
- *   5.5.x                  critical             protocol error
- *   5.4.5, 4.3.2           account_limit        daily quota (Gmail), too many
- *                                               concurrent submissions (Microsoft)
- *   4xx/5xx "QuotaExceeded"  account_limit      Microsoft 554 5.2.0
- *   4xx/5xx "sending quota", "sending limit"    account_limit
- *   4xx "rate", "throttled" ("throttl...")      account_limit
- *   5.7.x                  critical             authentication, TLS, policy
- *   421, 432, 454          account_limit        closing, throttling,
+ *   reply                  at RCPT              otherwise
+ *   5.2.2, 4.2.x           recipient_temporary  recipient_temporary   the recipient's
+ *                                                                     mailbox (full)
+ *   5.1.7, 5.1.8           critical             critical              the sender's
+ *                                                                     address is bad
+ *   5.1.x, 5.2.1           recipient_permanent  recipient_permanent   bad address,
+ *                                                                     disabled mailbox
+ *   5.2.3, 5.3.x, 5.6.x    recipient_rejected   critical              the message itself
+ *   5.5.x                  recipient_rejected   critical              protocol error
+ *   5.4.5, 4.3.2           account_limit        account_limit         daily quota (Gmail),
+ *                                               too many concurrent submissions (Microsoft)
+ *   4xx/5xx "QuotaExceeded"  account_limit      account_limit         Microsoft 554 5.2.0
+ *   4xx/5xx "sending quota", "sending limit"    account_limit (both)
+ *   4xx "rate", "throttled" ("throttl...")      account_limit (both)
+ *   5.7.x                  recipient_rejected   critical              authentication, TLS,
+ *                                                                     policy
+ *   421, 432, 454          account_limit        account_limit         closing, throttling,
  *                                               temporary AUTH/TLS trouble
- *   530, 534, 535, 538     critical             authentication required,
- *                                               mechanism too weak, invalid
+ *   530, 534, 535, 538     recipient_rejected   critical              authentication
+ *                                               required, mechanism too weak, invalid
  *                                               credentials, TLS required
- *   552                    recipient_temporary  storage exceeded (RFC 5321:
- *                                               a 552 to RCPT is temporary)
+ *   552                    recipient_temporary  recipient_temporary   storage exceeded
+ *                                               (RFC 5321: a 552 to RCPT is temporary)
  *   550-553 "user unknown", "unknown user", "no such user", "no such
  *     recipient", "unknown recipient", "recipient unknown", "does not
- *     exist", "no mailbox"  recipient_permanent
- *   other 4xx              recipient_temporary
- *   other 5xx              critical: with no code that names the recipient,
- *                          mailout does not guess; the account stops until
- *                          a person has read the reply, and nobody is
- *                          suppressed on a guess.
- * A recipient class for a reply to anything but RCPT or DATA (the
- * greeting, EHLO, AUTH, MAIL) is about the account, not the recipient:
+ *     exist", "no mailbox"  recipient_permanent (both)
+ *   other 4xx              recipient_temporary  recipient_temporary
+ *   other 5xx              recipient_rejected   critical: with no code that
+ *                          names the recipient, mailout does not guess; the
+ *                          account stops until a person has read the reply,
+ *                          and nobody is suppressed on a guess.
+ *
+ * By phase: a refusal at RCPT that names no mailbox problem is about that
+ * one recipient ("554 5.7.1 <x>: Recipient address rejected: Access
+ * denied"): recipient_rejected, the delivery fails, nobody is suppressed,
+ * and the account goes on (the sender makes the account critical when
+ * three RCPT in a row are refused with the same code: then the refusal is
+ * about the account, as "Relay access denied" is).  The "otherwise"
+ * column holds for DATA (the final reply after the message) and for an
+ * unknown command (""); a recipient class for a reply to the greeting,
+ * EHLO, STARTTLS, AUTH or MAIL is about the account, not the recipient:
  * recipient_temporary becomes account_limit, recipient_permanent critical.
- * An empty command means unknown and changes nothing.
+ * So 5.7.x at the greeting, EHLO, AUTH, MAIL and DATA stays critical.
  *
  * libcurl codes without a reply: login denied (67), STARTTLS refused (64),
  * every TLS and certificate error, a malformed URL, an unsupported
@@ -113,7 +127,8 @@ enum smtp_class {
 	SMTP_RECIPIENT_PERMANENT, /* 5.1.x bad address, 5.2.1 disabled: failed + hard bounce */
 	SMTP_ACCOUNT_LIMIT, /* quota/throttling: the account rests or backs off */
 	SMTP_CRITICAL, /* authentication, TLS, message rejected, policy: account red until resume */
-	SMTP_NETWORK /* connection/timeout errors: retry later */
+	SMTP_NETWORK, /* connection/timeout errors: retry later */
+	SMTP_RECIPIENT_REJECTED /* other 5xx at RCPT: failed, not suppressed; the account goes on */
 };
 
 enum smtp_class smtp_classify(const struct smtp_reply *r, int curl_code);
@@ -128,7 +143,7 @@ enum smtp_class smtp_classify(const struct smtp_reply *r, int curl_code);
  */
 int smtp_reply_parse(struct smtp_reply *out, const char *command, const char *text, size_t len);
 /* "ok", "recipient_temporary", "recipient_permanent", "account_limit",
- * "critical", "network". */
+ * "critical", "network", "recipient_rejected". */
 const char *smtp_class_name(enum smtp_class c);
 
 struct smtp_options {

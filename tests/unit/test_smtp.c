@@ -331,9 +331,13 @@ static void test_classify_table(void **state)
 		{ 553, "5.1.8", "553 5.1.8 Sender address rejected: Domain not found", "MAIL", 55,
 		  SMTP_CRITICAL },
 		{ 550, "5.1.0", "550 5.1.0 Sender rejected", "MAIL", 55, SMTP_CRITICAL },
-		{ 500, "5.5.2", "500 5.5.2 Syntax error", "RCPT", 55, SMTP_CRITICAL },
+		{ 500, "5.5.2", "500 5.5.2 Syntax error", "RCPT", 55, SMTP_RECIPIENT_REJECTED },
 		{ 550, "", "550 User unknown", "RCPT", 55, SMTP_RECIPIENT_PERMANENT },
 		{ 550, "", "550 Requested action not taken: mailbox unavailable", "RCPT", 55,
+		  SMTP_RECIPIENT_REJECTED },
+		{ 554, "5.7.1", "554 5.7.1 <jana@example.net>: Recipient address rejected: Access denied",
+		  "RCPT", 55, SMTP_RECIPIENT_REJECTED },
+		{ 554, "5.7.1", "554 5.7.1 <jana@example.net>: Relay access denied", "MAIL", 55,
 		  SMTP_CRITICAL },
 		{ 554, "", "554 Transaction failed", "DATA", 8, SMTP_CRITICAL },
 		{ 550, "", "550 No such user here", "", 55, SMTP_RECIPIENT_PERMANENT },
@@ -373,6 +377,121 @@ static void test_classify_table(void **state)
 	assert_string_equal(smtp_class_name(SMTP_ACCOUNT_LIMIT), "account_limit");
 	assert_string_equal(smtp_class_name(SMTP_CRITICAL), "critical");
 	assert_string_equal(smtp_class_name(SMTP_NETWORK), "network");
+	assert_string_equal(smtp_class_name(SMTP_RECIPIENT_REJECTED), "recipient_rejected");
+}
+
+/* Every row of the table in src/smtp.h, answered to every command: at
+ * RCPT, at DATA (and to an unknown command), and to the greeting, EHLO,
+ * STARTTLS, AUTH and MAIL, where nothing is about the recipient. */
+struct phase_case {
+	int code;
+	const char *enhanced, *text;
+	enum smtp_class rcpt, data, account;
+};
+
+#define T SMTP_RECIPIENT_TEMPORARY
+#define P SMTP_RECIPIENT_PERMANENT
+#define R SMTP_RECIPIENT_REJECTED
+#define L SMTP_ACCOUNT_LIMIT
+#define C SMTP_CRITICAL
+
+static const struct phase_case phase_cases[] = {
+	/* 5.2.2, 4.2.x: the recipient's mailbox */
+	{ 552, "5.2.2", "552 5.2.2 Mailbox full", T, T, L },
+	{ 452, "4.2.2", "452 4.2.2 The email account is over quota", T, T, L },
+	/* 5.1.7, 5.1.8: the sender's address */
+	{ 550, "5.1.7", "550 5.1.7 Invalid sender address", C, C, C },
+	{ 553, "5.1.8", "553 5.1.8 <ann@example.com>: Sender address rejected: Domain not found",
+	  C, C, C },
+	/* 5.1.x, 5.2.1: hard bounces */
+	{ 550, "5.1.1", "550 5.1.1 <jana@example.net>: Recipient address rejected: User unknown",
+	  P, P, C },
+	{ 550, "5.2.1", "550 5.2.1 The email account that you tried to reach is disabled", P, P, C },
+	/* 5.2.3, 5.3.x, 5.6.x, 5.5.x: the message, the protocol */
+	{ 552, "5.2.3", "552 5.2.3 Message length exceeds administrative limit", R, C, C },
+	{ 552, "5.3.4", "552 5.3.4 Message size exceeds fixed limit", R, C, C },
+	{ 554, "5.6.0", "554 5.6.0 Content rejected", R, C, C },
+	{ 501, "5.5.4", "501 5.5.4 Syntax: RCPT TO:<address>", R, C, C },
+	/* the account's limits */
+	{ 550, "5.4.5", "550 5.4.5 Daily user sending quota exceeded", L, L, L },
+	{ 432, "4.3.2", "432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded", L, L, L },
+	{ 554, "5.2.0", "554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException",
+	  L, L, L },
+	{ 550, "5.7.1", "550 5.7.1 Daily sending quota reached for this account", L, L, L },
+	{ 554, "", "554 Sending limit exceeded", L, L, L },
+	{ 451, "4.7.0", "451 4.7.0 Temporary rate limit reached", L, L, L },
+	{ 450, "4.7.0", "450 4.7.0 Sending throttled, try later", L, L, L },
+	/* 5.7.x: authentication, TLS, policy */
+	{ 554, "5.7.1", "554 5.7.1 <jana@example.net>: Recipient address rejected: Access denied",
+	  R, C, C },
+	{ 554, "5.7.1", "554 5.7.1 <jana@example.net>: Relay access denied", R, C, C },
+	{ 550, "5.7.26", "550 5.7.26 Unauthenticated email from example.com is not accepted",
+	  R, C, C },
+	{ 535, "5.7.8", "535 5.7.8 Authentication credentials invalid", R, C, C },
+	/* basic codes */
+	{ 421, "", "421 Service not available, closing transmission channel", L, L, L },
+	{ 432, "", "432 A password transition is needed", L, L, L },
+	{ 454, "", "454 TLS not available due to temporary reason", L, L, L },
+	{ 530, "", "530 Authentication required", R, C, C },
+	{ 534, "", "534 Authentication mechanism is too weak", R, C, C },
+	{ 535, "", "535 Authentication failed", R, C, C },
+	{ 538, "", "538 Encryption required for requested authentication mechanism", R, C, C },
+	{ 552, "", "552 Requested mail action aborted: exceeded storage allocation", T, T, L },
+	{ 550, "", "550 User unknown", P, P, C },
+	{ 550, "", "550 Unknown user jana", P, P, C },
+	{ 551, "", "551 No such user here", P, P, C },
+	{ 550, "", "550 No such recipient", P, P, C },
+	{ 553, "", "553 Unknown recipient", P, P, C },
+	{ 550, "", "550 Recipient unknown", P, P, C },
+	{ 550, "", "550 Mailbox does not exist", P, P, C },
+	{ 550, "", "550 No mailbox here by that name", P, P, C },
+	{ 451, "", "451 Requested action aborted: local error in processing", T, T, L },
+	{ 451, "4.3.0", "451 4.3.0 Try again later", T, T, L },
+	{ 554, "", "554 Transaction failed", R, C, C },
+	{ 550, "", "550 Requested action not taken: mailbox unavailable", R, C, C },
+};
+
+#undef T
+#undef P
+#undef R
+#undef L
+#undef C
+
+static void test_classify_phases(void **state)
+{
+	static const char *const account_commands[] = { "CONNECT", "EHLO", "STARTTLS", "AUTH",
+							"MAIL" };
+	struct smtp_reply r;
+	enum smtp_class got;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(phase_cases) / sizeof(phase_cases[0]); i++) {
+		const struct phase_case *c = &phase_cases[i];
+
+		memset(&r, 0, sizeof(r));
+		r.code = c->code;
+		snprintf(r.enhanced, sizeof(r.enhanced), "%s", c->enhanced);
+		r.text = (char *)c->text;
+		snprintf(r.command, sizeof(r.command), "RCPT");
+		if ((got = smtp_classify(&r, 55)) != c->rcpt)
+			fail_msg("'%s' at RCPT: %s, want %s", c->text, smtp_class_name(got),
+				 smtp_class_name(c->rcpt));
+		snprintf(r.command, sizeof(r.command), "DATA");
+		if ((got = smtp_classify(&r, 8)) != c->data)
+			fail_msg("'%s' at DATA: %s, want %s", c->text, smtp_class_name(got),
+				 smtp_class_name(c->data));
+		r.command[0] = '\0';
+		if ((got = smtp_classify(&r, 8)) != c->data)
+			fail_msg("'%s' to an unknown command: %s, want %s", c->text,
+				 smtp_class_name(got), smtp_class_name(c->data));
+		for (k = 0; k < sizeof(account_commands) / sizeof(account_commands[0]); k++) {
+			snprintf(r.command, sizeof(r.command), "%s", account_commands[k]);
+			if ((got = smtp_classify(&r, 8)) != c->account)
+				fail_msg("'%s' at %s: %s, want %s", c->text, account_commands[k],
+					 smtp_class_name(got), smtp_class_name(c->account));
+		}
+	}
 }
 
 /* ---- handles ---- */
@@ -949,6 +1068,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify_table),
+		cmocka_unit_test(test_classify_phases),
 		cmocka_unit_test(test_open_checks_url),
 		cmocka_unit_test(test_reply_parse),
 		LIVE(test_twenty_messages_one_connection),
