@@ -15,7 +15,8 @@ ANN=ann@example.test
 N=12
 export MAILOUT_SECRET=e2e-secret-0123456789-0123456789-abcdef
 export MAILOUT_PASSWORD_ANN=ann-pass
-users="$ANN:ann-pass"
+export MAILOUT_PASSWORD_UNSUBSCRIBE=unsubscribe-pass
+users="$ANN:ann-pass unsubscribe@example.test:unsubscribe-pass"
 i=1
 while [ $i -le $N ]; do
 	users="$users r$i@example.test"
@@ -40,6 +41,11 @@ schedule:
   suspended_days: [sat, sun]
 unsubscribe:
   address: unsubscribe@example.test
+  mailbox: "imap://127.0.0.1:$MS_IMAP_PORT/INBOX"
+  username: unsubscribe@example.test
+  password_env: MAILOUT_PASSWORD_UNSUBSCRIBE
+  tls: starttls
+  ca_file: certs/test-ca.pem
 departments:
   - { id: sales, name: Sales }
 people:
@@ -98,6 +104,21 @@ expect_rc "accounts check with CURL_CA_BUNDLE" 0
 sed 's/tls: starttls/tls: none/' "$TMPDIR/with-ca.yaml" >"$REPO/mailout.yaml"
 run_mailout --repo "$REPO" accounts check
 expect_rc "accounts check with tls: none" 1
+grep -q "^ann-main  *FAILED  " "$TMPDIR/stdout" || fail "tls: none fails the account" "$TMPDIR/stdout"
+grep -q "submission/smtpd.*disconnect from localhost.* ehlo=1 quit=1 commands=2" "$MS_DIR/maillog" ||
+	fail "tls: none said nothing but EHLO and QUIT" "$MS_DIR/maillog"
+cp "$TMPDIR/with-ca.yaml" "$REPO/mailout.yaml"
+# the unsubscribe mailbox over STARTTLS, with its own ca_file
+MAILOUT_NOW=2026-12-07T08:00 run_mailout --repo "$REPO" unsubscribes sync
+expect_rc "unsubscribes sync over STARTTLS" 0
+expect_contains "unsubscribes sync read the mailbox" "unsubscribes: imap://127.0.0.1:$MS_IMAP_PORT/INBOX: 0 new messages"
+grep -q "imap-login: Info: Login: user=<unsubscribe@example.test>, method=PLAIN, .*, TLS," \
+	"$MS_DIR/dovecot/dovecot.log" || fail "the unsubscribe mailbox was read over TLS" "$MS_DIR/dovecot/dovecot.log"
+sed -i '/^  ca_file:/d' "$REPO/mailout.yaml"
+MAILOUT_NOW=2026-12-07T08:00 run_mailout --repo "$REPO" unsubscribes sync
+expect_rc "unsubscribes sync without the CA" 1
+grep -q "^mailout: cannot read the unsubscribe mailbox: .*certificate" "$TMPDIR/stderr" ||
+	fail "the certificate is not trusted without the CA" "$TMPDIR/stderr"
 cp "$TMPDIR/with-ca.yaml" "$REPO/mailout.yaml"
 
 # send_at MINUTE: one run of send on the virtual clock, Monday at MINUTE
