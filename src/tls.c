@@ -7,18 +7,6 @@
 #include "diag.h"
 #include "util.h"
 
-const char *tls_mode_name(enum tls_mode m)
-{
-	switch (m) {
-	case TLS_STARTTLS:
-		return "starttls";
-	case TLS_NONE:
-		return "none";
-	default:
-		return "default";
-	}
-}
-
 int tls_mode_parse(enum tls_mode *out, const char *s)
 {
 	if (!strcmp(s, "starttls"))

@@ -27,9 +27,7 @@ enum tls_mode {
 	TLS_NONE         /* plain text: loopback only */
 };
 
-/* "starttls", "none" or "default"; tls_mode_parse() reads the first two
- * (0, or -1 for anything else). */
-const char *tls_mode_name(enum tls_mode m);
+/* Reads `tls:` "starttls" or "none": 0, or -1 for anything else. */
 int tls_mode_parse(enum tls_mode *out, const char *s);
 
 /*
