@@ -260,10 +260,14 @@ static void read_ca_file(struct tls_config *t, const char *root, struct diag_lis
 	k = content_read(&b, root, t->ca_file, (size_t)1 << 20, diags);
 	if (k == CONTENT_REFUSED)
 		goto done;
+	if (k < 0 && errno == ENOENT) {
+		diag_add(diags, DIAG_ERROR, CONFIG_FILE, t->ca_pos.line, t->ca_pos.col,
+			 "ca_file '%s' is not in the repository", t->ca_file);
+		goto done;
+	}
 	if (k < 0) {
 		diag_add(diags, DIAG_ERROR, CONFIG_FILE, t->ca_pos.line, t->ca_pos.col,
-			 errno == ENOENT ? "ca_file '%s' is not in the repository" : "cannot read ca_file '%s': %s",
-			 t->ca_file, strerror(errno));
+			 "cannot read ca_file '%s': %s", t->ca_file, strerror(errno));
 		goto done;
 	}
 	if (!strstr(b.ptr, "-----BEGIN CERTIFICATE-----")) {
