@@ -332,7 +332,11 @@ ms_queue_dirs() {
 }
 
 # postfix_start: starts the master directly (postfix start would spend
-# seconds on checks) and waits until it is ready (-w).
+# seconds on checks) and waits until it is ready (-w).  As root, -c DIR
+# needs no alternate_config_directories entry in the system's main.cf
+# (only set-gid commands run by other users check it), and postqueue -c
+# DIR works too; main.cf names every directory, so the compiled-in ones
+# (/etc/postfix, /var/spool/postfix, /var/lib/postfix) are never written.
 postfix_start() {
 	if ! /usr/lib/postfix/sbin/master -c "$MS_DIR/postfix" -w >"$MS_DIR/postfix.out" 2>&1; then
 		cat "$MS_DIR/maillog" >>"$MS_DIR/postfix.out" 2>/dev/null
