@@ -1,11 +1,14 @@
 #!/bin/sh
 # Against a real Postfix (submission with STARTTLS and Dovecot SASL) and
 # Dovecot (IMAP with STARTTLS), with a private CA made for the test:
-# `accounts check` trusts the CA from ca_file or SSL_CERT_FILE and says
-# what is wrong without it; `send` delivers to the Maildirs with the right
-# headers and an EHLO name of the From domain; a Postfix restarted in the
-# middle of a run loses nothing; Postfix's own DSN for an unknown user is
-# matched by `bounces sync`.
+# `accounts check` trusts the CA from ca_file, SSL_CERT_FILE or
+# CURL_CA_BUNDLE and says what is wrong without it; `unsubscribes sync`
+# reads its mailbox over STARTTLS; `send` delivers to the Maildirs with the
+# right headers and an EHLO name of the From domain; a Postfix stopped in
+# the middle of a transaction and started again loses nothing and mails
+# nobody twice; Postfix's own DSN for an unknown user is matched by
+# `bounces sync`; the harness's full-mailbox and RCPT-rejection scenarios
+# do what tests/e2e/postfix.sh says.
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/smtp.sh"
 . "$SRC/tests/e2e/postfix.sh"
@@ -145,16 +148,40 @@ runs_until() {
 	done
 }
 
-# five messages, then Postfix is stopped for two runs and started again
+# five messages; then Postfix is stopped in the middle of a transaction
+# (its submission port waits 2 s before it answers RCPT), stays down for
+# one more run, and is started again
 runs_until 520 "before the restart" "'sent'" 5
+mailserver_slow_rcpt "sleep 2"
+connects() {
+	grep -c "submission/smtpd.*: connect from localhost" "$MS_DIR/maillog"
+}
+before=$(connects)
+MAILOUT_NOW=2026-12-07T$(printf '%02d:%02d' $((m / 60)) $((m % 60))) \
+	timeout "$E2E_TIMEOUT" "$MAILOUT" --repo "$REPO" send >"$TMPDIR/send.log" 2>&1 &
+pid=$!
+n=0
+while [ "$(connects)" = "$before" ] && [ $n -lt 100 ]; do
+	n=$((n + 1))
+	sleep 0.1
+done
+sleep 0.5
 postfix_stop
+wait $pid
+grep -q "^2026-12-07T..:..:00Z  deferred    winter " "$TMPDIR/send.log" ||
+	fail "a transaction cut off before DATA is deferred" "$TMPDIR/send.log"
+# the account pauses 5 minutes after a network error
 : >"$TMPDIR/send.log"
-send_at $m
 send_at $((m + 2))
+[ "$(grep -c '^send: 0 sent, 0 failed, 0 retrying, 0 deferred, 0 critical' "$TMPDIR/send.log")" = 1 ] ||
+	fail "the account pauses after a network error" "$TMPDIR/send.log"
+m=$((m + 6))
+send_at $m
 grep -q "^2026-12-07T..:..:00Z  deferred    winter .* via ann-main .*Failed to connect to 127.0.0.1 port $MS_SUBMISSION_PORT" \
 	"$TMPDIR/send.log" || fail "a stopped Postfix defers the delivery" "$TMPDIR/send.log"
 [ "$(count "'sent'")" = 5 ] || fail "nothing sent while Postfix is stopped" "$TMPDIR/send.log"
 postfix_start || finish
+mailserver_slow_rcpt ""
 runs_until $((m + 4)) "after the restart" "'sent'" 13
 postfix_wait_queue 20
 
