@@ -365,7 +365,7 @@ mailserver_stop() {
 	if [ -n "${MS_DIR:-}" ] && [ -f "$MS_DIR/postfix/main.cf" ]; then
 		/usr/sbin/postfix -c "$MS_DIR/postfix" stop >/dev/null 2>&1
 		# the master waits for its children; make sure it is gone
-		pid=$(tr -d ' ' <"$MS_DIR/queue/pid/master.pid" 2>/dev/null)
+		pid=$(tr -d ' ' 2>/dev/null <"$MS_DIR/queue/pid/master.pid")
 		n=0
 		while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $n -lt 50 ]; do
 			n=$((n + 1))
