@@ -6,6 +6,7 @@
 #include "config.h"
 #include "diag.h"
 #include "imap.h"
+#include "mailsync.h"
 #include "sender.h"
 #include "smtp.h"
 #include "util.h"
@@ -42,6 +43,7 @@ static int check_account(const struct account *a)
 	ret = report(a->id, smtp_check_login(&so, &reply) < 0, "SMTP ", a->smtp);
 	if (a->imap) {
 		memset(&io, 0, sizeof(io));
+		mailsync_tls_options(&io, &a->tls);
 		io.url = a->imap;
 		io.username = so.username;
 		io.password = so.password;
@@ -72,6 +74,7 @@ static int check_unsubscribe(const struct config *cfg)
 		return report(UNSUBSCRIBE_ID, 1, "", NULL);
 	}
 	memset(&io, 0, sizeof(io));
+	mailsync_tls_options(&io, &cfg->unsubscribe_tls);
 	io.url = cfg->unsubscribe_mailbox;
 	io.username = cfg->unsubscribe_username;
 	io.password = password;

@@ -205,7 +205,7 @@ static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote
 		goto done;
 	}
 	if (mailsync_open(&imap, cfg.unsubscribe_mailbox, cfg.unsubscribe_username,
-			  cfg.unsubscribe_password_env) < 0) {
+			  cfg.unsubscribe_password_env, &cfg.unsubscribe_tls) < 0) {
 		cmd_error("cannot read the unsubscribe mailbox: %s", error_last());
 		goto done;
 	}

@@ -1,9 +1,11 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "safefile.h"
 #include "util.h"
 #include "mime.h"
 #include "xalloc.h"
@@ -172,7 +174,7 @@ static const struct ykey schedule_keys[] = {
 };
 static const struct ykey unsub_keys[] = {
 	{ "address", YKEY_REQUIRED }, { "mailbox", 0 }, { "username", 0 }, { "password_env", 0 },
-	{ "one_click_url", 0 }, { NULL, 0 }
+	{ "one_click_url", 0 }, { "tls", 0 }, { "ca_file", 0 }, { NULL, 0 }
 };
 static const struct ykey git_keys[] = { { "author", 0 }, { NULL, 0 } };
 static const struct ykey department_keys[] = {
@@ -187,7 +189,8 @@ static const struct ykey account_keys[] = {
 	{ "smtp", YKEY_REQUIRED }, { "username", 0 }, { "auth", 0 }, { "password_env", 0 },
 	{ "token_url", 0 }, { "client_id", 0 }, { "client_secret_env", 0 },
 	{ "refresh_token_env", 0 }, { "imap", 0 }, { "daily_limit", YKEY_REQUIRED },
-	{ "main", 0 }, { "working_hours", 0 }, { "timezone", 0 }, { "enabled", 0 }, { NULL, 0 }
+	{ "main", 0 }, { "working_hours", 0 }, { "timezone", 0 }, { "enabled", 0 },
+	{ "tls", 0 }, { "ca_file", 0 }, { "helo", 0 }, { NULL, 0 }
 };
 
 static int check_url_scheme(const struct ydoc *doc, const struct ynode *map, const char *key,
@@ -206,6 +209,83 @@ static int check_url_scheme(const struct ydoc *doc, const struct ynode *map, con
 	ydiag(diags, doc, n, DIAG_ERROR, "'%s' must be a URL starting with %s%s%s, not '%s'", key,
 	      schemes[0], schemes[1] ? " or " : "", schemes[1] ? schemes[1] : "", n->value);
 	return -1;
+}
+
+/* `tls:` and `ca_file:` of map, for the URLs under the keys url_keys. */
+static void load_tls(struct tls_config *t, const struct ydoc *doc, const struct ynode *map,
+		     const char *const *url_keys, struct diag_list *diags)
+{
+	const struct ynode *n = ynode_get(map, "tls");
+	char *scheme = NULL, *host = NULL;
+	size_t i;
+
+	t->ca_file = get_string(doc, map, "ca_file", 0, diags);
+	set_pos(&t->ca_pos, ynode_get(map, "ca_file"));
+	if (t->ca_file && !*t->ca_file) {
+		free(t->ca_file);
+		t->ca_file = NULL;
+	}
+	if (ynode_is_null(n))
+		return;
+	if (n->kind != YNODE_SCALAR || tls_mode_parse(&t->mode, n->value) < 0) {
+		ydiag(diags, doc, n, DIAG_ERROR, "invalid tls '%s': expected starttls or none",
+		      n->kind == YNODE_SCALAR ? n->value : "");
+		return;
+	}
+	for (i = 0; t->mode == TLS_NONE && url_keys[i]; i++) {
+		const struct ynode *u = ynode_get(map, url_keys[i]);
+		if (ynode_is_null(u) || u->kind != YNODE_SCALAR ||
+		    url_scheme_host(&scheme, &host, NULL, u->value) < 0) {
+			error_clear();
+			continue;
+		}
+		if ((!strcmp(scheme, "smtp") || !strcmp(scheme, "imap")) && !host_is_loopback(host))
+			ydiag(diags, doc, n, DIAG_ERROR,
+			      "tls: none sends in plain text, which is allowed only to a loopback address, not to '%s' ('%s')",
+			      host, url_keys[i]);
+		free(scheme);
+		free(host);
+		scheme = host = NULL;
+	}
+}
+
+/* Reads a ca_file given as a path in the repository. */
+static void read_ca_file(struct tls_config *t, const char *root, struct diag_list *diags)
+{
+	struct buf b = BUF_INIT;
+	int k;
+
+	if (!t->ca_file || t->ca_file[0] == '/')
+		return;
+	k = content_read(&b, root, t->ca_file, (size_t)1 << 20, diags);
+	if (k == CONTENT_REFUSED)
+		goto done;
+	if (k < 0 && errno == ENOENT) {
+		diag_add(diags, DIAG_ERROR, CONFIG_FILE, t->ca_pos.line, t->ca_pos.col,
+			 "ca_file '%s' is not in the repository", t->ca_file);
+		goto done;
+	}
+	if (k < 0) {
+		diag_add(diags, DIAG_ERROR, CONFIG_FILE, t->ca_pos.line, t->ca_pos.col,
+			 "cannot read ca_file '%s': %s", t->ca_file, strerror(errno));
+		goto done;
+	}
+	if (!strstr(b.ptr, "-----BEGIN CERTIFICATE-----")) {
+		diag_add(diags, DIAG_ERROR, CONFIG_FILE, t->ca_pos.line, t->ca_pos.col,
+			 "ca_file '%s' holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+			 t->ca_file);
+		goto done;
+	}
+	t->ca_pem_len = b.len;
+	t->ca_pem = buf_detach(&b, NULL);
+done:
+	buf_release(&b);
+}
+
+static void tls_config_release(struct tls_config *t)
+{
+	free(t->ca_file);
+	free(t->ca_pem);
 }
 
 static const struct tz *load_zone(const struct ydoc *doc, const struct ynode *n,
@@ -415,11 +495,29 @@ static void load_people(struct config *c, const struct ydoc *doc, const struct y
 	strmap_release(&seen, NULL);
 }
 
+/* `helo:` is a fully qualified domain name. */
+static void check_helo(const struct ydoc *doc, const struct ynode *m, struct diag_list *diags)
+{
+	const struct ynode *n = ynode_get(m, "helo");
+	const char *why;
+	char *probe;
+
+	if (ynode_is_null(n) || n->kind != YNODE_SCALAR)
+		return;
+	probe = xasprintf("postmaster@%s", n->value);
+	if (address_check(probe, &why) < 0)
+		ydiag(diags, doc, n, DIAG_ERROR,
+		      "invalid helo '%s': expected a fully qualified domain name such as mail.example.com",
+		      n->value);
+	free(probe);
+}
+
 static void load_account(struct config *c, struct account *a, const struct ydoc *doc,
 			 const struct ynode *m, struct diag_list *diags)
 {
 	static const char *const smtp_schemes[] = { "smtps://", "smtp://", NULL };
 	static const char *const imap_schemes[] = { "imaps://", "imap://", NULL };
+	static const char *const account_url_keys[] = { "smtp", "imap", NULL };
 	const struct ynode *n;
 	long limit;
 	const char *what;
@@ -437,6 +535,8 @@ static void load_account(struct config *c, struct account *a, const struct ydoc 
 	a->refresh_token_env = get_string(doc, m, "refresh_token_env", V_ENV, diags);
 	a->imap = get_string(doc, m, "imap", V_HEADER, diags);
 	a->timezone = get_string(doc, m, "timezone", 0, diags);
+	a->helo = get_string(doc, m, "helo", V_HEADER, diags);
+	load_tls(&a->tls, doc, m, account_url_keys, diags);
 	a->enabled = 1;
 	set_pos(&a->pos, m);
 	check_url_scheme(doc, m, "smtp", smtp_schemes, diags);
@@ -452,10 +552,13 @@ static void load_account(struct config *c, struct account *a, const struct ydoc 
 		if (mime_parse_address(&addr, a->from) < 0 || address_check(addr.address, &why) < 0)
 			ydiag(diags, doc, ynode_get(m, "from"), DIAG_ERROR,
 			      "invalid 'from' '%s': expected \"Name <address@example.com>\"", a->from);
+		else if (!a->helo)
+			a->helo = xstrdup(strrchr(addr.address, '@') + 1);
 		if (addr.address)
 			mime_address_release(&addr);
 		error_clear();
 	}
+	check_helo(doc, m, diags);
 	n = ynode_get(m, "daily_limit");
 	if (n && ynode_int(doc, n, 1, 1000000, &limit, diags) == 0)
 		a->daily_limit = limit;
@@ -557,6 +660,7 @@ static void load_unsubscribe(struct config *c, const struct ydoc *doc, const str
 			     struct diag_list *diags)
 {
 	static const char *const imap_schemes[] = { "imaps://", "imap://", NULL };
+	static const char *const mailbox_keys[] = { "mailbox", NULL };
 
 	if (!m || (ymap_check(doc, m, "unsubscribe", unsub_keys, diags) && m->kind != YNODE_MAP))
 		return;
@@ -566,6 +670,7 @@ static void load_unsubscribe(struct config *c, const struct ydoc *doc, const str
 	c->unsubscribe_password_env = get_string(doc, m, "password_env", V_ENV, diags);
 	c->one_click_url = get_string(doc, m, "one_click_url", V_URL | V_HEADER, diags);
 	check_url_scheme(doc, m, "mailbox", imap_schemes, diags);
+	load_tls(&c->unsubscribe_tls, doc, m, mailbox_keys, diags);
 	if (c->one_click_url && strncmp(c->one_click_url, "https://", 8))
 		ydiag(diags, doc, ynode_get(m, "one_click_url"), DIAG_ERROR,
 		      "'one_click_url' must be an https URL (RFC 8058)");
@@ -595,6 +700,7 @@ static void load_git(struct config *c, const struct ydoc *doc, const struct ynod
 int config_load(struct config *out, const char *root, struct diag_list *diags)
 {
 	struct ydoc *doc = NULL;
+	size_t i;
 	int ret;
 
 	if (ydoc_load_file(&doc, root, CONFIG_FILE, diags) < 0) {
@@ -604,6 +710,9 @@ int config_load(struct config *out, const char *root, struct diag_list *diags)
 	}
 	ret = config_load_doc(out, doc, diags);
 	ydoc_free(doc);
+	read_ca_file(&out->unsubscribe_tls, root, diags);
+	for (i = 0; i < out->naccounts; i++)
+		read_ca_file(&out->accounts[i].tls, root, diags);
 	return ret;
 }
 
@@ -648,6 +757,7 @@ void config_release(struct config *c)
 	free(c->unsubscribe_username);
 	free(c->unsubscribe_password_env);
 	free(c->one_click_url);
+	tls_config_release(&c->unsubscribe_tls);
 	free(c->git_author);
 	for (i = 0; i < c->ndepartments; i++) {
 		free(c->departments[i].id);
@@ -674,6 +784,8 @@ void config_release(struct config *c)
 		free(a->client_secret_env);
 		free(a->refresh_token_env);
 		free(a->imap);
+		tls_config_release(&a->tls);
+		free(a->helo);
 		free(a->timezone);
 	}
 	free(c->accounts);

@@ -11,6 +11,7 @@
 
 #include "diag.h"
 #include "schedule.h"
+#include "tls.h"
 
 #define CONFIG_FILE "mailout.yaml"
 
@@ -33,11 +34,28 @@ struct person {
 
 enum account_auth { AUTH_PASSWORD, AUTH_OAUTH2 };
 
+/*
+ * `tls:` and `ca_file:` of an account or of the unsubscribe mailbox
+ * (src/tls.h).  ca_file is as written: an absolute path, or a path in the
+ * repository, whose content config_load() reads (content_open rules: no
+ * symbolic links) into ca_pem[0..ca_pem_len); ca_pem is NULL for an
+ * absolute path, which libcurl reads itself.
+ */
+struct tls_config {
+	enum tls_mode mode;
+	char *ca_file;
+	char *ca_pem;
+	size_t ca_pem_len;
+	struct pos ca_pos; /* of the ca_file value */
+};
+
 struct account {
 	char *id, *owner, *from, *smtp, *username, *password_env;
 	enum account_auth auth;
 	char *token_url, *client_id, *client_secret_env, *refresh_token_env;
 	char *imap;
+	struct tls_config tls; /* for smtp and imap */
+	char *helo; /* `helo:`, else the domain of the From address; NULL when from is invalid */
 	long daily_limit;
 	int main, enabled;
 	struct schedule schedule; /* the organisation's rules with this account's overrides */
@@ -53,6 +71,7 @@ struct config {
 	size_t nholidays;
 	char *unsubscribe_address, *unsubscribe_mailbox, *unsubscribe_username,
 		*unsubscribe_password_env, *one_click_url;
+	struct tls_config unsubscribe_tls; /* for unsubscribe_mailbox */
 	char *git_author;
 	struct department *departments;
 	size_t ndepartments;

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "diag.h"
+#include "tls.h"
 #include "text.h"
 #include "util.h"
 #include "xalloc.h"
@@ -21,7 +22,8 @@ struct imap {
 	char *url;     /* the server without the mailbox: "imaps://host:port/" */
 	char *shown;   /* the mailbox URL, for messages */
 	char *mailbox; /* decoded */
-	char *username, *password, *bearer, *ca_file;
+	char *username, *password, *bearer, *ca_file, *ca_pem;
+	size_t ca_pem_len;
 	long connect_timeout_ms, timeout_ms;
 	int plain;
 	struct buf resp; /* every response line of the last command */
@@ -167,7 +169,7 @@ static size_t on_discard(char *data, size_t size, size_t nitems, void *arg)
 
 static int handle_new(struct imap *s)
 {
-	const char *failed = NULL;
+	const char *failed = NULL, *tls_failed;
 	CURL *c = curl_easy_init();
 
 	if (!c)
@@ -182,10 +184,9 @@ static int handle_new(struct imap *s)
 	SETOPT(c, CURLOPT_HEADERDATA, s);
 	SETOPT(c, CURLOPT_WRITEFUNCTION, on_discard);
 	SETOPT(c, CURLOPT_BUFFERSIZE, LINE_BUFFER);
-	SETOPT(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	SETOPT(c, CURLOPT_USE_SSL, s->plain ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
-	if (s->plain)
-		SETOPT(c, CURLOPT_PROXY, ""); /* plain text never leaves the machine */
+	tls_failed = tls_curl_setup(c, s->plain, s->ca_pem, s->ca_pem_len, s->ca_file);
+	if (tls_failed)
+		failed = tls_failed;
 	if (s->username)
 		SETOPT(c, CURLOPT_USERNAME, s->username);
 	if (s->password)
@@ -194,8 +195,6 @@ static int handle_new(struct imap *s)
 		SETOPT(c, CURLOPT_XOAUTH2_BEARER, s->bearer);
 		SETOPT(c, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
 	}
-	if (s->ca_file)
-		SETOPT(c, CURLOPT_CAINFO, s->ca_file);
 	if (failed) {
 		curl_easy_cleanup(c);
 		return error_set("libcurl refused %s", failed);
@@ -387,7 +386,7 @@ static char *path_mailbox(const char *path)
 	return buf_detach(&b, NULL);
 }
 
-static int parse_url(struct imap *s, const char *url)
+static int parse_url(struct imap *s, const char *url, enum tls_mode mode)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *path = NULL, *user = NULL, *base = NULL;
@@ -427,8 +426,11 @@ static int parse_url(struct imap *s, const char *url)
 		error_set("cannot parse '%s'", url);
 		goto done;
 	}
+	if (tls_plain(&s->plain, "imap", scheme, host, mode, 0) < 0) {
+		error_set("'%s': %s", url, error_last());
+		goto done;
+	}
 	s->url = xstrdup(base);
-	s->plain = !strcmp(scheme, "imap") && host_is_loopback(host);
 	ret = 0;
 done:
 	curl_free(scheme);
@@ -452,12 +454,18 @@ static int open_examined(struct imap *s, const struct imap_options *o)
 	s->shown = xstrdup(o->url ? o->url : "");
 	if (!o->url)
 		return error_set("no mailbox URL");
-	if (parse_url(s, o->url) < 0)
+	if (parse_url(s, o->url, o->tls) < 0)
 		return -1;
 	s->username = dup_or_null(o->username);
 	s->password = dup_or_null(o->password);
 	s->bearer = dup_or_null(o->bearer);
 	s->ca_file = dup_or_null(o->ca_file);
+	if (o->ca_pem) {
+		s->ca_pem = xmalloc(o->ca_pem_len + 1);
+		memcpy(s->ca_pem, o->ca_pem, o->ca_pem_len);
+		s->ca_pem[o->ca_pem_len] = '\0';
+		s->ca_pem_len = o->ca_pem_len;
+	}
 	s->connect_timeout_ms = o->connect_timeout_ms;
 	s->timeout_ms = o->timeout_ms;
 	if (handle_new(s) < 0 || examine(s) < 0)
@@ -546,6 +554,7 @@ void imap_close(struct imap *s)
 	secret_free(s->password);
 	secret_free(s->bearer);
 	free(s->ca_file);
+	free(s->ca_pem);
 	free(s);
 }
 

@@ -11,7 +11,8 @@
  *
  * URLs: imaps://host[:port]/MAILBOX, or imap://host[:port]/MAILBOX where
  * plain text is allowed only to a loopback address and STARTTLS is
- * required for any other host.  The mailbox (URL-decoded, default INBOX)
+ * required for any other host (and to loopback too with TLS_STARTTLS;
+ * src/tls.h).  The certificate and its host name are always verified.  The mailbox (URL-decoded, default INBOX)
  * must be printable ASCII.  Credentials never come from the URL's
  * options: username and password (or an XOAUTH2 bearer token) are given
  * separately.
@@ -29,6 +30,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "tls.h"
 
 /* Messages are read up to this many bytes; the rest is left out. */
 #define IMAP_FETCH_MAX (10u * 1024 * 1024)
@@ -42,7 +44,12 @@ struct imap_options {
 	const char *password; /* or: */
 	const char *bearer;   /* XOAUTH2 access token */
 	long connect_timeout_ms, timeout_ms; /* 0: 15 s and 60 s */
-	const char *ca_file;  /* optional CA bundle, for a test server */
+	enum tls_mode tls;    /* TLS_DEFAULT, TLS_STARTTLS, TLS_NONE (loopback only) */
+	/* CA certificates (PEM) in memory, else a CA bundle file, else
+	 * $CURL_CA_BUNDLE, $SSL_CERT_FILE, the system's (src/tls.h) */
+	const char *ca_pem;
+	size_t ca_pem_len;
+	const char *ca_file;
 };
 
 struct imap;
@@ -51,7 +58,7 @@ struct imap;
  * Connects, logs in and EXAMINEs the mailbox.  The strings of o are
  * copied.  Returns 0, or -1 after error_set() naming the URL and why (a
  * refused login, an unknown mailbox, a network or TLS error, a URL that
- * is not imap:// or imaps://) and *out NULL.  Free *out with imap_close()
+ * is not imap:// or imaps://, TLS_NONE to a host that is not loopback) and *out NULL.  Free *out with imap_close()
  * (which says LOGOUT).  The program calls curl_global_init() first.
  */
 int imap_open(struct imap **out, const struct imap_options *o);

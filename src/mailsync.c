@@ -280,13 +280,25 @@ static const char *env_secret(const char *name, const char *what)
 	return v;
 }
 
+/* The TLS settings of the configuration as imap_open() takes them. */
+void mailsync_tls_options(struct imap_options *o, const struct tls_config *tls)
+{
+	if (!tls)
+		return;
+	o->tls = tls->mode;
+	o->ca_pem = tls->ca_pem;
+	o->ca_pem_len = tls->ca_pem_len;
+	o->ca_file = tls->ca_pem ? NULL : tls->ca_file;
+}
+
 int mailsync_open(struct imap **out, const char *url, const char *username,
-		  const char *password_env)
+		  const char *password_env, const struct tls_config *tls)
 {
 	struct imap_options o;
 
 	*out = NULL;
 	memset(&o, 0, sizeof(o));
+	mailsync_tls_options(&o, tls);
 	o.url = url;
 	o.username = username;
 	o.password = env_secret(password_env, url);
@@ -303,8 +315,9 @@ int mailsync_open_account(struct imap **out, const struct account *a)
 
 	*out = NULL;
 	if (a->auth != AUTH_OAUTH2)
-		return mailsync_open(out, a->imap, a->username, a->password_env);
+		return mailsync_open(out, a->imap, a->username, a->password_env, &a->tls);
 	memset(&o, 0, sizeof(o));
+	mailsync_tls_options(&o, &a->tls);
 	if (oauth_account_token(&token, a) < 0) {
 		why = xstrdup(error_last());
 		error_set("%s: cannot get an access token: %s", a->imap, why);

@@ -77,13 +77,16 @@ struct mailsync_suppression {
 int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size_t n,
 		      size_t *added_out);
 
+/* Sets the TLS mode and CA of *o from tls (NULL: leaves *o as it is). */
+void mailsync_tls_options(struct imap_options *o, const struct tls_config *tls);
+
 /*
  * Opens a mailbox: the password from the environment variable
- * password_env.  -1 after error_set() when the variable is unset or empty,
- * or imap_open() failed.
+ * password_env, TLS as tls says (NULL: the defaults).  -1 after
+ * error_set() when the variable is unset or empty, or imap_open() failed.
  */
 int mailsync_open(struct imap **out, const char *url, const char *username,
-		  const char *password_env);
+		  const char *password_env, const struct tls_config *tls);
 /* The same for a sending account's imap URL: its password, or for an
  * oauth2 account an access token from its refresh token. */
 int mailsync_open_account(struct imap **out, const struct account *a);

@@ -545,6 +545,11 @@ int sender_account_options(struct smtp_options *so, const struct account *a, cha
 	*bearer_out = NULL;
 	so->url = a->smtp;
 	so->username = a->username;
+	so->tls = a->tls.mode;
+	so->ca_pem = a->tls.ca_pem;
+	so->ca_pem_len = a->tls.ca_pem_len;
+	so->ca_file = a->tls.ca_pem ? NULL : a->tls.ca_file;
+	so->helo = a->helo;
 	if (a->auth == AUTH_OAUTH2) {
 		if (oauth_account_token(bearer_out, a) < 0)
 			return -1;

@@ -109,10 +109,10 @@ int sender_run(struct plan *p, const struct sender_options *o, struct sender_rep
 int sender_check(struct plan *p, const struct sender_options *o);
 
 struct smtp_options;
-/* SMTP options of an account, its secret from the environment (password_env,
- * or an OAuth2 access token from oauth_account_token()); *bearer_out is
- * the token to free with secret_free() after use.  -1 with error_set when a
- * secret is missing. */
+/* SMTP options of an account (URL, tls, ca_file, helo), its secret from
+ * the environment (password_env, or an OAuth2 access token from
+ * oauth_account_token()); *bearer_out is the token to free with
+ * secret_free() after use.  -1 with error_set when a secret is missing. */
 int sender_account_options(struct smtp_options *so, const struct account *a, char **bearer_out);
 
 #endif

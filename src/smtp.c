@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "tls.h"
 #include "util.h"
 #include "xalloc.h"
 
@@ -445,11 +446,54 @@ static size_t on_discard(char *data, size_t size, size_t nitems, void *arg)
 			failed = #opt; \
 	} while (0)
 
+/* A host name or an address literal: what EHLO may say. */
+static int helo_valid(const char *helo)
+{
+	const char *p;
+
+	if (!*helo || strlen(helo) > 255)
+		return 0;
+	for (p = helo; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr(".-[]:", *p)))
+			return 0;
+	}
+	return 1;
+}
+
+/* libcurl says EHLO with the URL's path: *out is url with its path helo. */
+static int url_with_helo(char **out, const char *url, const char *helo)
+{
+	CURLU *u = curl_url();
+	char *path = NULL, *full = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (!helo_valid(helo)) {
+		error_set("invalid EHLO name '%s': expected a host name such as example.com", helo);
+		goto done;
+	}
+	path = xasprintf("/%s", helo);
+	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_PATH, path, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK) {
+		error_set("invalid SMTP URL '%s'", url);
+		goto done;
+	}
+	*out = xstrdup(full);
+	ret = 0;
+done:
+	curl_free(full);
+	free(path);
+	curl_url_cleanup(u);
+	return ret;
+}
+
 int smtp_open(struct smtp **out, const struct smtp_options *o)
 {
 	struct smtp *s = NULL;
-	char *scheme = NULL, *host = NULL;
-	const char *failed = NULL;
+	char *scheme = NULL, *host = NULL, *url = NULL;
+	const char *failed = NULL, *tls_failed;
 	int plain, has_user = 0, ret = -1;
 
 	*out = NULL;
@@ -465,7 +509,12 @@ int smtp_open(struct smtp **out, const struct smtp_options *o)
 		error_set("SMTP URL for '%s' is %s://, not smtp:// or smtps://", host, scheme);
 		goto done;
 	}
-	plain = strcmp(scheme, "smtp") == 0 && !o->connect_to && host_is_loopback(host);
+	if (tls_plain(&plain, "smtp", scheme, host, o->tls, o->connect_to != NULL) < 0) {
+		error_set("SMTP URL '%s': %s", o->url, error_last());
+		goto done;
+	}
+	if (o->helo && url_with_helo(&url, o->url, o->helo) < 0)
+		goto done;
 
 	s = xcalloc(1, sizeof(*s));
 	s->host = host;
@@ -477,7 +526,7 @@ int smtp_open(struct smtp **out, const struct smtp_options *o)
 		error_set("cannot create a libcurl handle");
 		goto done;
 	}
-	SETOPT(s->curl, CURLOPT_URL, o->url);
+	SETOPT(s->curl, CURLOPT_URL, url ? url : o->url);
 	SETOPT(s->curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	SETOPT(s->curl, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(s->curl, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -492,10 +541,9 @@ int smtp_open(struct smtp **out, const struct smtp_options *o)
 	SETOPT(s->curl, CURLOPT_READFUNCTION, on_read);
 	SETOPT(s->curl, CURLOPT_READDATA, &s->rd);
 	SETOPT(s->curl, CURLOPT_WRITEFUNCTION, on_discard);
-	SETOPT(s->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	SETOPT(s->curl, CURLOPT_USE_SSL, plain ? (long)CURLUSESSL_NONE : (long)CURLUSESSL_ALL);
-	if (plain)
-		SETOPT(s->curl, CURLOPT_PROXY, ""); /* plain text never leaves the machine */
+	tls_failed = tls_curl_setup(s->curl, plain, o->ca_pem, o->ca_pem_len, o->ca_file);
+	if (tls_failed)
+		failed = tls_failed;
 	if (o->username)
 		SETOPT(s->curl, CURLOPT_USERNAME, o->username);
 	if (o->password)
@@ -504,8 +552,6 @@ int smtp_open(struct smtp **out, const struct smtp_options *o)
 		SETOPT(s->curl, CURLOPT_XOAUTH2_BEARER, o->bearer);
 		SETOPT(s->curl, CURLOPT_LOGIN_OPTIONS, "AUTH=XOAUTH2");
 	}
-	if (o->ca_file)
-		SETOPT(s->curl, CURLOPT_CAINFO, o->ca_file);
 	if (o->connect_to) {
 		s->connect_to = curl_slist_append(NULL, o->connect_to);
 		SETOPT(s->curl, CURLOPT_CONNECT_TO, s->connect_to);
@@ -521,6 +567,7 @@ done:
 	smtp_close(s);
 	free(scheme);
 	free(host);
+	free(url);
 	return ret;
 }
 

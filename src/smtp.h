@@ -18,20 +18,26 @@
  * The program calls curl_global_init() once before using this module and
  * curl_global_cleanup() once at exit.  A handle is used by one thread.
  *
- * Transport security, decided from the URL alone:
- *   smtps://HOST[:465]      TLS from the first byte;
+ * Transport security, decided from the URL and the options' tls mode
+ * (src/tls.h):
+ *   smtps://HOST[:465]      TLS from the first byte, whatever tls says;
  *   smtp://HOST[:587]       STARTTLS required: no TLS, no mail (never a
  *                           fall-back to plain text);
  *   smtp://LOOPBACK:PORT    plain text, only when HOST is 127.0.0.0/8, ::1
  *                           or "localhost" (a local sink or relay), and
- *                           without any proxy.
- * The URL's path, if any, is the name given in EHLO; user:password in the
- * URL are used when username is NULL.
+ *                           without any proxy; with TLS_STARTTLS STARTTLS
+ *                           is required there too.
+ * The certificate and its host name are always verified.  The name given
+ * in EHLO is helo, else the URL's path, if any, else libcurl's default
+ * (the machine's name); user:password in the URL are used when username
+ * is NULL.
  */
 #ifndef MAILOUT_SMTP_H
 #define MAILOUT_SMTP_H
 
 #include <stddef.h>
+
+#include "tls.h"
 
 /*
  * A server reply.  text is allocated (free with smtp_reply_release) and
@@ -152,7 +158,16 @@ struct smtp_options {
 	const char *password; /* for AUTH PLAIN/LOGIN */
 	const char *bearer; /* XOAUTH2 access token instead of password */
 	long connect_timeout_ms, timeout_ms; /* 0: 15 s and 60 s */
-	const char *ca_file; /* optional CA bundle, for a self-signed test server */
+	enum tls_mode tls; /* TLS_DEFAULT, TLS_STARTTLS, TLS_NONE (loopback only) */
+	/* CA certificates (PEM) in memory, else a CA bundle file, else
+	 * $CURL_CA_BUNDLE, $SSL_CERT_FILE, the system's (src/tls.h) */
+	const char *ca_pem;
+	size_t ca_pem_len;
+	const char *ca_file;
+	/* The name given in EHLO (a fully qualified domain name, e.g. the
+	 * From address's domain); NULL: the URL's path or libcurl's default.
+	 * smtp_open() refuses anything but letters, digits and ".-[]:". */
+	const char *helo;
 	/* Optional "HOST:PORT:ADDRESS:PORT" (curl's --connect-to): connect
 	 * elsewhere than the URL says while TLS still checks the URL's host
 	 * name; for tests.  Plain text is then never allowed. */
@@ -164,7 +179,8 @@ struct smtp;
 /*
  * Creates the handle; the connection is made by the first send.  The
  * strings of o are copied.  -1 with error_set() for a URL that is not
- * smtp:// or smtps:// with a host name.  *out is freed with smtp_close().
+ * smtp:// or smtps:// with a host name, TLS_NONE to a host that is not
+ * loopback, or an invalid helo.  *out is freed with smtp_close().
  */
 int smtp_open(struct smtp **out, const struct smtp_options *o);
 

@@ -9,7 +9,7 @@ libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev libssl-
 libjson-c-dev"
 if [ "${MAILOUT_DEPS:-all}" != build ]; then
 	pkgs="$pkgs libcmocka-dev
-python3 python3-aiosmtpd python3-yaml dovecot-imapd spamassassin sqlite3 time
+python3 python3-aiosmtpd python3-yaml dovecot-imapd postfix openssl spamassassin sqlite3 time
 chromium fonts-dejavu-core clang libclang-rt-14-dev"
 	# The browser tests need node and npm; any installed ones will do.
 	command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
@@ -25,5 +25,12 @@ echo "installing:$missing"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 $sudo apt-get update -q
+# Postfix installs without asking and without configuring a system mail
+# service: the tests run private instances (tests/e2e/postfix.sh)
+case $missing in
+*" postfix"*)
+	echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+	;;
+esac
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing

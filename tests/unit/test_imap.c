@@ -284,6 +284,44 @@ static void test_bad_urls(void **state)
 	assert_null(m);
 }
 
+/* tls: none only to loopback; tls: starttls to loopback never logs in
+ * without STARTTLS (this server offers none). */
+static void test_tls_modes(void **state)
+{
+	struct imap_options o;
+	struct server s;
+	struct imap *m = NULL;
+	char url[128], *log;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.url = "imap://imap.example.com/INBOX";
+	o.username = "tester";
+	o.password = "right";
+	o.tls = TLS_NONE;
+	assert_int_equal(imap_open(&m, &o), -1);
+	assert_string_equal(error_last(),
+			    "'imap://imap.example.com/INBOX': tls: none is allowed only to a loopback address, not to 'imap.example.com'");
+	assert_null(m);
+
+	memset(&script, 0, sizeof(script));
+	script.uidnext = 8;
+	server_start(&s);
+	snprintf(url, sizeof(url), "imap://127.0.0.1:%d/INBOX", s.port);
+	o.url = url;
+	o.timeout_ms = 5000;
+	o.tls = TLS_STARTTLS;
+	assert_int_equal(imap_open(&m, &o), -1);
+	assert_null(m);
+	o.tls = TLS_NONE;
+	assert_int_equal(imap_open(&m, &o), 0);
+	imap_close(m);
+	log = commands(&s);
+	assert_int_equal(count(log, " LOGIN tester right\n"), 1);
+	free(log);
+	server_stop(&s);
+}
+
 static void test_search_windows(void **state)
 {
 	struct server s;
@@ -480,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_parse_responses),
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_bad_urls),
+		cmocka_unit_test(test_tls_modes),
 		cmocka_unit_test(test_search_windows),
 		cmocka_unit_test(test_fetch),
 		cmocka_unit_test(test_reconnect),

@@ -23,6 +23,7 @@
 #include "diag.h"
 #include "oauth.h"
 #include "smtp.h"
+#include "tls.h"
 #include "xalloc.h"
 
 #include "server.h"
@@ -974,6 +975,178 @@ static void test_starttls_required(void **state)
 	free(local);
 }
 
+/* The rules of src/tls.h, without a server. */
+static void test_tls_rules(void **state)
+{
+	static const struct {
+		const char *scheme, *host;
+		enum tls_mode mode;
+		int redirected, ret, plain;
+	} cases[] = {
+		{ "smtps", "smtp.example.com", TLS_DEFAULT, 0, 0, 0 },
+		{ "smtps", "smtp.example.com", TLS_NONE, 0, 0, 0 }, /* implicit whatever tls says */
+		{ "smtps", "127.0.0.1", TLS_NONE, 0, 0, 0 },
+		{ "smtp", "smtp.example.com", TLS_DEFAULT, 0, 0, 0 },
+		{ "smtp", "smtp.example.com", TLS_STARTTLS, 0, 0, 0 },
+		{ "smtp", "smtp.example.com", TLS_NONE, 0, -1, 0 },
+		{ "smtp", "127.0.0.1", TLS_DEFAULT, 0, 0, 1 },
+		{ "smtp", "localhost", TLS_DEFAULT, 0, 0, 1 },
+		{ "smtp", "[::1]", TLS_DEFAULT, 0, 0, 1 },
+		{ "smtp", "127.0.0.1", TLS_STARTTLS, 0, 0, 0 },
+		{ "smtp", "127.0.0.1", TLS_NONE, 0, 0, 1 },
+		{ "smtp", "127.0.0.1", TLS_DEFAULT, 1, 0, 0 }, /* redirected: not loopback */
+		{ "smtp", "127.0.0.1", TLS_NONE, 1, -1, 0 },
+	};
+	size_t i;
+	int plain;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		plain = -1;
+		assert_int_equal(tls_plain(&plain, "smtp", cases[i].scheme, cases[i].host,
+					   cases[i].mode, cases[i].redirected),
+				 cases[i].ret);
+		assert_int_equal(plain, cases[i].plain);
+	}
+	assert_int_equal(tls_plain(&plain, "smtp", "smtp", "mail.example.com", TLS_NONE, 0), -1);
+	assert_string_equal(error_last(),
+			    "tls: none is allowed only to a loopback address, not to 'mail.example.com'");
+	{
+		const char *pem, *file;
+		size_t len;
+
+		setenv("CURL_CA_BUNDLE", "/a.pem", 1);
+		setenv("SSL_CERT_FILE", "/b.pem", 1);
+		tls_ca_source(&pem, &len, &file, "PEM", 3, "/c.pem");
+		assert_string_equal(pem, "PEM");
+		assert_int_equal(len, 3);
+		assert_null(file);
+		tls_ca_source(&pem, &len, &file, NULL, 0, "/c.pem");
+		assert_null(pem);
+		assert_string_equal(file, "/c.pem");
+		tls_ca_source(&pem, &len, &file, NULL, 0, NULL);
+		assert_string_equal(file, "/a.pem");
+		unsetenv("CURL_CA_BUNDLE");
+		tls_ca_source(&pem, &len, &file, NULL, 0, NULL);
+		assert_string_equal(file, "/b.pem");
+		unsetenv("SSL_CERT_FILE");
+		tls_ca_source(&pem, &len, &file, NULL, 0, NULL);
+		assert_null(file);
+		assert_null(pem);
+	}
+}
+
+/* tls and helo options as smtp_open() checks them. */
+static void test_open_checks_tls(void **state)
+{
+	struct smtp_options o;
+	struct smtp *s = NULL;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.url = "smtp://smtp.example.com:587";
+	o.tls = TLS_NONE;
+	assert_int_equal(smtp_open(&s, &o), -1);
+	assert_null(s);
+	assert_string_equal(error_last(),
+			    "SMTP URL 'smtp://smtp.example.com:587': tls: none is allowed only to a loopback address, not to 'smtp.example.com'");
+	o.tls = TLS_DEFAULT;
+	o.helo = "bad name";
+	assert_int_equal(smtp_open(&s, &o), -1);
+	assert_string_equal(error_last(),
+			    "invalid EHLO name 'bad name': expected a host name such as example.com");
+	o.helo = "example.com";
+	assert_int_equal(smtp_open(&s, &o), 0);
+	smtp_close(s);
+}
+
+static char *read_all(const char *path)
+{
+	struct buf b = BUF_INIT;
+	FILE *f = fopen(path, "rb");
+	char chunk[4096];
+	size_t n;
+
+	assert_non_null(f);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	return buf_detach(&b, NULL);
+}
+
+/* tls: starttls to loopback, and the CA in memory or from the standard
+ * variables. */
+static void test_starttls_loopback(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const starttls[] = {
+		"--auth", "user@example.com:pass", "--tls", "starttls", "--tls-name", "localhost", NULL,
+	};
+	struct server *srv = smtpd_start(fx, starttls);
+	struct smtp_options o;
+	struct smtp_reply r = SMTP_REPLY_INIT;
+	struct smtp *s;
+	char *url = url_for("smtp", "localhost", srv->port);
+	char *ca = xasprintf("%s/cert.pem", srv->spool);
+	char *pem = read_all(ca);
+	char field[128];
+	int cc, conns;
+
+	unsetenv("CURL_CA_BUNDLE");
+	unsetenv("SSL_CERT_FILE");
+	memset(&o, 0, sizeof(o));
+	o.url = url;
+	o.username = "user@example.com";
+	o.password = "pass";
+	o.helo = "example.com";
+	/* the default to loopback is plain text, which this server refuses */
+	assert_int_equal(smtp_open(&s, &o), 0);
+	cc = send_one(s, "r1@example.net", 1, NULL, &r);
+	assert_int_not_equal(cc, 0);
+	smtp_reply_release(&r);
+	smtp_close(s);
+	assert_int_equal(spool_log(srv, &conns, 0, 0, NULL, 0), 0);
+
+	/* tls: starttls, the CA given in memory (a ca_file of the repository) */
+	o.tls = TLS_STARTTLS;
+	o.ca_pem = pem;
+	o.ca_pem_len = strlen(pem);
+	assert_int_equal(smtp_open(&s, &o), 0);
+	assert_delivered(&r, send_one(s, "r2@example.net", 2, NULL, &r));
+	smtp_reply_release(&r);
+	smtp_close(s);
+	assert_int_equal(spool_log(srv, &conns, 1, 3, field, sizeof(field)), 1);
+	assert_string_equal(field, "r2@example.net");
+	assert_int_equal(smtp_check_login(&o, &r), 0);
+	smtp_reply_release(&r);
+
+	/* no CA: the certificate is not trusted */
+	o.ca_pem = NULL;
+	o.ca_pem_len = 0;
+	assert_int_equal(smtp_open(&s, &o), 0);
+	cc = send_one(s, "r3@example.net", 3, NULL, &r);
+	assert_int_equal(cc, CURLE_PEER_FAILED_VERIFICATION);
+	assert_int_equal(smtp_classify(&r, cc), SMTP_CRITICAL);
+	smtp_reply_release(&r);
+	smtp_close(s);
+
+	/* SSL_CERT_FILE and CURL_CA_BUNDLE name it */
+	setenv("SSL_CERT_FILE", ca, 1);
+	assert_int_equal(smtp_check_login(&o, &r), 0);
+	smtp_reply_release(&r);
+	unsetenv("SSL_CERT_FILE");
+	setenv("CURL_CA_BUNDLE", ca, 1);
+	assert_int_equal(smtp_check_login(&o, &r), 0);
+	smtp_reply_release(&r);
+	unsetenv("CURL_CA_BUNDLE");
+	assert_int_equal(smtp_check_login(&o, &r), -1);
+	smtp_reply_release(&r);
+	assert_int_equal(spool_log(srv, &conns, 0, 0, NULL, 0), 1);
+	free(url);
+	free(ca);
+	free(pem);
+}
+
 static void test_network_errors(void **state)
 {
 	struct fixture *fx = *state;
@@ -1079,6 +1252,9 @@ int main(void)
 		LIVE(test_tls),
 		LIVE(test_starttls_required),
 		LIVE(test_network_errors),
+		cmocka_unit_test(test_tls_rules),
+		cmocka_unit_test(test_open_checks_tls),
+		LIVE(test_starttls_loopback),
 	};
 
 	return cmocka_run_group_tests(tests, test_curl_setup, test_curl_teardown);
