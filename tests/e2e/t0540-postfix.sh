@@ -86,8 +86,11 @@ unset SSL_CERT_FILE CURL_CA_BUNDLE
 # accounts check over STARTTLS, the CA from ca_file in the repository
 run_mailout --repo "$REPO" accounts check
 expect_rc "accounts check with ca_file" 0
-expect_output "accounts check with ca_file" "$(printf '%-20s ok      %s\naccounts: 1 of 1 working' \
-	ann-main "smtp://127.0.0.1:$MS_SUBMISSION_PORT")"
+expect_output "accounts check with ca_file" "$(printf '%-20s ok      %s\n' \
+	ann-main "smtp://127.0.0.1:$MS_SUBMISSION_PORT" ann-main "imap://127.0.0.1:$MS_IMAP_PORT/INBOX" \
+	"unsubscribe mailbox" "imap://127.0.0.1:$MS_IMAP_PORT/INBOX"; echo 'accounts: 1 of 1 working')"
+grep -q "imap-login: Info: Login: user=<$ANN>, method=PLAIN, .*, TLS," "$MS_DIR/dovecot/dovecot.log" ||
+	fail "the check logged in to the account's mailbox over TLS" "$MS_DIR/dovecot/dovecot.log"
 grep -q "submission/smtpd.*disconnect from localhost.* ehlo=2 starttls=1 auth=1 quit=1 commands=5" \
 	"$MS_DIR/maillog" || fail "the check said EHLO, STARTTLS, EHLO, AUTH, QUIT" "$MS_DIR/maillog"
 # without it the certificate is not trusted, and the check says so
