@@ -202,7 +202,7 @@ static int run(struct cmd_ctx *ctx)
 {
 	struct campaign_new req = CAMPAIGN_NEW_INIT;
 	struct campaign_new_result result = CAMPAIGN_NEW_RESULT_INIT;
-	struct diag_list cfg_diags = DIAG_LIST_INIT;
+	struct diag_list diags = DIAG_LIST_INIT;
 	struct config cfg;
 	char today[32];
 	int code = EXIT_USAGE, have_cfg = 0, forecast_ok;
@@ -211,16 +211,16 @@ static int run(struct cmd_ctx *ctx)
 		cmd_usage_error(ctx, "%s", error_last());
 		goto done;
 	}
-	if (filter_arg && campaign_new_set_filter(&req, filter_arg, &cfg_diags) < 0) {
-		diag_print(stderr, &cfg_diags);
+	if (filter_arg && campaign_new_set_filter(&req, filter_arg, &diags) < 0) {
+		diag_print(stderr, &diags);
 		cmd_usage_error(ctx, "invalid --filter '%s'", filter_arg);
 		goto done;
 	}
 	code = 1;
 	have_cfg = 1;
-	if (config_load(&cfg, ctx->repo, &cfg_diags) < 0) {
-		diag_sort(&cfg_diags);
-		diag_print(stderr, &cfg_diags);
+	if (config_load(&cfg, ctx->repo, &diags) < 0) {
+		diag_sort(&diags);
+		diag_print(stderr, &diags);
 		cmd_error("cannot read %s; nothing was created", CONFIG_FILE);
 		goto done;
 	}
@@ -244,7 +244,7 @@ static int run(struct cmd_ctx *ctx)
 	code = 0;
 done:
 	campaign_new_result_release(&result);
-	diag_release(&cfg_diags);
+	diag_release(&diags);
 	if (have_cfg)
 		config_release(&cfg);
 	campaign_new_release(&req);
