@@ -322,12 +322,12 @@ int campaign_new_create(struct campaign_new_result *out, struct campaign_new *re
 
 	out->outcome = CAMPAIGN_NEW_FAILED;
 	if (check_ids_free(req, root) < 0)
-		goto failed;
+		goto done;
 	validate_repo(root, &before, NULL);
 	if (before.errors) {
 		error_set("the content has %zu error%s already ('mailout validate' shows them); nothing was created",
 			  before.errors, before.errors == 1 ? "" : "s");
-		goto failed;
+		goto done;
 	}
 	if (write_campaigns(req, root, &undo) < 0) {
 		out->error = xstrdup(error_last());
@@ -348,10 +348,9 @@ int campaign_new_create(struct campaign_new_result *out, struct campaign_new *re
 	}
 	add_new_diags(&out->diags, &before, &after, 0);
 	ret = open_plan(out, root, &undo);
-	goto done;
-failed:
-	out->error = xstrdup(error_last());
 done:
+	if (out->outcome == CAMPAIGN_NEW_FAILED && !out->error)
+		out->error = xstrdup(error_last());
 	campaign_undo_release(&undo);
 	diag_release(&before);
 	diag_release(&after);
