@@ -1,9 +1,7 @@
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -11,6 +9,7 @@
 #include "forecast.h"
 #include "publish.h"
 #include "plan.h"
+#include "progress.h"
 #include "schedule.h"
 #include "sender.h"
 #include "util.h"
@@ -67,134 +66,6 @@ done:
 	free_list(own, n);
 	diag_release(&diags);
 	return ret;
-}
-
-/* On a terminal: a live block with a line per account and a bar per
- * campaign, under the events that need attention; otherwise a line per
- * event. */
-struct live_account {
-	const char *id;
-	long limit, today, errors;
-	time_t last;
-};
-
-struct live_campaign {
-	const char *id;
-	long total, done;
-};
-
-struct progress {
-	int tty;
-	long events;
-	struct live_account *accounts;
-	size_t naccounts;
-	struct live_campaign *campaigns;
-	size_t ncampaigns;
-	int drawn; /* lines of the block on the screen */
-	struct timespec last_draw;
-};
-
-static void progress_init(struct progress *pr, struct plan *p, const struct sender_options *so)
-{
-	struct campaign_summary *list = NULL;
-	struct account_summary *accounts = NULL;
-	size_t n = 0, i, k;
-
-	if (plan_accounts(p, clock_now(), &accounts) == 0) {
-		pr->accounts = xcalloc(plan_config(p)->naccounts + 1, sizeof(*pr->accounts));
-		for (i = 0; i < plan_config(p)->naccounts; i++) {
-			int selected = !so->accounts;
-			for (k = 0; k < so->naccounts; k++)
-				selected |= !strcmp(so->accounts[k], plan_config(p)->accounts[i].id);
-			if (!selected)
-				continue;
-			pr->accounts[pr->naccounts].id = plan_config(p)->accounts[i].id;
-			pr->accounts[pr->naccounts].limit = plan_config(p)->accounts[i].daily_limit;
-			pr->accounts[pr->naccounts].today = accounts[i].attempts_today;
-			pr->naccounts++;
-		}
-		free(accounts);
-	}
-	if (plan_summaries(p, clock_now(), &list, &n) == 0) {
-		pr->campaigns = xcalloc(n + 1, sizeof(*pr->campaigns));
-		for (i = 0; i < n; i++) {
-			if (list[i].status != STATUS_ACTIVE && list[i].status != STATUS_ACTIVE_ERROR)
-				continue;
-			pr->campaigns[pr->ncampaigns].id = list[i].campaign->id;
-			pr->campaigns[pr->ncampaigns].total = list[i].recipients;
-			pr->campaigns[pr->ncampaigns].done = list[i].recipients - list[i].count[STATE_PENDING] -
-							     list[i].count[STATE_RETRYING] -
-							     list[i].count[STATE_UNCONFIRMED];
-			pr->ncampaigns++;
-		}
-		plan_summaries_free(list, n);
-	}
-}
-
-static void progress_release(struct progress *pr)
-{
-	free(pr->accounts);
-	free(pr->campaigns);
-}
-
-static void progress_clear(struct progress *pr)
-{
-	if (pr->drawn)
-		printf("\033[%dA\r\033[J", pr->drawn);
-	pr->drawn = 0;
-}
-
-static void progress_draw(struct progress *pr, int force)
-{
-	struct timespec now;
-	char when[32];
-	size_t i;
-	int j, fill;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!force && pr->drawn &&
-	    (now.tv_sec - pr->last_draw.tv_sec) * 1000 + (now.tv_nsec - pr->last_draw.tv_nsec) / 1000000 < 100)
-		return;
-	pr->last_draw = now;
-	progress_clear(pr);
-	for (i = 0; i < pr->naccounts; i++) {
-		const struct live_account *a = &pr->accounts[i];
-		if (a->last)
-			time_format_rfc3339(when, a->last);
-		cmd_printf("  %-20s %6ld/%-6ld today  %4ld error%s  %s\n", a->id, a->today, a->limit,
-		       a->errors, a->errors == 1 ? " " : "s", a->last ? when : "");
-		pr->drawn++;
-	}
-	for (i = 0; i < pr->ncampaigns; i++) {
-		const struct live_campaign *c = &pr->campaigns[i];
-		fill = c->total ? (int)(c->done * 30 / c->total) : 30;
-		cmd_printf("  %-28s [", c->id);
-		for (j = 0; j < 30; j++)
-			putchar(j < fill ? '#' : '.');
-		cmd_printf("] %3d%%  %ld/%ld\n", c->total ? (int)(c->done * 100 / c->total) : 100, c->done,
-		       c->total);
-		pr->drawn++;
-	}
-	fflush(stdout);
-}
-
-static void progress_count(struct progress *pr, const struct sender_event *e)
-{
-	size_t i;
-
-	for (i = 0; i < pr->naccounts; i++) {
-		struct live_account *a = &pr->accounts[i];
-		if (strcmp(a->id, e->account))
-			continue;
-		a->today++;
-		a->last = e->time;
-		a->errors += e->kind != SENDER_SENT && e->kind != SENDER_UNCONFIRMED;
-	}
-	for (i = 0; i < pr->ncampaigns; i++) {
-		if (!strcmp(pr->campaigns[i].id, e->campaign) &&
-		    (e->kind == SENDER_SENT || e->kind == SENDER_FAILED))
-			pr->campaigns[i].done++;
-	}
 }
 
 static void print_line(const char *line, void *payload)
@@ -254,14 +125,8 @@ static void on_event(const struct sender_event *e, void *payload)
 		cmd_printf("%s  %-20s %-28s %s\n", when, e->account, e->campaign, e->recipient);
 		return;
 	}
-	if (pr->tty) {
-		progress_count(pr, e);
-		if (e->kind == SENDER_SENT) {
-			progress_draw(pr, 0);
-			return;
-		}
-		progress_clear(pr); /* the event line goes above the block */
-	}
+	if (pr->tty && progress_event(pr, e))
+		return;
 	cmd_printf("%s  %-11s %-28s %-16s via %-20s", when, kind_name(e->kind), e->campaign,
 	       e->recipient, e->account);
 	if (e->code || (e->text && *e->text))
@@ -296,6 +161,45 @@ static const struct opt_spec opts[] = {
 	OPT_END
 };
 
+static long duration, batch = 10 * 60;
+
+/* The options' own rules, before the plan is opened. */
+static int check(struct cmd_ctx *ctx)
+{
+	if (ctx->nargs) {
+		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[0]);
+		return EXIT_USAGE;
+	}
+	if (batch_arg && (duration_parse(batch_arg, &batch) < 0 || batch < 1)) {
+		cmd_usage_error(ctx, "invalid --batch '%s': a duration like 5m", batch_arg);
+		return EXIT_USAGE;
+	}
+	if ((commit || push) && dry) {
+		cmd_usage_error(ctx, "a dry run changes nothing: there is nothing to commit");
+		return EXIT_USAGE;
+	}
+	if (for_arg && duration_parse(for_arg, &duration) < 0) {
+		cmd_usage_error(ctx, "invalid --for '%s': %s", for_arg, error_last());
+		return EXIT_USAGE;
+	}
+	if (now_arg && !dry && !sink) {
+		cmd_usage_error(ctx, "--now runs a virtual clock and would burst through real accounts: give --sink or --dry-run");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void print_report(const struct sender_report *report)
+{
+	char from[32], to[32];
+
+	time_format_rfc3339(from, report->started);
+	time_format_rfc3339(to, report->ended ? report->ended : report->started);
+	cmd_printf("send: %ld sent, %ld failed, %ld retrying, %ld deferred, %ld critical, %ld unconfirmed in %zu campaign%s (%s to %s)\n",
+		   report->sent, report->failed, report->retrying, report->deferred, report->critical,
+		   report->unconfirmed, report->campaigns, report->campaigns == 1 ? "" : "s", from, to);
+}
+
 static int run(struct cmd_ctx *ctx)
 {
 	struct sender_options so;
@@ -303,9 +207,7 @@ static int run(struct cmd_ctx *ctx)
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct progress pr;
 	struct plan *p = NULL;
-	char from[32], to[32];
 	size_t i;
-	long duration = 0, batch = 10 * 60;
 	struct publisher *pub = NULL;
 	struct sender_publisher sp;
 	time_t now = 0;
@@ -313,28 +215,6 @@ static int run(struct cmd_ctx *ctx)
 
 	memset(&so, 0, sizeof(so));
 	memset(&pr, 0, sizeof(pr));
-	code = EXIT_USAGE;
-	if (ctx->nargs) {
-		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[0]);
-		goto done;
-	}
-	if (batch_arg && (duration_parse(batch_arg, &batch) < 0 || batch < 1)) {
-		cmd_usage_error(ctx, "invalid --batch '%s': a duration like 5m", batch_arg);
-		goto done;
-	}
-	if ((commit || push) && dry) {
-		cmd_usage_error(ctx, "a dry run changes nothing: there is nothing to commit");
-		goto done;
-	}
-	if (for_arg && duration_parse(for_arg, &duration) < 0) {
-		cmd_usage_error(ctx, "invalid --for '%s': %s", for_arg, error_last());
-		goto done;
-	}
-	if (now_arg && !dry && !sink) {
-		cmd_usage_error(ctx, "--now runs a virtual clock and would burst through real accounts: give --sink or --dry-run");
-		goto done;
-	}
-	code = 1;
 	if (!dry && cmd_lock_logs(ctx->repo, &lock) < 0)
 		goto done;
 	p = cmd_open_plan(ctx, NULL, 0);
@@ -359,7 +239,6 @@ static int run(struct cmd_ctx *ctx)
 	so.duration = duration;
 	so.accounts = accounts.count ? accounts.items : NULL;
 	so.naccounts = accounts.count;
-	so.dry_run = dry;
 	so.sink = sink;
 	if (sender_check(p, &so) < 0) {
 		cmd_error("%s", error_last());
@@ -372,7 +251,7 @@ static int run(struct cmd_ctx *ctx)
 	so.stop = &stop_requested;
 	so.publisher = pub ? &sp : NULL;
 	so.diags = &diags;
-	pr.tty = isatty(STDOUT_FILENO) && !so.dry_run;
+	pr.tty = isatty(STDOUT_FILENO);
 	if (pr.tty) {
 		progress_init(&pr, p, &so);
 		progress_draw(&pr, 1);
@@ -388,13 +267,7 @@ static int run(struct cmd_ctx *ctx)
 	}
 	if (pr.tty)
 		progress_draw(&pr, 1);
-	time_format_rfc3339(from, report.started);
-	time_format_rfc3339(to, report.ended ? report.ended : report.started);
-	cmd_printf("send%s: %ld %s, %ld failed, %ld retrying, %ld deferred, %ld critical, %ld unconfirmed in %zu campaign%s (%s to %s)\n",
-	       so.dry_run ? " (dry run, nothing changed)" : "", report.sent,
-	       so.dry_run ? "would be sent" : "sent", report.failed, report.retrying, report.deferred,
-	       report.critical, report.unconfirmed, report.campaigns,
-	       report.campaigns == 1 ? "" : "s", from, to);
+	print_report(&report);
 	code = report.accounts_unavailable ? 1 : 0;
 done:
 	diag_release(&diags);
@@ -413,5 +286,6 @@ const struct command cmd_send_entry = {
 	.help_column = 21,
 	.notes = "Needs MAILOUT_SECRET and the accounts' secrets.\n",
 	.flags = NEEDS_REPO,
+	.check = check,
 	.run = run,
 };

@@ -7,103 +7,13 @@
 #include "plan.h"
 #include "recipients.h"
 #include "schedule.h"
-
-static void json_time(struct buf *b, time_t t)
-{
-	char when[32];
-
-	if (!t) {
-		buf_adds(b, "null");
-		return;
-	}
-	time_format_rfc3339(when, t);
-	buf_add_json_string(b, when);
-}
-
-static void json_opt_string(struct buf *b, const char *s)
-{
-	if (s)
-		buf_add_json_string(b, s);
-	else
-		buf_adds(b, "null");
-}
-
-static void print_json(struct plan *p, const struct campaign_summary *list, size_t n)
-{
-	struct buf b = BUF_INIT;
-	size_t i, j;
-	int st;
-
-	buf_adds(&b, "{\"plan\": {\"commit\": ");
-	json_opt_string(&b, plan_commit(p)[0] ? plan_commit(p) : NULL);
-	buf_addf(&b, ", \"dirty\": %s, \"built_at\": ", plan_dirty(p) ? "true" : "false");
-	json_time(&b, plan_built_at(p));
-	buf_adds(&b, "}, \"campaigns\": [");
-	for (i = 0; i < n; i++) {
-		const struct campaign_summary *s = &list[i];
-		const struct campaign *c = s->campaign;
-
-		buf_adds(&b, i ? ",\n  {" : "\n  {");
-		buf_adds(&b, "\"id\": ");
-		buf_add_json_string(&b, c->id);
-		buf_adds(&b, ", \"name\": ");
-		buf_add_json_string(&b, c->name);
-		buf_adds(&b, ", \"recipient_type\": ");
-		buf_add_json_string(&b, recipient_type_name((enum recipient_type)c->type));
-		buf_addf(&b, ", \"status\": \"%s\", \"owner\": ", campaign_state_name(s->status));
-		buf_add_json_string(&b, c->owner);
-		buf_adds(&b, ", \"department\": ");
-		json_opt_string(&b, s->department);
-		buf_addf(&b, ", \"vip_only\": %s, \"template\": ", c->vip_only ? "true" : "false");
-		buf_add_json_string(&b, c->template);
-		buf_adds(&b, ", \"merged_into\": ");
-		json_opt_string(&b, c->merged_into);
-		buf_addf(&b, ", \"recipients\": %ld", s->recipients);
-		for (st = 0; st < STATE_COUNT; st++) {
-			if (st != STATE_CLAIMED)
-				buf_addf(&b, ", \"%s\": %ld", delivery_state_name((enum delivery_state)st),
-					 s->count[st]);
-		}
-		buf_addf(&b, ", \"completion\": %d, \"sent_today\": %ld, \"accounts\": [",
-			 s->completion, s->sent_today);
-		for (j = 0; j < s->naccounts; j++) {
-			const struct account_summary *a = &s->accounts[j];
-			buf_adds(&b, j ? ", {\"id\": " : "{\"id\": ");
-			buf_add_json_string(&b, a->account->id);
-			buf_addf(&b, ", \"main\": %s, \"usable\": %s, \"reason\": ",
-				 a->account->main ? "true" : "false", a->usable ? "true" : "false");
-			json_opt_string(&b, a->usable ? NULL : a->reason);
-			buf_addc(&b, '}');
-		}
-		buf_addf(&b, "], \"notifications_total\": %ld, \"notifications\": [",
-			 s->total_notifications);
-		for (j = 0; j < s->nnotifications; j++) {
-			const struct notification *nt = &s->notifications[j];
-			buf_adds(&b, j ? ", {\"time\": " : "{\"time\": ");
-			json_time(&b, nt->time);
-			buf_adds(&b, ", \"account\": ");
-			buf_add_json_string(&b, nt->account);
-			buf_adds(&b, ", \"recipient\": ");
-			buf_add_json_string(&b, nt->recipient);
-			buf_adds(&b, ", \"message\": ");
-			buf_add_json_string(&b, nt->message);
-			buf_addc(&b, '}');
-		}
-		buf_adds(&b, "]}");
-	}
-	buf_adds(&b, n ? "\n]}\n" : "]}\n");
-	fwrite(b.ptr, 1, b.len, stdout);
-	buf_release(&b);
-}
+#include "status.h"
+#include "text.h"
 
 /* Display width of UTF-8 text: one column per character. */
 static size_t width(const char *s)
 {
-	size_t w = 0;
-
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
+	return text_utf8_length(s, strlen(s));
 }
 
 /* Prints s in exactly w columns, its control characters made visible: cut
@@ -129,6 +39,15 @@ static void pad(const char *s, size_t w)
 			fputc(' ', stdout);
 	}
 	buf_release(&v);
+}
+
+static void print_json(struct plan *p, const struct campaign_summary *list, size_t n)
+{
+	struct buf b = BUF_INIT;
+
+	status_json(&b, p, list, n);
+	fwrite(b.ptr, 1, b.len, stdout);
+	buf_release(&b);
 }
 
 static void print_stars(const struct campaign_summary *s, int color)
@@ -238,8 +157,8 @@ static int run(struct cmd_ctx *ctx)
 	struct campaign_summary *list = NULL;
 	struct plan *p = ctx->plan;
 	const char *one = ctx->campaign ? ctx->campaign->id : NULL;
-	size_t n = 0, i, j, first, shown;
-	int code = 1, problems = 0;
+	size_t n = 0, first, shown;
+	int code = 1;
 
 	if (plan_summaries(p, clock_now(), &list, &n) < 0) {
 		cmd_error("%s", error_last());
@@ -261,12 +180,7 @@ static int run(struct cmd_ctx *ctx)
 		print_one(&list[first]);
 	else
 		print_table(list, n);
-	for (i = first; i < first + shown; i++) {
-		problems |= list[i].status == STATUS_INTERRUPTED;
-		for (j = 0; j < list[i].naccounts; j++)
-			problems |= list[i].accounts[j].red;
-	}
-	code = exit_on_problems && problems ? 1 : 0;
+	code = exit_on_problems && status_needs_attention(list + first, shown) ? 1 : 0;
 done:
 	plan_summaries_free(list, n);
 	return code;

@@ -2,82 +2,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "changes.h"
 #include "cmd.h"
 #include "diag.h"
 #include "forecast.h"
 #include "plan.h"
 #include "schedule.h"
 #include "buf.h"
-#include "gitrepo.h"
-#include "util.h"
 #include "validate.h"
 #include "xalloc.h"
-
-/* The files of the repository at root changed since rev (committed,
- * staged, unstaged or untracked), root-relative and sorted. */
-static int changed_files(const char *root, const char *rev, char ***out, size_t *n_out)
-{
-	struct gitrepo *g = NULL;
-	char **paths = NULL, **files = NULL;
-	size_t n = 0, nfiles = 0, i;
-	int ret = -1;
-
-	*out = NULL;
-	*n_out = 0;
-	if (gitrepo_open(&g, root) < 0 || gitrepo_changed_since(g, rev, &paths, &n) < 0)
-		goto done;
-	files = xcalloc(n ? n : 1, sizeof(*files));
-	for (i = 0; i < n; i++) {
-		const char *rel = gitrepo_root_path(g, paths[i]);
-
-		if (rel) /* sorted already: the prefix is common to all */
-			files[nfiles++] = xstrdup(rel);
-	}
-	*out = files;
-	*n_out = nfiles;
-	files = NULL;
-	ret = 0;
-done:
-	free_list(paths, n);
-	free(files);
-	gitrepo_free(g);
-	return ret;
-}
-
-/* Whether path is one of the changed files, or a directory holding one. */
-static int is_changed(const char *path, char *const *files, size_t n)
-{
-	size_t len = strlen(path), i;
-
-	if (!len)
-		return 0;
-	for (i = 0; i < n; i++) {
-		if (!strncmp(files[i], path, len) && (files[i][len] == '\0' || files[i][len] == '/'))
-			return 1;
-	}
-	return 0;
-}
-
-/* Marks the diagnostics in changed files and says so at the end of their
- * message, so that "path:line:col:" still starts every line. */
-static size_t mark_changed(struct diag_list *diags, char *const *files, size_t n, const char *rev)
-{
-	size_t i, count = 0;
-
-	for (i = 0; i < diags->count; i++) {
-		struct diag *d = &diags->items[i];
-		char *message;
-
-		if (!is_changed(d->path, files, n))
-			continue;
-		d->changed = 1;
-		message = xasprintf("%s (changed since %s)", d->message, rev);
-		free(d->message);
-		d->message = message;
-		count++;
-	}
-	return count;
-}
 
 static void print_summary(const struct validate_summary *summary, const struct diag_list *diags,
 			  const size_t *in_changed)
@@ -93,8 +26,7 @@ static void print_summary(const struct validate_summary *summary, const struct d
 
 /* What the change will send: the forecast of the campaigns whose files
  * changed, day by day, from the next working moment. */
-static int print_forecast(struct cmd_ctx *ctx, const char *since, char *const *changed,
-			  size_t nchanged)
+static int print_forecast(struct cmd_ctx *ctx, const char *since, const struct changes *changes)
 {
 	struct plan *p = cmd_open_plan(ctx, NULL, 0);
 	const char **ids = NULL;
@@ -109,12 +41,7 @@ static int print_forecast(struct cmd_ctx *ctx, const char *since, char *const *c
 	if (!p)
 		goto done;
 	ids = xcalloc(plan_campaigns(p)->count + 1, sizeof(char *));
-	for (i = 0; i < plan_campaigns(p)->count; i++) {
-		char *dir = xasprintf("campaigns/%s", plan_campaigns(p)->items[i].id);
-		if (is_changed(dir, changed, nchanged))
-			ids[n++] = plan_campaigns(p)->items[i].id;
-		free(dir);
-	}
+	n = changes_campaigns(ids, changes, plan_campaigns(p));
 	if (forecast_run(&f, p, clock_now(), 0, NULL, NULL) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
@@ -154,9 +81,9 @@ static int run(struct cmd_ctx *ctx)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct validate_summary summary = { 0, 0 };
-	char **changed = NULL;
+	struct changes changes = CHANGES_INIT;
 	const char *since = changed_since;
-	size_t nchanged = 0, in_changed = 0;
+	size_t in_changed = 0;
 	int code = 1;
 
 	if (ctx->nargs) {
@@ -164,21 +91,21 @@ static int run(struct cmd_ctx *ctx)
 		code = EXIT_USAGE;
 		goto done;
 	}
-	if (since && changed_files(ctx->repo, since, &changed, &nchanged) < 0) {
+	if (since && changes_since(&changes, ctx->repo, since) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
 	validate_repo(ctx->repo, &diags, &summary);
 	diag_sort(&diags);
 	if (since)
-		in_changed = mark_changed(&diags, changed, nchanged, since);
+		in_changed = changes_mark(&changes, &diags, since);
 	diag_print(stdout, &diags);
 	print_summary(&summary, &diags, since ? &in_changed : NULL);
 	code = diags.errors ? 1 : 0;
-	if (since && !diags.errors && print_forecast(ctx, since, changed, nchanged) < 0)
+	if (since && !diags.errors && print_forecast(ctx, since, &changes) < 0)
 		code = 1;
 done:
-	free_list(changed, nchanged);
+	changes_release(&changes);
 	diag_release(&diags);
 	return code;
 }

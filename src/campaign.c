@@ -129,11 +129,163 @@ static void load_one(struct campaign *c, const char *root, const struct config *
 	ydoc_free(doc);
 }
 
+/* merged_from: the ids of the campaigns merged into this one. */
+static int load_merged_from(struct campaign *c, const struct ydoc *doc, const struct ynode *top,
+			    struct diag_list *diags)
+{
+	const struct ynode *n = ynode_get(top, "merged_from");
+	size_t i;
+	int ret = 0;
+
+	if (!n || ynode_is_null(n))
+		return 0;
+	if (ynode_expect(doc, n, YNODE_SEQ, "'merged_from'", diags) < 0)
+		return -1;
+	c->merged_from = xcalloc(n->count + 1, sizeof(char *));
+	for (i = 0; i < n->count; i++) {
+		if (n->items[i]->kind != YNODE_SCALAR || campaign_id_check(n->items[i]->value) < 0) {
+			ydiag(diags, doc, n->items[i], DIAG_ERROR, "'merged_from' lists campaign ids");
+			ret = -1;
+			continue;
+		}
+		c->merged_from[c->nmerged_from++] = xstrdup(n->items[i]->value);
+	}
+	c->merged_from_pos.line = n->line;
+	c->merged_from_pos.col = n->col;
+	if (c->segment || !ynode_is_null(ynode_get(top, "filter"))) {
+		ydiag(diags, doc, n, DIAG_ERROR,
+		      "a campaign made by a merge selects what its sources select: no 'segment' or 'filter'");
+		ret = -1;
+	}
+	return ret;
+}
+
+/* recipient_type and status. */
+static int load_type_status(struct campaign *c, const struct ydoc *doc, const struct ynode *top,
+			    struct diag_list *diags)
+{
+	const struct ynode *n;
+	int ret = 0;
+
+	c->type = -1;
+	n = ynode_get(top, "recipient_type");
+	if (n && n->kind == YNODE_SCALAR && !ynode_is_null(n)) {
+		c->type = recipient_type_parse(n->value);
+		if (c->type < 0) {
+			ydiag(diags, doc, n, DIAG_ERROR,
+			      "invalid recipient_type '%s': expected contacts, companies or leads",
+			      n->value);
+			ret = -1;
+		}
+	}
+	n = ynode_get(top, "status");
+	if (n && !ynode_is_null(n)) {
+		if (n->kind == YNODE_SCALAR && !strcmp(n->value, "active"))
+			c->status = CAMPAIGN_ACTIVE;
+		else if (n->kind == YNODE_SCALAR && !strcmp(n->value, "paused"))
+			c->status = CAMPAIGN_PAUSED;
+		else if (n->kind == YNODE_SCALAR && !strcmp(n->value, "merged"))
+			c->status = CAMPAIGN_MERGED;
+		else {
+			ydiag(diags, doc, n, DIAG_ERROR,
+			      "invalid status '%s': expected active, paused or merged",
+			      n->kind == YNODE_SCALAR ? n->value : "");
+			ret = -1;
+		}
+	}
+	return ret;
+}
+
+/* vip_only, start and end. */
+static int load_when(struct campaign *c, const struct ydoc *doc, const struct ynode *top,
+		     const struct config *cfg, struct diag_list *diags)
+{
+	const struct ynode *n = ynode_get(top, "vip_only");
+	int ret = 0;
+
+	if (n && ynode_bool(doc, n, &c->vip_only, diags) < 0)
+		ret = -1;
+	if (parse_when(doc, ynode_get(top, "start"), cfg, &c->start, diags) < 0 ||
+	    parse_when(doc, ynode_get(top, "end"), cfg, &c->end, diags) < 0)
+		ret = -1;
+	c->start_text = scalar_dup(doc, top, "start", NULL, diags);
+	c->end_text = scalar_dup(doc, top, "end", NULL, diags);
+	if (c->start && c->end && c->end <= c->start) {
+		ydiag(diags, doc, ynode_get(top, "end"), DIAG_ERROR, "'end' must be after 'start'");
+		ret = -1;
+	}
+	return ret;
+}
+
+/* status: merged and merged_into go together. */
+static int check_merged_into(const struct campaign *c, const struct ydoc *doc,
+			     const struct ynode *top, struct diag_list *diags)
+{
+	if (c->status == CAMPAIGN_MERGED && !c->merged_into) {
+		ydiag(diags, doc, ynode_get(top, "status"), DIAG_ERROR,
+		      "a merged campaign needs 'merged_into'");
+		return -1;
+	}
+	if (c->status != CAMPAIGN_MERGED && c->merged_into) {
+		ydiag(diags, doc, ynode_get(top, "merged_into"), DIAG_ERROR,
+		      "'merged_into' is set but status is not merged");
+		return -1;
+	}
+	return 0;
+}
+
+static void filter_copy(struct filter *out, const struct filter *from)
+{
+	size_t i, j;
+
+	out->terms = xcalloc(from->count, sizeof(*out->terms));
+	for (i = 0; i < from->count; i++) {
+		struct filter_term *t = &out->terms[i];
+		const struct filter_term *s = &from->terms[i];
+		t->field = xstrdup(s->field);
+		t->values = xcalloc(s->nvalues, sizeof(char *));
+		for (j = 0; j < s->nvalues; j++)
+			t->values[j] = xstrdup(s->values[j]);
+		t->nvalues = s->nvalues;
+	}
+	out->count = from->count;
+}
+
+/* The selection: an inline filter, or a copy of the segment's. */
+static int load_selection(struct campaign *c, const struct ydoc *doc, const struct ynode *top,
+			  const struct segments *segments, struct diag_list *diags)
+{
+	const struct ynode *n = ynode_get(top, "filter");
+	const struct segment *seg;
+
+	if (c->segment && n && !ynode_is_null(n)) {
+		ydiag(diags, doc, n, DIAG_ERROR, "use either 'segment' or 'filter', not both");
+		return -1;
+	}
+	if (n && !ynode_is_null(n)) {
+		if (filter_parse(&c->filter, doc, n, diags) < 0)
+			return -1;
+		c->has_filter = c->has_inline_filter = 1;
+		return 0;
+	}
+	if (!c->segment)
+		return 0;
+	seg = segments_find(segments, c->segment);
+	if (!seg) {
+		ydiag(diags, doc, ynode_get(top, "segment"), DIAG_ERROR,
+		      "unknown segment '%s' (not in %s)", c->segment, SEGMENTS_FILE);
+		return -1;
+	}
+	filter_copy(&c->filter, &seg->filter);
+	c->has_filter = 1;
+	return 0;
+}
+
 void campaign_load_doc(struct campaign *c, const struct ydoc *doc, const char *root,
 		       const struct config *cfg, const struct segments *segments,
 		       struct diag_list *diags)
 {
-	const struct ynode *top, *n;
+	const struct ynode *top;
 
 	c->valid = 0;
 	ydoc_check_secrets(doc, diags);
@@ -157,115 +309,20 @@ void campaign_load_doc(struct campaign *c, const struct ydoc *doc, const char *r
 	c->owner = scalar_dup(doc, top, "owner", &c->owner_pos, diags);
 	c->segment = scalar_dup(doc, top, "segment", &c->segment_pos, diags);
 	c->merged_into = scalar_dup(doc, top, "merged_into", NULL, diags);
-	n = ynode_get(top, "merged_from");
-	if (n && !ynode_is_null(n)) {
-		size_t i;
-		if (ynode_expect(doc, n, YNODE_SEQ, "'merged_from'", diags) < 0) {
-			c->valid = 0;
-		} else {
-			c->merged_from = xcalloc(n->count + 1, sizeof(char *));
-			for (i = 0; i < n->count; i++) {
-				if (n->items[i]->kind != YNODE_SCALAR ||
-				    campaign_id_check(n->items[i]->value) < 0) {
-					ydiag(diags, doc, n->items[i], DIAG_ERROR,
-					      "'merged_from' lists campaign ids");
-					c->valid = 0;
-					continue;
-				}
-				c->merged_from[c->nmerged_from++] = xstrdup(n->items[i]->value);
-			}
-			c->merged_from_pos.line = n->line;
-			c->merged_from_pos.col = n->col;
-			if (c->segment || !ynode_is_null(ynode_get(top, "filter"))) {
-				ydiag(diags, doc, n, DIAG_ERROR,
-				      "a campaign made by a merge selects what its sources select: no 'segment' or 'filter'");
-				c->valid = 0;
-			}
-		}
-	}
-	c->type = -1;
-	n = ynode_get(top, "recipient_type");
-	if (n && n->kind == YNODE_SCALAR && !ynode_is_null(n)) {
-		c->type = recipient_type_parse(n->value);
-		if (c->type < 0) {
-			ydiag(diags, doc, n, DIAG_ERROR,
-			      "invalid recipient_type '%s': expected contacts, companies or leads",
-			      n->value);
-			c->valid = 0;
-		}
-	}
-	n = ynode_get(top, "status");
-	if (n && !ynode_is_null(n)) {
-		if (n->kind == YNODE_SCALAR && !strcmp(n->value, "active"))
-			c->status = CAMPAIGN_ACTIVE;
-		else if (n->kind == YNODE_SCALAR && !strcmp(n->value, "paused"))
-			c->status = CAMPAIGN_PAUSED;
-		else if (n->kind == YNODE_SCALAR && !strcmp(n->value, "merged"))
-			c->status = CAMPAIGN_MERGED;
-		else {
-			ydiag(diags, doc, n, DIAG_ERROR,
-			      "invalid status '%s': expected active, paused or merged",
-			      n->kind == YNODE_SCALAR ? n->value : "");
-			c->valid = 0;
-		}
-	}
-	n = ynode_get(top, "vip_only");
-	if (n && ynode_bool(doc, n, &c->vip_only, diags) < 0)
+	if (load_merged_from(c, doc, top, diags) < 0)
 		c->valid = 0;
-	if (parse_when(doc, ynode_get(top, "start"), cfg, &c->start, diags) < 0 ||
-	    parse_when(doc, ynode_get(top, "end"), cfg, &c->end, diags) < 0)
+	if (load_type_status(c, doc, top, diags) < 0)
 		c->valid = 0;
-	c->start_text = scalar_dup(doc, top, "start", NULL, diags);
-	c->end_text = scalar_dup(doc, top, "end", NULL, diags);
-	if (c->start && c->end && c->end <= c->start) {
-		ydiag(diags, doc, ynode_get(top, "end"), DIAG_ERROR, "'end' must be after 'start'");
+	if (load_when(c, doc, top, cfg, diags) < 0)
 		c->valid = 0;
-	}
-	if (c->status == CAMPAIGN_MERGED && !c->merged_into) {
-		ydiag(diags, doc, ynode_get(top, "status"), DIAG_ERROR,
-		      "a merged campaign needs 'merged_into'");
+	if (check_merged_into(c, doc, top, diags) < 0)
 		c->valid = 0;
-	} else if (c->status != CAMPAIGN_MERGED && c->merged_into) {
-		ydiag(diags, doc, ynode_get(top, "merged_into"), DIAG_ERROR,
-		      "'merged_into' is set but status is not merged");
-		c->valid = 0;
-	}
-
 	if (c->owner && !config_person(cfg, c->owner)) {
 		ydiag(diags, doc, ynode_get(top, "owner"), DIAG_ERROR, "unknown owner '%s'", c->owner);
 		c->valid = 0;
 	}
-	n = ynode_get(top, "filter");
-	if (c->segment && n && !ynode_is_null(n)) {
-		ydiag(diags, doc, n, DIAG_ERROR, "use either 'segment' or 'filter', not both");
+	if (load_selection(c, doc, top, segments, diags) < 0)
 		c->valid = 0;
-	} else if (n && !ynode_is_null(n)) {
-		if (filter_parse(&c->filter, doc, n, diags) < 0)
-			c->valid = 0;
-		else
-			c->has_filter = c->has_inline_filter = 1;
-	} else if (c->segment) {
-		const struct segment *seg = segments_find(segments, c->segment);
-		if (!seg) {
-			ydiag(diags, doc, ynode_get(top, "segment"), DIAG_ERROR,
-			      "unknown segment '%s' (not in %s)", c->segment, SEGMENTS_FILE);
-			c->valid = 0;
-		} else {
-			size_t i, j;
-			c->filter.terms = xcalloc(seg->filter.count, sizeof(*c->filter.terms));
-			for (i = 0; i < seg->filter.count; i++) {
-				struct filter_term *t = &c->filter.terms[i];
-				const struct filter_term *s = &seg->filter.terms[i];
-				t->field = xstrdup(s->field);
-				t->values = xcalloc(s->nvalues, sizeof(char *));
-				for (j = 0; j < s->nvalues; j++)
-					t->values[j] = xstrdup(s->values[j]);
-				t->nvalues = s->nvalues;
-			}
-			c->filter.count = seg->filter.count;
-			c->has_filter = 1;
-		}
-	}
 	template_check(c, doc, root, diags);
 	if (!c->name || !c->template || !c->owner || c->type < 0)
 		c->valid = 0;

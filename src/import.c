@@ -601,13 +601,27 @@ static void record_written(struct import *im, const char *id)
 	im->records++;
 }
 
-static void import_record(struct import *im, const struct csv_record *rec)
+/* The key cells of a record, trimmed (owner: --owner for an empty one). */
+struct record_keys {
+	char *id, *email, *owner;
+	char *address; /* email in lower case, once the keys are valid */
+	int vip;
+};
+
+static void record_keys_release(struct record_keys *k)
 {
-	const struct import_request *req = im->req;
-	char *id = NULL, *email = NULL, *owner = NULL, *address = NULL, *tags = NULL;
-	struct strmap_entry *e;
-	const char *why, *raw;
-	int bad = 0, vip = 0, line = rec->line, added;
+	free(k->id);
+	free(k->email);
+	free(k->owner);
+	free(k->address);
+}
+
+/* The record as CSV: its reader's error, the number of fields, each
+ * mapped cell UTF-8 on one line.  1 when there is a problem. */
+static int check_cells(struct import *im, const struct csv_record *rec)
+{
+	const char *raw;
+	int bad = 0, line = rec->line;
 	size_t i;
 
 	if (rec->error[0]) {
@@ -619,8 +633,7 @@ static void import_record(struct import *im, const struct csv_record *rec)
 		if (rec->count < CSV_MAX_FIELDS || !rec->error[0])
 			problem(im, line, "%zu field%s, but the header has %zu", rec->count,
 				rec->count == 1 ? "" : "s", im->ncols);
-		bad = 1;
-		goto done;
+		return 1;
 	}
 	for (i = 0; i < im->ncols; i++) {
 		const char *v = rec->fields[i];
@@ -639,72 +652,100 @@ static void import_record(struct import *im, const struct csv_record *rec)
 			bad = 1;
 		}
 	}
-	id = trimmed(rec->fields[im->col_id]);
-	if (!*id) {
+	return bad;
+}
+
+/* Reads and checks id, email, owner and vip.  1 when there is a problem. */
+static int read_keys(struct import *im, const struct csv_record *rec, struct record_keys *k)
+{
+	const char *why;
+	int bad = 0, line = rec->line;
+
+	k->id = trimmed(rec->fields[im->col_id]);
+	if (!*k->id) {
 		problem(im, line, "missing id");
 		bad = 1;
-	} else if (id_check(id) < 0) {
+	} else if (id_check(k->id) < 0) {
 		problem(im, line, "invalid id '%s': use letters, digits, '.', '_' and '-' (at most 64)",
-			shown(&im->shown, id));
+			shown(&im->shown, k->id));
 		bad = 1;
 	}
-	email = trimmed(rec->fields[im->col_email]);
-	if (!*email) {
+	k->email = trimmed(rec->fields[im->col_email]);
+	if (!*k->email) {
 		problem(im, line, "missing email");
 		bad = 1;
-	} else if (address_check(email, &why) < 0) {
-		problem(im, line, "invalid address '%s': %s", shown(&im->shown, email), why);
+	} else if (address_check(k->email, &why) < 0) {
+		problem(im, line, "invalid address '%s': %s", shown(&im->shown, k->email), why);
 		bad = 1;
 	}
-	owner = im->col_owner >= 0 ? trimmed(rec->fields[im->col_owner]) : xstrdup("");
-	if (!*owner && req->owner) {
-		free(owner);
-		owner = xstrdup(req->owner);
+	k->owner = im->col_owner >= 0 ? trimmed(rec->fields[im->col_owner]) : xstrdup("");
+	if (!*k->owner && im->req->owner) {
+		free(k->owner);
+		k->owner = xstrdup(im->req->owner);
 	}
-	if (!*owner) {
+	if (!*k->owner) {
 		problem(im, line, "missing owner (--owner PERSON sets it for such rows)");
 		bad = 1;
-	} else if (!config_person(im->cfg, owner)) {
-		problem(im, line, "unknown owner '%s'", shown(&im->shown, owner));
+	} else if (!config_person(im->cfg, k->owner)) {
+		problem(im, line, "unknown owner '%s'", shown(&im->shown, k->owner));
 		bad = 1;
 	}
 	if (im->col_vip >= 0) {
-		vip = import_vip_parse(rec->fields[im->col_vip]);
-		if (vip < 0) {
+		k->vip = import_vip_parse(rec->fields[im->col_vip]);
+		if (k->vip < 0) {
 			problem(im, line,
 				"invalid vip '%s': expected true or false, yes or no, 1 or 0, x or empty",
 				shown(&im->shown, rec->fields[im->col_vip]));
 			bad = 1;
 		}
 	}
-	if (bad)
-		goto done;
-	address = xstrdup(email);
-	str_lower(address);
-	e = strmap_get(&im->ids, id);
+	return bad;
+}
+
+/* An id or address taken by an earlier row or another file: 1.  Else
+ * both are taken now, by this row. */
+static int claim_keys(struct import *im, int line, struct record_keys *k)
+{
+	struct strmap_entry *e;
+	int bad = 0, added;
+
+	k->address = xstrdup(k->email);
+	str_lower(k->address);
+	e = strmap_get(&im->ids, k->id);
 	if (e) {
-		problem(im, line, "duplicate id '%s' (%s)", id, describe_location(im, e->value));
+		problem(im, line, "duplicate id '%s' (%s)", k->id, describe_location(im, e->value));
 		bad = 1;
 	}
-	e = strmap_get(&im->addresses, address);
+	e = strmap_get(&im->addresses, k->address);
 	if (e) {
-		problem(im, line, "duplicate address '%s' (%s)", email, describe_location(im, e->value));
+		problem(im, line, "duplicate address '%s' (%s)", k->email,
+			describe_location(im, e->value));
 		bad = 1;
 	}
 	if (bad)
-		goto done;
-	strmap_put(&im->ids, id, &added)->value = pack_location(0, line);
-	strmap_put(&im->addresses, address, &added)->value = pack_location(0, line);
+		return 1;
+	strmap_put(&im->ids, k->id, &added)->value = pack_location(0, line);
+	strmap_put(&im->addresses, k->address, &added)->value = pack_location(0, line);
+	return 0;
+}
+
+/* The record in the file's field order: id, email, the columns before
+ * owner, owner, vip, the columns after (tags split on ';'). */
+static void write_record(struct import *im, const struct csv_record *rec,
+			 const struct record_keys *k)
+{
+	char *tags = NULL;
+	size_t i;
 
 	fieldset_reset(&im->fs);
-	fieldset_add(&im->fs, "id", 's', id);
-	fieldset_add(&im->fs, "email", 's', email);
+	fieldset_add(&im->fs, "id", 's', k->id);
+	fieldset_add(&im->fs, "email", 's', k->email);
 	for (i = 0; i < im->nhead; i++) {
 		if (*rec->fields[im->head[i]])
 			fieldset_add(&im->fs, im->cols[im->head[i]].name, 's', rec->fields[im->head[i]]);
 	}
-	fieldset_add(&im->fs, "owner", 's', owner);
-	fieldset_add(&im->fs, "vip", 'b', vip ? "true" : "false");
+	fieldset_add(&im->fs, "owner", 's', k->owner);
+	fieldset_add(&im->fs, "vip", 'b', k->vip ? "true" : "false");
 	for (i = 0; i < im->ntail; i++) {
 		const char *name = im->cols[im->tail[i]].name, *v = rec->fields[im->tail[i]];
 
@@ -719,15 +760,28 @@ static void import_record(struct import *im, const struct csv_record *rec)
 		}
 	}
 	fieldset_yaml(&im->out, &im->fs);
-	record_written(im, id);
+	record_written(im, k->id);
+	free(tags);
+}
+
+static void import_record(struct import *im, const struct csv_record *rec)
+{
+	struct record_keys keys;
+	int bad;
+
+	memset(&keys, 0, sizeof(keys));
+	bad = check_cells(im, rec);
+	if (rec->count != im->ncols)
+		goto done;
+	bad |= read_keys(im, rec, &keys);
+	if (!bad)
+		bad = claim_keys(im, rec->line, &keys);
+	if (!bad)
+		write_record(im, rec, &keys);
 done:
 	if (bad)
 		im->skipped++;
-	free(id);
-	free(email);
-	free(owner);
-	free(address);
-	free(tags);
+	record_keys_release(&keys);
 }
 
 /* Every other file of the type: ids and addresses already taken. */
@@ -895,16 +949,115 @@ static void import_release(struct import *im)
 	fieldset_release(&im->fs);
 }
 
+/* The file's name: --into (without .yaml), or one made from the CSV's
+ * name.  IMPORT_USAGE with error_set() when there is none. */
+static int target_name(char **out, const struct import_request *req)
+{
+	char *name = NULL;
+	int ret = IMPORT_USAGE;
+
+	*out = NULL;
+	if (!req->into) {
+		name = import_file_name(req->csv_path);
+		if (!name) {
+			error_set("cannot make a file name from '%s': give one with --into NAME",
+				  req->csv_path);
+			goto done;
+		}
+	} else {
+		name = xstrdup(req->into);
+		if (str_has_suffix(name, ".yaml"))
+			name[strlen(name) - 5] = '\0';
+		if (id_check(name) < 0) {
+			error_set("invalid --into '%s': use letters, digits, '.', '_' and '-' (at most 64)",
+				  req->into);
+			goto done;
+		}
+	}
+	*out = name;
+	name = NULL;
+	ret = 0;
+done:
+	free(name);
+	return ret;
+}
+
+/* A quoted field the CSV ends in: nothing is written.  -1. */
+static int unterminated(struct import *im, const struct csv_record *rec, const char *csv_path)
+{
+	problem(im, rec->line, "%s", rec->error);
+	return error_set("'%s' ends inside a quoted field; nothing was written", csv_path);
+}
+
+/* The file to write: replaced only with --replace (its records read
+ * first), else new; the other files' ids and addresses are taken. */
+static int open_target(struct import *im, const char *root)
+{
+	struct stat st;
+	int r;
+
+	r = content_stat(root, im->target, &st);
+	if (r == CONTENT_REFUSED)
+		return -1;
+	im->exists = r == 0;
+	if (im->exists && !im->req->replace)
+		return error_set("'%s' exists: use --replace to update it or --into NAME for another file",
+				 im->target);
+	if (im->exists && load_existing(im, root) < 0)
+		return -1;
+	if (!im->exists)
+		new_file_comment(im);
+	scan_other_files(im, root);
+	return 0;
+}
+
+/* Writes the file when every record was valid (or --skip-invalid), there
+ * is one at least, and it reads back as imported. */
+static int write_target(struct import *im, const char *root, const char *type)
+{
+	const struct import_request *req = im->req;
+	struct buf dir = BUF_INIT, file = BUF_INIT;
+	int ret = -1;
+
+	if (im->skipped && !req->skip_invalid) {
+		error_set("%zu of %zu record%s in '%s' %s invalid; nothing was written (--skip-invalid imports the others)",
+			  im->skipped, im->skipped + im->records, im->skipped + im->records == 1 ? "" : "s",
+			  req->csv_path, im->skipped == 1 ? "is" : "are");
+		goto done;
+	}
+	if (!im->records) {
+		error_set("no records to import in '%s'; nothing was written", req->csv_path);
+		goto done;
+	}
+	buf_add(&file, im->prefix.ptr, im->prefix.len);
+	buf_add(&file, im->out.ptr, im->out.len);
+	if (file.len > YAMLFILE_MAX_SIZE) {
+		error_set("'%s' would be larger than %zu MiB, the limit of a recipient file: split the CSV",
+			  im->target, YAMLFILE_MAX_SIZE >> 20);
+		goto done;
+	}
+	if (read_back(im, file.ptr, file.len) < 0)
+		goto done;
+	buf_addf(&dir, "recipients/%s", type);
+	if (content_mkdirs(root, dir.ptr) < 0 ||
+	    content_write_atomic(root, im->target, file.ptr, file.len) < 0)
+		goto done;
+	ret = 0;
+done:
+	buf_release(&dir);
+	buf_release(&file);
+	return ret;
+}
+
 int import_csv(struct import_result *out, const char *root, const struct config *cfg,
 	       const struct import_request *req, struct diag_list *diags)
 {
 	struct import im;
 	struct csv_reader reader;
 	struct csv_record rec = CSV_RECORD_INIT;
-	struct buf csv = BUF_INIT, dir = BUF_INIT, file = BUF_INIT;
+	struct buf csv = BUF_INIT;
 	const char *type = recipient_type_name(req->type);
 	char *name = NULL;
-	struct stat st;
 	int r, ret = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -914,24 +1067,10 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	im.diags = diags;
 	im.prefix = im.out = im.canons = im.scratch = im.shown = (struct buf)BUF_INIT;
 
-	if (req->into) {
-		name = xstrdup(req->into);
-		if (str_has_suffix(name, ".yaml"))
-			name[strlen(name) - 5] = '\0';
-		if (id_check(name) < 0) {
-			error_set("invalid --into '%s': use letters, digits, '.', '_' and '-' (at most 64)",
-				  req->into);
-			ret = IMPORT_USAGE;
-			goto done;
-		}
-	} else {
-		name = import_file_name(req->csv_path);
-		if (!name) {
-			error_set("cannot make a file name from '%s': give one with --into NAME",
-				  req->csv_path);
-			ret = IMPORT_USAGE;
-			goto done;
-		}
+	r = target_name(&name, req);
+	if (r < 0) {
+		ret = r;
+		goto done;
 	}
 	out->path = xasprintf("recipients/%s/%s.yaml", type, name);
 	im.target = out->path;
@@ -948,8 +1087,7 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 		goto done;
 	}
 	if (r < 0) {
-		problem(&im, rec.line, "%s", rec.error);
-		error_set("'%s' ends inside a quoted field; nothing was written", req->csv_path);
+		unterminated(&im, &rec, req->csv_path);
 		goto done;
 	}
 	r = read_header(&im, &rec);
@@ -961,26 +1099,12 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 		error_set("unknown owner '%s': --owner takes a person of mailout.yaml", req->owner);
 		goto done;
 	}
-	r = content_stat(root, out->path, &st);
-	if (r == CONTENT_REFUSED)
+	if (open_target(&im, root) < 0)
 		goto done;
-	im.exists = r == 0;
-	if (im.exists && !req->replace) {
-		error_set("'%s' exists: use --replace to update it or --into NAME for another file",
-			  out->path);
-		goto done;
-	}
-	if (im.exists && load_existing(&im, root) < 0)
-		goto done;
-	if (!im.exists)
-		new_file_comment(&im);
-	scan_other_files(&im, root);
-
 	while ((r = csv_read(&reader, &rec)) > 0)
 		import_record(&im, &rec);
 	if (r < 0) {
-		problem(&im, rec.line, "%s", rec.error);
-		error_set("'%s' ends inside a quoted field; nothing was written", req->csv_path);
+		unterminated(&im, &rec, req->csv_path);
 		goto done;
 	}
 	out->records = im.records;
@@ -988,36 +1112,11 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	out->changed = im.changed;
 	out->removed = im.old.count - im.matched;
 	out->skipped = im.skipped;
-	if (im.skipped && !req->skip_invalid) {
-		error_set("%zu of %zu record%s in '%s' %s invalid; nothing was written (--skip-invalid imports the others)",
-			  im.skipped, im.skipped + im.records, im.skipped + im.records == 1 ? "" : "s",
-			  req->csv_path, im.skipped == 1 ? "is" : "are");
-		goto done;
-	}
-	if (!im.records) {
-		error_set("no records to import in '%s'; nothing was written", req->csv_path);
-		goto done;
-	}
-	buf_add(&file, im.prefix.ptr, im.prefix.len);
-	buf_add(&file, im.out.ptr, im.out.len);
-	if (file.len > YAMLFILE_MAX_SIZE) {
-		error_set("'%s' would be larger than %zu MiB, the limit of a recipient file: split the CSV",
-			  out->path, YAMLFILE_MAX_SIZE >> 20);
-		goto done;
-	}
-	if (read_back(&im, file.ptr, file.len) < 0)
-		goto done;
-	buf_addf(&dir, "recipients/%s", type);
-	if (content_mkdirs(root, dir.ptr) < 0 ||
-	    content_write_atomic(root, out->path, file.ptr, file.len) < 0)
-		goto done;
-	ret = 0;
+	ret = write_target(&im, root, type);
 done:
 	csv_record_release(&rec);
 	import_release(&im);
 	buf_release(&csv);
-	buf_release(&dir);
-	buf_release(&file);
 	free(name);
 	return ret;
 }

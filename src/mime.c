@@ -676,66 +676,124 @@ static void add_address_header(struct buf *out, const char *header, const char *
 	header_end(&h);
 }
 
+/* Checks every field of m before anything is written: the From address
+ * parsed, the List-Id split, the Message-ID m's or a new one. */
+static int check_message(const struct mime_message *m, struct mime_address *from,
+			 struct buf *list_phrase, struct buf *list_id, char **message_id)
+{
+	if (parse_address(from, m->from, "From") < 0)
+		return -1;
+	if (m->to_name && check_text(m->to_name, "To") < 0)
+		return -1;
+	if (!m->to_address)
+		return error_set("To header: missing address");
+	if (check_controls(m->to_address, "To") < 0 ||
+	    check_address(m->to_address, strlen(m->to_address), "To") < 0)
+		return -1;
+	if (!m->subject)
+		return error_set("Subject header: missing");
+	if (check_text(m->subject, "Subject") < 0)
+		return -1;
+	if (m->message_id) {
+		if (check_message_id(m->message_id) < 0)
+			return -1;
+		*message_id = xstrdup(m->message_id);
+	} else if (!(*message_id = mime_message_id(from->address))) {
+		return -1;
+	}
+	if (!m->unsubscribe_mailto)
+		return error_set("List-Unsubscribe header: the mailto URL is required");
+	if (check_url(m->unsubscribe_mailto, "mailto:", "List-Unsubscribe") < 0)
+		return -1;
+	if (m->unsubscribe_https && check_url(m->unsubscribe_https, "https://", "List-Unsubscribe") < 0)
+		return -1;
+	if (m->one_click && !m->unsubscribe_https)
+		return error_set("List-Unsubscribe-Post header: one-click needs an https URL");
+	if (m->list_id && parse_list_id(m->list_id, list_phrase, list_id) < 0)
+		return -1;
+	if (m->campaign && check_token_value(m->campaign, VALUE_MAX, "X-Mailout-Campaign", "id") < 0)
+		return -1;
+	if (m->recipient && check_token_value(m->recipient, VALUE_MAX, "X-Mailout-Recipient", "id") < 0)
+		return -1;
+	if (!m->text)
+		return error_set("message has no text part");
+	return 0;
+}
+
+/* List-Unsubscribe (and -Post), List-Id, Precedence and mailout's own. */
+static void add_list_headers(struct buf *out, const struct mime_message *m,
+			     const struct buf *list_phrase, const struct buf *list_id,
+			     struct buf *word)
+{
+	struct header_line h;
+
+	header_start(&h, out, "List-Unsubscribe");
+	buf_reset(word);
+	if (m->unsubscribe_https) {
+		add3(word, "<", m->unsubscribe_https, ">,");
+		header_word(&h, word->ptr, word->len, 0);
+		buf_reset(word);
+	}
+	add3(word, "<", m->unsubscribe_mailto, ">");
+	header_word(&h, word->ptr, word->len, m->unsubscribe_https != NULL);
+	header_end(&h);
+	if (m->one_click)
+		buf_adds(out, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+
+	if (m->list_id) {
+		header_start(&h, out, "List-Id");
+		buf_reset(word);
+		add3(word, "<", list_id->ptr, ">");
+		if (list_phrase->len)
+			header_phrase(&h, list_phrase->ptr);
+		header_word(&h, word->ptr, word->len, list_phrase->len > 0);
+		header_end(&h);
+	}
+	buf_adds(out, "Precedence: bulk\r\n");
+	if (m->campaign)
+		add3(out, "X-Mailout-Campaign: ", m->campaign, "\r\n");
+	if (m->recipient)
+		add3(out, "X-Mailout-Recipient: ", m->recipient, "\r\n");
+}
+
+/* The text part alone, or text and HTML as multipart/alternative. */
+static void add_body(struct buf *out, const struct mime_message *m, const char *message_id,
+		     size_t text_len, size_t html_len)
+{
+	char boundary[BOUNDARY_SIZE];
+
+	if (!m->html) {
+		add_part_headers(out, "text/plain");
+		mime_encode_qp(out, m->text, text_len);
+		/* a soft break ends the last line without adding a newline */
+		if (text_len && m->text[text_len - 1] != '\n')
+			buf_add(out, "=\r\n", 3);
+		return;
+	}
+	make_boundary(boundary, message_id);
+	add3(out, "Content-Type: multipart/alternative; boundary=\"", boundary, "\"\r\n\r\n");
+	add3(out, "--", boundary, "\r\n");
+	add_part_headers(out, "text/plain");
+	mime_encode_qp(out, m->text, text_len);
+	add3(out, "\r\n--", boundary, "\r\n");
+	add_part_headers(out, "text/html");
+	mime_encode_qp(out, m->html, html_len);
+	add3(out, "\r\n--", boundary, "--\r\n");
+}
+
 int mime_build(struct buf *out, const struct mime_message *m, char **message_id_out)
 {
 	struct mime_address from = { NULL, NULL };
 	struct buf list_phrase = BUF_INIT, list_id = BUF_INIT, word = BUF_INIT;
 	struct header_line h;
 	char *message_id = NULL;
-	char boundary[BOUNDARY_SIZE];
 	size_t start = out->len, text_len, html_len;
 	int ret = -1;
 
 	if (message_id_out)
 		*message_id_out = NULL;
-
-	/* check everything before writing anything */
-	if (parse_address(&from, m->from, "From") < 0)
+	if (check_message(m, &from, &list_phrase, &list_id, &message_id) < 0)
 		goto done;
-	if (m->to_name && check_text(m->to_name, "To") < 0)
-		goto done;
-	if (!m->to_address) {
-		error_set("To header: missing address");
-		goto done;
-	}
-	if (check_controls(m->to_address, "To") < 0 ||
-	    check_address(m->to_address, strlen(m->to_address), "To") < 0)
-		goto done;
-	if (!m->subject) {
-		error_set("Subject header: missing");
-		goto done;
-	}
-	if (check_text(m->subject, "Subject") < 0)
-		goto done;
-	if (m->message_id) {
-		if (check_message_id(m->message_id) < 0)
-			goto done;
-		message_id = xstrdup(m->message_id);
-	} else if (!(message_id = mime_message_id(from.address))) {
-		goto done;
-	}
-	if (!m->unsubscribe_mailto) {
-		error_set("List-Unsubscribe header: the mailto URL is required");
-		goto done;
-	}
-	if (check_url(m->unsubscribe_mailto, "mailto:", "List-Unsubscribe") < 0)
-		goto done;
-	if (m->unsubscribe_https && check_url(m->unsubscribe_https, "https://", "List-Unsubscribe") < 0)
-		goto done;
-	if (m->one_click && !m->unsubscribe_https) {
-		error_set("List-Unsubscribe-Post header: one-click needs an https URL");
-		goto done;
-	}
-	if (m->list_id && parse_list_id(m->list_id, &list_phrase, &list_id) < 0)
-		goto done;
-	if (m->campaign && check_token_value(m->campaign, VALUE_MAX, "X-Mailout-Campaign", "id") < 0)
-		goto done;
-	if (m->recipient && check_token_value(m->recipient, VALUE_MAX, "X-Mailout-Recipient", "id") < 0)
-		goto done;
-	if (!m->text) {
-		error_set("message has no text part");
-		goto done;
-	}
 	text_len = strlen(m->text);
 	html_len = m->html ? strlen(m->html) : 0;
 	buf_grow(out, 2048 + 4 * strlen(m->subject) + qp_bound(text_len) + qp_bound(html_len));
@@ -752,53 +810,8 @@ int mime_build(struct buf *out, const struct mime_message *m, char **message_id_
 	header_end(&h);
 
 	add3(out, "Message-ID: ", message_id, "\r\nMIME-Version: 1.0\r\n");
-
-	header_start(&h, out, "List-Unsubscribe");
-	buf_reset(&word);
-	if (m->unsubscribe_https) {
-		add3(&word, "<", m->unsubscribe_https, ">,");
-		header_word(&h, word.ptr, word.len, 0);
-		buf_reset(&word);
-	}
-	add3(&word, "<", m->unsubscribe_mailto, ">");
-	header_word(&h, word.ptr, word.len, m->unsubscribe_https != NULL);
-	header_end(&h);
-	if (m->one_click)
-		buf_adds(out, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
-
-	if (m->list_id) {
-		header_start(&h, out, "List-Id");
-		buf_reset(&word);
-		add3(&word, "<", list_id.ptr, ">");
-		if (list_phrase.len)
-			header_phrase(&h, list_phrase.ptr);
-		header_word(&h, word.ptr, word.len, list_phrase.len > 0);
-		header_end(&h);
-	}
-	buf_adds(out, "Precedence: bulk\r\n");
-	if (m->campaign)
-		add3(out, "X-Mailout-Campaign: ", m->campaign, "\r\n");
-	if (m->recipient)
-		add3(out, "X-Mailout-Recipient: ", m->recipient, "\r\n");
-
-	if (!m->html) {
-		add_part_headers(out, "text/plain");
-		mime_encode_qp(out, m->text, text_len);
-		/* a soft break ends the last line without adding a newline */
-		if (text_len && m->text[text_len - 1] != '\n')
-			buf_add(out, "=\r\n", 3);
-		ret = 0;
-		goto done;
-	}
-	make_boundary(boundary, message_id);
-	add3(out, "Content-Type: multipart/alternative; boundary=\"", boundary, "\"\r\n\r\n");
-	add3(out, "--", boundary, "\r\n");
-	add_part_headers(out, "text/plain");
-	mime_encode_qp(out, m->text, text_len);
-	add3(out, "\r\n--", boundary, "\r\n");
-	add_part_headers(out, "text/html");
-	mime_encode_qp(out, m->html, html_len);
-	add3(out, "\r\n--", boundary, "--\r\n");
+	add_list_headers(out, m, &list_phrase, &list_id, &word);
+	add_body(out, m, message_id, text_len, html_len);
 	ret = 0;
 done:
 	if (ret < 0)

@@ -1,0 +1,108 @@
+#include "status.h"
+
+#include "recipients.h"
+#include "schedule.h"
+
+static void json_time(struct buf *b, time_t t)
+{
+	char when[32];
+
+	if (!t) {
+		buf_adds(b, "null");
+		return;
+	}
+	time_format_rfc3339(when, t);
+	buf_add_json_string(b, when);
+}
+
+static void json_opt_string(struct buf *b, const char *s)
+{
+	if (s)
+		buf_add_json_string(b, s);
+	else
+		buf_adds(b, "null");
+}
+
+/* A campaign's object, from "{" to "}". */
+static void add_campaign(struct buf *out, const struct campaign_summary *s)
+{
+	const struct campaign *c = s->campaign;
+	size_t j;
+	int st;
+
+	buf_adds(out, "{\"id\": ");
+	buf_add_json_string(out, c->id);
+	buf_adds(out, ", \"name\": ");
+	buf_add_json_string(out, c->name);
+	buf_adds(out, ", \"recipient_type\": ");
+	buf_add_json_string(out, recipient_type_name((enum recipient_type)c->type));
+	buf_addf(out, ", \"status\": \"%s\", \"owner\": ", campaign_state_name(s->status));
+	buf_add_json_string(out, c->owner);
+	buf_adds(out, ", \"department\": ");
+	json_opt_string(out, s->department);
+	buf_addf(out, ", \"vip_only\": %s, \"template\": ", c->vip_only ? "true" : "false");
+	buf_add_json_string(out, c->template);
+	buf_adds(out, ", \"merged_into\": ");
+	json_opt_string(out, c->merged_into);
+	buf_addf(out, ", \"recipients\": %ld", s->recipients);
+	for (st = 0; st < STATE_COUNT; st++) {
+		if (st != STATE_CLAIMED)
+			buf_addf(out, ", \"%s\": %ld", delivery_state_name((enum delivery_state)st),
+				 s->count[st]);
+	}
+	buf_addf(out, ", \"completion\": %d, \"sent_today\": %ld, \"accounts\": [",
+		 s->completion, s->sent_today);
+	for (j = 0; j < s->naccounts; j++) {
+		const struct account_summary *a = &s->accounts[j];
+		buf_adds(out, j ? ", {\"id\": " : "{\"id\": ");
+		buf_add_json_string(out, a->account->id);
+		buf_addf(out, ", \"main\": %s, \"usable\": %s, \"reason\": ",
+			 a->account->main ? "true" : "false", a->usable ? "true" : "false");
+		json_opt_string(out, a->usable ? NULL : a->reason);
+		buf_addc(out, '}');
+	}
+	buf_addf(out, "], \"notifications_total\": %ld, \"notifications\": [",
+		 s->total_notifications);
+	for (j = 0; j < s->nnotifications; j++) {
+		const struct notification *nt = &s->notifications[j];
+		buf_adds(out, j ? ", {\"time\": " : "{\"time\": ");
+		json_time(out, nt->time);
+		buf_adds(out, ", \"account\": ");
+		buf_add_json_string(out, nt->account);
+		buf_adds(out, ", \"recipient\": ");
+		buf_add_json_string(out, nt->recipient);
+		buf_adds(out, ", \"message\": ");
+		buf_add_json_string(out, nt->message);
+		buf_addc(out, '}');
+	}
+	buf_adds(out, "]}");
+}
+
+void status_json(struct buf *out, struct plan *p, const struct campaign_summary *list, size_t n)
+{
+	size_t i;
+
+	buf_adds(out, "{\"plan\": {\"commit\": ");
+	json_opt_string(out, plan_commit(p)[0] ? plan_commit(p) : NULL);
+	buf_addf(out, ", \"dirty\": %s, \"built_at\": ", plan_dirty(p) ? "true" : "false");
+	json_time(out, plan_built_at(p));
+	buf_adds(out, "}, \"campaigns\": [");
+	for (i = 0; i < n; i++) {
+		buf_adds(out, i ? ",\n  " : "\n  ");
+		add_campaign(out, &list[i]);
+	}
+	buf_adds(out, n ? "\n]}\n" : "]}\n");
+}
+
+int status_needs_attention(const struct campaign_summary *list, size_t n)
+{
+	size_t i, j;
+	int problems = 0;
+
+	for (i = 0; i < n; i++) {
+		problems |= list[i].status == STATUS_INTERRUPTED;
+		for (j = 0; j < list[i].naccounts; j++)
+			problems |= list[i].accounts[j].red;
+	}
+	return problems;
+}

@@ -1,0 +1,27 @@
+/*
+ * The campaigns' status as `mailout status` gives it to scripts: the JSON
+ * document of --json (its field names are a contract: extend, never
+ * rename) and what --check exits 1 for.
+ */
+#ifndef MAILOUT_STATUS_H
+#define MAILOUT_STATUS_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "plan.h"
+
+/*
+ * Appends the JSON document of the n summaries to out:
+ *   {"plan": {"commit": ..., "dirty": ..., "built_at": ...}, "campaigns": [
+ *     {"id": ..., "name": ..., ..., "notifications": [...]},
+ *   ...]}
+ * one campaign a line, ending in a newline.
+ */
+void status_json(struct buf *out, struct plan *p, const struct campaign_summary *list, size_t n);
+
+/* Whether one of the n campaigns is interrupted or has an account with a
+ * critical error. */
+int status_needs_attention(const struct campaign_summary *list, size_t n);
+
+#endif
