@@ -55,6 +55,11 @@ void mailsync_state_set(struct mailsync_state *s, const char *key, const char *m
 /* Writes the state atomically (keys sorted).  Returns 0 or -1 (error_set). */
 int mailsync_state_save(const struct mailsync_state *s, const char *root, const char *rel);
 void mailsync_state_release(struct mailsync_state *s);
+/* Sets the mark of key and saves the state to <root>/<rel>, unless the
+ * mark was that already: 1 when written, 0 when not, -1 after error_set(). */
+int mailsync_state_advance(struct mailsync_state *s, const char *root, const char *rel,
+			   const char *key, const char *mailbox, unsigned long uidvalidity,
+			   unsigned long last_uid);
 
 /* One line for recipients/suppressions.tsv. */
 struct mailsync_suppression {
