@@ -51,6 +51,7 @@ static int handle_report(struct bounce_run *run, const struct account *synced, u
 	static const char *const effect[] = {
 		[BOUNCE_RECORDED_BEFORE] = "recorded before",
 		[BOUNCE_SUPPRESSED] = "the delivery failed, the address is suppressed",
+		[BOUNCE_FAILED] = "the delivery failed, not suppressed",
 		[BOUNCE_NOTED] = "noted, not suppressed",
 	};
 	struct bounce_decision dc;

@@ -148,7 +148,14 @@ int bounce_decide(struct bounce_decision *out, struct plan *p, const struct dsn 
 		out->account = xstrdup(synced);
 	}
 	mailsync_bounce_describe(&out->event, out->block);
-	out->outcome = out->event.kind == BOUNCE_HARD ? BOUNCE_SUPPRESSED : BOUNCE_NOTED;
+	/* Action: failed is final whatever the status; a block without one
+	 * reads as failed, as its text says */
+	if (out->event.kind == BOUNCE_HARD)
+		out->outcome = BOUNCE_SUPPRESSED;
+	else if (out->block->action && !strcmp(out->block->action, "delayed"))
+		out->outcome = BOUNCE_NOTED;
+	else
+		out->outcome = BOUNCE_FAILED;
 	return 0;
 }
 

@@ -15,8 +15,16 @@
  *
  *   Action: failed, 5.1.x or 5.2.1   BOUNCE_SUPPRESSED: a hard bounce, the
  *                                    delivery fails, the address is suppressed
- *   anything else                    BOUNCE_NOTED: a notification, nothing
- *                                    suppressed
+ *   Action: failed, any other status BOUNCE_FAILED: the server gave up, the
+ *   (5.2.2 mailbox full, 5.7.x,      delivery fails, nothing is suppressed
+ *   4.4.7 expired, none)
+ *   Action: delayed                  BOUNCE_NOTED: a notification, the
+ *                                    delivery stays as it is
+ *
+ * A block without an Action reads as failed (its `bounce` line says so).
+ * The plan's replay reads the outcome back
+ * from the line: ENHANCED 5.1.x or 5.2.1 is a hard bounce, a TEXT that
+ * starts with "delivery report: failed" fails the delivery.
  */
 #ifndef MAILOUT_BOUNCE_H
 #define MAILOUT_BOUNCE_H
@@ -56,7 +64,8 @@ enum bounce_outcome {
 	BOUNCE_UNMATCHED,       /* about no delivery of the plan: left alone */
 	BOUNCE_RECORDED_BEFORE, /* the plan (or this sync) has its line already */
 	BOUNCE_SUPPRESSED,      /* a hard bounce: the delivery fails, the address is suppressed */
-	BOUNCE_NOTED            /* a notification: the delivery stays as it is */
+	BOUNCE_FAILED,          /* final otherwise: the delivery fails, nothing is suppressed */
+	BOUNCE_NOTED            /* a delay: a notification, the delivery stays as it is */
 };
 
 /* A report's delivery and what it means for it. */

@@ -93,13 +93,14 @@ int mailsync_open(struct imap **out, const char *url, const char *username,
  * oauth2 account an access token from its refresh token. */
 int mailsync_open_account(struct imap **out, const struct account *a);
 
-/* What a delivery report means for the delivery it is about. */
+/* What a delivery report's status says; with Action: failed any of them
+ * fails the delivery, only BOUNCE_HARD suppresses (bounce.h). */
 enum bounce_kind {
 	BOUNCE_NONE,      /* delivered, relayed, expanded: nothing to record */
 	BOUNCE_HARD,      /* failed with 5.1.x or 5.2.1: the delivery fails, the address is suppressed */
-	BOUNCE_TEMPORARY, /* delayed, 4.x.x, 5.2.2 (mailbox full): noted */
-	BOUNCE_POLICY,    /* 5.7.x: noted, never a reason to suppress */
-	BOUNCE_OTHER      /* another failure: noted */
+	BOUNCE_TEMPORARY, /* delayed, 4.x.x, 5.2.2 (mailbox full): never suppressed */
+	BOUNCE_POLICY,    /* 5.7.x: never a reason to suppress */
+	BOUNCE_OTHER      /* another failure */
 };
 
 enum bounce_kind mailsync_bounce_kind(const char *action, const char *status);

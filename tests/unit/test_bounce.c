@@ -173,14 +173,110 @@ static void test_decide(void **state)
 	bounce_decision_release(&dc);
 	dsn_release(&d);
 
-	/* a policy rejection is never a suppression */
+	/* Action: failed is final whatever the status, but only 5.1.x and
+	 * 5.2.1 suppress */
 	report_about(&d, "<1@example.com>", NULL, NULL, "person1@example.net", "failed", "5.7.1",
 		     "550 5.7.1 Message rejected as spam");
 	assert_int_equal(bounce_decide(&dc, f->plan, &d, "other"), 0);
-	expect_delivery(&dc, BOUNCE_NOTED, "c-1", "person1@example.net");
+	expect_delivery(&dc, BOUNCE_FAILED, "c-1", "person1@example.net");
 	assert_int_equal(dc.event.kind, BOUNCE_POLICY);
 	bounce_decision_release(&dc);
 	dsn_release(&d);
+	report_about(&d, "<1@example.com>", NULL, NULL, "person1@example.net", "failed", "5.2.2",
+		     "552 5.2.2 Mailbox full");
+	assert_int_equal(bounce_decide(&dc, f->plan, &d, "other"), 0);
+	expect_delivery(&dc, BOUNCE_FAILED, "c-1", "person1@example.net");
+	assert_int_equal(dc.event.kind, BOUNCE_TEMPORARY);
+	assert_string_equal(dc.event.enhanced, "5.2.2");
+	assert_string_equal(dc.event.text, "delivery report: failed: 552 5.2.2 Mailbox full");
+	bounce_decision_release(&dc);
+	dsn_release(&d);
+	report_about(&d, "<1@example.com>", NULL, NULL, "person1@example.net", "failed", "4.4.7", NULL);
+	assert_int_equal(bounce_decide(&dc, f->plan, &d, "other"), 0);
+	expect_delivery(&dc, BOUNCE_FAILED, "c-1", "person1@example.net");
+	bounce_decision_release(&dc);
+	dsn_release(&d);
+	/* a delay is a notification whatever the status */
+	report_about(&d, "<1@example.com>", NULL, NULL, "person1@example.net", "delayed", "5.2.2", NULL);
+	assert_int_equal(bounce_decide(&dc, f->plan, &d, "other"), 0);
+	expect_delivery(&dc, BOUNCE_NOTED, "c-1", "person1@example.net");
+	assert_string_equal(dc.event.text, "delivery report: delayed");
+	bounce_decision_release(&dc);
+	dsn_release(&d);
+	report_about(&d, "<1@example.com>", NULL, NULL, "person1@example.net", "delayed", "5.1.1", NULL);
+	assert_int_equal(bounce_decide(&dc, f->plan, &d, "other"), 0);
+	expect_delivery(&dc, BOUNCE_NOTED, "c-1", "person1@example.net");
+	assert_string_equal(dc.event.enhanced, "-");
+	bounce_decision_release(&dc);
+	dsn_release(&d);
+}
+
+/* What the plan makes of each outcome once it has replayed the lines. */
+static void test_replayed_outcomes(void **state)
+{
+	struct plan_fx *f = *state;
+	struct plan_campaign_counts counts;
+	struct bounce_decision dc;
+	struct bounce_sync s;
+	struct dsn d;
+	size_t logs = 0, added = 0, i;
+	char *text;
+	static const struct {
+		const char *id, *recipient, *address, *action, *status, *diagnostic;
+		enum bounce_outcome outcome;
+	} reports[] = {
+		{ "<1@example.com>", "c-1", "person1@example.net", "failed", "5.2.2", "552 5.2.2 Mailbox full", BOUNCE_FAILED },
+		{ "<2@example.com>", "c-2", "person2@example.net", "failed", "5.1.1", "550 5.1.1 User unknown", BOUNCE_SUPPRESSED },
+		{ "<3@example.com>", "c-3", "person3@example.net", "delayed", "4.2.2", NULL, BOUNCE_NOTED },
+		{ "<4@example.com>", "c-4", "person4@example.net", "failed", "5.7.1", "550 5.7.1 Spam", BOUNCE_FAILED },
+	};
+
+	assert_int_equal(fixture_append(f->root, PLAN_FX_LOG,
+		"2026-12-01T07:38:00Z\tclaim\tc-3\tperson3@example.net\t<3@example.com>\n"
+		"2026-12-01T07:38:01Z\tsent\tc-3\t250\t2.0.0\tOK\n"
+		"2026-12-01T07:39:00Z\tclaim\tc-4\tperson4@example.net\t<4@example.com>\n"
+		"2026-12-01T07:39:01Z\tsent\tc-4\t250\t2.0.0\tOK\n"), 0);
+	assert_int_equal(plan_refresh(f->plan, &f->diags), 0);
+	bounce_sync_init(&s, f->plan, 1796637600);
+	for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+		report_about(&d, reports[i].id, NULL, NULL, reports[i].address, reports[i].action,
+			     reports[i].status, reports[i].diagnostic);
+		assert_int_equal(bounce_sync_add(&s, &dc, &d, "ann-a"), 0);
+		expect_delivery(&dc, reports[i].outcome, reports[i].recipient, reports[i].address);
+		bounce_decision_release(&dc);
+		dsn_release(&d);
+	}
+	assert_int_equal(bounce_sync_write(&s, f->root, &logs, &added), 0);
+	assert_int_equal(logs, 1);
+	assert_int_equal(added, 1);
+	bounce_sync_release(&s);
+	text = plan_fx_read(f, "recipients/suppressions.tsv");
+	assert_string_equal(text, "address\treason\ttime\tsource\n"
+				  "person2@example.net\tbounced\t2026-12-07T10:00:00Z\tc1\n");
+	free(text);
+
+	assert_int_equal(plan_refresh(f->plan, &f->diags), 0);
+	assert_int_equal(plan_campaign_counts(f->plan, "c1", &counts), 0);
+	/* c-1 (5.2.2), c-2 (5.1.1) and c-4 (5.7.1) failed; the delay leaves c-3 sent */
+	assert_int_equal(counts.recipients, 4);
+	assert_int_equal(counts.count[STATE_FAILED], 3);
+	assert_int_equal(counts.count[STATE_SENT], 1);
+	assert_int_equal(counts.count[STATE_SUPPRESSED], 0);
+	plan_campaign_counts_release(&counts);
+	assert_int_equal(plan_notification_exists(f->plan, "c1", "c-3", "bounce: - 4.2.2 delivery report: delayed"), 1);
+	assert_int_equal(plan_notification_exists(f->plan, "c1", "c-1",
+						  "bounce: 552 5.2.2 delivery report: failed: 552 5.2.2 Mailbox full"), 1);
+	/* the failed ones are sent again by a retry; the bounced address is not */
+	assert_int_equal(fixture_write(f->root, "campaigns/c1/commands.tsv",
+		"#mailout-log v1\n"
+		"2026-12-07T11:00:00Z\tretry-cmd\tc-1\n"
+		"2026-12-07T11:00:00Z\tretry-cmd\tc-2\n"), 0);
+	assert_int_equal(plan_refresh(f->plan, &f->diags), 0);
+	assert_int_equal(plan_campaign_counts(f->plan, "c1", &counts), 0);
+	assert_int_equal(counts.count[STATE_PENDING], 1);
+	assert_int_equal(counts.count[STATE_FAILED], 1);
+	assert_int_equal(counts.count[STATE_SUPPRESSED], 1);
+	plan_campaign_counts_release(&counts);
 }
 
 static void test_decide_unmatched(void **state)
@@ -335,6 +431,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decide, plan_fx_setup, plan_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_decide_unmatched, plan_fx_setup, plan_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_records, plan_fx_setup, plan_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_replayed_outcomes, plan_fx_setup, plan_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_plan_error, plan_fx_setup, plan_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_files_and_mailboxes, plan_fx_setup, plan_fx_teardown),
 	};
