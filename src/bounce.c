@@ -201,12 +201,23 @@ static const char *keep(struct bounce_sync *s, const char *str)
 	return s->strings[s->nstrings++];
 }
 
+/* The notification the plan's replay makes of a bounce line: the code and
+ * the enhanced code are left out when the text starts with them or they
+ * are "-" (as for every event with a server reply). */
+static char *notification_of(const struct mailsync_bounce *b)
+{
+	if (!strncmp(b->text, b->code, strlen(b->code)))
+		return xasprintf("bounce: %s", b->text);
+	if (!strcmp(b->enhanced, "-"))
+		return xasprintf("bounce: %s %s", b->code, b->text);
+	return xasprintf("bounce: %s %s %s", b->code, b->enhanced, b->text);
+}
+
 /* Whether the plan, or this sync, has the line of decision dc already: 1
  * or 0, -1 when the plan could not be read. */
 static int already_recorded(struct bounce_sync *s, const struct bounce_decision *dc)
 {
-	char *notification = xasprintf("bounce: %s %s %s", dc->event.code, dc->event.enhanced,
-				       dc->event.text);
+	char *notification = notification_of(&dc->event);
 	char *key = xasprintf("%s\t%s\t%s", dc->campaign, dc->recipient, notification);
 	int added, ret = 1;
 

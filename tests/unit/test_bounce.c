@@ -383,6 +383,37 @@ static void test_sync_records(void **state)
 	dsn_release(&delay);
 }
 
+/* A line without an enhanced code, or with one the plan must not read as
+ * a hard bounce, is found again once the plan has replayed it. */
+static void test_recorded_before_without_enhanced_code(void **state)
+{
+	struct plan_fx *f = *state;
+	struct bounce_decision dc;
+	struct bounce_sync s;
+	struct dsn d[2];
+	size_t logs = 0, added = 0, i;
+	int round;
+
+	report_about(&d[0], "<1@example.com>", NULL, NULL, "person1@example.net", "delayed", "5.1.1", NULL);
+	/* no Status at all */
+	report_about(&d[1], "<2@example.com>", NULL, NULL, "person2@example.net", "failed", "x", "550 No such user");
+	for (round = 0; round < 2; round++) {
+		bounce_sync_init(&s, f->plan, 1796637600 + round);
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(bounce_sync_add(&s, &dc, &d[i], "ann-a"), 0);
+			assert_string_equal(dc.event.enhanced, "-");
+			assert_int_equal(dc.outcome, round ? BOUNCE_RECORDED_BEFORE : i ? BOUNCE_FAILED : BOUNCE_NOTED);
+			bounce_decision_release(&dc);
+		}
+		assert_int_equal(bounce_sync_write(&s, f->root, &logs, &added), 0);
+		assert_int_equal(logs, round ? 0 : 1);
+		bounce_sync_release(&s);
+		assert_int_equal(plan_refresh(f->plan, &f->diags), 0);
+	}
+	dsn_release(&d[0]);
+	dsn_release(&d[1]);
+}
+
 static void test_plan_error(void **state)
 {
 	static const char msg[] = "plan database (query): database disk image is malformed";
@@ -432,6 +463,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decide_unmatched, plan_fx_setup, plan_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_records, plan_fx_setup, plan_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_outcomes, plan_fx_setup, plan_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_recorded_before_without_enhanced_code, plan_fx_setup, plan_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_plan_error, plan_fx_setup, plan_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_files_and_mailboxes, plan_fx_setup, plan_fx_teardown),
 	};
