@@ -20,62 +20,20 @@
 #include "plan.h"
 #include "publish.h"
 #include "schedule.h"
+#include "sync.h"
 #include "util.h"
 #include "xalloc.h"
 
 #define REPORT_SEARCH "HEADER Content-Type report"
 
-/* What the summary line of a mailbox counts. */
-enum tally {
-	T_READ, T_REPORTS, T_HARD, T_TEMPORARY, T_POLICY, T_OTHER, T_UNMATCHED, T_NO_FAILURE,
-	T_ALREADY, T_NOT_REPORTS, T_COUNT
-};
-
 struct bounce_run {
 	struct bounce_sync sync;
+	const struct account *account; /* whose mailbox is read */
 	struct publisher *pub; /* --commit / --push, or NULL */
 	struct buf report;     /* the lines printed after the results are written */
-	long tally[T_COUNT];
+	long reports, not_reports; /* of the messages read */
 	int plan_failed;       /* a plan query failed: the sync stops */
 };
-
-/* Tallies and describes what report d came to; 0, or -1 when the plan
- * could not be read. */
-static int handle_report(struct bounce_run *run, const struct account *synced, unsigned long uid,
-			 const struct dsn *d)
-{
-	static const enum tally by_kind[] = {
-		[BOUNCE_NONE] = T_OTHER, [BOUNCE_HARD] = T_HARD, [BOUNCE_TEMPORARY] = T_TEMPORARY,
-		[BOUNCE_POLICY] = T_POLICY, [BOUNCE_OTHER] = T_OTHER,
-	};
-	static const char *const effect[] = {
-		[BOUNCE_RECORDED_BEFORE] = "recorded before",
-		[BOUNCE_SUPPRESSED] = "the delivery failed, the address is suppressed",
-		[BOUNCE_FAILED] = "the delivery failed, not suppressed",
-		[BOUNCE_NOTED] = "noted, not suppressed",
-	};
-	struct bounce_decision dc;
-
-	if (bounce_sync_add(&run->sync, &dc, d, synced->id) < 0)
-		return -1;
-	if (dc.outcome == BOUNCE_NO_FAILURE) {
-		run->tally[T_NO_FAILURE]++;
-		buf_addf_visible(&run->report, "  uid %lu: delivery report without a failure (%s): nothing to record\n",
-				 uid, d->recipients[0].action ? d->recipients[0].action : "no action");
-	} else if (dc.outcome == BOUNCE_UNMATCHED) {
-		run->tally[T_UNMATCHED]++;
-		buf_addf_visible(&run->report, "  uid %lu: delivery report for no message of the plan: left alone\n",
-				 uid);
-	} else {
-		run->tally[dc.outcome == BOUNCE_RECORDED_BEFORE ? T_ALREADY : by_kind[dc.event.kind]]++;
-		buf_addf_visible(&run->report, "  uid %lu: %s %s for recipient %s of %s: %s\n", uid,
-				 mailsync_bounce_kind_name(dc.event.kind),
-				 dc.block->status ? dc.block->status : "-", dc.recipient, dc.campaign,
-				 effect[dc.outcome]);
-	}
-	bounce_decision_release(&dc);
-	return 0;
-}
 
 /* Appends one account's log lines and suppressions, and publishes them. */
 static int results_write(struct bounce_run *run, const char *root)
@@ -106,86 +64,71 @@ static int results_write(struct bounce_run *run, const char *root)
 	return rc;
 }
 
-/* One account's mailbox as it is read. */
-struct mailbox_read {
-	const struct account *a;
-	struct imap *imap;
-	unsigned long done_uid; /* every message up to it is read */
-	char *why;              /* the reading stopped before done_uid + 1: why */
-};
+/* Reads one message of a mailbox, records and describes what it came to;
+ * 0, or -1 when the plan could not be read (printed: nothing of this
+ * mailbox is written, its state stays). */
+static int read_message(void *payload, unsigned long uid, int r, const struct buf *raw)
+{
+	static const char *const effect[] = {
+		[BOUNCE_RECORDED_BEFORE] = "recorded before",
+		[BOUNCE_SUPPRESSED] = "the delivery failed, the address is suppressed",
+		[BOUNCE_FAILED] = "the delivery failed, not suppressed",
+		[BOUNCE_NOTED] = "noted, not suppressed",
+	};
+	struct bounce_run *run = payload;
+	struct bounce_decision dc;
+	struct dsn d;
+
+	if (r == IMAP_REFUSED || bounce_parse(&d, raw->ptr, raw->len) < 0) {
+		run->not_reports++;
+		if (r == IMAP_REFUSED)
+			buf_addf_visible(&run->report, "  uid %lu: the server would not return it: %s\n",
+					 uid, error_last());
+		return 0;
+	}
+	run->reports++;
+	r = bounce_sync_add(&run->sync, &dc, &d, run->account->id);
+	if (r < 0) {
+		cmd_error("%s: %s", run->account->id, error_last());
+		run->plan_failed = 1;
+	} else if (dc.outcome == BOUNCE_NO_FAILURE) {
+		buf_addf_visible(&run->report, "  uid %lu: delivery report without a failure (%s): nothing to record\n",
+				 uid, d.recipients[0].action ? d.recipients[0].action : "no action");
+	} else if (dc.outcome == BOUNCE_UNMATCHED) {
+		buf_addf_visible(&run->report, "  uid %lu: delivery report for no message of the plan: left alone\n",
+				 uid);
+	} else {
+		buf_addf_visible(&run->report, "  uid %lu: %s %s for recipient %s of %s: %s\n", uid,
+				 mailsync_bounce_kind_name(dc.event.kind),
+				 dc.block->status ? dc.block->status : "-", dc.recipient, dc.campaign,
+				 effect[dc.outcome]);
+	}
+	bounce_decision_release(&dc);
+	dsn_release(&d);
+	return r;
+}
 
 /* Reads the new reports of one mailbox; 0, or -1 when the mailbox or the
  * plan could not be read (printed; a failed fetch only stops the reading). */
-static int read_reports(struct bounce_run *run, struct mailbox_read *m, unsigned long after)
+static int read_reports(struct bounce_run *run, struct cmd_mailbox *m, unsigned long after)
 {
+	const struct account *a = run->account;
 	unsigned long *all = NULL, *uids = NULL;
-	struct buf raw = BUF_INIT;
-	size_t nall = 0, n = 0, i;
-	struct dsn d;
-	int r, ret = -1;
+	size_t nall = 0, n = 0;
+	int ret = -1;
 
 	if (imap_search(m->imap, after, NULL, &all, &nall, &m->done_uid) < 0 ||
 	    imap_search(m->imap, after, REPORT_SEARCH, &uids, &n, NULL) < 0) {
-		cmd_error("%s: cannot read the mailbox: %s", m->a->id, error_last());
+		cmd_error("%s: cannot read the mailbox: %s", a->id, error_last());
 		goto done;
 	}
-	cmd_printf("%s: %s: %zu new message%s, %zu that may be delivery reports\n", m->a->id,
-		   m->a->imap, nall, nall == 1 ? "" : "s", n);
-	for (i = 0; i < n; i++) {
-		r = imap_fetch(m->imap, uids[i], &raw);
-		if (r < 0) {
-			m->why = xstrdup(error_last());
-			m->done_uid = uids[i] - 1;
-			break;
-		}
-		if (r == IMAP_GONE)
-			continue;
-		run->tally[T_READ]++;
-		if (r == IMAP_REFUSED) {
-			run->tally[T_NOT_REPORTS]++;
-			buf_addf_visible(&run->report, "  uid %lu: the server would not return it: %s\n",
-					 uids[i], error_last());
-			continue;
-		}
-		if (bounce_parse(&d, raw.ptr, raw.len) < 0) {
-			run->tally[T_NOT_REPORTS]++;
-			continue;
-		}
-		run->tally[T_REPORTS]++;
-		r = handle_report(run, m->a, uids[i], &d);
-		dsn_release(&d);
-		if (r < 0) {
-			/* nothing of this mailbox is written, its state stays */
-			cmd_error("%s: %s", m->a->id, error_last());
-			run->plan_failed = 1;
-			goto done;
-		}
-	}
-	ret = 0;
+	cmd_printf("%s: %s: %zu new message%s, %zu that may be delivery reports\n", a->id, a->imap, nall,
+		   nall == 1 ? "" : "s", n);
+	ret = cmd_mailbox_fetch(m, uids, n, read_message, run);
 done:
 	free(all);
 	free(uids);
-	buf_release(&raw);
 	return ret;
-}
-
-/* Moves the mailbox's state to done_uid; 0 or -1 (printed). */
-static int advance_state(struct bounce_run *run, const char *root, struct mailsync_state *state,
-			 const struct mailbox_read *m)
-{
-	static const char *const state_file[] = { BOUNCE_STATE_FILE };
-	int rc = mailsync_state_advance(state, root, BOUNCE_STATE_FILE, m->a->id, m->a->imap,
-					imap_uidvalidity(m->imap), m->done_uid);
-
-	if (rc > 0) {
-		cmd_printf("updated %s\n", BOUNCE_STATE_FILE);
-		if (run->pub)
-			rc = publisher_commit_push(run->pub, state_file, 1,
-						   "bounces: the mailboxes are read up to here");
-	}
-	if (rc < 0)
-		cmd_error("%s", error_last());
-	return rc < 0 ? -1 : 0;
 }
 
 /* Reads one account's mailbox; 0, or -1 when the sync of it failed
@@ -193,44 +136,39 @@ static int advance_state(struct bounce_run *run, const char *root, struct mailsy
 static int sync_account(struct bounce_run *run, const char *root, struct mailsync_state *state,
 			const struct account *a)
 {
-	struct mailbox_read m = { a, NULL, 0, NULL };
-	const struct mailsync_mark *mark;
-	const long *t = run->tally;
-	unsigned long after;
+	struct cmd_mailbox m = { a->id, a->id, a->imap, NULL, 0, NULL, 0 };
+	const long *o = run->sync.outcomes, *k = run->sync.kinds;
 	int ret = -1;
 
+	run->account = a;
 	bounce_sync_clear(&run->sync);
 	buf_reset(&run->report);
-	memset(run->tally, 0, sizeof(run->tally));
+	run->reports = run->not_reports = 0;
 	if (mailsync_open_account(&m.imap, a) < 0) {
 		cmd_error("%s: cannot read the mailbox: %s", a->id, error_last());
 		goto done;
 	}
-	mark = mailsync_state_get(state, a->id);
-	after = mailsync_state_after(state, a->id, a->imap, imap_uidvalidity(m.imap));
-	if (mark && !after && mark->last_uid)
-		cmd_printf("%s: the mailbox's URL or UIDVALIDITY changed since the last sync: reading it from the start\n",
-			   a->id);
-	if (read_reports(run, &m, after) < 0)
+	if (read_reports(run, &m, cmd_mailbox_after(&m, state)) < 0)
 		goto done;
 	if (results_write(run, root) < 0) {
 		cmd_error("%s: %s", a->id, error_last());
 		goto done;
 	}
 	fputs(run->report.ptr, stdout);
-	if (advance_state(run, root, state, &m) < 0)
+	if (cmd_mailbox_advance(&m, state, root, BOUNCE_STATE_FILE, run->pub,
+				"bounces: the mailboxes are read up to here") < 0)
 		goto done;
-	cmd_printf("%s: read %ld, delivery reports %ld (hard bounces %ld, temporary %ld, policy %ld, other %ld, unmatched %ld, no failure %ld, recorded before %ld), not delivery reports %ld\n",
-		   a->id, t[T_READ], t[T_REPORTS], t[T_HARD], t[T_TEMPORARY], t[T_POLICY], t[T_OTHER],
-		   t[T_UNMATCHED], t[T_NO_FAILURE], t[T_ALREADY], t[T_NOT_REPORTS]);
+	cmd_printf("%s: read %zu, delivery reports %ld (hard bounces %ld, temporary %ld, policy %ld, other %ld, unmatched %ld, no failure %ld, recorded before %ld), not delivery reports %ld\n",
+		   a->id, m.read, run->reports, k[BOUNCE_HARD], k[BOUNCE_TEMPORARY], k[BOUNCE_POLICY],
+		   k[BOUNCE_OTHER] + k[BOUNCE_NONE], o[BOUNCE_UNMATCHED], o[BOUNCE_NO_FAILURE],
+		   o[BOUNCE_RECORDED_BEFORE], run->not_reports);
 	if (m.why) {
 		cmd_error("%s: the sync stopped before UID %lu: %s", a->id, m.done_uid + 1, m.why);
 		goto done;
 	}
 	ret = 0;
 done:
-	imap_close(m.imap);
-	free(m.why);
+	cmd_mailbox_release(&m);
 	return ret;
 }
 

@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "publish.h"
 #include "schedule.h"
+#include "sync.h"
 #include "token.h"
 #include "unsubscribe.h"
 #include "xalloc.h"
@@ -31,15 +32,12 @@ struct unsub_run {
 	struct plan *p;
 	struct token_keys *keys;
 	struct mailsync_state state;
-	struct imap *imap;
+	struct cmd_mailbox mailbox;
 	time_t now;
 	/* what each message read came to, and its UID */
 	struct unsubscribe_outcome *outcomes;
 	unsigned long *uids;
 	size_t noutcomes, outcomes_cap, uids_cap;
-	size_t read;
-	unsigned long done_uid; /* every message up to it is judged */
-	char *why;              /* the sync stopped before done_uid + 1: why */
 };
 
 static struct unsubscribe_outcome *add_outcome(struct unsub_run *run, unsigned long uid)
@@ -82,7 +80,10 @@ static int open_run(struct unsub_run *run, struct cmd_ctx *ctx, int commit, cons
 		cmd_error("%s", error_last());
 		return -1;
 	}
-	if (mailsync_open(&run->imap, run->cfg.unsubscribe_mailbox, run->cfg.unsubscribe_username,
+	run->mailbox.label = "unsubscribes";
+	run->mailbox.key = STATE_KEY;
+	run->mailbox.url = run->cfg.unsubscribe_mailbox;
+	if (mailsync_open(&run->mailbox.imap, run->cfg.unsubscribe_mailbox, run->cfg.unsubscribe_username,
 			  run->cfg.unsubscribe_password_env) < 0) {
 		cmd_error("cannot read the unsubscribe mailbox: %s", error_last());
 		return -1;
@@ -90,53 +91,43 @@ static int open_run(struct unsub_run *run, struct cmd_ctx *ctx, int commit, cons
 	return 1;
 }
 
+/* Judges one message; 0, or -1 when the plan could not be read (printed:
+ * nothing is written and the state stays, the mail is read again). */
+static int judge(void *payload, unsigned long uid, int r, const struct buf *raw)
+{
+	struct unsub_run *run = payload;
+	struct unsubscribe_outcome *o = add_outcome(run, uid);
+
+	if (r == IMAP_REFUSED) {
+		memset(o, 0, sizeof(*o));
+		o->verdict = UNSUBSCRIBE_VERDICT_MALFORMED;
+		o->detail = xasprintf("ignored: the server would not return it: %s", error_last());
+		return 0;
+	}
+	if (unsubscribe_classify(o, run->p, run->keys, raw->ptr, raw->len, r == IMAP_DAMAGED) < 0) {
+		cmd_error("%s", error_last());
+		return -1;
+	}
+	return 0;
+}
+
 /* Judges every new message; 0, or -1 when the mailbox or the plan could
- * not be read (printed; a failed fetch only stops the reading, in why). */
+ * not be read (printed; a failed fetch only stops the reading). */
 static int read_mailbox(struct unsub_run *run)
 {
-	const char *mailbox = run->cfg.unsubscribe_mailbox;
-	const struct mailsync_mark *mark = mailsync_state_get(&run->state, STATE_KEY);
-	unsigned long after, last, *uids = NULL;
-	struct buf raw = BUF_INIT;
-	size_t n = 0, i;
-	int r, ret = -1;
+	struct cmd_mailbox *m = &run->mailbox;
+	unsigned long after = cmd_mailbox_after(m, &run->state), *uids = NULL;
+	size_t n = 0;
+	int ret = -1;
 
-	after = mailsync_state_after(&run->state, STATE_KEY, mailbox, imap_uidvalidity(run->imap));
-	if (mark && !after && mark->last_uid)
-		cmd_printf("unsubscribes: the mailbox's URL or UIDVALIDITY changed since the last sync: reading it from the start\n");
-	if (imap_search(run->imap, after, NULL, &uids, &n, &last) < 0) {
+	if (imap_search(m->imap, after, NULL, &uids, &n, &m->done_uid) < 0) {
 		cmd_error("cannot read the unsubscribe mailbox: %s", error_last());
 		goto done;
 	}
-	cmd_printf("unsubscribes: %s: %zu new message%s\n", mailbox, n, n == 1 ? "" : "s");
-	run->done_uid = last;
-	for (i = 0; i < n; i++) {
-		r = imap_fetch(run->imap, uids[i], &raw);
-		if (r < 0) {
-			run->why = xstrdup(error_last());
-			run->done_uid = uids[i] - 1;
-			break;
-		}
-		if (r == IMAP_GONE)
-			continue;
-		run->read++;
-		if (r == IMAP_REFUSED) {
-			struct unsubscribe_outcome *o = add_outcome(run, uids[i]);
-
-			memset(o, 0, sizeof(*o));
-			o->verdict = UNSUBSCRIBE_VERDICT_MALFORMED;
-			o->detail = xasprintf("ignored: the server would not return it: %s", error_last());
-		} else if (unsubscribe_classify(add_outcome(run, uids[i]), run->p, run->keys, raw.ptr,
-						raw.len, r == IMAP_DAMAGED) < 0) {
-			/* nothing is written and the state stays: the mail is read again */
-			cmd_error("%s", error_last());
-			goto done;
-		}
-	}
-	ret = 0;
+	cmd_printf("unsubscribes: %s: %zu new message%s\n", m->url, n, n == 1 ? "" : "s");
+	ret = cmd_mailbox_fetch(m, uids, n, judge, run);
 done:
 	free(uids);
-	buf_release(&raw);
 	return ret;
 }
 
@@ -178,24 +169,6 @@ static long write_results(struct unsub_run *run, const char *root, long *already
 	return (long)added;
 }
 
-/* Moves the mailbox's state to done_uid; 0 or -1 (printed). */
-static int advance_state(struct unsub_run *run, const char *root)
-{
-	int rc = mailsync_state_advance(&run->state, root, UNSUBSCRIBE_STATE_FILE, STATE_KEY,
-					run->cfg.unsubscribe_mailbox, imap_uidvalidity(run->imap),
-					run->done_uid);
-
-	if (rc > 0) {
-		cmd_printf("updated %s\n", UNSUBSCRIBE_STATE_FILE);
-		if (run->pub)
-			rc = publisher_commit_push(run->pub, own_files + 1, 1,
-						   "unsubscribes: the mailbox is read up to here");
-	}
-	if (rc < 0)
-		cmd_error("%s", error_last());
-	return rc < 0 ? -1 : 0;
-}
-
 static void print_summary(const struct unsub_run *run, long unsubscribed, long already)
 {
 	long count[UNSUBSCRIBE_VERDICTS], ignored;
@@ -206,7 +179,7 @@ static void print_summary(const struct unsub_run *run, long unsubscribed, long a
 		count[run->outcomes[i].verdict]++;
 	ignored = (long)run->noutcomes - count[UNSUBSCRIBE_VERDICT_UNSUBSCRIBE];
 	cmd_printf("read %zu, unsubscribed %ld, already suppressed %ld, ignored %ld (forged %ld, unknown key %ld, malformed %ld, no token %ld, unknown recipient %ld)\n",
-		   run->read, unsubscribed, already, ignored, count[UNSUBSCRIBE_VERDICT_FORGED],
+		   run->mailbox.read, unsubscribed, already, ignored, count[UNSUBSCRIBE_VERDICT_FORGED],
 		   count[UNSUBSCRIBE_VERDICT_UNKNOWN_KEY], count[UNSUBSCRIBE_VERDICT_MALFORMED],
 		   count[UNSUBSCRIBE_VERDICT_NO_TOKEN], count[UNSUBSCRIBE_VERDICT_UNKNOWN_RECIPIENT]);
 }
@@ -219,8 +192,7 @@ static void run_release(struct unsub_run *run)
 		unsubscribe_outcome_release(&run->outcomes[i]);
 	free(run->outcomes);
 	free(run->uids);
-	free(run->why);
-	imap_close(run->imap);
+	cmd_mailbox_release(&run->mailbox);
 	token_keys_free(run->keys);
 	plan_close(run->p);
 	publisher_free(run->pub);
@@ -246,11 +218,14 @@ static int sync_unsubscribes(struct cmd_ctx *ctx, int commit, const char *remote
 		goto done;
 	/* the results first, then the state */
 	unsubscribed = write_results(&run, ctx->repo, &already);
-	if (unsubscribed < 0 || advance_state(&run, ctx->repo) < 0)
+	if (unsubscribed < 0 ||
+	    cmd_mailbox_advance(&run.mailbox, &run.state, ctx->repo, UNSUBSCRIBE_STATE_FILE, run.pub,
+				"unsubscribes: the mailbox is read up to here") < 0)
 		goto done;
 	print_summary(&run, unsubscribed, already);
-	if (run.why) {
-		cmd_error("the unsubscribe sync stopped before UID %lu: %s", run.done_uid + 1, run.why);
+	if (run.mailbox.why) {
+		cmd_error("the unsubscribe sync stopped before UID %lu: %s", run.mailbox.done_uid + 1,
+			  run.mailbox.why);
 		goto done;
 	}
 	code = 0;

@@ -238,13 +238,16 @@ int bounce_sync_add(struct bounce_sync *s, struct bounce_decision *out, const st
 
 	if (bounce_decide(out, s->p, d, synced) < 0)
 		return -1;
-	if (out->outcome == BOUNCE_NO_FAILURE || out->outcome == BOUNCE_UNMATCHED)
-		return 0;
-	found = already_recorded(s, out);
-	if (found) {
+	found = out->outcome != BOUNCE_NO_FAILURE && out->outcome != BOUNCE_UNMATCHED ?
+			already_recorded(s, out) : 0;
+	if (found < 0)
+		return -1;
+	if (found)
 		out->outcome = BOUNCE_RECORDED_BEFORE;
-		return found < 0 ? -1 : 0;
-	}
+	s->outcomes[out->outcome]++;
+	if (found || out->outcome == BOUNCE_NO_FAILURE || out->outcome == BOUNCE_UNMATCHED)
+		return 0;
+	s->kinds[out->event.kind]++;
 	fields[0] = out->recipient;
 	fields[1] = out->event.code;
 	fields[2] = out->event.enhanced;
@@ -292,6 +295,8 @@ void bounce_sync_clear(struct bounce_sync *s)
 		free(s->strings[i]);
 	s->nstrings = 0;
 	s->nsuppress = 0;
+	memset(s->outcomes, 0, sizeof(s->outcomes));
+	memset(s->kinds, 0, sizeof(s->kinds));
 }
 
 void bounce_sync_release(struct bounce_sync *s)

@@ -65,7 +65,8 @@ enum bounce_outcome {
 	BOUNCE_RECORDED_BEFORE, /* the plan (or this sync) has its line already */
 	BOUNCE_SUPPRESSED,      /* a hard bounce: the delivery fails, the address is suppressed */
 	BOUNCE_FAILED,          /* final otherwise: the delivery fails, nothing is suppressed */
-	BOUNCE_NOTED            /* a delay: a notification, the delivery stays as it is */
+	BOUNCE_NOTED,           /* a delay: a notification, the delivery stays as it is */
+	BOUNCE_OUTCOMES
 };
 
 /* A report's delivery and what it means for it. */
@@ -97,8 +98,8 @@ struct bounce_log {
 
 /*
  * What a sync records, one mailbox at a time: bounce_sync_add() each
- * report, bounce_sync_write() the results, bounce_sync_clear() before the
- * next mailbox.  What was added is remembered across mailboxes (a report
+ * report, bounce_sync_write() the results, bounce_sync_clear() (results
+ * and counts) before the next mailbox.  What was added is remembered across mailboxes (a report
  * read in two is recorded once).
  */
 struct bounce_sync {
@@ -108,6 +109,10 @@ struct bounce_sync {
 	size_t nlogs;
 	struct mailsync_suppression *suppress;
 	size_t nsuppress;
+	/* what bounce_sync_add() decided: the reports by outcome, and those
+	 * recorded now by the kind of their status */
+	long outcomes[BOUNCE_OUTCOMES];
+	long kinds[BOUNCE_OTHER + 1];
 	/* private */
 	struct strmap recorded;
 	char **strings;

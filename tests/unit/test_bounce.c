@@ -246,6 +246,12 @@ static void test_replayed_outcomes(void **state)
 		bounce_decision_release(&dc);
 		dsn_release(&d);
 	}
+	assert_int_equal(s.outcomes[BOUNCE_FAILED], 2);
+	assert_int_equal(s.outcomes[BOUNCE_SUPPRESSED], 1);
+	assert_int_equal(s.outcomes[BOUNCE_NOTED], 1);
+	assert_int_equal(s.kinds[BOUNCE_TEMPORARY], 2);
+	assert_int_equal(s.kinds[BOUNCE_HARD], 1);
+	assert_int_equal(s.kinds[BOUNCE_POLICY], 1);
 	assert_int_equal(bounce_sync_write(&s, f->root, &logs, &added), 0);
 	assert_int_equal(logs, 1);
 	assert_int_equal(added, 1);
@@ -338,6 +344,11 @@ static void test_sync_records(void **state)
 	assert_int_equal(dc.outcome, BOUNCE_RECORDED_BEFORE);
 	assert_string_equal(dc.recipient, "c-2");
 	bounce_decision_release(&dc);
+	assert_int_equal(s.outcomes[BOUNCE_SUPPRESSED], 1);
+	assert_int_equal(s.outcomes[BOUNCE_NOTED], 1);
+	assert_int_equal(s.outcomes[BOUNCE_RECORDED_BEFORE], 1);
+	assert_int_equal(s.kinds[BOUNCE_HARD], 1);
+	assert_int_equal(s.kinds[BOUNCE_TEMPORARY], 1);
 	assert_int_equal(s.nlogs, 1);
 	assert_string_equal(s.logs[0].path, PLAN_FX_LOG);
 	assert_int_equal(s.nsuppress, 1);
@@ -364,6 +375,7 @@ static void test_sync_records(void **state)
 	bounce_sync_clear(&s);
 	assert_int_equal(s.nlogs, 0);
 	assert_int_equal(s.nsuppress, 0);
+	assert_int_equal(s.outcomes[BOUNCE_RECORDED_BEFORE] + s.kinds[BOUNCE_HARD], 0);
 	bounce_sync_release(&s);
 
 	/* what the plan has replayed is recorded before, in a later sync */
