@@ -187,6 +187,28 @@ static int open_publisher(struct bounce_run *run, struct cmd_ctx *ctx, const str
 	return ret;
 }
 
+/* Reads every account's mailbox once, until a plan query fails: the exit
+ * code, 1 when the sync of any failed. */
+static int sync_accounts(struct bounce_run *run, const char *root, struct mailsync_state *state,
+			 const struct config *cfg)
+{
+	const struct account *a, *first;
+	size_t i;
+	int failed = 0;
+
+	for (i = 0; i < cfg->naccounts && !run->plan_failed; i++) {
+		a = &cfg->accounts[i];
+		if (!a->imap)
+			continue;
+		first = bounce_mailbox_read_before(cfg, i);
+		if (first)
+			cmd_printf("%s: the same mailbox as %s, read once\n", a->id, first->id);
+		else if (sync_account(run, root, state, a) < 0)
+			failed = 1;
+	}
+	return failed;
+}
+
 static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 {
 	int lock = -1;
@@ -194,11 +216,10 @@ static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 	struct config cfg;
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct mailsync_state state;
-	const struct account *a, *first;
 	size_t i, mailboxes = 0;
 	struct plan *p = NULL;
 	time_t now;
-	int code = 1, failed = 0;
+	int code = 1;
 
 	memset(&run, 0, sizeof(run));
 	buf_init(&run.report, 1024);
@@ -228,21 +249,7 @@ static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	for (i = 0; i < plan_config(p)->naccounts; i++) {
-		a = &plan_config(p)->accounts[i];
-		if (!a->imap)
-			continue;
-		first = bounce_mailbox_read_before(plan_config(p), i);
-		if (first) {
-			cmd_printf("%s: the same mailbox as %s, read once\n", a->id, first->id);
-			continue;
-		}
-		if (sync_account(&run, ctx->repo, &state, a) < 0)
-			failed = 1;
-		if (run.plan_failed)
-			break;
-	}
-	code = failed ? 1 : 0;
+	code = sync_accounts(&run, ctx->repo, &state, plan_config(p));
 done:
 	bounce_sync_release(&run.sync);
 	buf_release(&run.report);
