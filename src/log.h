@@ -25,7 +25,9 @@
  *                                             the recipient is pending again
  *   critical  RECIPIENT CODE ENHANCED TEXT    the account is red until resume;
  *                                             the recipient is pending again
- *   bounce    RECIPIENT CODE ENHANCED TEXT    a delivery report read later
+ *   bounce    RECIPIENT CODE ENHANCED TEXT    a delivery report read later; the
+ *                                             delivery fails when TEXT starts with
+ *                                             "delivery report: failed" (bounce.h)
  *   release   RECIPIENT                       a claim withdrawn before the message
  *                                             reached SMTP (the account stopped
  *                                             mid-batch): pending again, no attempt

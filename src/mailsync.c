@@ -187,6 +187,18 @@ void mailsync_state_release(struct mailsync_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
+int mailsync_state_advance(struct mailsync_state *s, const char *root, const char *rel,
+			   const char *key, const char *mailbox, unsigned long uidvalidity,
+			   unsigned long last_uid)
+{
+	const struct mailsync_mark *m = mailsync_state_get(s, key);
+
+	if (m && m->last_uid == last_uid && m->uidvalidity == uidvalidity && !strcmp(m->mailbox, mailbox))
+		return 0;
+	mailsync_state_set(s, key, mailbox, uidvalidity, last_uid);
+	return mailsync_state_save(s, root, rel) < 0 ? -1 : 1;
+}
+
 /* ---- suppressions ---- */
 
 int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size_t n,

@@ -55,6 +55,11 @@ void mailsync_state_set(struct mailsync_state *s, const char *key, const char *m
 /* Writes the state atomically (keys sorted).  Returns 0 or -1 (error_set). */
 int mailsync_state_save(const struct mailsync_state *s, const char *root, const char *rel);
 void mailsync_state_release(struct mailsync_state *s);
+/* Sets the mark of key and saves the state to <root>/<rel>, unless the
+ * mark was that already: 1 when written, 0 when not, -1 after error_set(). */
+int mailsync_state_advance(struct mailsync_state *s, const char *root, const char *rel,
+			   const char *key, const char *mailbox, unsigned long uidvalidity,
+			   unsigned long last_uid);
 
 /* One line for recipients/suppressions.tsv. */
 struct mailsync_suppression {
@@ -91,13 +96,14 @@ int mailsync_open(struct imap **out, const char *url, const char *username,
  * oauth2 account an access token from its refresh token. */
 int mailsync_open_account(struct imap **out, const struct account *a);
 
-/* What a delivery report means for the delivery it is about. */
+/* What a delivery report's status says; with Action: failed any of them
+ * fails the delivery, only BOUNCE_HARD suppresses (bounce.h). */
 enum bounce_kind {
 	BOUNCE_NONE,      /* delivered, relayed, expanded: nothing to record */
 	BOUNCE_HARD,      /* failed with 5.1.x or 5.2.1: the delivery fails, the address is suppressed */
-	BOUNCE_TEMPORARY, /* delayed, 4.x.x, 5.2.2 (mailbox full): noted */
-	BOUNCE_POLICY,    /* 5.7.x: noted, never a reason to suppress */
-	BOUNCE_OTHER      /* another failure: noted */
+	BOUNCE_TEMPORARY, /* delayed, 4.x.x, 5.2.2 (mailbox full): never suppressed */
+	BOUNCE_POLICY,    /* 5.7.x: never a reason to suppress */
+	BOUNCE_OTHER      /* another failure */
 };
 
 enum bounce_kind mailsync_bounce_kind(const char *action, const char *status);

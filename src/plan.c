@@ -963,6 +963,12 @@ static int hard_bounce(const char *enhanced)
 	return !strncmp(enhanced, "5.1.", 4) || !strcmp(enhanced, "5.2.1");
 }
 
+/* A delivery report whose server gave up, whatever the status (bounce.h). */
+static int final_report(const struct log_entry *e)
+{
+	return e->event == LOG_BOUNCE && !strncmp(e->field[3], "delivery report: failed", 23);
+}
+
 static void set_max(long long *x, long long v)
 {
 	if (v > *x)
@@ -1116,7 +1122,7 @@ static int replay_entry(const struct log_entry *e, void *payload)
 		ret = add_notification(r, e, e->event == LOG_FAILED ? "failed" : "bounce");
 		if (!found || ret)
 			break;
-		if (e->event == LOG_FAILED || hard_bounce(e->field[2]))
+		if (e->event == LOG_FAILED || hard_bounce(e->field[2]) || final_report(e))
 			ret = set_state(r, recipient, "failed", e->time, e, 0, 0);
 		if (!ret && hard_bounce(e->field[2])) {
 			bind_text(r->bounce, 1, address);

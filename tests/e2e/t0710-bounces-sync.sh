@@ -1,9 +1,11 @@
 #!/bin/sh
 # `mailout bounces sync` against a real Dovecot: a delivery report for a sent
-# message fails that delivery and suppresses the address; a 5.7.1 report
-# and a delay suppress nothing; reports for unknown messages are left
-# alone; the managers' own mail is never fetched nor marked read; a second
-# sync, and one after the state file is lost, add nothing.
+# message fails that delivery and suppresses the address; a report with
+# Action: failed and any other status (5.7.1, 5.2.2 mailbox full) fails the
+# delivery and suppresses nothing; a delay is a notification only; reports
+# for unknown messages are left alone; the managers' own mail is never
+# fetched nor marked read; a second sync, and one after the state file is
+# lost, add nothing.
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/smtp.sh"
 . "$SRC/tests/e2e/imap.sh"
@@ -79,7 +81,7 @@ expect_contains "alice-news summary" "alice-news: read 6, delivery reports 5 (ha
 expect_contains "dana-main summary" "dana-main: read 1, delivery reports 1 (hard bounces 1, temporary 0, policy 0, other 0, unmatched 0, no failure 0, recorded before 0), not delivery reports 0"
 grep -q "^  uid [0-9]*: hard bounce 5.1.1 for recipient c-1002 of december-update-dach: the delivery failed, the address is suppressed$" \
 	"$TMPDIR/stdout" || fail "reports the hard bounce" "$TMPDIR/stdout"
-grep -q "^  uid [0-9]*: policy 5.7.1 for recipient c-1005 of december-update-dach: noted, not suppressed$" \
+grep -q "^  uid [0-9]*: policy 5.7.1 for recipient c-1005 of december-update-dach: the delivery failed, not suppressed$" \
 	"$TMPDIR/stdout" || fail "reports the policy rejection" "$TMPDIR/stdout"
 
 t=2026-12-07T10:00:00Z
@@ -111,7 +113,7 @@ MAILOUT_NOW=2026-12-07T10:30:00Z run_mailout --repo "$REPO" status
 expect_rc "status" 0
 [ "$(state c-1002)" = failed ] || fail "the hard bounce fails c-1002: $(state c-1002)"
 [ "$(state l-3009)" = failed ] || fail "the hard bounce fails l-3009: $(state l-3009)"
-[ "$(state c-1005)" = sent ] || fail "5.7.1 leaves c-1005 sent: $(state c-1005)"
+[ "$(state c-1005)" = failed ] || fail "5.7.1 fails c-1005, unsuppressed: $(state c-1005)"
 [ "$(state c-1008)" = sent ] || fail "a delay leaves c-1008 sent: $(state c-1008)"
 [ "$(state c-1001)" = sent ] || fail "forged headers leave c-1001 sent: $(state c-1001)"
 [ "$(plan_query "SELECT group_concat(address, ' ') FROM (SELECT address FROM bounces ORDER BY address)")" = \
@@ -155,10 +157,61 @@ expect_contains "alice-news still read" "alice-news: read 1, delivery reports 1 
 awk -F '\t' '$1 == "alice-news" && $4 == 8 { a = 1 } $1 == "dana-main" && $4 == 1 { d = 1 } END { exit !(a && d) }' \
 	"$STATE" || fail "alice-news advanced, dana-main did not" "$STATE"
 
-# the next send skips the bounced address in every campaign
+# a full mailbox the server gave up on fails the delivery and suppresses
+# nothing; a delay leaves the delivery as it is
+dsn "$M/full.eml" --original "$(spooled c-1001)" --recipient jana.novak@example.net \
+	--status 5.2.2 --diagnostic 'smtp; 552 5.2.2 <jana.novak@example.net>: Recipient address rejected: Mailbox full'
+dsn "$M/delayed.eml" --original "$(spooled l-3010)" --recipient brandon.davis@example.com \
+	--action delayed --status 4.2.2 --diagnostic 'smtp; 452 4.2.2 Mailbox full, will retry'
+deliver "$ALICE" "$M/full.eml"
+deliver "$DANA" "$M/delayed.eml"
+cp "$SUPP" "$TMPDIR/suppressions.before-full"
+# the lines go to the logs of the accounts that sent the messages
+MAIN_LOG=$REPO/campaigns/december-update-dach/log/alice-main.tsv
+OUTREACH_LOG=$REPO/campaigns/product-launch-leads/log/dana-outreach.tsv
+grep -q "	claim	c-1001	" "$MAIN_LOG" && grep -q "	claim	l-3010	" "$OUTREACH_LOG" ||
+	fail "c-1001 went out through alice-main, l-3010 through dana-outreach"
+cp "$MAIN_LOG" "$TMPDIR/main.before-full"
+cp "$OUTREACH_LOG" "$TMPDIR/outreach.before-full"
+MAILOUT_NOW=2026-12-07T14:00:00Z run_mailout --repo "$REPO" bounces sync
+expect_rc "sync of a full mailbox and a delay" 0
+expect_contains "alice-news: the full mailbox" "alice-news: read 1, delivery reports 1 (hard bounces 0, temporary 1, policy 0, other 0, unmatched 0, no failure 0, recorded before 0), not delivery reports 0"
+expect_contains "dana-main: the delay" "dana-main: read 1, delivery reports 1 (hard bounces 0, temporary 1, policy 0, other 0, unmatched 0, no failure 0, recorded before 0), not delivery reports 0"
+grep -q "^  uid [0-9]*: temporary 5.2.2 for recipient c-1001 of december-update-dach: the delivery failed, not suppressed$" \
+	"$TMPDIR/stdout" || fail "reports the full mailbox" "$TMPDIR/stdout"
+grep -q "^  uid [0-9]*: temporary 4.2.2 for recipient l-3010 of product-launch-leads: noted, not suppressed$" \
+	"$TMPDIR/stdout" || fail "reports the delay" "$TMPDIR/stdout"
+t=2026-12-07T14:00:00Z
+{
+	cat "$TMPDIR/main.before-full"
+	printf '%s\tbounce\tc-1001\t552\t5.2.2\tdelivery report: failed: 552 5.2.2 <jana.novak@example.net>: Recipient address rejected: Mailbox full\n' $t
+} >"$TMPDIR/main.expected-full"
+expect_file "the full mailbox's line" "$TMPDIR/main.expected-full" "$MAIN_LOG"
+{
+	cat "$TMPDIR/outreach.before-full"
+	printf '%s\tbounce\tl-3010\t452\t4.2.2\tdelivery report: delayed: 452 4.2.2 Mailbox full, will retry\n' $t
+} >"$TMPDIR/outreach.expected-full"
+expect_file "the delay's line" "$TMPDIR/outreach.expected-full" "$OUTREACH_LOG"
+expect_file "nothing more is suppressed" "$TMPDIR/suppressions.before-full" "$SUPP"
+MAILOUT_NOW=2026-12-07T14:30:00Z run_mailout --repo "$REPO" status product-launch-leads --json
+expect_rc "status after the full mailbox" 0
+[ "$(state c-1001)" = failed ] || fail "the full mailbox fails c-1001: $(state c-1001)"
+[ "$(state l-3010)" = sent ] || fail "a delay leaves l-3010 sent: $(state l-3010)"
+[ "$(plan_query "SELECT group_concat(address, ' ') FROM (SELECT address FROM bounces ORDER BY address)")" = \
+	"ashley.moore@moore-dental.test lukas.mueller@mueller-soehne.test" ] ||
+	fail "a full mailbox is no hard bounce: $(plan_query "SELECT address FROM bounces")"
+grep -q '"message": "bounce: 452 4.2.2 delivery report: delayed: 452 4.2.2 Mailbox full, will retry"' "$TMPDIR/stdout" ||
+	fail "the delay is a notification" "$TMPDIR/stdout"
+
+# a retry sends the full mailbox's message again; the next send skips the
+# bounced address in every campaign
+MAILOUT_NOW=2026-12-07T14:30:00Z run_mailout --repo "$REPO" retry december-update-dach
+expect_rc "retry" 0
 run_mailout --repo "$REPO" send --now 2026-12-07T08:40 --for 9h --sink "smtp://127.0.0.1:$SMTPD_PORT"
 expect_rc "second send" 0
 [ "$(grep -l '^To:.*lukas\.mueller@mueller-soehne\.test' "$TMPDIR/spool"/*.eml | wc -l)" = 1 ] ||
 	fail "lukas got the one message from before the bounce only"
+[ "$(grep -l '^To:.*jana\.novak@example\.net' "$TMPDIR/spool"/*.eml | wc -l)" = 2 ] ||
+	fail "jana's message went out again after the retry"
 
 finish
