@@ -110,6 +110,22 @@ static const char *kind_name(enum sender_event_kind k)
 	return names[k];
 }
 
+/* The reply an event carries: as the server sent it (its code first), or
+ * libcurl's words after the code 0 when there was no reply. */
+static void print_reply(const struct sender_event *e)
+{
+	char code[16];
+	const char *text = e->text ? e->text : "";
+
+	if (!e->code && !*text)
+		return;
+	snprintf(code, sizeof(code), "%d ", e->code);
+	if (e->code && !strncmp(text, code, strlen(code)))
+		cmd_printf(" %s", text);
+	else
+		cmd_printf(" %d %s %s", e->code, e->enhanced ? e->enhanced : "", text);
+}
+
 static void on_event(const struct sender_event *e, void *payload)
 {
 	struct progress *pr = payload;
@@ -129,8 +145,7 @@ static void on_event(const struct sender_event *e, void *payload)
 		return;
 	cmd_printf("%s  %-11s %-28s %-16s via %-20s", when, kind_name(e->kind), e->campaign,
 	       e->recipient, e->account);
-	if (e->code || (e->text && *e->text))
-		cmd_printf(" %d %s %s", e->code, e->enhanced ? e->enhanced : "", e->text ? e->text : "");
+	print_reply(e);
 	cmd_printf("\n");
 	if (pr->tty)
 		progress_draw(pr, 1);

@@ -74,7 +74,7 @@ received() {
 run_mailout --repo "$REPO" send --now 2026-12-07T08:30 --for 35m --sink "$sink"
 expect_rc "first run" 0
 expect_contains "the refusal is a failed delivery" \
-	"2026-12-07T07:40:00Z  failed      one                          r-2              via ann-a                554 5.7.1 554 5.7.1 <r2@example.net>: Recipient address rejected: Access denied"
+	"2026-12-07T07:40:00Z  failed      one                          r-2              via ann-a                554 5.7.1 <r2@example.net>: Recipient address rejected: Access denied"
 expect_contains "the run's summary" \
 	"send: 3 sent, 1 failed, 0 retrying, 0 deferred, 0 critical, 0 unconfirmed in 1 campaign (2026-12-07T07:30:00Z to 2026-12-07T08:00:00Z)"
 [ "$(state r-2)" = failed ] || fail "r-2 failed: $(state r-2)"
@@ -100,7 +100,7 @@ expect_contains "two refusals, the account goes on" \
 run_mailout --repo "$REPO" send --now 2026-12-07T09:25 --for 2h --sink "$sink"
 expect_rc "third run" 0
 expect_contains "the third refusal makes the account critical" \
-	"2026-12-07T08:30:00Z  critical    one                          r-7              via ann-a                554 5.7.1 554 5.7.1 <r7@example.net>: Recipient address rejected: Access denied; 3 recipients in a row refused with 5.7.1"
+	"2026-12-07T08:30:00Z  critical    one                          r-7              via ann-a                554 5.7.1 <r7@example.net>: Recipient address rejected: Access denied; 3 recipients in a row refused with 5.7.1"
 expect_contains "the third run's summary" \
 	"send: 0 sent, 1 failed, 0 retrying, 0 deferred, 1 critical, 0 unconfirmed in 0 campaigns (2026-12-07T08:25:00Z to 2026-12-07T08:30:00Z)"
 for r in r-5 r-6 r-7; do
