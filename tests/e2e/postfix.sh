@@ -37,6 +37,8 @@
 #   mailserver_reject_recipient ADDRESS RCPT TO ADDRESS is answered
 #                                       "554 5.7.1 <ADDRESS>: Recipient address
 #                                       rejected: Access denied"
+#   mailserver_heal                     undoes both: every mailbox takes mail,
+#                                       every RCPT is accepted
 # Helpers:
 #   mailbox_count USER          messages in USER's Maildir (new and cur)
 #   mailbox_files USER          their paths, one a line
@@ -398,6 +400,13 @@ mailserver_mailbox_full() {
 
 mailserver_reject_recipient() {
 	printf '%s REJECT\n' "$1" >>"$MS_DIR/postfix/recipient_access"
+	postfix_reload
+}
+
+mailserver_heal() {
+	: >"$MS_DIR/postfix/recipient_access"
+	: >"$MS_DIR/postfix/transport"
+	: >"$MS_DIR/postfix/full_mailboxes"
 	postfix_reload
 }
 
