@@ -28,11 +28,76 @@ static void json_opt_string(struct buf *b, const char *s)
 		buf_adds(b, "null");
 }
 
-static void print_json(struct plan *p, const struct campaign_summary *list, size_t n)
+/* How many suppressed deliveries `status CAMPAIGN` explains (--json: all). */
+#define SUPPRESSED_SHOWN 20
+
+static void json_suppressed(struct buf *b, const struct plan_suppressed *s)
+{
+	buf_adds(b, "{\"recipient\": ");
+	buf_add_json_string(b, s->recipient);
+	buf_adds(b, ", \"address\": ");
+	buf_add_json_string(b, s->address);
+	buf_adds(b, ", \"bounce\": ");
+	if (s->bounced_in) {
+		buf_adds(b, "{\"campaign\": ");
+		buf_add_json_string(b, s->bounced_in);
+		buf_adds(b, ", \"recipient\": ");
+		buf_add_json_string(b, s->bounced_recipient);
+		buf_adds(b, ", \"time\": ");
+		json_time(b, s->bounced_at);
+		buf_addf(b, ", \"code\": %d, \"enhanced\": ", s->code);
+		json_opt_string(b, s->enhanced);
+		buf_adds(b, ", \"reply\": ");
+		json_opt_string(b, s->reply);
+		buf_addc(b, '}');
+	} else {
+		buf_adds(b, "null");
+	}
+	buf_adds(b, ", \"listed\": ");
+	json_opt_string(b, s->listed);
+	buf_addc(b, '}');
+}
+
+/* The suppressed deliveries of campaign: every one as JSON objects into
+ * json, or else the first SUPPRESSED_SHOWN printed as lines. */
+static int suppressed_list(struct plan *p, const char *campaign, struct buf *json)
+{
+	struct plan_iter *it = NULL;
+	struct plan_suppressed s;
+	struct buf why = BUF_INIT;
+	long n = 0;
+	int rc, ret = -1;
+
+	if (plan_suppressed_open(&it, p, campaign) < 0)
+		goto done;
+	while ((rc = plan_suppressed_next(it, &s)) == PLAN_ROW) {
+		if (json) {
+			buf_adds(json, n ? ", " : "");
+			json_suppressed(json, &s);
+		} else if (n < SUPPRESSED_SHOWN) {
+			buf_reset(&why);
+			plan_suppressed_describe(&why, &s);
+			cmd_printf("  %s %s: %s\n", s.recipient, s.address, why.ptr);
+		}
+		n++;
+	}
+	if (rc < 0)
+		goto done;
+	if (!json && n > SUPPRESSED_SHOWN)
+		cmd_printf("  and %ld more (status %s --json lists every one)\n",
+			   n - SUPPRESSED_SHOWN, campaign);
+	ret = 0;
+done:
+	buf_release(&why);
+	plan_iter_free(it);
+	return ret;
+}
+
+static int print_json(struct plan *p, const struct campaign_summary *list, size_t n, int one)
 {
 	struct buf b = BUF_INIT;
 	size_t i, j;
-	int st;
+	int st, ret = -1;
 
 	buf_adds(&b, "{\"plan\": {\"commit\": ");
 	json_opt_string(&b, plan_commit(p)[0] ? plan_commit(p) : NULL);
@@ -89,11 +154,22 @@ static void print_json(struct plan *p, const struct campaign_summary *list, size
 			buf_add_json_string(&b, nt->message);
 			buf_addc(&b, '}');
 		}
-		buf_adds(&b, "]}");
+		buf_addc(&b, ']');
+		if (one) {
+			/* one campaign in detail: why its deliveries are suppressed */
+			buf_adds(&b, ", \"suppressed_deliveries\": [");
+			if (suppressed_list(p, c->id, &b) < 0)
+				goto done;
+			buf_addc(&b, ']');
+		}
+		buf_addc(&b, '}');
 	}
 	buf_adds(&b, n ? "\n]}\n" : "]}\n");
 	fwrite(b.ptr, 1, b.len, stdout);
+	ret = 0;
+done:
 	buf_release(&b);
+	return ret;
 }
 
 /* Display width of UTF-8 text: one column per character. */
@@ -181,7 +257,7 @@ static void print_table(const struct campaign_summary *list, size_t n)
 		cmd_printf("accounts: ★ usable, ☆ not usable\n");
 }
 
-static void print_one(const struct campaign_summary *s)
+static int print_one(struct plan *p, const struct campaign_summary *s)
 {
 	const struct campaign *c = s->campaign;
 	char when[32];
@@ -211,6 +287,10 @@ static void print_one(const struct campaign_summary *s)
 		cmd_printf("  %s %s %s %s\n", when, s->notifications[j].account,
 		       s->notifications[j].recipient, s->notifications[j].message);
 	}
+	if (!s->count[STATE_SUPPRESSED])
+		return 0;
+	cmd_printf("suppressed (%ld), and why:\n", s->count[STATE_SUPPRESSED]);
+	return suppressed_list(p, c->id, NULL);
 }
 
 static int json, exit_on_problems;
@@ -239,7 +319,7 @@ static int run(struct cmd_ctx *ctx)
 	struct plan *p = ctx->plan;
 	const char *one = ctx->campaign ? ctx->campaign->id : NULL;
 	size_t n = 0, i, j, first, shown;
-	int code = 1, problems = 0;
+	int code = 1, problems = 0, printed = 0;
 
 	if (plan_summaries(p, clock_now(), &list, &n) < 0) {
 		cmd_error("%s", error_last());
@@ -256,11 +336,15 @@ static int run(struct cmd_ctx *ctx)
 	}
 	shown = one ? 1 : n;
 	if (json)
-		print_json(p, list + first, shown);
+		printed = print_json(p, list + first, shown, one != NULL);
 	else if (one)
-		print_one(&list[first]);
+		printed = print_one(p, &list[first]);
 	else
 		print_table(list, n);
+	if (printed < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
 	for (i = first; i < first + shown; i++) {
 		problems |= list[i].status == STATUS_INTERRUPTED;
 		for (j = 0; j < list[i].naccounts; j++)

@@ -155,7 +155,8 @@ static int undo_attempt(struct replay *r, const char *recipient)
 struct replay_delivery {
 	const char *recipient; /* NULL when the line names none */
 	int found;
-	char *state, *address;
+	char *state;
+	char *address; /* the one its latest claim mailed, else its own */
 	long long last_event, claimed_at;
 };
 
@@ -185,6 +186,7 @@ static int replay_claim(struct replay *r, const struct log_entry *e,
 	plan_bind_text(r->claim, 3, e->field[2]);
 	plan_bind_text(r->claim, 4, r->campaign);
 	plan_bind_text(r->claim, 5, d->recipient);
+	plan_bind_text(r->claim, 6, e->field[1]);
 	return plan_step_done(r->p, r->claim);
 }
 
@@ -211,7 +213,8 @@ static int replay_sent(struct replay *r, const struct log_entry *e,
 }
 
 /* A permanent failure, or a bounce: a hard bounce fails the delivery and
- * suppresses its address. */
+ * suppresses the address that bounced, the one its claim mailed (never
+ * the recipient: a corrected address is not suppressed by it). */
 static int replay_failure(struct replay *r, const struct log_entry *e,
 			  const struct replay_delivery *d)
 {
@@ -225,6 +228,10 @@ static int replay_failure(struct replay *r, const struct log_entry *e,
 		plan_bind_text(r->bounce, 1, d->address);
 		sqlite3_bind_int64(r->bounce, 2, (sqlite3_int64)e->time);
 		plan_bind_text(r->bounce, 3, r->campaign);
+		plan_bind_text(r->bounce, 4, d->recipient);
+		sqlite3_bind_int(r->bounce, 5, parse_code(e->field[1]));
+		plan_bind_text(r->bounce, 6, e->field[2]);
+		plan_bind_text(r->bounce, 7, e->field[3]);
 		ret = plan_step_done(r->p, r->bounce);
 	}
 	return ret;
@@ -399,17 +406,17 @@ static int replay_prepare(struct replay *r)
 	struct plan *p = r->p;
 
 	return plan_prepare(p, &r->get,
-			    "SELECT state, last_event, address, claimed_at FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
+			    "SELECT state, last_event, COALESCE(claim_address, address), claimed_at FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
 	       plan_prepare(p, &r->set_state,
 			    "UPDATE deliveries SET state = ?1, last_event = ?2, code = COALESCE(?3, code), enhanced = COALESCE(?4, enhanced), reply = COALESCE(?5, reply), next_at = ?6, attempts = CASE WHEN ?7 THEN 0 ELSE attempts END, first_at = CASE WHEN ?7 THEN NULL ELSE first_at END WHERE campaign = ?8 AND recipient = ?9") < 0 ||
 	       plan_prepare(p, &r->claim,
-			    "UPDATE deliveries SET state = 'claimed', account = ?1, claimed_at = ?2, first_at = COALESCE(first_at, ?2), last_event = ?2, message_id = ?3, attempts = attempts + 1 WHERE campaign = ?4 AND recipient = ?5") < 0 ||
+			    "UPDATE deliveries SET state = 'claimed', account = ?1, claimed_at = ?2, first_at = COALESCE(first_at, ?2), last_event = ?2, message_id = ?3, claim_address = lower(?6), attempts = attempts + 1 WHERE campaign = ?4 AND recipient = ?5") < 0 ||
 	       plan_prepare(p, &r->sent,
 			    "UPDATE deliveries SET sent_at = ? WHERE campaign = ? AND recipient = ?") < 0 ||
 	       plan_prepare(p, &r->note,
 			    "INSERT INTO notifications (campaign, time, account, recipient, message) VALUES (?, ?, ?, ?, ?)") < 0 ||
 	       plan_prepare(p, &r->bounce,
-			    "INSERT INTO bounces (address, time, campaign) VALUES (?, ?, ?) ON CONFLICT (address) DO NOTHING") < 0
+			    "INSERT INTO bounces (address, time, campaign, recipient, code, enhanced, reply) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING") < 0
 		       ? -1 : 0;
 }
 
