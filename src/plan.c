@@ -1,3 +1,9 @@
+/*
+ * The plan's lifecycle and its refresh: opening (a full build into a new
+ * file, or an incremental refresh in one transaction), the source files and
+ * what changed in them, the config tables and the meta stamps.  The stages
+ * live in plan_derive.c (records and deliveries) and plan_replay.c (logs).
+ */
 #include "plan_private.h"
 
 #include <errno.h>

@@ -1,8 +1,8 @@
 /*
  * Log replay: the events of the sender logs and people's commands applied
  * to the deliveries, in order, and the aggregates they add up to (daily
- * attempts, progress, account states); the applier runs the same code as
- * the sender writes.
+ * attempts, progress, account states).  The applier runs the same code on
+ * the events the sender writes, as it writes them.
  */
 #include "plan_private.h"
 
