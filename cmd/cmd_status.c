@@ -41,13 +41,53 @@ static void pad(const char *s, size_t w)
 	buf_release(&v);
 }
 
-static void print_json(struct plan *p, const struct campaign_summary *list, size_t n)
+/* --json: every campaign, or one in detail. */
+static int print_json(struct plan *p, const struct campaign_summary *list, size_t n, int one)
 {
 	struct buf b = BUF_INIT;
+	int ret = 0;
 
-	status_json(&b, p, list, n);
-	fwrite(b.ptr, 1, b.len, stdout);
+	if (one)
+		ret = status_json_detail(&b, p, list);
+	else
+		status_json(&b, p, list, n);
+	if (ret == 0)
+		fwrite(b.ptr, 1, b.len, stdout);
 	buf_release(&b);
+	return ret;
+}
+
+/* How many suppressed deliveries `status CAMPAIGN` explains (--json: all). */
+#define SUPPRESSED_SHOWN 20
+
+/* Why the first SUPPRESSED_SHOWN suppressed deliveries of campaign are. */
+static int print_suppressed(struct plan *p, const char *campaign)
+{
+	struct plan_iter *it = NULL;
+	struct plan_suppressed s;
+	struct buf why = BUF_INIT;
+	long n = 0;
+	int rc, ret = -1;
+
+	if (plan_suppressed_open(&it, p, campaign) < 0)
+		goto done;
+	while ((rc = plan_suppressed_next(it, &s)) == PLAN_ROW) {
+		if (n++ >= SUPPRESSED_SHOWN)
+			continue;
+		buf_reset(&why);
+		plan_suppressed_describe(&why, &s);
+		cmd_printf("  %s %s: %s\n", s.recipient, s.address, why.ptr);
+	}
+	if (rc < 0)
+		goto done;
+	if (n > SUPPRESSED_SHOWN)
+		cmd_printf("  and %ld more (status %s --json lists every one)\n",
+			   n - SUPPRESSED_SHOWN, campaign);
+	ret = 0;
+done:
+	buf_release(&why);
+	plan_iter_free(it);
+	return ret;
 }
 
 static void print_stars(const struct campaign_summary *s, int color)
@@ -100,7 +140,7 @@ static void print_table(const struct campaign_summary *list, size_t n)
 		cmd_printf("accounts: ★ usable, ☆ not usable\n");
 }
 
-static void print_one(const struct campaign_summary *s)
+static int print_one(struct plan *p, const struct campaign_summary *s)
 {
 	const struct campaign *c = s->campaign;
 	char when[32];
@@ -130,6 +170,10 @@ static void print_one(const struct campaign_summary *s)
 		cmd_printf("  %s %s %s %s\n", when, s->notifications[j].account,
 		       s->notifications[j].recipient, s->notifications[j].message);
 	}
+	if (!s->count[STATE_SUPPRESSED])
+		return 0;
+	cmd_printf("suppressed (%ld), and why:\n", s->count[STATE_SUPPRESSED]);
+	return print_suppressed(p, c->id);
 }
 
 static int json, exit_on_problems;
@@ -158,7 +202,7 @@ static int run(struct cmd_ctx *ctx)
 	struct plan *p = ctx->plan;
 	const char *one = ctx->campaign ? ctx->campaign->id : NULL;
 	size_t n = 0, first, shown;
-	int code = 1;
+	int code = 1, printed = 0;
 
 	if (plan_summaries(p, clock_now(), &list, &n) < 0) {
 		cmd_error("%s", error_last());
@@ -175,11 +219,15 @@ static int run(struct cmd_ctx *ctx)
 	}
 	shown = one ? 1 : n;
 	if (json)
-		print_json(p, list + first, shown);
+		printed = print_json(p, list + first, shown, one != NULL);
 	else if (one)
-		print_one(&list[first]);
+		printed = print_one(p, &list[first]);
 	else
 		print_table(list, n);
+	if (printed < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
 	code = exit_on_problems && status_needs_attention(list + first, shown) ? 1 : 0;
 done:
 	plan_summaries_free(list, n);

@@ -28,7 +28,7 @@
 #include "log.h"
 #include "recipients.h"
 
-#define PLAN_SCHEMA_VERSION 2
+#define PLAN_SCHEMA_VERSION 3
 #define PLAN_REBUILD 1u
 
 /* The plan is opaque: callers read it through the functions below. */
@@ -257,7 +257,9 @@ int plan_next_retry(struct plan *p, const char *campaign, const char *account, t
 /* The earliest retry of campaign by account; 0 when none waits. */
 int plan_min_retry(struct plan *p, const char *campaign, const char *account, time_t *out);
 
-/* A delivery as bounces and unsubscribes find it. */
+/* A delivery as bounces and unsubscribes find it; address is the one its
+ * message went to (its latest claim's), which may differ from the
+ * recipient's address now. */
 struct plan_delivery {
 	const char *campaign, *recipient, *address;
 	const char *account; /* NULL when none was assigned */
@@ -308,6 +310,30 @@ struct plan_listed {
 int plan_listed_open(struct plan_iter **out, struct plan *p, const char *campaign,
 		     const char *state, const char *other_state, int limit);
 int plan_listed_next(struct plan_iter *it, struct plan_listed *out);
+
+/*
+ * Why the suppressed deliveries of campaign are suppressed, in send order,
+ * for `status CAMPAIGN` and the site.  A hard bounce suppresses the
+ * address that bounced (the one its message went to), never a recipient:
+ * bounced_in is the campaign of the first hard bounce of address (NULL
+ * when it never bounced), with the recipient it was mailed for, when, and
+ * the reply.  listed is the reason of the address's line in
+ * recipients/suppressions.tsv ("unsubscribed", "bounced", "manual"), NULL
+ * when it has none.  Strings stay valid until the next call.
+ */
+struct plan_suppressed {
+	const char *recipient, *address;
+	const char *bounced_in, *bounced_recipient, *enhanced, *reply;
+	int code;
+	time_t bounced_at;
+	const char *listed;
+};
+int plan_suppressed_open(struct plan_iter **out, struct plan *p, const char *campaign);
+int plan_suppressed_next(struct plan_iter *it, struct plan_suppressed *out);
+/* Why, in words, as status and the site show it: "hard bounce TIME in
+ * CAMPAIGN (RECIPIENT): REPLY", "listed in recipients/suppressions.tsv
+ * (REASON)", or both, separated by "; ". */
+void plan_suppressed_describe(struct buf *b, const struct plan_suppressed *s);
 
 /* Messages sent per campaign, account and day, by campaign, day, account. */
 struct plan_progress {

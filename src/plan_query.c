@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "schedule.h"
 #include "xalloc.h"
@@ -498,8 +499,8 @@ int plan_delivery_by_message_id_open(struct plan_iter **out, struct plan *p,
 	size_t len = strlen(message_id);
 
 	if (iter_open(out, p,
-		      "SELECT campaign, recipient, address, account FROM deliveries "
-		      "WHERE message_id IN (?1, ?2) ORDER BY campaign, recipient") < 0)
+		      "SELECT campaign, recipient, COALESCE(claim_address, address), account "
+		      "FROM deliveries WHERE message_id IN (?1, ?2) ORDER BY campaign, recipient") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, message_id, -1, SQLITE_TRANSIENT);
 	if (len >= 2 && message_id[0] == '<' && message_id[len - 1] == '>')
@@ -523,8 +524,8 @@ int plan_delivery_sent_open(struct plan_iter **out, struct plan *p, const char *
 			    const char *recipient)
 {
 	if (iter_open(out, p,
-		      "SELECT campaign, recipient, address, account FROM deliveries "
-		      "WHERE campaign = ?1 AND recipient = ?2 AND message_id IS NOT NULL") < 0)
+		      "SELECT campaign, recipient, COALESCE(claim_address, address), account "
+		      "FROM deliveries WHERE campaign = ?1 AND recipient = ?2 AND message_id IS NOT NULL") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text((*out)->st, 2, recipient, -1, SQLITE_TRANSIENT);
@@ -680,6 +681,63 @@ int plan_listed_next(struct plan_iter *it, struct plan_listed *out)
 		out->claimed_at = (time_t)sqlite3_column_int64(it->st, 8);
 	}
 	return rc;
+}
+
+int plan_suppressed_open(struct plan_iter **out, struct plan *p, const char *campaign)
+{
+	if (iter_open(out, p,
+		      "SELECT d.recipient, d.address, b.campaign, b.recipient, b.time, b.code, "
+		      "b.enhanced, b.reply FROM deliveries d LEFT JOIN bounces b ON b.address = d.address "
+		      "WHERE d.campaign = ?1 AND d.state = 'suppressed' ORDER BY d.ord") < 0)
+		return -1;
+	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
+	return 0;
+}
+
+int plan_suppressed_next(struct plan_iter *it, struct plan_suppressed *out)
+{
+	int rc = plan_step(it->p, it->st);
+	const struct strmap_entry *listed;
+
+	memset(out, 0, sizeof(*out));
+	if (rc != PLAN_ROW)
+		return rc;
+	out->recipient = text_or_empty(it->st, 0);
+	out->address = text_or_empty(it->st, 1);
+	out->bounced_in = plan_column_text(it->st, 2);
+	if (out->bounced_in) {
+		out->bounced_recipient = text_or_empty(it->st, 3);
+		out->bounced_at = (time_t)sqlite3_column_int64(it->st, 4);
+		out->code = sqlite3_column_int(it->st, 5);
+		out->enhanced = plan_column_text(it->st, 6);
+		out->reply = plan_column_text(it->st, 7);
+	}
+	listed = strmap_get(&it->p->suppressions.by_address, out->address);
+	out->listed = listed ? listed->value : NULL;
+	return rc;
+}
+
+void plan_suppressed_describe(struct buf *b, const struct plan_suppressed *s)
+{
+	char when[32], code[16];
+
+	if (s->bounced_in) {
+		time_format_rfc3339(when, s->bounced_at);
+		snprintf(code, sizeof(code), "%d", s->code);
+		buf_addf(b, "hard bounce %s in %s (%s): ", when, s->bounced_in, s->bounced_recipient);
+		/* server replies usually carry their codes already; a report
+		 * may have no code (0) or no enhanced code ("-") */
+		if (!s->reply || !s->code || strncmp(s->reply, code, strlen(code))) {
+			if (s->code)
+				buf_addf(b, "%s ", code);
+			if (s->enhanced && strcmp(s->enhanced, "-"))
+				buf_addf(b, "%s ", s->enhanced);
+		}
+		buf_adds(b, s->reply ? s->reply : "");
+	}
+	if (s->listed)
+		buf_addf(b, "%slisted in recipients/suppressions.tsv (%s)", s->bounced_in ? "; " : "",
+			 s->listed);
 }
 
 int plan_progress_open(struct plan_iter **out, struct plan *p)

@@ -23,7 +23,7 @@ static void json_opt_string(struct buf *b, const char *s)
 		buf_adds(b, "null");
 }
 
-/* A campaign's object, from "{" to "}". */
+/* A campaign's object, from "{" to before its "}". */
 static void add_campaign(struct buf *out, const struct campaign_summary *s)
 {
 	const struct campaign *c = s->campaign;
@@ -75,23 +75,86 @@ static void add_campaign(struct buf *out, const struct campaign_summary *s)
 		buf_add_json_string(out, nt->message);
 		buf_addc(out, '}');
 	}
-	buf_adds(out, "]}");
+	buf_addc(out, ']');
+}
+
+static void add_suppressed(struct buf *b, const struct plan_suppressed *s)
+{
+	buf_adds(b, "{\"recipient\": ");
+	buf_add_json_string(b, s->recipient);
+	buf_adds(b, ", \"address\": ");
+	buf_add_json_string(b, s->address);
+	buf_adds(b, ", \"bounce\": ");
+	if (s->bounced_in) {
+		buf_adds(b, "{\"campaign\": ");
+		buf_add_json_string(b, s->bounced_in);
+		buf_adds(b, ", \"recipient\": ");
+		buf_add_json_string(b, s->bounced_recipient);
+		buf_adds(b, ", \"time\": ");
+		json_time(b, s->bounced_at);
+		buf_addf(b, ", \"code\": %d, \"enhanced\": ", s->code);
+		json_opt_string(b, s->enhanced);
+		buf_adds(b, ", \"reply\": ");
+		json_opt_string(b, s->reply);
+		buf_addc(b, '}');
+	} else {
+		buf_adds(b, "null");
+	}
+	buf_adds(b, ", \"listed\": ");
+	json_opt_string(b, s->listed);
+	buf_addc(b, '}');
+}
+
+/* ", \"suppressed_deliveries\": [...]" of campaign. */
+static int add_suppressed_deliveries(struct buf *out, struct plan *p, const char *campaign)
+{
+	struct plan_iter *it = NULL;
+	struct plan_suppressed s;
+	int rc, n = 0;
+
+	if (plan_suppressed_open(&it, p, campaign) < 0)
+		return -1;
+	buf_adds(out, ", \"suppressed_deliveries\": [");
+	while ((rc = plan_suppressed_next(it, &s)) == PLAN_ROW) {
+		buf_adds(out, n++ ? ", " : "");
+		add_suppressed(out, &s);
+	}
+	buf_addc(out, ']');
+	plan_iter_free(it);
+	return rc < 0 ? -1 : 0;
+}
+
+static void add_plan(struct buf *out, struct plan *p)
+{
+	buf_adds(out, "{\"plan\": {\"commit\": ");
+	json_opt_string(out, plan_commit(p)[0] ? plan_commit(p) : NULL);
+	buf_addf(out, ", \"dirty\": %s, \"built_at\": ", plan_dirty(p) ? "true" : "false");
+	json_time(out, plan_built_at(p));
+	buf_adds(out, "}, \"campaigns\": [");
 }
 
 void status_json(struct buf *out, struct plan *p, const struct campaign_summary *list, size_t n)
 {
 	size_t i;
 
-	buf_adds(out, "{\"plan\": {\"commit\": ");
-	json_opt_string(out, plan_commit(p)[0] ? plan_commit(p) : NULL);
-	buf_addf(out, ", \"dirty\": %s, \"built_at\": ", plan_dirty(p) ? "true" : "false");
-	json_time(out, plan_built_at(p));
-	buf_adds(out, "}, \"campaigns\": [");
+	add_plan(out, p);
 	for (i = 0; i < n; i++) {
 		buf_adds(out, i ? ",\n  " : "\n  ");
 		add_campaign(out, &list[i]);
+		buf_addc(out, '}');
 	}
 	buf_adds(out, n ? "\n]}\n" : "]}\n");
+}
+
+int status_json_detail(struct buf *out, struct plan *p, const struct campaign_summary *s)
+{
+	add_plan(out, p);
+	buf_adds(out, "\n  ");
+	add_campaign(out, s);
+	if (add_suppressed_deliveries(out, p, s->campaign->id) < 0)
+		return -1;
+	buf_adds(out, "}\n]}\n");
+	return 0;
 }
 
 int status_needs_attention(const struct campaign_summary *list, size_t n)

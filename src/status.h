@@ -20,6 +20,14 @@
  */
 void status_json(struct buf *out, struct plan *p, const struct campaign_summary *list, size_t n);
 
+/* The same document for one campaign in detail (`status CAMPAIGN --json`):
+ * its object also says why each suppressed delivery is suppressed,
+ *   "suppressed_deliveries": [{"recipient": ..., "address": ...,
+ *     "bounce": {"campaign", "recipient", "time", "code", "enhanced",
+ *     "reply"} | null, "listed": "unsubscribed" | "bounced" | "manual" | null}]
+ * Returns -1 when the plan fails (error_set()). */
+int status_json_detail(struct buf *out, struct plan *p, const struct campaign_summary *s);
+
 /* Whether one of the n campaigns is interrupted or has an account with a
  * critical error. */
 int status_needs_attention(const struct campaign_summary *list, size_t n);

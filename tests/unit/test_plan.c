@@ -512,6 +512,155 @@ static void test_queries_tell_errors_from_no_row(void **state)
 	expect_query_error(f);
 }
 
+/* c-1 to c-4 of ann as write_contacts() writes them, c-2 at address. */
+static void write_contacts_c2_at(const char *root, const char *address)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addf(&b,
+		 "- { id: c-1, email: person1@example.net, first_name: P1, owner: ann, vip: false, country: FR }\n"
+		 "- { id: c-2, email: %s, first_name: P2, owner: ann, vip: false, country: FR }\n"
+		 "- { id: c-3, email: person3@example.net, first_name: P3, owner: ann, vip: false, country: DE }\n"
+		 "- { id: c-4, email: person4@example.net, first_name: P4, owner: ann, vip: false, country: FR }\n",
+		 address);
+	assert_int_equal(fixture_write(root, "recipients/contacts/a.yaml", b.ptr), 0);
+	buf_release(&b);
+}
+
+/* The suppressed deliveries of campaign, one "recipient address: why" line each. */
+static char *suppressed_lines(struct fx *f, const char *campaign)
+{
+	struct plan_iter *it = NULL;
+	struct plan_suppressed s;
+	struct buf b = BUF_INIT;
+	int rc;
+
+	assert_int_equal(plan_suppressed_open(&it, f->plan, campaign), 0);
+	while ((rc = plan_suppressed_next(it, &s)) == PLAN_ROW) {
+		buf_addf(&b, "%s %s: ", s.recipient, s.address);
+		plan_suppressed_describe(&b, &s);
+		buf_addc(&b, '\n');
+	}
+	assert_int_equal(rc, PLAN_DONE);
+	plan_iter_free(it);
+	return buf_detach(&b, NULL);
+}
+
+static void test_hard_bounce_suppresses_the_address(void **state)
+{
+	struct fx *f = *state;
+	struct plan_iter *it = NULL;
+	struct plan_suppressed s;
+	char *lines;
+
+	/* a lead at c-2's address, in a campaign of its own */
+	fixture_write(f->root, "recipients/leads/fair.yaml",
+		      "- { id: l-1, email: person2@example.net, first_name: L, company_name: Example Ltd, owner: ann }\n");
+	write_campaign(f->root, "c3",
+		       "name: Leads\ntemplate: t2\nrecipient_type: leads\nowner: ann\nstart: 2026-12-01\n");
+	write_contacts(f->root, "recipients/contacts/a.yaml", 1, 4);
+	fixture_write(f->root, "campaigns/c1/log/ann-a.tsv",
+		      "#mailout-log v1\n"
+		      "2026-12-01T07:36:00Z\tclaim\tc-2\tperson2@example.net\t<2@example.com>\n"
+		      "2026-12-01T07:36:01Z\tfailed\tc-2\t550\t5.1.1\tNo such user\n");
+	open_plan(f, 0);
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'c-2'"), "failed");
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'l-1'"), "suppressed");
+	assert_string_equal(qs(f, "SELECT address || ' ' || campaign || ' ' || recipient || ' ' || code || ' ' || enhanced || ' ' || reply FROM bounces"),
+			    "person2@example.net c1 c-2 550 5.1.1 No such user");
+	/* why l-1 is suppressed: the address and the reply */
+	lines = suppressed_lines(f, "c3");
+	assert_string_equal(lines, "l-1 person2@example.net: hard bounce 2026-12-01T07:36:01Z in c1 (c-2): 550 5.1.1 No such user\n");
+	free(lines);
+
+	/* the recipient file corrects the address: the bounce stays with the
+	 * old one, the corrected delivery is failed until retried */
+	write_contacts_c2_at(f->root, "person2.new@example.net");
+	open_plan(f, 0);
+	assert_int_equal(f->plan->rederived, 1);
+	assert_string_equal(qs(f, "SELECT state || ' ' || address FROM deliveries WHERE recipient = 'c-2'"),
+			    "failed person2.new@example.net");
+	assert_string_equal(qs(f, "SELECT address FROM bounces"), "person2@example.net");
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM bounces"), 1);
+	fixture_write(f->root, "campaigns/c1/commands.tsv",
+		      "#mailout-log v1\n2026-12-01T09:00:00Z\tretry-cmd\tc-2\n");
+	open_plan(f, 0);
+	assert_string_equal(qs(f, "SELECT state || ' ' || address FROM deliveries WHERE recipient = 'c-2'"),
+			    "pending person2.new@example.net");
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'l-1'"), "suppressed");
+	lines = suppressed_lines(f, "c1");
+	assert_string_equal(lines, "");
+	free(lines);
+
+	/* a rebuild from scratch agrees */
+	open_plan(f, PLAN_REBUILD);
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'c-2'"), "pending");
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'l-1'"), "suppressed");
+
+	/* a listed address says so, and a bounced one listed too says both */
+	fixture_write(f->root, "recipients/suppressions.tsv",
+		      "address\treason\ttime\tsource\n"
+		      "person3@example.net\tunsubscribed\t2026-11-02T09:14:00Z\tc1\n"
+		      "person2@example.net\tbounced\t2026-12-01T08:00:00Z\tc1\n");
+	open_plan(f, 0);
+	lines = suppressed_lines(f, "c1");
+	assert_string_equal(lines, "c-3 person3@example.net: listed in recipients/suppressions.tsv (unsubscribed)\n");
+	free(lines);
+	assert_int_equal(plan_suppressed_open(&it, f->plan, "c3"), 0);
+	assert_int_equal(plan_suppressed_next(it, &s), PLAN_ROW);
+	assert_string_equal(s.recipient, "l-1");
+	assert_string_equal(s.bounced_in, "c1");
+	assert_string_equal(s.bounced_recipient, "c-2");
+	assert_int_equal(s.code, 550);
+	assert_string_equal(s.enhanced, "5.1.1");
+	assert_string_equal(s.listed, "bounced");
+	assert_int_equal(plan_suppressed_next(it, &s), PLAN_DONE);
+	plan_iter_free(it);
+	lines = suppressed_lines(f, "c3");
+	assert_string_equal(lines, "l-1 person2@example.net: hard bounce 2026-12-01T07:36:01Z in c1 (c-2): 550 5.1.1 No such user; listed in recipients/suppressions.tsv (bounced)\n");
+	free(lines);
+}
+
+/* A delivery report read after the address was corrected is about the
+ * address the message went to. */
+static void test_late_bounce_suppresses_the_mailed_address(void **state)
+{
+	struct fx *f = *state;
+	struct plan_iter *it = NULL;
+	struct plan_delivery d;
+	const char *log = "campaigns/c1/log/ann-a.tsv";
+
+	write_contacts(f->root, "recipients/contacts/a.yaml", 1, 4);
+	fixture_write(f->root, log,
+		      "#mailout-log v1\n"
+		      "2026-12-01T07:36:00Z\tclaim\tc-2\tperson2@example.net\t<2@example.com>\n"
+		      "2026-12-01T07:36:01Z\tsent\tc-2\t250\t2.0.0\tOK\n");
+	open_plan(f, 0);
+	write_contacts_c2_at(f->root, "person2.new@example.net");
+	open_plan(f, 0);
+	/* bounces sync matches the report to the address mailed */
+	assert_int_equal(plan_delivery_by_message_id_open(&it, f->plan, "<2@example.com>"), 0);
+	assert_int_equal(plan_delivery_next(it, &d), PLAN_ROW);
+	assert_string_equal(d.recipient, "c-2");
+	assert_string_equal(d.address, "person2@example.net");
+	plan_iter_free(it);
+	assert_int_equal(log_append_line(f->root, log,
+					 "2026-12-01T10:00:00Z\tbounce\tc-2\t550\t5.1.1\tUser unknown\n"), 0);
+	open_plan(f, 0);
+	assert_int_equal(f->plan->rederived, 0);
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'c-2'"), "failed");
+	assert_string_equal(qs(f, "SELECT address || ' ' || recipient || ' ' || reply FROM bounces"),
+			    "person2@example.net c-2 User unknown");
+	fixture_write(f->root, "campaigns/c1/commands.tsv",
+		      "#mailout-log v1\n2026-12-01T11:00:00Z\tretry-cmd\tc-2\n");
+	open_plan(f, 0);
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'c-2'"), "pending");
+	/* without the correction, a retried hard bounce stays suppressed */
+	write_contacts(f->root, "recipients/contacts/a.yaml", 1, 4);
+	open_plan(f, 0);
+	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'c-2'"), "suppressed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -524,6 +673,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_replay_and_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_carries_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries_tell_errors_from_no_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hard_bounce_suppresses_the_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_bounce_suppresses_the_mailed_address, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
