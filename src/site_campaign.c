@@ -361,6 +361,60 @@ done:
 	return ret;
 }
 
+/* The first SITE_LIST_MAX suppressed deliveries and why: the address that
+ * bounced hard (and where), or its line in recipients/suppressions.tsv. */
+static int put_suppressed_list(struct buf *b, struct site *s, const struct campaign_summary *cs)
+{
+	long total = cs->count[STATE_SUPPRESSED];
+	struct buf why = BUF_INIT;
+	struct plan_iter *it = NULL;
+	struct plan_suppressed row;
+	int rc = PLAN_DONE, shown = 0, ret = -1;
+
+	buf_adds(b, "<section class=\"panel\" id=\"suppressed\" aria-labelledby=\"suppressed-h\">"
+		 "<h2 id=\"suppressed-h\">Suppressed <span class=\"muted\">(");
+	site_put_count(b, total);
+	buf_adds(b, ")</span></h2>");
+	if (!total) {
+		buf_adds(b, "<p class=\"muted\">Nobody is suppressed.</p></section>\n");
+		ret = 0;
+		goto done;
+	}
+	if (total > SITE_LIST_MAX) {
+		buf_addf(b, "<p class=\"capped\">The first %d of ", SITE_LIST_MAX);
+		site_put_count(b, total);
+		buf_adds(b, " are listed.</p>");
+	}
+	buf_adds(b, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"suppressed-h\">"
+		 "<table class=\"data\" id=\"suppressed-list\"><thead><tr>"
+		 "<th scope=\"col\">Recipient</th><th scope=\"col\">Address</th><th scope=\"col\">Why</th>"
+		 "</tr></thead><tbody>");
+	if (plan_suppressed_open(&it, s->p, cs->campaign->id) < 0)
+		goto done;
+	while (shown < SITE_LIST_MAX && (rc = plan_suppressed_next(it, &row)) == PLAN_ROW) {
+		buf_reset(&why);
+		plan_suppressed_describe(&why, &row);
+		buf_adds(b, "<tr><td>");
+		site_put(b, row.recipient);
+		buf_adds(b, "</td><td>");
+		site_put(b, row.address);
+		buf_adds(b, "</td><td class=\"reply\">");
+		site_put(b, why.ptr);
+		buf_adds(b, "</td></tr>");
+		shown++;
+	}
+	if (shown < SITE_LIST_MAX && rc < 0) {
+		site_plan_failed(s, "suppressed deliveries");
+		goto done;
+	}
+	buf_adds(b, "</tbody></table></div></section>\n");
+	ret = 0;
+done:
+	plan_iter_free(it);
+	buf_release(&why);
+	return ret;
+}
+
 static void put_notifications(struct buf *b, struct site *s, const struct campaign_summary *cs)
 {
 	size_t j;
@@ -522,7 +576,8 @@ int site_write_campaign_page(struct site *s, struct campaign_page *pg)
 	put_breakdown(&b, s, pg);
 	if (put_recipient_list(&b, s, cs, LIST_FAILED) < 0 ||
 	    put_recipient_list(&b, s, cs, LIST_RETRYING) < 0 ||
-	    put_recipient_list(&b, s, cs, LIST_UNCONFIRMED) < 0)
+	    put_recipient_list(&b, s, cs, LIST_UNCONFIRMED) < 0 ||
+	    put_suppressed_list(&b, s, cs) < 0)
 		goto done;
 	put_notifications(&b, s, cs);
 	buf_add(&b, preview.ptr, preview.len);

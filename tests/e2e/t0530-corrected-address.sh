@@ -83,5 +83,18 @@ expect_rc "status leads" 0
 sed -n '/^suppressed/,$p' "$TMPDIR/stdout" >"$TMPDIR/why"
 expect_output "status leads: why" "suppressed (1), and why:
   l-1 r1@example.net: hard bounce $(plan_query "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', time, 'unixepoch') FROM bounces") in one (r-1): 550 5.1.1 No such user r1@example.net" "$TMPDIR/why"
+# the site's campaign page says the same, the address masked
+MAILOUT_NOW=2026-12-14T17:00:00Z run_mailout --repo "$REPO" build
+expect_rc "build" 0
+/usr/bin/python3 - "$REPO/build/site/campaigns/leads/index.html" >"$TMPDIR/why" 2>&1 <<'P' ||
+import re, sys
+page = open(sys.argv[1], encoding="utf-8").read()
+rows = re.search(r'<table class="data" id="suppressed-list">.*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+print(re.sub(r"<[^>]+>", "|", rows.replace("</tr>", "\n")).replace("||", "|").strip())
+P
+	fail "the campaign page lists the suppressed" "$TMPDIR/why"
+expect_output "site: why l-1 is suppressed" "|l-1|r•••@example.net|hard bounce $(plan_query "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', time, 'unixepoch') FROM bounces") in one (r-1): 550 5.1.1 No such user r•••@example.net|" "$TMPDIR/why"
+grep -q "r1@example.net" "$REPO/build/site/campaigns/leads/index.html" &&
+	fail "the page shows no address unmasked"
 stop_smtpd
 finish
