@@ -30,20 +30,10 @@ static int open_publisher(struct cmd_ctx *ctx, struct plan *p, const struct send
 			  long batch)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
-	char **own = xcalloc(plan_campaigns(p)->count * plan_config(p)->naccounts + 1, sizeof(char *));
-	size_t i, j, k, n = 0;
+	char **own = NULL;
+	size_t n = sender_own_logs(&own, p, so);
 	int ret = -1;
 
-	for (i = 0; i < plan_campaigns(p)->count; i++) {
-		for (j = 0; j < plan_config(p)->naccounts; j++) {
-			int selected = !so->accounts;
-			for (k = 0; k < so->naccounts; k++)
-				selected |= !strcmp(so->accounts[k], plan_config(p)->accounts[j].id);
-			if (selected)
-				own[n++] = xasprintf("campaigns/%s/log/%s.tsv", plan_campaigns(p)->items[i].id,
-						     plan_config(p)->accounts[j].id);
-		}
-	}
 	if (publisher_open(out, ctx->repo, remote, plan_config(p)->git_author, "send",
 			   (const char *const *)own, n) < 0) {
 		cmd_error("%s", error_last());

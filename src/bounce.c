@@ -179,7 +179,7 @@ void bounce_sync_init(struct bounce_sync *s, struct plan *p, time_t now)
 
 static struct buf *log_for(struct bounce_sync *s, const char *campaign, const char *account)
 {
-	char *path = xasprintf("campaigns/%s/log/%s.tsv", campaign, account);
+	char *path = log_path(campaign, account);
 	size_t i;
 
 	for (i = 0; i < s->nlogs; i++) {
@@ -322,7 +322,7 @@ char **bounce_sync_files(const char *root, const struct config *cfg, size_t *n)
 	files[k++] = xstrdup(BOUNCE_STATE_FILE);
 	for (i = 0; i < nc; i++) {
 		for (j = 0; j < cfg->naccounts; j++)
-			files[k++] = xasprintf("campaigns/%s/log/%s.tsv", names[i], cfg->accounts[j].id);
+			files[k++] = log_path(names[i], cfg->accounts[j].id);
 	}
 	free_list(names, nc);
 	*n = k;

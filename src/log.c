@@ -261,3 +261,8 @@ void log_writer_close(struct log_writer *w)
 	free(w->path);
 	free(w);
 }
+
+char *log_path(const char *campaign, const char *account)
+{
+	return xasprintf("campaigns/%s/log/%s.tsv", campaign, account);
+}

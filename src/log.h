@@ -125,4 +125,8 @@ void log_writer_close(struct log_writer *w);
  * 0 also when the file is absent. */
 int log_terminate(const char *root, const char *rel);
 
+/* "campaigns/CAMPAIGN/log/ACCOUNT.tsv", the log of one campaign and one
+ * account, allocated. */
+char *log_path(const char *campaign, const char *account);
+
 #endif

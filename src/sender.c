@@ -284,7 +284,7 @@ static int load_state(struct run *r)
 		pair->acct = a;
 		pair->pending = w.pending;
 		pair->min_retry = w.min_retry;
-		pair->rel = xasprintf("campaigns/%s/log/%s.tsv", c->c->id, a->a->id);
+		pair->rel = log_path(c->c->id, a->a->id);
 	}
 	if (rc < 0)
 		goto done;
@@ -1045,33 +1045,39 @@ static void release(struct run *r)
 
 /* Ends incomplete lines an earlier killed run left in the logs this run
  * writes, and lets the plan replay them. */
-static int take_over_logs(struct plan *p, const struct sender_options *o, struct diag_list *diags)
+size_t sender_own_logs(char ***out, struct plan *p, const struct sender_options *o)
 {
-	struct buf path = BUF_INIT;
-	size_t i, j;
-	int changed = 0, ret = 0;
-
 	const struct config *cfg = plan_config(p);
 	const struct campaigns *campaigns = plan_campaigns(p);
+	size_t i, j, n = 0;
 
-	for (i = 0; i < campaigns->count && ret == 0; i++) {
-		for (j = 0; j < cfg->naccounts && ret == 0; j++) {
-			if (!selected_account(o, cfg->accounts[j].id))
-				continue;
-			buf_reset(&path);
-			buf_addf(&path, "campaigns/%s/log/%s.tsv", campaigns->items[i].id,
-				 cfg->accounts[j].id);
-			switch (log_terminate(plan_root(p), path.ptr)) {
-			case 1:
-				changed = 1;
-				break;
-			case -1:
-				ret = -1;
-				break;
-			}
+	*out = xcalloc(campaigns->count * cfg->naccounts + 1, sizeof(char *));
+	for (i = 0; i < campaigns->count; i++) {
+		for (j = 0; j < cfg->naccounts; j++) {
+			if (selected_account(o, cfg->accounts[j].id))
+				(*out)[n++] = log_path(campaigns->items[i].id, cfg->accounts[j].id);
 		}
 	}
-	buf_release(&path);
+	return n;
+}
+
+static int take_over_logs(struct plan *p, const struct sender_options *o, struct diag_list *diags)
+{
+	char **own = NULL;
+	size_t i, n = sender_own_logs(&own, p, o);
+	int changed = 0, ret = 0;
+
+	for (i = 0; i < n && ret == 0; i++) {
+		switch (log_terminate(plan_root(p), own[i])) {
+		case 1:
+			changed = 1;
+			break;
+		case -1:
+			ret = -1;
+			break;
+		}
+	}
+	free_list(own, n);
 	if (ret == 0 && changed)
 		ret = plan_refresh(p, diags);
 	return ret;

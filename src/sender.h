@@ -102,6 +102,11 @@ struct sender_options {
  * prints: deliveries and warnings are events, diagnostics go to o->diags. */
 int sender_run(struct plan *p, const struct sender_options *o, struct sender_report *report);
 
+/* The logs a run with these options writes (its own files, for --commit
+ * and --push): every campaign's log of every account it sends through.
+ * Sets *out to an allocated list (free_list) and returns its length. */
+size_t sender_own_logs(char ***out, struct plan *p, const struct sender_options *o);
+
 /* What a run needs before it changes anything: the token key from
  * MAILOUT_SECRET (and MAILOUT_SECRET_PREVIOUS when set) and, unless o->sink
  * or o->dry_run, the secrets of the enabled accounts it sends through.
