@@ -93,55 +93,6 @@ static int dry_run(struct plan *p, time_t now, long duration)
 	return 0;
 }
 
-static const char *kind_name(enum sender_event_kind k)
-{
-	static const char *const names[] = { "sent", "failed", "retry", "deferred", "critical",
-					     "unconfirmed", "would send" };
-	return names[k];
-}
-
-/* The reply an event carries: as the server sent it (its code first), or
- * libcurl's words after the code 0 when there was no reply. */
-static void print_reply(const struct sender_event *e)
-{
-	char code[16];
-	const char *text = e->text ? e->text : "";
-
-	if (!e->code && !*text)
-		return;
-	snprintf(code, sizeof(code), "%d ", e->code);
-	if (e->code && !strncmp(text, code, strlen(code)))
-		cmd_printf(" %s", text);
-	else
-		cmd_printf(" %d %s %s", e->code, e->enhanced ? e->enhanced : "", text);
-}
-
-static void on_event(const struct sender_event *e, void *payload)
-{
-	struct progress *pr = payload;
-	char when[32];
-
-	if (e->kind == SENDER_WARNING) {
-		fprintf(stderr, "mailout: %s\n", e->text);
-		return;
-	}
-	pr->events++;
-	time_format_rfc3339(when, e->time);
-	if (e->kind == SENDER_WOULD_SEND) {
-		cmd_printf("%s  %-20s %-28s %s\n", when, e->account, e->campaign, e->recipient);
-		return;
-	}
-	if (pr->tty && progress_event(pr, e))
-		return;
-	cmd_printf("%s  %-11s %-28s %-16s via %-20s", when, kind_name(e->kind), e->campaign,
-	       e->recipient, e->account);
-	print_reply(e);
-	cmd_printf("\n");
-	if (pr->tty)
-		progress_draw(pr, 1);
-	fflush(stdout);
-}
-
 static const char *for_arg, *now_arg, *sink, *push, *batch_arg;
 static struct opt_list accounts;
 static int dry, commit;
@@ -251,7 +202,7 @@ static int run(struct cmd_ctx *ctx)
 	}
 	if ((commit || push) && open_publisher(ctx, p, &so, push, &pub, &sp, batch) < 0)
 		goto done;
-	so.on_event = on_event;
+	so.on_event = progress_on_event;
 	so.payload = &pr;
 	so.stop = &stop_requested;
 	so.publisher = pub ? &sp : NULL;

@@ -125,3 +125,52 @@ int progress_event(struct progress *pr, const struct sender_event *e)
 	progress_clear(pr); /* the event line goes above the block */
 	return 0;
 }
+
+static const char *kind_name(enum sender_event_kind k)
+{
+	static const char *const names[] = { "sent", "failed", "retry", "deferred", "critical",
+					     "unconfirmed", "would send" };
+	return names[k];
+}
+
+/* The reply an event carries: as the server sent it (its code first), or
+ * libcurl's words after the code 0 when there was no reply. */
+static void print_reply(const struct sender_event *e)
+{
+	char code[16];
+	const char *text = e->text ? e->text : "";
+
+	if (!e->code && !*text)
+		return;
+	snprintf(code, sizeof(code), "%d ", e->code);
+	if (e->code && !strncmp(text, code, strlen(code)))
+		cmd_printf(" %s", text);
+	else
+		cmd_printf(" %d %s %s", e->code, e->enhanced ? e->enhanced : "", text);
+}
+
+void progress_on_event(const struct sender_event *e, void *payload)
+{
+	struct progress *pr = payload;
+	char when[32];
+
+	if (e->kind == SENDER_WARNING) {
+		fprintf(stderr, "mailout: %s\n", e->text);
+		return;
+	}
+	pr->events++;
+	time_format_rfc3339(when, e->time);
+	if (e->kind == SENDER_WOULD_SEND) {
+		cmd_printf("%s  %-20s %-28s %s\n", when, e->account, e->campaign, e->recipient);
+		return;
+	}
+	if (pr->tty && progress_event(pr, e))
+		return;
+	cmd_printf("%s  %-11s %-28s %-16s via %-20s", when, kind_name(e->kind), e->campaign,
+	       e->recipient, e->account);
+	print_reply(e);
+	cmd_printf("\n");
+	if (pr->tty)
+		progress_draw(pr, 1);
+	fflush(stdout);
+}

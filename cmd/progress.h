@@ -1,5 +1,6 @@
 /*
- * The live progress of `mailout send` on a terminal: a block with a line
+ * What `mailout send` shows while it runs: a line per event and, on a
+ * terminal, the live progress: a block with a line
  * per account (attempts today of its limit, errors, the last attempt) and
  * a bar per active campaign, redrawn in place under the event lines that
  * need attention.
@@ -48,5 +49,9 @@ void progress_draw(struct progress *pr, int force);
  * is taken off, so that the event's line goes above it (drawn again with
  * progress_draw(pr, 1) after the line): 0. */
 int progress_event(struct progress *pr, const struct sender_event *e);
+/* The sender's on_event (payload: the struct progress): a line per event
+ * on stdout (warnings on stderr as "mailout: ..."), the block around them
+ * on a terminal. */
+void progress_on_event(const struct sender_event *e, void *payload);
 
 #endif
