@@ -272,6 +272,30 @@ static void put_breakdown(struct buf *b, struct site *s, struct campaign_page *p
 
 enum list_kind { LIST_FAILED, LIST_RETRYING, LIST_UNCONFIRMED };
 
+/* A list's panel up to its table's head: the title with the total, the
+ * text for an empty list (then the panel is closed: 0), or a note when
+ * only SITE_LIST_MAX of them are listed, which (e.g. "newest"): 1. */
+static int put_list_start(struct buf *b, const char *id, const char *title, long total,
+			  const char *empty, const char *which)
+{
+	buf_addf(b, "<section class=\"panel\" id=\"%s\" aria-labelledby=\"%s-h\"><h2 id=\"%s-h\">%s "
+		 "<span class=\"muted\">(", id, id, id, title);
+	site_put_count(b, total);
+	buf_adds(b, ")</span></h2>");
+	if (!total) {
+		buf_addf(b, "<p class=\"muted\">%s</p></section>\n", empty);
+		return 0;
+	}
+	if (total > SITE_LIST_MAX) {
+		buf_addf(b, "<p class=\"capped\">The %d %s of ", SITE_LIST_MAX, which);
+		site_put_count(b, total);
+		buf_adds(b, " are listed.</p>");
+	}
+	buf_addf(b, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"%s-h\">"
+		 "<table class=\"data\" id=\"%s-list\"><thead><tr>", id, id);
+	return 1;
+}
+
 /* One row of a list: the recipient's id, the address masked, the account,
  * the server's reply and when it came. */
 static void put_listed_row(struct buf *b, const struct site *s, enum list_kind kind,
@@ -323,25 +347,13 @@ static int put_recipient_list(struct buf *b, struct site *s, const struct campai
 	struct plan_listed row;
 	int rc, ret = -1;
 
-	buf_addf(b, "<section class=\"panel\" id=\"%s\" aria-labelledby=\"%s-h\"><h2 id=\"%s-h\">%s "
-		 "<span class=\"muted\">(", ids[kind], ids[kind], ids[kind], titles[kind]);
-	site_put_count(b, total);
-	buf_adds(b, ")</span></h2>");
-	if (!total) {
-		buf_addf(b, "<p class=\"muted\">%s</p></section>\n", empty[kind]);
+	if (!put_list_start(b, ids[kind], titles[kind], total, empty[kind], "newest")) {
 		ret = 0;
 		goto done;
 	}
-	if (total > SITE_LIST_MAX) {
-		buf_addf(b, "<p class=\"capped\">The %d newest of ", SITE_LIST_MAX);
-		site_put_count(b, total);
-		buf_adds(b, " are listed.</p>");
-	}
-	buf_addf(b, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"%s-h\">"
-		 "<table class=\"data\" id=\"%s-list\"><thead><tr>"
-		 "<th scope=\"col\">Recipient</th><th scope=\"col\">Address</th><th scope=\"col\">Account</th>"
+	buf_addf(b, "<th scope=\"col\">Recipient</th><th scope=\"col\">Address</th><th scope=\"col\">Account</th>"
 		 "<th scope=\"col\">%s</th><th scope=\"col\">%s</th>%s</tr></thead><tbody>",
-		 ids[kind], ids[kind], kind == LIST_UNCONFIRMED ? "Message" : "Reply",
+		 kind == LIST_UNCONFIRMED ? "Message" : "Reply",
 		 kind == LIST_UNCONFIRMED ? "Claimed" : "Time",
 		 kind == LIST_RETRYING ? "<th scope=\"col\">Next attempt</th>" : "");
 	if (plan_listed_open(&it, s->p, cs->campaign->id, ids[kind],
@@ -371,23 +383,11 @@ static int put_suppressed_list(struct buf *b, struct site *s, const struct campa
 	struct plan_suppressed row;
 	int rc = PLAN_DONE, shown = 0, ret = -1;
 
-	buf_adds(b, "<section class=\"panel\" id=\"suppressed\" aria-labelledby=\"suppressed-h\">"
-		 "<h2 id=\"suppressed-h\">Suppressed <span class=\"muted\">(");
-	site_put_count(b, total);
-	buf_adds(b, ")</span></h2>");
-	if (!total) {
-		buf_adds(b, "<p class=\"muted\">Nobody is suppressed.</p></section>\n");
+	if (!put_list_start(b, "suppressed", "Suppressed", total, "Nobody is suppressed.", "first")) {
 		ret = 0;
 		goto done;
 	}
-	if (total > SITE_LIST_MAX) {
-		buf_addf(b, "<p class=\"capped\">The first %d of ", SITE_LIST_MAX);
-		site_put_count(b, total);
-		buf_adds(b, " are listed.</p>");
-	}
-	buf_adds(b, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"suppressed-h\">"
-		 "<table class=\"data\" id=\"suppressed-list\"><thead><tr>"
-		 "<th scope=\"col\">Recipient</th><th scope=\"col\">Address</th><th scope=\"col\">Why</th>"
+	buf_adds(b, "<th scope=\"col\">Recipient</th><th scope=\"col\">Address</th><th scope=\"col\">Why</th>"
 		 "</tr></thead><tbody>");
 	if (plan_suppressed_open(&it, s->p, cs->campaign->id) < 0)
 		goto done;
