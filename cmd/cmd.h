@@ -133,6 +133,7 @@ void cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((f
 /* Errors, "mailout: " and the message with its control characters made
  * visible (buf_add_visible). */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_verror(const char *fmt, va_list ap);
 /* printf with each %s argument's control characters made visible: for
  * lines that show content (names, subjects, server replies). */
 void cmd_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

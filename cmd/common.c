@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,56 @@
 #include "safefile.h"
 #include "util.h"
 #include "xalloc.h"
+
+void cmd_vfprintf(FILE *out, const char *fmt, va_list ap)
+{
+	struct buf b = BUF_INIT;
+
+	buf_vaddf_visible(&b, fmt, ap);
+	fwrite(b.ptr, 1, b.len, out);
+	buf_release(&b);
+}
+
+void cmd_fprintf(FILE *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cmd_vfprintf(out, fmt, ap);
+	va_end(ap);
+}
+
+void cmd_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cmd_vfprintf(stdout, fmt, ap);
+	va_end(ap);
+}
+
+/* cmd_error() with a va_list: the whole message made visible, one line. */
+void cmd_verror(const char *fmt, va_list ap)
+{
+	struct buf msg = BUF_INIT, line = BUF_INIT;
+
+	buf_vaddf(&msg, fmt, ap);
+	buf_adds(&line, "mailout: ");
+	buf_add_visible(&line, msg.ptr, msg.len);
+	buf_addc(&line, '\n');
+	fwrite(line.ptr, 1, line.len, stderr);
+	buf_release(&msg);
+	buf_release(&line);
+}
+
+void cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cmd_verror(fmt, ap);
+	va_end(ap);
+}
 
 struct plan *cmd_open_plan(struct cmd_ctx *ctx, const char *build_dir, unsigned flags)
 {

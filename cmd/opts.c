@@ -8,56 +8,6 @@
 #include "util.h"
 #include "xalloc.h"
 
-void cmd_vfprintf(FILE *out, const char *fmt, va_list ap)
-{
-	struct buf b = BUF_INIT;
-
-	buf_vaddf_visible(&b, fmt, ap);
-	fwrite(b.ptr, 1, b.len, out);
-	buf_release(&b);
-}
-
-void cmd_fprintf(FILE *out, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cmd_vfprintf(out, fmt, ap);
-	va_end(ap);
-}
-
-void cmd_printf(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cmd_vfprintf(stdout, fmt, ap);
-	va_end(ap);
-}
-
-/* The whole message made visible: messages are one line. */
-static void print_message(const char *fmt, va_list ap)
-{
-	struct buf msg = BUF_INIT, line = BUF_INIT;
-
-	buf_vaddf(&msg, fmt, ap);
-	buf_adds(&line, "mailout: ");
-	buf_add_visible(&line, msg.ptr, msg.len);
-	buf_addc(&line, '\n');
-	fwrite(line.ptr, 1, line.len, stderr);
-	buf_release(&msg);
-	buf_release(&line);
-}
-
-void cmd_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	print_message(fmt, ap);
-	va_end(ap);
-}
-
 /* One option or argument as the synopsis shows it, without brackets. */
 static void add_synopsis_term(struct buf *b, const struct opt_spec *o)
 {
@@ -107,7 +57,7 @@ void cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	print_message(fmt, ap);
+	cmd_verror(fmt, ap);
 	va_end(ap);
 	if (ctx && ctx->command)
 		print_usage(stderr, ctx->command);
@@ -278,28 +228,4 @@ void opts_release(const struct opt_spec *specs, char **args)
 		}
 	}
 	free(args);
-}
-
-/* `unsubscribes sync` and `bounces sync` */
-static int sync_commit;
-static const char *sync_push;
-
-const struct opt_spec cmd_sync_opts[] = {
-	OPT_ARG("sync", 0, NULL),
-	OPT_SWITCH("commit", &sync_commit, "commit what the sync wrote"),
-	OPT_VALUE("push", &sync_push, "REMOTE", "commit and push (the results first, then the state)"),
-	OPT_END
-};
-
-int cmd_run_sync(struct cmd_ctx *ctx, int (*sync)(struct cmd_ctx *ctx, int commit, const char *remote))
-{
-	if (ctx->nargs == 0)
-		cmd_usage_error(ctx, "missing the action: 'sync'");
-	else if (strcmp(ctx->args[0], "sync"))
-		cmd_usage_error(ctx, "unknown action '%s': the only one is 'sync'", ctx->args[0]);
-	else if (ctx->nargs > 1)
-		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[1]);
-	else
-		return sync(ctx, sync_commit, sync_push);
-	return EXIT_USAGE;
 }

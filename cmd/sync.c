@@ -64,3 +64,27 @@ void cmd_mailbox_release(struct cmd_mailbox *m)
 	m->imap = NULL;
 	m->why = NULL;
 }
+
+/* `unsubscribes sync` and `bounces sync` */
+static int sync_commit;
+static const char *sync_push;
+
+const struct opt_spec cmd_sync_opts[] = {
+	OPT_ARG("sync", 0, NULL),
+	OPT_SWITCH("commit", &sync_commit, "commit what the sync wrote"),
+	OPT_VALUE("push", &sync_push, "REMOTE", "commit and push (the results first, then the state)"),
+	OPT_END
+};
+
+int cmd_run_sync(struct cmd_ctx *ctx, int (*sync)(struct cmd_ctx *ctx, int commit, const char *remote))
+{
+	if (ctx->nargs == 0)
+		cmd_usage_error(ctx, "missing the action: 'sync'");
+	else if (strcmp(ctx->args[0], "sync"))
+		cmd_usage_error(ctx, "unknown action '%s': the only one is 'sync'", ctx->args[0]);
+	else if (ctx->nargs > 1)
+		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[1]);
+	else
+		return sync(ctx, sync_commit, sync_push);
+	return EXIT_USAGE;
+}
