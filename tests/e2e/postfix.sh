@@ -51,6 +51,14 @@
 #                               answers each RCPT ("" makes it fast again),
 #                               so that a test can act in the middle of a run
 #   MS_DIR/maillog              Postfix's log; MS_DIR/dovecot/dovecot.log
+#   mailserver_repo DIR [UNSUBSCRIBE_YAML]
+#                               a content repository in DIR whose one account,
+#                               ann-main (ann@example.test, password in
+#                               MAILOUT_PASSWORD_ANN), sends through the
+#                               submission port over STARTTLS with the test CA
+#                               as its ca_file (certs/test-ca.pem) and reads
+#                               its INBOX; UNSUBSCRIBE_YAML: more lines of the
+#                               unsubscribe block, indented by two spaces
 
 MS_DOMAIN=example.test
 
@@ -408,6 +416,39 @@ mailserver_heal() {
 	: >"$MS_DIR/postfix/transport"
 	: >"$MS_DIR/postfix/full_mailboxes"
 	postfix_reload
+}
+
+mailserver_repo() {
+	mkdir -p "$1/certs" "$1/recipients/contacts" "$1/templates/signatures" "$1/campaigns" || return 1
+	cp "$MS_CA" "$1/certs/test-ca.pem" || return 1
+	cat >"$1/mailout.yaml" <<EOF
+organization:
+  name: Test GmbH
+  postal_address: "Teststrasse 1, 10115 Berlin"
+  site_url: https://status.example.com
+  timezone: Europe/Berlin
+schedule:
+  working_hours: "08:30-17:30"
+  suspended_days: [sat, sun]
+unsubscribe:
+  address: unsubscribe@$MS_DOMAIN
+${2:-}departments:
+  - { id: sales, name: Sales }
+people:
+  - { id: ann, name: Ann Example, email: ann@$MS_DOMAIN, department: sales, role: sales_manager }
+accounts:
+  - id: ann-main
+    owner: ann
+    from: "Ann Example <ann@$MS_DOMAIN>"
+    smtp: "smtp://127.0.0.1:$MS_SUBMISSION_PORT"
+    tls: starttls
+    ca_file: certs/test-ca.pem
+    username: ann@$MS_DOMAIN
+    password_env: MAILOUT_PASSWORD_ANN
+    imap: "imap://127.0.0.1:$MS_IMAP_PORT/INBOX"
+    daily_limit: 500
+EOF
+	printf 'Ann Example  \nSales\n' >"$1/templates/signatures/ann.md"
 }
 
 mailbox_files() {

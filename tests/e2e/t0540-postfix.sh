@@ -31,40 +31,13 @@ mailserver_start $users || finish
 
 # the repository: one account at the private Postfix, twelve recipients
 # with mailboxes there and one address that has none
-mkdir -p "$REPO/certs" "$REPO/recipients/contacts" "$REPO/templates/signatures" "$REPO/campaigns/winter"
-cp "$MS_CA" "$REPO/certs/test-ca.pem"
-cat >"$REPO/mailout.yaml" <<EOF
-organization:
-  name: Test GmbH
-  postal_address: "Teststrasse 1, 10115 Berlin"
-  site_url: https://status.example.com
-  timezone: Europe/Berlin
-schedule:
-  working_hours: "08:30-17:30"
-  suspended_days: [sat, sun]
-unsubscribe:
-  address: unsubscribe@example.test
-  mailbox: "imap://127.0.0.1:$MS_IMAP_PORT/INBOX"
+mailserver_repo "$REPO" "  mailbox: \"imap://127.0.0.1:$MS_IMAP_PORT/INBOX\"
   username: unsubscribe@example.test
   password_env: MAILOUT_PASSWORD_UNSUBSCRIBE
   tls: starttls
   ca_file: certs/test-ca.pem
-departments:
-  - { id: sales, name: Sales }
-people:
-  - { id: ann, name: Ann Example, email: $ANN, department: sales, role: sales_manager }
-accounts:
-  - id: ann-main
-    owner: ann
-    from: "Ann Example <$ANN>"
-    smtp: "smtp://127.0.0.1:$MS_SUBMISSION_PORT"
-    tls: starttls
-    ca_file: certs/test-ca.pem
-    username: $ANN
-    password_env: MAILOUT_PASSWORD_ANN
-    imap: "imap://127.0.0.1:$MS_IMAP_PORT/INBOX"
-    daily_limit: 500
-EOF
+" || finish
+mkdir -p "$REPO/campaigns/winter"
 {
 	i=1
 	while [ $i -le $N ]; do
@@ -75,7 +48,6 @@ EOF
 } >"$REPO/recipients/contacts/all.yaml"
 printf -- '---\nsubject: "Winter news for {{first_name}}"\n---\nHello {{first_name}},\n\nthe winter news.\n' \
 	>"$REPO/templates/winter.md"
-printf 'Ann Example  \nSales\n' >"$REPO/templates/signatures/ann.md"
 printf 'name: Winter\ntemplate: winter\nrecipient_type: contacts\nowner: ann\nstart: 2026-12-07\n' \
 	>"$REPO/campaigns/winter/campaign.yaml"
 run_mailout --repo "$REPO" validate

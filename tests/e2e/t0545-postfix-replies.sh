@@ -20,36 +20,8 @@ mailserver_start "$ANN:ann-pass" r1@example.test r2@example.test r3@example.test
 	r4@example.test r11@example.test l1@example.test l2@example.test l3@example.test \
 	l4@example.test || finish
 
-mkdir -p "$REPO/certs" "$REPO/recipients/contacts" "$REPO/recipients/leads" \
-	"$REPO/templates/signatures" "$REPO/campaigns/winter"
-cp "$MS_CA" "$REPO/certs/test-ca.pem"
-cat >"$REPO/mailout.yaml" <<EOF
-organization:
-  name: Test GmbH
-  postal_address: "Teststrasse 1, 10115 Berlin"
-  site_url: https://status.example.com
-  timezone: Europe/Berlin
-schedule:
-  working_hours: "08:30-17:30"
-  suspended_days: [sat, sun]
-unsubscribe:
-  address: unsubscribe@example.test
-departments:
-  - { id: sales, name: Sales }
-people:
-  - { id: ann, name: Ann Example, email: $ANN, department: sales, role: sales_manager }
-accounts:
-  - id: ann-main
-    owner: ann
-    from: "Ann Example <$ANN>"
-    smtp: "smtp://127.0.0.1:$MS_SUBMISSION_PORT"
-    tls: starttls
-    ca_file: certs/test-ca.pem
-    username: $ANN
-    password_env: MAILOUT_PASSWORD_ANN
-    imap: "imap://127.0.0.1:$MS_IMAP_PORT/INBOX"
-    daily_limit: 500
-EOF
+mailserver_repo "$REPO" || finish
+mkdir -p "$REPO/recipients/leads" "$REPO/campaigns/winter"
 cat >"$REPO/recipients/contacts/all.yaml" <<'EOF'
 - { id: r-1, email: r1@example.test, first_name: R1, owner: ann }
 - { id: r-2, email: r2@example.test, first_name: R2, owner: ann }
@@ -61,7 +33,6 @@ printf -- '---\nsubject: "Winter news for {{first_name}}"\n---\nHello {{first_na
 	>"$REPO/templates/winter.md"
 printf -- '---\nsubject: "Spring news for {{first_name}}"\n---\nHello {{first_name}},\n\nthe spring news.\n' \
 	>"$REPO/templates/spring.md"
-printf 'Ann Example  \nSales\n' >"$REPO/templates/signatures/ann.md"
 printf 'name: Winter\ntemplate: winter\nrecipient_type: contacts\nowner: ann\nstart: 2026-12-07\n' \
 	>"$REPO/campaigns/winter/campaign.yaml"
 run_mailout --repo "$REPO" validate
