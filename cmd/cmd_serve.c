@@ -47,10 +47,12 @@ static int load_config(struct config *cfg, const char *file)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct ydoc *doc = NULL;
+	const char *slash = strrchr(file, '/');
+	char *dir = slash ? xstrndup(file, (size_t)(slash - file + 1)) : xstrdup(".");
 	int ret = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if (ydoc_load_file(&doc, ".", file, &diags) == 0)
+	if (ydoc_load_file(&doc, dir, slash ? slash + 1 : file, &diags) == 0)
 		config_load_doc(cfg, doc, &diags);
 	if (diags.errors || !doc) {
 		diag_sort(&diags);
@@ -64,6 +66,7 @@ static int load_config(struct config *cfg, const char *file)
 	}
 	ret = 0;
 done:
+	free(dir);
 	ydoc_free(doc);
 	diag_release(&diags);
 	return ret;

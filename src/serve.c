@@ -27,6 +27,7 @@
 
 #define COMPACT_EVERY 1000 /* deliveries between rewrites of the journal */
 #define MEMORY_LIMIT (32 * 1024) /* per connection: headers and the answer */
+#define DISCARD_MAX (16 * SERVE_BODY_MAX) /* a body too large read before the 413 */
 
 struct entry {
 	char *token;
@@ -65,6 +66,7 @@ struct serve {
 /* One request being read. */
 struct request {
 	struct buf body;
+	size_t received; /* bytes of body, kept or not */
 	int answered;
 };
 
@@ -665,8 +667,8 @@ done:
 }
 
 /* The first call for a request: what can be answered before the body. */
-static enum MHD_Result request_start(struct serve *s, struct MHD_Connection *conn, const char *method,
-				     void **con_cls)
+static enum MHD_Result request_start(struct serve *s, struct MHD_Connection *conn, const char *url,
+				     const char *method, void **con_cls)
 {
 	const char *cl;
 	size_t headers = 0;
@@ -682,7 +684,7 @@ static enum MHD_Result request_start(struct serve *s, struct MHD_Connection *con
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && strtoull(cl, NULL, 10) > SERVE_BODY_MAX)
 		return respond_page(conn, MHD_HTTP_CONTENT_TOO_LARGE, "Too large", "The request is too large.");
-	if (!rate_allows(s, conn))
+	if (strcmp(url, "/healthz") && !rate_allows(s, conn))
 		return respond_page(conn, MHD_HTTP_TOO_MANY_REQUESTS, "Too many requests",
 				    "Please wait a minute and try again.");
 	rq = xcalloc(1, sizeof(*rq));
@@ -701,19 +703,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version;
 	if (!rq)
-		return request_start(s, conn, method, con_cls);
+		return request_start(s, conn, url, method, con_cls);
 	if (rq->answered)
 		return MHD_YES;
 	if (*upload_data_size) {
-		if (rq->body.len + *upload_data_size > SERVE_BODY_MAX) {
-			rq->answered = 1;
-			*upload_data_size = 0;
-			return respond_page(conn, MHD_HTTP_CONTENT_TOO_LARGE, "Too large",
-					    "The request is too large.");
-		}
-		buf_add(&rq->body, upload_data, *upload_data_size);
+		/* a body too large is read on (up to DISCARD_MAX), so that the
+		 * client, still sending, gets to read the 413 */
+		rq->received += *upload_data_size;
+		if (rq->received <= SERVE_BODY_MAX)
+			buf_add(&rq->body, upload_data, *upload_data_size);
 		*upload_data_size = 0;
-		return MHD_YES;
+		if (rq->received <= DISCARD_MAX)
+			return MHD_YES;
+	}
+	if (rq->received > SERVE_BODY_MAX) {
+		rq->answered = 1;
+		return respond_page(conn, MHD_HTTP_CONTENT_TOO_LARGE, "Too large", "The request is too large.");
 	}
 	if (!strcmp(url, "/healthz") && !post)
 		return answer_health(s, conn);
