@@ -18,8 +18,12 @@ export MAILOUT_SECRET=e2e-secret-0123456789-0123456789-abcdef
 export MAILOUT_UNSUBSCRIBE_PASSWORD=unsub-pass
 make_repo "$REPO" || fail "scratch repository"
 SERVE_PID=
+SERVE_RC=
 stop_serve() {
-	[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null && wait "$SERVE_PID" 2>/dev/null
+	if [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null; then
+		wait "$SERVE_PID" 2>/dev/null
+		SERVE_RC=$?
+	fi
 	SERVE_PID=
 }
 trap 'stop_serve; stop_imapd; stop_smtpd' EXIT
@@ -144,6 +148,26 @@ for m in PUT DELETE OPTIONS PATCH; do
 	expect_code "$(code "$m" "$BASE/u?t=$token")" 405 "$m"
 done
 expect_code "$(code GET "$BASE/elsewhere")" 404 "another path"
+# slowloris: a request that never ends is closed after 10 s idle, and
+# others are served meanwhile
+/usr/bin/python3 - "$HTTP_PORT" >"$TMPDIR/slow" 2>&1 <<'EOF' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /u HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1")
+start = time.time()
+s.settimeout(30)
+try:
+    while s.recv(4096):
+        pass
+except OSError:
+    pass
+print("closed after %d s" % round(time.time() - start))
+EOF
+slow_pid=$!
+sleep 1
+expect_code "$(code GET "$BASE/u?t=$token")" 200 "served while a slow client waits"
+wait "$slow_pid"
+grep -Eq '^closed after (9|10|11|12) s$' "$TMPDIR/slow" || fail "the idle connection is closed after 10 s" "$TMPDIR/slow"
 
 # the mailbox down: 20 requests answered, serve killed, restarted, mailbox up
 # (its imap processes too: one holds serve's connection, logged in)
@@ -193,5 +217,6 @@ for i in 1 2 3; do
 done
 expect_code "$(code GET "$BASE/u?t=$token")" 429 "request 4 over the limit"
 stop_serve
+[ "$SERVE_RC" = 0 ] || fail "SIGTERM stops serve: exit code $SERVE_RC" "$TMPDIR/serve.out"
 grep -q "^serve: stopped$" "$TMPDIR/serve.out" || fail "SIGTERM stops serve" "$TMPDIR/serve.out"
 finish
