@@ -25,6 +25,7 @@
 #include "util.h"
 #include "xalloc.h"
 
+#define SERVE_THREADS 4 /* answering requests: while some wait for the disk */
 #define COMPACT_EVERY 1000 /* deliveries between rewrites of the journal */
 #define MEMORY_LIMIT (32 * 1024) /* per connection: headers and the answer */
 #define DISCARD_MAX (16 * SERVE_BODY_MAX) /* a body too large read before the 413 */
@@ -51,6 +52,11 @@ struct serve {
 
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	/* group commit: requests append under the lock, then one of them
+	 * syncs the journal for all written so far while the others wait */
+	pthread_cond_t synced;
+	unsigned long long written, durable; /* lines written, lines on disk */
+	int syncing;
 	int lock_made, worker_started, stopping;
 	pthread_t worker;
 	int journal_fd, delivered_fd;
@@ -160,6 +166,8 @@ static int journal_rewrite(struct serve *s)
 	}
 	if (fsync_dir(s->spool) < 0)
 		goto done;
+	while (s->syncing)
+		pthread_cond_wait(&s->synced, &s->lock);
 	if (s->journal_fd >= 0)
 		close(s->journal_fd);
 	s->journal_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -175,6 +183,8 @@ static int journal_rewrite(struct serve *s)
 	s->npending -= s->head;
 	s->head = 0;
 	s->since_compact = 0;
+	s->durable = s->written; /* the new file holds them all, synced */
+	pthread_cond_broadcast(&s->synced);
 	ret = 0;
 done:
 	if (fd >= 0)
@@ -229,7 +239,35 @@ done:
 
 enum record_result { RECORDED, RECORDED_BEFORE, JOURNAL_FULL, JOURNAL_FAILED };
 
-/* Makes token durable: appended to the journal and fsync'd. */
+/* Under the lock: waits until line number seq of the journal is on
+ * disk, syncing it (for every request waiting) when nobody else is. */
+static int journal_wait_durable(struct serve *s, unsigned long long seq)
+{
+	unsigned long long upto;
+	int fd, r;
+
+	while (s->durable < seq) {
+		if (s->syncing) {
+			pthread_cond_wait(&s->synced, &s->lock);
+			continue;
+		}
+		s->syncing = 1;
+		upto = s->written;
+		fd = s->journal_fd;
+		pthread_mutex_unlock(&s->lock);
+		r = fdatasync(fd);
+		pthread_mutex_lock(&s->lock);
+		s->syncing = 0;
+		if (r == 0 && upto > s->durable)
+			s->durable = upto;
+		pthread_cond_broadcast(&s->synced);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Makes token durable: appended to the journal and synced to disk. */
 static enum record_result journal_record(struct serve *s, const char *token)
 {
 	enum record_result r = RECORDED;
@@ -247,13 +285,15 @@ static enum record_result journal_record(struct serve *s, const char *token)
 		goto done;
 	}
 	buf_addf(&line, "%s\t%lld\n", token, now);
-	if (fd_write_all(s->journal_fd, line.ptr, line.len) < 0 || fdatasync(s->journal_fd) < 0) {
+	if (fd_write_all(s->journal_fd, line.ptr, line.len) < 0) {
 		r = JOURNAL_FAILED;
 		goto done;
 	}
 	strmap_put(&s->seen, token, &added);
 	pending_add(s, token, now);
 	pthread_cond_signal(&s->wake);
+	if (journal_wait_durable(s, ++s->written) < 0)
+		r = JOURNAL_FAILED; /* written, maybe delivered: the client may try again */
 done:
 	pthread_mutex_unlock(&s->lock);
 	buf_release(&line);
@@ -818,6 +858,7 @@ static int daemon_start(struct serve *s, const struct serve_options *o)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 				     MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)SERVE_THREADS,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVE_IDLE_SECONDS,
 				     MHD_OPTION_CONNECTION_LIMIT,
 				     o->connection_max ? o->connection_max : SERVE_CONNECTIONS_DEFAULT,
@@ -862,11 +903,12 @@ int serve_start(struct serve **out, const struct serve_options *o)
 	s->journal_max = o->journal_max ? o->journal_max : SERVE_JOURNAL_DEFAULT;
 	if (mailbox_setup(s, o->mailbox, o->tls) < 0)
 		goto done;
-	if (mkdir_p(s->spool) < 0 || journal_load(s) < 0)
-		goto done;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
+	pthread_cond_init(&s->synced, NULL);
 	s->lock_made = 1;
+	if (mkdir_p(s->spool) < 0 || journal_load(s) < 0)
+		goto done;
 	if (pthread_create(&s->worker, NULL, worker_main, s) != 0) {
 		error_set("cannot start the delivery thread");
 		goto done;
@@ -905,6 +947,7 @@ void serve_stop(struct serve *s)
 	if (s->lock_made) {
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->wake);
+		pthread_cond_destroy(&s->synced);
 	}
 	if (s->journal_fd >= 0)
 		close(s->journal_fd);
