@@ -16,7 +16,7 @@
 #include "xalloc.h"
 #include "yamlfile.h"
 
-static const char *listen_arg, *spool_arg, *config_arg, *rate_arg, *proxy_arg;
+static const char *listen_arg, *spool_arg, *config_arg, *rate_arg, *proxy_arg, *journal_arg;
 
 static const struct opt_spec opts[] = {
 	OPT_VALUE("listen", &listen_arg, "ADDR:PORT", "where to listen (default 127.0.0.1:8025)"),
@@ -25,6 +25,8 @@ static const struct opt_spec opts[] = {
 	OPT_VALUE("rate-limit", &rate_arg, "N", "requests per client address and minute\n"
 						 "(default 60; 0: no limit)"),
 	OPT_VALUE("trusted-proxy", &proxy_arg, "ADDR", "believe X-Forwarded-For from this peer"),
+	OPT_VALUE("journal-max", &journal_arg, "N", "entries that may wait for the mailbox\n"
+						 "(default 100000; then 503)"),
 	OPT_END
 };
 
@@ -72,21 +74,32 @@ done:
 	return ret;
 }
 
+/* The number of option name, value (NULL: fallback): 0, or -1 (printed). */
+static int count_arg(long *out, const char *name, const char *value, long fallback, long min)
+{
+	char *end = NULL;
+
+	*out = fallback;
+	if (!value)
+		return 0;
+	*out = strtol(value, &end, 10);
+	if (!*value || *end || *out < min || *out > 1000000000L) {
+		cmd_error("invalid --%s '%s': a number from %ld", name, value, min);
+		return -1;
+	}
+	return 0;
+}
+
 /* Fills o from the configuration and the options: 0, or an exit code
- * (printed).  *path_out and *ca_out are the caller's to free. */
+ * (printed).  *path_out is the caller's to free. */
 static int make_options(struct serve_options *o, char **path_out, const struct config *cfg)
 {
 	const char *pw = cfg->unsubscribe_password_env ? getenv(cfg->unsubscribe_password_env) : NULL;
-	char *end = NULL;
-	long rate = SERVE_RATE_LIMIT_DEFAULT;
+	long rate, journal;
 
-	if (rate_arg) {
-		rate = strtol(rate_arg, &end, 10);
-		if (!*rate_arg || *end || rate < 0) {
-			cmd_error("invalid --rate-limit '%s': a number of requests, 0 for no limit", rate_arg);
-			return EXIT_USAGE;
-		}
-	}
+	if (count_arg(&rate, "rate-limit", rate_arg, SERVE_RATE_LIMIT_DEFAULT, 0) < 0 ||
+	    count_arg(&journal, "journal-max", journal_arg, SERVE_JOURNAL_DEFAULT, 1) < 0)
+		return EXIT_USAGE;
 	if (!pw || !*pw) {
 		cmd_error("%s is not set: it holds the password of the unsubscribe mailbox",
 			  cfg->unsubscribe_password_env ? cfg->unsubscribe_password_env : "password_env");
@@ -110,6 +123,7 @@ static int make_options(struct serve_options *o, char **path_out, const struct c
 	o->ca_file = cfg->unsubscribe_tls.ca_file;
 	o->trusted_proxy = proxy_arg;
 	o->rate_limit = rate;
+	o->journal_max = (size_t)journal;
 	return 0;
 }
 

@@ -53,7 +53,7 @@ HTTP_PORT=$(free_port)
 BASE=http://127.0.0.1:$HTTP_PORT
 start_serve() {
 	"$MAILOUT" serve --config "$REPO/mailout.yaml" --listen "127.0.0.1:$HTTP_PORT" --spool "$SPOOL" \
-		--rate-limit "${1:-0}" >>"$TMPDIR/serve.out" 2>&1 &
+		--rate-limit "$@" >>"$TMPDIR/serve.out" 2>&1 &
 	SERVE_PID=$!
 	n=0
 	until curl -s -o /dev/null "$BASE/healthz"; do
@@ -169,7 +169,7 @@ expect_code "$(code GET "$BASE/u?t=$token")" 200 "served while a slow client wai
 wait "$slow_pid"
 grep -Eq '^closed after (9|10|11|12) s$' "$TMPDIR/slow" || fail "the idle connection is closed after 10 s" "$TMPDIR/slow"
 
-# the mailbox down: 20 requests answered, serve killed, restarted, mailbox up
+# the mailbox down: 100 requests answered, serve killed, restarted, mailbox up
 # (its imap processes too: one holds serve's connection, logged in)
 kill "$IMAPD_PID" $(pgrep -P "$IMAPD_PID") && wait "$IMAPD_PID" 2>/dev/null
 tokens=$(/usr/bin/python3 - <<'EOF'
@@ -177,31 +177,39 @@ import base64, hashlib, hmac, os
 key = os.environ["MAILOUT_SECRET"].encode()
 b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 keyid = b64(hashlib.sha256(b"mailout-keyid" + key).digest())[:6]
-for i in range(20):
+for i in range(101):
     body = "v1.%s.december-update-dach.x-%03d" % (keyid, i)
     print(body + "." + b64(hmac.new(key, body.encode(), hashlib.sha256).digest()))
 EOF
 )
+extra=$(printf '%s\n' $tokens | tail -n 1)
+tokens=$(printf '%s\n' $tokens | head -n 100)
 ok=0
 for t in $tokens; do
 	[ "$(code POST "$BASE/u?t=$t" --data 'List-Unsubscribe=One-Click')" = 200 ] && ok=$((ok + 1))
 done
-[ "$ok" = 20 ] || fail "20 POSTs answered 200 while the mailbox is down, not $ok"
+[ "$ok" = 100 ] || fail "100 POSTs answered 200 while the mailbox is down, not $ok"
 expect_code "$(code GET "$BASE/healthz")" 200 "healthz with the mailbox down"
-grep -q '^{"mailbox":"unreachable","waiting":20}$' "$TMPDIR/body" || fail "healthz says 20 wait" "$TMPDIR/body"
+grep -q '^{"mailbox":"unreachable","waiting":100}$' "$TMPDIR/body" || fail "healthz says 100 wait" "$TMPDIR/body"
 kill -9 "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null
 SERVE_PID=
-[ "$(wc -l <"$SPOOL/journal")" = 20 ] || fail "the journal holds the 20" "$SPOOL/journal"
-start_serve 0
+[ "$(wc -l <"$SPOOL/journal")" = 100 ] || fail "the journal holds the 100" "$SPOOL/journal"
+# the journal is full at 100: the next token waits for room (503), a
+# token recorded before is still answered
+start_serve 0 --journal-max 100
+expect_code "$(code POST "$BASE/u?t=$extra" --data 'List-Unsubscribe=One-Click')" 503 "a full journal"
+expect_code "$(code POST "$BASE/u?t=$(printf '%s\n' $tokens | head -n 1)" --data 'List-Unsubscribe=One-Click')" 200 \
+	"a token already in the full journal"
+grep -q "^$extra	" "$SPOOL/journal" && fail "the 503 recorded nothing" "$SPOOL/journal"
 sh "$SRC/tests/tools/start_dovecot.sh" "$IMAPD_DIR/server" "$IMAPD_PORT" "unsub:unsub-pass" >>"$IMAPD_DIR/out" 2>&1 &
 IMAPD_PID=$!
 n=0
-while [ "$(message_count unsub)" -lt 21 ] && [ $n -lt 200 ]; do
+while [ "$(message_count unsub)" -lt 101 ] && [ $n -lt 300 ]; do
 	sleep 0.1
 	n=$((n + 1))
 done
-[ "$(message_count unsub)" = 21 ] || fail "all 20 reached the mailbox: $(message_count unsub) messages"
+[ "$(message_count unsub)" = 101 ] || fail "all 100 reached the mailbox: $(message_count unsub) messages"
 cat "$IMAPD_DIR"/server/home/unsub/Maildir/*/* | grep '^Subject: unsubscribe ' | sort | uniq -d >"$TMPDIR/twice"
 [ -s "$TMPDIR/twice" ] && fail "none arrived twice" "$TMPDIR/twice"
 for t in $tokens; do
@@ -210,12 +218,22 @@ done
 [ -s "$SPOOL/journal" ] && fail "the journal is empty once delivered" "$SPOOL/journal"
 stop_serve
 
-# --rate-limit: the 4th request of a minute from one address gets 429
+# --rate-limit: the 4th request of a minute from one address gets 429,
+# others are still served; X-Forwarded-For counts from the trusted proxy only
+start_serve 3 --trusted-proxy 127.0.0.1
+for i in 1 2 3; do
+	expect_code "$(code GET "$BASE/u?t=$token" -H 'X-Forwarded-For: 192.0.2.1')" 200 "request $i within the limit"
+done
+expect_code "$(code GET "$BASE/u?t=$token" -H 'X-Forwarded-For: 192.0.2.1')" 429 "request 4 over the limit"
+expect_code "$(code GET "$BASE/u?t=$token" -H 'X-Forwarded-For: 198.51.100.7, 192.0.2.2')" 200 \
+	"another client meanwhile"
+stop_serve
 start_serve 3
 for i in 1 2 3; do
-	expect_code "$(code GET "$BASE/u?t=$token")" 200 "request $i within the limit"
+	expect_code "$(code GET "$BASE/u?t=$token" -H "X-Forwarded-For: 192.0.2.$i")" 200 "untrusted request $i"
 done
-expect_code "$(code GET "$BASE/u?t=$token")" 429 "request 4 over the limit"
+expect_code "$(code GET "$BASE/u?t=$token" -H 'X-Forwarded-For: 192.0.2.9')" 429 \
+	"X-Forwarded-For from a peer not trusted is not believed"
 stop_serve
 [ "$SERVE_RC" = 0 ] || fail "SIGTERM stops serve: exit code $SERVE_RC" "$TMPDIR/serve.out"
 grep -q "^serve: stopped$" "$TMPDIR/serve.out" || fail "SIGTERM stops serve" "$TMPDIR/serve.out"
