@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -273,11 +274,16 @@ static enum record_result journal_record(struct serve *s, const char *token)
 	enum record_result r = RECORDED;
 	struct buf line = BUF_INIT;
 	long long now = (long long)time(NULL);
+	struct strmap_entry *e;
 	int added = 0;
 
 	pthread_mutex_lock(&s->lock);
-	if (strmap_get(&s->seen, token)) {
+	e = strmap_get(&s->seen, token);
+	if (e) {
+		/* answered like the first time: once its line is on disk */
 		r = RECORDED_BEFORE;
+		if (journal_wait_durable(s, (unsigned long long)(uintptr_t)e->value) < 0)
+			r = JOURNAL_FAILED;
 		goto done;
 	}
 	if (s->npending - s->head >= s->journal_max) {
@@ -289,10 +295,11 @@ static enum record_result journal_record(struct serve *s, const char *token)
 		r = JOURNAL_FAILED;
 		goto done;
 	}
-	strmap_put(&s->seen, token, &added);
+	e = strmap_put(&s->seen, token, &added);
+	e->value = (void *)(uintptr_t)++s->written; /* its line (0: on disk before) */
 	pending_add(s, token, now);
 	pthread_cond_signal(&s->wake);
-	if (journal_wait_durable(s, ++s->written) < 0)
+	if (journal_wait_durable(s, s->written) < 0)
 		r = JOURNAL_FAILED; /* written, maybe delivered: the client may try again */
 done:
 	pthread_mutex_unlock(&s->lock);
