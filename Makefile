@@ -4,7 +4,7 @@
 
 PREFIX ?= /usr/local
 CC ?= cc
-PKGS = libgit2 yaml-0.1 libcurl libcmark sqlite3 libcrypto json-c
+PKGS = libgit2 yaml-0.1 libcurl libcmark sqlite3 libcrypto json-c libmicrohttpd
 VERSION = 0.1.0
 
 OPT ?= -O2
@@ -15,7 +15,7 @@ CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DMAILOUT_VERSION='"$(VERSION)"' $(STRICT) $(CFLAGS) -Isrc \
 	$(shell pkg-config --cflags $(PKGS))
-LIBS = $(shell pkg-config --libs $(PKGS)) -lm
+LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
 ifdef SANITIZE
 # clang when there is one: its UBSan also catches arithmetic on null pointers
@@ -173,6 +173,7 @@ demo: deps
 bench: all $(OBJ)/bench_baseline $(OBJ)/bench_render $(OBJ)/bench_curl_loop
 	@sh tests/bench/run.sh
 	@sh tests/bench/send.sh
+	@sh tests/bench/serve.sh
 
 $(OBJ)/bench_curl_loop: tests/bench/curl_loop.c
 	@mkdir -p $(dir $@)

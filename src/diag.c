@@ -109,7 +109,8 @@ void diag_release(struct diag_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static char *last_error;
+/* per thread: mailout serve delivers from a thread of its own */
+static _Thread_local char *last_error;
 
 int error_set(const char *fmt, ...)
 {

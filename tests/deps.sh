@@ -6,7 +6,7 @@
 set -eu
 pkgs="gcc make pkg-config ca-certificates git tzdata
 libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev libssl-dev
-libjson-c-dev"
+libjson-c-dev libmicrohttpd-dev"
 if [ "${MAILOUT_DEPS:-all}" != build ]; then
 	pkgs="$pkgs libcmocka-dev
 python3 python3-aiosmtpd python3-yaml dovecot-imapd postfix openssl spamassassin sqlite3 time
