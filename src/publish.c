@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -13,7 +14,8 @@
 #include "util.h"
 #include "xalloc.h"
 
-#define MAX_REPLAYS 10
+/* How long a refused push is tried again while the remote keeps moving. */
+#define PUBLISH_GRACE (15 * 60)
 #define DEFAULT_AUTHOR "mailout <mailout@localhost>"
 
 struct publisher {
@@ -80,6 +82,21 @@ done:
 	return ret;
 }
 
+/* Appends our lines to a file the tip has: when the file was new to us
+ * too (another runner created it first), our copy's header is not one of
+ * our lines. */
+static int append_lines(struct publisher *p, const char *rel, const struct buf *lines)
+{
+	static const char header[] = LOG_HEADER "\n";
+	size_t skip = 0;
+
+	if (lines->len >= sizeof(header) - 1 && !memcmp(lines->ptr, header, sizeof(header) - 1))
+		skip = sizeof(header) - 1;
+	if (lines->len == skip)
+		return 0;
+	return log_append(p->root, rel, lines->ptr + skip, lines->len - skip, 1);
+}
+
 /* Puts our lines (kept in suffixes) back on the files as checked out now. */
 static int reapply(struct publisher *p, const char *const *files, size_t n, struct buf *suffixes,
 		   const int *rewritten)
@@ -101,7 +118,7 @@ static int reapply(struct publisher *p, const char *const *files, size_t n, stru
 								    suffixes[i].len)
 					     : 0;
 		else if (suffixes[i].len)
-			rc = log_append(p->root, files[i], suffixes[i].ptr, suffixes[i].len, 1);
+			rc = append_lines(p, files[i], &suffixes[i]);
 		if (rc < 0)
 			return -1;
 	}
@@ -242,6 +259,70 @@ static int push(struct publisher *p)
 	return gitrepo_head_oid(p->g, p->base);
 }
 
+static void pause_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/* Pushes; when the remote moved only in files that are not ours (runners
+ * sharded by account), our commit goes onto the new tip and is pushed
+ * again, as long as that keeps happening (up to PUBLISH_GRACE).
+ * SENDER_REJECTED when the new commits touch our files. */
+static int push_rebasing(struct publisher *p, const char *const *files, size_t n)
+{
+	char **paths = workdir_paths(p, files, n);
+	char tip[41];
+	time_t deadline = time(NULL) + PUBLISH_GRACE;
+	int moved, attempt = 0, rc;
+
+	while ((rc = push(p)) == SENDER_REJECTED) {
+		if (gitrepo_fetch(p->g, p->remote, tip) < 0 ||
+		    gitrepo_rebase_disjoint(p->g, p->base, tip, (const char *const *)paths, n,
+					    p->author, &moved) < 0) {
+			rc = -1;
+			break;
+		}
+		if (!moved)
+			break;
+		snprintf(p->base, sizeof(p->base), "%s", tip);
+		if (time(NULL) > deadline) {
+			rc = error_set("the remote kept moving for %d minutes", PUBLISH_GRACE / 60);
+			break;
+		}
+		/* a little jitter: runners pushing at once do not collide again */
+		pause_ms(10L * (attempt < 8 ? ++attempt : attempt) + rand() % 100);
+	}
+	free_list(paths, n);
+	return rc;
+}
+
+/* Adds to the current error which of our lines the remote does not have. */
+static void name_unpublished(struct publisher *p, const char *const *files, size_t n)
+{
+	struct buf msg = BUF_INIT, lines = BUF_INIT;
+	size_t i, j, count, nfiles = 0;
+	int rewritten;
+
+	buf_adds(&msg, error_last());
+	for (i = 0; i < n; i++) {
+		if (appended_since(p, p->base, files[i], &lines, &rewritten) != 0)
+			continue;
+		for (j = count = 0; j < lines.len; j++)
+			count += lines.ptr[j] == '\n';
+		if (lines.len >= strlen(LOG_HEADER) && !memcmp(lines.ptr, LOG_HEADER, strlen(LOG_HEADER)))
+			count--;
+		buf_addf(&msg, "%s %s (%zu line%s)", nfiles++ ? "," : "; not on the remote:",
+			 files[i], count, count == 1 ? "" : "s");
+	}
+	error_set("%s", msg.ptr);
+	buf_release(&msg);
+	buf_release(&lines);
+}
+
 int publisher_publish(void *payload, const char *const *files, size_t n, int final,
 		      const struct sender_report *report)
 {
@@ -264,7 +345,15 @@ int publisher_publish(void *payload, const char *const *files, size_t n, int fin
 	buf_release(&message);
 	if (ret < 0)
 		return -1;
-	return push(p);
+	return p->remote ? push_rebasing(p, files, n) : 0;
+}
+
+void publisher_name_unpublished(void *payload, const char *const *files, size_t n)
+{
+	struct publisher *p = payload;
+
+	if (p->remote)
+		name_unpublished(p, files, n);
 }
 
 int publisher_catch_up(void *payload, const char *const *files, size_t n)
@@ -275,16 +364,20 @@ int publisher_catch_up(void *payload, const char *const *files, size_t n)
 int publisher_commit_push(struct publisher *p, const char *const *files, size_t n,
 			  const char *message)
 {
-	int committed = 0, rc, tries = 0;
+	time_t deadline = time(NULL) + PUBLISH_GRACE;
+	int committed = 0, rc, attempt = 0;
 
 	if (commit(p, files, n, message, &committed) < 0)
 		return -1;
 	while ((rc = push(p)) == SENDER_REJECTED) {
-		if (++tries > MAX_REPLAYS)
-			return error_set("gave up after %d rejected pushes: the remote keeps moving",
-					 MAX_REPLAYS);
+		if (time(NULL) > deadline) {
+			rc = error_set("the remote kept moving for %d minutes", PUBLISH_GRACE / 60);
+			name_unpublished(p, files, n);
+			break;
+		}
 		if (move_to_tip(p, files, n) < 0)
 			return -1;
+		pause_ms(20L * (attempt < 8 ? ++attempt : attempt) + rand() % 200);
 	}
 	return rc;
 }

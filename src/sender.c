@@ -26,7 +26,7 @@
 #define THROTTLE_PAUSE (30 * 60)
 #define BATCH_MESSAGES 200
 #define BATCH_MAX_ITEMS 1000
-#define SENDER_MAX_REJECTIONS 10
+#define SENDER_REFUSAL_GRACE (15 * 60) /* seconds of refused pushes in a row */
 #define REJECTED_IN_ROW 3 /* RCPT refusals with one code: about the account */
 
 struct scamp;
@@ -1315,11 +1315,18 @@ static void salvage(struct run *r, struct item *items, size_t n)
 		}
 		tx_commit(r);
 	}
-	if (r->o->publisher && publish(r, 1) < 0) {
-		char *text = xasprintf("could not publish the results: %s", error_last());
+	if (r->o->publisher && publish(r, 1) != 0) {
+		const struct sender_publisher *pub = r->o->publisher;
+		const char **files = NULL;
+		size_t nfiles = written_files(r, &files);
+		char *text;
 
+		if (pub->name_unpublished)
+			pub->name_unpublished(pub->payload, files, nfiles);
+		text = xasprintf("could not publish the results: %s", error_last());
 		emit(r, SENDER_WARNING, NULL, NULL, NULL, text);
 		free(text);
+		free(files);
 	}
 	error_set("%s", why);
 	free(why);
@@ -1334,13 +1341,18 @@ static void items_release(struct item *items, size_t *n)
 	*n = 0;
 }
 
-/* After a push the remote refused: wait, then withdraw and plan again,
- * unless the remote has kept moving for too long. */
-static int after_rejection(struct run *r, int *rejected)
+/* After a push the remote refused: wait, then withdraw the claims of
+ * messages not yet sent and plan again, unless the remote has refused
+ * every push for SENDER_REFUSAL_GRACE (wall-clock time, also on the
+ * virtual clock).  *rejected counts the refusals in a row, *since holds
+ * when the first of them came. */
+static int after_rejection(struct run *r, int *rejected, time_t *since)
 {
-	if (++*rejected > SENDER_MAX_REJECTIONS)
-		return error_set("gave up after %d rejected pushes in a row: the remote keeps moving",
-				 SENDER_MAX_REJECTIONS);
+	if (!(*rejected)++)
+		*since = time(NULL);
+	else if (time(NULL) - *since > SENDER_REFUSAL_GRACE)
+		return error_set("the remote refused %d pushes in a row over %d minutes: it keeps moving",
+				 *rejected, SENDER_REFUSAL_GRACE / 60);
 	back_off(*rejected);
 	return replan(r);
 }
@@ -1377,6 +1389,7 @@ static int start_run(struct run *r)
  * stays in *items for salvage(). */
 static int run_batches(struct run *r, struct item **items, size_t *nitems, size_t *cap)
 {
+	time_t since = 0;
 	int rejected = 0, rc;
 
 	for (;;) {
@@ -1388,7 +1401,7 @@ static int run_batches(struct run *r, struct item **items, size_t *nitems, size_
 			rc = publish(r, 0);
 			if (rc == SENDER_REJECTED) {
 				items_release(*items, nitems);
-				if (after_rejection(r, &rejected) < 0)
+				if (after_rejection(r, &rejected, &since) < 0)
 					return -1;
 				continue;
 			}
@@ -1407,6 +1420,7 @@ static int run_batches(struct run *r, struct item **items, size_t *nitems, size_
  * (a moved remote gets our lines replayed on its tip). */
 static int finish_run(struct run *r)
 {
+	time_t since = 0;
 	int rejected = 0, rc;
 	size_t i;
 
@@ -1420,7 +1434,7 @@ static int finish_run(struct run *r)
 		r->report->campaigns += r->camps[i].sent > 0;
 	r->report->ended = r->now;
 	while ((rc = publish(r, 1)) == SENDER_REJECTED) {
-		if (after_rejection(r, &rejected) < 0)
+		if (after_rejection(r, &rejected, &since) < 0)
 			return -1;
 	}
 	return rc < 0 ? -1 : 0;
