@@ -72,10 +72,11 @@ githttp_new_repo() {
 }
 
 # githttp_pushes NAME: "PUSHED REFUSED": pushes that moved NAME's main
-# (its reflog) and push attempts that did not (receive-pack requests in
-# the access log minus those).
+# (its reflog) and push attempts that did not (authenticated receive-pack
+# discoveries in the access log minus those); lighttpd writes its access
+# log at the latest when it stops: call githttp_stop first.
 githttp_pushes() {
 	moved=$(git -C "$GH_DIR/repos/$1.git" reflog show --format=%H main 2>/dev/null | wc -l)
-	tried=$(grep -c "/git/$1.git/info/refs?service=git-receive-pack" "$GH_DIR/access.log")
+	tried=$(grep -c "/git/$1.git/info/refs?service=git-receive-pack HTTP/[0-9.]*\" 200 " "$GH_DIR/access.log")
 	echo "$moved $((tried - moved))"
 }
