@@ -135,10 +135,66 @@ static int commit(struct publisher *p, const char *const *files, size_t n, const
 	return ret;
 }
 
+/* The part of a tab-separated line that names what it records: up to the
+ * second tab (address and reason), or the whole line. */
+static size_t line_key(const char *line, size_t len)
+{
+	const char *tab = memchr(line, '\t', len);
+
+	if (tab)
+		tab = memchr(tab + 1, '\t', len - (size_t)(tab + 1 - line));
+	return tab ? (size_t)(tab - line) : len;
+}
+
+static int has_key(const struct buf *text, const char *key, size_t klen)
+{
+	size_t pos = 0;
+
+	while (pos < text->len) {
+		const char *nl = memchr(text->ptr + pos, '\n', text->len - pos);
+		size_t len = nl ? (size_t)(nl - text->ptr) - pos : text->len - pos;
+
+		if (line_key(text->ptr + pos, len) == klen && !memcmp(text->ptr + pos, key, klen))
+			return 1;
+		pos += len + 1;
+	}
+	return 0;
+}
+
+/* Drops from our lines those whose key the tip's version of rel already
+ * has (another run recorded the same address and reason). */
+static int drop_known_lines(struct publisher *p, const char *tip, const char *rel, struct buf *lines)
+{
+	struct buf theirs = BUF_INIT, kept = BUF_INIT;
+	char *wpath = workdir_path(p, rel);
+	size_t pos = 0;
+	int rc = gitrepo_read_at(p->g, tip, wpath, &theirs);
+
+	free(wpath);
+	if (rc != 0) {
+		buf_release(&theirs);
+		return rc < 0 ? -1 : 0;
+	}
+	while (pos < lines->len) {
+		const char *nl = memchr(lines->ptr + pos, '\n', lines->len - pos);
+		size_t len = nl ? (size_t)(nl - lines->ptr) - pos + 1 : lines->len - pos;
+
+		if (!has_key(&theirs, lines->ptr + pos, line_key(lines->ptr + pos, len - (nl != NULL))))
+			buf_add(&kept, lines->ptr + pos, len);
+		pos += len;
+	}
+	buf_reset(lines);
+	buf_add(lines, kept.ptr ? kept.ptr : "", kept.len);
+	buf_release(&kept);
+	buf_release(&theirs);
+	return 0;
+}
+
 /* Fetches and moves onto the remote's tip, keeping our lines in files: for
  * each file, what it has beyond the tip's version (our unpublished lines),
- * or beyond the last published base when the tip has lines of others. */
-static int move_to_tip(struct publisher *p, const char *const *files, size_t n)
+ * or beyond the last published base when the tip has lines of others.
+ * With dedup (the syncs), lines the tip already records are dropped. */
+static int move_to_tip(struct publisher *p, const char *const *files, size_t n, int dedup)
 {
 	struct buf *suffixes = xcalloc(n + 1, sizeof(*suffixes));
 	int *rewritten = xcalloc(n + 1, sizeof(int));
@@ -158,6 +214,8 @@ static int move_to_tip(struct publisher *p, const char *const *files, size_t n)
 			goto done;
 		if (rewritten[i] &&
 		    appended_since(p, p->base, files[i], &suffixes[i], &rewritten[i]) < 0)
+			goto done;
+		if (dedup && !rewritten[i] && drop_known_lines(p, tip, files[i], &suffixes[i]) < 0)
 			goto done;
 	}
 	/* our files exactly as on the tip; other files follow when unchanged */
@@ -220,7 +278,7 @@ int publisher_open(struct publisher **out, const char *root, const char *remote,
 			error_set("this clone is shallow and libgit2 1.5 cannot fetch into it: check out with full history (fetch-depth: 0)");
 			goto done;
 		}
-		if (move_to_tip(p, own, nown) < 0)
+		if (move_to_tip(p, own, nown, 0) < 0)
 			goto done;
 	}
 	*out = p;
@@ -358,7 +416,7 @@ void publisher_name_unpublished(void *payload, const char *const *files, size_t 
 
 int publisher_catch_up(void *payload, const char *const *files, size_t n)
 {
-	return move_to_tip(payload, files, n);
+	return move_to_tip(payload, files, n, 0);
 }
 
 int publisher_commit_push(struct publisher *p, const char *const *files, size_t n,
@@ -375,7 +433,7 @@ int publisher_commit_push(struct publisher *p, const char *const *files, size_t 
 			name_unpublished(p, files, n);
 			break;
 		}
-		if (move_to_tip(p, files, n) < 0)
+		if (move_to_tip(p, files, n, 1) < 0)
 			return -1;
 		pause_ms(20L * (attempt < 8 ? ++attempt : attempt) + rand() % 200);
 	}

@@ -33,7 +33,10 @@ int publisher_catch_up(void *payload, const char *const *files, size_t n);
 void publisher_name_unpublished(void *payload, const char *const *files, size_t n);
 
 /* For the syncs: commits the files with message and pushes, replaying on a
- * moved remote for as long as the remote keeps moving, up to 15 minutes. */
+ * moved remote for as long as the remote keeps moving, up to 15 minutes.
+ * A replayed line whose first two fields (address and reason) a line of
+ * the tip's version has is dropped: concurrent syncs record an opt-out
+ * once. */
 int publisher_commit_push(struct publisher *p, const char *const *files, size_t n,
 			  const char *message);
 

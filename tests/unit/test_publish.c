@@ -160,11 +160,38 @@ static void test_disjoint_publishes_at_once(void **state)
 	publisher_free(p);
 }
 
+/* Two syncs recorded the same opt-out at once: the refused one keeps only
+ * what the tip lacks. */
+static void test_sync_replay_drops_known_lines(void **state)
+{
+	struct fx *f = *state;
+	const char *files[] = { "recipients/suppressions.tsv" };
+	struct publisher *p = NULL;
+
+	assert_int_equal(publisher_open(&p, f->work, "origin", NULL, "unsubscribes", files, 1), 0);
+	assert_int_equal(fixture_write(f->other, files[0],
+				       "address\treason\ttime\tsource\n"
+				       "a@example.net\tunsubscribed\t2026-12-07T08:00:00Z\tone\n"), 0);
+	run("cd '%s' && git add -A && git commit -qm theirs && git push -q origin main", f->other);
+	assert_int_equal(fixture_write(f->work, files[0],
+				       "address\treason\ttime\tsource\n"
+				       "a@example.net\tunsubscribed\t2026-12-07T08:00:05Z\tone\n"
+				       "b@example.net\tunsubscribed\t2026-12-07T08:00:05Z\tone\n"), 0);
+	assert_int_equal(publisher_commit_push(p, files, 1, "unsubscribes: 2"), 0);
+	run("cd '%s' && git pull -q", f->other);
+	expect_file(f->other, files[0],
+		    "address\treason\ttime\tsource\n"
+		    "a@example.net\tunsubscribed\t2026-12-07T08:00:00Z\tone\n"
+		    "b@example.net\tunsubscribed\t2026-12-07T08:00:05Z\tone\n");
+	publisher_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_replay_onto_file_created_by_other, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disjoint_publishes_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_replay_drops_known_lines, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
