@@ -1274,8 +1274,12 @@ int gitrepo_rebase_disjoint(struct gitrepo *g, const char *base, const char *tip
 
 	*moved_out = 0;
 	if (!require_branch(g, "rebase") || lookup_tree(g, base, &base_tree) < 0 ||
-	    lookup_tree(g, tip, &tip_tree) < 0 || !tip_tree)
+	    lookup_tree(g, tip, &tip_tree) < 0)
 		goto done;
+	if (!tip_tree) {
+		error_set("the remote has no such branch any more");
+		goto done;
+	}
 	if (diff_touches(g, base_tree, tip_tree, paths, n, &touched) < 0)
 		goto done;
 	if (touched) {

@@ -1301,6 +1301,34 @@ static int deliver_batch(struct run *r, struct item *items, size_t n)
 	return ret;
 }
 
+/* The outcomes of a run that failed part-way, published: a refused push
+ * fetches and replays them (nothing is withdrawn any more), for up to
+ * SENDER_REFUSAL_GRACE of refusals. */
+static int publish_outcomes(struct run *r)
+{
+	const struct sender_publisher *pub = r->o->publisher;
+	const char **files = NULL;
+	time_t since = time(NULL);
+	size_t i, n;
+	int rc, attempt = 0;
+
+	while ((rc = publish(r, 1)) == SENDER_REJECTED &&
+	       time(NULL) - since <= SENDER_REFUSAL_GRACE) {
+		back_off(++attempt);
+		/* the replay rewrites the logs: nothing appends to them any more */
+		for (i = 0; i < r->npairs; i++) {
+			log_writer_close(r->pairs[i].log);
+			r->pairs[i].log = NULL;
+		}
+		n = written_files(r, &files);
+		rc = pub->catch_up(pub->payload, files, n);
+		free(files);
+		if (rc < 0)
+			return -1;
+	}
+	return rc;
+}
+
 /* A run that fails part-way: claims that never reached SMTP are withdrawn,
  * and what did go out is recorded and published as well as it can be. */
 static void salvage(struct run *r, struct item *items, size_t n)
@@ -1315,7 +1343,7 @@ static void salvage(struct run *r, struct item *items, size_t n)
 		}
 		tx_commit(r);
 	}
-	if (r->o->publisher && publish(r, 1) != 0) {
+	if (r->o->publisher && publish_outcomes(r) != 0) {
 		const struct sender_publisher *pub = r->o->publisher;
 		const char **files = NULL;
 		size_t nfiles = written_files(r, &files);
