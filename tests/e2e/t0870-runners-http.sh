@@ -112,8 +112,8 @@ P
 walls=""
 new_remote shard2 --recipients 120 --vip-every 1000 --limits 300,300,300 || fail "remote shard2"
 scenario shard2 120 3m a b
-new_remote shard4 --recipients 200 --limits 300,300,300 --more-accounts 1 || fail "remote shard4"
-scenario shard4 200 5m main a b c
+new_remote shard4 --recipients 240 --limits 300,300,300 --more-accounts 1 || fail "remote shard4"
+scenario shard4 240 3m main a b c
 new_remote race2 --recipients 120 --limits 300,300,300 || fail "remote race2"
 scenario race2 120 3m all all
 # lighttpd writes its access log when it stops
