@@ -44,9 +44,8 @@ scenario() {
 	for accounts in "$@"; do
 		i=$((i + 1))
 		# the clone knows the URL without credentials: mailout brings the token
-		git clone -q "$GH_URL/$name.git" "$TMPDIR/$name.$i" 2>/dev/null ||
-			git -c "credential.helper=!f() { echo username=$GH_USER; echo password=$GH_TOKEN; }; f" \
-				clone -q "$GH_URL/$name.git" "$TMPDIR/$name.$i" || { fail "$name: clone $i"; return; }
+		git -c "credential.helper=!f() { echo username=$GH_USER; echo password=$GH_TOKEN; }; f" \
+			clone -q "$GH_URL/$name.git" "$TMPDIR/$name.$i" || { fail "$name: clone $i"; return; }
 		set --
 		[ "$accounts" = all ] || for a in $(echo "$accounts" | tr , ' '); do
 			set -- "$@" --account "ann-$a"
