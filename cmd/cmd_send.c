@@ -49,6 +49,7 @@ static int open_publisher(struct cmd_ctx *ctx, struct plan *p, const struct send
 	memset(sp, 0, sizeof(*sp));
 	sp->publish = publisher_publish;
 	sp->catch_up = publisher_catch_up;
+	sp->name_unpublished = publisher_name_unpublished;
 	sp->payload = *out;
 	sp->batch = remote ? batch : 0;
 	ret = 0;

@@ -1167,6 +1167,161 @@ done:
 	return ret;
 }
 
+static int lookup_tree(struct gitrepo *g, const char *hex, git_tree **out)
+{
+	git_commit *c = NULL;
+	git_oid id;
+	int ret = -1;
+
+	*out = NULL;
+	if (!*hex)
+		return 0;
+	if (strlen(hex) != 40 || git_oid_fromstr(&id, hex) < 0) {
+		error_set("'%s' is not a commit id", hex);
+		return -1;
+	}
+	if (git_commit_lookup(&c, g->repo, &id) < 0 || git_commit_tree(out, c) < 0) {
+		git_fail("cannot read commit '%s'", hex);
+		goto done;
+	}
+	ret = 0;
+done:
+	git_commit_free(c);
+	return ret;
+}
+
+/* Whether the diff from tree a to tree b names one of the paths. */
+static int diff_touches(struct gitrepo *g, git_tree *a, git_tree *b, const char *const *paths,
+			size_t n, int *touched_out)
+{
+	git_diff *diff = NULL;
+	size_t i, j, nd;
+
+	*touched_out = 0;
+	if (git_diff_tree_to_tree(&diff, g->repo, a, b, NULL) < 0)
+		return git_fail("cannot compare the remote's new commits");
+	nd = git_diff_num_deltas(diff);
+	for (i = 0; i < nd && !*touched_out; i++) {
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+
+		for (j = 0; j < n; j++) {
+			if ((d->old_file.path && !strcmp(d->old_file.path, paths[j])) ||
+			    (d->new_file.path && !strcmp(d->new_file.path, paths[j])))
+				*touched_out = 1;
+		}
+	}
+	git_diff_free(diff);
+	return 0;
+}
+
+/* The tree of tip with the paths as in head. */
+static int graft_paths(struct gitrepo *g, git_tree *tip, git_tree *head, const char *const *paths,
+		       size_t n, git_oid *tree_out)
+{
+	git_index *staged = NULL;
+	size_t i;
+	int r, ret = -1;
+
+	if (git_index_new(&staged) < 0 || (tip && git_index_read_tree(staged, tip) < 0)) {
+		git_fail("cannot read the remote's tree");
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		git_tree_entry *te = NULL;
+		git_index_entry ie;
+
+		r = head ? git_tree_entry_bypath(&te, head, paths[i]) : GIT_ENOTFOUND;
+		if (r == 0) {
+			memset(&ie, 0, sizeof(ie));
+			ie.mode = git_tree_entry_filemode(te);
+			git_oid_cpy(&ie.id, git_tree_entry_id(te));
+			ie.path = paths[i];
+			r = git_index_add(staged, &ie);
+			git_tree_entry_free(te);
+		} else if (r == GIT_ENOTFOUND) {
+			r = git_index_remove(staged, paths[i], 0);
+			if (r == GIT_ENOTFOUND)
+				r = 0;
+		}
+		if (r < 0) {
+			git_fail("cannot stage '%s'", paths[i]);
+			goto done;
+		}
+		git_error_clear();
+	}
+	if (git_index_write_tree_to(tree_out, staged, g->repo) < 0) {
+		git_fail("cannot write the tree to commit");
+		goto done;
+	}
+	ret = 0;
+done:
+	git_index_free(staged);
+	return ret;
+}
+
+int gitrepo_rebase_disjoint(struct gitrepo *g, const char *base, const char *tip,
+			    const char *const *paths, size_t n, const char *author,
+			    int *moved_out)
+{
+	git_tree *base_tree = NULL, *tip_tree = NULL, *head_tree = NULL, *tree = NULL;
+	git_commit *head = NULL, *tip_commit = NULL;
+	git_signature *sig = NULL;
+	git_oid tree_id, commit_id;
+	const git_commit *parents[1];
+	const char *none[1] = { NULL };
+	char hex[41];
+	int touched, ret = -1;
+
+	*moved_out = 0;
+	if (!require_branch(g, "rebase") || lookup_tree(g, base, &base_tree) < 0 ||
+	    lookup_tree(g, tip, &tip_tree) < 0)
+		goto done;
+	if (!tip_tree) {
+		error_set("the remote has no such branch any more");
+		goto done;
+	}
+	if (diff_touches(g, base_tree, tip_tree, paths, n, &touched) < 0)
+		goto done;
+	if (touched) {
+		ret = 0;
+		goto done;
+	}
+	if (head_commit(g, &head) < 0 || !head || git_commit_tree(&head_tree, head) < 0) {
+		git_fail("cannot read HEAD");
+		goto done;
+	}
+	if (graft_paths(g, tip_tree, head_tree, paths, n, &tree_id) < 0 ||
+	    make_signature(&sig, author) < 0)
+		goto done;
+	if (git_oid_fromstr(&commit_id, tip) < 0 ||
+	    git_commit_lookup(&tip_commit, g->repo, &commit_id) < 0 ||
+	    git_tree_lookup(&tree, g->repo, &tree_id) < 0) {
+		git_fail("cannot read commit '%s'", tip);
+		goto done;
+	}
+	parents[0] = tip_commit;
+	if (git_commit_create(&commit_id, g->repo, NULL, git_commit_author(head), sig, NULL,
+			      git_commit_message(head), tree, 1, parents) < 0) {
+		git_fail("cannot commit on the remote's tip");
+		goto done;
+	}
+	git_oid_tostr(hex, sizeof(hex), &commit_id);
+	/* our paths are the same in both commits: only other files move */
+	if (gitrepo_reset_hard(g, hex, none, 0) < 0)
+		goto done;
+	*moved_out = 1;
+	ret = 0;
+done:
+	git_signature_free(sig);
+	git_commit_free(tip_commit);
+	git_commit_free(head);
+	git_tree_free(tree);
+	git_tree_free(head_tree);
+	git_tree_free(tip_tree);
+	git_tree_free(base_tree);
+	return ret;
+}
+
 static int path_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

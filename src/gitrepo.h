@@ -122,6 +122,17 @@ int gitrepo_push(struct gitrepo *g, const char *remote);
  * unstaged). */
 int gitrepo_reset_hard(struct gitrepo *g, const char *oid, const char *const *paths, size_t n);
 
+/* For a push the remote refused: when the commits from base to tip (both
+ * 40 hex digits, tip fetched; base "" for none) touch none of the n paths,
+ * HEAD's versions of the paths are committed on tip (one commit with
+ * HEAD's message and author as the committer), the branch moves there and
+ * the working tree follows for the other files tip changed; the paths
+ * themselves are not written.  *moved_out is 1 then, 0 (nothing done) when
+ * the commits touch one of the paths. */
+int gitrepo_rebase_disjoint(struct gitrepo *g, const char *base, const char *tip,
+			    const char *const *paths, size_t n, const char *author,
+			    int *moved_out);
+
 /* Files that differ between rev and the working tree: committed since,
  * staged, unstaged, untracked (not ignored) and deleted ones.  When rev
  * and HEAD have a merge base, the comparison starts there, so changes made

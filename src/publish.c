@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -13,7 +14,8 @@
 #include "util.h"
 #include "xalloc.h"
 
-#define MAX_REPLAYS 10
+/* How long a refused push is tried again while the remote keeps moving. */
+#define PUBLISH_GRACE (15 * 60)
 #define DEFAULT_AUTHOR "mailout <mailout@localhost>"
 
 struct publisher {
@@ -80,6 +82,21 @@ done:
 	return ret;
 }
 
+/* Appends our lines to a file the tip has: when the file was new to us
+ * too (another runner created it first), our copy's header is not one of
+ * our lines. */
+static int append_lines(struct publisher *p, const char *rel, const struct buf *lines)
+{
+	static const char header[] = LOG_HEADER "\n";
+	size_t skip = 0;
+
+	if (lines->len >= sizeof(header) - 1 && !memcmp(lines->ptr, header, sizeof(header) - 1))
+		skip = sizeof(header) - 1;
+	if (lines->len == skip)
+		return 0;
+	return log_append(p->root, rel, lines->ptr + skip, lines->len - skip, 1);
+}
+
 /* Puts our lines (kept in suffixes) back on the files as checked out now. */
 static int reapply(struct publisher *p, const char *const *files, size_t n, struct buf *suffixes,
 		   const int *rewritten)
@@ -101,7 +118,7 @@ static int reapply(struct publisher *p, const char *const *files, size_t n, stru
 								    suffixes[i].len)
 					     : 0;
 		else if (suffixes[i].len)
-			rc = log_append(p->root, files[i], suffixes[i].ptr, suffixes[i].len, 1);
+			rc = append_lines(p, files[i], &suffixes[i]);
 		if (rc < 0)
 			return -1;
 	}
@@ -118,10 +135,66 @@ static int commit(struct publisher *p, const char *const *files, size_t n, const
 	return ret;
 }
 
+/* The part of a tab-separated line that names what it records: up to the
+ * second tab (address and reason), or the whole line. */
+static size_t line_key(const char *line, size_t len)
+{
+	const char *tab = memchr(line, '\t', len);
+
+	if (tab)
+		tab = memchr(tab + 1, '\t', len - (size_t)(tab + 1 - line));
+	return tab ? (size_t)(tab - line) : len;
+}
+
+static int has_key(const struct buf *text, const char *key, size_t klen)
+{
+	size_t pos = 0;
+
+	while (pos < text->len) {
+		const char *nl = memchr(text->ptr + pos, '\n', text->len - pos);
+		size_t len = nl ? (size_t)(nl - text->ptr) - pos : text->len - pos;
+
+		if (line_key(text->ptr + pos, len) == klen && !memcmp(text->ptr + pos, key, klen))
+			return 1;
+		pos += len + 1;
+	}
+	return 0;
+}
+
+/* Drops from our lines those whose key the tip's version of rel already
+ * has (another run recorded the same address and reason). */
+static int drop_known_lines(struct publisher *p, const char *tip, const char *rel, struct buf *lines)
+{
+	struct buf theirs = BUF_INIT, kept = BUF_INIT;
+	char *wpath = workdir_path(p, rel);
+	size_t pos = 0;
+	int rc = gitrepo_read_at(p->g, tip, wpath, &theirs);
+
+	free(wpath);
+	if (rc != 0) {
+		buf_release(&theirs);
+		return rc < 0 ? -1 : 0;
+	}
+	while (pos < lines->len) {
+		const char *nl = memchr(lines->ptr + pos, '\n', lines->len - pos);
+		size_t len = nl ? (size_t)(nl - lines->ptr) - pos + 1 : lines->len - pos;
+
+		if (!has_key(&theirs, lines->ptr + pos, line_key(lines->ptr + pos, len - (nl != NULL))))
+			buf_add(&kept, lines->ptr + pos, len);
+		pos += len;
+	}
+	buf_reset(lines);
+	buf_add(lines, kept.ptr ? kept.ptr : "", kept.len);
+	buf_release(&kept);
+	buf_release(&theirs);
+	return 0;
+}
+
 /* Fetches and moves onto the remote's tip, keeping our lines in files: for
  * each file, what it has beyond the tip's version (our unpublished lines),
- * or beyond the last published base when the tip has lines of others. */
-static int move_to_tip(struct publisher *p, const char *const *files, size_t n)
+ * or beyond the last published base when the tip has lines of others.
+ * With dedup (the syncs), lines the tip already records are dropped. */
+static int move_to_tip(struct publisher *p, const char *const *files, size_t n, int dedup)
 {
 	struct buf *suffixes = xcalloc(n + 1, sizeof(*suffixes));
 	int *rewritten = xcalloc(n + 1, sizeof(int));
@@ -141,6 +214,8 @@ static int move_to_tip(struct publisher *p, const char *const *files, size_t n)
 			goto done;
 		if (rewritten[i] &&
 		    appended_since(p, p->base, files[i], &suffixes[i], &rewritten[i]) < 0)
+			goto done;
+		if (dedup && !rewritten[i] && drop_known_lines(p, tip, files[i], &suffixes[i]) < 0)
 			goto done;
 	}
 	/* our files exactly as on the tip; other files follow when unchanged */
@@ -203,7 +278,7 @@ int publisher_open(struct publisher **out, const char *root, const char *remote,
 			error_set("this clone is shallow and libgit2 1.5 cannot fetch into it: check out with full history (fetch-depth: 0)");
 			goto done;
 		}
-		if (move_to_tip(p, own, nown) < 0)
+		if (move_to_tip(p, own, nown, 0) < 0)
 			goto done;
 	}
 	*out = p;
@@ -242,6 +317,70 @@ static int push(struct publisher *p)
 	return gitrepo_head_oid(p->g, p->base);
 }
 
+static void pause_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/* Pushes; when the remote moved only in files that are not ours (runners
+ * sharded by account), our commit goes onto the new tip and is pushed
+ * again, as long as that keeps happening (up to PUBLISH_GRACE).
+ * SENDER_REJECTED when the new commits touch our files. */
+static int push_rebasing(struct publisher *p, const char *const *files, size_t n)
+{
+	char **paths = workdir_paths(p, files, n);
+	char tip[41];
+	time_t deadline = time(NULL) + PUBLISH_GRACE;
+	int moved, attempt = 0, rc;
+
+	while ((rc = push(p)) == SENDER_REJECTED) {
+		if (gitrepo_fetch(p->g, p->remote, tip) < 0 ||
+		    gitrepo_rebase_disjoint(p->g, p->base, tip, (const char *const *)paths, n,
+					    p->author, &moved) < 0) {
+			rc = -1;
+			break;
+		}
+		if (!moved)
+			break;
+		snprintf(p->base, sizeof(p->base), "%s", tip);
+		if (time(NULL) > deadline) {
+			rc = error_set("the remote kept moving for %d minutes", PUBLISH_GRACE / 60);
+			break;
+		}
+		/* a little jitter: runners pushing at once do not collide again */
+		pause_ms(10L * (attempt < 8 ? ++attempt : attempt) + rand() % 100);
+	}
+	free_list(paths, n);
+	return rc;
+}
+
+/* Adds to the current error which of our lines the remote does not have. */
+static void name_unpublished(struct publisher *p, const char *const *files, size_t n)
+{
+	struct buf msg = BUF_INIT, lines = BUF_INIT;
+	size_t i, j, count, nfiles = 0;
+	int rewritten;
+
+	buf_adds(&msg, error_last());
+	for (i = 0; i < n; i++) {
+		if (appended_since(p, p->base, files[i], &lines, &rewritten) != 0)
+			continue;
+		for (j = count = 0; j < lines.len; j++)
+			count += lines.ptr[j] == '\n';
+		if (lines.len >= strlen(LOG_HEADER) && !memcmp(lines.ptr, LOG_HEADER, strlen(LOG_HEADER)))
+			count--;
+		buf_addf(&msg, "%s %s (%zu line%s)", nfiles++ ? "," : "; not on the remote:",
+			 files[i], count, count == 1 ? "" : "s");
+	}
+	error_set("%s", msg.ptr);
+	buf_release(&msg);
+	buf_release(&lines);
+}
+
 int publisher_publish(void *payload, const char *const *files, size_t n, int final,
 		      const struct sender_report *report)
 {
@@ -264,27 +403,39 @@ int publisher_publish(void *payload, const char *const *files, size_t n, int fin
 	buf_release(&message);
 	if (ret < 0)
 		return -1;
-	return push(p);
+	return p->remote ? push_rebasing(p, files, n) : 0;
+}
+
+void publisher_name_unpublished(void *payload, const char *const *files, size_t n)
+{
+	struct publisher *p = payload;
+
+	if (p->remote)
+		name_unpublished(p, files, n);
 }
 
 int publisher_catch_up(void *payload, const char *const *files, size_t n)
 {
-	return move_to_tip(payload, files, n);
+	return move_to_tip(payload, files, n, 0);
 }
 
 int publisher_commit_push(struct publisher *p, const char *const *files, size_t n,
 			  const char *message)
 {
-	int committed = 0, rc, tries = 0;
+	time_t deadline = time(NULL) + PUBLISH_GRACE;
+	int committed = 0, rc, attempt = 0;
 
 	if (commit(p, files, n, message, &committed) < 0)
 		return -1;
 	while ((rc = push(p)) == SENDER_REJECTED) {
-		if (++tries > MAX_REPLAYS)
-			return error_set("gave up after %d rejected pushes: the remote keeps moving",
-					 MAX_REPLAYS);
-		if (move_to_tip(p, files, n) < 0)
+		if (time(NULL) > deadline) {
+			rc = error_set("the remote kept moving for %d minutes", PUBLISH_GRACE / 60);
+			name_unpublished(p, files, n);
+			break;
+		}
+		if (move_to_tip(p, files, n, 1) < 0)
 			return -1;
+		pause_ms(20L * (attempt < 8 ? ++attempt : attempt) + rand() % 200);
 	}
 	return rc;
 }

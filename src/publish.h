@@ -28,9 +28,15 @@ void publisher_free(struct publisher *p);
 int publisher_publish(void *payload, const char *const *files, size_t n, int final,
 		      const struct sender_report *report);
 int publisher_catch_up(void *payload, const char *const *files, size_t n);
+/* Adds to error_last() the files whose lines the remote lacks, with the
+ * number of lines (the outcomes that are not published). */
+void publisher_name_unpublished(void *payload, const char *const *files, size_t n);
 
 /* For the syncs: commits the files with message and pushes, replaying on a
- * moved remote (a bounded number of times). */
+ * moved remote for as long as the remote keeps moving, up to 15 minutes.
+ * A replayed line whose first two fields (address and reason) a line of
+ * the tip's version has is dropped: concurrent syncs record an opt-out
+ * once. */
 int publisher_commit_push(struct publisher *p, const char *const *files, size_t n,
 			  const char *message);
 

@@ -26,7 +26,7 @@
 #define THROTTLE_PAUSE (30 * 60)
 #define BATCH_MESSAGES 200
 #define BATCH_MAX_ITEMS 1000
-#define SENDER_MAX_REJECTIONS 10
+#define SENDER_REFUSAL_GRACE (15 * 60) /* seconds of refused pushes in a row */
 #define REJECTED_IN_ROW 3 /* RCPT refusals with one code: about the account */
 
 struct scamp;
@@ -1301,6 +1301,34 @@ static int deliver_batch(struct run *r, struct item *items, size_t n)
 	return ret;
 }
 
+/* The outcomes of a run that failed part-way, published: a refused push
+ * fetches and replays them (nothing is withdrawn any more), for up to
+ * SENDER_REFUSAL_GRACE of refusals. */
+static int publish_outcomes(struct run *r)
+{
+	const struct sender_publisher *pub = r->o->publisher;
+	const char **files = NULL;
+	time_t since = time(NULL);
+	size_t i, n;
+	int rc, attempt = 0;
+
+	while ((rc = publish(r, 1)) == SENDER_REJECTED &&
+	       time(NULL) - since <= SENDER_REFUSAL_GRACE) {
+		back_off(++attempt);
+		/* the replay rewrites the logs: nothing appends to them any more */
+		for (i = 0; i < r->npairs; i++) {
+			log_writer_close(r->pairs[i].log);
+			r->pairs[i].log = NULL;
+		}
+		n = written_files(r, &files);
+		rc = pub->catch_up(pub->payload, files, n);
+		free(files);
+		if (rc < 0)
+			return -1;
+	}
+	return rc;
+}
+
 /* A run that fails part-way: claims that never reached SMTP are withdrawn,
  * and what did go out is recorded and published as well as it can be. */
 static void salvage(struct run *r, struct item *items, size_t n)
@@ -1315,11 +1343,18 @@ static void salvage(struct run *r, struct item *items, size_t n)
 		}
 		tx_commit(r);
 	}
-	if (r->o->publisher && publish(r, 1) < 0) {
-		char *text = xasprintf("could not publish the results: %s", error_last());
+	if (r->o->publisher && publish_outcomes(r) != 0) {
+		const struct sender_publisher *pub = r->o->publisher;
+		const char **files = NULL;
+		size_t nfiles = written_files(r, &files);
+		char *text;
 
+		if (pub->name_unpublished)
+			pub->name_unpublished(pub->payload, files, nfiles);
+		text = xasprintf("could not publish the results: %s", error_last());
 		emit(r, SENDER_WARNING, NULL, NULL, NULL, text);
 		free(text);
+		free(files);
 	}
 	error_set("%s", why);
 	free(why);
@@ -1334,13 +1369,18 @@ static void items_release(struct item *items, size_t *n)
 	*n = 0;
 }
 
-/* After a push the remote refused: wait, then withdraw and plan again,
- * unless the remote has kept moving for too long. */
-static int after_rejection(struct run *r, int *rejected)
+/* After a push the remote refused: wait, then withdraw the claims of
+ * messages not yet sent and plan again, unless the remote has refused
+ * every push for SENDER_REFUSAL_GRACE (wall-clock time, also on the
+ * virtual clock).  *rejected counts the refusals in a row, *since holds
+ * when the first of them came. */
+static int after_rejection(struct run *r, int *rejected, time_t *since)
 {
-	if (++*rejected > SENDER_MAX_REJECTIONS)
-		return error_set("gave up after %d rejected pushes in a row: the remote keeps moving",
-				 SENDER_MAX_REJECTIONS);
+	if (!(*rejected)++)
+		*since = time(NULL);
+	else if (time(NULL) - *since > SENDER_REFUSAL_GRACE)
+		return error_set("the remote refused %d pushes in a row over %d minutes: it keeps moving",
+				 *rejected, SENDER_REFUSAL_GRACE / 60);
 	back_off(*rejected);
 	return replan(r);
 }
@@ -1377,6 +1417,7 @@ static int start_run(struct run *r)
  * stays in *items for salvage(). */
 static int run_batches(struct run *r, struct item **items, size_t *nitems, size_t *cap)
 {
+	time_t since = 0;
 	int rejected = 0, rc;
 
 	for (;;) {
@@ -1388,7 +1429,7 @@ static int run_batches(struct run *r, struct item **items, size_t *nitems, size_
 			rc = publish(r, 0);
 			if (rc == SENDER_REJECTED) {
 				items_release(*items, nitems);
-				if (after_rejection(r, &rejected) < 0)
+				if (after_rejection(r, &rejected, &since) < 0)
 					return -1;
 				continue;
 			}
@@ -1407,6 +1448,7 @@ static int run_batches(struct run *r, struct item **items, size_t *nitems, size_
  * (a moved remote gets our lines replayed on its tip). */
 static int finish_run(struct run *r)
 {
+	time_t since = 0;
 	int rejected = 0, rc;
 	size_t i;
 
@@ -1420,7 +1462,7 @@ static int finish_run(struct run *r)
 		r->report->campaigns += r->camps[i].sent > 0;
 	r->report->ended = r->now;
 	while ((rc = publish(r, 1)) == SENDER_REJECTED) {
-		if (after_rejection(r, &rejected) < 0)
+		if (after_rejection(r, &rejected, &since) < 0)
 			return -1;
 	}
 	return rc < 0 ? -1 : 0;

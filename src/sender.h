@@ -69,12 +69,17 @@ struct sender_publisher {
 	/* Commits, and pushes when configured, the files the run wrote
 	 * (relative to the root): after a batch's claims, before its messages
 	 * go out, and with final set at the end.  0, SENDER_REJECTED when the
-	 * remote moved (the batch is withdrawn and planned again), -1 on error. */
+	 * remote moved in the run's files (the batch is withdrawn and planned
+	 * again; the run tries for up to 15 minutes of refusals in a row), -1
+	 * on error. */
 	int (*publish)(void *payload, const char *const *files, size_t n, int final,
 		       const struct sender_report *report);
 	/* After a rejection: fetch, and put the lines this run has written
 	 * since its last publication on the remote's new tip. */
 	int (*catch_up)(void *payload, const char *const *files, size_t n);
+	/* Optional: after a failed final publication, adds to error_last()
+	 * which of the files' lines the remote does not have. */
+	void (*name_unpublished)(void *payload, const char *const *files, size_t n);
 	void *payload;
 	long batch; /* seconds of sends claimed and published at once */
 };

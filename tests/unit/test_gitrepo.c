@@ -773,6 +773,56 @@ static void test_http_remote(void **state)
 	free(url);
 }
 
+/* A refused push whose new commits touch other files only: our commit goes
+ * onto the new tip; when they touch ours, nothing moves. */
+static void test_rebase_disjoint(void **state)
+{
+	struct fx *f = *state;
+	const char *ours[] = { "log.tsv" };
+	char from[41], tip[41], *other = xasprintf("%s/other", f->dir), *cmd, *head, *msg;
+	int committed, moved = -1;
+
+	assert_int_equal(gitrepo_head_oid(f->g, from), 0);
+	run("git clone -q '%s' '%s'", f->remote, other);
+	run("cd '%s' && echo b2 >>b.txt && git commit -qam theirs && git push -q origin main", other);
+	fixture_append(f->work, "log.tsv", "sent\tc-1\n");
+	assert_int_equal(gitrepo_commit(f->g, ours, 1, NULL, "send: ours", &committed), 0);
+	assert_int_equal(gitrepo_push(f->g, "origin"), GITREPO_REJECTED);
+	assert_int_equal(gitrepo_fetch(f->g, "origin", tip), 0);
+	assert_int_equal(gitrepo_rebase_disjoint(f->g, from, tip, ours, 1, NULL, &moved), 0);
+	assert_int_equal(moved, 1);
+	cmd = xasprintf("git -C '%s' log -1 --format='%%P|%%B' && git -C '%s' show --name-status --format= HEAD"
+			" && cat '%s/b.txt' '%s/log.tsv' && git -C '%s' status --porcelain",
+			f->work, f->work, f->work, f->work, f->work);
+	msg = xasprintf("%s|send: ours\n\nM\tlog.tsv\nb\nb2\nclaim\tc-1\nsent\tc-1", tip);
+	expect_capture(msg, cmd);
+	free(msg);
+	free(cmd);
+	assert_int_equal(gitrepo_push(f->g, "origin"), 0);
+	head = rev_parse(f->work, "HEAD");
+	cmd = rev_parse(f->remote, "main");
+	assert_string_equal(cmd, head);
+	free(cmd);
+
+	/* their new commit appends to our file: nothing is done */
+	run("cd '%s' && git pull -q && echo claim >>log.tsv && git commit -qam theirs && git push -q origin main",
+	    other);
+	snprintf(from, sizeof(from), "%s", head);
+	fixture_append(f->work, "log.tsv", "sent\tc-2\n");
+	assert_int_equal(gitrepo_commit(f->g, ours, 1, NULL, "send: more", &committed), 0);
+	free(head);
+	head = rev_parse(f->work, "HEAD");
+	assert_int_equal(gitrepo_push(f->g, "origin"), GITREPO_REJECTED);
+	assert_int_equal(gitrepo_fetch(f->g, "origin", tip), 0);
+	assert_int_equal(gitrepo_rebase_disjoint(f->g, from, tip, ours, 1, NULL, &moved), 0);
+	assert_int_equal(moved, 0);
+	cmd = rev_parse(f->work, "HEAD");
+	assert_string_equal(cmd, head);
+	free(cmd);
+	free(head);
+	free(other);
+}
+
 static void test_secrets_stay_out_of_messages(void **state)
 {
 	struct fx *f = *state;
@@ -804,6 +854,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shallow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_since, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_remote, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rebase_disjoint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_secrets_stay_out_of_messages, setup, teardown),
 	};
 
