@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "csv.h"
+#include "mailsync.h"
 #include "safefile.h"
 #include "text.h"
 #include "util.h"
@@ -346,6 +347,13 @@ static void fieldset_from_node(struct fieldset *fs, const struct ynode *m)
 
 /* ---- the import ---- */
 
+/* A column that says whether a row opted out: a yes-like cell, or one
+ * equal to value (in any case). */
+struct opt_out {
+	size_t col;
+	const char *value;
+};
+
 struct column {
 	char *raw; /* the header cell */
 	char *key; /* its normalised form, matched by maps */
@@ -376,6 +384,14 @@ struct import {
 	size_t ncanons, canon_cap;
 	size_t records, added, changed, matched, skipped;
 	struct fieldset fs;
+	/* opt-out columns and the addresses of the rows that opted out */
+	struct opt_out *opt_outs;
+	size_t nopt_outs;
+	struct mailsync_suppression *suppressions;
+	char **suppressed;
+	size_t nsuppressions, suppressions_cap, suppressed_cap;
+	char *source;
+	size_t nsuppressed; /* lines added to the suppressions */
 };
 
 static void problem(struct import *im, int line, const char *fmt, ...)
@@ -458,6 +474,162 @@ done:
 	return ret;
 }
 
+/* ---- opt-outs ---- */
+
+/* The opt-out columns of known exports, by their normalised names: value
+ * NULL for a yes-like cell. */
+static const struct {
+	const char *key, *value;
+} known_opt_outs[] = {
+	{ "email_opt_out", NULL }, /* Zoho, Salesforce "Email Opt Out" */
+	{ "hasoptedoutofemail", NULL }, /* Salesforce's API name */
+	{ "unsubscribed_from_all_email", NULL }, /* HubSpot */
+	{ "marketing_contact_status", "Non-marketing contact" }, /* HubSpot */
+	{ "do_not_email", NULL },
+	{ "unsubscribed", NULL },
+	{ "opt_out", NULL },
+	{ "optout", NULL },
+};
+
+/* Whether a column's name looks like an opt-out. */
+static int looks_like_opt_out(const char *key)
+{
+	static const char *const parts[] = { "opt_out", "optout", "opted_out", "unsubscri",
+					     "do_not_", "donot", "no_email", "no_mail" };
+	size_t i;
+
+	for (i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
+		if (strstr(key, parts[i]))
+			return 1;
+	}
+	return 0;
+}
+
+static void add_opt_out(struct import *im, size_t col, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < im->nopt_outs && im->opt_outs[i].col != col; i++)
+		;
+	if (i == im->nopt_outs)
+		im->nopt_outs++;
+	im->opt_outs[i].col = col;
+	im->opt_outs[i].value = value;
+	free(im->cols[col].name);
+	im->cols[col].name = NULL;
+}
+
+/* The opt-out columns, known and given, taken out of the fields; a
+ * warning for another that looks like one.  IMPORT_USAGE for a given
+ * column the CSV does not have. */
+static int read_opt_outs(struct import *im, int line)
+{
+	const struct import_request *req = im->req;
+	const char *spec, *eq;
+	char *given, *key;
+	size_t i, k, found;
+
+	im->opt_outs = xcalloc(im->ncols ? im->ncols : 1, sizeof(*im->opt_outs));
+	for (i = 0; i < im->ncols; i++) {
+		for (k = 0; k < sizeof(known_opt_outs) / sizeof(*known_opt_outs); k++) {
+			if (!strcmp(im->cols[i].key, known_opt_outs[k].key))
+				add_opt_out(im, i, known_opt_outs[k].value);
+		}
+	}
+	for (k = 0; k < req->nopt_out_columns; k++) {
+		spec = req->opt_out_columns[k];
+		eq = strchr(spec, '=');
+		given = eq ? xstrndup(spec, (size_t)(eq - spec)) : xstrdup(spec);
+		key = normalise_name(given);
+		for (i = 0, found = 0; i < im->ncols; i++) {
+			if (!strcmp(im->cols[i].key, key)) {
+				add_opt_out(im, i, eq ? eq + 1 : NULL);
+				found++;
+			}
+		}
+		if (!found)
+			error_set("invalid --opt-out-column '%s': no column '%s' in '%s'", spec, given,
+				  req->csv_path);
+		free(given);
+		free(key);
+		if (!found)
+			return IMPORT_USAGE;
+	}
+	for (i = 0; i < im->ncols; i++) {
+		const char *raw;
+
+		if (!im->cols[i].name || !looks_like_opt_out(im->cols[i].key))
+			continue;
+		raw = shown(&im->shown, im->cols[i].raw);
+		diag_add(im->diags, DIAG_WARNING, req->csv_path, line, 0,
+			 "column '%s' looks like an opt-out but is imported as data (--opt-out-column '%s[=VALUE]' honours it, --map '%s=-' drops it)",
+			 raw, raw, raw);
+	}
+	return 0;
+}
+
+/* Whether the row opted out: 1, 0, or -1 with a problem for a cell that
+ * says neither. */
+static int row_opts_out(struct import *im, const struct csv_record *rec)
+{
+	const struct opt_out *o;
+	size_t i, len;
+	const char *v;
+	int yes, ret = 0;
+
+	for (i = 0; i < im->nopt_outs && ret == 0; i++) {
+		o = &im->opt_outs[i];
+		v = rec->fields[o->col];
+		len = strlen(v);
+		v = text_trim(v, &len, TEXT_BLANKS);
+		if (o->value) {
+			ret = len == strlen(o->value) && !strncasecmp(v, o->value, len);
+			continue;
+		}
+		yes = import_vip_parse(rec->fields[o->col]);
+		if (yes < 0) {
+			problem(im, rec->line,
+				"column '%s' is neither yes nor no: '%s' (expected true or false, yes or no, 1 or 0, x or empty)",
+				shown(&im->shown, im->cols[o->col].raw),
+				shown(&im->scratch, rec->fields[o->col]));
+			ret = -1;
+		} else {
+			ret = yes;
+		}
+	}
+	return ret;
+}
+
+/* A row that opted out: its address kept for the suppressions.  1 when
+ * the address is missing or invalid. */
+static int suppress_row(struct import *im, const struct csv_record *rec)
+{
+	char *email = trimmed(rec->fields[im->col_email]);
+	const char *why;
+	int bad = 1;
+
+	if (!*email) {
+		problem(im, rec->line, "opted out, but the address is missing");
+	} else if (address_check(email, &why) < 0) {
+		problem(im, rec->line, "opted out, but the address '%s' is invalid: %s",
+			shown(&im->shown, email), why);
+	} else {
+		XGROW(im->suppressed, im->suppressed_cap, im->nsuppressions + 1);
+		XGROW(im->suppressions, im->suppressions_cap, im->nsuppressions + 1);
+		im->suppressed[im->nsuppressions] = email;
+		im->suppressions[im->nsuppressions].address = email;
+		im->suppressions[im->nsuppressions].reason = "manual";
+		im->suppressions[im->nsuppressions].time = im->req->now;
+		im->suppressions[im->nsuppressions].source = im->source;
+		im->suppressions[im->nsuppressions].added = 0;
+		im->nsuppressions++;
+		email = NULL;
+		bad = 0;
+	}
+	free(email);
+	return bad;
+}
+
 /* The header row: columns, maps, field names; the written order. */
 static int read_header(struct import *im, const struct csv_record *rec)
 {
@@ -487,6 +659,9 @@ static int read_header(struct import *im, const struct csv_record *rec)
 		if (r < 0)
 			return r;
 	}
+	r = read_opt_outs(im, rec->line);
+	if (r < 0)
+		return r;
 	for (i = 0; i < im->ncols; i++) {
 		const struct column *col = &im->cols[i];
 		const char *raw = shown(&im->shown, col->raw);
@@ -770,6 +945,17 @@ static void import_record(struct import *im, const struct csv_record *rec)
 	int bad;
 
 	memset(&keys, 0, sizeof(keys));
+	if (rec->count == im->ncols && im->nopt_outs) {
+		bad = row_opts_out(im, rec);
+		if (bad > 0) {
+			bad = suppress_row(im, rec);
+			goto done;
+		}
+		if (bad < 0) {
+			bad = 1;
+			goto done;
+		}
+	}
 	bad = check_cells(im, rec);
 	if (rec->count != im->ncols)
 		goto done;
@@ -947,6 +1133,10 @@ static void import_release(struct import *im)
 	buf_release(&im->shown);
 	free(im->canon_at);
 	fieldset_release(&im->fs);
+	free(im->opt_outs);
+	free_list(im->suppressed, im->nsuppressions);
+	free(im->suppressions);
+	free(im->source);
 }
 
 /* The file's name: --into (without .yaml), or one made from the CSV's
@@ -1038,6 +1228,9 @@ static int write_target(struct import *im, const char *root, const char *type)
 	}
 	if (read_back(im, file.ptr, file.len) < 0)
 		goto done;
+	if (im->nsuppressions &&
+	    mailsync_suppress(root, im->suppressions, im->nsuppressions, &im->nsuppressed) < 0)
+		goto done;
 	buf_addf(&dir, "recipients/%s", type);
 	if (content_mkdirs(root, dir.ptr) < 0 ||
 	    content_write_atomic(root, im->target, file.ptr, file.len) < 0)
@@ -1074,6 +1267,7 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	}
 	out->path = xasprintf("recipients/%s/%s.yaml", type, name);
 	im.target = out->path;
+	im.source = xasprintf("import:%s", strrchr(req->csv_path, '/') ? strrchr(req->csv_path, '/') + 1 : req->csv_path);
 	if (buf_read_file(&csv, req->csv_path, IMPORT_CSV_MAX) < 0) {
 		error_set("cannot read '%s': %s", req->csv_path,
 			  errno == EFBIG ? "file too large" : strerror(errno));
@@ -1112,7 +1306,9 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	out->changed = im.changed;
 	out->removed = im.old.count - im.matched;
 	out->skipped = im.skipped;
+	out->opted_out = im.nsuppressions;
 	ret = write_target(&im, root, type);
+	out->suppressed = im.nsuppressed;
 done:
 	csv_record_release(&rec);
 	import_release(&im);

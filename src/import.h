@@ -25,11 +25,24 @@
  * is refused for a bad header, a quoted field never closed, and (unless
  * skip_invalid) any refused record: then nothing is written.  The file is
  * written atomically and read back before it replaces the old one.
+ *
+ * Opt-outs: a row whose opt-out column says so is never written as a
+ * recipient; its address is appended to recipients/suppressions.tsv
+ * (reason manual, source "import:" and the CSV's base name) unless it is
+ * there already, whatever else the row holds.  The known opt-out columns
+ * (by their normalised names) are email_opt_out (Zoho, Salesforce "Email
+ * Opt Out"), hasoptedoutofemail (Salesforce), unsubscribed_from_all_email
+ * (HubSpot), do_not_email, unsubscribed, opt_out, optout (yes-like cells:
+ * true, yes, 1, x) and marketing_contact_status (HubSpot, "Non-marketing
+ * contact"); req->opt_out_columns adds others.  Opt-out columns are not
+ * stored; a yes-like column's cell that is neither yes- nor no-like refuses
+ * the row.  Another column whose name looks like an opt-out is a warning.
  */
 #ifndef MAILOUT_IMPORT_H
 #define MAILOUT_IMPORT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 #include "config.h"
@@ -45,6 +58,11 @@ struct import_request {
 	const char *into; /* NAME, or NULL: made from the CSV's file name */
 	int replace; /* the file may exist: it then mirrors the CSV */
 	int skip_invalid; /* write the valid records even when some are refused */
+	/* "COLUMN" or "COLUMN=VALUE": rows whose cell is yes-like (or VALUE,
+	 * in any case) opt out, besides the known opt-out columns */
+	const char *const *opt_out_columns;
+	size_t nopt_out_columns;
+	time_t now; /* the time of the suppressions written */
 };
 
 struct import_result {
@@ -52,6 +70,8 @@ struct import_result {
 	size_t records; /* written */
 	size_t added, changed, removed; /* compared by id with the file replaced */
 	size_t skipped; /* refused records (with skip_invalid) */
+	size_t opted_out; /* rows that opted out: not written, suppressed */
+	size_t suppressed; /* of their addresses, those new to the suppressions */
 };
 
 #define IMPORT_USAGE (-2)

@@ -1,0 +1,122 @@
+#!/bin/sh
+# mailout import of CRM exports as the products write them: opt-out
+# columns keep their rows out of the recipients and suppress the address
+# (reason manual, source import:FILE); the next plan does not select them.
+. "$SRC/tests/e2e/lib.sh"
+command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 is not installed (tests/deps.sh installs it)"
+
+repo=$TMPDIR/repo
+make_repo "$repo" || fail "make_repo"
+cd "$repo" || exit 1
+export MAILOUT_NOW=2026-12-01T10:00:00Z
+cp recipients/suppressions.tsv "$TMPDIR/supp"
+
+# Zoho CRM's contacts export: "Email Opt Out" true/false.
+cat >zoho-contacts.csv <<'CSV'
+Record Id,Contact Owner,First Name,Last Name,Account Name,Email,Title,Email Opt Out,Mailing City
+zcrm_5725767000000449001,alice,Hana,Berg,Berg AB,hana.berg@example.com,CEO,false,Malmö
+zcrm_5725767000000449002,alice,Ivo,Lenz,Lenz GmbH,Ivo.Lenz@example.net,CTO,true,Graz
+zcrm_5725767000000449003,bruno,Jan,Mols,Mols BV,jan.mols@example.com,,FALSE,Delft
+CSV
+run_mailout import contacts zoho-contacts.csv --map 'Record Id=id' --map 'Contact Owner=owner'
+expect_rc "zoho: import" 0
+expect_output "zoho: summary" \
+"imported 2 records into recipients/contacts/zoho-contacts.yaml (added 2, changed 0, removed 0, skipped 0 invalid)
+1 opted out: not imported, 1 added to recipients/suppressions.tsv (0 there already)"
+expect_stderr "zoho: stderr" ""
+cat >"$TMPDIR/expected" <<'YAML'
+# Imported from zoho-contacts.csv with mailout import.
+- { id: zcrm_5725767000000449001, email: hana.berg@example.com, first_name: Hana, last_name: Berg, title: CEO, owner: alice, vip: false, account_name: Berg AB, mailing_city: Malmö }
+- { id: zcrm_5725767000000449003, email: jan.mols@example.com, first_name: Jan, last_name: Mols, owner: bruno, vip: false, account_name: Mols BV, mailing_city: Delft }
+YAML
+expect_file "zoho: the YAML" "$TMPDIR/expected" recipients/contacts/zoho-contacts.yaml
+printf 'ivo.lenz@example.net\tmanual\t2026-12-01T10:00:00Z\timport:zoho-contacts.csv\n' >>"$TMPDIR/supp"
+expect_file "zoho: the suppression" "$TMPDIR/supp" recipients/suppressions.tsv
+
+# Salesforce's API names (HasOptedOutOfEmail 1/0) and HubSpot's
+# "Unsubscribed from all email" and "Marketing contact status"; an address
+# already suppressed is not added twice.
+cat >sf-leads.csv <<'CSV'
+Id,FirstName,LastName,Company,Email,Country,HasOptedOutOfEmail
+00Q5g00000AbCdEEA1,Kai,Rho,Rho Ltd,kai.rho@example.com,US,0
+00Q5g00000AbCdEEA2,Lea,Sun,Sun SA,IVO.LENZ@example.net,US,1
+00Q5g00000AbCdEEA3,Mia,Tal,Tal Oy,mia.tal@example.com,US,1
+CSV
+run_mailout import leads sf-leads.csv --map Id=id --map FirstName=first_name \
+	--map LastName=last_name --map Company=company_name --owner dana
+expect_rc "salesforce: import" 0
+expect_output "salesforce: summary" \
+"imported 1 record into recipients/leads/sf-leads.yaml (added 1, changed 0, removed 0, skipped 0 invalid)
+2 opted out: not imported, 1 added to recipients/suppressions.tsv (1 there already)"
+expect_output "salesforce: the YAML" "# Imported from sf-leads.csv with mailout import.
+- { id: \"00Q5g00000AbCdEEA1\", email: kai.rho@example.com, first_name: Kai, last_name: Rho, company_name: Rho Ltd, owner: dana, vip: false, country: US }" \
+	recipients/leads/sf-leads.yaml
+printf 'mia.tal@example.com\tmanual\t2026-12-01T10:00:00Z\timport:sf-leads.csv\n' >>"$TMPDIR/supp"
+expect_file "salesforce: the suppressions" "$TMPDIR/supp" recipients/suppressions.tsv
+
+cat >hubspot.csv <<'CSV'
+Record ID,First Name,Last Name,Email,Contact owner,Marketing contact status,Unsubscribed from all email,Lifecycle Stage
+5101,Nia,Ode,nia.ode@example.com,alice,Marketing contact,false,Lead
+5102,Oto,Pak,oto.pak@example.com,alice,Non-marketing contact,false,Customer
+5103,Pia,Qu,pia.qu@example.com,bruno,Marketing contact,true,Lead
+CSV
+run_mailout import contacts hubspot.csv --map 'Record ID=id' --map 'Contact owner=owner' --into hs
+expect_rc "hubspot: import" 0
+expect_output "hubspot: summary" \
+"imported 1 record into recipients/contacts/hs.yaml (added 1, changed 0, removed 0, skipped 0 invalid)
+2 opted out: not imported, 2 added to recipients/suppressions.tsv (0 there already)"
+expect_output "hubspot: the YAML" "# Imported from hubspot.csv with mailout import.
+- { id: \"5101\", email: nia.ode@example.com, first_name: Nia, last_name: Ode, owner: alice, vip: false, lifecycle_stage: Lead }" \
+	recipients/contacts/hs.yaml
+printf 'oto.pak@example.com\tmanual\t2026-12-01T10:00:00Z\timport:hubspot.csv\n' >>"$TMPDIR/supp"
+printf 'pia.qu@example.com\tmanual\t2026-12-01T10:00:00Z\timport:hubspot.csv\n' >>"$TMPDIR/supp"
+expect_file "hubspot: the suppressions" "$TMPDIR/supp" recipients/suppressions.tsv
+
+# --opt-out-column NAME=VALUE; a column that looks like an opt-out is a
+# warning; a yes-like opt-out cell that says neither refuses the row.
+cat >sheet.csv <<'CSV'
+id,email,owner,status,no_email_please
+c-3001,quin@example.com,alice,active,
+c-3002,rae@example.com,alice,Do not contact,
+c-3003,sol@example.com,alice,active,yes
+CSV
+run_mailout import contacts sheet.csv --opt-out-column 'Status=do not contact'
+expect_rc "--opt-out-column" 0
+expect_output "--opt-out-column: summary" \
+"imported 2 records into recipients/contacts/sheet.yaml (added 2, changed 0, removed 0, skipped 0 invalid)
+1 opted out: not imported, 1 added to recipients/suppressions.tsv (0 there already)"
+expect_stderr "--opt-out-column: the look-alike" \
+"sheet.csv:1: warning: column 'no_email_please' looks like an opt-out but is imported as data (--opt-out-column 'no_email_please[=VALUE]' honours it, --map 'no_email_please=-' drops it)"
+expect_output "--opt-out-column: the YAML" "# Imported from sheet.csv with mailout import.
+- { id: c-3001, email: quin@example.com, owner: alice, vip: false }
+- { id: c-3003, email: sol@example.com, owner: alice, vip: false, no_email_please: \"yes\" }" \
+	recipients/contacts/sheet.yaml
+printf 'rae@example.com\tmanual\t2026-12-01T10:00:00Z\timport:sheet.csv\n' >>"$TMPDIR/supp"
+expect_file "--opt-out-column: the suppressions" "$TMPDIR/supp" recipients/suppressions.tsv
+
+printf 'id,email,owner,Do Not Email\nc-3101,tom@example.com,alice,maybe\nc-3102,,alice,yes\n' >dne.csv
+run_mailout import contacts dne.csv
+expect_rc "an opt-out that says neither" 1
+expect_stderr "an opt-out that says neither" \
+"dne.csv:2: error: column 'Do Not Email' is neither yes nor no: 'maybe' (expected true or false, yes or no, 1 or 0, x or empty)
+dne.csv:3: error: opted out, but the address is missing
+mailout: 2 of 2 records in 'dne.csv' are invalid; nothing was written (--skip-invalid imports the others)"
+expect_file "a refused import suppresses nothing" "$TMPDIR/supp" recipients/suppressions.tsv
+run_mailout import contacts dne.csv --opt-out-column nope
+expect_rc "--opt-out-column naming no column" 2
+expect_contains "--opt-out-column naming no column" \
+	"mailout: invalid --opt-out-column 'nope': no column 'nope' in 'dne.csv'" "$TMPDIR/stderr"
+
+# The plan built next selects none of the rows that opted out.
+run_mailout validate
+expect_rc "the imports validate" 0
+run_mailout build
+expect_rc "build" 0
+n=$(sqlite3 build/plan.db "SELECT COUNT(*) FROM deliveries WHERE campaign = 'product-launch-leads' AND address = 'kai.rho@example.com'" 2>&1)
+[ "$n" = 1 ] || fail "build: the lead kept is not selected ($n)"
+for a in ivo.lenz@example.net mia.tal@example.com oto.pak@example.com pia.qu@example.com rae@example.com; do
+	n=$(sqlite3 build/plan.db "SELECT (SELECT COUNT(*) FROM deliveries WHERE address = '$a') + (SELECT COUNT(*) FROM recipients WHERE address = '$a')" 2>&1)
+	[ "$n" = 0 ] || fail "build: $a is in the plan ($n)"
+done
+
+finish
