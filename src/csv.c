@@ -12,6 +12,7 @@ void csv_reader_init(struct csv_reader *r, const char *text, size_t len)
 	r->pos = text;
 	r->end = text + len;
 	r->line = 1;
+	r->line_start = text;
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		r->pos += 3;
 }
@@ -28,6 +29,28 @@ static void skip_break(struct csv_reader *r, const char **p)
 		(*p)++;
 	(*p)++;
 	r->line++;
+	r->line_start = *p;
+}
+
+/* Notes the control character at p for the field being read, unless one
+ * was noted already. */
+static void note_control(struct csv_reader *r, struct csv_record *rec, const char *p)
+{
+	const char *q;
+	int col = 1;
+
+	if (rec->pending.c >= 0)
+		return;
+	for (q = r->line_start; q < p; q++)
+		col += ((unsigned char)*q & 0xc0) != 0x80;
+	rec->pending.c = (unsigned char)*p;
+	rec->pending.line = r->line;
+	rec->pending.col = col;
+}
+
+static int is_control(char c)
+{
+	return (unsigned char)c < 0x20 && c != '\t';
 }
 
 static void record_error(struct csv_record *rec, size_t field, const char *what)
@@ -56,7 +79,12 @@ static void end_field(struct csv_record *rec, size_t start)
 		return;
 	}
 	buf_addc(&rec->text, '\0');
-	XGROW(rec->offsets, rec->cap, rec->count + 1);
+	if (rec->count + 1 > rec->cap) {
+		XGROW(rec->offsets, rec->cap, rec->count + 1);
+		rec->controls = xrealloc(rec->controls, rec->cap * sizeof(*rec->controls));
+	}
+	rec->controls[rec->count] = rec->pending;
+	rec->pending.c = -1;
 	rec->offsets[rec->count++] = start;
 }
 
@@ -87,10 +115,15 @@ static int read_quoted(struct csv_reader *r, struct csv_record *rec, const char 
 			return 0;
 		}
 		if (is_break(*p)) {
-			/* kept as written: CRLF stays CRLF */
+			/* kept as written: CRLF stays CRLF; a lone CR is a control */
 			if (*p == '\r' && p + 1 < r->end && p[1] == '\n')
 				p++;
+			else if (*p == '\r')
+				note_control(r, rec, p);
 			r->line++;
+			r->line_start = p + 1;
+		} else if (is_control(*p)) {
+			note_control(r, rec, p);
 		}
 		p++;
 	}
@@ -104,6 +137,7 @@ int csv_read(struct csv_reader *r, struct csv_record *rec)
 	buf_reset(&rec->text);
 	rec->count = 0;
 	rec->error[0] = '\0';
+	rec->pending.c = -1;
 	while (p < r->end && is_break(*p))
 		skip_break(r, &p);
 	if (p >= r->end) {
@@ -121,13 +155,17 @@ int csv_read(struct csv_reader *r, struct csv_record *rec)
 			}
 			if (p < r->end && *p != ',' && !is_break(*p)) {
 				record_error(rec, rec->count, "text after the closing quote");
-				for (span = p; p < r->end && *p != ',' && !is_break(*p); p++)
-					;
+				for (span = p; p < r->end && *p != ',' && !is_break(*p); p++) {
+					if (is_control(*p))
+						note_control(r, rec, p);
+				}
 				add_span(rec, span, (size_t)(p - span));
 			}
 		} else {
-			for (span = p; p < r->end && *p != ',' && !is_break(*p); p++)
-				;
+			for (span = p; p < r->end && *p != ',' && !is_break(*p); p++) {
+				if (is_control(*p))
+					note_control(r, rec, p);
+			}
 			add_span(rec, span, (size_t)(p - span));
 		}
 		end_field(rec, start);
@@ -150,9 +188,11 @@ void csv_record_release(struct csv_record *rec)
 {
 	free(rec->fields);
 	free(rec->offsets);
+	free(rec->controls);
 	buf_release(&rec->text);
 	rec->fields = NULL;
 	rec->offsets = NULL;
+	rec->controls = NULL;
 	rec->count = rec->cap = 0;
 	rec->error[0] = '\0';
 }

@@ -97,6 +97,10 @@ void import_add_yaml_value(struct buf *b, const char *s)
 			buf_adds(b, "\\\\");
 		else if (c == '\t')
 			buf_adds(b, "\\t");
+		else if (c == '\n')
+			buf_adds(b, "\\n");
+		else if (c == '\r')
+			buf_adds(b, "\\r");
 		else if (needs_escape(c))
 			buf_addf(b, c < 0x100 ? "\\x%02x" : "\\u%04x", (unsigned)c);
 		else
@@ -791,8 +795,17 @@ static void record_keys_release(struct record_keys *k)
 	free(k->address);
 }
 
+/* Whether the To header's display name is made of field `name`. */
+static int names_recipient(enum recipient_type type, const char *name)
+{
+	if (type == RTYPE_COMPANIES)
+		return !strcmp(name, "full_name");
+	return !strcmp(name, "first_name") || !strcmp(name, "last_name");
+}
+
 /* The record as CSV: its reader's error, the number of fields, each
- * mapped cell UTF-8 on one line.  1 when there is a problem. */
+ * mapped cell UTF-8 without a control character, and on one line where
+ * the To header uses it.  1 when there is a problem. */
 static int check_cells(struct import *im, const struct csv_record *rec)
 {
 	const char *raw;
@@ -812,18 +825,23 @@ static int check_cells(struct import *im, const struct csv_record *rec)
 	}
 	for (i = 0; i < im->ncols; i++) {
 		const char *v = rec->fields[i];
+		const struct csv_control *ctl = &rec->controls[i];
 
 		if (!im->cols[i].name)
 			continue;
+		raw = shown(&im->shown, im->cols[i].raw);
 		if (!text_utf8_valid(v, strlen(v))) {
-			problem(im, line, "column '%s' is not UTF-8 text (save the CSV as UTF-8)",
-				shown(&im->shown, im->cols[i].raw));
+			problem(im, line, "column '%s' is not UTF-8 text (save the CSV as UTF-8)", raw);
 			bad = 1;
-		} else if (strpbrk(v, "\r\n")) {
-			raw = shown(&im->shown, im->cols[i].raw);
+		} else if (ctl->c > 0) {
+			diag_add(im->diags, DIAG_ERROR, im->req->csv_path, ctl->line, ctl->col,
+				 "column '%s' holds the control character \\x%02x, which a message cannot carry (--map '%s=-' drops the column)",
+				 raw, (unsigned)ctl->c, raw);
+			bad = 1;
+		} else if (names_recipient(im->req->type, im->cols[i].name) && strchr(v, '\n')) {
 			problem(im, line,
-				"column '%s' holds a line break, which could inject mail headers (--map '%s=-' drops the column)",
-				raw, raw);
+				"column '%s' holds a line break, which the To header cannot carry (field '%s')",
+				raw, im->cols[i].name);
 			bad = 1;
 		}
 	}

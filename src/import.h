@@ -19,8 +19,11 @@
  * A record is refused with a diagnostic at the physical line where it
  * starts (path: the CSV's path as given, column 0) when its field count
  * differs from the header's, a required field (id, email, owner) is
- * missing, the id, address, owner or vip value is invalid, a value holds a
- * line break or is not UTF-8, or its id or address (compared lower-cased)
+ * missing, the id, address, owner or vip value is invalid, a value is not
+ * UTF-8 or holds a control character (every C0 control but TAB, LF and the
+ * CR of a CRLF: at its line and column), a field of the To header's name
+ * (first_name, last_name; companies: full_name) holds a line break, or
+ * its id or address (compared lower-cased)
  * is already in the CSV or in another file of the type.  The whole import
  * is refused for a bad header, a quoted field never closed, and (unless
  * skip_invalid) any refused record: then nothing is written.  The file is
@@ -96,8 +99,8 @@ void import_result_release(struct import_result *r);
 char *import_file_name(const char *csv_path);
 
 /* Appends s as a YAML value for a flow mapping or list: plain when that
- * reads back as the same string, else double-quoted with escapes.  s must
- * be valid UTF-8 without line breaks. */
+ * reads back as the same string, else double-quoted with escapes (\n and
+ * \r for line breaks).  s must be valid UTF-8. */
 void import_add_yaml_value(struct buf *b, const char *s);
 
 /* vip cells: true, yes, 1, x -> 1; false, no, 0, empty -> 0 (any case,

@@ -107,6 +107,20 @@ expect_rc "--opt-out-column naming no column" 2
 expect_contains "--opt-out-column naming no column" \
 	"mailout: invalid --opt-out-column 'nope': no column 'nope' in 'dne.csv'" "$TMPDIR/stderr"
 
+# A form feed (FileMaker's in-cell line break) in a name is refused at its
+# line and column; a multi-line street is kept.
+printf 'id,email,owner,First Name,Mailing Street\nc-3201,uwe@example.com,alice,"Uwe\fKarl","Hauptstr. 1\r\nHof 2"\nc-3202,vic@example.com,alice,Vic,"Ring 3\nEG"\n' >filemaker.csv
+run_mailout import contacts filemaker.csv
+expect_rc "a form feed in a name" 1
+expect_stderr "a form feed in a name" \
+"filemaker.csv:2:34: error: column 'First Name' holds the control character \\x0c, which a message cannot carry (--map 'First Name=-' drops the column)
+mailout: 1 of 2 records in 'filemaker.csv' is invalid; nothing was written (--skip-invalid imports the others)"
+run_mailout import contacts filemaker.csv --skip-invalid
+expect_rc "a form feed in a name: --skip-invalid" 0
+expect_output "a multi-line street is kept" "# Imported from filemaker.csv with mailout import.
+- { id: c-3202, email: vic@example.com, first_name: Vic, owner: alice, vip: false, mailing_street: \"Ring 3\\nEG\" }" \
+	recipients/contacts/filemaker.yaml
+
 # The plan built next selects none of the rows that opted out.
 run_mailout validate
 expect_rc "the imports validate" 0
