@@ -16,6 +16,10 @@
  * values are kept exactly, in double quotes when YAML would otherwise read
  * them differently.
  *
+ * Owners are persons of cfg named by id, e-mail or name in any case, and
+ * written as the id.  Rows with every cell blank are skipped; lines of one
+ * cell after the last record (a report's footer) too, with one warning.
+ *
  * A record is refused with a diagnostic at the physical line where it
  * starts (path: the CSV's path as given, column 0) when its field count
  * differs from the header's, a required field (id, email, owner) is
