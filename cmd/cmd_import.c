@@ -69,7 +69,7 @@ static int run(struct cmd_ctx *ctx)
 {
 	struct diag_list diags = DIAG_LIST_INIT, config_diags = DIAG_LIST_INIT;
 	struct import_request req;
-	struct import_result res = { NULL, 0, 0, 0, 0, 0, 0, 0 };
+	struct import_result res = { NULL, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct config cfg;
 	char **args = ctx->args;
 	int r, type, code = 1, have_config = 0;
@@ -124,6 +124,10 @@ static int run(struct cmd_ctx *ctx)
 	cmd_printf("imported %zu record%s into %s (added %zu, changed %zu, removed %zu, skipped %zu invalid)\n",
 	       res.records, res.records == 1 ? "" : "s", res.path, res.added, res.changed,
 	       res.removed, res.skipped);
+	if (res.kept)
+		cmd_printf("%zu record%s kept as %s (%s)\n", res.kept, res.kept == 1 ? "" : "s",
+			   res.kept == 1 ? "it was" : "they were",
+			   res.kept == 1 ? "its row is invalid" : "their rows are invalid");
 	if (res.opted_out)
 		cmd_printf("%zu opted out: not imported, %zu added to %s (%zu there already)\n",
 			   res.opted_out, res.suppressed, SUPPRESSIONS_FILE,

@@ -380,6 +380,9 @@ struct import {
 	int npaths;
 	/* the file replaced: canonical text by id, and its leading comments */
 	struct strmap old;
+	struct strmap old_records; /* id -> its mapping in old_doc */
+	struct ydoc *old_doc;
+	size_t kept; /* old records kept for invalid rows */
 	struct buf prefix;
 	int exists;
 	/* the result */
@@ -1033,6 +1036,44 @@ static void find_footer(int *first_out, int *last_out, const struct csv_reader *
 	*last_out = last;
 }
 
+/* A row refused with --replace: the record of its id in the file replaced
+ * is kept as it was (a warning), unless its id or address is taken. */
+static void keep_old_record(struct import *im, const struct csv_record *rec)
+{
+	struct strmap_entry *e;
+	const struct ynode *m, *email;
+	char *id = trimmed(rec->fields[im->col_id]), *address = NULL;
+	size_t i;
+	int added;
+
+	e = strmap_get(&im->old_records, id);
+	if (!e || strmap_get(&im->ids, id))
+		goto done;
+	m = e->value;
+	email = ynode_get(m, "email");
+	if (!email || email->kind != YNODE_SCALAR)
+		goto done;
+	address = xstrdup(email->value);
+	str_lower(address);
+	if (strmap_get(&im->addresses, address))
+		goto done;
+	fieldset_from_node(&im->fs, m);
+	for (i = 0; i < im->fs.count && im->fs.fields[i].kind != 'x'; i++)
+		;
+	if (i < im->fs.count)
+		goto done; /* a value the import cannot write: the record goes */
+	strmap_put(&im->ids, id, &added)->value = pack_location(0, rec->line);
+	strmap_put(&im->addresses, address, &added)->value = pack_location(0, rec->line);
+	fieldset_yaml(&im->out, &im->fs);
+	record_written(im, id);
+	im->kept++;
+	diag_add(im->diags, DIAG_WARNING, im->req->csv_path, rec->line, 0,
+		 "the record '%s' of %s is kept as it was", shown(&im->shown, id), im->target);
+done:
+	free(id);
+	free(address);
+}
+
 static void import_record(struct import *im, const struct csv_record *rec)
 {
 	struct record_keys keys;
@@ -1061,8 +1102,11 @@ static void import_record(struct import *im, const struct csv_record *rec)
 	if (!bad)
 		write_record(im, rec, &keys);
 done:
-	if (bad)
+	if (bad) {
 		im->skipped++;
+		if (im->req->replace && rec->count == im->ncols)
+			keep_old_record(im, rec);
+	}
 	record_keys_release(&keys);
 }
 
@@ -1140,6 +1184,7 @@ static int load_existing(struct import *im, const char *root)
 		fieldset_from_node(&im->fs, m);
 		fieldset_canon(&im->scratch, &im->fs);
 		e->value = xstrdup(im->scratch.ptr);
+		strmap_put(&im->old_records, id->value, &added)->value = (void *)m;
 	}
 	if (content_read(&text, root, im->target, YAMLFILE_MAX_SIZE, NULL) == 0) {
 		for (p = text.ptr; *p == '#' || *p == '\n' || *p == '\r';) {
@@ -1152,7 +1197,7 @@ static int load_existing(struct import *im, const char *root)
 	}
 	ret = 0;
 done:
-	ydoc_free(doc);
+	im->old_doc = doc;
 	buf_release(&text);
 	return ret;
 }
@@ -1222,6 +1267,8 @@ static void import_release(struct import *im)
 	strmap_release(&im->addresses, NULL);
 	free_list(im->paths, (size_t)im->npaths);
 	strmap_release(&im->old, free);
+	strmap_release(&im->old_records, NULL);
+	ydoc_free(im->old_doc);
 	buf_release(&im->prefix);
 	buf_release(&im->out);
 	buf_release(&im->canons);
@@ -1411,6 +1458,7 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	out->removed = im.old.count - im.matched;
 	out->skipped = im.skipped;
 	out->opted_out = im.nsuppressions;
+	out->kept = im.kept;
 	ret = write_target(&im, root, type);
 	out->suppressed = im.nsuppressed;
 done:

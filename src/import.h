@@ -63,7 +63,9 @@ struct import_request {
 	const char *const *maps; /* "COLUMN=FIELD"; FIELD "-" drops the column */
 	size_t nmaps;
 	const char *into; /* NAME, or NULL: made from the CSV's file name */
-	int replace; /* the file may exist: it then mirrors the CSV */
+	/* the file may exist: it then mirrors the CSV, but the record of an
+	 * invalid row's id is kept as it was (a warning) */
+	int replace;
 	int skip_invalid; /* write the valid records even when some are refused */
 	/* "COLUMN" or "COLUMN=VALUE": rows whose cell is yes-like (or VALUE,
 	 * in any case) opt out, besides the known opt-out columns */
@@ -77,6 +79,7 @@ struct import_result {
 	size_t records; /* written */
 	size_t added, changed, removed; /* compared by id with the file replaced */
 	size_t skipped; /* refused records (with skip_invalid) */
+	size_t kept; /* of the skipped, rows whose old record was kept (replace) */
 	size_t opted_out; /* rows that opted out: not written, suppressed */
 	size_t suppressed; /* of their addresses, those new to the suppressions */
 };

@@ -145,6 +145,26 @@ expect_output "salesforce report: the YAML" "# Imported from sf-report.csv with 
 - { id: \"0035g00000XyZaCCC\", email: yan.cho@example.com, first_name: Yan, last_name: Cho, owner: bruno, vip: false, account_name: Cho Inc }" \
 	recipients/contacts/sf-report.yaml
 
+# --replace with --skip-invalid keeps the record of an invalid row's id; an
+# id absent from the new export goes.
+printf 'Contact ID,First Name,Email,Contact Owner\nd-1,Zoe,zoe@example.com,alice\nd-2,Abe,abe@example.com,alice\nd-3,Bea,bea@example.com,bruno\n' >fresh.csv
+run_mailout import contacts fresh.csv --map 'Contact ID=id' --map 'Contact Owner=owner'
+expect_rc "fresh: first import" 0
+printf 'Contact ID,First Name,Email,Contact Owner\nd-1,Zoë,zoe@example.com,alice\nd-2,"Abe\nBcc: x@example.com",abe@example.com,alice\nd-4,Cy,cy@example.com,Alice\n' >fresh.csv
+run_mailout import contacts fresh.csv --map 'Contact ID=id' --map 'Contact Owner=owner' --replace --skip-invalid
+expect_rc "fresh: --replace --skip-invalid" 0
+expect_output "fresh: summary" \
+"imported 3 records into recipients/contacts/fresh.yaml (added 1, changed 1, removed 1, skipped 1 invalid)
+1 record kept as it was (its row is invalid)"
+expect_stderr "fresh: the kept record" \
+"fresh.csv:3: error: column 'First Name' holds a line break, which the To header cannot carry (field 'first_name')
+fresh.csv:3: warning: the record 'd-2' of recipients/contacts/fresh.yaml is kept as it was"
+expect_output "fresh: the YAML" "# Imported from fresh.csv with mailout import.
+- { id: d-1, email: zoe@example.com, first_name: Zoë, owner: alice, vip: false }
+- { id: d-2, email: abe@example.com, first_name: Abe, owner: alice, vip: false }
+- { id: d-4, email: cy@example.com, first_name: Cy, owner: alice, vip: false }" \
+	recipients/contacts/fresh.yaml
+
 # The plan built next selects none of the rows that opted out.
 run_mailout validate
 expect_rc "the imports validate" 0
