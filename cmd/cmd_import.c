@@ -44,7 +44,7 @@ static int parse_type(struct cmd_ctx *ctx, const char *s)
 	return -1;
 }
 
-static const char *owner, *into;
+static const char *owner, *into, *id_from, *id_column;
 static struct opt_list maps, opt_out_columns;
 static int replace, skip_invalid;
 
@@ -56,6 +56,9 @@ static const struct opt_spec opts[] = {
 		 "store COLUMN as FIELD (repeatable); FIELD '-' drops the column"),
 	OPT_LIST("opt-out-column", &opt_out_columns, "NAME[=VALUE]",
 		 "rows whose NAME cell is yes (or VALUE) opted out: suppressed, not imported (repeatable)"),
+	OPT_VALUE("id-from", &id_from, "email",
+		  "make each id from the address (prefix and hash), for exports without ids"),
+	OPT_VALUE("id-column", &id_column, "NAME", "take the ids from column NAME"),
 	OPT_VALUE("into", &into, "NAME",
 		  "write recipients/TYPE/NAME.yaml (default: from the CSV's name)"),
 	OPT_SWITCH("replace", &replace,
@@ -105,6 +108,8 @@ static int run(struct cmd_ctx *ctx)
 	req.skip_invalid = skip_invalid > 0;
 	req.opt_out_columns = opt_out_columns.items;
 	req.nopt_out_columns = opt_out_columns.count;
+	req.id_from = id_from;
+	req.id_column = id_column;
 	req.now = clock_now();
 	if (req.now == (time_t)-1) {
 		cmd_error("%s", error_last());

@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <openssl/evp.h>
+
 #include "csv.h"
 #include "mailsync.h"
 #include "safefile.h"
@@ -374,6 +376,7 @@ struct import {
 	size_t *head, *tail; /* name fields in the type's order; the others in the CSV's */
 	size_t nhead, ntail;
 	long col_id, col_email, col_owner, col_vip;
+	int id_from_email; /* ids made from the addresses (col_id -1) */
 	/* ids and addresses seen: (file, line), file 0 the CSV, i + 1 paths[i] */
 	struct strmap ids, addresses;
 	char **paths;
@@ -637,6 +640,84 @@ static int suppress_row(struct import *im, const struct csv_record *rec)
 	return bad;
 }
 
+/* Where ids come from: the id column, --id-column's, or (--id-from
+ * email) none.  IMPORT_USAGE for a wrong option, 1 for a problem. */
+static int choose_id_column(struct import *im, int line)
+{
+	const struct import_request *req = im->req;
+	char *key = NULL;
+	int id = column_by_name(im, "id"), ret = IMPORT_USAGE;
+	size_t i;
+
+	im->col_id = id;
+	if (req->id_from && strcmp(req->id_from, "email")) {
+		error_set("invalid --id-from '%s': ids can be made from 'email' only", req->id_from);
+		goto done;
+	}
+	if (req->id_from && req->id_column) {
+		error_set("--id-from and --id-column exclude each other");
+		goto done;
+	}
+	if (req->id_column) {
+		key = normalise_name(req->id_column);
+		for (i = 0; i < im->ncols && strcmp(im->cols[i].key, key); i++)
+			;
+		if (i == im->ncols) {
+			error_set("invalid --id-column '%s': no column '%s' in '%s'", req->id_column,
+				  req->id_column, req->csv_path);
+			goto done;
+		}
+		im->col_id = (long)i;
+	}
+	im->id_from_email = req->id_from != NULL;
+	if (im->id_from_email)
+		im->col_id = -1;
+	ret = 0;
+	if (id >= 0 && id != im->col_id) {
+		problem(im, line, "column %d is field 'id' too, besides --id-%s (--map 'id=-' drops it)",
+			id + 1, req->id_from ? "from" : "column");
+		ret = 1;
+	}
+done:
+	free(key);
+	return ret;
+}
+
+/* The id made from an address: the type's prefix and the first 12 hex
+ * digits of the SHA-256 of the address in lower case. */
+static char *id_from_address(enum recipient_type type, const char *email)
+{
+	static const char *const prefix[RTYPE_COUNT] = {
+		[RTYPE_CONTACTS] = "c-", [RTYPE_COMPANIES] = "co-", [RTYPE_LEADS] = "l-",
+	};
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char *address = xstrdup(email);
+	struct buf id = BUF_INIT;
+
+	str_lower(address);
+	if (!EVP_Digest(address, strlen(address), md, &mdlen, EVP_sha256(), NULL))
+		abort();
+	buf_adds(&id, prefix[type]);
+	for (i = 0; i < 6 && i < mdlen; i++)
+		buf_addf(&id, "%02x", md[i]);
+	free(address);
+	return buf_detach(&id, NULL);
+}
+
+/* A row's id as written: trimmed, or made from its address. */
+static char *row_id(const struct import *im, const struct csv_record *rec)
+{
+	char *email, *id;
+
+	if (!im->id_from_email)
+		return trimmed(rec->fields[im->col_id]);
+	email = trimmed(rec->fields[im->col_email]);
+	id = *email ? id_from_address(im->req->type, email) : xstrdup("");
+	free(email);
+	return id;
+}
+
 /* The header row: columns, maps, field names; the written order. */
 static int read_header(struct import *im, const struct csv_record *rec)
 {
@@ -701,11 +782,14 @@ static int read_header(struct import *im, const struct csv_record *rec)
 			}
 		}
 	}
-	im->col_id = column_by_name(im, "id");
 	im->col_email = column_by_name(im, "email");
 	im->col_owner = column_by_name(im, "owner");
 	im->col_vip = column_by_name(im, "vip");
-	if (im->col_id < 0) {
+	r = choose_id_column(im, rec->line);
+	if (r < 0)
+		return r;
+	bad |= r;
+	if (im->col_id < 0 && !im->id_from_email) {
 		problem(im, rec->line, "no id column (--map COLUMN=id names the column that holds the ids)");
 		bad = 1;
 	}
@@ -882,7 +966,7 @@ static int read_keys(struct import *im, const struct csv_record *rec, struct rec
 	const char *why;
 	int bad = 0, line = rec->line, many;
 
-	k->id = trimmed(rec->fields[im->col_id]);
+	k->id = row_id(im, rec);
 	if (!*k->id) {
 		problem(im, line, "missing id");
 		bad = 1;
@@ -1042,7 +1126,7 @@ static void keep_old_record(struct import *im, const struct csv_record *rec)
 {
 	struct strmap_entry *e;
 	const struct ynode *m, *email;
-	char *id = trimmed(rec->fields[im->col_id]), *address = NULL;
+	char *id = row_id(im, rec), *address = NULL;
 	size_t i;
 	int added;
 

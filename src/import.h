@@ -72,6 +72,11 @@ struct import_request {
 	const char *const *opt_out_columns;
 	size_t nopt_out_columns;
 	time_t now; /* the time of the suppressions written */
+	/* "email": each id is the type's prefix (c-, co-, l-) and the first 12
+	 * hex digits of the SHA-256 of the address in lower case, so that a
+	 * re-import gives the same people the same ids; NULL: a column */
+	const char *id_from;
+	const char *id_column; /* the column of the ids (default: the field id) */
 };
 
 struct import_result {

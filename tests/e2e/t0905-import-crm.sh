@@ -165,6 +165,34 @@ expect_output "fresh: the YAML" "# Imported from fresh.csv with mailout import.
 - { id: d-4, email: cy@example.com, first_name: Cy, owner: alice, vip: false }" \
 	recipients/contacts/fresh.yaml
 
+# Outlook's export has no id column: --id-from email makes stable ids from
+# the address in lower case (the type's prefix and 12 hex digits of its
+# SHA-256), so a re-import matches the same people.
+printf '"First Name","Middle Name","Last Name","Title","Suffix","Nickname","Given Yomi","Surname Yomi","E-mail Address","E-mail 2 Address","E-mail 3 Address","Home Phone","Business Phone","Company"\r\n' >outlook.csv
+printf '"Ann","","Lee","","","","","","Ann.Lee@example.com","","","","+46 8 123","Lee AB"\r\n' >>outlook.csv
+run_mailout import contacts outlook.csv --map 'E-mail Address=email'
+expect_rc "outlook without --id-from" 1
+expect_stderr "outlook without --id-from" \
+"outlook.csv:1: error: no id column (--map COLUMN=id names the column that holds the ids)
+outlook.csv:1: error: no owner column: add one or give --owner PERSON
+mailout: the header of 'outlook.csv' needs fixing; nothing was written"
+id=c-$(printf '%s' ann.lee@example.com | sha256sum | cut -c1-12)
+run_mailout import contacts outlook.csv --id-from email --map 'E-mail Address=email' --owner 'alice adams'
+expect_rc "outlook: --id-from email" 0
+expect_output "outlook: the YAML" "# Imported from outlook.csv with mailout import.
+- { id: $id, email: Ann.Lee@example.com, first_name: Ann, last_name: Lee, company: Lee AB, owner: alice, vip: false, business_phone: +46 8 123 }" \
+	recipients/contacts/outlook.yaml
+run_mailout import contacts outlook.csv --id-from email --map 'E-mail Address=email' --owner alice --replace
+expect_output "outlook: the same ids again" \
+	"imported 1 record into recipients/contacts/outlook.yaml (added 0, changed 0, removed 0, skipped 0 invalid)"
+printf 'Ref,Email,Owner\nK-77,kim@example.com,alice\n' >refs.csv
+run_mailout import leads refs.csv --id-column ref
+expect_rc "--id-column" 0
+expect_output "--id-column: the YAML" "# Imported from refs.csv with mailout import.
+- { id: K-77, email: kim@example.com, owner: alice, vip: false }" recipients/leads/refs.yaml
+run_mailout import leads refs.csv --id-column nope --into x
+expect_rc "--id-column naming no column" 2
+
 # The plan built next selects none of the rows that opted out.
 run_mailout validate
 expect_rc "the imports validate" 0
