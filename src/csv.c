@@ -197,16 +197,22 @@ void csv_record_release(struct csv_record *rec)
 	rec->error[0] = '\0';
 }
 
-void csv_add_field(struct buf *b, const char *s)
+static void add_field(struct buf *b, const char *s, char delimiter, int neutralise)
 {
 	size_t len = strlen(s);
 	const char *q;
+	int formula = neutralise && len && strchr("=+-@\t\r", s[0]);
 
-	if (!len || (!strpbrk(s, ",\"\r\n") && s[0] != ' ' && s[len - 1] != ' ')) {
+	if (!len || (!strpbrk(s, "\"\r\n") && !strchr(s, delimiter) && s[0] != ' ' &&
+		     s[len - 1] != ' ')) {
+		if (formula)
+			buf_addc(b, '\'');
 		buf_add(b, s, len);
 		return;
 	}
 	buf_addc(b, '"');
+	if (formula)
+		buf_addc(b, '\'');
 	while ((q = strchr(s, '"'))) {
 		buf_add(b, s, (size_t)(q - s + 1));
 		buf_addc(b, '"');
@@ -214,4 +220,14 @@ void csv_add_field(struct buf *b, const char *s)
 	}
 	buf_adds(b, s);
 	buf_addc(b, '"');
+}
+
+void csv_add_field(struct buf *b, const char *s)
+{
+	add_field(b, s, ',', 0);
+}
+
+void csv_add_cell(struct buf *b, const char *s, char delimiter)
+{
+	add_field(b, s, delimiter, 1);
 }

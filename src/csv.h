@@ -77,4 +77,12 @@ void csv_record_release(struct csv_record *rec);
  * holds a comma, a quote, a line break, or a leading or trailing space. */
 void csv_add_field(struct buf *b, const char *s);
 
+/*
+ * The same for a file read by spreadsheets: the delimiter (',', ';' or
+ * TAB) is quoted as a comma is, and a cell that starts with '=', '+', '-',
+ * '@', TAB or CR, which Excel and LibreOffice would take for a formula,
+ * gets a leading "'" (OWASP's advice against CSV injection).
+ */
+void csv_add_cell(struct buf *b, const char *s, char delimiter);
+
 #endif
