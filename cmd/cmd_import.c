@@ -44,7 +44,7 @@ static int parse_type(struct cmd_ctx *ctx, const char *s)
 	return -1;
 }
 
-static const char *owner, *into, *id_from, *id_column;
+static const char *owner, *into, *id_from, *id_column, *delimiter, *encoding;
 static struct opt_list maps, opt_out_columns;
 static int replace, skip_invalid;
 
@@ -59,6 +59,10 @@ static const struct opt_spec opts[] = {
 	OPT_VALUE("id-from", &id_from, "email",
 		  "make each id from the address (prefix and hash), for exports without ids"),
 	OPT_VALUE("id-column", &id_column, "NAME", "take the ids from column NAME"),
+	OPT_VALUE("delimiter", &delimiter, "CHAR",
+		  "',', ';' or 'tab' (default: the most frequent in the header row)"),
+	OPT_VALUE("encoding", &encoding, "NAME",
+		  "the CSV's encoding, e.g. windows-1252 (default: UTF-8; UTF-16 by its BOM)"),
 	OPT_VALUE("into", &into, "NAME",
 		  "write recipients/TYPE/NAME.yaml (default: from the CSV's name)"),
 	OPT_SWITCH("replace", &replace,
@@ -108,6 +112,14 @@ static int run(struct cmd_ctx *ctx)
 	req.skip_invalid = skip_invalid > 0;
 	req.opt_out_columns = opt_out_columns.items;
 	req.nopt_out_columns = opt_out_columns.count;
+	if (delimiter && strcmp(delimiter, ",") && strcmp(delimiter, ";") &&
+	    strcmp(delimiter, "tab")) {
+		cmd_usage_error(ctx, "invalid --delimiter '%s': ',', ';' or 'tab'", delimiter);
+		code = EXIT_USAGE;
+		goto done;
+	}
+	req.delimiter = !delimiter ? 0 : !strcmp(delimiter, "tab") ? '\t' : delimiter[0];
+	req.encoding = encoding;
 	req.id_from = id_from;
 	req.id_column = id_column;
 	req.now = clock_now();

@@ -13,6 +13,7 @@ void csv_reader_init(struct csv_reader *r, const char *text, size_t len)
 	r->end = text + len;
 	r->line = 1;
 	r->line_start = text;
+	r->delimiter = ',';
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		r->pos += 3;
 }
@@ -153,23 +154,23 @@ int csv_read(struct csv_reader *r, struct csv_record *rec)
 				r->pos = r->end;
 				return -1;
 			}
-			if (p < r->end && *p != ',' && !is_break(*p)) {
+			if (p < r->end && *p != r->delimiter && !is_break(*p)) {
 				record_error(rec, rec->count, "text after the closing quote");
-				for (span = p; p < r->end && *p != ',' && !is_break(*p); p++) {
+				for (span = p; p < r->end && *p != r->delimiter && !is_break(*p); p++) {
 					if (is_control(*p))
 						note_control(r, rec, p);
 				}
 				add_span(rec, span, (size_t)(p - span));
 			}
 		} else {
-			for (span = p; p < r->end && *p != ',' && !is_break(*p); p++) {
+			for (span = p; p < r->end && *p != r->delimiter && !is_break(*p); p++) {
 				if (is_control(*p))
 					note_control(r, rec, p);
 			}
 			add_span(rec, span, (size_t)(p - span));
 		}
 		end_field(rec, start);
-		if (p < r->end && *p == ',') {
+		if (p < r->end && *p == r->delimiter) {
 			p++;
 			continue;
 		}
@@ -220,6 +221,25 @@ static void add_field(struct buf *b, const char *s, char delimiter, int neutrali
 	}
 	buf_adds(b, s);
 	buf_addc(b, '"');
+}
+
+char csv_detect_delimiter(const char *text, size_t len)
+{
+	static const char candidates[] = { ',', ';', '\t' };
+	size_t count[3] = { 0, 0, 0 }, i, k, best = 0;
+	int quoted = 0;
+
+	for (i = 0; i < len && (quoted || !is_break(text[i])); i++) {
+		if (text[i] == '"')
+			quoted = !quoted;
+		for (k = 0; !quoted && k < 3; k++)
+			count[k] += text[i] == candidates[k];
+	}
+	for (k = 1; k < 3; k++) {
+		if (count[k] > count[best])
+			best = k;
+	}
+	return candidates[best];
 }
 
 void csv_add_field(struct buf *b, const char *s)

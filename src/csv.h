@@ -32,6 +32,7 @@ struct csv_reader {
 	const char *pos, *end; /* the text still to read (not owned) */
 	int line; /* the physical line of pos, 1-based */
 	const char *line_start; /* where that line starts */
+	char delimiter; /* ',' after csv_reader_init(); ';' or TAB may be set */
 };
 
 /* The first control character of a field that no value may hold: every
@@ -60,6 +61,10 @@ struct csv_record {
 };
 
 #define CSV_RECORD_INIT { NULL, 0, 0, "", NULL, BUF_INIT, NULL, 0, { -1, 0, 0 } }
+
+/* The delimiter of the header row at text: the most frequent of ',', ';'
+ * and TAB outside quotes on its first line (',' when none is). */
+char csv_detect_delimiter(const char *text, size_t len);
 
 /* Reads text[0..len) (not copied: it must outlive the reader). */
 void csv_reader_init(struct csv_reader *r, const char *text, size_t len);

@@ -1,6 +1,7 @@
 #include "import.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -760,6 +761,11 @@ static int read_header(struct import *im, const struct csv_record *rec)
 			problem(im, rec->line, "column %zu has no name (--map '=FIELD' names it, '=-' drops it)",
 				i + 1);
 			bad = 1;
+		} else if (!text_utf8_valid(col->raw, strlen(col->raw))) {
+			problem(im, rec->line,
+				"column %zu '%s' is not UTF-8 text: give the file's encoding with --encoding (windows-1252 for Excel on Windows)",
+				i + 1, raw);
+			bad = 1;
 		} else if (!text_is_snake_case(col->name)) {
 			problem(im, rec->line,
 				"column %zu '%s' does not make a field name: use letters, digits, spaces, '-' and '_', starting with a letter (--map '%s=FIELD' renames it, '%s=-' drops it)",
@@ -1399,6 +1405,51 @@ done:
 	return ret;
 }
 
+/* The CSV as UTF-8: converted from encoding (iconv's names), or from
+ * UTF-16 when it starts with that byte-order mark.  -1 after error_set(). */
+static int decode_csv(struct buf *csv, const char *encoding, const char *path)
+{
+	struct buf out = BUF_INIT, tmp;
+	iconv_t cd = (iconv_t)-1;
+	char *in, *o;
+	size_t inleft, oleft, done_len;
+	int ret = -1;
+
+	if (!encoding && csv->len >= 2 &&
+	    (!memcmp(csv->ptr, "\xff\xfe", 2) || !memcmp(csv->ptr, "\xfe\xff", 2)))
+		encoding = "UTF-16";
+	if (!encoding || !strcasecmp(encoding, "utf-8") || !strcasecmp(encoding, "utf8"))
+		return 0;
+	cd = iconv_open("UTF-8", encoding);
+	if (cd == (iconv_t)-1) {
+		error_set("unknown encoding '%s' (windows-1252, iso-8859-1, utf-16, ...)", encoding);
+		return IMPORT_USAGE;
+	}
+	in = csv->ptr;
+	inleft = csv->len;
+	while (inleft) {
+		buf_grow(&out, inleft * 2 + 16);
+		o = out.ptr + out.len;
+		oleft = out.cap - out.len - 1;
+		done_len = oleft;
+		if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1 && errno != E2BIG) {
+			error_set("'%s' is not %s text at byte %zu (0x%02x)", path, encoding,
+				  (size_t)(in - csv->ptr), (unsigned char)*in);
+			goto done;
+		}
+		out.len += done_len - oleft;
+		out.ptr[out.len] = '\0';
+	}
+	tmp = *csv;
+	*csv = out;
+	out = tmp;
+	ret = 0;
+done:
+	iconv_close(cd);
+	buf_release(&out);
+	return ret;
+}
+
 /* A quoted field the CSV ends in: nothing is written.  -1. */
 static int unterminated(struct import *im, const struct csv_record *rec, const char *csv_path)
 {
@@ -1501,7 +1552,14 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 		goto done;
 	}
 
+	r = decode_csv(&csv, req->encoding, req->csv_path);
+	if (r < 0) {
+		ret = r;
+		goto done;
+	}
 	csv_reader_init(&reader, csv.ptr, csv.len);
+	reader.delimiter = req->delimiter ? req->delimiter
+					  : csv_detect_delimiter(reader.pos, (size_t)(reader.end - reader.pos));
 	r = csv_read(&reader, &rec);
 	if (r == 0) {
 		error_set("'%s' is empty: expected a header row naming the fields", req->csv_path);

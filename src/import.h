@@ -16,6 +16,9 @@
  * values are kept exactly, in double quotes when YAML would otherwise read
  * them differently.
  *
+ * The CSV is UTF-8 (UTF-16 with its BOM, or req->encoding through iconv),
+ * its delimiter req->delimiter or the header's most frequent.
+ *
  * Owners are persons of cfg named by id, e-mail or name in any case, and
  * written as the id.  Rows with every cell blank are skipped; lines of one
  * cell after the last record (a report's footer) too, with one warning.
@@ -77,6 +80,9 @@ struct import_request {
 	 * re-import gives the same people the same ids; NULL: a column */
 	const char *id_from;
 	const char *id_column; /* the column of the ids (default: the field id) */
+	char delimiter; /* ',', ';' or TAB; 0: the most frequent in the header */
+	/* the CSV's encoding (iconv's names); NULL: UTF-8, or UTF-16 by its BOM */
+	const char *encoding;
 };
 
 struct import_result {

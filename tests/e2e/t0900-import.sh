@@ -147,11 +147,11 @@ expect_output "--owner and --map: the YAML" "# Imported from Fair Leads (Autumn)
 run_mailout import contact new-leads.csv
 expect_rc "unknown type" 2
 expect_stderr "unknown type" "mailout: unknown recipient type 'contact' (did you mean 'contacts'?)
-usage: mailout import TYPE FILE.csv [--owner PERSON] [--map COLUMN=FIELD]... [--opt-out-column NAME[=VALUE]]... [--id-from email] [--id-column NAME] [--into NAME] [--replace] [--skip-invalid]"
+usage: mailout import TYPE FILE.csv [--owner PERSON] [--map COLUMN=FIELD]... [--opt-out-column NAME[=VALUE]]... [--id-from email] [--id-column NAME] [--delimiter CHAR] [--encoding NAME] [--into NAME] [--replace] [--skip-invalid]"
 run_mailout import contacts new-leads.csv --into x --map first=name
 expect_rc "--map naming no column" 2
 expect_stderr "--map naming no column" "mailout: invalid --map 'first=name': no column 'first' in 'new-leads.csv'
-usage: mailout import TYPE FILE.csv [--owner PERSON] [--map COLUMN=FIELD]... [--opt-out-column NAME[=VALUE]]... [--id-from email] [--id-column NAME] [--into NAME] [--replace] [--skip-invalid]"
+usage: mailout import TYPE FILE.csv [--owner PERSON] [--map COLUMN=FIELD]... [--opt-out-column NAME[=VALUE]]... [--id-from email] [--id-column NAME] [--delimiter CHAR] [--encoding NAME] [--into NAME] [--replace] [--skip-invalid]"
 run_mailout import contacts
 expect_rc "missing arguments" 2
 run_mailout import contacts missing.csv

@@ -193,6 +193,29 @@ expect_output "--id-column: the YAML" "# Imported from refs.csv with mailout imp
 run_mailout import leads refs.csv --id-column nope --into x
 expect_rc "--id-column naming no column" 2
 
+# German Excel: semicolons (detected from the header), Windows-1252 with
+# --encoding; UTF-16 ("Unicode Text") by its byte-order mark.
+printf 'Nachname;Vorname;E-Mail-Adresse;Straße;Ort;Owner;ID\r\nKöhler;Jürgen;juergen.koehler@example.com;Hauptstraße 5;Köln;Bruno Köhler;c-8001\r\n' |
+	iconv -f utf-8 -t windows-1252 >excel-de.csv
+set -- --map 'E-Mail-Adresse=email' --map Nachname=last_name --map Vorname=first_name
+run_mailout import contacts excel-de.csv "$@"
+expect_rc "windows-1252 without --encoding" 1
+expect_stderr "windows-1252 without --encoding" \
+"excel-de.csv:1: error: column 4 'Stra\\xdfe' is not UTF-8 text: give the file's encoding with --encoding (windows-1252 for Excel on Windows)
+mailout: the header of 'excel-de.csv' needs fixing; nothing was written"
+run_mailout import contacts excel-de.csv "$@" --encoding windows-1252 --map 'Straße=street'
+expect_rc "german excel" 0
+expect_output "german excel: the YAML" "# Imported from excel-de.csv with mailout import.
+- { id: c-8001, email: juergen.koehler@example.com, first_name: Jürgen, last_name: Köhler, owner: bruno, vip: false, street: Hauptstraße 5, ort: Köln }" \
+	recipients/contacts/excel-de.yaml
+printf 'id\temail\towner\tfirst_name\r\nc-8101\tute@example.com\talice\tUte\r\n' | iconv -f utf-8 -t utf-16 >unicode.txt
+run_mailout import contacts unicode.txt
+expect_rc "utf-16" 0
+expect_output "utf-16: the YAML" "# Imported from unicode.txt with mailout import.
+- { id: c-8101, email: ute@example.com, first_name: Ute, owner: alice, vip: false }" recipients/contacts/unicode.yaml
+run_mailout import contacts excel-de.csv --encoding klingon --into x
+expect_rc "an unknown encoding" 2
+
 # The plan built next selects none of the rows that opted out.
 run_mailout validate
 expect_rc "the imports validate" 0
