@@ -6,12 +6,16 @@
 #include "export.h"
 #include "plan.h"
 
-static const char *format;
+static const char *format, *delimiter;
+static int bom;
 
 static const struct opt_spec opts[] = {
 	OPT_ARG("CAMPAIGN", 0, NULL),
 	OPT_VALUE("format", &format, "csv",
 		  "the output format: CSV (RFC 4180), one row per recipient in send order"),
+	OPT_VALUE("delimiter", &delimiter, "CHAR",
+		  "separate cells with ',' (default), ';' or 'tab' (spreadsheets on European locales)"),
+	OPT_SWITCH("bom", &bom, "start with a UTF-8 byte-order mark, for Excel"),
 	OPT_END
 };
 
@@ -28,12 +32,23 @@ static int check_args(struct cmd_ctx *ctx)
 		cmd_usage_error(ctx, "unknown format '%s': only csv", format);
 		return EXIT_USAGE;
 	}
+	if (delimiter && strcmp(delimiter, ",") && strcmp(delimiter, ";") &&
+	    strcmp(delimiter, "tab")) {
+		cmd_usage_error(ctx, "invalid --delimiter '%s': ',', ';' or 'tab'", delimiter);
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
 static int run(struct cmd_ctx *ctx)
 {
-	if (export_campaign_csv(stdout, ctx->plan, ctx->campaign->id) < 0) {
+	struct export_options o = { ',', bom > 0 };
+
+	if (delimiter && !strcmp(delimiter, ";"))
+		o.delimiter = ';';
+	else if (delimiter && !strcmp(delimiter, "tab"))
+		o.delimiter = '\t';
+	if (export_campaign_csv(stdout, ctx->plan, ctx->campaign->id, &o) < 0) {
 		cmd_error("%s", error_last());
 		return 1;
 	}
@@ -44,7 +59,7 @@ const struct command cmd_export_entry = {
 	.name = "export",
 	.summary = "export a campaign's deliveries as CSV",
 	.opts = opts,
-	.help_column = 19,
+	.help_column = 22,
 	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
 	.check = check_args,
 	.run = run,

@@ -6,6 +6,7 @@
 #include "diag.h"
 #include "import.h"
 #include "recipients.h"
+#include "schedule.h"
 #include "util.h"
 
 /* "FILE:LINE: error: ..." (a column only where one is known). */
@@ -43,8 +44,8 @@ static int parse_type(struct cmd_ctx *ctx, const char *s)
 	return -1;
 }
 
-static const char *owner, *into;
-static struct opt_list maps;
+static const char *owner, *into, *id_from, *id_column, *delimiter, *encoding;
+static struct opt_list maps, opt_out_columns;
 static int replace, skip_invalid;
 
 static const struct opt_spec opts[] = {
@@ -53,6 +54,15 @@ static const struct opt_spec opts[] = {
 	OPT_VALUE("owner", &owner, "PERSON", "the owner of rows whose owner cell is empty or missing"),
 	OPT_LIST("map", &maps, "COLUMN=FIELD",
 		 "store COLUMN as FIELD (repeatable); FIELD '-' drops the column"),
+	OPT_LIST("opt-out-column", &opt_out_columns, "NAME[=VALUE]",
+		 "rows whose NAME cell is yes (or VALUE) opted out: suppressed, not imported (repeatable)"),
+	OPT_VALUE("id-from", &id_from, "email",
+		  "make each id from the address (prefix and hash), for exports without ids"),
+	OPT_VALUE("id-column", &id_column, "NAME", "take the ids from column NAME"),
+	OPT_VALUE("delimiter", &delimiter, "CHAR",
+		  "',', ';' or 'tab' (default: the most frequent in the header row)"),
+	OPT_VALUE("encoding", &encoding, "NAME",
+		  "the CSV's encoding, e.g. windows-1252 (default: UTF-8; UTF-16 by its BOM)"),
 	OPT_VALUE("into", &into, "NAME",
 		  "write recipients/TYPE/NAME.yaml (default: from the CSV's name)"),
 	OPT_SWITCH("replace", &replace,
@@ -66,7 +76,7 @@ static int run(struct cmd_ctx *ctx)
 {
 	struct diag_list diags = DIAG_LIST_INIT, config_diags = DIAG_LIST_INIT;
 	struct import_request req;
-	struct import_result res = { NULL, 0, 0, 0, 0, 0 };
+	struct import_result res = { NULL, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct config cfg;
 	char **args = ctx->args;
 	int r, type, code = 1, have_config = 0;
@@ -100,6 +110,23 @@ static int run(struct cmd_ctx *ctx)
 	req.into = into;
 	req.replace = replace > 0;
 	req.skip_invalid = skip_invalid > 0;
+	req.opt_out_columns = opt_out_columns.items;
+	req.nopt_out_columns = opt_out_columns.count;
+	if (delimiter && strcmp(delimiter, ",") && strcmp(delimiter, ";") &&
+	    strcmp(delimiter, "tab")) {
+		cmd_usage_error(ctx, "invalid --delimiter '%s': ',', ';' or 'tab'", delimiter);
+		code = EXIT_USAGE;
+		goto done;
+	}
+	req.delimiter = !delimiter ? 0 : !strcmp(delimiter, "tab") ? '\t' : delimiter[0];
+	req.encoding = encoding;
+	req.id_from = id_from;
+	req.id_column = id_column;
+	req.now = clock_now();
+	if (req.now == (time_t)-1) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
 	r = import_csv(&res, ctx->repo, &cfg, &req, &diags);
 	print_problems(&diags);
 	if (r == IMPORT_USAGE) {
@@ -114,6 +141,14 @@ static int run(struct cmd_ctx *ctx)
 	cmd_printf("imported %zu record%s into %s (added %zu, changed %zu, removed %zu, skipped %zu invalid)\n",
 	       res.records, res.records == 1 ? "" : "s", res.path, res.added, res.changed,
 	       res.removed, res.skipped);
+	if (res.kept)
+		cmd_printf("%zu record%s kept as %s (%s)\n", res.kept, res.kept == 1 ? "" : "s",
+			   res.kept == 1 ? "it was" : "they were",
+			   res.kept == 1 ? "its row is invalid" : "their rows are invalid");
+	if (res.opted_out)
+		cmd_printf("%zu opted out: not imported, %zu added to %s (%zu there already)\n",
+			   res.opted_out, res.suppressed, SUPPRESSIONS_FILE,
+			   res.opted_out - res.suppressed);
 	code = 0;
 done:
 	if (have_config)
@@ -128,7 +163,7 @@ const struct command cmd_import_entry = {
 	.name = "import",
 	.summary = "import recipients from a CSV export",
 	.opts = opts,
-	.help_column = 25,
+	.help_column = 36,
 	.flags = NEEDS_REPO,
 	.run = run,
 };

@@ -12,6 +12,8 @@ void csv_reader_init(struct csv_reader *r, const char *text, size_t len)
 	r->pos = text;
 	r->end = text + len;
 	r->line = 1;
+	r->line_start = text;
+	r->delimiter = ',';
 	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
 		r->pos += 3;
 }
@@ -28,6 +30,28 @@ static void skip_break(struct csv_reader *r, const char **p)
 		(*p)++;
 	(*p)++;
 	r->line++;
+	r->line_start = *p;
+}
+
+/* Notes the control character at p for the field being read, unless one
+ * was noted already. */
+static void note_control(struct csv_reader *r, struct csv_record *rec, const char *p)
+{
+	const char *q;
+	int col = 1;
+
+	if (rec->pending.c >= 0)
+		return;
+	for (q = r->line_start; q < p; q++)
+		col += ((unsigned char)*q & 0xc0) != 0x80;
+	rec->pending.c = (unsigned char)*p;
+	rec->pending.line = r->line;
+	rec->pending.col = col;
+}
+
+static int is_control(char c)
+{
+	return (unsigned char)c < 0x20 && c != '\t';
 }
 
 static void record_error(struct csv_record *rec, size_t field, const char *what)
@@ -56,7 +80,12 @@ static void end_field(struct csv_record *rec, size_t start)
 		return;
 	}
 	buf_addc(&rec->text, '\0');
-	XGROW(rec->offsets, rec->cap, rec->count + 1);
+	if (rec->count + 1 > rec->cap) {
+		XGROW(rec->offsets, rec->cap, rec->count + 1);
+		rec->controls = xrealloc(rec->controls, rec->cap * sizeof(*rec->controls));
+	}
+	rec->controls[rec->count] = rec->pending;
+	rec->pending.c = -1;
 	rec->offsets[rec->count++] = start;
 }
 
@@ -87,10 +116,15 @@ static int read_quoted(struct csv_reader *r, struct csv_record *rec, const char 
 			return 0;
 		}
 		if (is_break(*p)) {
-			/* kept as written: CRLF stays CRLF */
+			/* kept as written: CRLF stays CRLF; a lone CR is a control */
 			if (*p == '\r' && p + 1 < r->end && p[1] == '\n')
 				p++;
+			else if (*p == '\r')
+				note_control(r, rec, p);
 			r->line++;
+			r->line_start = p + 1;
+		} else if (is_control(*p)) {
+			note_control(r, rec, p);
 		}
 		p++;
 	}
@@ -104,6 +138,7 @@ int csv_read(struct csv_reader *r, struct csv_record *rec)
 	buf_reset(&rec->text);
 	rec->count = 0;
 	rec->error[0] = '\0';
+	rec->pending.c = -1;
 	while (p < r->end && is_break(*p))
 		skip_break(r, &p);
 	if (p >= r->end) {
@@ -119,19 +154,23 @@ int csv_read(struct csv_reader *r, struct csv_record *rec)
 				r->pos = r->end;
 				return -1;
 			}
-			if (p < r->end && *p != ',' && !is_break(*p)) {
+			if (p < r->end && *p != r->delimiter && !is_break(*p)) {
 				record_error(rec, rec->count, "text after the closing quote");
-				for (span = p; p < r->end && *p != ',' && !is_break(*p); p++)
-					;
+				for (span = p; p < r->end && *p != r->delimiter && !is_break(*p); p++) {
+					if (is_control(*p))
+						note_control(r, rec, p);
+				}
 				add_span(rec, span, (size_t)(p - span));
 			}
 		} else {
-			for (span = p; p < r->end && *p != ',' && !is_break(*p); p++)
-				;
+			for (span = p; p < r->end && *p != r->delimiter && !is_break(*p); p++) {
+				if (is_control(*p))
+					note_control(r, rec, p);
+			}
 			add_span(rec, span, (size_t)(p - span));
 		}
 		end_field(rec, start);
-		if (p < r->end && *p == ',') {
+		if (p < r->end && *p == r->delimiter) {
 			p++;
 			continue;
 		}
@@ -150,23 +189,31 @@ void csv_record_release(struct csv_record *rec)
 {
 	free(rec->fields);
 	free(rec->offsets);
+	free(rec->controls);
 	buf_release(&rec->text);
 	rec->fields = NULL;
 	rec->offsets = NULL;
+	rec->controls = NULL;
 	rec->count = rec->cap = 0;
 	rec->error[0] = '\0';
 }
 
-void csv_add_field(struct buf *b, const char *s)
+static void add_field(struct buf *b, const char *s, char delimiter, int neutralise)
 {
 	size_t len = strlen(s);
 	const char *q;
+	int formula = neutralise && len && strchr("=+-@\t\r", s[0]);
 
-	if (!len || (!strpbrk(s, ",\"\r\n") && s[0] != ' ' && s[len - 1] != ' ')) {
+	if (!len || (!strpbrk(s, "\"\r\n") && !strchr(s, delimiter) && s[0] != ' ' &&
+		     s[len - 1] != ' ')) {
+		if (formula)
+			buf_addc(b, '\'');
 		buf_add(b, s, len);
 		return;
 	}
 	buf_addc(b, '"');
+	if (formula)
+		buf_addc(b, '\'');
 	while ((q = strchr(s, '"'))) {
 		buf_add(b, s, (size_t)(q - s + 1));
 		buf_addc(b, '"');
@@ -174,4 +221,33 @@ void csv_add_field(struct buf *b, const char *s)
 	}
 	buf_adds(b, s);
 	buf_addc(b, '"');
+}
+
+char csv_detect_delimiter(const char *text, size_t len)
+{
+	static const char candidates[] = { ',', ';', '\t' };
+	size_t count[3] = { 0, 0, 0 }, i, k, best = 0;
+	int quoted = 0;
+
+	for (i = 0; i < len && (quoted || !is_break(text[i])); i++) {
+		if (text[i] == '"')
+			quoted = !quoted;
+		for (k = 0; !quoted && k < 3; k++)
+			count[k] += text[i] == candidates[k];
+	}
+	for (k = 1; k < 3; k++) {
+		if (count[k] > count[best])
+			best = k;
+	}
+	return candidates[best];
+}
+
+void csv_add_field(struct buf *b, const char *s)
+{
+	add_field(b, s, ',', 0);
+}
+
+void csv_add_cell(struct buf *b, const char *s, char delimiter)
+{
+	add_field(b, s, delimiter, 1);
 }

@@ -31,6 +31,17 @@
 struct csv_reader {
 	const char *pos, *end; /* the text still to read (not owned) */
 	int line; /* the physical line of pos, 1-based */
+	const char *line_start; /* where that line starts */
+	char delimiter; /* ',' after csv_reader_init(); ';' or TAB may be set */
+};
+
+/* The first control character of a field that no value may hold: every
+ * C0 control but TAB and the line breaks of a quoted field (LF, CRLF; a
+ * lone CR in quotes counts).  c is -1 when there is none; line and col
+ * (1-based, in characters) are where it is in the text. */
+struct csv_control {
+	int c;
+	int line, col;
 };
 
 struct csv_record {
@@ -41,13 +52,19 @@ struct csv_record {
 	 * closing quote, a NUL byte, or more than CSV_MAX_FIELDS fields.  The
 	 * fields are read all the same. */
 	char error[96];
+	struct csv_control *controls; /* count, one for each field */
 	/* storage */
 	struct buf text;
 	size_t *offsets;
 	size_t cap;
+	struct csv_control pending; /* of the field being read */
 };
 
-#define CSV_RECORD_INIT { NULL, 0, 0, "", BUF_INIT, NULL, 0 }
+#define CSV_RECORD_INIT { NULL, 0, 0, "", NULL, BUF_INIT, NULL, 0, { -1, 0, 0 } }
+
+/* The delimiter of the header row at text: the most frequent of ',', ';'
+ * and TAB outside quotes on its first line (',' when none is). */
+char csv_detect_delimiter(const char *text, size_t len);
 
 /* Reads text[0..len) (not copied: it must outlive the reader). */
 void csv_reader_init(struct csv_reader *r, const char *text, size_t len);
@@ -64,5 +81,13 @@ void csv_record_release(struct csv_record *rec);
 /* Appends s as one field, in double quotes (quotes inside doubled) when it
  * holds a comma, a quote, a line break, or a leading or trailing space. */
 void csv_add_field(struct buf *b, const char *s);
+
+/*
+ * The same for a file read by spreadsheets: the delimiter (',', ';' or
+ * TAB) is quoted as a comma is, and a cell that starts with '=', '+', '-',
+ * '@', TAB or CR, which Excel and LibreOffice would take for a formula,
+ * gets a leading "'" (OWASP's advice against CSV injection).
+ */
+void csv_add_cell(struct buf *b, const char *s, char delimiter);
 
 #endif

@@ -7,8 +7,10 @@
 #include "diag.h"
 #include "schedule.h"
 
-int export_campaign_csv(FILE *out, struct plan *p, const char *campaign)
+int export_campaign_csv(FILE *out, struct plan *p, const char *campaign,
+			const struct export_options *o)
 {
+	char sep = o && o->delimiter ? o->delimiter : ',';
 	const struct campaign *c = campaigns_find(plan_campaigns(p), campaign);
 	struct plan_iter *it = NULL;
 	struct plan_export_row d;
@@ -20,21 +22,25 @@ int export_campaign_csv(FILE *out, struct plan *p, const char *campaign)
 		return error_set("unknown campaign '%s'", campaign);
 	if (plan_export_open(&it, p, c) < 0)
 		goto done;
-	buf_adds(&row, EXPORT_CSV_HEADER "\r\n");
+	if (o && o->bom)
+		buf_adds(&row, "\xef\xbb\xbf");
+	for (i = 0; EXPORT_CSV_HEADER[i]; i++)
+		buf_addc(&row, EXPORT_CSV_HEADER[i] == ',' ? sep : EXPORT_CSV_HEADER[i]);
+	buf_adds(&row, "\r\n");
 	while ((r = plan_export_next(it, &d)) == PLAN_ROW) {
 		const char *fields[9] = { d.recipient, d.email, d.state, d.account, "", d.attempts,
 					  d.code, d.enhanced, d.reply };
 
 		for (i = 0; i < 9; i++) {
 			if (i)
-				buf_addc(&row, ',');
+				buf_addc(&row, sep);
 			if (i == 2 && !strcmp(fields[i], "claimed")) {
 				buf_adds(&row, "unconfirmed");
 			} else if (i == 4 && d.has_time) {
 				time_format_rfc3339(when, d.time);
 				buf_adds(&row, when);
 			} else {
-				csv_add_field(&row, fields[i]);
+				csv_add_cell(&row, fields[i], sep);
 			}
 		}
 		buf_adds(&row, "\r\n");

@@ -13,8 +13,10 @@
  *   attempts   claims since the last retry
  *   code, enhanced, reply   the server's last reply, if any
  *
- * RFC 4180 quoting, CRLF line ends.  Unlike the status site, the export
- * holds full addresses: it is for the people who own the data.
+ * RFC 4180 quoting, CRLF line ends, cells neutralised against formula
+ * injection (csv_add_cell(): a leading "'" before = + - @ TAB CR).  Unlike
+ * the status site, the export holds full addresses: it is for the people
+ * who own the data.
  */
 #ifndef MAILOUT_EXPORT_H
 #define MAILOUT_EXPORT_H
@@ -25,8 +27,15 @@
 
 #define EXPORT_CSV_HEADER "recipient,email,state,account,time,attempts,code,enhanced,reply"
 
-/* Writes the CSV of campaign to out.  Returns 0, or -1 after error_set()
- * for an unknown campaign (nothing written) or a failing query. */
-int export_campaign_csv(FILE *out, struct plan *p, const char *campaign);
+struct export_options {
+	char delimiter; /* ',' (also for 0), ';' or '\t' */
+	int bom; /* start with a UTF-8 byte-order mark (Excel reads UTF-8 then) */
+};
+
+/* Writes the CSV of campaign to out; o may be NULL (commas, no BOM).
+ * Returns 0, or -1 after error_set() for an unknown campaign (nothing
+ * written) or a failing query. */
+int export_campaign_csv(FILE *out, struct plan *p, const char *campaign,
+			const struct export_options *o);
 
 #endif

@@ -1,6 +1,7 @@
 #include "import.h"
 
 #include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,7 +10,11 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <openssl/evp.h>
+
 #include "csv.h"
+#include "import_fields.h"
+#include "mailsync.h"
 #include "safefile.h"
 #include "text.h"
 #include "util.h"
@@ -27,84 +32,12 @@ static const char *const name_fields[RTYPE_COUNT][5] = {
 	[RTYPE_LEADS] = { "first_name", "last_name", "company_name", NULL },
 };
 
-/* ---- YAML values ---- */
-
-/* Characters a YAML scalar cannot hold as they are, or that libyaml takes
- * for line breaks: written as escapes in double quotes. */
-static int needs_escape(uint32_t c)
-{
-	return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 ||
-	       c == 0xfeff || c == 0xfffe || c == 0xffff;
-}
+/* ---- small helpers ---- */
 
 static int ascii_alnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
-
-/* Whether a plain s would read as something else than a string in some
- * YAML version: null, a boolean, a number, a date or time. */
-static int looks_typed(const char *s)
-{
-	const char *p = s;
-
-	if (yscalar_typed_word(s) != YWORD_NONE)
-		return 1;
-	/* 12, -3, 1e3, 0x1f, 0o17, 1_000, 1:30, .5, 2026-12-01, 2026-12-01T08:00:00Z */
-	if (*p == '+' || *p == '-' || *p == '.')
-		p++;
-	if (!(*p >= '0' && *p <= '9'))
-		return 0;
-	for (p = s; *p; p++) {
-		if (!ascii_alnum(*p) && !strchr("_.:+-", *p))
-			return 0;
-	}
-	return 1;
-}
-
-static int needs_quotes(const char *s)
-{
-	size_t len = strlen(s);
-	const char *p = s;
-
-	if (!len || strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]) || s[len - 1] == ' ' ||
-	    s[len - 1] == '\t' || strpbrk(s, ",[]{}#:\"") || looks_typed(s))
-		return 1;
-	while (*p) {
-		if (needs_escape(text_utf8_next(&p)))
-			return 1;
-	}
-	return 0;
-}
-
-void import_add_yaml_value(struct buf *b, const char *s)
-{
-	const char *p = s, *start;
-	uint32_t c;
-
-	if (!needs_quotes(s)) {
-		buf_adds(b, s);
-		return;
-	}
-	buf_addc(b, '"');
-	while (*p) {
-		start = p;
-		c = text_utf8_next(&p);
-		if (c == '"')
-			buf_adds(b, "\\\"");
-		else if (c == '\\')
-			buf_adds(b, "\\\\");
-		else if (c == '\t')
-			buf_adds(b, "\\t");
-		else if (needs_escape(c))
-			buf_addf(b, c < 0x100 ? "\\x%02x" : "\\u%04x", (unsigned)c);
-		else
-			buf_add(b, start, (size_t)(p - start));
-	}
-	buf_addc(b, '"');
-}
-
-/* ---- small helpers ---- */
 
 /* A copy of s without the spaces and tabs around it. */
 static char *trimmed(const char *s)
@@ -193,158 +126,14 @@ char *import_file_name(const char *csv_path)
 	return buf_detach(&name, NULL);
 }
 
-/* ---- records as sets of fields, for writing and comparing ---- */
-
-struct field {
-	const char *key;
-	char kind; /* 's' text, 'b' true or false, 'l' list, 'x' anything else */
-	const char *value; /* 's' and 'b' */
-	size_t first, count; /* 'l': the set's items[first .. first + count) */
-};
-
-struct fieldset {
-	struct field *fields;
-	size_t count, cap;
-	const char **items;
-	size_t nitems, items_cap;
-};
-
-static struct field *fieldset_add(struct fieldset *fs, const char *key, char kind,
-				  const char *value)
-{
-	struct field *f;
-
-	XGROW(fs->fields, fs->cap, fs->count + 1);
-	f = &fs->fields[fs->count++];
-	f->key = key;
-	f->kind = kind;
-	f->value = value;
-	f->first = fs->nitems;
-	f->count = 0;
-	return f;
-}
-
-/* Adds an item to f, the set's last field. */
-static void fieldset_add_item(struct fieldset *fs, struct field *f, const char *item)
-{
-	XGROW(fs->items, fs->items_cap, fs->nitems + 1);
-	fs->items[fs->nitems++] = item;
-	f->count++;
-}
-
-static void fieldset_reset(struct fieldset *fs)
-{
-	fs->count = 0;
-	fs->nitems = 0;
-}
-
-static void fieldset_release(struct fieldset *fs)
-{
-	free(fs->fields);
-	free(fs->items);
-	memset(fs, 0, sizeof(*fs));
-}
-
-/* One record line: "- { id: x, email: y, ... }". */
-static void fieldset_yaml(struct buf *b, const struct fieldset *fs)
-{
-	size_t i, j;
-
-	buf_adds(b, "- { ");
-	for (i = 0; i < fs->count; i++) {
-		const struct field *f = &fs->fields[i];
-
-		buf_addf(b, "%s%s: ", i ? ", " : "", f->key);
-		if (f->kind == 'l') {
-			buf_addc(b, '[');
-			for (j = 0; j < f->count; j++) {
-				if (j)
-					buf_adds(b, ", ");
-				import_add_yaml_value(b, fs->items[f->first + j]);
-			}
-			buf_addc(b, ']');
-		} else if (f->kind == 'b') {
-			buf_adds(b, f->value);
-		} else {
-			import_add_yaml_value(b, f->value);
-		}
-	}
-	buf_adds(b, " }\n");
-}
-
-static int field_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct field *)a)->key, ((const struct field *)b)->key);
-}
-
-/* The canonical text of a record: its fields sorted by key, each with its
- * kind and length-prefixed values, so that two records compare equal when
- * they hold the same values however they are written.  Sorts fs. */
-static void fieldset_canon(struct buf *out, struct fieldset *fs)
-{
-	size_t i, j;
-
-	qsort(fs->fields, fs->count, sizeof(*fs->fields), field_cmp);
-	buf_reset(out);
-	for (i = 0; i < fs->count; i++) {
-		const struct field *f = &fs->fields[i];
-
-		buf_addf(out, "%zu:%s%c", strlen(f->key), f->key, f->kind);
-		if (f->kind == 's' || f->kind == 'b') {
-			buf_addf(out, "%zu:%s", strlen(f->value), f->value);
-		} else if (f->kind == 'l') {
-			buf_addf(out, "%zu", f->count);
-			for (j = 0; j < f->count; j++)
-				buf_addf(out, ",%zu:%s", strlen(fs->items[f->first + j]),
-					 fs->items[f->first + j]);
-		}
-		buf_addc(out, ';');
-	}
-}
-
-static int plain_bool(const struct ynode *n)
-{
-	return n->kind == YNODE_SCALAR && n->plain &&
-	       (!strcmp(n->value, "true") || !strcmp(n->value, "false"));
-}
-
-/* The fields of a record read from YAML: empty values left out, vip false
- * when absent, as the import writes them. */
-static void fieldset_from_node(struct fieldset *fs, const struct ynode *m)
-{
-	struct field *f;
-	size_t i, j;
-	int has_vip = 0;
-
-	fieldset_reset(fs);
-	for (i = 0; i < m->count; i++) {
-		const struct ynode *k = m->items[2 * i], *v = m->items[2 * i + 1];
-		int clean = 1;
-
-		if (!strcmp(k->value, "vip"))
-			has_vip = 1;
-		else if (ynode_is_null(v) || (v->kind == YNODE_SEQ && !v->count))
-			continue;
-		if (v->kind == YNODE_SCALAR && v->len == strlen(v->value)) {
-			fieldset_add(fs, k->value, plain_bool(v) ? 'b' : 's', v->value);
-			continue;
-		}
-		for (j = 0; v->kind == YNODE_SEQ && j < v->count; j++)
-			clean &= v->items[j]->kind == YNODE_SCALAR &&
-				 v->items[j]->len == strlen(v->items[j]->value);
-		if (v->kind != YNODE_SEQ || !clean) {
-			fieldset_add(fs, k->value, 'x', NULL);
-			continue;
-		}
-		f = fieldset_add(fs, k->value, 'l', NULL);
-		for (j = 0; j < v->count; j++)
-			fieldset_add_item(fs, f, v->items[j]->value);
-	}
-	if (!has_vip)
-		fieldset_add(fs, "vip", 'b', "false");
-}
-
 /* ---- the import ---- */
+
+/* A column that says whether a row opted out: a yes-like cell, or one
+ * equal to value (in any case). */
+struct opt_out {
+	size_t col;
+	const char *value;
+};
 
 struct column {
 	char *raw; /* the header cell */
@@ -362,12 +151,16 @@ struct import {
 	size_t *head, *tail; /* name fields in the type's order; the others in the CSV's */
 	size_t nhead, ntail;
 	long col_id, col_email, col_owner, col_vip;
+	int id_from_email; /* ids made from the addresses (col_id -1) */
 	/* ids and addresses seen: (file, line), file 0 the CSV, i + 1 paths[i] */
 	struct strmap ids, addresses;
 	char **paths;
 	int npaths;
 	/* the file replaced: canonical text by id, and its leading comments */
 	struct strmap old;
+	struct strmap old_records; /* id -> its mapping in old_doc */
+	struct ydoc *old_doc;
+	size_t kept; /* old records kept for invalid rows */
 	struct buf prefix;
 	int exists;
 	/* the result */
@@ -376,6 +169,14 @@ struct import {
 	size_t ncanons, canon_cap;
 	size_t records, added, changed, matched, skipped;
 	struct fieldset fs;
+	/* opt-out columns and the addresses of the rows that opted out */
+	struct opt_out *opt_outs;
+	size_t nopt_outs;
+	struct mailsync_suppression *suppressions;
+	char **suppressed;
+	size_t nsuppressions, suppressions_cap, suppressed_cap;
+	char *source;
+	size_t nsuppressed; /* lines added to the suppressions */
 };
 
 static void problem(struct import *im, int line, const char *fmt, ...)
@@ -458,6 +259,240 @@ done:
 	return ret;
 }
 
+/* ---- opt-outs ---- */
+
+/* The opt-out columns of known exports, by their normalised names: value
+ * NULL for a yes-like cell. */
+static const struct {
+	const char *key, *value;
+} known_opt_outs[] = {
+	{ "email_opt_out", NULL }, /* Zoho, Salesforce "Email Opt Out" */
+	{ "hasoptedoutofemail", NULL }, /* Salesforce's API name */
+	{ "unsubscribed_from_all_email", NULL }, /* HubSpot */
+	{ "marketing_contact_status", "Non-marketing contact" }, /* HubSpot */
+	{ "do_not_email", NULL },
+	{ "unsubscribed", NULL },
+	{ "opt_out", NULL },
+	{ "optout", NULL },
+};
+
+/* Whether a column's name looks like an opt-out. */
+static int looks_like_opt_out(const char *key)
+{
+	static const char *const parts[] = { "opt_out", "optout", "opted_out", "unsubscri",
+					     "do_not_", "donot", "no_email", "no_mail" };
+	size_t i;
+
+	for (i = 0; i < sizeof(parts) / sizeof(*parts); i++) {
+		if (strstr(key, parts[i]))
+			return 1;
+	}
+	return 0;
+}
+
+static void add_opt_out(struct import *im, size_t col, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < im->nopt_outs && im->opt_outs[i].col != col; i++)
+		;
+	if (i == im->nopt_outs)
+		im->nopt_outs++;
+	im->opt_outs[i].col = col;
+	im->opt_outs[i].value = value;
+	free(im->cols[col].name);
+	im->cols[col].name = NULL;
+}
+
+/* The opt-out columns, known and given, taken out of the fields; a
+ * warning for another that looks like one.  IMPORT_USAGE for a given
+ * column the CSV does not have. */
+static int read_opt_outs(struct import *im, int line)
+{
+	const struct import_request *req = im->req;
+	const char *spec, *eq;
+	char *given, *key;
+	size_t i, k, found;
+
+	im->opt_outs = xcalloc(im->ncols ? im->ncols : 1, sizeof(*im->opt_outs));
+	for (i = 0; i < im->ncols; i++) {
+		for (k = 0; k < sizeof(known_opt_outs) / sizeof(*known_opt_outs); k++) {
+			if (!strcmp(im->cols[i].key, known_opt_outs[k].key))
+				add_opt_out(im, i, known_opt_outs[k].value);
+		}
+	}
+	for (k = 0; k < req->nopt_out_columns; k++) {
+		spec = req->opt_out_columns[k];
+		eq = strchr(spec, '=');
+		given = eq ? xstrndup(spec, (size_t)(eq - spec)) : xstrdup(spec);
+		key = normalise_name(given);
+		for (i = 0, found = 0; i < im->ncols; i++) {
+			if (!strcmp(im->cols[i].key, key)) {
+				add_opt_out(im, i, eq ? eq + 1 : NULL);
+				found++;
+			}
+		}
+		if (!found)
+			error_set("invalid --opt-out-column '%s': no column '%s' in '%s'", spec, given,
+				  req->csv_path);
+		free(given);
+		free(key);
+		if (!found)
+			return IMPORT_USAGE;
+	}
+	for (i = 0; i < im->ncols; i++) {
+		const char *raw;
+
+		if (!im->cols[i].name || !looks_like_opt_out(im->cols[i].key))
+			continue;
+		raw = shown(&im->shown, im->cols[i].raw);
+		diag_add(im->diags, DIAG_WARNING, req->csv_path, line, 0,
+			 "column '%s' looks like an opt-out but is imported as data (--opt-out-column '%s[=VALUE]' honours it, --map '%s=-' drops it)",
+			 raw, raw, raw);
+	}
+	return 0;
+}
+
+/* Whether the row opted out: 1, 0, or -1 with a problem for a cell that
+ * says neither. */
+static int row_opts_out(struct import *im, const struct csv_record *rec)
+{
+	const struct opt_out *o;
+	size_t i, len;
+	const char *v;
+	int yes, ret = 0;
+
+	for (i = 0; i < im->nopt_outs && ret == 0; i++) {
+		o = &im->opt_outs[i];
+		v = rec->fields[o->col];
+		len = strlen(v);
+		v = text_trim(v, &len, TEXT_BLANKS);
+		if (o->value) {
+			ret = len == strlen(o->value) && !strncasecmp(v, o->value, len);
+			continue;
+		}
+		yes = import_vip_parse(rec->fields[o->col]);
+		if (yes < 0) {
+			problem(im, rec->line,
+				"column '%s' is neither yes nor no: '%s' (expected true or false, yes or no, 1 or 0, x or empty)",
+				shown(&im->shown, im->cols[o->col].raw),
+				shown(&im->scratch, rec->fields[o->col]));
+			ret = -1;
+		} else {
+			ret = yes;
+		}
+	}
+	return ret;
+}
+
+/* A row that opted out: its address kept for the suppressions.  1 when
+ * the address is missing or invalid. */
+static int suppress_row(struct import *im, const struct csv_record *rec)
+{
+	char *email = trimmed(rec->fields[im->col_email]);
+	const char *why;
+	int bad = 1;
+
+	if (!*email) {
+		problem(im, rec->line, "opted out, but the address is missing");
+	} else if (address_check(email, &why) < 0) {
+		problem(im, rec->line, "opted out, but the address '%s' is invalid: %s",
+			shown(&im->shown, email), why);
+	} else {
+		XGROW(im->suppressed, im->suppressed_cap, im->nsuppressions + 1);
+		XGROW(im->suppressions, im->suppressions_cap, im->nsuppressions + 1);
+		im->suppressed[im->nsuppressions] = email;
+		im->suppressions[im->nsuppressions].address = email;
+		im->suppressions[im->nsuppressions].reason = "manual";
+		im->suppressions[im->nsuppressions].time = im->req->now;
+		im->suppressions[im->nsuppressions].source = im->source;
+		im->suppressions[im->nsuppressions].added = 0;
+		im->nsuppressions++;
+		email = NULL;
+		bad = 0;
+	}
+	free(email);
+	return bad;
+}
+
+/* Where ids come from: the id column, --id-column's, or (--id-from
+ * email) none.  IMPORT_USAGE for a wrong option, 1 for a problem. */
+static int choose_id_column(struct import *im, int line)
+{
+	const struct import_request *req = im->req;
+	char *key = NULL;
+	int id = column_by_name(im, "id"), ret = IMPORT_USAGE;
+	size_t i;
+
+	im->col_id = id;
+	if (req->id_from && strcmp(req->id_from, "email")) {
+		error_set("invalid --id-from '%s': ids can be made from 'email' only", req->id_from);
+		goto done;
+	}
+	if (req->id_from && req->id_column) {
+		error_set("--id-from and --id-column exclude each other");
+		goto done;
+	}
+	if (req->id_column) {
+		key = normalise_name(req->id_column);
+		for (i = 0; i < im->ncols && strcmp(im->cols[i].key, key); i++)
+			;
+		if (i == im->ncols) {
+			error_set("invalid --id-column '%s': no column '%s' in '%s'", req->id_column,
+				  req->id_column, req->csv_path);
+			goto done;
+		}
+		im->col_id = (long)i;
+	}
+	im->id_from_email = req->id_from != NULL;
+	if (im->id_from_email)
+		im->col_id = -1;
+	ret = 0;
+	if (id >= 0 && id != im->col_id) {
+		problem(im, line, "column %d is field 'id' too, besides --id-%s (--map 'id=-' drops it)",
+			id + 1, req->id_from ? "from" : "column");
+		ret = 1;
+	}
+done:
+	free(key);
+	return ret;
+}
+
+/* The id made from an address: the type's prefix and the first 12 hex
+ * digits of the SHA-256 of the address in lower case. */
+static char *id_from_address(enum recipient_type type, const char *email)
+{
+	static const char *const prefix[RTYPE_COUNT] = {
+		[RTYPE_CONTACTS] = "c-", [RTYPE_COMPANIES] = "co-", [RTYPE_LEADS] = "l-",
+	};
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char *address = xstrdup(email);
+	struct buf id = BUF_INIT;
+
+	str_lower(address);
+	if (!EVP_Digest(address, strlen(address), md, &mdlen, EVP_sha256(), NULL))
+		abort();
+	buf_adds(&id, prefix[type]);
+	for (i = 0; i < 6 && i < mdlen; i++)
+		buf_addf(&id, "%02x", md[i]);
+	free(address);
+	return buf_detach(&id, NULL);
+}
+
+/* A row's id as written: trimmed, or made from its address. */
+static char *row_id(const struct import *im, const struct csv_record *rec)
+{
+	char *email, *id;
+
+	if (!im->id_from_email)
+		return trimmed(rec->fields[im->col_id]);
+	email = trimmed(rec->fields[im->col_email]);
+	id = *email ? id_from_address(im->req->type, email) : xstrdup("");
+	free(email);
+	return id;
+}
+
 /* The header row: columns, maps, field names; the written order. */
 static int read_header(struct import *im, const struct csv_record *rec)
 {
@@ -487,6 +522,9 @@ static int read_header(struct import *im, const struct csv_record *rec)
 		if (r < 0)
 			return r;
 	}
+	r = read_opt_outs(im, rec->line);
+	if (r < 0)
+		return r;
 	for (i = 0; i < im->ncols; i++) {
 		const struct column *col = &im->cols[i];
 		const char *raw = shown(&im->shown, col->raw);
@@ -496,6 +534,11 @@ static int read_header(struct import *im, const struct csv_record *rec)
 		if (!*col->name) {
 			problem(im, rec->line, "column %zu has no name (--map '=FIELD' names it, '=-' drops it)",
 				i + 1);
+			bad = 1;
+		} else if (!text_utf8_valid(col->raw, strlen(col->raw))) {
+			problem(im, rec->line,
+				"column %zu '%s' is not UTF-8 text: give the file's encoding with --encoding (windows-1252 for Excel on Windows)",
+				i + 1, raw);
 			bad = 1;
 		} else if (!text_is_snake_case(col->name)) {
 			problem(im, rec->line,
@@ -519,11 +562,14 @@ static int read_header(struct import *im, const struct csv_record *rec)
 			}
 		}
 	}
-	im->col_id = column_by_name(im, "id");
 	im->col_email = column_by_name(im, "email");
 	im->col_owner = column_by_name(im, "owner");
 	im->col_vip = column_by_name(im, "vip");
-	if (im->col_id < 0) {
+	r = choose_id_column(im, rec->line);
+	if (r < 0)
+		return r;
+	bad |= r;
+	if (im->col_id < 0 && !im->id_from_email) {
 		problem(im, rec->line, "no id column (--map COLUMN=id names the column that holds the ids)");
 		bad = 1;
 	}
@@ -616,8 +662,17 @@ static void record_keys_release(struct record_keys *k)
 	free(k->address);
 }
 
+/* Whether the To header's display name is made of field `name`. */
+static int names_recipient(enum recipient_type type, const char *name)
+{
+	if (type == RTYPE_COMPANIES)
+		return !strcmp(name, "full_name");
+	return !strcmp(name, "first_name") || !strcmp(name, "last_name");
+}
+
 /* The record as CSV: its reader's error, the number of fields, each
- * mapped cell UTF-8 on one line.  1 when there is a problem. */
+ * mapped cell UTF-8 without a control character, and on one line where
+ * the To header uses it.  1 when there is a problem. */
 static int check_cells(struct import *im, const struct csv_record *rec)
 {
 	const char *raw;
@@ -637,31 +692,61 @@ static int check_cells(struct import *im, const struct csv_record *rec)
 	}
 	for (i = 0; i < im->ncols; i++) {
 		const char *v = rec->fields[i];
+		const struct csv_control *ctl = &rec->controls[i];
 
 		if (!im->cols[i].name)
 			continue;
+		raw = shown(&im->shown, im->cols[i].raw);
 		if (!text_utf8_valid(v, strlen(v))) {
-			problem(im, line, "column '%s' is not UTF-8 text (save the CSV as UTF-8)",
-				shown(&im->shown, im->cols[i].raw));
+			problem(im, line, "column '%s' is not UTF-8 text (save the CSV as UTF-8)", raw);
 			bad = 1;
-		} else if (strpbrk(v, "\r\n")) {
-			raw = shown(&im->shown, im->cols[i].raw);
+		} else if (ctl->c > 0) {
+			diag_add(im->diags, DIAG_ERROR, im->req->csv_path, ctl->line, ctl->col,
+				 "column '%s' holds the control character \\x%02x, which a message cannot carry (--map '%s=-' drops the column)",
+				 raw, (unsigned)ctl->c, raw);
+			bad = 1;
+		} else if (names_recipient(im->req->type, im->cols[i].name) && strchr(v, '\n')) {
 			problem(im, line,
-				"column '%s' holds a line break, which could inject mail headers (--map '%s=-' drops the column)",
-				raw, raw);
+				"column '%s' holds a line break, which the To header cannot carry (field '%s')",
+				raw, im->cols[i].name);
 			bad = 1;
 		}
 	}
 	return bad;
 }
 
+/* The person an owner cell names: the id as it is, else the id, e-mail
+ * or name in any case, when one person only has it (*many set when more
+ * have). */
+static const struct person *find_owner(const struct config *cfg, const char *s, int *many)
+{
+	const struct person *found = config_person(cfg, s);
+	size_t i;
+
+	*many = 0;
+	if (found)
+		return found;
+	for (i = 0; i < cfg->npeople; i++) {
+		const struct person *p = &cfg->people[i];
+
+		if (!p->id || !(!strcasecmp(p->id, s) || (p->email && !strcasecmp(p->email, s)) ||
+				(p->name && !strcasecmp(p->name, s))))
+			continue;
+		if (found)
+			*many = 1;
+		found = p;
+	}
+	return *many ? NULL : found;
+}
+
 /* Reads and checks id, email, owner and vip.  1 when there is a problem. */
 static int read_keys(struct import *im, const struct csv_record *rec, struct record_keys *k)
 {
+	const struct person *owner;
 	const char *why;
-	int bad = 0, line = rec->line;
+	int bad = 0, line = rec->line, many;
 
-	k->id = trimmed(rec->fields[im->col_id]);
+	k->id = row_id(im, rec);
 	if (!*k->id) {
 		problem(im, line, "missing id");
 		bad = 1;
@@ -686,9 +771,16 @@ static int read_keys(struct import *im, const struct csv_record *rec, struct rec
 	if (!*k->owner) {
 		problem(im, line, "missing owner (--owner PERSON sets it for such rows)");
 		bad = 1;
-	} else if (!config_person(im->cfg, k->owner)) {
-		problem(im, line, "unknown owner '%s'", shown(&im->shown, k->owner));
+	} else if (!(owner = find_owner(im->cfg, k->owner, &many))) {
+		if (many)
+			problem(im, line, "owner '%s' names more than one person: use the id",
+				shown(&im->shown, k->owner));
+		else
+			problem(im, line, "unknown owner '%s'", shown(&im->shown, k->owner));
 		bad = 1;
+	} else if (strcmp(owner->id, k->owner)) {
+		free(k->owner);
+		k->owner = xstrdup(owner->id);
 	}
 	if (im->col_vip >= 0) {
 		k->vip = import_vip_parse(rec->fields[im->col_vip]);
@@ -764,12 +856,107 @@ static void write_record(struct import *im, const struct csv_record *rec,
 	free(tags);
 }
 
+/* Whether every field of the record is empty or blank (Excel's ",,,,"). */
+static int blank_record(const struct csv_record *rec)
+{
+	size_t i, len;
+
+	for (i = 0; i < rec->count; i++) {
+		len = strlen(rec->fields[i]);
+		text_trim(rec->fields[i], &len, TEXT_BLANKS);
+		if (len)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The lines after the records that are no records: a report's footer
+ * (Salesforce: copyright, "Generated By", the company), each one field or
+ * blank, after the last record of the header's field count.  *first_out
+ * and *last_out get the lines of its first and last record (0: none).
+ * reader is at the first record after the header; it is copied.
+ */
+static void find_footer(int *first_out, int *last_out, const struct csv_reader *reader,
+			size_t ncols)
+{
+	struct csv_reader r = *reader;
+	struct csv_record rec = CSV_RECORD_INIT;
+	int first = 0, last = 0;
+
+	while (csv_read(&r, &rec) > 0) {
+		if (blank_record(&rec))
+			continue;
+		if (rec.count == 1 && ncols > 1) {
+			if (!first)
+				first = rec.line;
+			last = r.line - (r.pos == r.end && r.pos > r.line_start ? 0 : 1);
+		} else {
+			first = last = 0;
+		}
+	}
+	csv_record_release(&rec);
+	*first_out = first;
+	*last_out = last;
+}
+
+/* A row refused with --replace: the record of its id in the file replaced
+ * is kept as it was (a warning), unless its id or address is taken. */
+static void keep_old_record(struct import *im, const struct csv_record *rec)
+{
+	struct strmap_entry *e;
+	const struct ynode *m, *email;
+	char *id = row_id(im, rec), *address = NULL;
+	size_t i;
+	int added;
+
+	e = strmap_get(&im->old_records, id);
+	if (!e || strmap_get(&im->ids, id))
+		goto done;
+	m = e->value;
+	email = ynode_get(m, "email");
+	if (!email || email->kind != YNODE_SCALAR)
+		goto done;
+	address = xstrdup(email->value);
+	str_lower(address);
+	if (strmap_get(&im->addresses, address))
+		goto done;
+	fieldset_from_node(&im->fs, m);
+	for (i = 0; i < im->fs.count && im->fs.fields[i].kind != 'x'; i++)
+		;
+	if (i < im->fs.count)
+		goto done; /* a value the import cannot write: the record goes */
+	strmap_put(&im->ids, id, &added)->value = pack_location(0, rec->line);
+	strmap_put(&im->addresses, address, &added)->value = pack_location(0, rec->line);
+	fieldset_yaml(&im->out, &im->fs);
+	record_written(im, id);
+	im->kept++;
+	diag_add(im->diags, DIAG_WARNING, im->req->csv_path, rec->line, 0,
+		 "the record '%s' of %s is kept as it was", shown(&im->shown, id), im->target);
+done:
+	free(id);
+	free(address);
+}
+
 static void import_record(struct import *im, const struct csv_record *rec)
 {
 	struct record_keys keys;
 	int bad;
 
 	memset(&keys, 0, sizeof(keys));
+	if (blank_record(rec))
+		return;
+	if (rec->count == im->ncols && im->nopt_outs) {
+		bad = row_opts_out(im, rec);
+		if (bad > 0) {
+			bad = suppress_row(im, rec);
+			goto done;
+		}
+		if (bad < 0) {
+			bad = 1;
+			goto done;
+		}
+	}
 	bad = check_cells(im, rec);
 	if (rec->count != im->ncols)
 		goto done;
@@ -779,8 +966,11 @@ static void import_record(struct import *im, const struct csv_record *rec)
 	if (!bad)
 		write_record(im, rec, &keys);
 done:
-	if (bad)
+	if (bad) {
 		im->skipped++;
+		if (im->req->replace && rec->count == im->ncols)
+			keep_old_record(im, rec);
+	}
 	record_keys_release(&keys);
 }
 
@@ -858,6 +1048,7 @@ static int load_existing(struct import *im, const char *root)
 		fieldset_from_node(&im->fs, m);
 		fieldset_canon(&im->scratch, &im->fs);
 		e->value = xstrdup(im->scratch.ptr);
+		strmap_put(&im->old_records, id->value, &added)->value = (void *)m;
 	}
 	if (content_read(&text, root, im->target, YAMLFILE_MAX_SIZE, NULL) == 0) {
 		for (p = text.ptr; *p == '#' || *p == '\n' || *p == '\r';) {
@@ -870,7 +1061,7 @@ static int load_existing(struct import *im, const char *root)
 	}
 	ret = 0;
 done:
-	ydoc_free(doc);
+	im->old_doc = doc;
 	buf_release(&text);
 	return ret;
 }
@@ -940,6 +1131,8 @@ static void import_release(struct import *im)
 	strmap_release(&im->addresses, NULL);
 	free_list(im->paths, (size_t)im->npaths);
 	strmap_release(&im->old, free);
+	strmap_release(&im->old_records, NULL);
+	ydoc_free(im->old_doc);
 	buf_release(&im->prefix);
 	buf_release(&im->out);
 	buf_release(&im->canons);
@@ -947,6 +1140,10 @@ static void import_release(struct import *im)
 	buf_release(&im->shown);
 	free(im->canon_at);
 	fieldset_release(&im->fs);
+	free(im->opt_outs);
+	free_list(im->suppressed, im->nsuppressions);
+	free(im->suppressions);
+	free(im->source);
 }
 
 /* The file's name: --into (without .yaml), or one made from the CSV's
@@ -979,6 +1176,51 @@ static int target_name(char **out, const struct import_request *req)
 	ret = 0;
 done:
 	free(name);
+	return ret;
+}
+
+/* The CSV as UTF-8: converted from encoding (iconv's names), or from
+ * UTF-16 when it starts with that byte-order mark.  -1 after error_set(). */
+static int decode_csv(struct buf *csv, const char *encoding, const char *path)
+{
+	struct buf out = BUF_INIT, tmp;
+	iconv_t cd = (iconv_t)-1;
+	char *in, *o;
+	size_t inleft, oleft, done_len;
+	int ret = -1;
+
+	if (!encoding && csv->len >= 2 &&
+	    (!memcmp(csv->ptr, "\xff\xfe", 2) || !memcmp(csv->ptr, "\xfe\xff", 2)))
+		encoding = "UTF-16";
+	if (!encoding || !strcasecmp(encoding, "utf-8") || !strcasecmp(encoding, "utf8"))
+		return 0;
+	cd = iconv_open("UTF-8", encoding);
+	if (cd == (iconv_t)-1) {
+		error_set("unknown encoding '%s' (windows-1252, iso-8859-1, utf-16, ...)", encoding);
+		return IMPORT_USAGE;
+	}
+	in = csv->ptr;
+	inleft = csv->len;
+	while (inleft) {
+		buf_grow(&out, inleft * 2 + 16);
+		o = out.ptr + out.len;
+		oleft = out.cap - out.len - 1;
+		done_len = oleft;
+		if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1 && errno != E2BIG) {
+			error_set("'%s' is not %s text at byte %zu (0x%02x)", path, encoding,
+				  (size_t)(in - csv->ptr), (unsigned char)*in);
+			goto done;
+		}
+		out.len += done_len - oleft;
+		out.ptr[out.len] = '\0';
+	}
+	tmp = *csv;
+	*csv = out;
+	out = tmp;
+	ret = 0;
+done:
+	iconv_close(cd);
+	buf_release(&out);
 	return ret;
 }
 
@@ -1038,6 +1280,9 @@ static int write_target(struct import *im, const char *root, const char *type)
 	}
 	if (read_back(im, file.ptr, file.len) < 0)
 		goto done;
+	if (im->nsuppressions &&
+	    mailsync_suppress(root, im->suppressions, im->nsuppressions, &im->nsuppressed) < 0)
+		goto done;
 	buf_addf(&dir, "recipients/%s", type);
 	if (content_mkdirs(root, dir.ptr) < 0 ||
 	    content_write_atomic(root, im->target, file.ptr, file.len) < 0)
@@ -1058,7 +1303,7 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	struct buf csv = BUF_INIT;
 	const char *type = recipient_type_name(req->type);
 	char *name = NULL;
-	int r, ret = -1;
+	int r, ret = -1, footer, footer_last, many;
 
 	memset(out, 0, sizeof(*out));
 	memset(&im, 0, sizeof(im));
@@ -1074,13 +1319,21 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	}
 	out->path = xasprintf("recipients/%s/%s.yaml", type, name);
 	im.target = out->path;
+	im.source = xasprintf("import:%s", strrchr(req->csv_path, '/') ? strrchr(req->csv_path, '/') + 1 : req->csv_path);
 	if (buf_read_file(&csv, req->csv_path, IMPORT_CSV_MAX) < 0) {
 		error_set("cannot read '%s': %s", req->csv_path,
 			  errno == EFBIG ? "file too large" : strerror(errno));
 		goto done;
 	}
 
+	r = decode_csv(&csv, req->encoding, req->csv_path);
+	if (r < 0) {
+		ret = r;
+		goto done;
+	}
 	csv_reader_init(&reader, csv.ptr, csv.len);
+	reader.delimiter = req->delimiter ? req->delimiter
+					  : csv_detect_delimiter(reader.pos, (size_t)(reader.end - reader.pos));
 	r = csv_read(&reader, &rec);
 	if (r == 0) {
 		error_set("'%s' is empty: expected a header row naming the fields", req->csv_path);
@@ -1095,24 +1348,35 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 		ret = r;
 		goto done;
 	}
-	if (req->owner && !config_person(cfg, req->owner)) {
+	if (req->owner && !find_owner(cfg, req->owner, &many)) {
 		error_set("unknown owner '%s': --owner takes a person of mailout.yaml", req->owner);
 		goto done;
 	}
 	if (open_target(&im, root) < 0)
 		goto done;
-	while ((r = csv_read(&reader, &rec)) > 0)
+	find_footer(&footer, &footer_last, &reader, im.ncols);
+	while ((r = csv_read(&reader, &rec)) > 0 && (!footer || rec.line < footer))
 		import_record(&im, &rec);
 	if (r < 0) {
 		unterminated(&im, &rec, req->csv_path);
 		goto done;
 	}
+	if (footer && footer_last > footer)
+		diag_add(diags, DIAG_WARNING, req->csv_path, footer, 0,
+			 "lines %d-%d after the records are no records (a report's footer): skipped",
+			 footer, footer_last);
+	else if (footer)
+		diag_add(diags, DIAG_WARNING, req->csv_path, footer, 0,
+			 "line %d after the records is no record (a report's footer): skipped", footer);
 	out->records = im.records;
 	out->added = im.added;
 	out->changed = im.changed;
 	out->removed = im.old.count - im.matched;
 	out->skipped = im.skipped;
+	out->opted_out = im.nsuppressions;
+	out->kept = im.kept;
 	ret = write_target(&im, root, type);
+	out->suppressed = im.nsuppressed;
 done:
 	csv_record_release(&rec);
 	import_release(&im);

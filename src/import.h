@@ -16,20 +16,43 @@
  * values are kept exactly, in double quotes when YAML would otherwise read
  * them differently.
  *
+ * The CSV is UTF-8 (UTF-16 with its BOM, or req->encoding through iconv),
+ * its delimiter req->delimiter or the header's most frequent.
+ *
+ * Owners are persons of cfg named by id, e-mail or name in any case, and
+ * written as the id.  Rows with every cell blank are skipped; lines of one
+ * cell after the last record (a report's footer) too, with one warning.
+ *
  * A record is refused with a diagnostic at the physical line where it
  * starts (path: the CSV's path as given, column 0) when its field count
  * differs from the header's, a required field (id, email, owner) is
- * missing, the id, address, owner or vip value is invalid, a value holds a
- * line break or is not UTF-8, or its id or address (compared lower-cased)
+ * missing, the id, address, owner or vip value is invalid, a value is not
+ * UTF-8 or holds a control character (every C0 control but TAB, LF and the
+ * CR of a CRLF: at its line and column), a field of the To header's name
+ * (first_name, last_name; companies: full_name) holds a line break, or
+ * its id or address (compared lower-cased)
  * is already in the CSV or in another file of the type.  The whole import
  * is refused for a bad header, a quoted field never closed, and (unless
  * skip_invalid) any refused record: then nothing is written.  The file is
  * written atomically and read back before it replaces the old one.
+ *
+ * Opt-outs: a row whose opt-out column says so is never written as a
+ * recipient; its address is appended to recipients/suppressions.tsv
+ * (reason manual, source "import:" and the CSV's base name) unless it is
+ * there already, whatever else the row holds.  The known opt-out columns
+ * (by their normalised names) are email_opt_out (Zoho, Salesforce "Email
+ * Opt Out"), hasoptedoutofemail (Salesforce), unsubscribed_from_all_email
+ * (HubSpot), do_not_email, unsubscribed, opt_out, optout (yes-like cells:
+ * true, yes, 1, x) and marketing_contact_status (HubSpot, "Non-marketing
+ * contact"); req->opt_out_columns adds others.  Opt-out columns are not
+ * stored; a yes-like column's cell that is neither yes- nor no-like refuses
+ * the row.  Another column whose name looks like an opt-out is a warning.
  */
 #ifndef MAILOUT_IMPORT_H
 #define MAILOUT_IMPORT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 #include "config.h"
@@ -43,8 +66,23 @@ struct import_request {
 	const char *const *maps; /* "COLUMN=FIELD"; FIELD "-" drops the column */
 	size_t nmaps;
 	const char *into; /* NAME, or NULL: made from the CSV's file name */
-	int replace; /* the file may exist: it then mirrors the CSV */
+	/* the file may exist: it then mirrors the CSV, but the record of an
+	 * invalid row's id is kept as it was (a warning) */
+	int replace;
 	int skip_invalid; /* write the valid records even when some are refused */
+	/* "COLUMN" or "COLUMN=VALUE": rows whose cell is yes-like (or VALUE,
+	 * in any case) opt out, besides the known opt-out columns */
+	const char *const *opt_out_columns;
+	size_t nopt_out_columns;
+	time_t now; /* the time of the suppressions written */
+	/* "email": each id is the type's prefix (c-, co-, l-) and the first 12
+	 * hex digits of the SHA-256 of the address in lower case, so that a
+	 * re-import gives the same people the same ids; NULL: a column */
+	const char *id_from;
+	const char *id_column; /* the column of the ids (default: the field id) */
+	char delimiter; /* ',', ';' or TAB; 0: the most frequent in the header */
+	/* the CSV's encoding (iconv's names); NULL: UTF-8, or UTF-16 by its BOM */
+	const char *encoding;
 };
 
 struct import_result {
@@ -52,6 +90,9 @@ struct import_result {
 	size_t records; /* written */
 	size_t added, changed, removed; /* compared by id with the file replaced */
 	size_t skipped; /* refused records (with skip_invalid) */
+	size_t kept; /* of the skipped, rows whose old record was kept (replace) */
+	size_t opted_out; /* rows that opted out: not written, suppressed */
+	size_t suppressed; /* of their addresses, those new to the suppressions */
 };
 
 #define IMPORT_USAGE (-2)
@@ -76,8 +117,8 @@ void import_result_release(struct import_result *r);
 char *import_file_name(const char *csv_path);
 
 /* Appends s as a YAML value for a flow mapping or list: plain when that
- * reads back as the same string, else double-quoted with escapes.  s must
- * be valid UTF-8 without line breaks. */
+ * reads back as the same string, else double-quoted with escapes (\n and
+ * \r for line breaks).  s must be valid UTF-8. */
 void import_add_yaml_value(struct buf *b, const char *s);
 
 /* vip cells: true, yes, 1, x -> 1; false, no, 0, empty -> 0 (any case,

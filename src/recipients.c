@@ -226,10 +226,57 @@ static int check_core(const struct ydoc *doc, const struct ynode *m,
 	return ret;
 }
 
-/* Field k: a snake_case name, and a value or a list of values that cannot
- * break a mail header. */
+/* The first control character of s[0..len) that no field may hold (every
+ * C0 control but TAB, LF and the CR of a CRLF), or -1. */
+static int field_control(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 || c == '\t' || c == '\n' || (c == '\r' && i + 1 < len && s[i + 1] == '\n'))
+			continue;
+		return c;
+	}
+	return -1;
+}
+
+/* Whether the To header's display name is made of field `name`. */
+static int names_recipient(enum recipient_type type, const char *name)
+{
+	if (type == RTYPE_COMPANIES)
+		return !strcmp(name, "full_name");
+	return !strcmp(name, "first_name") || !strcmp(name, "last_name");
+}
+
+/* One value of field k: no control character, and no line break where
+ * the To header uses it (the subject and preheader: validate). */
+static int check_value(const struct ydoc *doc, const struct ynode *k, const struct ynode *v,
+		       enum recipient_type type, struct diag_list *diags)
+{
+	/* id, email and owner have stricter checks of their own */
+	int core = !strcmp(k->value, "id") || !strcmp(k->value, "email") || !strcmp(k->value, "owner");
+	int c = core ? -1 : field_control(v->value, v->len);
+
+	if (c >= 0) {
+		ydiag(diags, doc, v, DIAG_ERROR,
+		      "field '%s' holds the control character \\x%02x, which a message cannot carry",
+		      k->value, (unsigned)c);
+		return -1;
+	}
+	if (names_recipient(type, k->value) && memchr(v->value, '\n', v->len)) {
+		ydiag(diags, doc, v, DIAG_ERROR,
+		      "field '%s' holds a line break, which the To header cannot carry", k->value);
+		return -1;
+	}
+	return 0;
+}
+
+/* Field k: a snake_case name, and a value or a list of values that a
+ * message can carry. */
 static int check_field(const struct ydoc *doc, const struct ynode *k, const struct ynode *v,
-		       struct diag_list *diags)
+		       enum recipient_type type, struct diag_list *diags)
 {
 	size_t j;
 	int ret = 0;
@@ -246,22 +293,15 @@ static int check_field(const struct ydoc *doc, const struct ynode *k, const stru
 		      "field '%s' must be a value or a list of values", k->value);
 		return -1;
 	}
-	if (v->kind == YNODE_SCALAR && !header_safe(v->value, v->len)) {
-		ydiag(diags, doc, v, DIAG_ERROR,
-		      "field '%s' contains a line break or NUL, which could inject mail headers",
-		      k->value);
+	if (v->kind == YNODE_SCALAR && check_value(doc, k, v, type, diags) < 0)
 		ret = -1;
-	}
 	for (j = 0; v->kind == YNODE_SEQ && j < v->count; j++) {
 		const struct ynode *it = v->items[j];
 		if (it->kind != YNODE_SCALAR) {
 			ydiag(diags, doc, it, DIAG_ERROR,
 			      "field '%s' must be a list of plain values", k->value);
 			ret = -1;
-		} else if (!header_safe(it->value, it->len)) {
-			ydiag(diags, doc, it, DIAG_ERROR,
-			      "field '%s' contains a line break or NUL, which could inject mail headers",
-			      k->value);
+		} else if (check_value(doc, k, it, type, diags) < 0) {
 			ret = -1;
 		}
 	}
@@ -367,7 +407,7 @@ static int check_record(struct recipient_scan *s, struct recipient *r, const str
 	core_values(m, core);
 	ok = check_core(doc, m, core, diags) == 0;
 	for (i = 0; i < m->count; i++) {
-		if (check_field(doc, m->items[2 * i], m->items[2 * i + 1], diags) < 0)
+		if (check_field(doc, m->items[2 * i], m->items[2 * i + 1], r->type, diags) < 0)
 			ok = 0;
 	}
 	if (!ok || record_core(r, doc, m, core, cfg, diags) < 0 ||

@@ -296,6 +296,18 @@ static int blank(const char *s)
 	return 1;
 }
 
+/* A recipient field with a line break must not reach a header: the
+ * rendered text in v->scratch is one line, or an error at the record. */
+static void one_line(struct validation *v, const struct campaign_check *cc,
+		     const struct recipient *r, const char *what)
+{
+	if (!strpbrk(v->scratch.ptr, "\r\n"))
+		return;
+	diag_add(v->diags, DIAG_ERROR, r->doc->path, r->node->line, r->node->col,
+		 "recipient '%s': a field with a line break reaches the %s of campaign '%s'",
+		 r->id, what, cc->campaign->id);
+}
+
 static void count_overlap(struct validation *v, size_t ci, const struct recipient *r)
 {
 	struct campaign *c = v->checks[ci].campaign;
@@ -348,6 +360,13 @@ static void on_record(const struct recipient *r, void *payload)
 			if (blank(v->scratch.ptr)) {
 				if (!cc->empty_subject++)
 					cc->empty_subject_example = xstrdup(r->id);
+			}
+			one_line(v, cc, r, "Subject header");
+			if (cc->newsletter->preheader) {
+				buf_reset(&v->scratch);
+				template_render(&v->scratch, cc->newsletter->preheader, v->context,
+						TEMPLATE_TEXT);
+				one_line(v, cc, r, "preheader");
 			}
 		}
 		count_overlap(v, i, r);

@@ -270,6 +270,32 @@ static void test_write_fields(void **state)
 	buf_release(&b);
 }
 
+/* Cells for spreadsheets: formulas neutralised, the delimiter quoted. */
+static void test_write_cells(void **state)
+{
+	static const char *const cells[] = {
+		"=HYPERLINK(\"http://example.com\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx",
+		"a;b", "a,b", "x=1", "", "5.1.1",
+	};
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cells) / sizeof(*cells); i++) {
+		if (i)
+			buf_addc(&b, ';');
+		csv_add_cell(&b, cells[i], ';');
+	}
+	assert_string_equal(b.ptr, "\"'=HYPERLINK(\"\"http://example.com\"\")\";'+1;'-2+3;'@SUM(A1);"
+				   "'\tx;\"'\rx\";\"a;b\";a,b;x=1;;5.1.1");
+	buf_reset(&b);
+	csv_add_cell(&b, "\tx", '\t');
+	buf_addc(&b, '\t');
+	csv_add_cell(&b, "a,b", ',');
+	assert_string_equal(b.ptr, "\"'\tx\"\t\"a,b\"");
+	buf_release(&b);
+}
+
 /* What csv_add_field writes, csv_read reads back unchanged. */
 static void test_round_trip(void **state)
 {
@@ -314,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_unterminated_quote),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_write_fields),
+		cmocka_unit_test(test_write_cells),
 		cmocka_unit_test(test_round_trip),
 	};
 

@@ -77,7 +77,7 @@ static void test_export_rows(void **state)
 	}
 	out = open_memstream(&text, &len);
 	assert_non_null(out);
-	assert_int_equal(export_campaign_csv(out, f->plan, "c1"), 0);
+	assert_int_equal(export_campaign_csv(out, f->plan, "c1", NULL), 0);
 	assert_int_equal(fclose(out), 0);
 	assert_string_equal(text,
 			    EXPORT_CSV_HEADER "\r\n"
@@ -90,7 +90,7 @@ static void test_export_rows(void **state)
 	text = NULL;
 	out = open_memstream(&text, &len);
 	assert_non_null(out);
-	assert_int_equal(export_campaign_csv(out, f->plan, "c2"), -1);
+	assert_int_equal(export_campaign_csv(out, f->plan, "c2", NULL), -1);
 	assert_string_equal(error_last(), "unknown campaign 'c2'");
 	assert_int_equal(fclose(out), 0);
 	assert_int_equal(len, 0);

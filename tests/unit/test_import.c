@@ -268,7 +268,7 @@ static void test_import_refuses_bad_rows(void **state)
 			  ",a27@example.com,ann,,x\n"
 			  "c 28,a28@example.com,ann,,x\n"
 			  "c-29,,ann,,x\n"
-			  "c-30,a30@example.com,ann,,\"multi\nline\"\n"
+			  "c-30,a30@example.com,ann,,\"multi\n\fline\"\n"
 			  "c-31,a31@example.com,ann\n"
 			  "c-32,\"a32@example.com\"x,ann,,x\n"
 			  "c-33,a33@example.com,bob,no,\xff\n"
@@ -289,7 +289,7 @@ static void test_import_refuses_bad_rows(void **state)
 			    "11: missing id\n"
 			    "12: invalid id 'c 28': use letters, digits, '.', '_' and '-' (at most 64)\n"
 			    "13: missing email\n"
-			    "14: column 'note' holds a line break, which could inject mail headers (--map 'note=-' drops the column)\n"
+			    "15: column 'note' holds the control character \\x0c, which a message cannot carry (--map 'note=-' drops the column)\n"
 			    "16: 3 fields, but the header has 5\n"
 			    "17: field 2: text after the closing quote\n"
 			    "18: column 'note' is not UTF-8 text (save the CSV as UTF-8)\n");
@@ -308,6 +308,39 @@ static void test_import_refuses_bad_rows(void **state)
 			    "# Imported from bad.csv with mailout import.\n"
 			    "- { id: c-20, email: ok@example.com, owner: ann, vip: false, note: fine }\n"
 			    "- { id: c-34, email: a34@example.com, owner: bob, vip: false, note: last }\n");
+}
+
+/* Multi-line values are kept; a control character is refused at its line
+ * and column, a line break where the To header would carry it. */
+static void test_import_controls_and_line_breaks(void **state)
+{
+	struct fx *f = *state;
+	struct import_request req = { 0 };
+	const char *csv = "id,email,owner,first_name,street\n"
+			  "c-40,a40@example.com,ann,Ann,\"Main St 1\r\nFloor 2\"\n"
+			  "c-41,a41@example.com,ann,\"Ben\nBcc: x@example.com\",x\n"
+			  "c-42,a42@example.com,ann,Cy\x0b,x\n"
+			  "c-43,a43@example.com,ann,Di,\"x\ry\"\n"
+			  "c-44,a44@example.com,ann,\"\xc3\xa9\x1b[2J\",\"tab\there\"\n";
+	size_t i;
+	struct buf where = BUF_INIT;
+
+	req.type = RTYPE_CONTACTS;
+	req.skip_invalid = 1;
+	assert_int_equal(run(f, "lines.csv", csv, &req), 0);
+	for (i = 0; i < f->diags.count; i++)
+		buf_addf(&where, "%d:%d: %s\n", f->diags.items[i].line, f->diags.items[i].col,
+			 f->diags.items[i].message);
+	assert_string_equal(where.ptr,
+			    "4:0: column 'first_name' holds a line break, which the To header cannot carry (field 'first_name')\n"
+			    "6:28: column 'first_name' holds the control character \\x0b, which a message cannot carry (--map 'first_name=-' drops the column)\n"
+			    "7:31: column 'street' holds the control character \\x0d, which a message cannot carry (--map 'street=-' drops the column)\n"
+			    "9:28: column 'first_name' holds the control character \\x1b, which a message cannot carry (--map 'first_name=-' drops the column)\n");
+	assert_int_equal(f->res.records, 1);
+	assert_string_equal(file(f, "recipients/contacts/lines.yaml"),
+			    "# Imported from lines.csv with mailout import.\n"
+			    "- { id: c-40, email: a40@example.com, first_name: Ann, owner: ann, vip: false, street: \"Main St 1\\r\\nFloor 2\" }\n");
+	buf_release(&where);
 }
 
 static void test_import_header_problems(void **state)
@@ -427,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_file_names),
 		cmocka_unit_test_setup_teardown(test_import_writes_tidy_yaml, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_refuses_bad_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_controls_and_line_breaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_header_problems, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_replace, setup, teardown),
 	};
