@@ -5,11 +5,34 @@
 #define MAILOUT_TEST_FIXTURE_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "buf.h"
+
+/* Runs a shell command made from fmt, its output thrown away; its exit
+ * status (0: it worked), the command shown on stderr when it failed. */
+static inline int fixture_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int fixture_run(const char *fmt, ...)
+{
+	struct buf cmd = BUF_INIT;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	buf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	buf_adds(&cmd, " >/dev/null 2>&1");
+	r = system(cmd.ptr);
+	if (r != 0)
+		fprintf(stderr, "failed: %s\n", cmd.ptr);
+	buf_release(&cmd);
+	return r;
+}
 
 /* Creates a temporary directory; the caller frees the path. */
 static inline char *fixture_tmpdir(void)

@@ -32,23 +32,8 @@ struct fx {
 	struct gitrepo *g;
 };
 
-static void run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void run(const char *fmt, ...)
-{
-	struct buf cmd = BUF_INIT;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	buf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	buf_adds(&cmd, " >/dev/null 2>&1");
-	r = system(cmd.ptr);
-	if (r != 0)
-		fprintf(stderr, "failed: %s\n", cmd.ptr);
-	buf_release(&cmd);
-	assert_int_equal(r, 0);
-}
+/* a shell command that must work */
+#define run(...) assert_int_equal(fixture_run(__VA_ARGS__), 0)
 
 /* The output of a command, without its final newline (malloc'd). */
 static char *capture(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
