@@ -166,7 +166,7 @@ static const struct ykey top_keys[] = {
 	{ "accounts", YKEY_REQUIRED }, { NULL, 0 }
 };
 static const struct ykey org_keys[] = {
-	{ "name", YKEY_REQUIRED }, { "postal_address", YKEY_REQUIRED },
+	{ "name", YKEY_REQUIRED }, { "postal_address", YKEY_REQUIRED }, { "language", 0 },
 	{ "site_url", YKEY_REQUIRED }, { "timezone", YKEY_REQUIRED }, { NULL, 0 }
 };
 static const struct ykey schedule_keys[] = {
@@ -639,6 +639,36 @@ static void load_accounts(struct config *c, const struct ydoc *doc, const struct
 	strmap_release(&seen, NULL);
 }
 
+/* A BCP 47 tag in its common shape: a 2-3 letter language, then subtags. */
+static int language_tag_valid(const char *t)
+{
+	size_t n = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+	if (n < 2 || n > 3)
+		return 0;
+	for (t += n; *t; t += n) {
+		if (*t++ != '-')
+			return 0;
+		n = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+		if (n < 1 || n > 8)
+			return 0;
+	}
+	return 1;
+}
+
+static void load_language(struct config *c, const struct ydoc *doc, const struct ynode *m,
+			  struct diag_list *diags)
+{
+	c->language = get_string(doc, m, "language", V_HEADER, diags);
+	if (c->language && !language_tag_valid(c->language)) {
+		ydiag(diags, doc, ynode_get(m, "language"), DIAG_ERROR,
+		      "invalid language '%s': expected a language tag such as 'en' or 'de-AT'",
+		      c->language);
+		free(c->language);
+		c->language = NULL;
+	}
+}
+
 static void load_organization(struct config *c, const struct ydoc *doc, const struct ynode *m,
 			      struct diag_list *diags)
 {
@@ -649,6 +679,7 @@ static void load_organization(struct config *c, const struct ydoc *doc, const st
 	c->site_url = get_string(doc, m, "site_url", V_URL | V_HEADER, diags);
 	c->timezone = get_string(doc, m, "timezone", 0, diags);
 	c->zone = load_zone(doc, ynode_get(m, "timezone"), diags);
+	load_language(c, doc, m, diags);
 	if (c->site_url) {
 		size_t n = strlen(c->site_url);
 		while (n > 8 && c->site_url[n - 1] == '/')
@@ -732,6 +763,8 @@ int config_load_doc(struct config *out, const struct ydoc *doc, struct diag_list
 	if (ymap_check(doc, top, CONFIG_FILE, top_keys, diags) && top->kind != YNODE_MAP)
 		goto done;
 	load_organization(out, doc, ynode_get(top, "organization"), diags);
+	if (!out->language)
+		out->language = xstrdup("en");
 	load_schedule(out, doc, ynode_get(top, "schedule"), diags);
 	load_unsubscribe(out, doc, ynode_get(top, "unsubscribe"), diags);
 	load_git(out, doc, ynode_get(top, "git"), diags);
@@ -749,6 +782,7 @@ void config_release(struct config *c)
 
 	free(c->org_name);
 	free(c->postal_address);
+	free(c->language);
 	free(c->site_url);
 	free(c->timezone);
 	free(c->holidays);

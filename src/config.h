@@ -65,6 +65,7 @@ struct account {
 
 struct config {
 	char *org_name, *postal_address, *site_url, *timezone;
+	char *language; /* `organization.language`, a BCP 47 tag; "en" when not given */
 	const struct tz *zone;
 	struct schedule schedule; /* organisation-wide rules */
 	int *holidays;

@@ -1,0 +1,2 @@
+# organization.language must be a language tag
+sed -i 's/^  language: en /  language: "en_US" /' mailout.yaml
