@@ -1,0 +1,52 @@
+#include "lang.h"
+
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+struct lang_entry {
+	const char *key;
+	const char *en, *de;
+};
+
+/* Sorted by key; a NULL translation falls back to English. */
+static const struct lang_entry entries[] = {
+	{ "lang.name", "English", "Deutsch" },
+};
+
+static const char *const languages[] = { "en", "de", NULL };
+
+/* The index of LANGUAGE's primary subtag in languages[], 0 when unknown. */
+static size_t language_index(const char *language)
+{
+	size_t n, i;
+
+	if (!language)
+		return 0;
+	n = strcspn(language, "-");
+	for (i = 0; languages[i]; i++)
+		if (strlen(languages[i]) == n && !strncasecmp(languages[i], language, n))
+			return i;
+	return 0;
+}
+
+int lang_supported(const char *language)
+{
+	return language && (language_index(language) > 0 ||
+			    !strncasecmp(language, "en", strcspn(language, "-")));
+}
+
+const char *lang_text(const char *language, const char *key)
+{
+	size_t i, which = language_index(language);
+
+	for (i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		const struct lang_entry *e = &entries[i];
+		if (strcmp(e->key, key))
+			continue;
+		if (which == 1 && e->de)
+			return e->de;
+		return e->en;
+	}
+	return NULL;
+}
