@@ -9,9 +9,13 @@ struct lang_entry {
 	const char *en, *de;
 };
 
-/* Sorted by key; a NULL translation falls back to English. */
+/* Grouped by the part that writes them; a NULL translation falls back to
+ * English. */
 static const struct lang_entry entries[] = {
 	{ "lang.name", "English", "Deutsch" },
+	/* message: footers and the parts of a message mailout writes */
+	/* serve: the pages of the one-click endpoint */
+	/* site: the status site and its unsubscribe page */
 };
 
 static const char *const languages[] = { "en", "de", NULL };
