@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #define EXIT_USAGE 2
 
@@ -165,6 +166,19 @@ const struct campaign *cmd_find_campaign(struct plan *p, const char *id);
 extern const struct command cmd_validate_entry, cmd_build_entry, cmd_status_entry,
 	cmd_preview_entry, cmd_proof_entry, cmd_send_entry, cmd_retry_entry, cmd_pause_entry,
 	cmd_resume_entry, cmd_merge_entry, cmd_new_entry, cmd_import_entry, cmd_export_entry,
-	cmd_unsubscribes_entry, cmd_bounces_entry, cmd_accounts_entry, cmd_serve_entry;
+	cmd_unsubscribes_entry, cmd_bounces_entry, cmd_accounts_entry, cmd_serve_entry,
+	cmd_confirm_entry;
+
+/*
+ * `mailout confirm`, and `mailout send` at its start (in_send: an account
+ * whose mailbox cannot be read is a warning): resolves the unconfirmed
+ * claims of the plan's accounts (accounts[0..naccounts), or all with NULL)
+ * on the clock now (never before the latest event), appends the events to
+ * the logs under root and prints what each account came to.  With
+ * files_out, the logs written (free_list).  0; 1 when the mailbox of an
+ * account with `imap:` could not be read; -1 on failure (printed).
+ */
+int cmd_confirm_claims(struct plan *p, const char *root, time_t now, const char *const *accounts,
+		       size_t naccounts, int in_send, char ***files_out, size_t *nfiles_out);
 
 #endif

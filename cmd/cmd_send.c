@@ -59,6 +59,50 @@ done:
 	return ret;
 }
 
+/* Unconfirmed claims of the run's accounts with `imap:` resolved from
+ * their Sent folders first; what it wrote is published at once.  An
+ * unreadable mailbox is a warning; -1 when the plan or the publication
+ * failed (printed). */
+static int confirm_first(struct cmd_ctx *ctx, struct plan *p, const struct sender_options *so,
+			 struct publisher *pub)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	const struct config *cfg = plan_config(p);
+	char **files = NULL;
+	size_t i, n = 0, imap = 0;
+	int ret = -1;
+
+	for (i = 0; i < cfg->naccounts; i++) {
+		const struct account *a = &cfg->accounts[i];
+		size_t j;
+
+		for (j = 0; so->accounts && j < so->naccounts && strcmp(so->accounts[j], a->id); j++)
+			;
+		imap += a->imap && (!so->accounts || j < so->naccounts);
+	}
+	if (!imap)
+		return 0;
+	if (cmd_confirm_claims(p, ctx->repo, so->now ? so->now : clock_now(), so->accounts,
+			       so->naccounts, 1, &files, &n) < 0)
+		goto done;
+	if (n && pub && publisher_commit_push(pub, (const char *const *)files, n,
+					      "confirm: claims resolved from the Sent folders") < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
+	if (n && plan_refresh(p, &diags) < 0) {
+		diag_sort(&diags);
+		diag_print(stderr, &diags);
+		cmd_error("%s", diags.errors ? "the content has errors" : error_last());
+		goto done;
+	}
+	ret = 0;
+done:
+	free_list(files, n);
+	diag_release(&diags);
+	return ret;
+}
+
 static void print_line(const char *line, void *payload)
 {
 	(void)payload;
@@ -202,6 +246,8 @@ static int run(struct cmd_ctx *ctx)
 		goto done;
 	}
 	if ((commit || push) && open_publisher(ctx, p, &so, push, &pub, &sp, batch) < 0)
+		goto done;
+	if (confirm_first(ctx, p, &so, pub) < 0)
 		goto done;
 	so.on_event = progress_on_event;
 	so.payload = &pr;

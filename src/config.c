@@ -190,7 +190,9 @@ static const struct ykey account_keys[] = {
 	{ "token_url", 0 }, { "client_id", 0 }, { "client_secret_env", 0 },
 	{ "refresh_token_env", 0 }, { "imap", 0 }, { "daily_limit", YKEY_REQUIRED },
 	{ "main", 0 }, { "working_hours", 0 }, { "timezone", 0 }, { "enabled", 0 },
-	{ "tls", 0 }, { "ca_file", 0 }, { "helo", 0 }, { NULL, 0 }
+	{ "tls", 0 }, { "ca_file", 0 }, { "helo", 0 },
+	{ "sent_mailbox", 0 },
+	{ NULL, 0 }
 };
 
 static int check_url_scheme(const struct ydoc *doc, const struct ynode *map, const char *key,
@@ -512,6 +514,29 @@ static void check_helo(const struct ydoc *doc, const struct ynode *m, struct dia
 	free(probe);
 }
 
+/* `sent_mailbox:` a mailbox name as IMAP takes it (printable ASCII), and
+ * only for an account with `imap:`. */
+static void load_sent_mailbox(struct account *a, const struct ydoc *doc, const struct ynode *m,
+			      struct diag_list *diags)
+{
+	const unsigned char *p;
+
+	a->sent_mailbox = get_string(doc, m, "sent_mailbox", V_HEADER, diags);
+	if (!a->sent_mailbox)
+		return;
+	for (p = (const unsigned char *)a->sent_mailbox; *p && *p >= 32 && *p < 127; p++)
+		;
+	if (*p || !*a->sent_mailbox) {
+		ydiag(diags, doc, ynode_get(m, "sent_mailbox"), DIAG_ERROR,
+		      "invalid 'sent_mailbox': a mailbox name in printable ASCII (IMAP's modified UTF-7 for others), such as Sent");
+		free(a->sent_mailbox);
+		a->sent_mailbox = NULL;
+	} else if (!ynode_get(m, "imap")) {
+		ydiag(diags, doc, ynode_get(m, "sent_mailbox"), DIAG_WARNING,
+		      "'sent_mailbox' is read on the 'imap' server, and this account has none");
+	}
+}
+
 static void load_account(struct config *c, struct account *a, const struct ydoc *doc,
 			 const struct ynode *m, struct diag_list *diags)
 {
@@ -536,6 +561,7 @@ static void load_account(struct config *c, struct account *a, const struct ydoc 
 	a->imap = get_string(doc, m, "imap", V_HEADER, diags);
 	a->timezone = get_string(doc, m, "timezone", 0, diags);
 	a->helo = get_string(doc, m, "helo", V_HEADER, diags);
+	load_sent_mailbox(a, doc, m, diags);
 	load_tls(&a->tls, doc, m, account_url_keys, diags);
 	a->enabled = 1;
 	set_pos(&a->pos, m);
@@ -818,6 +844,7 @@ void config_release(struct config *c)
 		free(a->client_secret_env);
 		free(a->refresh_token_env);
 		free(a->imap);
+		free(a->sent_mailbox);
 		tls_config_release(&a->tls);
 		free(a->helo);
 		free(a->timezone);

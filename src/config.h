@@ -54,6 +54,7 @@ struct account {
 	enum account_auth auth;
 	char *token_url, *client_id, *client_secret_env, *refresh_token_env;
 	char *imap;
+	char *sent_mailbox; /* `sent_mailbox:`; NULL: the \Sent special-use mailbox */
 	struct tls_config tls; /* for smtp and imap */
 	char *helo; /* `helo:`, else the domain of the From address; NULL when from is invalid */
 	long daily_limit;

@@ -828,3 +828,164 @@ done:
 	free(cmd);
 	return ret;
 }
+
+/* ---- the Sent folder ---- */
+
+/* Skips spaces; the next token of a LIST line: an atom, a quoted string
+ * (unescaped into out) or a literal (its bytes after the line).  0, or -1
+ * when there is none or it does not add up. */
+static int list_string(struct buf *out, const char **p, const char *end, struct cursor *c,
+		       long long literal)
+{
+	const char *q = *p;
+
+	buf_reset(out);
+	while (q < end && *q == ' ')
+		q++;
+	if (q < end && *q == '"') {
+		for (q++; q < end && *q != '"'; q++) {
+			if (*q == '\\' && q + 1 < end)
+				q++;
+			buf_addc(out, *q);
+		}
+		if (q >= end)
+			return -1;
+		*p = q + 1;
+		return 0;
+	}
+	if (q < end && *q == '{') {
+		if (literal < 0 || (size_t)literal > (size_t)(c->end - c->p))
+			return -1;
+		buf_add(out, c->p, (size_t)literal);
+		c->p += literal;
+		*p = end;
+		return 0;
+	}
+	while (q < end && *q != ' ' && *q != '(' && *q != ')' && *q != '"')
+		buf_addc(out, *q++);
+	*p = q;
+	return out->len ? 0 : -1;
+}
+
+/* Whether the attribute list at the start of s (after "(") holds \Sent. */
+static int has_sent_attribute(const char *s, const char *close)
+{
+	const char *p;
+
+	for (p = s; p + 5 <= close; p++) {
+		if (!strncasecmp(p, "\\Sent", 5) && (p + 5 == close || p[5] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+char *imap_parse_list_sent(const char *resp, size_t len)
+{
+	struct cursor c = { resp, resp + len };
+	struct buf name = BUF_INIT;
+	const char *line, *rest, *end, *close;
+	long long literal;
+	char *found = NULL;
+	size_t n;
+
+	while (!found && next_line(&c, &line, &n, &literal)) {
+		end = line + n;
+		rest = after_prefix(line, n, "* LIST (");
+		close = rest ? memchr(rest, ')', (size_t)(end - rest)) : NULL;
+		if (!close || !has_sent_attribute(rest, close)) {
+			if (literal > 0)
+				c.p += (size_t)literal < (size_t)(c.end - c.p) ? (size_t)literal
+									   : (size_t)(c.end - c.p);
+			continue;
+		}
+		rest = close + 1;
+		/* the hierarchy delimiter ("/" or NIL), then the name */
+		if (list_string(&name, &rest, end, &c, -1) < 0 ||
+		    list_string(&name, &rest, end, &c, literal) < 0)
+			break;
+		if (name.len && !memchr(name.ptr, '\0', name.len))
+			found = xstrdup(name.ptr);
+	}
+	buf_release(&name);
+	return found;
+}
+
+int imap_find_sent(struct imap *s, char **mailbox_out)
+{
+	static const char *const lists[] = { "LIST (SPECIAL-USE) \"\" \"*\"", "LIST \"\" \"*\"" };
+	size_t i;
+	int r;
+
+	*mailbox_out = NULL;
+	for (i = 0; i < 2 && !*mailbox_out; i++) {
+		r = command(s, lists[i]);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			*mailbox_out = imap_parse_list_sent(s->resp.ptr, s->resp.len);
+	}
+	return *mailbox_out ? 1 : 0;
+}
+
+static int printable_ascii(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; *s; s++, n++) {
+		if ((unsigned char)*s < 32 || (unsigned char)*s > 126 || n >= max)
+			return 0;
+	}
+	return n > 0;
+}
+
+int imap_examine_mailbox(struct imap *s, const char *mailbox)
+{
+	if (!printable_ascii(mailbox, 1000))
+		return error_set("%s: the mailbox name must be printable ASCII", s->shown);
+	free(s->mailbox);
+	s->mailbox = xstrdup(mailbox);
+	s->examined = 0;
+	s->uidvalidity = s->uidnext = s->exists = 0;
+	if (s->broken)
+		return reconnect(s);
+	if (examine(s) == 0)
+		return 0;
+	/* a connection that died under us: once more on a new one */
+	return s->broken && s->last_rc != CURLE_OK && s->last_rc != CURLE_QUOTE_ERROR ? reconnect(s)
+										     : -1;
+}
+
+int imap_has_message_id(struct imap *s, const char *message_id)
+{
+	unsigned long *uids = NULL;
+	size_t n = 0, cap = 0;
+	char *quoted = NULL, *cmd = NULL, *why = NULL;
+	int r, ret = -1;
+
+	if (!printable_ascii(message_id, 250)) {
+		error_set("invalid Message-ID '%.60s'", message_id);
+		goto done;
+	}
+	quoted = quote_mailbox(message_id); /* a quoted string, as a mailbox name is */
+	cmd = xasprintf("UID SEARCH HEADER Message-ID %s", quoted);
+	r = command(s, cmd);
+	if (r < 0)
+		goto done;
+	if (r > 0) {
+		why = xstrdup(error_last());
+		error_set("%s: the search for a Message-ID failed: %s", s->shown, why);
+		goto done;
+	}
+	if (imap_parse_search(&uids, &n, &cap, s->resp.ptr, s->resp.len, 1, 0) < 0) {
+		s->broken = 1;
+		error_set("%s: the answer to a search did not add up", s->shown);
+		goto done;
+	}
+	ret = n > 0;
+done:
+	free(uids);
+	free(quoted);
+	free(cmd);
+	free(why);
+	return ret;
+}

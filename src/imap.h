@@ -108,6 +108,27 @@ enum imap_fetch_result {
 int imap_fetch(struct imap *s, unsigned long uid, struct buf *out);
 
 /*
+ * The account's Sent folder (RFC 6154): the first mailbox that LIST
+ * (SPECIAL-USE) or, when the server knows no such option or names none,
+ * a plain LIST marks \Sent, into *mailbox_out (malloc'd).  1 when found,
+ * 0 when no mailbox is marked (*mailbox_out NULL), -1 after error_set()
+ * when the connection failed.
+ */
+int imap_find_sent(struct imap *s, char **mailbox_out);
+
+/* EXAMINEs another mailbox of the same server (read-only) instead of the
+ * URL's; what imap_uidvalidity() and the rest say is then about it.  0, or
+ * -1 after error_set() (an unknown mailbox, a name that is not printable
+ * ASCII, the connection). */
+int imap_examine_mailbox(struct imap *s, const char *mailbox);
+
+/* Whether a message of the examined mailbox has the header Message-ID
+ * message_id (UID SEARCH HEADER, with the value quoted): 1 or 0, or -1
+ * after error_set() (the connection, the server's NO, an id that is not
+ * printable ASCII of at most 250 bytes). */
+int imap_has_message_id(struct imap *s, const char *message_id);
+
+/*
  * The parsers of the server's responses, used by the functions above and
  * open to tests.  resp[0..len) is every response line of one command as
  * the server sent it, literals ("{123}" and the bytes after) included;
@@ -128,5 +149,9 @@ int imap_parse_fetch(struct buf *out, const char *resp, size_t len, unsigned lon
 /* The tagged NO or BAD answer in resp, tag left out, made printable and
  * cut short, into out[0..size); "(no answer)" when there is none. */
 void imap_parse_tagged(char *out, size_t size, const char *resp, size_t len);
+/* The name of the first mailbox of "* LIST" lines whose attributes hold
+ * \Sent (quoted, atom or literal; unquoted), malloc'd; NULL when none
+ * does or the line does not add up. */
+char *imap_parse_list_sent(const char *resp, size_t len);
 
 #endif

@@ -15,10 +15,10 @@
 
 static const char *const event_names[LOG_EVENT_COUNT] = {
 	"claim", "sent", "failed", "retry", "deferred", "critical", "bounce", "retry-cmd",
-	"resume", "merged", "release",
+	"resume", "merged", "release", "confirmed", "not-sent",
 };
 /* The number of fields each event has after time and event. */
-static const size_t event_fields[LOG_EVENT_COUNT] = { 3, 4, 4, 5, 5, 4, 4, 1, 0, 1, 1 };
+static const size_t event_fields[LOG_EVENT_COUNT] = { 3, 4, 4, 5, 5, 4, 4, 1, 0, 1, 1, 3, 3 };
 
 const char *log_event_name(enum log_event e)
 {

@@ -31,6 +31,15 @@
  *   release   RECIPIENT                       a claim withdrawn before the message
  *                                             reached SMTP (the account stopped
  *                                             mid-batch): pending again, no attempt
+ *   confirmed RECIPIENT MAILBOX MESSAGE_ID    `mailout confirm` found the message of
+ *                                             an unconfirmed claim (MESSAGE_ID, its
+ *                                             claim's) in the account's Sent
+ *                                             folder MAILBOX: the delivery is sent
+ *   not-sent  RECIPIENT MAILBOX MESSAGE_ID    that folder receives copies and lacks
+ *                                             it, 15 minutes after the claim: the
+ *                                             server never accepted it; pending again
+ *                                             (both apply only to the claim with
+ *                                             MESSAGE_ID, with nothing after it)
  *   retry-cmd RECIPIENT                       (commands.tsv) pending again
  *   resume                                    (commands.tsv) clears interrupted
  *                                             and the owner's red accounts
@@ -62,6 +71,8 @@ enum log_event {
 	LOG_RESUME,
 	LOG_MERGED,
 	LOG_RELEASE,
+	LOG_CONFIRMED,
+	LOG_NOT_SENT,
 	LOG_EVENT_COUNT
 };
 

@@ -335,6 +335,21 @@ int plan_suppressed_next(struct plan_iter *it, struct plan_suppressed *out);
  * (REASON)", or both, separated by "; ". */
 void plan_suppressed_describe(struct buf *b, const struct plan_suppressed *s);
 
+/* Claims without an outcome (unconfirmed, or claimed by a run still
+ * going or killed) that name a Message-ID, by account, then time of the
+ * claim.  Strings stay valid until the next call. */
+struct plan_claim {
+	const char *campaign, *recipient, *account, *message_id;
+	time_t claimed_at;
+};
+int plan_open_claims_open(struct plan_iter **out, struct plan *p);
+int plan_open_claims_next(struct plan_iter *it, struct plan_claim *out);
+/* The Message-IDs of the account's latest messages the server accepted
+ * (deliveries sent, or confirmed, by it), newest first, at most limit. */
+int plan_account_accepted_open(struct plan_iter **out, struct plan *p, const char *account,
+			       int limit);
+int plan_account_accepted_next(struct plan_iter *it, const char **message_id);
+
 /* Messages sent per campaign, account and day, by campaign, day, account. */
 struct plan_progress {
 	const char *campaign, *account;

@@ -1065,3 +1065,50 @@ void plan_recipient_holder_release(struct plan_recipient_holder *h)
 	h->blob_len = 0;
 	recipient_fields_release(&h->fields);
 }
+
+/* ---- claims for `mailout confirm` ---- */
+
+int plan_open_claims_open(struct plan_iter **out, struct plan *p)
+{
+	return iter_open(out, p,
+			 "SELECT campaign, recipient, account, message_id, claimed_at FROM deliveries "
+			 "WHERE state IN ('unconfirmed', 'claimed') AND account IS NOT NULL "
+			 "AND message_id IS NOT NULL AND message_id != '-' AND last_event = claimed_at "
+			 "ORDER BY account, claimed_at, campaign, recipient");
+}
+
+int plan_open_claims_next(struct plan_iter *it, struct plan_claim *out)
+{
+	int rc = plan_step(it->p, it->st);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == PLAN_ROW) {
+		out->campaign = text_or_empty(it->st, 0);
+		out->recipient = text_or_empty(it->st, 1);
+		out->account = text_or_empty(it->st, 2);
+		out->message_id = text_or_empty(it->st, 3);
+		out->claimed_at = (time_t)sqlite3_column_int64(it->st, 4);
+	}
+	return rc;
+}
+
+int plan_account_accepted_open(struct plan_iter **out, struct plan *p, const char *account,
+			       int limit)
+{
+	if (iter_open(out, p,
+		      "SELECT message_id FROM deliveries WHERE account = ?1 AND state = 'sent' "
+		      "AND sent_at IS NOT NULL AND message_id IS NOT NULL AND message_id != '-' "
+		      "ORDER BY sent_at DESC, campaign, recipient LIMIT ?2") < 0)
+		return -1;
+	sqlite3_bind_text((*out)->st, 1, account, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int((*out)->st, 2, limit);
+	return 0;
+}
+
+int plan_account_accepted_next(struct plan_iter *it, const char **message_id)
+{
+	int rc = plan_step(it->p, it->st);
+
+	*message_id = rc == PLAN_ROW ? text_or_empty(it->st, 0) : NULL;
+	return rc;
+}

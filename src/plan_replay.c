@@ -163,6 +163,7 @@ struct replay_delivery {
 	int found;
 	char *state;
 	char *address; /* the one its latest claim mailed, else its own */
+	char *message_id; /* its latest claim's, or NULL */
 	long long last_event, claimed_at;
 };
 
@@ -335,6 +336,46 @@ static int replay_claim_released(struct replay *r, const struct log_entry *e,
 	return ret;
 }
 
+/* Whether the line (confirmed, not-sent) names the delivery's latest
+ * claim, which has no outcome yet: nothing was recorded after it. */
+static int claim_open(const struct replay_delivery *d, const struct log_entry *e)
+{
+	return d->found && (!strcmp(d->state, "claimed") || !strcmp(d->state, "unconfirmed")) &&
+	       d->last_event == d->claimed_at && d->message_id && !strcmp(d->message_id, e->field[2]);
+}
+
+/* `mailout confirm` found the message in the Sent folder: sent, at the
+ * moment of its claim. */
+static int replay_confirmed(struct replay *r, const struct log_entry *e,
+			    const struct replay_delivery *d)
+{
+	struct buf key = BUF_INIT;
+	int ret;
+
+	if (!claim_open(d, e))
+		return 0;
+	buf_addf(&key, "%s\t%s\t%d", r->campaign, r->account,
+		 schedule_day(&r->p->cfg.schedule, (time_t)d->claimed_at));
+	count_add(&r->progress, key.ptr, 1);
+	buf_release(&key);
+	ret = set_state(r, d->recipient, "sent", e->time, NULL, 0, 0);
+	if (!ret) {
+		sqlite3_bind_int64(r->sent, 1, (sqlite3_int64)d->claimed_at);
+		plan_bind_text(r->sent, 2, r->campaign);
+		plan_bind_text(r->sent, 3, d->recipient);
+		ret = plan_step_done(r->p, r->sent);
+	}
+	return ret;
+}
+
+/* The server provably never accepted the claim's message: pending again
+ * (the attempt still counts for the day). */
+static int replay_not_sent(struct replay *r, const struct log_entry *e,
+			   const struct replay_delivery *d)
+{
+	return claim_open(d, e) ? set_state(r, d->recipient, "pending", e->time, NULL, 0, 0) : 0;
+}
+
 typedef int replay_fn(struct replay *r, const struct log_entry *e,
 		      const struct replay_delivery *d);
 
@@ -350,6 +391,8 @@ static replay_fn *const replay_events[LOG_EVENT_COUNT] = {
 	[LOG_RESUME] = replay_resume,
 	[LOG_RELEASE] = replay_claim_released,
 	[LOG_MERGED] = NULL,
+	[LOG_CONFIRMED] = replay_confirmed,
+	[LOG_NOT_SENT] = replay_not_sent,
 };
 
 /* Reads the delivery of the line's recipient into d. */
@@ -370,6 +413,8 @@ static int replay_lookup(struct replay *r, const struct log_entry *e, struct rep
 		d->last_event = sqlite3_column_int64(r->get, 1);
 		d->address = xstrdup(plan_column_text(r->get, 2));
 		d->claimed_at = sqlite3_column_int64(r->get, 3);
+		if (plan_column_text(r->get, 4))
+			d->message_id = xstrdup(plan_column_text(r->get, 4));
 	}
 	sqlite3_reset(r->get);
 	/* history never overrides what the campaign did itself since */
@@ -402,6 +447,7 @@ static int replay_entry(const struct log_entry *e, void *payload)
 done:
 	free(d.state);
 	free(d.address);
+	free(d.message_id);
 	if (ret)
 		r->failed = 1;
 	return ret;
@@ -412,7 +458,7 @@ static int replay_prepare(struct replay *r)
 	struct plan *p = r->p;
 
 	return plan_prepare(p, &r->get,
-			    "SELECT state, last_event, COALESCE(claim_address, address), claimed_at FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
+			    "SELECT state, last_event, COALESCE(claim_address, address), claimed_at, message_id FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
 	       plan_prepare(p, &r->set_state,
 			    "UPDATE deliveries SET state = ?1, last_event = ?2, code = COALESCE(?3, code), enhanced = COALESCE(?4, enhanced), reply = COALESCE(?5, reply), next_at = ?6, attempts = CASE WHEN ?7 THEN 0 ELSE attempts END, first_at = CASE WHEN ?7 THEN NULL ELSE first_at END WHERE campaign = ?8 AND recipient = ?9") < 0 ||
 	       plan_prepare(p, &r->claim,

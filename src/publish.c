@@ -146,7 +146,7 @@ static size_t line_key(const char *line, size_t len)
 	return tab ? (size_t)(tab - line) : len;
 }
 
-static int has_key(const struct buf *text, const char *key, size_t klen)
+static int has_key(const struct buf *text, const char *key, size_t klen, int whole)
 {
 	size_t pos = 0;
 
@@ -154,7 +154,8 @@ static int has_key(const struct buf *text, const char *key, size_t klen)
 		const char *nl = memchr(text->ptr + pos, '\n', text->len - pos);
 		size_t len = nl ? (size_t)(nl - text->ptr) - pos : text->len - pos;
 
-		if (line_key(text->ptr + pos, len) == klen && !memcmp(text->ptr + pos, key, klen))
+		if ((whole ? len : line_key(text->ptr + pos, len)) == klen &&
+		    !memcmp(text->ptr + pos, key, klen))
 			return 1;
 		pos += len + 1;
 	}
@@ -162,13 +163,16 @@ static int has_key(const struct buf *text, const char *key, size_t klen)
 }
 
 /* Drops from our lines those whose key the tip's version of rel already
- * has (another run recorded the same address and reason). */
+ * has (another run recorded the same address and reason; in a campaign
+ * log, the same line). */
 static int drop_known_lines(struct publisher *p, const char *tip, const char *rel, struct buf *lines)
 {
 	struct buf theirs = BUF_INIT, kept = BUF_INIT;
 	char *wpath = workdir_path(p, rel);
-	size_t pos = 0;
+	size_t pos = 0, klen;
 	int rc = gitrepo_read_at(p->g, tip, wpath, &theirs);
+	/* a log line is the same record only when it is the same line */
+	int whole = !strncmp(rel, "campaigns/", 10);
 
 	free(wpath);
 	if (rc != 0) {
@@ -179,7 +183,8 @@ static int drop_known_lines(struct publisher *p, const char *tip, const char *re
 		const char *nl = memchr(lines->ptr + pos, '\n', lines->len - pos);
 		size_t len = nl ? (size_t)(nl - lines->ptr) - pos + 1 : lines->len - pos;
 
-		if (!has_key(&theirs, lines->ptr + pos, line_key(lines->ptr + pos, len - (nl != NULL))))
+		klen = whole ? len - (nl != NULL) : line_key(lines->ptr + pos, len - (nl != NULL));
+		if (!has_key(&theirs, lines->ptr + pos, klen, whole))
 			buf_add(&kept, lines->ptr + pos, len);
 		pos += len;
 	}

@@ -9,7 +9,7 @@ Runs in the foreground (not a daemon); a test backgrounds it:
         [--fault 'bad@example.org=550 5.1.1 No such user'] \
         [--fault 'busy@example.org=451 4.3.0 Try again later'] \
         [--data-fault 'X-Fail-Data=554 5.6.0 Content rejected'] [--delay 0.05] \
-        [--drop-after N] [--quiet]
+        [--drop-after N] [--drop-data N] [--sent-imap HOST:PORT:PASSWORD[:MAILBOX]] [--quiet]
 
 Prints "READY <port>" on stdout once listening (--port 0 binds a free port and
 prints the one it got), so a harness can wait for it.
@@ -22,6 +22,13 @@ every connection that said QUIT.  A new conn_id/peer_port per message
 means the client did NOT reuse the connection.  Connection 1 is the server's
 own start-up probe.  --drop-after N aborts a connection, without a reply, when
 its MAIL number N+1 arrives: a connection that died while the client kept it.
+--drop-data N aborts the connection, without a reply and without accepting
+the message, at the end of the server's N-th DATA: a message the server never
+accepted although the client sent it whole.
+--sent-imap files every accepted message, before the reply, into the Sent
+mailbox (default "Sent") of the IMAP user named by the envelope sender, with
+IMAP APPEND (the password is every user's): a provider that keeps a copy of
+each SMTP submission, as Gmail and Microsoft 365 do.
 
 Authentication: --auth user:pass offers AUTH PLAIN and LOGIN; --xoauth2
 user:token also offers XOAUTH2 (SASL initial response or 334 continuation);
@@ -34,7 +41,7 @@ from the first byte (smtps).
 SIGTERM/SIGINT -> clean exit.
 """
 import argparse, asyncio, base64, binascii, fnmatch, itertools, logging, os, signal
-import socket, ssl, subprocess, sys, threading, warnings
+import imaplib, socket, ssl, subprocess, sys, threading, warnings
 
 # aiosmtpd 1.4.3 logs "Session.login_data is deprecated" (its own internal use) and
 # warns about AUTH without TLS; both are noise on loopback.
@@ -86,9 +93,12 @@ class CountingSMTP(SMTP):
 
 
 class FaultHandler:
-    def __init__(self, spool, faults, fault_file, data_faults, quiet, delay=0.0, drop_after=0):
+    def __init__(self, spool, faults, fault_file, data_faults, quiet, delay=0.0, drop_after=0,
+                 drop_data=0, sent_imap=None):
         self.spool, self.faults, self.fault_file = spool, faults, fault_file
         self.drop_after = drop_after
+        self.drop_data, self.datas = drop_data, 0
+        self.sent_imap, self.imap = sent_imap, {}
         self.delay = delay
         self.data_faults, self.quiet = data_faults, quiet
         self.n = 0
@@ -128,14 +138,42 @@ class FaultHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    def file_sent(self, user, body):
+        """APPENDs body to user's Sent mailbox, on one connection per user."""
+        host, port, password, mailbox = self.sent_imap
+        for attempt in (0, 1):
+            try:
+                if user not in self.imap:
+                    conn = imaplib.IMAP4(host, int(port))
+                    conn.login(user, password)
+                    self.imap[user] = conn
+                typ, data = self.imap[user].append(mailbox, None, None, body)
+                if typ != "OK":
+                    raise RuntimeError(f"APPEND {mailbox} for {user}: {typ} {data}")
+                return
+            except (imaplib.IMAP4.abort, OSError):
+                self.imap.pop(user, None)
+                if attempt:
+                    raise
+
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)   # a slow server, so a test can kill a client mid-run
         body = envelope.content  # bytes (decode_data=False)
+        with self.lock:
+            self.datas += 1
+            drop = self.datas == self.drop_data
+        if drop:
+            self.log(f"DATA #{self.datas} -> DROP conn={session.conn_id}")
+            server.transport.abort()          # the whole message arrived, no reply, not accepted
+            return "421 4.4.2 Connection dropped"
         for marker, reply in self.data_faults:
             if marker.encode() in body:
                 self.log(f"DATA -> FAULT {reply}")
                 return reply
+        if self.sent_imap:
+            with self.lock:
+                self.file_sent(envelope.mail_from, body)
         with self.lock:
             self.n += 1
             n = self.n
@@ -216,13 +254,18 @@ def main():
     ap.add_argument("--delay", type=float, default=0.0, help="seconds to wait before answering DATA")
     ap.add_argument("--drop-after", type=int, default=0,
                     help="abort a connection without a reply at its MAIL number N+1")
+    ap.add_argument("--drop-data", type=int, default=0,
+                    help="abort the connection at the end of the N-th DATA, message not accepted")
+    ap.add_argument("--sent-imap", help="HOST:PORT:PASSWORD[:MAILBOX]: APPEND accepted messages "
+                    "to the Sent mailbox of the IMAP user named by the envelope sender")
     a = ap.parse_args()
     if a.quiet:   # also a client that gives up during the TLS handshake (a test)
         logging.getLogger("mail.log").setLevel(logging.CRITICAL)
 
     handler = FaultHandler(a.spool, a.fault, a.fault_file,
                            [tuple(d.split("=", 1)) for d in a.data_fault], a.quiet, a.delay,
-                           a.drop_after)
+                           a.drop_after, a.drop_data,
+                           (a.sent_imap.split(":", 3) + ["Sent"])[:4] if a.sent_imap else None)
     kw = dict(decode_data=False, enable_SMTPUTF8=True)
     if a.auth or a.xoauth2 or a.reject_auth:
         kw.update(authenticator=make_authenticator(a.auth, a.xoauth2, a.reject_auth),

@@ -6,8 +6,9 @@
 #
 #   start_dovecot.sh DIR PORT USER:PASSWORD [USER:PASSWORD...]
 #
-# Each user gets DIR/home/USER/Maildir; deliver test mail by writing files
-# into DIR/home/USER/Maildir/new/.  As root the server runs as nobody
+# Each user gets DIR/home/USER/Maildir, with a Sent folder that LIST marks
+# \Sent (and Drafts); deliver test mail by writing files into
+# DIR/home/USER/Maildir/new/.  As root the server runs as nobody
 # (imap-login refuses root): DIR and its parents must be enterable by
 # nobody, and delivered files must be chowned to nobody.  As any other
 # user every Dovecot service runs as that user.
@@ -54,6 +55,18 @@ default_internal_group = $MYGROUP
 default_login_user = $ME
 first_valid_uid = 0
 mail_location = maildir:~/Maildir
+# a Sent folder marked \Sent (RFC 6154 SPECIAL-USE), as providers have
+namespace inbox {
+  inbox = yes
+  mailbox Sent {
+    special_use = \Sent
+    auto = create
+  }
+  mailbox Drafts {
+    special_use = \Drafts
+    auto = create
+  }
+}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $DIR/passwd
