@@ -1,7 +1,7 @@
 /*
  * The IMAP server's responses, literals included, through the parsers
- * behind EXAMINE, UID SEARCH and UID FETCH and the quoting of a NO
- * answer.  The message asked for is FUZZ_UID.
+ * behind EXAMINE, UID SEARCH, UID FETCH and LIST (the Sent folder) and
+ * the quoting of a NO answer.  The message asked for is FUZZ_UID.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned long uidvalidity, uidnext, exists, *uids = NULL;
 	size_t n = 0, cap = 0, i;
 	struct buf out = BUF_INIT;
-	char reply[201];
+	char reply[201], *sent;
 	int r;
 
 	imap_parse_examine(&uidvalidity, &uidnext, &exists, resp, size);
@@ -42,6 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (out.len > size)
 		abort();
 	buf_release(&out);
+	sent = imap_parse_list_sent(resp, size);
+	if (sent && (!*sent || strlen(sent) > size))
+		abort();
+	free(sent);
 	imap_parse_tagged(reply, sizeof(reply), resp, size);
 	if (strlen(reply) >= sizeof(reply))
 		abort();

@@ -114,8 +114,14 @@ static void serve(int fd, FILE *log)
 				say(fd, "%s OK logged in\r\n", tag);
 			else
 				say(fd, "%s NO [AUTHENTICATIONFAILED] wrong\r\n", tag);
+		} else if (!strncasecmp(cmd, "LIST (", 6)) {
+			say(fd, "%s BAD unknown LIST option\r\n", tag); /* no LIST-EXTENDED */
+		} else if (!strncasecmp(cmd, "LIST ", 5)) {
+			say(fd, "* LIST (\\HasNoChildren) \"/\" INBOX\r\n"
+				"* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n%s OK done\r\n", tag);
 		} else if (!strncasecmp(cmd, "EXAMINE ", 8)) {
-			if (strcmp(cmd + 8, "\"INBOX\"") && strcmp(cmd + 8, "\"Bounces \\\"x\\\"\"")) {
+			if (strcmp(cmd + 8, "\"INBOX\"") && strcmp(cmd + 8, "\"Bounces \\\"x\\\"\"") &&
+			    strcmp(cmd + 8, "\"Sent Items\"")) {
 				say(fd, "%s NO [NONEXISTENT] no such mailbox\r\n", tag);
 				continue;
 			}
@@ -134,6 +140,9 @@ static void serve(int fd, FILE *log)
 					say(fd, " %lu", script.uids[i]);
 			}
 			say(fd, "\r\n%s OK done\r\n", tag);
+		} else if (!strncasecmp(cmd, "UID SEARCH HEADER Message-ID ", 29)) {
+			say(fd, "* SEARCH%s\r\n%s OK done\r\n",
+			    strcmp(cmd + 29, "\"<1@example.com>\"") ? "" : " 3", tag);
 		} else if (sscanf(cmd, "UID FETCH %lu (BODY.PEEK[]<0.", &uid) == 1) {
 			if (fetch(fd, tag, uid))
 				break;
@@ -512,10 +521,86 @@ static void test_parse_responses(void **state)
 	assert_string_equal(reply, "(no answer)");
 }
 
+/* The Sent folder found by a plain LIST when LIST (SPECIAL-USE) is
+ * refused, examined, and searched by Message-ID. */
+static void test_sent_folder(void **state)
+{
+	struct server s;
+	struct imap *m = NULL;
+	char *mailbox = NULL, *log;
+
+	(void)state;
+	memset(&script, 0, sizeof(script));
+	script.uidnext = 9;
+	server_start(&s);
+	assert_int_equal(open_box(&m, &s, "INBOX", "right"), 0);
+	assert_int_equal(imap_find_sent(m, &mailbox), 1);
+	assert_string_equal(mailbox, "Sent Items");
+	assert_int_equal(imap_examine_mailbox(m, mailbox), 0);
+	assert_string_equal(imap_mailbox(m), "Sent Items");
+	assert_int_equal(imap_has_message_id(m, "<1@example.com>"), 1);
+	assert_int_equal(imap_has_message_id(m, "<2@example.com>"), 0);
+	assert_int_equal(imap_has_message_id(m, "<1@example.com>\r\nA1 LOGOUT"), -1);
+	assert_int_equal(imap_examine_mailbox(m, "Nowhere"), -1);
+	assert_non_null(strstr(error_last(), "cannot open the mailbox 'Nowhere'"));
+	imap_close(m);
+	log = commands(&s);
+	assert_non_null(strstr(log, " LIST (SPECIAL-USE) \"\" \"*\"\n"));
+	assert_non_null(strstr(log, " LIST \"\" \"*\"\n"));
+	assert_non_null(strstr(log, " EXAMINE \"Sent Items\"\n"));
+	assert_non_null(strstr(log, " UID SEARCH HEADER Message-ID \"<1@example.com>\"\n"));
+	assert_null(strstr(log, "LOGOUT\"\n"));
+	free(log);
+	free(mailbox);
+	server_stop(&s);
+}
+
+static char *list_sent(const char *resp)
+{
+	return imap_parse_list_sent(resp, strlen(resp));
+}
+
+/* The Sent folder from LIST: quoted, atom and literal names, the flag
+ * anywhere in the attributes, never a look-alike. */
+static void test_parse_list_sent(void **state)
+{
+	static const char quoted[] =
+		"* LIST (\\HasNoChildren) \".\" INBOX\r\n"
+		"* LIST (\\HasNoChildren \\Drafts) \".\" Drafts\r\n"
+		"* LIST (\\HasNoChildren \\Sent) \".\" \"Sent \\\"Items\\\"\"\r\n"
+		"* LIST (\\Sent) \".\" Second\r\n"
+		"A5 OK List completed\r\n";
+	static const char literal[] =
+		"* LIST (\\Sentinel) \"/\" NotThis\r\n"
+		"* LIST () \"/\" {4}\r\nSent\r\n"
+		"* LIST (\\Marked \\sent) NIL {10}\r\nGesendet/x\r\n"
+		"A5 OK done\r\n";
+	char *name;
+
+	(void)state;
+	name = imap_parse_list_sent(quoted, strlen(quoted));
+	assert_string_equal(name, "Sent \"Items\"");
+	free(name);
+	name = imap_parse_list_sent(literal, strlen(literal));
+	assert_string_equal(name, "Gesendet/x");
+	free(name);
+	name = list_sent("* LIST (\\Sent) \"/\" Sent");
+	assert_string_equal(name, "Sent");
+	free(name);
+	/* no \Sent; an unterminated quote; a literal longer than what follows */
+	assert_null(imap_parse_list_sent(quoted, 80));
+	assert_null(list_sent("* LIST (\\Sent) \"/\" \"Sent\r\n"));
+	assert_null(list_sent("* LIST (\\Sent) \"/\" {40}\r\nSent\r\n"));
+	assert_null(list_sent("* LIST (\\Sent \"/\" Sent\r\n"));
+	assert_null(imap_parse_list_sent("", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_responses),
+		cmocka_unit_test(test_parse_list_sent),
+		cmocka_unit_test(test_sent_folder),
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_bad_urls),
 		cmocka_unit_test(test_tls_modes),
