@@ -197,26 +197,34 @@ static int replay_claim(struct replay *r, const struct log_entry *e,
 	return plan_step_done(r->p, r->claim);
 }
 
-static int replay_sent(struct replay *r, const struct log_entry *e,
-		       const struct replay_delivery *d)
+/* A message the server accepted at sent_at: counted on that day, and the
+ * delivery (when found) sent. */
+static int mark_sent(struct replay *r, const struct log_entry *e, const struct replay_delivery *d,
+		     time_t sent_at, int found)
 {
 	struct buf key = BUF_INIT;
 	int ret;
 
 	buf_addf(&key, "%s\t%s\t%d", r->campaign, r->account,
-		 schedule_day(&r->p->cfg.schedule, e->time));
+		 schedule_day(&r->p->cfg.schedule, sent_at));
 	count_add(&r->progress, key.ptr, 1);
 	buf_release(&key);
-	if (!d->found)
+	if (!found)
 		return 0;
 	ret = set_state(r, d->recipient, "sent", e->time, e, 0, 0);
 	if (!ret) {
-		sqlite3_bind_int64(r->sent, 1, (sqlite3_int64)e->time);
+		sqlite3_bind_int64(r->sent, 1, (sqlite3_int64)sent_at);
 		plan_bind_text(r->sent, 2, r->campaign);
 		plan_bind_text(r->sent, 3, d->recipient);
 		ret = plan_step_done(r->p, r->sent);
 	}
 	return ret;
+}
+
+static int replay_sent(struct replay *r, const struct log_entry *e,
+		       const struct replay_delivery *d)
+{
+	return mark_sent(r, e, d, e->time, d->found);
 }
 
 /* A permanent failure, or a bounce: a hard bounce fails the delivery and
@@ -349,23 +357,7 @@ static int claim_open(const struct replay_delivery *d, const struct log_entry *e
 static int replay_confirmed(struct replay *r, const struct log_entry *e,
 			    const struct replay_delivery *d)
 {
-	struct buf key = BUF_INIT;
-	int ret;
-
-	if (!claim_open(d, e))
-		return 0;
-	buf_addf(&key, "%s\t%s\t%d", r->campaign, r->account,
-		 schedule_day(&r->p->cfg.schedule, (time_t)d->claimed_at));
-	count_add(&r->progress, key.ptr, 1);
-	buf_release(&key);
-	ret = set_state(r, d->recipient, "sent", e->time, NULL, 0, 0);
-	if (!ret) {
-		sqlite3_bind_int64(r->sent, 1, (sqlite3_int64)d->claimed_at);
-		plan_bind_text(r->sent, 2, r->campaign);
-		plan_bind_text(r->sent, 3, d->recipient);
-		ret = plan_step_done(r->p, r->sent);
-	}
-	return ret;
+	return claim_open(d, e) ? mark_sent(r, e, d, (time_t)d->claimed_at, 1) : 0;
 }
 
 /* The server provably never accepted the claim's message: pending again

@@ -17,6 +17,8 @@
 export MAILOUT_SECRET=e2e-secret-0123456789-0123456789-abcdef MAILOUT_IMAP_PASSWORD=e2e-imap-pw
 export GIT_AUTHOR_NAME=test GIT_AUTHOR_EMAIL=test@example.com
 export GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@example.com
+# the clean run sends most of 150 messages, pushing every batch
+E2E_TIMEOUT=150
 
 command -v lighttpd >/dev/null 2>&1 || skip "lighttpd is not installed (tests/deps.sh)"
 command -v /usr/sbin/dovecot >/dev/null 2>&1 || skip "dovecot is not installed (tests/deps.sh)"

@@ -171,12 +171,39 @@ static void test_sync_replay_drops_known_lines(void **state)
 	publisher_free(p);
 }
 
+/* Two confirms resolved claims of one account at the same second: in a
+ * campaign log only the same line is the same record. */
+static void test_log_replay_keeps_other_lines(void **state)
+{
+	struct fx *f = *state;
+	const char *files[] = { "campaigns/c/log/a.tsv" };
+	struct publisher *p = NULL;
+
+	assert_int_equal(fixture_write(f->other, files[0], "#mailout-log v1\n"), 0);
+	run("cd '%s' && git add -A && git commit -qm log && git push -q origin main", f->other);
+	run("cd '%s' && git pull -q", f->work);
+	assert_int_equal(publisher_open(&p, f->work, "origin", NULL, "confirm", files, 1), 0);
+	assert_int_equal(fixture_append(f->other, files[0],
+				       "2026-12-07T09:00:00Z\tconfirmed\tr-1\tSent\t<1@example.com>\n"), 0);
+	run("cd '%s' && git commit -qam theirs && git push -q origin main", f->other);
+	assert_int_equal(fixture_append(f->work, files[0],
+				       "2026-12-07T09:00:00Z\tconfirmed\tr-2\tSent\t<2@example.com>\n"), 0);
+	assert_int_equal(publisher_commit_push(p, files, 1, "confirm: 1 log"), 0);
+	run("cd '%s' && git pull -q", f->other);
+	expect_file(f->other, files[0],
+		    "#mailout-log v1\n"
+		    "2026-12-07T09:00:00Z\tconfirmed\tr-1\tSent\t<1@example.com>\n"
+		    "2026-12-07T09:00:00Z\tconfirmed\tr-2\tSent\t<2@example.com>\n");
+	publisher_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_replay_onto_file_created_by_other, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disjoint_publishes_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_replay_drops_known_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_replay_keeps_other_lines, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
