@@ -75,11 +75,32 @@ static void expect_counts(struct plan *p, long sent, long pending, long unconfir
 	plan_campaign_counts_release(&c);
 }
 
+/* The plan's open claims, "RECIPIENT MESSAGE_ID CLAIMED_AT|" each, all of
+ * account ann-a. */
+static void expect_claims(struct plan *p, const char *expected)
+{
+	struct plan_iter *it = NULL;
+	struct plan_claim claim;
+	struct buf got = BUF_INIT;
+	char when[32];
+	int rc;
+
+	assert_int_equal(plan_open_claims_open(&it, p), 0);
+	while ((rc = plan_open_claims_next(it, &claim)) == PLAN_ROW) {
+		assert_string_equal(claim.account, "ann-a");
+		time_format_rfc3339(when, claim.claimed_at);
+		buf_addf(&got, "%s %s %s|", claim.recipient, claim.message_id, when);
+	}
+	assert_int_equal(rc, PLAN_DONE);
+	assert_string_equal(got.len ? got.ptr : "", expected);
+	buf_release(&got);
+	plan_iter_free(it);
+}
+
 static void test_replay(void **state)
 {
 	struct plan_fx *f = *state;
 	struct plan_iter *it = NULL;
-	struct plan_claim claim;
 	const char *id;
 
 	assert_int_equal(fixture_append(f->root, PLAN_FX_LOG,
@@ -87,16 +108,7 @@ static void test_replay(void **state)
 		"2026-12-01T08:01:00Z\tclaim\tc-4\tperson4@example.net\t<4@example.com>\n"), 0);
 	plan_fx_open(f);
 	expect_counts(f->plan, 2, 0, 2);
-	assert_int_equal(plan_open_claims_open(&it, f->plan), 0);
-	assert_int_equal(plan_open_claims_next(it, &claim), PLAN_ROW);
-	assert_string_equal(claim.recipient, "c-3");
-	assert_string_equal(claim.account, "ann-a");
-	assert_string_equal(claim.message_id, "<3@example.com>");
-	assert_int_equal(claim.claimed_at, at("2026-12-01T08:00:00Z"));
-	assert_int_equal(plan_open_claims_next(it, &claim), PLAN_ROW);
-	assert_string_equal(claim.recipient, "c-4");
-	assert_int_equal(plan_open_claims_next(it, &claim), PLAN_DONE);
-	plan_iter_free(it);
+	expect_claims(f->plan, "c-3 <3@example.com> 2026-12-01T08:00:00Z|c-4 <4@example.com> 2026-12-01T08:01:00Z|");
 
 	/* another claim's Message-ID changes nothing; the right one does */
 	assert_int_equal(fixture_append(f->root, PLAN_FX_LOG,
@@ -113,11 +125,7 @@ static void test_replay(void **state)
 		"2026-12-01T08:40:00Z\tconfirmed\tc-3\tSent\t<3@example.com>\n"), 0);
 	plan_fx_open(f);
 	expect_counts(f->plan, 3, 0, 1);
-	assert_int_equal(plan_open_claims_open(&it, f->plan), 0);
-	assert_int_equal(plan_open_claims_next(it, &claim), PLAN_ROW);
-	assert_string_equal(claim.message_id, "<5@example.com>");
-	assert_int_equal(plan_open_claims_next(it, &claim), PLAN_DONE);
-	plan_iter_free(it);
+	expect_claims(f->plan, "c-4 <5@example.com> 2026-12-01T08:30:00Z|");
 
 	/* accepted messages, newest first: a confirmed one at its claim's time */
 	assert_int_equal(plan_account_accepted_open(&it, f->plan, "ann-a", 2), 0);
