@@ -119,7 +119,7 @@ size_t sender_own_logs(char ***out, struct plan *p, const struct sender_options 
 int sender_check(struct plan *p, const struct sender_options *o);
 
 struct smtp_options;
-/* SMTP options of an account (URL, tls, ca_file, helo), its secret from
+/* SMTP options of an account (URL, tls, ca_file, helo, smtp_timeout), its secret from
  * the environment (password_env, or an OAuth2 access token from
  * oauth_account_token()); *bearer_out is the token to free with
  * secret_free() after use.  -1 with error_set when a secret is missing. */

@@ -1179,11 +1179,12 @@ static void test_network_errors(void **state)
 
 	/* the server takes the whole message, then is too slow to answer */
 	o.url = url2;
-	o.timeout_ms = 700;
+	o.final_timeout_ms = 700;
 	assert_int_equal(smtp_open(&s, &o), 0);
 	cc = send_one(s, "r2@example.net", 2, NULL, &r);
 	assert_int_equal(cc, CURLE_OPERATION_TIMEDOUT);
 	assert_int_equal(r.code, 0);
+	assert_string_equal(r.text, "no reply within 700 ms after the message (the final '.')");
 	assert_string_equal(r.command, "DATA");
 	assert_int_equal(r.uncertain, 1);
 	assert_int_equal(smtp_classify(&r, cc), SMTP_NETWORK);
@@ -1196,6 +1197,16 @@ static void test_network_errors(void **state)
 		nanosleep(&ts, NULL);
 	}
 	assert_int_equal(spool_log(srv, &conns, 0, 0, NULL, 0), 1);
+
+	/* the final reply may take longer than any other (RFC 5321 4.5.3.2):
+	 * a 2 s wait for it is not cut by the 0.3 s wait for the others */
+	o.reply_timeout_ms = 300;
+	o.final_timeout_ms = 5000;
+	assert_int_equal(smtp_open(&s, &o), 0);
+	assert_delivered(&r, send_one(s, "r3@example.net", 3, NULL, &r));
+	smtp_reply_release(&r);
+	smtp_close(s);
+	assert_int_equal(spool_log(srv, &conns, 0, 0, NULL, 0), 2);
 	free(url);
 	free(url2);
 }
