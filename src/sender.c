@@ -700,11 +700,34 @@ static int deliver_dry(struct run *r, struct item *it)
 	return ret;
 }
 
+static int record_failed(struct run *r, struct spair *pair, const char *const *fields,
+			 const struct smtp_reply *reply);
+
+/* The message for this recipient cannot be built (a header refuses one of
+ * its fields, error_last() says which): the delivery fails alone, nothing
+ * went to SMTP, and the account goes on with the next recipient. */
+static int record_unbuilt(struct run *r, struct item *it)
+{
+	struct smtp_reply reply = SMTP_REPLY_INIT;
+	const char *fields[4];
+	int ret;
+
+	reply.text = xasprintf("the message cannot be built: %s", error_last());
+	fields[0] = it->d.recipient;
+	fields[1] = "0";
+	fields[2] = NULL;
+	fields[3] = reply.text;
+	ret = record_failed(r, it->pair, fields, &reply);
+	smtp_reply_release(&reply);
+	return ret;
+}
+
 /*
  * The message of a claimed item rendered into r->msg, and the address to
  * send it to in *to (valid until the next recipient is read): 0; 1 when
  * the account cannot send in this run (the item is withdrawn, the run goes
- * on); -1 on error (the item is withdrawn too).
+ * on) or when the message cannot be built (the delivery failed); -1 on
+ * error (the item is withdrawn).
  */
 static int compose(struct run *r, struct item *it, const char **to)
 {
@@ -732,10 +755,14 @@ static int compose(struct run *r, struct item *it, const char **to)
 	if (rc != 0)
 		goto withdraw;
 	token = token_make(r->keys, d->campaign, d->recipient);
-	buf_reset(&r->msg);
-	if (!token || render_mime(&r->msg, pair->camp->render, &rec, a->a, token, r->now,
-				  it->message_id, NULL) < 0)
+	if (!token)
 		goto withdraw;
+	buf_reset(&r->msg);
+	if (render_mime(&r->msg, pair->camp->render, &rec, a->a, token, r->now, it->message_id,
+			NULL) < 0) {
+		ret = record_unbuilt(r, it) < 0 ? -1 : 1;
+		goto done;
+	}
 	*to = rec.email;
 	ret = 0;
 	goto done;

@@ -25,7 +25,16 @@
  *                           for 4.x.x); the recipient waits
  *   critical             -> the account is red until `mailout resume`;
  *                           campaigns with deliveries on it are interrupted
- *   network              -> the account pauses 5 minutes; the recipient waits
+ *   network              -> the account pauses 5 minutes (a deferred line);
+ *                           the recipient waits.  When the whole message had
+ *                           been handed over (no final reply in time: the
+ *                           account's smtp_timeout, default 10 minutes) the
+ *                           claim stays unconfirmed and the pause's deferred
+ *                           line names no recipient
+ *
+ * A message that cannot be built for its recipient (a header refuses one of
+ * the recipient's fields) fails that delivery alone, with the reason naming
+ * the field; nothing goes to SMTP and the account goes on.
  */
 #ifndef MAILOUT_SENDER_H
 #define MAILOUT_SENDER_H
