@@ -576,6 +576,23 @@ done:
 	return ret;
 }
 
+/* The waits of struct wait, measured by the progress callback: NULL, or
+ * the option libcurl refused. */
+static const char *wait_setup(struct smtp *s, const struct smtp_options *o)
+{
+	long longest;
+	const char *failed = NULL;
+
+	s->wait.reply_ms = o->reply_timeout_ms > 0 ? o->reply_timeout_ms : REPLY_WAIT_MS;
+	s->wait.final_ms = o->final_timeout_ms > 0 ? o->final_timeout_ms : FINAL_WAIT_MS;
+	longest = s->wait.reply_ms > s->wait.final_ms ? s->wait.reply_ms : s->wait.final_ms;
+	SETOPT(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, longest / 1000 + 5);
+	SETOPT(s->curl, CURLOPT_NOPROGRESS, 0L);
+	SETOPT(s->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	SETOPT(s->curl, CURLOPT_XFERINFODATA, s);
+	return failed;
+}
+
 int smtp_open(struct smtp **out, const struct smtp_options *o)
 {
 	struct smtp *s = NULL;
@@ -619,13 +636,8 @@ int smtp_open(struct smtp **out, const struct smtp_options *o)
 	SETOPT(s->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	SETOPT(s->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	       o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 15000L);
-	s->wait.reply_ms = o->reply_timeout_ms > 0 ? o->reply_timeout_ms : REPLY_WAIT_MS;
-	s->wait.final_ms = o->final_timeout_ms > 0 ? o->final_timeout_ms : FINAL_WAIT_MS;
-	SETOPT(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
-	       (s->wait.reply_ms > s->wait.final_ms ? s->wait.reply_ms : s->wait.final_ms) / 1000 + 5);
-	SETOPT(s->curl, CURLOPT_NOPROGRESS, 0L);
-	SETOPT(s->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	SETOPT(s->curl, CURLOPT_XFERINFODATA, s);
+	if (!failed)
+		failed = wait_setup(s, o);
 	SETOPT(s->curl, CURLOPT_ERRORBUFFER, s->errbuf);
 	SETOPT(s->curl, CURLOPT_VERBOSE, 1L); /* the debug callback sees the replies */
 	SETOPT(s->curl, CURLOPT_DEBUGFUNCTION, on_debug);
