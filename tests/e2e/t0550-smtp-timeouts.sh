@@ -88,6 +88,12 @@ MAILOUT_NOW=2026-12-07T08:31 run_mailout --repo "$REPO" status one
 expect_contains "the account shows its rest" \
 	"  ☆ ann-a                resting until 2026-12-07T07:35:00Z: no reply within 1 s after the message (the final '.'); the message to b-1 is unconfirmed"
 
+# an hour and a minute later the unconfirmed claim is an alert
+MAILOUT_NOW=2026-12-07T08:31:01Z run_mailout --repo "$REPO" status --check
+expect_rc "status --check after the unanswered reply" 1
+expect_stderr "the alert names campaign, account and count" \
+"mailout: campaign 'one', account 'ann-a': 1 claim unconfirmed for more than an hour (the oldest since 2026-12-07T07:30:00Z): run mailout retry one --unconfirmed"
+
 # the next run (a minute later, on the virtual clock) waits for the pause
 rm -f "$REPO/build/plan.db"
 run_mailout --repo "$REPO" send --now 2026-12-07T08:31 --for 10m --sink "$sink"
