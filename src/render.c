@@ -1183,6 +1183,7 @@ static int build_message(struct buf *out, struct render *r, const struct recipie
 {
 	struct buf https = BUF_INIT, mailto = BUF_INIT, name = BUF_INIT, subject = BUF_INIT;
 	struct mime_message m;
+	const char *culprit;
 	int ret = -1;
 
 	if (message_id_out)
@@ -1223,10 +1224,11 @@ static int build_message(struct buf *out, struct render *r, const struct recipie
 	m.one_click = r->one_click;
 	m.list_id = r->list_id;
 	ret = mime_build(out, &m, message_id_out);
-	if (ret < 0 && !proof_to && header_culprit(r, rec)) {
+	culprit = ret < 0 && !proof_to ? header_culprit(r, rec) : NULL;
+	if (culprit) {
 		char *why = xstrdup(error_last());
 
-		error_set("field '%s' of recipient '%s': %s", header_culprit(r, rec), rec->id, why);
+		error_set("field '%s' of recipient '%s': %s", culprit, rec->id, why);
 		free(why);
 	}
 done:
