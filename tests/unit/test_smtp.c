@@ -1211,6 +1211,39 @@ static void test_network_errors(void **state)
 	free(url2);
 }
 
+/* Replies other than the final one have their own wait: a server silent
+ * after RCPT TO for longer ends the transaction there, before any of the
+ * message went out (not uncertain). */
+static void test_reply_wait(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const slow[] = { "--rcpt-delay", "slow@example.net=3", NULL };
+	struct server *srv = smtpd_start(fx, slow);
+	struct smtp_options o;
+	struct smtp_reply r = SMTP_REPLY_INIT;
+	struct smtp *s;
+	char *url = url_for("smtp", "127.0.0.1", srv->port);
+	int cc, conns;
+
+	memset(&o, 0, sizeof(o));
+	o.url = url;
+	o.reply_timeout_ms = 1000;
+	assert_int_equal(smtp_open(&s, &o), 0);
+	cc = send_one(s, "slow@example.net", 1, NULL, &r);
+	assert_int_equal(cc, CURLE_OPERATION_TIMEDOUT);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.text, "no reply within 1 s");
+	assert_string_equal(r.command, "RCPT");
+	assert_int_equal(r.uncertain, 0);
+	assert_int_equal(smtp_classify(&r, cc), SMTP_NETWORK);
+	/* the handle goes on with the next message */
+	assert_delivered(&r, send_one(s, "fast@example.net", 2, NULL, &r));
+	smtp_reply_release(&r);
+	smtp_close(s);
+	assert_int_equal(spool_log(srv, &conns, 0, 0, NULL, 0), 1);
+	free(url);
+}
+
 static void test_reply_parse(void **state)
 {
 	static const char multi[] = "550-5.1.1 The account does not exist.\r\n"
@@ -1263,6 +1296,7 @@ int main(void)
 		LIVE(test_tls),
 		LIVE(test_starttls_required),
 		LIVE(test_network_errors),
+		LIVE(test_reply_wait),
 		cmocka_unit_test(test_tls_rules),
 		cmocka_unit_test(test_open_checks_tls),
 		LIVE(test_starttls_loopback),
