@@ -176,6 +176,21 @@ static int print_one(struct plan *p, const struct campaign_summary *s)
 	return print_suppressed(p, c->id);
 }
 
+/* --check: one line on stderr per campaign and account with claims
+ * unconfirmed for more than an hour. */
+static void print_alerts(struct plan *p, const struct campaign_summary *list, size_t n)
+{
+	struct buf lines = BUF_INIT;
+	char *line, *nl;
+
+	status_unconfirmed_alerts(&lines, plan_config(p), list, n);
+	for (line = lines.ptr; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		cmd_error("%s", line);
+	}
+	buf_release(&lines);
+}
+
 static int json, exit_on_problems;
 
 static const struct opt_spec opts[] = {
@@ -183,7 +198,7 @@ static const struct opt_spec opts[] = {
 		"one campaign in detail: every count, its accounts, notifications"),
 	OPT_SWITCH("json", &json, "the plan's stamp and every campaign's counts as JSON"),
 	OPT_SWITCH("check", &exit_on_problems,
-		   "exit 1 when a campaign is interrupted or an account has a critical error"),
+		   "exit 1 when a campaign is interrupted, an account is red or a claim unconfirmed for over an hour"),
 	OPT_END
 };
 
@@ -229,6 +244,8 @@ static int run(struct cmd_ctx *ctx)
 		goto done;
 	}
 	code = exit_on_problems && status_needs_attention(list + first, shown) ? 1 : 0;
+	if (exit_on_problems)
+		print_alerts(p, list + first, shown);
 done:
 	plan_summaries_free(list, n);
 	return code;

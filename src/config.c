@@ -192,6 +192,7 @@ static const struct ykey account_keys[] = {
 	{ "main", 0 }, { "working_hours", 0 }, { "timezone", 0 }, { "enabled", 0 },
 	{ "tls", 0 }, { "ca_file", 0 }, { "helo", 0 },
 	{ "sent_mailbox", 0 },
+	{ "smtp_timeout", 0 },
 	{ NULL, 0 }
 };
 
@@ -537,6 +538,27 @@ static void load_sent_mailbox(struct account *a, const struct ydoc *doc, const s
 	}
 }
 
+/* `smtp_timeout:`, the wait for the reply to the final '.' (a duration). */
+static void load_smtp_timeout(struct account *a, const struct ydoc *doc, const struct ynode *m,
+			      struct diag_list *diags)
+{
+	const struct ynode *n = ynode_get(m, "smtp_timeout");
+	long seconds = 0;
+
+	a->smtp_timeout = 0;
+	if (ynode_is_null(n))
+		return;
+	if (n->kind != YNODE_SCALAR || duration_parse(n->value, &seconds) < 0 ||
+	    seconds < SMTP_TIMEOUT_MIN || seconds > SMTP_TIMEOUT_MAX) {
+		ydiag(diags, doc, n, DIAG_ERROR,
+		      "invalid smtp_timeout '%s': expected a duration from 1s to 1h, such as 10m",
+		      n->kind == YNODE_SCALAR ? n->value : "");
+		error_clear();
+		return;
+	}
+	a->smtp_timeout = seconds;
+}
+
 static void load_account(struct config *c, struct account *a, const struct ydoc *doc,
 			 const struct ynode *m, struct diag_list *diags)
 {
@@ -585,6 +607,7 @@ static void load_account(struct config *c, struct account *a, const struct ydoc 
 		error_clear();
 	}
 	check_helo(doc, m, diags);
+	load_smtp_timeout(a, doc, m, diags);
 	n = ynode_get(m, "daily_limit");
 	if (n && ynode_int(doc, n, 1, 1000000, &limit, diags) == 0)
 		a->daily_limit = limit;

@@ -49,6 +49,9 @@ struct tls_config {
 	struct pos ca_pos; /* of the ca_file value */
 };
 
+#define SMTP_TIMEOUT_MIN 1L
+#define SMTP_TIMEOUT_MAX 3600L
+
 struct account {
 	char *id, *owner, *from, *smtp, *username, *password_env;
 	enum account_auth auth;
@@ -57,6 +60,8 @@ struct account {
 	char *sent_mailbox; /* `sent_mailbox:`; NULL: the \Sent special-use mailbox */
 	struct tls_config tls; /* for smtp and imap */
 	char *helo; /* `helo:`, else the domain of the From address; NULL when from is invalid */
+	long smtp_timeout; /* `smtp_timeout:`, seconds to wait for the reply to the final
+			    * '.' (SMTP_TIMEOUT_MIN..MAX); 0: RFC 5321's 10 minutes */
 	long daily_limit;
 	int main, enabled;
 	struct schedule schedule; /* the organisation's rules with this account's overrides */

@@ -85,7 +85,15 @@ struct notification {
 struct plan_account_counts {
 	char *account; /* NULL for deliveries without an account */
 	long count[STATE_COUNT]; /* claimed is counted as unconfirmed */
+	/* By plan_summaries() only: the unconfirmed claims older than
+	 * PLAN_UNCONFIRMED_ALERT at its time, and the time of the oldest
+	 * unconfirmed claim (0 when there is none). */
+	long unconfirmed_overdue;
+	time_t oldest_unconfirmed;
 };
+
+/* Seconds after which an unconfirmed claim is an alert (status --check). */
+#define PLAN_UNCONFIRMED_ALERT 3600
 
 struct campaign_summary {
 	const struct campaign *campaign;

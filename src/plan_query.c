@@ -906,12 +906,41 @@ static int campaign_value(struct plan *p, sqlite3_stmt *st, const char *campaign
 	return rc < 0 ? -1 : 0;
 }
 
+/* The ages of the unconfirmed claims of s's accounts at now (few: read
+ * from the index on (campaign, account, state) only where there are some). */
+static int unconfirmed_ages(struct plan *p, sqlite3_stmt *st, struct campaign_summary *s,
+			    time_t now)
+{
+	size_t j;
+	int rc;
+
+	for (j = 0; j < s->nby_account; j++) {
+		struct plan_account_counts *ac = &s->by_account[j];
+
+		if (!ac->account || !ac->count[STATE_UNCONFIRMED])
+			continue;
+		bind(st, 1, s->campaign->id);
+		bind(st, 2, ac->account);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)(now - PLAN_UNCONFIRMED_ALERT));
+		rc = plan_step(p, st);
+		if (rc == PLAN_ROW) {
+			ac->oldest_unconfirmed = (time_t)sqlite3_column_int64(st, 0);
+			ac->unconfirmed_overdue = (long)sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, size_t *n)
 {
 	struct campaign_summary *list = NULL;
 	struct account_summary *accounts = NULL;
 	struct plan_campaign_counts counts;
 	sqlite3_stmt *today = NULL, *red = NULL, *notes = NULL, *ntotal = NULL, *errs = NULL;
+	sqlite3_stmt *ages = NULL;
 	int orgday = schedule_day(&p->cfg.schedule, now);
 	size_t i, j, k = 0;
 	int rc = 0, ret = -1;
@@ -931,7 +960,11 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 	    plan_prepare(p, &notes,
 			 "SELECT time, account, recipient, message FROM notifications WHERE campaign = ?1 ORDER BY time DESC, id DESC LIMIT 20") < 0 ||
 	    plan_prepare(p, &ntotal, "SELECT COUNT(*) FROM notifications WHERE campaign = ?1") < 0 ||
-	    plan_prepare(p, &errs, "SELECT last_error > last_reset FROM campaigns WHERE id = ?1") < 0)
+	    plan_prepare(p, &errs, "SELECT last_error > last_reset FROM campaigns WHERE id = ?1") < 0 ||
+	    plan_prepare(p, &ages,
+			 "SELECT COALESCE(MIN(claimed_at), 0), COALESCE(SUM(claimed_at < ?3), 0) "
+			 "FROM deliveries WHERE campaign = ?1 AND account = ?2 "
+			 "AND state IN ('claimed', 'unconfirmed')") < 0)
 		goto done;
 	list = xcalloc(p->campaigns.count + 1, sizeof(*list));
 	for (i = 0; i < p->campaigns.count; i++) {
@@ -951,6 +984,8 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 		memcpy(s->count, counts.count, sizeof(s->count));
 		s->by_account = counts.accounts;
 		s->nby_account = counts.naccounts;
+		if (unconfirmed_ages(p, ages, s, now) < 0)
+			goto done;
 		sqlite3_bind_int(today, 2, orgday);
 		if (campaign_value(p, today, c->id, &s->sent_today) < 0 ||
 		    campaign_value(p, red, c->id, &interrupted) < 0 ||
@@ -992,6 +1027,7 @@ done:
 	sqlite3_finalize(notes);
 	sqlite3_finalize(ntotal);
 	sqlite3_finalize(errs);
+	sqlite3_finalize(ages);
 	return ret;
 }
 

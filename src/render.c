@@ -11,6 +11,7 @@
 #include "mime.h"
 #include "recipients.h"
 #include "safefile.h"
+#include "text.h"
 #include "xalloc.h"
 #include "yamlfile.h"
 
@@ -1125,12 +1126,64 @@ static void display_name(struct buf *out, const struct recipient *rec)
 	}
 }
 
+/* What no header can carry: a control character other than TAB, or bytes
+ * that are not UTF-8. */
+static int header_refuses(const char *v)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)v; *p; p++) {
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			return 1;
+	}
+	return !text_utf8_valid(v, strlen(v));
+}
+
+struct culprit {
+	const struct recipient *rec;
+	const char *field;
+};
+
+static int find_culprit(const struct template_ref *ref, void *payload)
+{
+	struct culprit *c = payload;
+	const char *v;
+
+	if (ref->kind != TEMPLATE_REF_VARIABLE && ref->kind != TEMPLATE_REF_UNESCAPED)
+		return 0;
+	v = recipient_field(c->rec, ref->name);
+	if (!v || !header_refuses(v))
+		return 0;
+	c->field = ref->name;
+	return 1;
+}
+
+/* The recipient's field that a header of its message cannot carry: one
+ * of the To name's, else one the subject uses; NULL when none. */
+static const char *header_culprit(const struct render *r, const struct recipient *rec)
+{
+	static const char *const person[] = { "first_name", "last_name", NULL };
+	static const char *const company[] = { "full_name", NULL };
+	const char *const *name = rec->type == RTYPE_COMPANIES ? company : person;
+	struct culprit c = { rec, NULL };
+	const char *v;
+
+	for (; *name; name++) {
+		v = recipient_field(rec, *name);
+		if (v && header_refuses(v))
+			return *name;
+	}
+	template_foreach_ref(r->nl->subject, find_culprit, &c);
+	return c.field;
+}
+
 static int build_message(struct buf *out, struct render *r, const struct recipient *rec,
 			 const struct account *a, const char *token, time_t date,
 			 const char *message_id, const char *proof_to, char **message_id_out)
 {
 	struct buf https = BUF_INIT, mailto = BUF_INIT, name = BUF_INIT, subject = BUF_INIT;
 	struct mime_message m;
+	const char *culprit;
 	int ret = -1;
 
 	if (message_id_out)
@@ -1171,6 +1224,13 @@ static int build_message(struct buf *out, struct render *r, const struct recipie
 	m.one_click = r->one_click;
 	m.list_id = r->list_id;
 	ret = mime_build(out, &m, message_id_out);
+	culprit = ret < 0 && !proof_to ? header_culprit(r, rec) : NULL;
+	if (culprit) {
+		char *why = xstrdup(error_last());
+
+		error_set("field '%s' of recipient '%s': %s", culprit, rec->id, why);
+		free(why);
+	}
 done:
 	buf_release(&https);
 	buf_release(&mailto);

@@ -158,7 +158,10 @@ void rendered_release(struct rendered *m);
  * one_click_url, List-Id "<campaign>.<site host>", X-Mailout-Campaign and
  * X-Mailout-Recipient.  The same message id gives the same bytes.
  * *message_id_out (may be NULL) receives the Message-ID (free() it).
- * Returns 0, or -1 after error_set() with out as it was.
+ * Returns 0, or -1 after error_set() with out as it was; when a header
+ * cannot be built from one of rec's fields (a control character in
+ * first_name), the message names it: "field 'first_name' of recipient
+ * 'c-1': To header: line break or control character refused".
  */
 int render_mime(struct buf *out, struct render *r, const struct recipient *rec,
 		const struct account *a, const char *token, time_t date, const char *message_id,

@@ -550,6 +550,7 @@ int sender_account_options(struct smtp_options *so, const struct account *a, cha
 	so->ca_pem_len = a->tls.ca_pem_len;
 	so->ca_file = a->tls.ca_pem ? NULL : a->tls.ca_file;
 	so->helo = a->helo;
+	so->final_timeout_ms = a->smtp_timeout * 1000;
 	if (a->auth == AUTH_OAUTH2) {
 		if (oauth_account_token(bearer_out, a) < 0)
 			return -1;
@@ -570,8 +571,10 @@ static int open_transport(struct run *r, struct sacct *a)
 	int ret;
 
 	if (r->o->sink) {
+		/* the sink stands in for the account's server, at its pace */
 		memset(&so, 0, sizeof(so));
 		so.url = r->o->sink;
+		so.final_timeout_ms = a->a->smtp_timeout * 1000;
 	} else if (sender_account_options(&so, a->a, &bearer) < 0) {
 		return -1;
 	}
@@ -697,11 +700,34 @@ static int deliver_dry(struct run *r, struct item *it)
 	return ret;
 }
 
+static int record_failed(struct run *r, struct spair *pair, const char *const *fields,
+			 const struct smtp_reply *reply);
+
+/* The message for this recipient cannot be built (a header refuses one of
+ * its fields, error_last() says which): the delivery fails alone, nothing
+ * went to SMTP, and the account goes on with the next recipient. */
+static int record_unbuilt(struct run *r, struct item *it)
+{
+	struct smtp_reply reply = SMTP_REPLY_INIT;
+	const char *fields[4];
+	int ret;
+
+	reply.text = xasprintf("the message cannot be built: %s", error_last());
+	fields[0] = it->d.recipient;
+	fields[1] = "0";
+	fields[2] = NULL;
+	fields[3] = reply.text;
+	ret = record_failed(r, it->pair, fields, &reply);
+	smtp_reply_release(&reply);
+	return ret;
+}
+
 /*
  * The message of a claimed item rendered into r->msg, and the address to
  * send it to in *to (valid until the next recipient is read): 0; 1 when
  * the account cannot send in this run (the item is withdrawn, the run goes
- * on); -1 on error (the item is withdrawn too).
+ * on) or when the message cannot be built (the delivery failed); -1 on
+ * error (the item is withdrawn).
  */
 static int compose(struct run *r, struct item *it, const char **to)
 {
@@ -729,10 +755,14 @@ static int compose(struct run *r, struct item *it, const char **to)
 	if (rc != 0)
 		goto withdraw;
 	token = token_make(r->keys, d->campaign, d->recipient);
-	buf_reset(&r->msg);
-	if (!token || render_mime(&r->msg, pair->camp->render, &rec, a->a, token, r->now,
-				  it->message_id, NULL) < 0)
+	if (!token)
 		goto withdraw;
+	buf_reset(&r->msg);
+	if (render_mime(&r->msg, pair->camp->render, &rec, a->a, token, r->now, it->message_id,
+			NULL) < 0) {
+		ret = record_unbuilt(r, it) < 0 ? -1 : 1;
+		goto done;
+	}
 	*to = rec.email;
 	ret = 0;
 	goto done;
@@ -857,6 +887,38 @@ static int record_rejected(struct run *r, struct spair *pair, const char *const 
 	return ret;
 }
 
+/*
+ * The connection failed while the server had the whole message: it may
+ * have been delivered, so the claim stays unconfirmed, and the account
+ * pauses.  The pause is a deferred line that names no recipient (a
+ * recipient's deferred line would make the delivery pending again), so
+ * the next run honours it too.
+ */
+static int record_uncertain(struct run *r, struct item *it, const struct smtp_reply *reply)
+{
+	struct spair *pair = it->pair;
+	const char *fields[5];
+	struct buf why = BUF_INIT;
+	char code[8], when[32];
+	int ret;
+
+	pair->acct->rest_until = r->now + NETWORK_PAUSE;
+	snprintf(code, sizeof(code), "%d", reply->code);
+	time_format_rfc3339(when, pair->acct->rest_until);
+	buf_addf(&why, "%s; the message to %s is unconfirmed", reply->text ? reply->text : "",
+		 it->d.recipient);
+	fields[0] = NULL; /* "-" */
+	fields[1] = code;
+	fields[2] = NULL;
+	fields[3] = why.ptr;
+	fields[4] = when;
+	ret = record(r, pair, LOG_DEFERRED, fields, 5);
+	r->report->unconfirmed++;
+	emit(r, SENDER_UNCONFIRMED, pair, it->d.recipient, reply, NULL);
+	buf_release(&why);
+	return ret;
+}
+
 /* Records what the server's reply (classified as cls) means for the item. */
 static int record_outcome(struct run *r, struct item *it, const struct smtp_reply *reply,
 			  enum smtp_class cls)
@@ -867,13 +929,8 @@ static int record_outcome(struct run *r, struct item *it, const struct smtp_repl
 
 	if (cls != SMTP_RECIPIENT_REJECTED)
 		pair->acct->rejected_in_row = 0;
-	if (cls == SMTP_NETWORK && reply->uncertain) {
-		/* it may have been delivered: leave the claim unconfirmed */
-		pair->acct->rest_until = r->now + NETWORK_PAUSE;
-		r->report->unconfirmed++;
-		emit(r, SENDER_UNCONFIRMED, pair, it->d.recipient, reply, NULL);
-		return 0;
-	}
+	if (cls == SMTP_NETWORK && reply->uncertain)
+		return record_uncertain(r, it, reply);
 	snprintf(code, sizeof(code), "%d", reply->code);
 	fields[0] = it->d.recipient;
 	fields[1] = code;

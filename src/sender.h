@@ -25,7 +25,16 @@
  *                           for 4.x.x); the recipient waits
  *   critical             -> the account is red until `mailout resume`;
  *                           campaigns with deliveries on it are interrupted
- *   network              -> the account pauses 5 minutes; the recipient waits
+ *   network              -> the account pauses 5 minutes (a deferred line);
+ *                           the recipient waits.  When the whole message had
+ *                           been handed over (no final reply in time: the
+ *                           account's smtp_timeout, default 10 minutes) the
+ *                           claim stays unconfirmed and the pause's deferred
+ *                           line names no recipient
+ *
+ * A message that cannot be built for its recipient (a header refuses one of
+ * the recipient's fields) fails that delivery alone, with the reason naming
+ * the field; nothing goes to SMTP and the account goes on.
  */
 #ifndef MAILOUT_SENDER_H
 #define MAILOUT_SENDER_H
@@ -119,7 +128,7 @@ size_t sender_own_logs(char ***out, struct plan *p, const struct sender_options 
 int sender_check(struct plan *p, const struct sender_options *o);
 
 struct smtp_options;
-/* SMTP options of an account (URL, tls, ca_file, helo), its secret from
+/* SMTP options of an account (URL, tls, ca_file, helo, smtp_timeout), its secret from
  * the environment (password_env, or an OAuth2 access token from
  * oauth_account_token()); *bearer_out is the token to free with
  * secret_free() after use.  -1 with error_set when a secret is missing. */

@@ -13,6 +13,7 @@
 
 #include "recipients.h"
 #include "render.h"
+#include "status.h"
 
 /* The newsletter preview: its own inline styles, no script, no remote images. */
 static const char preview_csp[] =
@@ -35,7 +36,60 @@ static void put_command(struct buf *b, const char *campaign, const char *extra)
 	buf_adds(b, "</code></pre>");
 }
 
-static void put_next_steps(struct buf *b, const struct campaign_summary *cs)
+/* The unconfirmed claims, account by account, with the command that
+ * resolves them; those older than an hour are an alert (status --check). */
+static void put_unconfirmed(struct buf *b, const struct site *s, const struct campaign_summary *cs)
+{
+	long unconfirmed = cs->count[STATE_UNCONFIRMED];
+	struct buf command = BUF_INIT;
+	size_t j;
+
+	buf_adds(b, "<li><strong>");
+	site_put_count(b, unconfirmed);
+	buf_adds(b, unconfirmed == 1 ? " message is" : " messages are");
+	buf_adds(b, " unconfirmed</strong>: the sender stopped between handing them to the server "
+		    "and recording the reply, so they may have arrived. They are not sent again "
+		    "on their own.<ul class=\"unconfirmed-accounts\">");
+	for (j = 0; j < cs->nby_account; j++) {
+		const struct plan_account_counts *ac = &cs->by_account[j];
+
+		if (!ac->account || !ac->count[STATE_UNCONFIRMED])
+			continue;
+		buf_adds(b, ac->unconfirmed_overdue ? "<li class=\"overdue\" data-account=\"" :
+						      "<li data-account=\"");
+		site_put(b, ac->account);
+		buf_adds(b, "\">");
+		site_put_count(b, ac->count[STATE_UNCONFIRMED]);
+		buf_adds(b, " on <code>");
+		site_put(b, ac->account);
+		buf_adds(b, "</code>, the oldest claimed ");
+		site_put_time(b, s, ac->oldest_unconfirmed);
+		if (ac->unconfirmed_overdue) {
+			buf_adds(b, " (<strong>");
+			site_put_count(b, ac->unconfirmed_overdue);
+			buf_adds(b, " for more than an hour</strong>)");
+		}
+		buf_reset(&command);
+		status_unconfirmed_command(&command, s->cfg, cs->campaign->id, ac->account);
+		if (status_confirm_applies(s->cfg, ac->account)) {
+			buf_adds(b, ". Look them up in the account's Sent folder: what is there counts as "
+				    "sent, what the provider never accepted is sent again, the rest stays "
+				    "unconfirmed (<code>mailout retry ");
+			site_put(b, cs->campaign->id);
+			buf_adds(b, " --unconfirmed</code> sends those again):");
+		} else {
+			buf_adds(b, ". Check the account's Sent folder; to send them again (a recipient "
+				    "may get the message twice), run:");
+		}
+		buf_adds(b, "<pre class=\"command\"><code>");
+		site_put(b, command.ptr);
+		buf_adds(b, "</code></pre></li>");
+	}
+	buf_adds(b, "</ul></li>");
+	buf_release(&command);
+}
+
+static void put_next_steps(struct buf *b, const struct site *s, const struct campaign_summary *cs)
 {
 	const struct campaign *c = cs->campaign;
 	long failed = cs->count[STATE_FAILED], retrying = cs->count[STATE_RETRYING],
@@ -79,17 +133,8 @@ static void put_next_steps(struct buf *b, const struct campaign_summary *cs)
 		buf_adds(b, " retried automatically after a temporary failure; nothing to do unless "
 			    "they keep failing.</li>");
 	}
-	if (unconfirmed) {
-		buf_adds(b, "<li><strong>");
-		site_put_count(b, unconfirmed);
-		buf_adds(b, unconfirmed == 1 ? " message is" : " messages are");
-		buf_adds(b, " unconfirmed</strong>: the sender stopped between handing them to the server "
-			    "and recording the reply, so they may have arrived. They are not sent again "
-			    "on their own. Check the sending account's Sent folder; to send them again "
-			    "(a recipient may get the message twice), run:");
-		put_command(b, c->id, " --unconfirmed");
-		buf_adds(b, "</li>");
-	}
+	if (unconfirmed)
+		put_unconfirmed(b, s, cs);
 	if (calm && cs->status != STATUS_MERGED) {
 		if (cs->status == STATUS_DONE)
 			buf_adds(b, "<li>Nothing: every recipient has been handled.</li>");
@@ -568,7 +613,7 @@ int site_write_campaign_page(struct site *s, struct campaign_page *pg)
 		     "campaign.</p></section>\n");
 	put_config(&b, s, cs);
 	buf_adds(&b, "</div>\n");
-	put_next_steps(&b, cs);
+	put_next_steps(&b, s, cs);
 	buf_adds(&b, "<section class=\"panel\" id=\"chart\" aria-labelledby=\"chart-h\">"
 		     "<h2 id=\"chart-h\">Sent per day</h2>");
 	site_put_chart(&b, pg);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -14,6 +15,8 @@
 #include "xalloc.h"
 
 #define REPLY_MAX 8192 /* longer replies are cut */
+#define REPLY_WAIT_MS (5 * 60 * 1000L) /* RFC 5321 4.5.3.2: replies other than the final one */
+#define FINAL_WAIT_MS (10 * 60 * 1000L) /* RFC 5321 4.5.3.2.6: the reply to the final '.' */
 
 /* The server's replies as libcurl's debug callback shows them. */
 struct capture {
@@ -31,6 +34,28 @@ struct reader {
 	size_t len, pos;
 };
 
+/*
+ * How long the server may stay silent.  libcurl's CURLOPT_TIMEOUT_MS bounds
+ * the whole transaction (a slow final reply after a large message would
+ * count the upload too), CURLOPT_SERVER_RESPONSE_TIMEOUT is one wait for
+ * every reply, and CURLOPT_LOW_SPEED_TIME would also end the final wait
+ * (the blocking wait for it checks the speed).  RFC 5321 wants 10 minutes
+ * for the reply to the final '.' and 5 for the others, so the wait is
+ * measured here: every byte either way (the debug and read callbacks)
+ * restarts the clock, and the progress callback, which libcurl calls at
+ * least once a second also while it waits for a reply, ends the transfer
+ * when the silence outlasts the wait of the phase.  libcurl's own
+ * response timeout is set just beyond both, as a backstop.  The
+ * connection phase (TCP, TLS, greeting, EHLO, AUTH) stays bounded by the
+ * connect timeout: nothing has been sent then.
+ */
+struct wait {
+	long reply_ms, final_ms;
+	struct timespec last; /* the last byte sent or received */
+	int expired; /* the progress callback ended the transfer */
+	int final; /* ... while waiting for the final reply */
+};
+
 struct smtp {
 	CURL *curl;
 	char *host;
@@ -38,6 +63,7 @@ struct smtp {
 	struct curl_slist *connect_to;
 	struct capture cap;
 	struct reader rd;
+	struct wait wait;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -312,12 +338,16 @@ static void capture_line(struct capture *cap, const char *line, size_t len)
 	}
 }
 
-static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, void *arg)
+static void wait_restart(struct wait *w)
 {
-	struct capture *cap = arg;
+	clock_gettime(CLOCK_MONOTONIC, &w->last);
+}
+
+/* What the server sent (HEADER_IN) or the command sent (HEADER_OUT). */
+static void capture_bytes(struct capture *cap, curl_infotype type, const char *data, size_t size)
+{
 	size_t start = 0, i;
 
-	(void)curl;
 	if (type == CURLINFO_HEADER_OUT) {
 		capture_command(cap, data, size);
 	} else if (type == CURLINFO_HEADER_IN) {
@@ -330,6 +360,17 @@ static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, voi
 		if (start < size)
 			capture_line(cap, data + start, size - start);
 	}
+}
+
+static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, void *arg)
+{
+	struct smtp *s = arg;
+
+	(void)curl;
+	if (type == CURLINFO_HEADER_OUT || type == CURLINFO_HEADER_IN ||
+	    type == CURLINFO_DATA_OUT || type == CURLINFO_DATA_IN)
+		wait_restart(&s->wait);
+	capture_bytes(&s->cap, type, data, size);
 	return 0;
 }
 
@@ -388,7 +429,7 @@ int smtp_reply_parse(struct smtp_reply *out, const char *command, const char *te
 	capture_reset(&cap);
 	if (command)
 		capture_command(&cap, command, strlen(command));
-	on_debug(NULL, CURLINFO_HEADER_IN, (char *)text, len, &cap);
+	capture_bytes(&cap, CURLINFO_HEADER_IN, text, len);
 	if (cap.done && cap.code) {
 		reply_set(out, cap.code, cap.text.ptr, cap.reply_command);
 		ret = 0;
@@ -397,6 +438,37 @@ int smtp_reply_parse(struct smtp_reply *out, const char *command, const char *te
 	}
 	buf_release(&cap.text);
 	return ret;
+}
+
+/* The whole message has been handed over: what is left is the reply to
+ * the final '.'. */
+static int wait_for_final(const struct smtp *s)
+{
+	return strcmp(s->cap.command, "DATA") == 0 && s->rd.len && s->rd.pos == s->rd.len;
+}
+
+/* libcurl's progress callback: ends the transfer when the server has been
+ * silent for longer than the phase allows (see struct wait). */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	struct smtp *s = arg;
+	struct timespec now;
+	long silent, allowed;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	silent = (now.tv_sec - s->wait.last.tv_sec) * 1000 +
+		 (now.tv_nsec - s->wait.last.tv_nsec) / 1000000;
+	s->wait.final = wait_for_final(s);
+	allowed = s->wait.final ? s->wait.final_ms : s->wait.reply_ms;
+	if (silent <= allowed)
+		return 0;
+	s->wait.expired = 1;
+	return 1;
 }
 
 /* Fills r after a transfer that ended with res. */
@@ -414,17 +486,32 @@ static void reply_fill(struct smtp_reply *r, struct smtp *s, CURLcode res)
 		reply_set(r, (int)code, s->errbuf[0] ? s->errbuf : "", cap->command);
 		return;
 	}
-	reply_set(r, 0, s->errbuf[0] ? s->errbuf : curl_easy_strerror(res), cap->command);
-	r->uncertain = strcmp(cap->command, "DATA") == 0 && s->rd.len &&
-		       s->rd.pos == s->rd.len;
+	if (s->wait.expired) {
+		struct buf why = BUF_INIT;
+		long ms = s->wait.final ? s->wait.final_ms : s->wait.reply_ms;
+
+		if (ms % 1000)
+			buf_addf(&why, "no reply within %ld ms", ms);
+		else
+			buf_addf(&why, "no reply within %ld s", ms / 1000);
+		buf_adds(&why, s->wait.final ? " after the message (the final '.')" : "");
+		reply_set(r, 0, why.ptr, cap->command);
+		buf_release(&why);
+	} else {
+		reply_set(r, 0, s->errbuf[0] ? s->errbuf : curl_easy_strerror(res), cap->command);
+	}
+	r->uncertain = wait_for_final(s);
 }
 
 /* ---- transport ---- */
 
 static size_t on_read(char *out, size_t size, size_t nitems, void *arg)
 {
-	struct reader *rd = arg;
+	struct smtp *s = arg;
+	struct reader *rd = &s->rd;
 	size_t n = size * nitems;
+
+	wait_restart(&s->wait);
 
 	if (n > rd->len - rd->pos)
 		n = rd->len - rd->pos;
@@ -489,6 +576,23 @@ done:
 	return ret;
 }
 
+/* The waits of struct wait, measured by the progress callback: NULL, or
+ * the option libcurl refused. */
+static const char *wait_setup(struct smtp *s, const struct smtp_options *o)
+{
+	long longest;
+	const char *failed = NULL;
+
+	s->wait.reply_ms = o->reply_timeout_ms > 0 ? o->reply_timeout_ms : REPLY_WAIT_MS;
+	s->wait.final_ms = o->final_timeout_ms > 0 ? o->final_timeout_ms : FINAL_WAIT_MS;
+	longest = s->wait.reply_ms > s->wait.final_ms ? s->wait.reply_ms : s->wait.final_ms;
+	SETOPT(s->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, longest / 1000 + 5);
+	SETOPT(s->curl, CURLOPT_NOPROGRESS, 0L);
+	SETOPT(s->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	SETOPT(s->curl, CURLOPT_XFERINFODATA, s);
+	return failed;
+}
+
 int smtp_open(struct smtp **out, const struct smtp_options *o)
 {
 	struct smtp *s = NULL;
@@ -532,14 +636,15 @@ int smtp_open(struct smtp **out, const struct smtp_options *o)
 	SETOPT(s->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	SETOPT(s->curl, CURLOPT_CONNECTTIMEOUT_MS,
 	       o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 15000L);
-	SETOPT(s->curl, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 60000L);
+	if (!failed)
+		failed = wait_setup(s, o);
 	SETOPT(s->curl, CURLOPT_ERRORBUFFER, s->errbuf);
 	SETOPT(s->curl, CURLOPT_VERBOSE, 1L); /* the debug callback sees the replies */
 	SETOPT(s->curl, CURLOPT_DEBUGFUNCTION, on_debug);
-	SETOPT(s->curl, CURLOPT_DEBUGDATA, &s->cap);
+	SETOPT(s->curl, CURLOPT_DEBUGDATA, s);
 	SETOPT(s->curl, CURLOPT_UPLOAD, 1L);
 	SETOPT(s->curl, CURLOPT_READFUNCTION, on_read);
-	SETOPT(s->curl, CURLOPT_READDATA, &s->rd);
+	SETOPT(s->curl, CURLOPT_READDATA, s);
 	SETOPT(s->curl, CURLOPT_WRITEFUNCTION, on_discard);
 	tls_failed = tls_curl_setup(s->curl, plain, o->ca_pem, o->ca_pem_len, o->ca_file);
 	if (tls_failed)
@@ -594,12 +699,18 @@ static int address_ok(const char *a)
 
 static CURLcode transfer(struct smtp *s, const char *message, size_t len)
 {
+	CURLcode res;
+
 	s->rd.data = message;
 	s->rd.len = len;
 	s->rd.pos = 0;
 	s->errbuf[0] = '\0';
+	s->wait.expired = s->wait.final = 0;
+	wait_restart(&s->wait);
 	capture_reset(&s->cap);
-	return curl_easy_perform(s->curl);
+	res = curl_easy_perform(s->curl);
+	/* a wait that ran out is a timeout, whoever noticed it */
+	return res == CURLE_ABORTED_BY_CALLBACK && s->wait.expired ? CURLE_OPERATION_TIMEDOUT : res;
 }
 
 int smtp_send(struct smtp *s, const char *mail_from, const char *rcpt,

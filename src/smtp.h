@@ -157,7 +157,15 @@ struct smtp_options {
 	const char *username; /* NULL: no AUTH (unless the URL has credentials) */
 	const char *password; /* for AUTH PLAIN/LOGIN */
 	const char *bearer; /* XOAUTH2 access token instead of password */
-	long connect_timeout_ms, timeout_ms; /* 0: 15 s and 60 s */
+	/* connect_timeout_ms bounds the connection phase (TCP, TLS, greeting,
+	 * EHLO, AUTH; 0: 15 s).  Afterwards the server may be silent for up to
+	 * final_timeout_ms before its reply to the final '.' (0: 10 minutes)
+	 * and up to reply_timeout_ms before any other reply (0: 5 minutes),
+	 * RFC 5321 section 4.5.3.2; a wait that runs out ends the transaction
+	 * with CURLE_OPERATION_TIMEDOUT, code 0, and text "no reply within N s"
+	 * (with " after the message (the final '.')" for the final wait, which
+	 * is then uncertain). */
+	long connect_timeout_ms, reply_timeout_ms, final_timeout_ms;
 	enum tls_mode tls; /* TLS_DEFAULT, TLS_STARTTLS, TLS_NONE (loopback only) */
 	/* CA certificates (PEM) in memory, else a CA bundle file, else
 	 * $CURL_CA_BUNDLE, $SSL_CERT_FILE, the system's (src/tls.h) */

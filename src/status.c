@@ -23,8 +23,37 @@ static void json_opt_string(struct buf *b, const char *s)
 		buf_adds(b, "null");
 }
 
+/* ", \"unconfirmed_claims\": [...]": the accounts with unconfirmed claims. */
+static void add_unconfirmed(struct buf *out, const struct config *cfg,
+			    const struct campaign_summary *s)
+{
+	struct buf command = BUF_INIT;
+	size_t j;
+	int n = 0;
+
+	buf_adds(out, ", \"unconfirmed_claims\": [");
+	for (j = 0; j < s->nby_account; j++) {
+		const struct plan_account_counts *ac = &s->by_account[j];
+
+		if (!ac->account || !ac->count[STATE_UNCONFIRMED])
+			continue;
+		buf_adds(out, n++ ? ", {\"account\": " : "{\"account\": ");
+		buf_add_json_string(out, ac->account);
+		buf_addf(out, ", \"unconfirmed\": %ld, \"overdue\": %ld, \"oldest_claim\": ",
+			 ac->count[STATE_UNCONFIRMED], ac->unconfirmed_overdue);
+		json_time(out, ac->oldest_unconfirmed);
+		buf_adds(out, ", \"command\": ");
+		buf_reset(&command);
+		status_unconfirmed_command(&command, cfg, s->campaign->id, ac->account);
+		buf_add_json_string(out, command.ptr);
+		buf_addc(out, '}');
+	}
+	buf_addc(out, ']');
+	buf_release(&command);
+}
+
 /* A campaign's object, from "{" to before its "}". */
-static void add_campaign(struct buf *out, const struct campaign_summary *s)
+static void add_campaign(struct buf *out, const struct config *cfg, const struct campaign_summary *s)
 {
 	const struct campaign *c = s->campaign;
 	size_t j;
@@ -61,7 +90,9 @@ static void add_campaign(struct buf *out, const struct campaign_summary *s)
 		json_opt_string(out, a->usable ? NULL : a->reason);
 		buf_addc(out, '}');
 	}
-	buf_addf(out, "], \"notifications_total\": %ld, \"notifications\": [",
+	buf_addc(out, ']');
+	add_unconfirmed(out, cfg, s);
+	buf_addf(out, ", \"notifications_total\": %ld, \"notifications\": [",
 		 s->total_notifications);
 	for (j = 0; j < s->nnotifications; j++) {
 		const struct notification *nt = &s->notifications[j];
@@ -140,7 +171,7 @@ void status_json(struct buf *out, struct plan *p, const struct campaign_summary 
 	add_plan(out, p);
 	for (i = 0; i < n; i++) {
 		buf_adds(out, i ? ",\n  " : "\n  ");
-		add_campaign(out, &list[i]);
+		add_campaign(out, plan_config(p), &list[i]);
 		buf_addc(out, '}');
 	}
 	buf_adds(out, n ? "\n]}\n" : "]}\n");
@@ -150,7 +181,7 @@ int status_json_detail(struct buf *out, struct plan *p, const struct campaign_su
 {
 	add_plan(out, p);
 	buf_adds(out, "\n  ");
-	add_campaign(out, s);
+	add_campaign(out, plan_config(p), s);
 	if (add_suppressed_deliveries(out, p, s->campaign->id) < 0)
 		return -1;
 	buf_adds(out, "}\n]}\n");
@@ -166,6 +197,48 @@ int status_needs_attention(const struct campaign_summary *list, size_t n)
 		problems |= list[i].status == STATUS_INTERRUPTED;
 		for (j = 0; j < list[i].naccounts; j++)
 			problems |= list[i].accounts[j].red;
+		for (j = 0; j < list[i].nby_account; j++)
+			problems |= list[i].by_account[j].unconfirmed_overdue > 0;
 	}
 	return problems;
+}
+
+int status_confirm_applies(const struct config *cfg, const char *account)
+{
+	const struct account *a = config_account(cfg, account);
+
+	return a && a->imap;
+}
+
+void status_unconfirmed_command(struct buf *out, const struct config *cfg, const char *campaign,
+				const char *account)
+{
+	if (status_confirm_applies(cfg, account))
+		buf_adds(out, "mailout confirm");
+	else
+		buf_addf(out, "mailout retry %s --unconfirmed", campaign);
+}
+
+size_t status_unconfirmed_alerts(struct buf *out, const struct config *cfg,
+				 const struct campaign_summary *list, size_t n)
+{
+	char when[32];
+	size_t i, j, lines = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < list[i].nby_account; j++) {
+			const struct plan_account_counts *ac = &list[i].by_account[j];
+
+			if (ac->unconfirmed_overdue <= 0)
+				continue;
+			time_format_rfc3339(when, ac->oldest_unconfirmed);
+			buf_addf(out, "campaign '%s', account '%s': %ld claim%s unconfirmed for more than an hour (the oldest since %s): run ",
+				 list[i].campaign->id, ac->account, ac->unconfirmed_overdue,
+				 ac->unconfirmed_overdue == 1 ? "" : "s", when);
+			status_unconfirmed_command(out, cfg, list[i].campaign->id, ac->account);
+			buf_addc(out, '\n');
+			lines++;
+		}
+	}
+	return lines;
 }

@@ -28,8 +28,31 @@ void status_json(struct buf *out, struct plan *p, const struct campaign_summary 
  * Returns -1 when the plan fails (error_set()). */
 int status_json_detail(struct buf *out, struct plan *p, const struct campaign_summary *s);
 
-/* Whether one of the n campaigns is interrupted or has an account with a
- * critical error. */
+/* Whether one of the n campaigns is interrupted, has an account with a
+ * critical error, or a claim unconfirmed for more than
+ * PLAN_UNCONFIRMED_ALERT. */
 int status_needs_attention(const struct campaign_summary *list, size_t n);
+
+/* Whether `mailout confirm` resolves account's unconfirmed claims: the
+ * account has `imap:`, where its Sent folder is searched. */
+int status_confirm_applies(const struct config *cfg, const char *account);
+
+/* Appends the command that resolves the unconfirmed claims of campaign on
+ * account: "mailout confirm" when the account has `imap:` (its Sent
+ * folder shows what the server accepted), else "mailout retry CAMPAIGN
+ * --unconfirmed" (which sends them again). */
+void status_unconfirmed_command(struct buf *out, const struct config *cfg, const char *campaign,
+				const char *account);
+
+/*
+ * Appends one line (with its newline) per campaign and account of the n
+ * summaries with claims unconfirmed for more than PLAN_UNCONFIRMED_ALERT:
+ *   campaign 'one', account 'ann-a': 2 claims unconfirmed for more than
+ *   an hour (the oldest since 2026-12-07T07:30:00Z): run mailout retry one
+ *   --unconfirmed
+ * (one line; "1 claim").  Returns the number of lines.
+ */
+size_t status_unconfirmed_alerts(struct buf *out, const struct config *cfg,
+				 const struct campaign_summary *list, size_t n);
 
 #endif

@@ -336,7 +336,15 @@ async function main() {
 		const unconfirmed = await page.$$eval('#unconfirmed-list tbody tr', (rs) => rs.map((r) => Array.from(r.cells).map((td) => td.textContent)));
 		assertEqual(unconfirmed.map((r) => r.slice(0, 3)), [['c-1014', 'l•••@example.com', 'alice-news']], 'unconfirmed row');
 		const commands = await page.$$eval('#next pre.command', (ps) => ps.map((p) => p.textContent));
-		assertEqual(commands, ['mailout retry december-update-dach', 'mailout retry december-update-dach --unconfirmed'], 'commands');
+		assertEqual(commands, ['mailout retry december-update-dach', 'mailout confirm'], 'commands');
+		/* c-1014's claim (08:30 UTC) is more than an hour old at 15:00 UTC: an alert, and
+		 * alice-news has imap:, so its Sent folder settles it */
+		const overdue = await page.$$eval('#next li.overdue', (l) => l.map((li) => [li.getAttribute('data-account'), li.textContent]));
+		assertEqual(overdue.length, 1, 'overdue accounts');
+		assertEqual(overdue[0][0], 'alice-news', 'overdue account');
+		assert(overdue[0][1].startsWith('1 on alice-news, the oldest claimed 2026-12-03 09:30 CET (1 for more than an hour). Look them up in the account\'s Sent folder'),
+			`overdue text: ${overdue[0][1]}`);
+		assert(overdue[0][1].includes('(mailout retry december-update-dach --unconfirmed sends those again)'), `overdue text: ${overdue[0][1]}`);
 		const config = await page.$eval('#configuration', (s) => s.textContent);
 		for (const text of ['templates/december-update.md', 'dach-customers', 'Alice Adams', 'Sales EMEA', '2026-12-01', '2027-01-31'])
 			assert(config.includes(text), `configuration lacks ${text}`);

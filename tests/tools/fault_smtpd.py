@@ -9,6 +9,7 @@ Runs in the foreground (not a daemon); a test backgrounds it:
         [--fault 'bad@example.org=550 5.1.1 No such user'] \
         [--fault 'busy@example.org=451 4.3.0 Try again later'] \
         [--data-fault 'X-Fail-Data=554 5.6.0 Content rejected'] [--delay 0.05] \
+        [--data-delay 'slow@example.org=65'] [--rcpt-delay 'slow@example.org=3'] \
         [--drop-after N] [--drop-data N] [--sent-imap HOST:PORT:PASSWORD[:MAILBOX]] [--quiet]
 
 Prints "READY <port>" on stdout once listening (--port 0 binds a free port and
@@ -20,7 +21,10 @@ Every accepted message is written to <spool>/<n>.eml and one line is appended to
 (auth_user is "user/MECHANISM" or "-").  <spool>/quit.tsv gets the conn_id of
 every connection that said QUIT.  A new conn_id/peer_port per message
 means the client did NOT reuse the connection.  Connection 1 is the server's
-own start-up probe.  --drop-after N aborts a connection, without a reply, when
+own start-up probe.  --delay S waits S seconds before the reply to the final '.'
+of every message; --data-delay 'rcpt-glob=S' only for messages to a matching
+recipient (a slow content filter), the longest matching wait; --rcpt-delay
+'rcpt-glob=S' waits before the reply to RCPT TO for a matching address.  --drop-after N aborts a connection, without a reply, when
 its MAIL number N+1 arrives: a connection that died while the client kept it.
 --drop-data N aborts the connection, without a reply and without accepting
 the message, at the end of the server's N-th DATA: a message the server never
@@ -94,12 +98,14 @@ class CountingSMTP(SMTP):
 
 class FaultHandler:
     def __init__(self, spool, faults, fault_file, data_faults, quiet, delay=0.0, drop_after=0,
-                 drop_data=0, sent_imap=None):
+                 drop_data=0, sent_imap=None, data_delays=(), rcpt_delays=()):
         self.spool, self.faults, self.fault_file = spool, faults, fault_file
         self.drop_after = drop_after
         self.drop_data, self.datas = drop_data, 0
         self.sent_imap, self.imap = sent_imap, {}
         self.delay = delay
+        self.data_delays = data_delays
+        self.rcpt_delays = rcpt_delays
         self.data_faults, self.quiet = data_faults, quiet
         self.n = 0
         self.lock = threading.Lock()
@@ -131,6 +137,10 @@ class FaultHandler:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        for pattern, secs in self.rcpt_delays:
+            if fnmatch.fnmatch(address.lower(), pattern.lower()):
+                await asyncio.sleep(float(secs))
+                break
         for pattern, reply in self._rules():
             if fnmatch.fnmatch(address.lower(), pattern.lower()):
                 self.log(f"RCPT {address} -> FAULT {reply}")
@@ -157,8 +167,11 @@ class FaultHandler:
                     raise
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)   # a slow server, so a test can kill a client mid-run
+        delay = max([self.delay] + [float(secs) for pattern, secs in self.data_delays
+                                    if any(fnmatch.fnmatch(r.lower(), pattern.lower())
+                                           for r in envelope.rcpt_tos)])
+        if delay:
+            await asyncio.sleep(delay)   # a slow server, so a test can kill a client mid-run
         body = envelope.content  # bytes (decode_data=False)
         with self.lock:
             self.datas += 1
@@ -252,6 +265,10 @@ def main():
     ap.add_argument("--data-fault", action="append", default=[], help="'marker=NNN text'")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--delay", type=float, default=0.0, help="seconds to wait before answering DATA")
+    ap.add_argument("--data-delay", action="append", default=[],
+                    help="'rcpt-glob=S': wait S seconds before the final reply to such a message")
+    ap.add_argument("--rcpt-delay", action="append", default=[],
+                    help="'rcpt-glob=S': wait S seconds before the reply to RCPT TO")
     ap.add_argument("--drop-after", type=int, default=0,
                     help="abort a connection without a reply at its MAIL number N+1")
     ap.add_argument("--drop-data", type=int, default=0,
@@ -265,7 +282,9 @@ def main():
     handler = FaultHandler(a.spool, a.fault, a.fault_file,
                            [tuple(d.split("=", 1)) for d in a.data_fault], a.quiet, a.delay,
                            a.drop_after, a.drop_data,
-                           (a.sent_imap.split(":", 3) + ["Sent"])[:4] if a.sent_imap else None)
+                           (a.sent_imap.split(":", 3) + ["Sent"])[:4] if a.sent_imap else None,
+                           [tuple(d.split("=", 1)) for d in a.data_delay],
+                           [tuple(d.split("=", 1)) for d in a.rcpt_delay])
     kw = dict(decode_data=False, enable_SMTPUTF8=True)
     if a.auth or a.xoauth2 or a.reject_auth:
         kw.update(authenticator=make_authenticator(a.auth, a.xoauth2, a.reject_auth),

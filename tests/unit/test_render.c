@@ -488,7 +488,16 @@ static void test_display_names(void **state)
 	buf_reset(&f->msg);
 	assert_int_equal(render_mime(&f->msg, f->render, &f->rec, a, TOKEN, DEC_3_2026, NULL, NULL), -1);
 	assert_int_equal(f->msg.len, 0);
-	assert_contains(error_last(), "header: line break or control character refused");
+	assert_string_equal(error_last(), "field 'first_name' of recipient 'l-2': To header: "
+					  "line break or control character refused");
+	/* a company's To name is its full_name */
+	open_render(f, "firms");
+	set_recipient(f, RTYPE_COMPANIES, "co-3", "office@acme.test", 0,
+		      "{ full_name: \"Acme\\x7f\", first_name: Ignored }");
+	buf_reset(&f->msg);
+	assert_int_equal(render_mime(&f->msg, f->render, &f->rec, a, TOKEN, DEC_3_2026, NULL, NULL), -1);
+	assert_string_equal(error_last(), "field 'full_name' of recipient 'co-3': To header: "
+					  "line break or control character refused");
 }
 
 static void test_mime_proof(void **state)

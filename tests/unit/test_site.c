@@ -323,6 +323,11 @@ static void test_outcomes_masked_and_listed(void **state)
 	/* what to do next */
 	assert_int_equal(count(page, "<pre class=\"command\"><code>mailout retry c1</code></pre>"), 1);
 	assert_int_equal(count(page, "<pre class=\"command\"><code>mailout retry c1 --unconfirmed</code></pre>"), 1);
+	/* c-5's claim is 5 hours old: an alert; ann-a has no imap:, so retry */
+	assert_non_null(strstr(page, "<ul class=\"unconfirmed-accounts\"><li class=\"overdue\" data-account=\"ann-a\">"
+		"1 on <code>ann-a</code>, the oldest claimed <time datetime=\"2026-12-03T10:00:00Z\">2026-12-03 11:00 CET</time> "
+		"(<strong>1 for more than an hour</strong>). Check the account's Sent folder; to send them again "
+		"(a recipient may get the message twice), run:<pre class=\"command\"><code>mailout retry c1 --unconfirmed</code></pre></li></ul>"));
 	/* the chart: one bar a day, the sends of today among the counts */
 	assert_int_equal(count(page, "<rect class=\"s0\""), 2);
 	assert_non_null(strstr(page, "<title>Dec 2, ann-a: 1 sent</title>"));

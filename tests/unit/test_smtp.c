@@ -1179,11 +1179,12 @@ static void test_network_errors(void **state)
 
 	/* the server takes the whole message, then is too slow to answer */
 	o.url = url2;
-	o.timeout_ms = 700;
+	o.final_timeout_ms = 700;
 	assert_int_equal(smtp_open(&s, &o), 0);
 	cc = send_one(s, "r2@example.net", 2, NULL, &r);
 	assert_int_equal(cc, CURLE_OPERATION_TIMEDOUT);
 	assert_int_equal(r.code, 0);
+	assert_string_equal(r.text, "no reply within 700 ms after the message (the final '.')");
 	assert_string_equal(r.command, "DATA");
 	assert_int_equal(r.uncertain, 1);
 	assert_int_equal(smtp_classify(&r, cc), SMTP_NETWORK);
@@ -1196,8 +1197,51 @@ static void test_network_errors(void **state)
 		nanosleep(&ts, NULL);
 	}
 	assert_int_equal(spool_log(srv, &conns, 0, 0, NULL, 0), 1);
+
+	/* the final reply may take longer than any other (RFC 5321 4.5.3.2):
+	 * a 2 s wait for it is not cut by the 1.5 s wait for the others */
+	o.reply_timeout_ms = 1500;
+	o.final_timeout_ms = 5000;
+	assert_int_equal(smtp_open(&s, &o), 0);
+	assert_delivered(&r, send_one(s, "r3@example.net", 3, NULL, &r));
+	smtp_reply_release(&r);
+	smtp_close(s);
+	assert_int_equal(spool_log(srv, &conns, 0, 0, NULL, 0), 2);
 	free(url);
 	free(url2);
+}
+
+/* Replies other than the final one have their own wait: a server silent
+ * after RCPT TO for longer ends the transaction there, before any of the
+ * message went out (not uncertain). */
+static void test_reply_wait(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const slow[] = { "--rcpt-delay", "slow@example.net=3", NULL };
+	struct server *srv = smtpd_start(fx, slow);
+	struct smtp_options o;
+	struct smtp_reply r = SMTP_REPLY_INIT;
+	struct smtp *s;
+	char *url = url_for("smtp", "127.0.0.1", srv->port);
+	int cc, conns;
+
+	memset(&o, 0, sizeof(o));
+	o.url = url;
+	o.reply_timeout_ms = 1000;
+	assert_int_equal(smtp_open(&s, &o), 0);
+	cc = send_one(s, "slow@example.net", 1, NULL, &r);
+	assert_int_equal(cc, CURLE_OPERATION_TIMEDOUT);
+	assert_int_equal(r.code, 0);
+	assert_string_equal(r.text, "no reply within 1 s");
+	assert_string_equal(r.command, "RCPT");
+	assert_int_equal(r.uncertain, 0);
+	assert_int_equal(smtp_classify(&r, cc), SMTP_NETWORK);
+	/* the handle goes on with the next message */
+	assert_delivered(&r, send_one(s, "fast@example.net", 2, NULL, &r));
+	smtp_reply_release(&r);
+	smtp_close(s);
+	assert_int_equal(spool_log(srv, &conns, 0, 0, NULL, 0), 1);
+	free(url);
 }
 
 static void test_reply_parse(void **state)
@@ -1252,6 +1296,7 @@ int main(void)
 		LIVE(test_tls),
 		LIVE(test_starttls_required),
 		LIVE(test_network_errors),
+		LIVE(test_reply_wait),
 		cmocka_unit_test(test_tls_rules),
 		cmocka_unit_test(test_open_checks_tls),
 		LIVE(test_starttls_loopback),
