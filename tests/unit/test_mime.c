@@ -807,46 +807,6 @@ static void test_python_reads_it_back(void **state)
 	buf_release(&path);
 }
 
-static void test_speed(void **state)
-{
-	struct mime_message m = sample();
-	struct buf text = BUF_INIT, html = BUF_INIT, out = BUF_INIT;
-	struct timespec t0, t1;
-	double per_message, best = 1e9;
-	int i, batch;
-
-	(void)state;
-	while (text.len < 1000)
-		buf_adds(&text, "Sch\xc3\xb6ne Gr\xc3\xbc\xc3\x9f" "e aus M\xc3\xbcnchen, dear customer = friend.\n");
-	while (html.len < 2000)
-		buf_adds(&html, "<p style=\"margin:0\">Sch&ouml;ne Gr\xc3\xbc\xc3\x9f" "e aus M\xc3\xbcnchen.</p>\n");
-	m.text = text.ptr;
-	m.html = html.ptr;
-	m.subject = "Gr\xc3\xbc\xc3\x9f" "e aus M\xc3\xbc" "nchen";
-	/* the best of several batches, so a busy machine does not fail the test */
-	for (batch = 0; batch < 10; batch++) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (i = 0; i < 2000; i++) {
-			buf_reset(&out);
-			assert_int_equal(mime_build(&out, &m, NULL), 0);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		per_message = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / 2000 / 1e3;
-		if (per_message < best)
-			best = per_message;
-	}
-	print_message("mime_build, %zu bytes in: %.2f us per message\n", text.len + html.len, best);
-#if defined(__SANITIZE_ADDRESS__) || defined(UNDER_ASAN)
-	assert_true(best < 200.0);
-#else
-	/* about 4 us here; per-byte allocation would be far slower */
-	assert_true(best < 30.0);
-#endif
-	buf_release(&text);
-	buf_release(&html);
-	buf_release(&out);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -857,7 +817,6 @@ int main(void)
 		cmocka_unit_test(test_refuses_injection),
 		cmocka_unit_test(test_message_id),
 		cmocka_unit_test_setup_teardown(test_python_reads_it_back, make_dir, remove_dir),
-		cmocka_unit_test(test_speed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
