@@ -31,7 +31,6 @@ start_imapd "unsub:unsub-pass" || finish
 start_smtpd "$TMPDIR/spool" || finish
 sed -i -e "s|mailbox: imaps://imap.example.com/INBOX|mailbox: imap://127.0.0.1:$IMAPD_PORT/INBOX|" \
 	-e "s|^  username: unsubscribe@example.com|  username: unsub|" \
-	-e 's|^  address: unsubscribe@example.com .*|&\n  one_click_url: https://unsub.example.com/u|' \
 	"$REPO/mailout.yaml"
 grep -q "one_click_url: https://unsub.example.com/u" "$REPO/mailout.yaml" || fail "one_click_url is configured"
 
