@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "imap.h"
 #include "serve.h"
 #include "serve_page.h"
 #include "text.h"
@@ -48,6 +49,7 @@ struct serve {
 	char *spool, *path, *org_name, *mailto, *mailbox, *username, *password;
 	char *ca_pem, *ca_file, *trusted_proxy;
 	size_t ca_pem_len;
+	enum tls_mode tls;
 	int plain;
 	const struct token_keys *keys;
 	long rate_limit, retry_ms;
@@ -485,6 +487,13 @@ static void add_date(struct buf *b, long long at)
 	buf_adds(b, date);
 }
 
+/* The same for the same entry, so that a second APPEND can be told. */
+static void entry_message_id(struct buf *b, const struct entry *e)
+{
+	buf_addf(b, "<one-click.%016llx.%lld@mailout.invalid>",
+		 (unsigned long long)hash_bytes(e->token, strlen(e->token)), e->at);
+}
+
 /* The message `unsubscribes sync` reads: the token in the subject. */
 static void entry_message(struct buf *b, const struct serve *s, const struct entry *e)
 {
@@ -492,8 +501,9 @@ static void entry_message(struct buf *b, const struct serve *s, const struct ent
 	add_date(b, e->at);
 	buf_addf(b, "\r\nFrom: mailout serve <%s>\r\nTo: <%s>\r\n", s->mailto, s->mailto);
 	buf_addf(b, "Subject: unsubscribe %s\r\n", e->token);
-	buf_addf(b, "Message-ID: <one-click.%016llx.%lld@mailout.invalid>\r\n",
-		 (unsigned long long)hash_bytes(e->token, strlen(e->token)), e->at);
+	buf_adds(b, "Message-ID: ");
+	entry_message_id(b, e);
+	buf_adds(b, "\r\n");
 	buf_adds(b, "X-Mailout-One-Click: yes\r\nMIME-Version: 1.0\r\n"
 		    "Content-Type: text/plain; charset=utf-8\r\n\r\n");
 	buf_addf(b, "unsubscribe %s\r\n\r\nA one-click unsubscribe (RFC 8058), answered at ", e->token);
@@ -596,10 +606,59 @@ static void wait_ms(struct serve *s, long ms)
 	(void)pthread_cond_timedwait(&s->wake, &s->lock, &until);
 }
 
+/* Whether the mailbox holds e already: 1, 0, or -1 (error_set).  Asked
+ * for the first entry after a start only: a crash between the server's
+ * confirmation of an APPEND and the line in SPOOL/delivered leaves that
+ * one entry delivered but still in the journal. */
+static int entry_present(const struct serve *s, const struct entry *e)
+{
+	struct imap_options o;
+	struct imap *m = NULL;
+	struct buf criteria = BUF_INIT;
+	unsigned long *uids = NULL;
+	size_t n = 0;
+	int ret = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.url = s->mailbox;
+	o.username = s->username;
+	o.password = s->password;
+	o.tls = s->tls;
+	o.ca_pem = s->ca_pem;
+	o.ca_pem_len = s->ca_pem_len;
+	o.ca_file = s->ca_file;
+	o.connect_timeout_ms = 10000;
+	o.timeout_ms = 30000;
+	buf_adds(&criteria, "HEADER Message-ID \"");
+	entry_message_id(&criteria, e);
+	buf_adds(&criteria, "\"");
+	if (imap_open(&m, &o) == 0 && imap_search(m, 0, criteria.ptr, &uids, &n, NULL) == 0)
+		ret = n > 0;
+	imap_close(m);
+	free(uids);
+	buf_release(&criteria);
+	return ret;
+}
+
+/* Delivers e: 0 once the mailbox holds it, -1 (error_set) when not. */
+static int entry_deliver(struct serve *s, const struct entry *e, int *check)
+{
+	int present = 0;
+
+	if (*check) {
+		present = entry_present(s, e);
+		if (present < 0)
+			return -1;
+		*check = 0;
+	}
+	return present ? 0 : entry_append(s, e);
+}
+
 static void *worker_main(void *arg)
 {
 	struct serve *s = arg;
 	struct entry e;
+	int check = s->npending > s->head; /* the first entry read back */
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
@@ -610,7 +669,7 @@ static void *worker_main(void *arg)
 		e.token = xstrdup(s->pending[s->head].token);
 		e.at = s->pending[s->head].at;
 		pthread_mutex_unlock(&s->lock);
-		if (entry_append(s, &e) == 0) {
+		if (entry_deliver(s, &e, &check) == 0) {
 			pthread_mutex_lock(&s->lock);
 			s->reachable = 1;
 			entry_delivered(s);
@@ -1046,6 +1105,7 @@ int serve_start(struct serve **out, const struct serve_options *o)
 	s->rate_limit = o->rate_limit;
 	s->retry_ms = o->retry_ms > 0 ? o->retry_ms : 5000;
 	s->journal_max = o->journal_max ? o->journal_max : SERVE_JOURNAL_DEFAULT;
+	s->tls = o->tls;
 	if (mailbox_setup(s, o->mailbox, o->tls) < 0)
 		goto done;
 	pthread_mutex_init(&s->lock, NULL);
