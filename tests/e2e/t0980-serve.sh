@@ -168,6 +168,45 @@ expect_code "$(code GET "$BASE/u?t=$token")" 200 "served while a slow client wai
 wait "$slow_pid"
 grep -Eq '^closed after (9|10|11|12) s$' "$TMPDIR/slow" || fail "the idle connection is closed after 10 s" "$TMPDIR/slow"
 
+# pages in organization.language and from --theme DIR: a broken theme is
+# refused at start with every problem and its place; a good one is used,
+# filled with the German texts, everything escaped
+stop_serve
+THEME=$TMPDIR/theme
+mkdir -p "$THEME"
+printf '<p>{{text}}</p>\n<input value="{{{token}}}">\n' >"$THEME/confirm.html"
+printf '<p>{{org}}</p>\n' >"$THEME/done.html"
+printf '<a href="mailto:{{address}}">{{mailto_text}}</a>\n' >"$THEME/invalid.html"
+run_mailout serve --config "$REPO/mailout.yaml" --listen "127.0.0.1:$HTTP_PORT" --spool "$SPOOL" --theme "$THEME"
+expect_rc "a broken theme" 1
+expect_stderr "a broken theme" "$THEME/confirm.html:2:15: error: 'token' is not escaped: write {{token}} (every value is HTML-escaped)
+$THEME/done.html:1:4: error: unknown placeholder 'org' (see \`mailout serve --help\`)
+$THEME/message.html: error: cannot read the page: No such file or directory
+mailout: the theme '$THEME' cannot be used"
+printf '<form action="{{action}}"><input name="t" value="{{token}}"><button>{{button}}</button></form>\n' \
+	>"$THEME/confirm.html"
+printf '<h1 lang="{{lang}}">{{title}}</h1><p>{{text}}</p>\n' >"$THEME/done.html"
+printf '<p>{{status}} {{title}}</p>\n' >"$THEME/message.html"
+sed 's/^  language: en /  language: de /' "$REPO/mailout.yaml" >"$TMPDIR/de.yaml"
+"$MAILOUT" serve --config "$TMPDIR/de.yaml" --listen "127.0.0.1:$HTTP_PORT" --spool "$SPOOL" --rate-limit 0 \
+	--theme "$THEME" >>"$TMPDIR/serve.out" 2>&1 &
+SERVE_PID=$!
+until curl -s -o /dev/null "$BASE/healthz"; do sleep 0.1; done
+expect_code "$(code GET "$BASE/u?t=$token")" 200 "GET with a theme"
+expect_output "the theme's confirm.html" \
+	"<form action=\"/u\"><input name=\"t\" value=\"$token\"><button>Abmelden</button></form>" "$TMPDIR/body"
+expect_code "$(code POST "$BASE/u?t=$token" --data 'List-Unsubscribe=One-Click')" 200 "POST with a theme"
+expect_output "the theme's done.html" \
+	'<h1 lang="de">Sie sind abgemeldet</h1><p>Sie erhalten keine Newsletter mehr von Example GmbH.</p>' "$TMPDIR/body"
+expect_code "$(code POST "$BASE/u?t=x" --data 'List-Unsubscribe=One-Click')" 400 "a bad token with a theme"
+expect_output "the theme's invalid.html" \
+	'<a href="mailto:unsubscribe@example.com">Um sich abzumelden, senden Sie von der Adresse, die die Newsletter erhält, eine E-Mail mit dem Betreff „unsubscribe“ an</a>' \
+	"$TMPDIR/body"
+expect_code "$(code DELETE "$BASE/u")" 405 "DELETE with a theme"
+expect_output "the theme's message.html" '<p>405 Nicht erlaubt</p>' "$TMPDIR/body"
+stop_serve
+start_serve 0
+
 # the mailbox down: 100 requests answered, serve killed, restarted, mailbox up
 # (its imap processes too: one holds serve's connection, logged in)
 kill "$IMAPD_PID" $(pgrep -P "$IMAPD_PID") && wait "$IMAPD_PID" 2>/dev/null
