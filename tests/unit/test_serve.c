@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "fixture.h"
 #include "diag.h"
 #include "serve.h"
 #include "token.h"
@@ -47,18 +48,11 @@ static void test_form_value(void **state)
 	buf_release(&v);
 }
 
-static char spool[] = "/tmp/mailout-serve-test.XXXXXX";
+static char *spool; /* of the test running */
 
 static void write_file(const char *name, const char *text)
 {
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", spool, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	assert_int_equal(fixture_write(spool, name, text), 0);
 }
 
 static char *read_spool(const char *name)
@@ -90,16 +84,15 @@ static void options(struct serve_options *o, const struct token_keys *keys)
 
 static void spool_make(void)
 {
-	snprintf(spool, sizeof(spool), "%s", "/tmp/mailout-serve-test.XXXXXX");
-	assert_non_null(mkdtemp(spool));
+	spool = fixture_tmpdir();
+	assert_non_null(spool);
 }
 
 static void spool_remove(void)
 {
-	char rm[300];
-
-	snprintf(rm, sizeof(rm), "rm -rf '%s'", spool);
-	assert_int_equal(system(rm), 0);
+	fixture_remove(spool);
+	free(spool);
+	spool = NULL;
 }
 
 /* Starts a server on the spool, stops it and returns what it found. */

@@ -12,20 +12,14 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "fixture.h"
 #include "serve_page.h"
 
-static char theme[] = "/tmp/mailout-serve-theme.XXXXXX";
+static char *theme;
 
 static void theme_file(const char *name, const char *text)
 {
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", theme, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	assert_int_equal(fixture_write(theme, name, text), 0);
 }
 
 static void values(struct serve_page_values *v, const char *language)
@@ -90,10 +84,9 @@ static void test_theme(void **state)
 	struct serve_pages *p = NULL;
 	struct serve_page_values v;
 	struct buf b = BUF_INIT;
-	char rm[300];
-
 	(void)state;
-	assert_non_null(mkdtemp(theme));
+	theme = fixture_tmpdir();
+	assert_non_null(theme);
 	theme_file("confirm.html", "<form action=\"{{action}}\"><input name=\"t\" value=\"{{token}}\">{{button}}</form>\n");
 	theme_file("done.html", "{{status}} {{title}}: {{text}} ({{lang}}, {{organization}})\n");
 	theme_file("invalid.html", "{{#address}}<a href=\"mailto:{{address}}\">{{mailto_text}}</a>{{/address}}\n");
@@ -139,8 +132,8 @@ static void test_theme(void **state)
 	buf_release(&b);
 	serve_pages_free(p);
 	diag_release(&diags);
-	snprintf(rm, sizeof(rm), "rm -rf '%s'", theme);
-	assert_int_equal(system(rm), 0);
+	fixture_remove(theme);
+	free(theme);
 }
 
 int main(void)
