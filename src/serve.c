@@ -632,8 +632,9 @@ static int entry_present(const struct serve *s, const struct entry *e)
 	buf_adds(&criteria, "HEADER Message-ID \"");
 	entry_message_id(&criteria, e);
 	buf_adds(&criteria, "\"");
-	if (imap_open(&m, &o) == 0 && imap_search(m, 0, criteria.ptr, &uids, &n, NULL) == 0)
-		ret = n > 0;
+	/* a server that cannot search gets the APPEND: twice rather than never */
+	if (imap_open(&m, &o) == 0)
+		ret = imap_search(m, 0, criteria.ptr, &uids, &n, NULL) == 0 && n > 0;
 	imap_close(m);
 	free(uids);
 	buf_release(&criteria);
