@@ -12,11 +12,12 @@
 #include "config.h"
 #include "diag.h"
 #include "serve.h"
+#include "serve_page.h"
 #include "token.h"
 #include "xalloc.h"
 #include "yamlfile.h"
 
-static const char *listen_arg, *spool_arg, *config_arg, *rate_arg, *proxy_arg, *journal_arg;
+static const char *listen_arg, *spool_arg, *config_arg, *rate_arg, *proxy_arg, *journal_arg, *theme_arg;
 
 static const struct opt_spec opts[] = {
 	OPT_VALUE("listen", &listen_arg, "ADDR:PORT", "where to listen (default 127.0.0.1:8025)"),
@@ -27,6 +28,7 @@ static const struct opt_spec opts[] = {
 	OPT_VALUE("trusted-proxy", &proxy_arg, "ADDR", "believe X-Forwarded-For from this peer"),
 	OPT_VALUE("journal-max", &journal_arg, "N", "entries that may wait for the mailbox\n"
 						 "(default 100000; then 503)"),
+	OPT_VALUE("theme", &theme_arg, "DIR", "the pages from DIR instead of the built-in ones"),
 	OPT_END
 };
 
@@ -115,6 +117,7 @@ static int make_options(struct serve_options *o, char **path_out, const struct c
 	o->spool = spool_arg ? spool_arg : "spool";
 	o->path = *path_out;
 	o->org_name = cfg->org_name;
+	o->language = cfg->language;
 	o->mailto = cfg->unsubscribe_address;
 	o->mailbox = cfg->unsubscribe_mailbox;
 	o->username = cfg->unsubscribe_username;
@@ -127,12 +130,42 @@ static int make_options(struct serve_options *o, char **path_out, const struct c
 	return 0;
 }
 
+/* The pages of --theme, or the built-in ones: 0, or -1 (printed). */
+static int load_pages(struct serve_pages **out)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	int ret = serve_pages_load(out, theme_arg, &diags);
+
+	if (ret < 0) {
+		diag_sort(&diags);
+		diag_print(stderr, &diags);
+		cmd_error("the theme '%s' cannot be used", theme_arg ? theme_arg : "(built-in)");
+	}
+	diag_release(&diags);
+	return ret;
+}
+
+/* What the start found in the spool, when there is anything to say. */
+static void print_recovery(const struct serve_recovery *r)
+{
+	if (r->waiting || r->delivered)
+		cmd_printf("serve: spool: %zu waiting for the mailbox, %zu delivered remembered\n", r->waiting,
+			   r->delivered);
+	if (r->cut_bytes)
+		cmd_printf("serve: spool: the journal's last line was cut short (%zu bytes, never answered): "
+			   "left out\n", r->cut_bytes);
+	if (r->bad_lines)
+		cmd_printf("serve: spool: %zu damaged line%s left out\n", r->bad_lines,
+			   r->bad_lines == 1 ? "" : "s");
+}
+
 static int run(struct cmd_ctx *ctx)
 {
 	struct config cfg;
 	struct serve_options o;
 	struct token_keys *keys = NULL;
 	struct serve *s = NULL;
+	struct serve_pages *pages = NULL;
 	char *path = NULL;
 	sigset_t stop;
 	int code = 1, sig = 0;
@@ -150,16 +183,21 @@ static int run(struct cmd_ctx *ctx)
 		goto done;
 	}
 	o.keys = keys;
+	if (load_pages(&pages) < 0)
+		goto done;
+	o.pages = pages;
 	/* the threads inherit the mask: only sigwait() below sees these */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a file size limit is a failed write: 503 */
 	if (serve_start(&s, &o) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}
+	print_recovery(serve_recovered(s));
 	cmd_printf("serve: listening on port %u, answering %s\n", serve_port(s), path);
 	fflush(stdout);
 	sigwait(&stop, &sig);
@@ -170,6 +208,7 @@ static int run(struct cmd_ctx *ctx)
 done:
 	serve_stop(s);
 	token_keys_free(keys);
+	serve_pages_free(pages);
 	free(path);
 	config_release(&cfg);
 	return code;
@@ -181,6 +220,10 @@ const struct command cmd_serve_entry = {
 	.opts = opts,
 	.help_column = 26,
 	.notes = "Needs MAILOUT_SECRET and the unsubscribe mailbox's password; runs until\n"
-		 "SIGTERM.  Answered requests wait in DIR/journal until the mailbox took them.\n",
+		 "SIGTERM.  Answered requests wait in DIR/journal until the mailbox took them.\n"
+		 "Pages are in organization.language; a --theme DIR holds confirm.html,\n"
+		 "done.html, invalid.html and message.html with the placeholders {{lang}},\n"
+		 "{{organization}}, {{title}}, {{text}}, {{button}}, {{action}}, {{token}},\n"
+		 "{{address}}, {{mailto_text}} and {{status}} (always HTML-escaped).\n",
 	.run = run,
 };

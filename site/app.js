@@ -8,8 +8,9 @@
  * filtered view can be shared and survives a reload.
  *
  * Unsubscribe page (id="unsubscribe"): reads the token from the fragment
- * and prepares the e-mail and the one-click form.  Nothing is sent until
- * the person clicks.
+ * and puts it into the one-click form (the page's first action, a POST to
+ * `mailout serve`) and the e-mail.  Nothing is sent until the person
+ * clicks.
  */
 (function () {
 	'use strict';
@@ -215,10 +216,8 @@
 		mail = byId('unsubscribe-mail');
 		mail.href = 'mailto:' + address + '?subject=' + encodeURIComponent('unsubscribe ' + token);
 		form = byId('one-click');
-		if (form && oneClick) {
-			form.action = oneClick + (oneClick.indexOf('?') < 0 ? '?' : '&') + 't=' + encodeURIComponent(token);
-			form.elements.t.value = token;
-		}
+		if (form && oneClick)
+			form.elements.t.value = token; /* in the body: no server logs it */
 		byId('token-ok').hidden = false;
 	}
 

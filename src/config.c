@@ -160,6 +160,21 @@ static void set_pos(struct pos *p, const struct ynode *n)
 	p->col = n ? n->col : 0;
 }
 
+/* The position of the key node of map's key (0:0 when it has none). */
+static void key_pos(struct pos *p, const struct ynode *map, const char *key)
+{
+	size_t i;
+
+	set_pos(p, NULL);
+	for (i = 0; map && map->kind == YNODE_MAP && i < map->count; i++) {
+		const struct ynode *k = map->items[2 * i];
+		if (k->kind == YNODE_SCALAR && !strcmp(k->value, key)) {
+			set_pos(p, k);
+			return;
+		}
+	}
+}
+
 static const struct ykey top_keys[] = {
 	{ "organization", YKEY_REQUIRED }, { "schedule", 0 }, { "unsubscribe", YKEY_REQUIRED },
 	{ "git", 0 }, { "departments", 0 }, { "people", YKEY_REQUIRED },
@@ -816,6 +831,7 @@ int config_load_doc(struct config *out, const struct ydoc *doc, struct diag_list
 		out->language = xstrdup("en");
 	load_schedule(out, doc, ynode_get(top, "schedule"), diags);
 	load_unsubscribe(out, doc, ynode_get(top, "unsubscribe"), diags);
+	key_pos(&out->unsubscribe_pos, top, "unsubscribe");
 	load_git(out, doc, ynode_get(top, "git"), diags);
 	load_departments(out, doc, top, diags);
 	load_people(out, doc, top, diags);

@@ -79,6 +79,7 @@ struct config {
 	char *unsubscribe_address, *unsubscribe_mailbox, *unsubscribe_username,
 		*unsubscribe_password_env, *one_click_url;
 	struct tls_config unsubscribe_tls; /* for unsubscribe_mailbox */
+	struct pos unsubscribe_pos; /* of the 'unsubscribe' key */
 	char *git_author;
 	struct department *departments;
 	size_t ndepartments;

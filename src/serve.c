@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "imap.h"
 #include "serve.h"
+#include "serve_page.h"
 #include "text.h"
 #include "token.h"
 #include "util.h"
@@ -30,6 +32,8 @@
 #define COMPACT_EVERY 1000 /* deliveries between rewrites of the journal */
 #define MEMORY_LIMIT (32 * 1024) /* per connection: headers and the answer */
 #define DISCARD_MAX (16 * SERVE_BODY_MAX) /* a body too large read before the 413 */
+#define PRUNE_MIN 1000 /* forgotten delivered tokens before SPOOL/delivered is rewritten */
+#define SPOOL_FILE_MAX ((size_t)1 << 30)
 
 struct entry {
 	char *token;
@@ -45,6 +49,7 @@ struct serve {
 	char *spool, *path, *org_name, *mailto, *mailbox, *username, *password;
 	char *ca_pem, *ca_file, *trusted_proxy;
 	size_t ca_pem_len;
+	enum tls_mode tls;
 	int plain;
 	const struct token_keys *keys;
 	long rate_limit, retry_ms;
@@ -61,9 +66,20 @@ struct serve {
 	int lock_made, worker_started, stopping;
 	pthread_t worker;
 	int journal_fd, delivered_fd;
+	off_t journal_size, delivered_size; /* bytes of whole lines */
+	int journal_broken; /* a failed write left a partial line: rewrite first */
 	struct entry *pending; /* pending[head..npending) wait */
 	size_t head, npending, pending_cap, since_compact;
-	struct strmap seen; /* every token waiting or delivered */
+	/* delivered[dhead..ndelivered) delivered, oldest first, remembered
+	 * for delivered_keep seconds, delivered_max at most */
+	struct entry *delivered;
+	size_t dhead, ndelivered, delivered_cap, delivered_max, delivered_dropped;
+	long long delivered_keep;
+	struct strmap seen; /* every token waiting or remembered as delivered */
+	struct serve_recovery recovery;
+	const struct serve_pages *pages;
+	struct serve_pages *own_pages; /* when the options gave none */
+	char *language;
 	int reachable; /* -1 not tried yet, 0 no, 1 yes */
 	struct strmap rates; /* client address -> struct rate, this minute */
 	long long rate_minute;
@@ -136,106 +152,220 @@ static int fsync_dir(const char *dir)
 	return ret;
 }
 
-static void pending_add(struct serve *s, const char *token, long long at)
+static void entry_push(struct entry **list, size_t *n, size_t *cap, char *token, long long at)
 {
-	XGROW(s->pending, s->pending_cap, s->npending + 1);
-	s->pending[s->npending].token = xstrdup(token);
-	s->pending[s->npending].at = at;
-	s->npending++;
+	XGROW(*list, *cap, *n + 1);
+	(*list)[*n].token = token;
+	(*list)[*n].at = at;
+	(*n)++;
 }
 
-/* Writes the waiting entries to a new journal and puts it in place of
- * the old one (under the lock, or before the threads start). */
-static int journal_rewrite(struct serve *s)
+static void pending_add(struct serve *s, const char *token, long long at)
 {
-	char *path = spool_path(s, SERVE_JOURNAL_FILE), *tmp = spool_path(s, SERVE_JOURNAL_FILE ".new");
-	struct buf b = BUF_INIT;
-	size_t i;
-	int fd = -1, ret = -1;
+	entry_push(&s->pending, &s->npending, &s->pending_cap, xstrdup(token), at);
+}
 
-	for (i = s->head; i < s->npending; i++)
-		buf_addf(&b, "%s\t%lld\n", s->pending[i].token, s->pending[i].at);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || fd_write_all(fd, b.ptr, b.len) < 0 || fsync(fd) < 0 || close(fd) < 0) {
+/* Moves list[head..n) to the front. */
+static void entries_shift(struct entry *list, size_t *head, size_t *n)
+{
+	size_t i;
+
+	for (i = *head; i < *n; i++)
+		list[i - *head] = list[i];
+	*n -= *head;
+	*head = 0;
+}
+
+/* Writes the lines of list[head..n) ("TOKEN\tTIME") to SPOOL/name.new,
+ * syncs it, puts it in place of SPOOL/name and opens it for appending in
+ * *fd; *size becomes its length. */
+static int spool_replace(struct serve *s, const char *name, const struct entry *list, size_t head, size_t n,
+			 int *fd, off_t *size)
+{
+	char *path = spool_path(s, name), *tmp = xasprintf("%s.new", path);
+	struct buf b = BUF_INIT;
+	int nfd = -1, ret = -1;
+	size_t i;
+
+	for (i = head; i < n; i++)
+		buf_addf(&b, "%s\t%lld\n", list[i].token, list[i].at);
+	nfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (nfd < 0 || fd_write_all(nfd, b.ptr, b.len) < 0 || fsync(nfd) < 0 || close(nfd) < 0) {
 		error_set("cannot write '%s': %s", tmp, strerror(errno));
 		goto done;
 	}
-	fd = -1;
+	nfd = -1;
 	if (rename(tmp, path) < 0) {
 		error_set("cannot rename '%s': %s", tmp, strerror(errno));
 		goto done;
 	}
 	if (fsync_dir(s->spool) < 0)
 		goto done;
-	while (s->syncing)
-		pthread_cond_wait(&s->synced, &s->lock);
-	if (s->journal_fd >= 0)
-		close(s->journal_fd);
-	s->journal_fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-	if (s->journal_fd < 0) {
+	nfd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (nfd < 0) {
 		error_set("cannot open '%s': %s", path, strerror(errno));
 		goto done;
 	}
-	/* the delivered entries before head are gone from the file now */
-	for (i = s->head; i < s->npending; i++)
-		s->pending[i - s->head] = s->pending[i];
-	for (i = s->npending - s->head; i < s->npending; i++)
-		s->pending[i].token = NULL;
-	s->npending -= s->head;
-	s->head = 0;
-	s->since_compact = 0;
-	s->durable = s->written; /* the new file holds them all, synced */
-	pthread_cond_broadcast(&s->synced);
+	if (*fd >= 0)
+		close(*fd);
+	*fd = nfd;
+	nfd = -1;
+	*size = (off_t)b.len;
 	ret = 0;
 done:
-	if (fd >= 0)
-		close(fd);
+	if (nfd >= 0)
+		close(nfd);
 	free(path);
 	free(tmp);
 	buf_release(&b);
 	return ret;
 }
 
-/* Reads SPOOL/delivered and SPOOL/journal back; a last line cut short by
- * a crash was never answered and is left out. */
-static int journal_load(struct serve *s)
+/* seen anew from the waiting and the remembered delivered tokens (all
+ * on disk: their durable line is 0). */
+static void seen_rebuild(struct serve *s)
 {
-	char *delivered = spool_path(s, SERVE_DELIVERED_FILE), *journal = spool_path(s, SERVE_JOURNAL_FILE);
-	struct buf b = BUF_INIT;
-	char *line, *nl, *tab;
-	int ret = -1, added;
+	size_t i;
+	int added;
 
-	if (buf_read_file(&b, delivered, (size_t)1 << 30) < 0 && errno != ENOENT)
-		goto done;
-	for (line = b.ptr; (nl = strchr(line, '\n')); line = nl + 1) {
-		*nl = '\0';
-		if (*line)
-			strmap_put(&s->seen, line, &added);
+	strmap_release(&s->seen, NULL);
+	for (i = s->head; i < s->npending; i++)
+		strmap_put(&s->seen, s->pending[i].token, &added);
+	for (i = s->dhead; i < s->ndelivered; i++)
+		strmap_put(&s->seen, s->delivered[i].token, &added);
+}
+
+/* Forgets delivered tokens older than delivered_keep or beyond
+ * delivered_max, and rewrites SPOOL/delivered when enough went (a
+ * quarter of those kept, at least PRUNE_MIN) or force says so. */
+static int delivered_prune(struct serve *s, int force)
+{
+	long long oldest = (long long)time(NULL) - s->delivered_keep;
+	size_t dropped = 0, kept;
+
+	while (s->dhead < s->ndelivered &&
+	       (s->ndelivered - s->dhead > s->delivered_max || s->delivered[s->dhead].at < oldest)) {
+		free(s->delivered[s->dhead].token);
+		s->delivered[s->dhead++].token = NULL;
+		dropped++;
 	}
-	buf_reset(&b);
-	if (buf_read_file(&b, journal, (size_t)1 << 30) < 0 && errno != ENOENT)
-		goto done;
-	for (line = b.ptr; (nl = strchr(line, '\n')); line = nl + 1) {
-		*nl = '\0';
-		tab = strchr(line, '\t');
-		if (!tab || tab == line)
-			continue;
+	s->delivered_dropped += dropped;
+	kept = s->ndelivered - s->dhead;
+	if (!force && (s->delivered_dropped < PRUNE_MIN || s->delivered_dropped < kept / 4))
+		return 0;
+	if (spool_replace(s, SERVE_DELIVERED_FILE, s->delivered, s->dhead, s->ndelivered, &s->delivered_fd,
+			  &s->delivered_size) < 0)
+		return -1;
+	entries_shift(s->delivered, &s->dhead, &s->ndelivered);
+	s->delivered_dropped = 0;
+	seen_rebuild(s);
+	return 0;
+}
+
+/* Writes the waiting entries to a new journal and puts it in place of
+ * the old one (under the lock, or before the threads start); then the
+ * delivered tokens are pruned. */
+static int journal_rewrite(struct serve *s, int force_prune)
+{
+	while (s->syncing)
+		pthread_cond_wait(&s->synced, &s->lock);
+	if (spool_replace(s, SERVE_JOURNAL_FILE, s->pending, s->head, s->npending, &s->journal_fd,
+			  &s->journal_size) < 0)
+		return -1;
+	entries_shift(s->pending, &s->head, &s->npending);
+	s->journal_broken = 0;
+	s->since_compact = 0;
+	s->durable = s->written; /* the new file holds them all, synced */
+	pthread_cond_broadcast(&s->synced);
+	return delivered_prune(s, force_prune);
+}
+
+/* A line "TOKEN\tTIME" (TIME optional: delivered files of before) whose
+ * token is shaped like one; 0, or -1 for a damaged line. */
+static int spool_line(char **token, long long *at, char *line)
+{
+	char *tab = strchr(line, '\t'), *end = NULL;
+	size_t start, len;
+
+	*token = line;
+	*at = (long long)time(NULL);
+	if (tab) {
 		*tab = '\0';
-		strmap_put(&s->seen, line, &added);
-		if (added)
-			pending_add(s, line, strtoll(tab + 1, NULL, 10));
+		*at = strtoll(tab + 1, &end, 10);
+		if (end == tab + 1 || *end)
+			return -1;
 	}
-	s->delivered_fd = open(delivered, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (s->delivered_fd < 0) {
-		error_set("cannot open '%s': %s", delivered, strerror(errno));
+	return (token_find(line, strlen(line), &start, &len) == 0 && start == 0 && len == strlen(line)) ? 0 : -1;
+}
+
+/* Reads SPOOL/name: each sound line to fn; damaged lines and the bytes
+ * of a last line without its newline (a crash mid-write) are counted. */
+static int spool_read(struct serve *s, const char *name, void (*fn)(struct serve *, char *, long long),
+		      size_t *bad, size_t *cut)
+{
+	char *path = spool_path(s, name), *line, *nl, *token;
+	struct buf b = BUF_INIT;
+	long long at;
+	int ret = -1;
+
+	if (buf_read_file(&b, path, SPOOL_FILE_MAX) < 0) {
+		if (errno == ENOENT)
+			ret = 0;
+		else
+			error_set("cannot read '%s': %s", path, strerror(errno));
 		goto done;
 	}
-	ret = journal_rewrite(s);
+	for (line = b.ptr; (nl = memchr(line, '\n', b.len - (size_t)(line - b.ptr))); line = nl + 1) {
+		*nl = '\0';
+		if (!*line)
+			continue;
+		if (memchr(line, '\0', (size_t)(nl - line)) || spool_line(&token, &at, line) < 0)
+			(*bad)++;
+		else
+			fn(s, token, at);
+	}
+	*cut = b.len - (size_t)(line - b.ptr);
+	ret = 0;
 done:
-	free(delivered);
-	free(journal);
+	free(path);
 	buf_release(&b);
 	return ret;
+}
+
+static void load_delivered(struct serve *s, char *token, long long at)
+{
+	int added;
+
+	strmap_put(&s->seen, token, &added);
+	if (added)
+		entry_push(&s->delivered, &s->ndelivered, &s->delivered_cap, xstrdup(token), at);
+}
+
+static void load_waiting(struct serve *s, char *token, long long at)
+{
+	int added;
+
+	strmap_put(&s->seen, token, &added);
+	if (added)
+		pending_add(s, token, at);
+}
+
+/* Reads SPOOL/delivered and SPOOL/journal back and writes both anew, so
+ * that a last line cut short by a crash (never answered) is gone before
+ * anything is appended; what was found is in s->recovery. */
+static int journal_load(struct serve *s)
+{
+	struct serve_recovery *r = &s->recovery;
+	size_t cut_delivered = 0;
+
+	if (spool_read(s, SERVE_DELIVERED_FILE, load_delivered, &r->bad_lines, &cut_delivered) < 0 ||
+	    spool_read(s, SERVE_JOURNAL_FILE, load_waiting, &r->bad_lines, &r->cut_bytes) < 0)
+		return -1;
+	r->waiting = s->npending;
+	if (journal_rewrite(s, 1) < 0)
+		return -1;
+	r->delivered = s->ndelivered - s->dhead;
+	return 0;
 }
 
 enum record_result { RECORDED, RECORDED_BEFORE, JOURNAL_FULL, JOURNAL_FAILED };
@@ -268,6 +398,19 @@ static int journal_wait_durable(struct serve *s, unsigned long long seq)
 	return 0;
 }
 
+/* Appends line to the file fd of *size bytes; a write that fails (a full
+ * disk) is cut off again, so that the next line starts on a line. */
+static int spool_append(int fd, off_t *size, const struct buf *line)
+{
+	if (fd_write_all(fd, line->ptr, line->len) < 0) {
+		if (ftruncate(fd, *size) < 0)
+			return -2; /* the file ends in a partial line until restarted */
+		return -1;
+	}
+	*size += (off_t)line->len;
+	return 0;
+}
+
 /* Makes token durable: appended to the journal and synced to disk. */
 static enum record_result journal_record(struct serve *s, const char *token)
 {
@@ -275,7 +418,7 @@ static enum record_result journal_record(struct serve *s, const char *token)
 	struct buf line = BUF_INIT;
 	long long now = (long long)time(NULL);
 	struct strmap_entry *e;
-	int added = 0;
+	int added = 0, appended;
 
 	pthread_mutex_lock(&s->lock);
 	e = strmap_get(&s->seen, token);
@@ -291,7 +434,14 @@ static enum record_result journal_record(struct serve *s, const char *token)
 		goto done;
 	}
 	buf_addf(&line, "%s\t%lld\n", token, now);
-	if (fd_write_all(s->journal_fd, line.ptr, line.len) < 0) {
+	/* a journal left with a partial line is written anew first */
+	if (s->journal_broken && journal_rewrite(s, 0) < 0) {
+		r = JOURNAL_FAILED;
+		goto done;
+	}
+	appended = spool_append(s->journal_fd, &s->journal_size, &line);
+	if (appended < 0) {
+		s->journal_broken = appended == -2;
 		r = JOURNAL_FAILED;
 		goto done;
 	}
@@ -337,6 +487,13 @@ static void add_date(struct buf *b, long long at)
 	buf_adds(b, date);
 }
 
+/* The same for the same entry, so that a second APPEND can be told. */
+static void entry_message_id(struct buf *b, const struct entry *e)
+{
+	buf_addf(b, "<one-click.%016llx.%lld@mailout.invalid>",
+		 (unsigned long long)hash_bytes(e->token, strlen(e->token)), e->at);
+}
+
 /* The message `unsubscribes sync` reads: the token in the subject. */
 static void entry_message(struct buf *b, const struct serve *s, const struct entry *e)
 {
@@ -344,8 +501,9 @@ static void entry_message(struct buf *b, const struct serve *s, const struct ent
 	add_date(b, e->at);
 	buf_addf(b, "\r\nFrom: mailout serve <%s>\r\nTo: <%s>\r\n", s->mailto, s->mailto);
 	buf_addf(b, "Subject: unsubscribe %s\r\n", e->token);
-	buf_addf(b, "Message-ID: <one-click.%016llx.%lld@mailout.invalid>\r\n",
-		 (unsigned long long)hash_bytes(e->token, strlen(e->token)), e->at);
+	buf_adds(b, "Message-ID: ");
+	entry_message_id(b, e);
+	buf_adds(b, "\r\n");
 	buf_adds(b, "X-Mailout-One-Click: yes\r\nMIME-Version: 1.0\r\n"
 		    "Content-Type: text/plain; charset=utf-8\r\n\r\n");
 	buf_addf(b, "unsubscribe %s\r\n\r\nA one-click unsubscribe (RFC 8058), answered at ", e->token);
@@ -418,18 +576,19 @@ static void entry_delivered(struct serve *s)
 {
 	struct entry *e = &s->pending[s->head];
 	struct buf line = BUF_INIT;
+	long long now = (long long)time(NULL);
 
-	buf_addf(&line, "%s\n", e->token);
+	buf_addf(&line, "%s\t%lld\n", e->token, now);
 	/* a failed write only means the token may be APPENDed again after a
 	 * restart, which `unsubscribes sync` takes as the same request */
-	if (fd_write_all(s->delivered_fd, line.ptr, line.len) == 0)
+	if (spool_append(s->delivered_fd, &s->delivered_size, &line) == 0)
 		(void)fdatasync(s->delivered_fd);
-	free(e->token);
+	entry_push(&s->delivered, &s->ndelivered, &s->delivered_cap, e->token, now);
 	e->token = NULL;
 	s->head++;
 	s->since_compact++;
 	if (s->head == s->npending || s->since_compact >= COMPACT_EVERY)
-		(void)journal_rewrite(s); /* on failure the next one tries again */
+		(void)journal_rewrite(s, 0); /* on failure the next one tries again */
 	buf_release(&line);
 }
 
@@ -447,10 +606,60 @@ static void wait_ms(struct serve *s, long ms)
 	(void)pthread_cond_timedwait(&s->wake, &s->lock, &until);
 }
 
+/* Whether the mailbox holds e already: 1, 0, or -1 (error_set).  Asked
+ * for the first entry after a start only: a crash between the server's
+ * confirmation of an APPEND and the line in SPOOL/delivered leaves that
+ * one entry delivered but still in the journal. */
+static int entry_present(const struct serve *s, const struct entry *e)
+{
+	struct imap_options o;
+	struct imap *m = NULL;
+	struct buf criteria = BUF_INIT;
+	unsigned long *uids = NULL;
+	size_t n = 0;
+	int ret = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.url = s->mailbox;
+	o.username = s->username;
+	o.password = s->password;
+	o.tls = s->tls;
+	o.ca_pem = s->ca_pem;
+	o.ca_pem_len = s->ca_pem_len;
+	o.ca_file = s->ca_file;
+	o.connect_timeout_ms = 10000;
+	o.timeout_ms = 30000;
+	buf_adds(&criteria, "HEADER Message-ID \"");
+	entry_message_id(&criteria, e);
+	buf_adds(&criteria, "\"");
+	/* a server that cannot search gets the APPEND: twice rather than never */
+	if (imap_open(&m, &o) == 0)
+		ret = imap_search(m, 0, criteria.ptr, &uids, &n, NULL) == 0 && n > 0;
+	imap_close(m);
+	free(uids);
+	buf_release(&criteria);
+	return ret;
+}
+
+/* Delivers e: 0 once the mailbox holds it, -1 (error_set) when not. */
+static int entry_deliver(struct serve *s, const struct entry *e, int *check)
+{
+	int present = 0;
+
+	if (*check) {
+		present = entry_present(s, e);
+		if (present < 0)
+			return -1;
+		*check = 0;
+	}
+	return present ? 0 : entry_append(s, e);
+}
+
 static void *worker_main(void *arg)
 {
 	struct serve *s = arg;
 	struct entry e;
+	int check = s->npending > s->head; /* the first entry read back */
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
@@ -461,7 +670,7 @@ static void *worker_main(void *arg)
 		e.token = xstrdup(s->pending[s->head].token);
 		e.at = s->pending[s->head].at;
 		pthread_mutex_unlock(&s->lock);
-		if (entry_append(s, &e) == 0) {
+		if (entry_deliver(s, &e, &check) == 0) {
 			pthread_mutex_lock(&s->lock);
 			s->reachable = 1;
 			entry_delivered(s);
@@ -483,65 +692,20 @@ static void *worker_main(void *arg)
 
 /* ---- pages ---- */
 
-static void page_start(struct buf *b, const char *title)
+/* The page kind for status, filled from s (and token on the confirm page). */
+static void page_render(struct buf *b, const struct serve *s, enum serve_page_kind kind, unsigned status,
+			const char *token)
 {
-	buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
-	buf_add_html(b, title, strlen(title));
-	buf_adds(b, "</title><style>body{font-family:sans-serif;max-width:34em;margin:3em auto;"
-		    "padding:0 1em;line-height:1.5}button{font-size:1.1em;padding:.5em 1.5em}</style>"
-		    "</head><body><h1>");
-	buf_add_html(b, title, strlen(title));
-	buf_adds(b, "</h1>\n");
-}
+	struct serve_page_values v;
 
-static void page_end(struct buf *b)
-{
-	buf_adds(b, "</body></html>\n");
-}
-
-static void page_confirm(struct buf *b, const struct serve *s, const char *token)
-{
-	page_start(b, "Unsubscribe?");
-	buf_adds(b, "<p>Press the button and you will get no more newsletters from ");
-	buf_add_html(b, s->org_name, strlen(s->org_name));
-	buf_adds(b, ".</p>\n<form method=\"post\" action=\"");
-	buf_add_html(b, s->path, strlen(s->path));
-	buf_adds(b, "\"><input type=\"hidden\" name=\"t\" value=\"");
-	buf_add_html(b, token, strlen(token));
-	buf_adds(b, "\"><input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">"
-		    "<button type=\"submit\" id=\"unsubscribe\">Unsubscribe</button></form>\n");
-	page_end(b);
-}
-
-static void page_done(struct buf *b, const struct serve *s)
-{
-	page_start(b, "You are unsubscribed");
-	buf_adds(b, "<p id=\"done\">You will get no more newsletters from ");
-	buf_add_html(b, s->org_name, strlen(s->org_name));
-	buf_adds(b, ".</p>\n");
-	page_end(b);
-}
-
-static void page_invalid(struct buf *b, const struct serve *s)
-{
-	page_start(b, "This unsubscribe link does not work");
-	buf_adds(b, "<p>The link is incomplete or was changed on its way, so nothing has happened.</p>\n"
-		    "<p>To unsubscribe, send an e-mail with the subject \"unsubscribe\" to <a href=\"mailto:");
-	buf_add_html(b, s->mailto, strlen(s->mailto));
-	buf_adds(b, "?subject=unsubscribe\">");
-	buf_add_html(b, s->mailto, strlen(s->mailto));
-	buf_adds(b, "</a> from the address that gets the newsletters.</p>\n");
-	page_end(b);
-}
-
-static void page_status(struct buf *b, const char *title, const char *text)
-{
-	page_start(b, title);
-	buf_adds(b, "<p>");
-	buf_add_html(b, text, strlen(text));
-	buf_adds(b, "</p>\n");
-	page_end(b);
+	memset(&v, 0, sizeof(v));
+	v.language = s->language;
+	v.organization = s->org_name;
+	v.address = s->mailto;
+	v.action = s->path;
+	v.token = token;
+	v.status = status;
+	serve_pages_render(b, s->pages, kind, &v);
 }
 
 /* ---- requests ---- */
@@ -571,12 +735,20 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status, con
 	return ret;
 }
 
-static enum MHD_Result respond_page(struct MHD_Connection *conn, unsigned status, const char *title,
-				    const char *text)
+/* A page of message.html: the texts of keys PREFIX.title and text_key. */
+static enum MHD_Result respond_message(const struct serve *s, struct MHD_Connection *conn, unsigned status,
+				       const char *title_key, const char *text_key)
 {
+	struct serve_page_values v;
 	struct buf b = BUF_INIT;
 
-	page_status(&b, title, text);
+	memset(&v, 0, sizeof(v));
+	v.language = s->language;
+	v.organization = s->org_name;
+	v.title_key = title_key;
+	v.text_key = text_key;
+	v.status = status;
+	serve_pages_render(&b, s->pages, SERVE_PAGE_MESSAGE, &v);
 	return respond(conn, status, "text/html; charset=utf-8", &b);
 }
 
@@ -684,28 +856,26 @@ static enum MHD_Result answer_unsubscribe(struct serve *s, struct MHD_Connection
 	enum MHD_Result ret;
 
 	if (!token || token_verify(s->keys, token, strlen(token), NULL, NULL) != TOKEN_OK) {
-		page_invalid(&b, s);
+		page_render(&b, s, SERVE_PAGE_INVALID, MHD_HTTP_BAD_REQUEST, NULL);
 		ret = respond(conn, MHD_HTTP_BAD_REQUEST, "text/html; charset=utf-8", &b);
 		goto done;
 	}
 	if (!post) {
-		page_confirm(&b, s, token);
+		page_render(&b, s, SERVE_PAGE_CONFIRM, MHD_HTTP_OK, token);
 		ret = respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", &b);
 		goto done;
 	}
 	switch (journal_record(s, token)) {
 	case RECORDED:
 	case RECORDED_BEFORE:
-		page_done(&b, s);
+		page_render(&b, s, SERVE_PAGE_DONE, MHD_HTTP_OK, NULL);
 		ret = respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", &b);
 		break;
 	case JOURNAL_FULL:
-		ret = respond_page(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "Please try again later",
-				   "Too many requests are waiting; nothing has happened yet.");
+		ret = respond_message(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "serve.later.title", "serve.full.text");
 		break;
-	default:
-		ret = respond_page(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "Please try again later",
-				   "Your request could not be recorded; nothing has happened yet.");
+	default: /* a full disk, say: not recorded, try again later */
+		ret = respond_message(s, conn, MHD_HTTP_SERVICE_UNAVAILABLE, "serve.later.title", "serve.failed.text");
 		break;
 	}
 done:
@@ -722,18 +892,17 @@ static enum MHD_Result request_start(struct serve *s, struct MHD_Connection *con
 	struct request *rq;
 
 	if (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "POST"))
-		return respond_page(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "Not allowed",
-				    "This address takes GET, HEAD and POST only.");
+		return respond_message(s, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "serve.method.title",
+				       "serve.method.text");
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &headers);
 	if (headers > SERVE_HEADERS_MAX)
-		return respond_page(conn, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "Too large",
-				    "The request's headers are too large.");
+		return respond_message(s, conn, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "serve.large.title",
+				       "serve.headers.text");
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && strtoull(cl, NULL, 10) > SERVE_BODY_MAX)
-		return respond_page(conn, MHD_HTTP_CONTENT_TOO_LARGE, "Too large", "The request is too large.");
+		return respond_message(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, "serve.large.title", "serve.large.text");
 	if (strcmp(url, "/healthz") && !rate_allows(s, conn))
-		return respond_page(conn, MHD_HTTP_TOO_MANY_REQUESTS, "Too many requests",
-				    "Please wait a minute and try again.");
+		return respond_message(s, conn, MHD_HTTP_TOO_MANY_REQUESTS, "serve.rate.title", "serve.rate.text");
 	rq = xcalloc(1, sizeof(*rq));
 	buf_init(&rq->body, 0);
 	*con_cls = rq;
@@ -765,13 +934,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (rq->received > SERVE_BODY_MAX) {
 		rq->answered = 1;
-		return respond_page(conn, MHD_HTTP_CONTENT_TOO_LARGE, "Too large", "The request is too large.");
+		return respond_message(s, conn, MHD_HTTP_CONTENT_TOO_LARGE, "serve.large.title", "serve.large.text");
 	}
 	if (!strcmp(url, "/healthz") && !post)
 		return answer_health(s, conn);
 	if (!strcmp(url, s->path))
 		return answer_unsubscribe(s, conn, post, rq);
-	return respond_page(conn, MHD_HTTP_NOT_FOUND, "Not found", "There is nothing here.");
+	return respond_message(s, conn, MHD_HTTP_NOT_FOUND, "serve.missing.title", "serve.missing.text");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -886,6 +1055,29 @@ done:
 	return ret;
 }
 
+unsigned serve_port(const struct serve *s)
+{
+	return s->port;
+}
+
+const struct serve_recovery *serve_recovered(const struct serve *s)
+{
+	return &s->recovery;
+}
+
+/* The built-in pages, when the caller gives none. */
+static int builtin_pages(struct serve *s)
+{
+	struct diag_list diags = DIAG_LIST_INIT;
+	int ret = serve_pages_load(&s->own_pages, NULL, &diags);
+
+	if (ret < 0)
+		error_set("the built-in pages do not parse");
+	s->pages = s->own_pages;
+	diag_release(&diags);
+	return ret;
+}
+
 int serve_start(struct serve **out, const struct serve_options *o)
 {
 	struct serve *s = xcalloc(1, sizeof(*s));
@@ -905,9 +1097,16 @@ int serve_start(struct serve **out, const struct serve_options *o)
 	s->ca_file = dup_or_null(o->ca_file);
 	s->trusted_proxy = dup_or_null(o->trusted_proxy);
 	s->keys = o->keys;
+	s->language = xstrdup(o->language ? o->language : "en");
+	s->pages = o->pages;
+	s->delivered_keep = o->delivered_keep > 0 ? o->delivered_keep : SERVE_DELIVERED_KEEP_DEFAULT;
+	s->delivered_max = o->delivered_max ? o->delivered_max : SERVE_DELIVERED_MAX_DEFAULT;
+	if (!s->pages && builtin_pages(s) < 0)
+		goto done;
 	s->rate_limit = o->rate_limit;
 	s->retry_ms = o->retry_ms > 0 ? o->retry_ms : 5000;
 	s->journal_max = o->journal_max ? o->journal_max : SERVE_JOURNAL_DEFAULT;
+	s->tls = o->tls;
 	if (mailbox_setup(s, o->mailbox, o->tls) < 0)
 		goto done;
 	pthread_mutex_init(&s->lock, NULL);
@@ -931,10 +1130,6 @@ done:
 	return ret;
 }
 
-unsigned serve_port(const struct serve *s)
-{
-	return s->port;
-}
 
 void serve_stop(struct serve *s)
 {
@@ -963,6 +1158,11 @@ void serve_stop(struct serve *s)
 	for (i = 0; i < s->npending; i++)
 		free(s->pending[i].token);
 	free(s->pending);
+	for (i = 0; i < s->ndelivered; i++)
+		free(s->delivered[i].token);
+	free(s->delivered);
+	serve_pages_free(s->own_pages);
+	free(s->language);
 	strmap_release(&s->seen, NULL);
 	strmap_release(&s->rates, free);
 	free(s->spool);

@@ -23,10 +23,20 @@
  * by IMAP APPEND, as a message `unsubscribes sync` reads (subject
  * "unsubscribe TOKEN", header X-Mailout-One-Click: yes), and records it
  * in SPOOL/delivered (fsync'd) once the server confirmed; the journal is
- * then rewritten without it.  While the mailbox cannot be reached the
- * entries wait and are tried again every retry_ms.  At start the journal
- * is read back (entries already in SPOOL/delivered are left out), so a
- * restart loses nothing that was answered 200.
+ * then rewritten without it (when it is empty, else every 1,000
+ * deliveries).  While the mailbox cannot be reached the entries wait and
+ * are tried again every retry_ms.  A delivered token is remembered (the
+ * same token again is not delivered again) for delivered_keep seconds,
+ * delivered_max tokens at most; older ones are pruned from
+ * SPOOL/delivered, so the spool stays bounded.  Both files hold lines
+ * "TOKEN<TAB>UNIX-TIME".
+ *
+ * At start both files are read back (entries already in SPOOL/delivered
+ * are left out of the journal), so a restart loses nothing that was
+ * answered 200; a last line without its newline (a crash or a full disk
+ * mid-write: never answered) and damaged lines are left out, counted in
+ * serve_recovered(), and both files are written anew.  A write to the
+ * journal that fails is cut off again and answered 503.
  */
 #ifndef MAILOUT_SERVE_H
 #define MAILOUT_SERVE_H
@@ -44,14 +54,19 @@
 #define SERVE_JOURNAL_DEFAULT 100000
 #define SERVE_JOURNAL_FILE "journal"
 #define SERVE_DELIVERED_FILE "delivered"
+#define SERVE_DELIVERED_KEEP_DEFAULT (7 * 24 * 3600)
+#define SERVE_DELIVERED_MAX_DEFAULT 100000
 
 struct token_keys;
+struct serve_pages;
 
 struct serve_options {
 	const char *listen;        /* "ADDR:PORT" ("[::1]:8080" for IPv6) */
 	const char *spool;         /* the directory of the journal (made when missing) */
 	const char *path;          /* the path answered on, "/unsubscribe" say */
 	const char *org_name;      /* shown on the pages */
+	const char *language;      /* of the pages (organization.language); NULL: en */
+	const struct serve_pages *pages; /* borrowed (src/serve_page.h); outlives the server */
 	const char *mailto;        /* the unsubscribe address, for the fallback */
 	const struct token_keys *keys; /* borrowed; outlives the server */
 	/* the unsubscribe mailbox (imap:// or imaps:// URL), its login and TLS */
@@ -64,6 +79,16 @@ struct serve_options {
 	unsigned connection_max;   /* 0: SERVE_CONNECTIONS_DEFAULT */
 	size_t journal_max;        /* 0: SERVE_JOURNAL_DEFAULT */
 	long retry_ms;             /* 0: 5000 */
+	long long delivered_keep;  /* seconds; 0: SERVE_DELIVERED_KEEP_DEFAULT */
+	size_t delivered_max;      /* 0: SERVE_DELIVERED_MAX_DEFAULT */
+};
+
+/* What the start found in the spool. */
+struct serve_recovery {
+	size_t waiting;   /* entries of the journal not delivered yet */
+	size_t delivered; /* delivered tokens still remembered */
+	size_t cut_bytes; /* of a last journal line without its newline */
+	size_t bad_lines; /* damaged lines of either file, left out */
 };
 
 struct serve;
@@ -81,6 +106,8 @@ int serve_start(struct serve **out, const struct serve_options *o);
 void serve_stop(struct serve *s);
 /* The port listened on (for --listen ADDR:0). */
 unsigned serve_port(const struct serve *s);
+/* What serve_start() read back from the spool. */
+const struct serve_recovery *serve_recovered(const struct serve *s);
 
 /*
  * The value of the first field name in the form-encoded text[0..len)

@@ -473,6 +473,16 @@ static void free_newsletter(void *p)
 	newsletter_free(p);
 }
 
+/* Without the one-click endpoint, unsubscribing takes an e-mail. */
+static void check_one_click(struct validation *v)
+{
+	if (v->cfg.one_click_url || !v->cfg.unsubscribe_address || !v->cfg.unsubscribe_pos.line)
+		return;
+	diag_add(v->diags, DIAG_WARNING, CONFIG_FILE, v->cfg.unsubscribe_pos.line, v->cfg.unsubscribe_pos.col,
+		 "no 'one_click_url': recipients must send an e-mail to unsubscribe "
+		 "(give the https URL of `mailout serve`)");
+}
+
 int validate_repo(const char *root, struct diag_list *diags, struct validate_summary *summary)
 {
 	struct validation v;
@@ -485,6 +495,7 @@ int validate_repo(const char *root, struct diag_list *diags, struct validate_sum
 	buf_init(&v.scratch, 0);
 	if (config_load(&v.cfg, root, diags) < 0)
 		goto done;
+	check_one_click(&v);
 	segments_load(&v.segments, root, diags);
 	suppressions_load(&v.suppressions, root, diags);
 	if (campaigns_load(&v.campaigns, root, &v.cfg, &v.segments, diags) < 0) {

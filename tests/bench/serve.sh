@@ -24,7 +24,7 @@ with open("tokens.txt", "w") as f:
         f.write(body + "." + b64(hmac.new(key, body.encode(), hashlib.sha256).digest()) + "\n")
 PY
 cp "$SRC/tests/e2e/fixtures/mailout-compact.yaml" mailout.yaml
-sed -i 's|^  address: unsubscribe@example.com|&\n  one_click_url: https://unsub.example.com/u\n  mailbox: imap://127.0.0.1:1/INBOX\n  username: unsub\n  password_env: PW|' mailout.yaml
+sed -i -e '/^# (unsubscribe on one line/d' -e 's|^unsubscribe: { address: \([^,]*\), one_click_url: \([^ ]*\) }$|unsubscribe:\n  address: \1\n  one_click_url: \2\n  mailbox: imap://127.0.0.1:1/INBOX\n  username: unsub\n  password_env: PW|' mailout.yaml
 PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$SRC/mailout" serve --config mailout.yaml --listen "127.0.0.1:$PORT" --spool spool --rate-limit 0 >serve.out 2>&1 &
 PID=$!

@@ -44,10 +44,6 @@ function makeRepo() {
 	for (const c of fs.readdirSync(path.join(root, 'campaigns')))
 		fs.rmSync(path.join(root, 'campaigns', c, 'log'), { recursive: true, force: true });
 
-	const config = fs.readFileSync(path.join(root, 'mailout.yaml'), 'utf8');
-	write(root, 'mailout.yaml', config.replace(
-		/^(  address: unsubscribe@example\.com.*)$/m,
-		`$1\n  one_click_url: ${ONE_CLICK_URL}`));
 
 	write(root, 'templates/company-news.md',
 		'---\nsubject: "News for {{full_name}}"\npreheader: Short and sweet\n---\n' +

@@ -10,6 +10,8 @@
 REPO=$TMPDIR/repo
 make_repo "$REPO" || fail "make_repo"
 cd "$REPO" || exit 1
+# first without one_click_url (the https entry is the site's page), at the end with it
+sed -i '/^  one_click_url: /d' mailout.yaml
 export MAILOUT_NOW=2026-12-03T09:30:00Z
 unset MAILOUT_SECRET MAILOUT_SECRET_PREVIOUS
 

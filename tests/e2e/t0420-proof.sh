@@ -75,9 +75,10 @@ assert str(proof["From"]) == str(preview["From"]) == "Alice Adams <alice.adams@n
 assert proof["X-Mailout-Campaign"] is None and proof["X-Mailout-Recipient"] is None
 token = r"v1\.[A-Za-z0-9_-]{6}\.december-update-dach\.%s\.[A-Za-z0-9_-]{43}"
 proof_token = token % "proof-of-a-message-for-a-test-address-not-for-any-recipient-of-the-campaign"
-m = re.fullmatch(r"<https://status\.example\.com/unsubscribe/#(%s)>, <mailto:unsubscribe@example\.com\?subject=unsubscribe%%20\1>" % proof_token,
+m = re.fullmatch(r"<https://unsub\.example\.com/u\?t=(%s)>, <mailto:unsubscribe@example\.com\?subject=unsubscribe%%20\1>" % proof_token,
                  str(proof["List-Unsubscribe"]))
 assert m, proof["List-Unsubscribe"]
+assert proof["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click", proof["List-Unsubscribe-Post"]
 # the parts are the recipient's, but for the token
 for kind in ("plain", "html"):
     a = proof.get_body((kind,)).get_content()

@@ -31,7 +31,6 @@ start_imapd "unsub:unsub-pass" || finish
 start_smtpd "$TMPDIR/spool" || finish
 sed -i -e "s|mailbox: imaps://imap.example.com/INBOX|mailbox: imap://127.0.0.1:$IMAPD_PORT/INBOX|" \
 	-e "s|^  username: unsubscribe@example.com|  username: unsub|" \
-	-e 's|^  address: unsubscribe@example.com .*|&\n  one_click_url: https://unsub.example.com/u|' \
 	"$REPO/mailout.yaml"
 grep -q "one_click_url: https://unsub.example.com/u" "$REPO/mailout.yaml" || fail "one_click_url is configured"
 
@@ -169,6 +168,45 @@ expect_code "$(code GET "$BASE/u?t=$token")" 200 "served while a slow client wai
 wait "$slow_pid"
 grep -Eq '^closed after (9|10|11|12) s$' "$TMPDIR/slow" || fail "the idle connection is closed after 10 s" "$TMPDIR/slow"
 
+# pages in organization.language and from --theme DIR: a broken theme is
+# refused at start with every problem and its place; a good one is used,
+# filled with the German texts, everything escaped
+stop_serve
+THEME=$TMPDIR/theme
+mkdir -p "$THEME"
+printf '<p>{{text}}</p>\n<input value="{{{token}}}">\n' >"$THEME/confirm.html"
+printf '<p>{{org}}</p>\n' >"$THEME/done.html"
+printf '<a href="mailto:{{address}}">{{mailto_text}}</a>\n' >"$THEME/invalid.html"
+run_mailout serve --config "$REPO/mailout.yaml" --listen "127.0.0.1:$HTTP_PORT" --spool "$SPOOL" --theme "$THEME"
+expect_rc "a broken theme" 1
+expect_stderr "a broken theme" "$THEME/confirm.html:2:15: error: 'token' is not escaped: write {{token}} (every value is HTML-escaped)
+$THEME/done.html:1:4: error: unknown placeholder 'org' (see \`mailout serve --help\`)
+$THEME/message.html: error: cannot read the page: No such file or directory
+mailout: the theme '$THEME' cannot be used"
+printf '<form action="{{action}}"><input name="t" value="{{token}}"><button>{{button}}</button></form>\n' \
+	>"$THEME/confirm.html"
+printf '<h1 lang="{{lang}}">{{title}}</h1><p>{{text}}</p>\n' >"$THEME/done.html"
+printf '<p>{{status}} {{title}}</p>\n' >"$THEME/message.html"
+sed 's/^  language: en /  language: de /' "$REPO/mailout.yaml" >"$TMPDIR/de.yaml"
+"$MAILOUT" serve --config "$TMPDIR/de.yaml" --listen "127.0.0.1:$HTTP_PORT" --spool "$SPOOL" --rate-limit 0 \
+	--theme "$THEME" >>"$TMPDIR/serve.out" 2>&1 &
+SERVE_PID=$!
+until curl -s -o /dev/null "$BASE/healthz"; do sleep 0.1; done
+expect_code "$(code GET "$BASE/u?t=$token")" 200 "GET with a theme"
+expect_output "the theme's confirm.html" \
+	"<form action=\"/u\"><input name=\"t\" value=\"$token\"><button>Abmelden</button></form>" "$TMPDIR/body"
+expect_code "$(code POST "$BASE/u?t=$token" --data 'List-Unsubscribe=One-Click')" 200 "POST with a theme"
+expect_output "the theme's done.html" \
+	'<h1 lang="de">Sie sind abgemeldet</h1><p>Sie erhalten keine Newsletter mehr von Example GmbH.</p>' "$TMPDIR/body"
+expect_code "$(code POST "$BASE/u?t=x" --data 'List-Unsubscribe=One-Click')" 400 "a bad token with a theme"
+expect_output "the theme's invalid.html" \
+	'<a href="mailto:unsubscribe@example.com">Um sich abzumelden, senden Sie von der Adresse, die die Newsletter erhält, eine E-Mail mit dem Betreff „unsubscribe“ an</a>' \
+	"$TMPDIR/body"
+expect_code "$(code DELETE "$BASE/u")" 405 "DELETE with a theme"
+expect_output "the theme's message.html" '<p>405 Nicht erlaubt</p>' "$TMPDIR/body"
+stop_serve
+start_serve 0
+
 # the mailbox down: 100 requests answered, serve killed, restarted, mailbox up
 # (its imap processes too: one holds serve's connection, logged in)
 kill "$IMAPD_PID" $(pgrep -P "$IMAPD_PID") && wait "$IMAPD_PID" 2>/dev/null
@@ -195,6 +233,34 @@ kill -9 "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null
 SERVE_PID=
 [ "$(wc -l <"$SPOOL/journal")" = 100 ] || fail "the journal holds the 100" "$SPOOL/journal"
+# a journal that cannot grow (a file size limit of 512 bytes, as a full
+# disk): five lines of 92 bytes fit, the sixth write fails and is answered
+# 503, and the journal keeps whole lines only
+for i in 0 1 2 3 4 5 6; do
+	printf '%s\n' $tokens | sed -n "$((i + 1))p"
+done >"$TMPDIR/few"
+(
+	ulimit -f 1
+	exec "$MAILOUT" serve --config "$REPO/mailout.yaml" --listen "127.0.0.1:$HTTP_PORT" \
+		--spool "$TMPDIR/small-spool" --rate-limit 0 >>"$TMPDIR/serve.out" 2>&1
+) &
+SERVE_PID=$!
+until curl -s -o /dev/null "$BASE/healthz"; do sleep 0.1; done
+codes=
+for t in $(cat "$TMPDIR/few"); do
+	codes="$codes $(code POST "$BASE/u?t=$t" --data 'List-Unsubscribe=One-Click')"
+done
+[ "$codes" = " 200 200 200 200 200 503 503" ] || fail "a full journal answers 503:$codes" "$TMPDIR/body"
+grep -q 'Your request could not be recorded; nothing has happened yet.' "$TMPDIR/body" ||
+	fail "the 503 page says nothing happened" "$TMPDIR/body"
+head -n 5 "$TMPDIR/few" >"$TMPDIR/few.want"
+cut -f 1 "$TMPDIR/small-spool/journal" >"$TMPDIR/few.got"
+expect_file "the journal holds the five whole lines" "$TMPDIR/few.want" "$TMPDIR/few.got"
+[ "$(tail -c 1 "$TMPDIR/small-spool/journal" | od -An -c | tr -d ' ')" = '\n' ] ||
+	fail "the journal ends with a whole line" "$TMPDIR/small-spool/journal"
+kill -9 "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null
+SERVE_PID=
 # the journal is full at 100: the next token waits for room (503), a
 # token recorded before is still answered
 start_serve 0 --journal-max 100
@@ -216,6 +282,85 @@ for t in $tokens; do
 	grep -l "^Subject: unsubscribe $t" "$IMAPD_DIR"/server/home/unsub/Maildir/*/* >/dev/null || fail "$t arrived"
 done
 [ -s "$SPOOL/journal" ] && fail "the journal is empty once delivered" "$SPOOL/journal"
+stop_serve
+
+# kill -9 under load: 8 clients POST 150 tokens each as fast as they can,
+# serve is killed mid-way and restarted; every token answered 200 reaches
+# the mailbox, none twice (a token answered otherwise may arrive or not)
+start_serve 0
+/usr/bin/python3 - "$HTTP_PORT" >"$TMPDIR/load" 2>"$TMPDIR/load.err" <<'EOF' &
+import base64, hashlib, hmac, http.client, os, sys, threading
+key = os.environ["MAILOUT_SECRET"].encode()
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+keyid = b64(hashlib.sha256(b"mailout-keyid" + key).digest())[:6]
+lock = threading.Lock()
+def client(n):
+    for i in range(150):
+        body = "v1.%s.december-update-dach.load-%d-%03d" % (keyid, n, i)
+        token = body + "." + b64(hmac.new(key, body.encode(), hashlib.sha256).digest())
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+            c.request("POST", "/u?t=" + token, "List-Unsubscribe=One-Click",
+                      {"Content-Type": "application/x-www-form-urlencoded"})
+            status = c.getresponse().status
+            c.close()
+        except OSError:
+            status = 0
+        with lock:
+            print(status, token, flush=True)
+threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+EOF
+load_pid=$!
+n=0
+while [ "$(grep -c '^200 ' "$TMPDIR/load")" -lt 300 ] && [ $n -lt 200 ]; do
+	sleep 0.05
+	n=$((n + 1))
+done
+kill -9 "$SERVE_PID"
+wait "$SERVE_PID" 2>/dev/null
+SERVE_PID=
+wait "$load_pid"
+grep '^200 ' "$TMPDIR/load" | cut -d' ' -f2 | sort >"$TMPDIR/answered"
+answered=$(wc -l <"$TMPDIR/answered")
+[ "$answered" -ge 300 ] && [ "$answered" -lt 1200 ] ||
+	fail "serve was killed mid-way: $answered of 1200 answered 200" "$TMPDIR/load"
+start_serve 0
+grep -q "^serve: spool: [0-9]* waiting for the mailbox, [0-9]* delivered remembered$" "$TMPDIR/serve.out" ||
+	fail "the restart says what it found" "$TMPDIR/serve.out"
+n=0
+until [ "$(curl -s "$BASE/healthz")" = '{"mailbox":"reachable","waiting":0}' ] || [ $n -gt 300 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+cat "$IMAPD_DIR"/server/home/unsub/Maildir/*/* | sed -n 's/^Subject: unsubscribe \(.*load-.*\)/\1/p' | tr -d '\r' |
+	sort >"$TMPDIR/arrived"
+sort -u "$TMPDIR/arrived" | cmp -s - "$TMPDIR/arrived" || fail "no token arrived twice" "$TMPDIR/arrived"
+comm -23 "$TMPDIR/answered" "$TMPDIR/arrived" >"$TMPDIR/lost"
+[ -s "$TMPDIR/lost" ] && fail "every token answered 200 arrived" "$TMPDIR/lost"
+stop_serve
+
+# a crash after the mailbox confirmed an APPEND but before SPOOL/delivered
+# said so: the entry is still in the journal at the restart; the mailbox
+# is asked for its Message-ID first, and it does not arrive twice
+msg=$(grep -l '^Subject: unsubscribe .*load-0-000' "$IMAPD_DIR"/server/home/unsub/Maildir/*/* | head -n 1)
+t=$(sed -n 's/^Subject: unsubscribe //p' "$msg" | tr -d '\r')
+at=$(sed -n 's/^Message-ID: <one-click\.[0-9a-f]*\.\([0-9]*\)@mailout\.invalid>.*/\1/p' "$msg")
+[ -n "$t" ] && [ -n "$at" ] || fail "the message of load-0-000" "$msg"
+grep -v "^$t	" "$SPOOL/delivered" >"$TMPDIR/delivered" && cp "$TMPDIR/delivered" "$SPOOL/delivered"
+printf '%s\t%s\n' "$t" "$at" >"$SPOOL/journal"
+start_serve 0
+n=0
+until [ "$(curl -s "$BASE/healthz")" = '{"mailbox":"reachable","waiting":0}' ] || [ $n -gt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+[ "$(grep -l "^Subject: unsubscribe $t" "$IMAPD_DIR"/server/home/unsub/Maildir/*/* | wc -l)" = 1 ] ||
+	fail "an APPEND the mailbox confirmed is not made again"
+grep -q "^$t	" "$SPOOL/delivered" || fail "the entry is recorded delivered" "$SPOOL/delivered"
 stop_serve
 
 # --rate-limit: the 4th request of a minute from one address gets 429,
