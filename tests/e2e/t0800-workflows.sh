@@ -4,7 +4,8 @@
 # history where mailout fetches or compares, passes every secret of
 # mailout.yaml to the sender, runs only make targets, ./mailout commands and
 # echo/cat into the job summary, and every mailout command it runs is one a
-# test under tests/ runs too.
+# test under tests/ runs too; the send step runs when only the bounces could
+# not be read, never when the unsubscribes could not, and the job then fails.
 . "$SRC/tests/e2e/lib.sh"
 
 python=
@@ -365,6 +366,31 @@ if "::add-matcher::.github/mailout-matcher.json" in scripts:
             bad("mailout-matcher.json: %r gives %r" % (line, hits))
     if re.match(matchers[0]["pattern"][0]["regexp"], "3 campaigns, 60 recipient records: 0 errors, 0 warnings"):
         bad("mailout-matcher.json: the summary line is taken for a problem")
+
+# --- which steps run when a sync fails (tests/tools/workflow.py reads the if:s) --
+sys.path.insert(0, os.path.join(src, "tests", "tools"))
+import workflow
+
+send_job = next(iter((send.get("jobs") or {}).values()), {})
+UNSUB, BOUNCES, SEND = ("./mailout unsubscribes sync", "./mailout bounces sync", "./mailout send")
+for failed, sends, job_status in ((None, True, "success"),
+                                  (BOUNCES, True, "failure"),
+                                  (UNSUB, False, "failure"),
+                                  ("./mailout build", False, "failure"),
+                                  ("make", False, "failure")):
+    try:
+        ran, status = workflow.simulate(send_job, {failed: "failure"} if failed else {})
+    except (ValueError, KeyError, IndexError) as e:
+        bad("send.yml: cannot evaluate the steps' if: %s" % e)
+        break
+    runs = [s.get("run", "").strip() for s in ran]
+    what = "%s failing" % failed if failed else "every step succeeding"
+    if any(r.startswith(SEND) for r in runs) != sends:
+        bad("send.yml: with %s the send step %s" % (what, "is skipped" if sends else "runs"))
+    if not runs or not runs[-1].startswith("./mailout status --check"):
+        bad("send.yml: with %s ./mailout status --check does not run last" % what)
+    if status != job_status:
+        bad("send.yml: with %s the job ends %s, not %s" % (what, status, job_status))
 
 for p in problems:
     print(p)
