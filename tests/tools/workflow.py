@@ -222,11 +222,12 @@ def job_env(doc, job, step, ctx):
     return env
 
 
-def run_job(doc, job, ctx, cwd, rewrite=lambda script: script, log=None, base_env=None):
+def run_job(doc, job, ctx, cwd, rewrite=lambda script: script, log=None, base_env=None,
+            timeout=None):
     """Runs the run: steps of job in cwd with bash -eo pipefail (uses: steps
-    and those whose if: is false are skipped); rewrite(script) adapts a
-    script to the test (the binary, the clock, the sink).  Returns (status,
-    outputs of the job)."""
+    and those whose if: is false are skipped), each cut off after timeout
+    seconds; rewrite(script) adapts a script to the test (the binary, the
+    clock, the sink).  Returns (status, outputs of the job)."""
     ctx = dict(ctx)
     ctx["steps"] = {}
     status = "success"
@@ -241,7 +242,8 @@ def run_job(doc, job, ctx, cwd, rewrite=lambda script: script, log=None, base_en
         env["GITHUB_OUTPUT"] = path
         env["GITHUB_STEP_SUMMARY"] = os.devnull
         r = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                            rewrite(step["run"])], cwd=cwd, env=env, stdout=log, stderr=log)
+                            rewrite(step["run"])], cwd=cwd, env=env, stdout=log, stderr=log,
+                           timeout=timeout)
         outputs = {}
         with open(path) as f:
             for line in f:
