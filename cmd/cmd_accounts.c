@@ -1,20 +1,35 @@
+/*
+ * mailout accounts check: logs in to every account; accounts list: says
+ * which accounts can send now, as the status does (--json for a
+ * workflow's job matrix).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
 #include "imap.h"
 #include "mailsync.h"
+#include "plan.h"
+#include "schedule.h"
 #include "sender.h"
 #include "smtp.h"
+#include "status.h"
 #include "util.h"
 
 /* The name of unsubscribe.mailbox in the list (no account id has a space). */
 #define UNSUBSCRIBE_ID "unsubscribe mailbox"
 
-static const struct opt_spec opts[] = { OPT_ARG("check", 0, NULL), OPT_END };
+static int json;
+
+static const struct opt_spec opts[] = {
+	OPT_ARG("check | list", 0, NULL),
+	OPT_SWITCH("json", &json, "list: a JSON array of {id, owner, enabled, usable, reason}"),
+	OPT_END
+};
 
 /* One line per mailbox checked: "ID  ok  URL" or "ID  FAILED  WHY". */
 static int report(const char *id, int failed, const char *what, const char *shown)
@@ -81,7 +96,40 @@ static int check_unsubscribe(const struct config *cfg)
 	return report(UNSUBSCRIBE_ID, imap_check_login(&io) < 0, "IMAP ", cfg->unsubscribe_mailbox);
 }
 
-static int run(struct cmd_ctx *ctx)
+/* `accounts list`: every account, whether it can send now and why not
+ * (the status's green and red stars). */
+static int list_accounts(struct cmd_ctx *ctx)
+{
+	struct account_summary *list = NULL;
+	struct buf out = BUF_INIT;
+	struct plan *p = cmd_open_plan(ctx, NULL, 0);
+	size_t i, n;
+	int code = 1;
+
+	if (!p)
+		goto done;
+	n = plan_config(p)->naccounts;
+	if (plan_accounts(p, clock_now(), &list) < 0) {
+		cmd_error("%s", error_last());
+		goto done;
+	}
+	if (json) {
+		status_accounts_json(&out, list, n);
+		fputs(out.ptr, stdout);
+	}
+	for (i = 0; i < n && !json; i++)
+		cmd_printf("%-20s %-12s %s\n", list[i].account->id, list[i].account->owner,
+			   list[i].usable ? "usable" : list[i].reason);
+	code = 0;
+done:
+	buf_release(&out);
+	free(list);
+	plan_close(p);
+	return code;
+}
+
+/* `accounts check` */
+static int check_accounts(struct cmd_ctx *ctx)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct config cfg;
@@ -89,14 +137,6 @@ static int run(struct cmd_ctx *ctx)
 	int code = 1, unsubscribe;
 
 	memset(&cfg, 0, sizeof(cfg));
-	if (ctx->nargs != 1 || strcmp(ctx->args[0], "check")) {
-		if (ctx->nargs)
-			cmd_usage_error(ctx, "unknown subcommand '%s'", ctx->args[0]);
-		else
-			cmd_usage_error(ctx, "missing subcommand 'check'");
-		code = EXIT_USAGE;
-		goto done;
-	}
 	if (config_load(&cfg, ctx->repo, &diags) < 0 || diags.errors) {
 		diag_sort(&diags);
 		diag_print(stderr, &diags);
@@ -123,10 +163,30 @@ done:
 	return code;
 }
 
+static int run(struct cmd_ctx *ctx)
+{
+	const char *sub = ctx->nargs ? ctx->args[0] : NULL;
+
+	if (ctx->nargs > 1)
+		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[1]);
+	else if (!sub)
+		cmd_usage_error(ctx, "missing subcommand 'check' or 'list'");
+	else if (!strcmp(sub, "list"))
+		return list_accounts(ctx);
+	else if (json)
+		cmd_usage_error(ctx, "--json goes with 'list'");
+	else if (!strcmp(sub, "check"))
+		return check_accounts(ctx);
+	else
+		cmd_usage_error(ctx, "unknown subcommand '%s'", sub);
+	return EXIT_USAGE;
+}
+
 const struct command cmd_accounts_entry = {
 	.name = "accounts",
 	.summary = "log in to every sending account and say which work",
 	.opts = opts,
+	.help_column = 13,
 	.flags = NEEDS_REPO,
 	.run = run,
 };

@@ -4,7 +4,10 @@
  * and records them as `bounce` events in the campaign logs, which the plan
  * replays, and hard bounces as lines of recipients/suppressions.tsv.  Only
  * messages whose Content-Type mentions a report are fetched, with
- * BODY.PEEK: the managers' own mail is never read nor marked.
+ * BODY.PEEK: the managers' own mail is never read nor marked.  A mailbox
+ * that cannot be read (the server down, a refused login) is named and the
+ * other accounts are read: exit EXIT_SOME_MAILBOXES, not 1, so that a
+ * workflow can still send (opt-outs come from `unsubscribes sync`).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,14 @@
 #include "xalloc.h"
 
 #define REPORT_SEARCH "HEADER Content-Type report"
+
+/* The exit code when only mailboxes could not be read: the sync of every
+ * other account is written, nothing is broken (README, "Bounces"). */
+#define EXIT_SOME_MAILBOXES 3
+
+/* What sync_account() came to, besides 0. */
+#define SYNC_FAILED (-1)    /* results or state not written: the sync is broken */
+#define SYNC_UNREADABLE 1   /* the mailbox could not be read (all or from a UID on) */
 
 struct bounce_run {
 	struct bounce_sync sync;
@@ -108,14 +119,15 @@ static int read_message(void *payload, unsigned long uid, int r, const struct bu
 	return r;
 }
 
-/* Reads the new reports of one mailbox; 0, or -1 when the mailbox or the
- * plan could not be read (printed; a failed fetch only stops the reading). */
+/* Reads the new reports of one mailbox; 0, SYNC_UNREADABLE when the mailbox
+ * could not be searched, or SYNC_FAILED when the plan could not be read
+ * (printed; a failed fetch only stops the reading). */
 static int read_reports(struct bounce_run *run, struct cmd_mailbox *m, unsigned long after)
 {
 	const struct account *a = run->account;
 	unsigned long *all = NULL, *uids = NULL;
 	size_t nall = 0, n = 0;
-	int ret = -1;
+	int ret = SYNC_UNREADABLE;
 
 	if (imap_search(m->imap, after, NULL, &all, &nall, &m->done_uid) < 0 ||
 	    imap_search(m->imap, after, REPORT_SEARCH, &uids, &n, NULL) < 0) {
@@ -124,21 +136,22 @@ static int read_reports(struct bounce_run *run, struct cmd_mailbox *m, unsigned 
 	}
 	cmd_printf("%s: %s: %zu new message%s, %zu that may be delivery reports\n", a->id, a->imap, nall,
 		   nall == 1 ? "" : "s", n);
-	ret = cmd_mailbox_fetch(m, uids, n, read_message, run);
+	ret = cmd_mailbox_fetch(m, uids, n, read_message, run) < 0 ? SYNC_FAILED : 0;
 done:
 	free(all);
 	free(uids);
 	return ret;
 }
 
-/* Reads one account's mailbox; 0, or -1 when the sync of it failed
- * (printed). */
+/* Reads one account's mailbox; 0, SYNC_UNREADABLE when (some of) the
+ * mailbox could not be read, SYNC_FAILED when its results could not be
+ * written (printed; what was read is written either way). */
 static int sync_account(struct bounce_run *run, const char *root, struct mailsync_state *state,
 			const struct account *a)
 {
 	struct cmd_mailbox m = { a->id, a->id, a->imap, NULL, 0, NULL, 0 };
 	const long *o = run->sync.outcomes, *k = run->sync.kinds;
-	int ret = -1;
+	int ret = SYNC_UNREADABLE;
 
 	run->account = a;
 	bounce_sync_clear(&run->sync);
@@ -148,8 +161,10 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 		cmd_error("%s: cannot read the mailbox: %s", a->id, error_last());
 		goto done;
 	}
-	if (read_reports(run, &m, cmd_mailbox_after(&m, state)) < 0)
+	ret = read_reports(run, &m, cmd_mailbox_after(&m, state));
+	if (ret)
 		goto done;
+	ret = SYNC_FAILED;
 	if (results_write(run, root) < 0) {
 		cmd_error("%s: %s", a->id, error_last());
 		goto done;
@@ -162,11 +177,11 @@ static int sync_account(struct bounce_run *run, const char *root, struct mailsyn
 		   a->id, m.read, run->reports, k[BOUNCE_HARD], k[BOUNCE_TEMPORARY], k[BOUNCE_POLICY],
 		   k[BOUNCE_OTHER] + k[BOUNCE_NONE], o[BOUNCE_UNMATCHED], o[BOUNCE_NO_FAILURE],
 		   o[BOUNCE_RECORDED_BEFORE], run->not_reports);
+	ret = 0;
 	if (m.why) {
 		cmd_error("%s: the sync stopped before UID %lu: %s", a->id, m.done_uid + 1, m.why);
-		goto done;
+		ret = SYNC_UNREADABLE;
 	}
-	ret = 0;
 done:
 	cmd_mailbox_release(&m);
 	return ret;
@@ -188,25 +203,38 @@ static int open_publisher(struct bounce_run *run, struct cmd_ctx *ctx, const str
 }
 
 /* Reads every account's mailbox once, until a plan query fails: the exit
- * code, 1 when the sync of any failed. */
+ * code, 1 when the sync of any failed, else EXIT_SOME_MAILBOXES when a
+ * mailbox could not be read (one line names how many). */
 static int sync_accounts(struct bounce_run *run, const char *root, struct mailsync_state *state,
 			 const struct config *cfg)
 {
 	const struct account *a, *first;
-	size_t i;
-	int failed = 0;
+	size_t i, mailboxes = 0, unreadable = 0;
+	int failed = 0, r;
 
 	for (i = 0; i < cfg->naccounts && !run->plan_failed; i++) {
 		a = &cfg->accounts[i];
 		if (!a->imap)
 			continue;
 		first = bounce_mailbox_read_before(cfg, i);
-		if (first)
+		if (first) {
 			cmd_printf("%s: the same mailbox as %s, read once\n", a->id, first->id);
-		else if (sync_account(run, root, state, a) < 0)
+			continue;
+		}
+		mailboxes++;
+		r = sync_account(run, root, state, a);
+		if (r == SYNC_UNREADABLE)
+			unreadable++;
+		else if (r < 0)
 			failed = 1;
 	}
-	return failed;
+	if (failed || run->plan_failed)
+		return 1;
+	if (!unreadable)
+		return 0;
+	cmd_error("%zu of %zu mailbox%s could not be read (named above)", unreadable, mailboxes,
+		  mailboxes == 1 ? "" : "es");
+	return EXIT_SOME_MAILBOXES;
 }
 
 static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)

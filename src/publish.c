@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -254,6 +255,7 @@ int publisher_open(struct publisher **out, const char *root, const char *remote,
 	int rewritten, rc, ret = -1;
 
 	*out = NULL;
+	srand((unsigned)getpid()); /* each process its own back-off pauses */
 	p->root = xstrdup(root);
 	p->remote = remote ? xstrdup(remote) : NULL;
 	p->author = xstrdup(author ? author : DEFAULT_AUTHOR);
@@ -331,10 +333,21 @@ static void pause_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* The pause after the attempt'th refused push in a row: growing from
+ * 20-40 ms to 0.64-1.28 s, half of it random, so that runners pushing at
+ * once spread out instead of colliding again. */
+static long backoff_ms(int attempt)
+{
+	long cap = 40L << (attempt < 5 ? attempt : 5);
+
+	return cap / 2 + rand() % (cap / 2);
+}
+
 /* Pushes; when the remote moved only in files that are not ours (runners
  * sharded by account), our commit goes onto the new tip and is pushed
- * again, as long as that keeps happening (up to PUBLISH_GRACE).
- * SENDER_REJECTED when the new commits touch our files. */
+ * again, as long as that keeps happening (up to PUBLISH_GRACE).  The pause
+ * comes before the fetch, so that the tip we rebase on is as fresh as can
+ * be when we push.  SENDER_REJECTED when the new commits touch our files. */
 static int push_rebasing(struct publisher *p, const char *const *files, size_t n)
 {
 	char **paths = workdir_paths(p, files, n);
@@ -343,6 +356,7 @@ static int push_rebasing(struct publisher *p, const char *const *files, size_t n
 	int moved, attempt = 0, rc;
 
 	while ((rc = push(p)) == SENDER_REJECTED) {
+		pause_ms(backoff_ms(attempt++));
 		if (gitrepo_fetch(p->g, p->remote, tip) < 0 ||
 		    gitrepo_rebase_disjoint(p->g, p->base, tip, (const char *const *)paths, n,
 					    p->author, &moved) < 0) {
@@ -356,8 +370,6 @@ static int push_rebasing(struct publisher *p, const char *const *files, size_t n
 			rc = error_set("the remote kept moving for %d minutes", PUBLISH_GRACE / 60);
 			break;
 		}
-		/* a little jitter: runners pushing at once do not collide again */
-		pause_ms(10L * (attempt < 8 ? ++attempt : attempt) + rand() % 100);
 	}
 	free_list(paths, n);
 	return rc;
@@ -438,9 +450,9 @@ int publisher_commit_push(struct publisher *p, const char *const *files, size_t 
 			name_unpublished(p, files, n);
 			break;
 		}
+		pause_ms(backoff_ms(attempt++));
 		if (move_to_tip(p, files, n, 1) < 0)
 			return -1;
-		pause_ms(20L * (attempt < 8 ? ++attempt : attempt) + rand() % 200);
 	}
 	return rc;
 }

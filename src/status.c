@@ -242,3 +242,23 @@ size_t status_unconfirmed_alerts(struct buf *out, const struct config *cfg,
 	}
 	return lines;
 }
+
+void status_accounts_json(struct buf *out, const struct account_summary *list, size_t n)
+{
+	size_t i;
+
+	buf_addc(out, '[');
+	for (i = 0; i < n; i++) {
+		const struct account_summary *a = &list[i];
+
+		buf_adds(out, i ? ",\n {\"id\": " : "{\"id\": ");
+		buf_add_json_string(out, a->account->id);
+		buf_adds(out, ", \"owner\": ");
+		buf_add_json_string(out, a->account->owner);
+		buf_addf(out, ", \"enabled\": %s, \"usable\": %s, \"reason\": ",
+			 a->account->enabled ? "true" : "false", a->usable ? "true" : "false");
+		json_opt_string(out, a->usable ? NULL : a->reason);
+		buf_addc(out, '}');
+	}
+	buf_adds(out, "]\n");
+}

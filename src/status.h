@@ -28,6 +28,15 @@ void status_json(struct buf *out, struct plan *p, const struct campaign_summary 
  * Returns -1 when the plan fails (error_set()). */
 int status_json_detail(struct buf *out, struct plan *p, const struct campaign_summary *s);
 
+/*
+ * Appends `accounts list --json`: the n accounts (plan_accounts()) as
+ *   [{"id": ..., "owner": ..., "enabled": true|false, "usable": true|false,
+ *     "reason": why not usable | null},
+ *    ...]
+ * one account a line, ending in a newline.
+ */
+void status_accounts_json(struct buf *out, const struct account_summary *list, size_t n);
+
 /* Whether one of the n campaigns is interrupted, has an account with a
  * critical error, or a claim unconfirmed for more than
  * PLAN_UNCONFIRMED_ALERT. */

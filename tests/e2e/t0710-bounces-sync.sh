@@ -147,15 +147,54 @@ expect_file "re-read: suppressions" "$TMPDIR/suppressions.after" "$SUPP"
 expect_file "re-read: state" "$TMPDIR/state.after" "$STATE"
 [ "$(seen_count "$ALICE")" = 0 ] || fail "still nothing marked read"
 
-# a wrong password for one account: the other is still read, the exit code says it failed
+# a wrong password for one account: the other is still read, the exit code
+# (3) says that only mailboxes could not be read
 deliver "$ALICE" "$M/policy.eml"
 MAILOUT_PASSWORD_DANA_MAIN=wrong MAILOUT_NOW=2026-12-07T13:00:00Z run_mailout --repo "$REPO" bounces sync
-expect_rc "sync with one login refused" 1
+expect_rc "sync with one login refused" 3
 grep -q "^mailout: dana-main: cannot read the mailbox: imap://127.0.0.1:$IMAPD_PORT/INBOX: the server refused the login of '$DANA'" \
 	"$TMPDIR/stderr" || fail "names the account and the refusal" "$TMPDIR/stderr"
+expect_contains "one of two" "mailout: 1 of 2 mailboxes could not be read (named above)" "$TMPDIR/stderr"
+[ "$(wc -l <"$TMPDIR/stderr")" = 2 ] || fail "two lines on stderr" "$TMPDIR/stderr"
 expect_contains "alice-news still read" "alice-news: read 1, delivery reports 1 (hard bounces 0, temporary 0, policy 0, other 0, unmatched 0, no failure 0, recorded before 1), not delivery reports 0"
 awk -F '\t' '$1 == "alice-news" && $4 == 8 { a = 1 } $1 == "dana-main" && $4 == 1 { d = 1 } END { exit !(a && d) }' \
 	"$STATE" || fail "alice-news advanced, dana-main did not" "$STATE"
+
+# dana-main's server is down (nothing listens on its port): alice-news's new
+# report is read, recorded and committed, dana-main's mail waits; exit 3
+printf 'build/\n' >"$REPO/.gitignore"
+git -C "$REPO" init -q -b main && git -C "$REPO" add -A && git -C "$REPO" commit -qm "before the outage" ||
+	fail "commit before the outage"
+DOWN=$(free_port)
+cp "$REPO/mailout.yaml" "$TMPDIR/mailout.yaml.up"
+awk -v down="imap: imap://127.0.0.1:$DOWN/INBOX" -v up="imap: imap://127.0.0.1:$IMAPD_PORT/INBOX" \
+	'/^  - id: dana-main/ { d = 1 } d && index($0, up) { sub(up, down); d = 0 } { print }' \
+	"$TMPDIR/mailout.yaml.up" >"$REPO/mailout.yaml"
+[ "$(grep -c "imap: imap://127.0.0.1:$DOWN/INBOX" "$REPO/mailout.yaml")" = 1 ] || fail "dana-main reads the down port"
+git -C "$REPO" commit -qam "dana-main's server is down" || fail "commit the down port"
+dsn "$M/policy2.eml" --original "$(spooled c-1008)" --recipient juergen.weiss@example.net \
+	--status 5.7.1 --diagnostic 'smtp; 550 5.7.1 Blocked'
+deliver "$ALICE" "$M/policy2.eml"
+deliver "$DANA" "$M/dana.eml"
+MAILOUT_NOW=2026-12-07T13:30:00Z run_mailout --repo "$REPO" bounces sync --commit
+expect_rc "sync with one server down" 3
+sed -n 1p "$TMPDIR/stderr" | grep -qx "mailout: dana-main: cannot read the mailbox: imap://127.0.0.1:$DOWN/INBOX: Failed to connect to 127.0.0.1 port $DOWN after [0-9]* ms: Couldn't connect to server" ||
+	fail "names the server that is down" "$TMPDIR/stderr"
+sed -n '2,$p' "$TMPDIR/stderr" >"$TMPDIR/stderr.rest"
+expect_output "then how many mailboxes" "mailout: 1 of 2 mailboxes could not be read (named above)" "$TMPDIR/stderr.rest"
+expect_contains "alice-news read with dana-main down" "alice-news: read 1, delivery reports 1 (hard bounces 0, temporary 0, policy 1, other 0, unmatched 0, no failure 0, recorded before 0), not delivery reports 0"
+expect_contains "the policy report is recorded" "$(printf '2026-12-07T13:30:00Z\tbounce\tc-1008\t550\t5.7.1\tdelivery report: failed: 550 5.7.1 Blocked')" "$NEWS_LOG"
+git -C "$REPO" status --porcelain >"$TMPDIR/porcelain"
+expect_output "everything written is committed" "" "$TMPDIR/porcelain"
+[ "$(git -C "$REPO" log -1 --format=%s)" = "bounces: the mailboxes are read up to here" ] ||
+	fail "the state is committed last: $(git -C "$REPO" log -1 --format=%s)"
+awk -F '\t' '$1 == "alice-news" && $4 == 9 { a = 1 } $1 == "dana-main" && $4 == 1 { d = 1 } END { exit !(a && d) }' \
+	"$STATE" || fail "alice-news advanced past the new report, dana-main stayed" "$STATE"
+# the server is back: dana-main's report is read
+cp "$TMPDIR/mailout.yaml.up" "$REPO/mailout.yaml"
+MAILOUT_NOW=2026-12-07T13:45:00Z run_mailout --repo "$REPO" bounces sync
+expect_rc "sync with the server back" 0
+expect_contains "dana-main read again" "dana-main: read 1, delivery reports 1 (hard bounces 0, temporary 0, policy 0, other 0, unmatched 0, no failure 0, recorded before 1), not delivery reports 0"
 
 # a full mailbox the server gave up on fails the delivery and suppresses
 # nothing; a delay leaves the delivery as it is

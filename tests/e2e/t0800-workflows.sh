@@ -4,7 +4,10 @@
 # history where mailout fetches or compares, passes every secret of
 # mailout.yaml to the sender, runs only make targets, ./mailout commands and
 # echo/cat into the job summary, and every mailout command it runs is one a
-# test under tests/ runs too.
+# test under tests/ runs too; the send step runs when only the bounces could
+# not be read, never when the unsubscribes could not, and the job then fails.
+# The same for deploy/github/send-sharded.yml (one send job per account),
+# whose send jobs each get their own account's secrets only.
 . "$SRC/tests/e2e/lib.sh"
 
 python=
@@ -70,6 +73,12 @@ for name in names:
         docs[name] = load(os.path.join(wf_dir, name))
     except Exception as e:  # a parse error is the finding
         bad("%s: does not parse: %s" % (name, e))
+# the sharded variant, shipped as an example (README: "One send job per account")
+SHARDED = "deploy/github/send-sharded.yml"
+try:
+    docs[SHARDED] = load(os.path.join(src, SHARDED))
+except Exception as e:
+    bad("%s: does not parse: %s" % (SHARDED, e))
 for name, doc in docs.items():
     for key in ("name", "on", "jobs"):
         if key not in doc:
@@ -182,6 +191,27 @@ for name in ("validate.yml", "send.yml"):
         if (s.get("with") or {}).get("fetch-depth") != 0:
             bad("%s: checkout without fetch-depth: 0 (libgit2 1.5 cannot fetch into a shallow clone)" % name)
 
+def substitutions(line):
+    """The commands inside $( ) of line (parentheses in quotes skipped)."""
+    out, i = [], line.find("$(")
+    while i >= 0:
+        depth, j, quote = 1, i + 2, None
+        while j < len(line) and depth:
+            c = line[j]
+            if quote:
+                quote = None if c == quote else quote
+            elif c in "'\"":
+                quote = c
+            elif c == "(":
+                depth += 1
+            elif c == ")":
+                depth -= 1
+            j += 1
+        out.append(line[i + 2:j - 1])
+        i = line.find("$(", j)
+    return out
+
+
 # --- run steps: make, ./mailout, echo and cat into the job summary ---------------
 ALLOWED = {"make", "./mailout", "echo", "cat", "exit"}
 OPERATORS = {"&&", "||", ";", "|", "{", "}", "(", ")"}
@@ -204,6 +234,14 @@ for name, doc in docs.items():
             except ValueError as e:
                 bad("%s: cannot read %r: %s" % (name, line, e))
                 continue
+            # a command substitution: ./mailout piped into jq at most
+            for sub in substitutions(line):
+                parts = [shlex.split(part) for part in re.split(r"\|(?=(?:[^']*'[^']*')*[^']*$)", sub)]
+                if not parts[0] or parts[0][0] != "./mailout" or any(
+                        not words or words[0] != "jq" for words in parts[1:]):
+                    bad("%s: %r: only $(./mailout ... | jq ...)" % (name, sub))
+                else:
+                    mailout_commands.append((name, parts[0][1:]))
             command = []
             for tok in tokens + [";"]:
                 if tok not in OPERATORS:
@@ -213,7 +251,8 @@ for name, doc in docs.items():
                 while i < len(command):
                     if command[i] in (">", ">>"):
                         target = command[i + 1] if i + 1 < len(command) else ""
-                        if target != "$GITHUB_STEP_SUMMARY" and not re.fullmatch(r"[\w.-]+", target):
+                        if target not in ("$GITHUB_STEP_SUMMARY", "$GITHUB_OUTPUT") and \
+                                not re.fullmatch(r"[\w.-]+", target):
                             bad("%s: redirection to %r in %r" % (name, target, line))
                         i += 2
                         continue
@@ -365,6 +404,109 @@ if "::add-matcher::.github/mailout-matcher.json" in scripts:
             bad("mailout-matcher.json: %r gives %r" % (line, hits))
     if re.match(matchers[0]["pattern"][0]["regexp"], "3 campaigns, 60 recipient records: 0 errors, 0 warnings"):
         bad("mailout-matcher.json: the summary line is taken for a problem")
+
+# --- which steps run when a sync fails (tests/tools/workflow.py reads the if:s) --
+sys.path.insert(0, os.path.join(src, "tests", "tools"))
+import workflow
+
+send_job = next(iter((send.get("jobs") or {}).values()), {})
+UNSUB, BOUNCES, SEND = ("./mailout unsubscribes sync", "./mailout bounces sync", "./mailout send")
+for failed, sends, job_status in ((None, True, "success"),
+                                  (BOUNCES, True, "failure"),
+                                  (UNSUB, False, "failure"),
+                                  ("./mailout build", False, "failure"),
+                                  ("make", False, "failure")):
+    try:
+        ran, status = workflow.simulate(send_job, {failed: "failure"} if failed else {})
+    except (ValueError, KeyError, IndexError) as e:
+        bad("send.yml: cannot evaluate the steps' if: %s" % e)
+        break
+    runs = [s.get("run", "").strip() for s in ran]
+    what = "%s failing" % failed if failed else "every step succeeding"
+    if any(r.startswith(SEND) for r in runs) != sends:
+        bad("send.yml: with %s the send step %s" % (what, "is skipped" if sends else "runs"))
+    if not runs or not runs[-1].startswith("./mailout status --check"):
+        bad("send.yml: with %s ./mailout status --check does not run last" % what)
+    if status != job_status:
+        bad("send.yml: with %s the job ends %s, not %s" % (what, status, job_status))
+
+# --- the sharded variant: sync, one send job per account, site -----------------------
+sharded = docs.get(SHARDED, {})
+sjobs = sharded.get("jobs") or {}
+if sorted(sjobs) != ["send", "site", "sync"]:
+    bad("%s: jobs %s, expected sync, send and site" % (SHARDED, sorted(sjobs)))
+else:
+    if triggers(SHARDED) != triggers("send.yml"):
+        bad("%s: not the triggers of send.yml" % SHARDED)
+    sync_job, shard_job, site_job = sjobs["sync"], sjobs["send"], sjobs["site"]
+    if shard_job.get("needs") not in ("sync", ["sync"]) or set(site_job.get("needs") or []) != {"sync", "send"}:
+        bad("%s: send needs sync, site needs sync and send" % SHARDED)
+    if "!cancelled()" not in str(site_job.get("if", "")):
+        bad("%s: the site job must run when a send job failed" % SHARDED)
+    strategy = shard_job.get("strategy") or {}
+    if (strategy.get("matrix") or {}).get("account") != "${{ fromJSON(needs.sync.outputs.accounts) }}" \
+            or strategy.get("fail-fast") is not False:
+        bad("%s: the send matrix must be fromJSON(needs.sync.outputs.accounts), fail-fast: false" % SHARDED)
+    conc = shard_job.get("concurrency") or {}
+    if "matrix.account" not in str(conc.get("group")) or conc.get("cancel-in-progress") is not False:
+        bad("%s: the send job needs a concurrency group per account that never cancels" % SHARDED)
+    if (sync_job.get("outputs") or {}).get("accounts") != "${{ steps.accounts.outputs.accounts }}":
+        bad("%s: the sync job must output the accounts list" % SHARDED)
+    scripts = [st.get("run", "").strip() for st in shard_job.get("steps") or []]
+    sends = [st for st in shard_job.get("steps") or [] if st.get("run", "").startswith("./mailout send")]
+    if len(sends) != 1 or not re.fullmatch(r'\./mailout send --for 25m --account "\$ACCOUNT" --push origin',
+                                            sends[0]["run"].strip()) \
+            or (sends[0].get("env") or {}).get("ACCOUNT") != "${{ matrix.account }}":
+        bad("%s: the send job runs ./mailout send --for 25m --account \"$ACCOUNT\" --push origin with ACCOUNT from the matrix: %r"
+            % (SHARDED, scripts))
+    # each send job holds its own account's secrets and no other's
+    common = {"MAILOUT_GIT_TOKEN", "MAILOUT_SECRET", "MAILOUT_SECRET_PREVIOUS"}
+    every = set(env_names(config)) | common | {"MAILOUT_BOT_TOKEN"}
+    secrets = {n: "value of " + n for n in every}
+    for acc in config.get("accounts") or []:
+        own = set(env_names(acc))
+        ctx = {"matrix": {"account": acc["id"]}, "secrets": secrets, "github": {"token": "token"}}
+        try:
+            env = workflow.job_env(sharded, shard_job, {}, ctx)
+        except (ValueError, KeyError, IndexError) as e:
+            bad("%s: the send job's env does not evaluate: %s" % (SHARDED, e))
+            break
+        given = {k for k, v in env.items() if v}
+        if given != own | common:
+            bad("%s: the job of %s gets %s, expected %s" % (SHARDED, acc["id"], sorted(given), sorted(own | common)))
+        for k in own:
+            if env.get(k) != "value of " + k:
+                bad("%s: the job of %s gets %s from the wrong secret" % (SHARDED, acc["id"], k))
+    sync_env = set(sync_job.get("env") or {})
+    for acc in config.get("accounts") or []:
+        if acc.get("imap") and not set(env_names(acc)) <= sync_env:
+            bad("%s: the sync job reads %s's mailbox without its secrets" % (SHARDED, acc["id"]))
+    if "MAILOUT_UNSUBSCRIBE_PASSWORD" not in sync_env:
+        bad("%s: the sync job lacks MAILOUT_UNSUBSCRIBE_PASSWORD" % SHARDED)
+    # nothing is listed (so nothing sent) when the unsubscribes could not be read
+    for failed, lists, job_status in ((None, True, "success"), (BOUNCES, True, "failure"),
+                                      (UNSUB, False, "failure")):
+        ran, status = workflow.simulate(sync_job, {failed: "failure"} if failed else {})
+        listed = any(st.get("id") == "accounts" for st in ran)
+        what = "%s failing" % failed if failed else "every step succeeding"
+        if listed != lists or status != job_status:
+            bad("%s: with %s the accounts are %slisted and the sync job ends %s"
+                % (SHARDED, what, "" if listed else "not ", status))
+    for outputs, starts in (({"accounts": '["alice-main"]'}, True), ({"accounts": "[]"}, False),
+                            ({"accounts": ""}, False)):
+        ctx = {"needs": {"sync": {"outputs": outputs, "result": "failure"}}, "status": "failure"}
+        if workflow.truthy(workflow.evaluate(shard_job.get("if", "success()"), ctx)) != starts:
+            bad("%s: with the sync's accounts %r the send jobs %s" % (SHARDED, outputs, "do not start" if starts else "start"))
+    site_runs = [st.get("run", "").strip() for st in site_job.get("steps") or []]
+    if not site_runs or site_runs[-1] != "./mailout status --check":
+        bad("%s: the site job ends with ./mailout status --check" % SHARDED)
+    for st in site_job.get("steps") or []:
+        if action(st) == "actions/upload-pages-artifact" and (st.get("with") or {}).get("path") != "build/site":
+            bad("%s: the pages artifact must be build/site" % SHARDED)
+    for job in sjobs.values():
+        for st in job.get("steps") or []:
+            if action(st) == "actions/checkout" and (st.get("with") or {}).get("fetch-depth") != 0:
+                bad("%s: checkout without fetch-depth: 0" % SHARDED)
 
 for p in problems:
     print(p)

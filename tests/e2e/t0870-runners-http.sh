@@ -2,8 +2,10 @@
 # Runners in fresh clones of one smart-HTTP remote (lighttpd, git
 # http-backend, basic auth with the token in MAILOUT_GIT_TOKEN) send in
 # parallel on the virtual clock through one capture SMTP server: sharded
-# by account (2 and 4 runners) and on the same accounts (2 runners).
-# Every runner exits 0, every recipient is mailed exactly once, every
+# by account (2, 4 and 8 runners) and on the same accounts (2 and 4
+# runners), and deploy/github/send-sharded.yml's jobs run as a script (a
+# sync job, one send job per account in parallel, a site job). Every
+# runner exits 0, every recipient is mailed exactly once, every
 # outcome is on the remote once, no log file has a header after its first
 # line, and a fresh clone's status matches what the server received.
 . "$SRC/tests/e2e/lib.sh"
@@ -12,7 +14,8 @@
 export MAILOUT_SECRET=e2e-secret-0123456789-0123456789-abcdef
 export GIT_AUTHOR_NAME=test GIT_AUTHOR_EMAIL=test@example.com
 export GIT_COMMITTER_NAME=test GIT_COMMITTER_EMAIL=test@example.com
-E2E_TIMEOUT=150
+# a runner that takes longer is stuck (8 runners take 40 s unloaded, 3 minutes at a load of 20)
+E2E_TIMEOUT=300
 
 command -v lighttpd >/dev/null 2>&1 || skip "lighttpd is not installed (tests/deps.sh)"
 trap githttp_stop EXIT
@@ -108,6 +111,78 @@ P
 		fail "$1: counts" "$TMPDIR/counts"
 }
 
+# workflow NAME RECIPIENTS: deploy/github/send-sharded.yml run as a runner
+# would run it (tests/tools/workflow.py): the sync job in a fresh clone,
+# then one send job per account of its list, in parallel, each in a fresh
+# clone, then the site job in another.  The binary is built already (make
+# steps are skipped, as are uses: steps); the send step runs on the virtual
+# clock for a week into the capture server instead of 25 minutes.
+workflow() {
+	name=$1
+	start=$(now_ms)
+	start_smtpd "$TMPDIR/$name.spool" --delay 0.01 || return
+	E2E_TIMEOUT=$E2E_TIMEOUT /usr/bin/python3 - "$SRC" "$MAILOUT" "$GH_URL/$name.git" "$TMPDIR/$name" "$SMTPD_PORT" \
+		>"$TMPDIR/$name.jobs" 2>&1 <<'P' || fail "$name: the workflow" "$TMPDIR/$name.jobs"
+import os, shlex, subprocess, sys, threading
+src, mailout, url, base, port = sys.argv[1:]
+sys.path.insert(0, os.path.join(src, "tests", "tools"))
+import workflow
+
+doc = workflow.load(os.path.join(src, "deploy", "github", "send-sharded.yml"))
+jobs = doc["jobs"]
+helper = "credential.helper=!f() { echo username=%s; echo password=%s; }; f" % (
+    "x-access-token", os.environ["MAILOUT_GIT_TOKEN"])
+ctx = {"secrets": {"MAILOUT_SECRET": os.environ["MAILOUT_SECRET"]},
+       "github": {"token": os.environ["MAILOUT_GIT_TOKEN"], "ref": "refs/heads/main"}}
+SEND = "./mailout send --for 25m "
+
+
+def rewrite(script):
+    script = script.strip()
+    if script.split()[0] == "make":
+        return "true"
+    assert script.startswith(SEND) or not script.startswith("./mailout send"), script
+    if script.startswith(SEND):
+        script = script.replace(SEND, "./mailout send --for 7d --now 2026-12-07T08:30 --batch 10m "
+                                "--sink smtp://127.0.0.1:%s " % port)
+    return script.replace("./mailout", shlex.quote(mailout))
+
+
+def run(job, label, now, **more):
+    repo = "%s.%s" % (base, label)
+    subprocess.run(["git", "-c", helper, "clone", "-q", url, repo], check=True)
+    env = dict(os.environ, MAILOUT_NOW=now) if now else dict(os.environ)
+    with open(repo + ".out", "w") as log:
+        return workflow.run_job(doc, jobs[job], dict(ctx, **more), repo, rewrite, log, env,
+                                int(os.environ["E2E_TIMEOUT"]))
+
+
+status, outputs = run("sync", "sync", "2026-12-07T07:00:00Z")
+print("sync", status, outputs)
+needs = {"sync": {"outputs": outputs, "result": status}}
+assert workflow.truthy(workflow.evaluate(jobs["send"]["if"], {"needs": needs, "status": status}))
+accounts = workflow.evaluate(jobs["send"]["strategy"]["matrix"]["account"], {"needs": needs})
+assert accounts == ["ann-main", "ann-a", "ann-b", "ann-c"], accounts
+results = {}
+threads = [threading.Thread(target=lambda a=a: results.__setitem__(
+    a, run("send", "send-" + a, None, needs=needs, matrix={"account": a}))) for a in accounts]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+for a in accounts:
+    print("send", a, results[a][0])
+site = run("site", "site", "2026-12-20T12:00:00Z", needs=dict(needs, send={"result": "success"}))
+print("site", site[0])
+assert status == "success" and site[0] == "success", (status, site)
+assert all(results[a][0] == "success" for a in accounts), results
+assert os.path.isfile(base + ".site/build/site/index.html")
+P
+	stop_smtpd
+	walls="$walls $name:$(grep -c "^send " "$TMPDIR/$name.jobs"):$(($(now_ms) - start))"
+	check "$name" "$2"
+}
+
 walls=""
 new_remote shard2 --recipients 120 --vip-every 1000 --limits 300,300,300 || fail "remote shard2"
 scenario shard2 120 3m a b
@@ -115,6 +190,15 @@ new_remote shard4 --recipients 240 --limits 300,300,300 --more-accounts 1 || fai
 scenario shard4 240 3m main a b c
 new_remote race2 --recipients 120 --limits 300,300,300 || fail "remote race2"
 scenario race2 120 3m all all
+# a simulated week at a few messages a day per account (Monday to Thursday,
+# Wednesday a holiday): 8 runners sharded by account, 4 on the same accounts
+new_remote shard8 --recipients 120 --limits 6,10,10 --more-accounts 5 || fail "remote shard8"
+scenario shard8 120 10m main a b c d e f g
+new_remote race4 --recipients 120 --limits 5,20,20 || fail "remote race4"
+scenario race4 120 10m all all all all
+# the sharded workflow: one sync job, four send jobs, one site job
+new_remote workflow4 --recipients 120 --limits 6,20,20 --more-accounts 1 || fail "remote workflow4"
+workflow workflow4 120
 # lighttpd writes its access log when it stops
 githttp_stop
 for w in $walls; do

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,11 +126,43 @@ static void test_needs_attention(void **state)
 	assert_false(status_needs_attention(f->list, 0));
 }
 
+/* accounts list --json: one object a line, reason null when usable,
+ * strings escaped. */
+static void test_accounts_json(void **state)
+{
+	char main_id[] = "ann-main", odd_id[] = "ann-\"b\"", owner[] = "ann";
+	struct account a[2];
+	struct account_summary list[2];
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	memset(a, 0, sizeof(a));
+	memset(list, 0, sizeof(list));
+	a[0].id = main_id;
+	a[0].owner = owner;
+	a[0].enabled = 1;
+	a[1].id = odd_id;
+	a[1].owner = owner;
+	list[0].account = &a[0];
+	list[0].usable = 1;
+	list[1].account = &a[1];
+	snprintf(list[1].reason, sizeof(list[1].reason), "disabled in mailout.yaml");
+	status_accounts_json(&b, list, 2);
+	assert_string_equal(b.ptr,
+			    "[{\"id\": \"ann-main\", \"owner\": \"ann\", \"enabled\": true, \"usable\": true, \"reason\": null},\n"
+			    " {\"id\": \"ann-\\\"b\\\"\", \"owner\": \"ann\", \"enabled\": false, \"usable\": false, \"reason\": \"disabled in mailout.yaml\"}]\n");
+	buf_reset(&b);
+	status_accounts_json(&b, list, 0);
+	assert_string_equal(b.ptr, "[]\n");
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_needs_attention, setup, teardown),
+		cmocka_unit_test(test_accounts_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
