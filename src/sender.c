@@ -60,6 +60,7 @@ struct sacct {
 	const struct account *a;
 	int selected, red, broken;
 	time_t last_attempt, rest_until;
+	struct schedule_pace pace; /* the bucket, from last_attempt at the start */
 	struct day_count days[8];
 	size_t ndays;
 	struct spair **pairs; /* round robin order: oldest campaign start first */
@@ -262,6 +263,8 @@ static int load_state(struct run *r)
 		a->red = state.red;
 		a->rest_until = state.rest_until;
 		a->last_attempt = state.last_attempt;
+		schedule_pace_init(&a->pace, &a->a->schedule, (int)a->a->daily_limit,
+				   state.last_attempt);
 		if (load_rejections(r, a) < 0)
 			goto done;
 	}
@@ -384,16 +387,19 @@ static time_t account_due(struct run *r, struct sacct *a, time_t t)
 		struct sacct *a;
 	} ra = { r, a };
 	time_t d, w;
-	int i;
+	int i, wait;
 
 	if (!a->selected || a->red || a->broken || !a->npairs)
 		return -1;
 	if (a->rest_until > t)
 		t = a->rest_until;
 	for (i = 0; i < 16; i++) {
-		d = schedule_next_due(&a->a->schedule, (int)a->a->daily_limit, t, a->last_attempt,
-				      count_attempts, &ra);
+		d = schedule_pace_due(&a->a->schedule, (int)a->a->daily_limit, &a->pace, t,
+				      count_attempts, &ra, &wait);
 		if (d == (time_t)-1)
+			return -1;
+		/* --drain: what is due now and the rest of the current burst */
+		if (r->o->drain && d > r->now && (i > 0 || wait != SCHEDULE_WAIT_BURST))
 			return -1;
 		w = work_at(a, d);
 		if (w < 0)
@@ -644,6 +650,7 @@ static int claim_item(struct run *r, struct spair *pair, struct delivery *d, tim
 	add_attempt(a, schedule_day(&a->a->schedule, due));
 	if (due > a->last_attempt)
 		a->last_attempt = due;
+	schedule_pace_take(&a->pace, &a->a->schedule, (int)a->a->daily_limit, due);
 	if (d->retrying) {
 		if (refresh_min_retry(r, pair) < 0)
 			return -1;
@@ -1405,6 +1412,8 @@ static int start_run(struct run *r)
 		r->end = LONG_MAX;
 	else
 		r->end = r->now + o->duration;
+	if (o->drain && r->end < r->now + 86400)
+		r->end = r->now + 86400; /* a burst ends long before; the bucket decides */
 	if (load_state(r) < 0)
 		return -1;
 	if (tx_begin(r) < 0 || plan_applier_open(&r->applier, r->p, r->diags) < 0)
