@@ -225,6 +225,8 @@ static int load_rejections(struct run *r, struct sacct *a)
 	return rc < 0 ? -1 : 0;
 }
 
+static int restore_pace(struct run *r, struct sacct *a);
+
 static int load_state(struct run *r)
 {
 	struct plan *p = r->p;
@@ -263,9 +265,7 @@ static int load_state(struct run *r)
 		a->red = state.red;
 		a->rest_until = state.rest_until;
 		a->last_attempt = state.last_attempt;
-		schedule_pace_init(&a->pace, &a->a->schedule, (int)a->a->daily_limit,
-				   state.last_attempt);
-		if (load_rejections(r, a) < 0)
+		if (restore_pace(r, a) < 0 || load_rejections(r, a) < 0)
 			goto done;
 	}
 	/* pending work per campaign and account; interrupted campaigns */
@@ -309,6 +309,46 @@ done:
 }
 
 /* ---- the clock rules ---- */
+
+/*
+ * The bucket of the day of the account's last attempt, replayed from the
+ * moments of that day's attempts when the plan has each of them; else as
+ * the last attempt alone tells (empty right after it), which never allows
+ * more than the bucket does.  A run that drains the bucket thus leaves its
+ * part of a token to the next run.
+ */
+static int restore_pace(struct run *r, struct sacct *a)
+{
+	const struct schedule *s = &a->a->schedule;
+	int limit = (int)a->a->daily_limit, ymd;
+	struct schedule_pace pace;
+	time_t from, to, *times;
+	size_t n, i;
+	long k = 0;
+
+	schedule_pace_init(&a->pace, s, limit, a->last_attempt);
+	if (!a->last_attempt)
+		return 0;
+	ymd = schedule_day(s, a->last_attempt);
+	if (plan_account_attempts(r->p, a->a->id, ymd, &k) < 0)
+		return -1;
+	if (k < 1 || k > limit)
+		return 0;
+	from = tz_from_local(s->zone, ymd / 10000, ymd / 100 % 100, ymd % 100, 0, 0, 0);
+	to = tz_from_local(s->zone, ymd / 10000, ymd / 100 % 100, ymd % 100 + 1, 0, 0, 0);
+	times = xcalloc((size_t)k + 1, sizeof(*times));
+	n = plan_account_times(r->p, a->a->id, from, to, times, (size_t)k + 1);
+	if (n == (size_t)k) {
+		schedule_pace_init(&pace, s, limit, 0);
+		for (i = 0; i < n; i++)
+			schedule_pace_take(&pace, s, limit, times[i]);
+		if (a->last_attempt > pace.last)
+			pace.last = a->last_attempt;
+		a->pace = pace;
+	}
+	free(times);
+	return n == (size_t)-1 ? -1 : 0;
+}
 
 static int count_attempts(int day, void *payload)
 {
