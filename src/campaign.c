@@ -869,7 +869,7 @@ void campaign_format(struct buf *out, const struct campaign_spec *spec)
 		line = out->len;
 		buf_adds(out, "end: ");
 		yaml_scalar(out, spec->end, 0);
-		comment(out, line, "nothing is sent after");
+		comment(out, line, "nothing is sent after this day");
 	}
 	line = out->len;
 	buf_addf(out, "vip_only: %s", spec->vip_only ? "true" : "false");
