@@ -699,11 +699,29 @@ void tz_to_local(const struct tz *z, time_t t, struct tm *out)
 	out->tm_zone = type ? z->abbrs + type->abbr : "UTC";
 }
 
+/* The first instant in (a, b] whose offset differs from a's (b when none). */
+static int64_t offset_change(const struct tz *z, int64_t a, int64_t b)
+{
+	int32_t o = tz_offset(z, a);
+
+	if (tz_offset(z, b) == o)
+		return b;
+	while (b - a > 1) {
+		int64_t mid = a + (b - a) / 2;
+
+		if (tz_offset(z, mid) == o)
+			a = mid;
+		else
+			b = mid;
+	}
+	return b;
+}
+
 /* The instant for local seconds since 1970-01-01 00:00 on the zone's clock. */
 static int64_t zone_from_local(const struct tz *z, int64_t local)
 {
 	int32_t oa, ob;
-	int64_t ta, tb, lo, hi;
+	int64_t ta, tb;
 	int ok_a, ok_b;
 
 	if (!z)
@@ -724,17 +742,7 @@ static int64_t zone_from_local(const struct tz *z, int64_t local)
 	if (ob <= oa)
 		return local - tz_offset(z, ta);
 	/* A gap: the change happened between tb and ta; find its instant. */
-	lo = tb;
-	hi = ta;
-	while (hi - lo > 1) {
-		int64_t mid = lo + (hi - lo) / 2;
-
-		if (tz_offset(z, mid) == ob)
-			hi = mid;
-		else
-			lo = mid;
-	}
-	return hi;
+	return offset_change(z, tb, ta);
 }
 
 time_t tz_from_local(const struct tz *z, int year, int mon, int day, int hour, int min, int sec)
@@ -1081,24 +1089,6 @@ struct day_window {
 	int64_t from[4], to[4];
 	int64_t length; /* open seconds in all */
 };
-
-/* The first instant in (a, b] whose offset differs from a's (b when none). */
-static int64_t offset_change(const struct tz *z, int64_t a, int64_t b)
-{
-	int32_t o = tz_offset(z, a);
-
-	if (tz_offset(z, b) == o)
-		return b;
-	while (b - a > 1) {
-		int64_t mid = a + (b - a) / 2;
-
-		if (tz_offset(z, mid) == o)
-			a = mid;
-		else
-			b = mid;
-	}
-	return b;
-}
 
 static void window_add(struct day_window *w, int64_t from, int64_t to)
 {
