@@ -3,7 +3,7 @@
 shipped cron schedule (.github/workflows/send.yml) on the virtual clock
 against the capture server (tests/tools/fault_smtpd.py).
 
-usage: cost.py MAILOUT WORKDIR [--days 30] [--from 2027-01-04]
+usage: cost.py MAILOUT WORKDIR [--days 30] [--from 2027-01-04] [--only KIND-MODE]
 
 Two repositories: the example (this repository's content) and a team of 20
 accounts at 100 a day (Europe/Berlin 08:30-17:30, Friday to Sunday off),
@@ -15,18 +15,22 @@ whole minutes, of
   - the steps measured here once per repository: the checkout (a clone),
     `mailout build`, the site rebuilt and `mailout status --check`, plus the
     cache restore of the binary and the installation of its cached
-    packages, counted as CACHE_SECONDS (not measurable here);
+    packages on GitHub's runner, counted as COST_CACHE_SECONDS (default
+    30; not measurable here);
   - the send: its wall time here plus the virtual time it spans (the waits
     a real run sleeps through; `--for 25m` stays 25 minutes).
 Prints a Markdown table; the attainment column is the least share of its
 daily limit any account reached on a full working day (one with work left
-for later days).
+for later days).  With --days shorter than 30 the minutes are also given
+for 30 days (the schedule repeats weekly: --days 7 or 14 projects
+exactly, up to where the month's weekdays fall).  WORKDIR/KIND-MODE.runs
+gets one line per run: its moment, wall seconds, virtual seconds, minutes.
 """
 import argparse, glob, os, re, shutil, subprocess, sys, time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-CACHE_SECONDS = 30
+CACHE_SECONDS = int(os.environ.get("COST_CACHE_SECONDS", "30"))
 RUNNER_START = 30
 UTC = timezone.utc
 
@@ -199,6 +203,7 @@ def simulate(kind, mode):
     sink = f"smtp://127.0.0.1:{port}"
     billed = runs = 0
     send_total = 0.0
+    runlog = open(path + ".runs", "w")
     for tick in cron_ticks():
         now = tick.strftime("%Y-%m-%dT%H:%M:%SZ")
         argv = [args.mailout, "--repo", path, "send", "--now", now, "--sink", sink]
@@ -211,8 +216,10 @@ def simulate(kind, mode):
         span = 25 * 60 if mode == "strict" else (b - a).total_seconds()
         send = wall + span
         send_total += send
-        billed += -(-(RUNNER_START + setup + send) // 60)
+        minutes = -(-(RUNNER_START + setup + send) // 60)
+        billed += minutes
         runs += 1
+        print(f"{now}\t{wall:.2f}\t{span:.0f}\t{minutes:.0f}", file=runlog, flush=True)
     limits, zone = {}, {}
     cfg = open(os.path.join(path, "mailout.yaml")).read()
     org = ZoneInfo(re.search(r"^  timezone: (\S+)", cfg, re.M).group(1))
@@ -244,11 +251,14 @@ try:
             print(f"cost: {kind} {mode}: {r['runs']} runs, {r['billed']} minutes", file=sys.stderr)
 finally:
     server.terminate()
-print(f"| repository | pacing | runs | setup s | send s per run | billed minutes | sent | least share of the limit on a full day |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
+print(f"| repository | pacing | runs in {args.days} days | setup s (with {CACHE_SECONDS} s for the cache) "
+      f"| send s per run | billed minutes | minutes in 30 days | sent | least share of the limit on a full day |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:
     low = "-" if r["low"] is None else f"{100 * r['low']:.0f} %"
     pacing = "strict, send --for 25m" if r["mode"] == "strict" else \
         f"burst {7 if r['kind'] == 'example' else 6}, send --drain"
     what = "example" if r["kind"] == "example" else "20 accounts x 100/day"
-    print(f"| {what} | {pacing} | {r['runs']} | {r['setup']:.1f} | {r['send']:.1f} | {r['billed']} | {r['sent']} | {low} |")
+    month = round(r["billed"] * 30 / args.days)
+    print(f"| {what} | {pacing} | {r['runs']} | {r['setup']:.1f} | {r['send']:.1f} | {r['billed']} | {month} "
+          f"| {r['sent']} | {low} |")
