@@ -130,7 +130,7 @@ static const struct opt_spec opts[] = {
 		  "the type is added: ID-contacts)"),
 	OPT_VALUE("name", &name_arg, "NAME", "the campaign's name"),
 	OPT_VALUE("start", &start_arg, "DATE", "nothing is sent before (default: today)"),
-	OPT_VALUE("end", &end_arg, "DATE", "nothing is sent after"),
+	OPT_VALUE("end", &end_arg, "DATE", "nothing is sent after this day"),
 	OPT_SWITCH("paused", &paused_flag, "create it paused"),
 	OPT_SWITCH("vip-only", &vip_only_flag, "VIP recipients only"),
 	OPT_END

@@ -140,7 +140,7 @@ static int dry_run(struct plan *p, time_t now, long duration)
 
 static const char *for_arg, *now_arg, *sink, *push, *batch_arg;
 static struct opt_list accounts;
-static int dry, commit;
+static int dry, commit, drain;
 
 static const struct opt_spec opts[] = {
 	OPT_VALUE("for", &for_arg, "DURATION",
@@ -151,6 +151,9 @@ static const struct opt_spec opts[] = {
 		  "(needs --sink or --dry-run)"),
 	OPT_LIST("account", &accounts, "ID",
 		 "only this account (repeatable): one job per account in CI"),
+	OPT_SWITCH("drain", &drain,
+		   "send what is due now and the accounts' current bursts, then stop\n"
+		   "(a scheduled run that costs seconds)"),
 	OPT_SWITCH("dry-run", &dry, "print what would be sent when, and the forecast; change nothing"),
 	OPT_VALUE_USAGE("sink", &sink, "URL", 0, "SMTP_URL",
 			"deliver everything to this SMTP server (credentials in the URL)"),
@@ -181,6 +184,10 @@ static int check(struct cmd_ctx *ctx)
 	}
 	if (for_arg && duration_parse(for_arg, &duration) < 0) {
 		cmd_usage_error(ctx, "invalid --for '%s': %s", for_arg, error_last());
+		return EXIT_USAGE;
+	}
+	if (drain && (dry || for_arg)) {
+		cmd_usage_error(ctx, "--drain stops by itself: not with --for or --dry-run");
 		return EXIT_USAGE;
 	}
 	if (now_arg && !dry && !sink) {
@@ -238,6 +245,7 @@ static int run(struct cmd_ctx *ctx)
 	}
 	so.now = now;
 	so.duration = duration;
+	so.drain = drain;
 	so.accounts = accounts.count ? accounts.items : NULL;
 	so.naccounts = accounts.count;
 	so.sink = sink;

@@ -73,11 +73,21 @@ static char *scalar_dup(const struct ydoc *doc, const struct ynode *map, const c
 	return xstrdup(n->value);
 }
 
+/* start or end (whole_day: a date alone means the end of that day in the
+ * organisation's zone, so "end: 2027-01-31" still sends on the 31st). */
 static int parse_when(const struct ydoc *doc, const struct ynode *n, const struct config *cfg,
-		      time_t *out, struct diag_list *diags)
+		      int whole_day, time_t *out, struct diag_list *diags)
 {
+	int ymd;
+
 	if (ynode_is_null(n))
 		return 0;
+	if (whole_day && n->kind == YNODE_SCALAR && strlen(n->value) == 10 &&
+	    date_parse(n->value, &ymd) == 0) {
+		*out = tz_from_local(cfg->zone, ymd / 10000, ymd / 100 % 100, ymd % 100 + 1, 0, 0, 0);
+		return 0;
+	}
+	error_clear();
 	if (n->kind != YNODE_SCALAR || time_parse_local(n->value, cfg->zone, out) < 0) {
 		error_clear();
 		ydiag(diags, doc, n, DIAG_ERROR,
@@ -205,13 +215,13 @@ static int load_when(struct campaign *c, const struct ydoc *doc, const struct yn
 
 	if (n && ynode_bool(doc, n, &c->vip_only, diags) < 0)
 		ret = -1;
-	if (parse_when(doc, ynode_get(top, "start"), cfg, &c->start, diags) < 0 ||
-	    parse_when(doc, ynode_get(top, "end"), cfg, &c->end, diags) < 0)
+	if (parse_when(doc, ynode_get(top, "start"), cfg, 0, &c->start, diags) < 0 ||
+	    parse_when(doc, ynode_get(top, "end"), cfg, 1, &c->end, diags) < 0)
 		ret = -1;
 	c->start_text = scalar_dup(doc, top, "start", NULL, diags);
 	c->end_text = scalar_dup(doc, top, "end", NULL, diags);
 	if (c->start && c->end && c->end <= c->start) {
-		ydiag(diags, doc, ynode_get(top, "end"), DIAG_ERROR, "'end' must be after 'start'");
+		ydiag(diags, doc, ynode_get(top, "end"), DIAG_ERROR, "'end' must be after 'start' (a date as 'end' includes that day)");
 		ret = -1;
 	}
 	return ret;
@@ -859,7 +869,7 @@ void campaign_format(struct buf *out, const struct campaign_spec *spec)
 		line = out->len;
 		buf_adds(out, "end: ");
 		yaml_scalar(out, spec->end, 0);
-		comment(out, line, "nothing is sent after");
+		comment(out, line, "nothing is sent after this day");
 	}
 	line = out->len;
 	buf_addf(out, "vip_only: %s", spec->vip_only ? "true" : "false");

@@ -185,7 +185,8 @@ static const struct ykey org_keys[] = {
 	{ "site_url", YKEY_REQUIRED }, { "timezone", YKEY_REQUIRED }, { NULL, 0 }
 };
 static const struct ykey schedule_keys[] = {
-	{ "working_hours", 0 }, { "suspended_days", 0 }, { "holidays", 0 }, { NULL, 0 }
+	{ "working_hours", 0 }, { "suspended_days", 0 }, { "holidays", 0 }, { "burst", 0 },
+	{ "burst_gap", 0 }, { NULL, 0 }
 };
 static const struct ykey unsub_keys[] = {
 	{ "address", YKEY_REQUIRED }, { "mailbox", 0 }, { "username", 0 }, { "password_env", 0 },
@@ -205,9 +206,8 @@ static const struct ykey account_keys[] = {
 	{ "token_url", 0 }, { "client_id", 0 }, { "client_secret_env", 0 },
 	{ "refresh_token_env", 0 }, { "imap", 0 }, { "daily_limit", YKEY_REQUIRED },
 	{ "main", 0 }, { "working_hours", 0 }, { "timezone", 0 }, { "enabled", 0 },
-	{ "tls", 0 }, { "ca_file", 0 }, { "helo", 0 },
-	{ "sent_mailbox", 0 },
-	{ "smtp_timeout", 0 },
+	{ "tls", 0 }, { "ca_file", 0 }, { "helo", 0 }, { "burst", 0 }, { "burst_gap", 0 },
+	{ "sent_mailbox", 0 }, { "smtp_timeout", 0 },
 	{ NULL, 0 }
 };
 
@@ -331,6 +331,28 @@ static void load_hours(const struct ydoc *doc, const struct ynode *n, struct sch
 		      n->kind == YNODE_SCALAR ? n->value : "");
 }
 
+/* burst: N (attempts a full bucket holds) and burst_gap: a duration. */
+static void load_burst(const struct ydoc *doc, const struct ynode *map, struct schedule *s,
+		       struct diag_list *diags)
+{
+	const struct ynode *n = ynode_get(map, "burst");
+	long v;
+
+	if (n && !ynode_is_null(n) && ynode_int(doc, n, 1, 1000, &v, diags) == 0)
+		s->burst = (int)v;
+	n = ynode_get(map, "burst_gap");
+	if (!n || ynode_is_null(n))
+		return;
+	if (n->kind != YNODE_SCALAR || duration_parse(n->value, &v) < 0 || v < 1 || v > 3600) {
+		ydiag(diags, doc, n, DIAG_ERROR,
+		      "invalid burst_gap '%s': expected a duration from 1s to 1h, such as 20s",
+		      n->kind == YNODE_SCALAR ? n->value : "");
+		error_clear();
+		return;
+	}
+	s->burst_gap = v;
+}
+
 static int cmp_int(const void *a, const void *b)
 {
 	int x = *(const int *)a, y = *(const int *)b;
@@ -346,11 +368,14 @@ static void load_schedule(struct config *c, const struct ydoc *doc, const struct
 	c->schedule.start_min = 8 * 60 + 30;
 	c->schedule.end_min = 17 * 60 + 30;
 	c->schedule.suspended = (1u << 5) | (1u << 6) | (1u << 0);
+	c->schedule.burst = 1;
+	c->schedule.burst_gap = SCHEDULE_BURST_GAP_DEFAULT;
 	if (!map)
 		goto out;
 	if (ymap_check(doc, map, "schedule", schedule_keys, diags) && map->kind != YNODE_MAP)
 		goto out;
 	load_hours(doc, ynode_get(map, "working_hours"), &c->schedule, diags);
+	load_burst(doc, map, &c->schedule, diags);
 	n = ynode_get(map, "suspended_days");
 	if (n && !ynode_is_null(n) && ynode_expect(doc, n, YNODE_SEQ, "suspended_days", diags) == 0) {
 		c->schedule.suspended = 0;
@@ -674,6 +699,7 @@ static void load_account(struct config *c, struct account *a, const struct ydoc 
 			a->schedule.zone = z;
 	}
 	load_hours(doc, ynode_get(m, "working_hours"), &a->schedule, diags);
+	load_burst(doc, m, &a->schedule, diags);
 }
 
 static void load_accounts(struct config *c, const struct ydoc *doc, const struct ynode *top,

@@ -91,6 +91,7 @@ int forecast_run(struct forecast *out, struct plan *p, time_t start, long durati
 	col.payload = payload;
 	so.now = start;
 	so.duration = duration > 0 ? duration : (long)FORECAST_MAX_DAYS * 86400;
+	out->horizon = so.duration;
 	so.dry_run = 1;
 	so.on_event = on_event;
 	so.payload = &col;
@@ -118,6 +119,18 @@ static int wanted(const char *id, const char *const *only, size_t nonly)
 			return 1;
 	}
 	return 0;
+}
+
+/* "3 days", "36 hours", "90 minutes", "1 second": the largest whole unit. */
+static void horizon_text(struct buf *out, long secs)
+{
+	static const char *const names[] = { "day", "hour", "minute", "second" };
+	static const long scale[] = { 86400, 3600, 60, 1 };
+	size_t i = 0;
+
+	while (i < 3 && secs % scale[i])
+		i++;
+	buf_addf(out, "%ld %s%s", secs / scale[i], names[i], secs / scale[i] == 1 ? "" : "s");
 }
 
 void forecast_markdown(struct buf *out, const struct forecast *f, const char *const *only,
@@ -171,9 +184,11 @@ void forecast_markdown(struct buf *out, const struct forecast *f, const char *co
 		}
 	}
 	buf_addf(out, " **%ld** |\n", total);
-	if (!f->complete)
-		buf_addf(out, "\nNot everything is placed within %d days: some recipients wait longer.\n",
-			 FORECAST_MAX_DAYS);
+	if (!f->complete) {
+		buf_adds(out, "\nNot everything is placed within ");
+		horizon_text(out, f->horizon);
+		buf_adds(out, ": some recipients wait longer.\n");
+	}
 }
 
 void forecast_release(struct forecast *f)

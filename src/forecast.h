@@ -26,6 +26,7 @@ struct forecast {
 	struct forecast_campaign *campaigns; /* in the plan's campaign order */
 	size_t ncampaigns;
 	time_t start, end;
+	long horizon; /* seconds simulated: --for, else FORECAST_MAX_DAYS */
 	int complete; /* everything pending was placed within the horizon */
 };
 

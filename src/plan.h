@@ -218,6 +218,15 @@ int plan_waiting_deliveries(struct plan *p, long *out);
 /* Attempts of account on day (YYYYMMDD in the account's zone); 0 when none. */
 int plan_account_attempts(struct plan *p, const char *account, int day, long *out);
 
+/*
+ * The latest attempt of each delivery the account attempted within
+ * [from, to), ascending, at most max of them, into out; their number, or
+ * (size_t)-1 after error_set().  A delivery attempted twice in the span
+ * counts once: compare with plan_account_attempts() to know it is all.
+ */
+size_t plan_account_times(struct plan *p, const char *account, time_t from, time_t to,
+			  time_t *out, size_t max);
+
 /* The sending state of an account; 0 when the plan has no row for it. */
 struct plan_account_state {
 	int red; /* a critical error since the last resume */

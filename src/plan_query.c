@@ -114,6 +114,7 @@ struct plan_refresh_stats plan_refresh_stats(const struct plan *p)
 enum query {
 	Q_ACCOUNT_ATTEMPTS,
 	Q_ACCOUNT_STATE,
+	Q_ACCOUNT_TIMES,
 	Q_NEXT_PENDING,
 	Q_NEXT_RETRY,
 	Q_MIN_RETRY,
@@ -128,6 +129,10 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_ACCOUNT_ATTEMPTS] = "SELECT attempts FROM daily WHERE account = ?1 AND day = ?2",
 	[Q_ACCOUNT_STATE] =
 		"SELECT red_since > resumed_at, rest_until, last_attempt FROM accounts WHERE id = ?1",
+	[Q_ACCOUNT_TIMES] =
+		"SELECT t FROM (SELECT COALESCE(sent_at, NULLIF(last_event, 0), claimed_at) AS t "
+		"FROM deliveries WHERE account = ?1 AND attempts > 0) WHERE t >= ?2 AND t < ?3 "
+		"ORDER BY t LIMIT ?4",
 	[Q_NEXT_PENDING] =
 		"SELECT recipient, address, first_at, attempts FROM deliveries "
 		"WHERE campaign = ?1 AND account = ?2 AND state = 'pending' ORDER BY ord LIMIT 1",
@@ -335,6 +340,24 @@ int plan_account_attempts(struct plan *p, const char *account, int day, long *ou
 	if (rc == PLAN_ROW)
 		*out = (long)sqlite3_column_int64(st, 0);
 	return query_done(st, rc < 0 ? -1 : 0);
+}
+
+size_t plan_account_times(struct plan *p, const char *account, time_t from, time_t to,
+			  time_t *out, size_t max)
+{
+	sqlite3_stmt *st = query(p, Q_ACCOUNT_TIMES);
+	size_t n = 0;
+	int rc;
+
+	if (!st)
+		return (size_t)-1;
+	bind(st, 1, account);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)to);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	while ((rc = plan_step(p, st)) == PLAN_ROW)
+		out[n++] = (time_t)sqlite3_column_int64(st, 0);
+	return query_done(st, rc) < 0 ? (size_t)-1 : n;
 }
 
 int plan_account_state(struct plan *p, const char *account, struct plan_account_state *out)

@@ -699,11 +699,29 @@ void tz_to_local(const struct tz *z, time_t t, struct tm *out)
 	out->tm_zone = type ? z->abbrs + type->abbr : "UTC";
 }
 
+/* The first instant in (a, b] whose offset differs from a's (b when none). */
+static int64_t offset_change(const struct tz *z, int64_t a, int64_t b)
+{
+	int32_t o = tz_offset(z, a);
+
+	if (tz_offset(z, b) == o)
+		return b;
+	while (b - a > 1) {
+		int64_t mid = a + (b - a) / 2;
+
+		if (tz_offset(z, mid) == o)
+			a = mid;
+		else
+			b = mid;
+	}
+	return b;
+}
+
 /* The instant for local seconds since 1970-01-01 00:00 on the zone's clock. */
 static int64_t zone_from_local(const struct tz *z, int64_t local)
 {
 	int32_t oa, ob;
-	int64_t ta, tb, lo, hi;
+	int64_t ta, tb;
 	int ok_a, ok_b;
 
 	if (!z)
@@ -724,17 +742,7 @@ static int64_t zone_from_local(const struct tz *z, int64_t local)
 	if (ob <= oa)
 		return local - tz_offset(z, ta);
 	/* A gap: the change happened between tb and ta; find its instant. */
-	lo = tb;
-	hi = ta;
-	while (hi - lo > 1) {
-		int64_t mid = lo + (hi - lo) / 2;
-
-		if (tz_offset(z, mid) == ob)
-			hi = mid;
-		else
-			lo = mid;
-	}
-	return hi;
+	return offset_change(z, tb, ta);
 }
 
 time_t tz_from_local(const struct tz *z, int year, int mon, int day, int hour, int min, int sec)
@@ -1050,6 +1058,8 @@ void schedule_init(struct schedule *s, const struct tz *zone)
 	s->start_min = SCHEDULE_START_DEFAULT;
 	s->end_min = SCHEDULE_END_DEFAULT;
 	s->suspended = SCHEDULE_SUSPENDED_DEFAULT;
+	s->burst = 1;
+	s->burst_gap = SCHEDULE_BURST_GAP_DEFAULT;
 }
 
 int schedule_day(const struct schedule *s, time_t t)
@@ -1068,12 +1078,82 @@ int schedule_is_open(const struct schedule *s, time_t t)
 	return local_open(s, &ld);
 }
 
+/*
+ * The open stretches of local day dn in real time: the instants whose local
+ * date is dn and whose time of day is within the hours.  Offsets change at
+ * most a few times a day, so the day is cut where they change and each
+ * piece of constant offset is intersected with the hours.
+ */
+struct day_window {
+	int n;
+	int64_t from[4], to[4];
+	int64_t length; /* open seconds in all */
+};
+
+static void window_add(struct day_window *w, int64_t from, int64_t to)
+{
+	if (from >= to)
+		return;
+	if (w->n && w->to[w->n - 1] == from) {
+		w->to[w->n - 1] = to;
+	} else if (w->n < 4) {
+		w->from[w->n] = from;
+		w->to[w->n] = to;
+		w->n++;
+	} else {
+		return;
+	}
+	w->length += to - from;
+}
+
+static void day_window_of(const struct schedule *s, int64_t dn, struct day_window *w)
+{
+	int64_t lo = dn * DAY + s->start_min * 60, hi = dn * DAY + s->end_min * 60;
+	int64_t a = lo - 26 * 3600, end = hi + 26 * 3600;
+
+	memset(w, 0, sizeof(*w));
+	while (a < end) {
+		int64_t step = a + 6 * 3600 < end ? a + 6 * 3600 : end;
+		int64_t b = s->zone ? offset_change(s->zone, a, step) : step;
+		int32_t o = tz_offset(s->zone, a);
+		int64_t from = lo - o > a ? lo - o : a, to = hi - o < b ? hi - o : b;
+
+		window_add(w, from, to);
+		a = b;
+	}
+}
+
+/* Open seconds of the window before t. */
+static int64_t window_offset(const struct day_window *w, int64_t t)
+{
+	int64_t sum = 0;
+	int i;
+
+	for (i = 0; i < w->n && t > w->from[i]; i++)
+		sum += (t < w->to[i] ? t : w->to[i]) - w->from[i];
+	return sum;
+}
+
+/* The instant after off open seconds of the window; -1 past its end. */
+static int64_t window_instant(const struct day_window *w, int64_t off)
+{
+	int i;
+
+	for (i = 0; i < w->n; i++) {
+		if (off < w->to[i] - w->from[i])
+			return w->from[i] + off;
+		off -= w->to[i] - w->from[i];
+	}
+	return -1;
+}
+
 /* schedule_next_open(), also giving the local day number of the result. */
 static time_t next_open(const struct schedule *s, time_t t, int64_t *dn_out)
 {
 	struct local_day ld;
+	struct day_window w;
 	int64_t dn;
-	int i;
+	int i, k;
 
 	if (!schedule_valid(s))
 		return (time_t)-1;
@@ -1083,20 +1163,16 @@ static time_t next_open(const struct schedule *s, time_t t, int64_t *dn_out)
 		return t;
 	}
 	for (i = 0, dn = ld.dn; i < SEARCH_DAYS; i++, dn++) {
-		int64_t start, end, c;
-
 		if (!is_working_day(s, weekday_of(dn), ymd_of(dn)))
 			continue;
-		start = zone_from_local(s->zone, dn * DAY + s->start_min * 60);
-		end = zone_from_local(s->zone, dn * DAY + s->end_min * 60);
-		c = start > t ? start : t;
-		if (c >= end)
-			continue;
-		/* Around a change of offset the window may not exist as such. */
-		local_day_of(s, (time_t)c, &ld);
-		if (ld.dn == dn && local_open(s, &ld)) {
-			*dn_out = dn;
-			return (time_t)c;
+		/* the first stretch still ahead: after a fall-back the hours
+		 * may open a second time on the same date */
+		day_window_of(s, dn, &w);
+		for (k = 0; k < w.n; k++) {
+			if (w.to[k] > t) {
+				*dn_out = dn;
+				return (time_t)(w.from[k] > t ? w.from[k] : t);
+			}
 		}
 	}
 	return (time_t)-1;
@@ -1109,11 +1185,14 @@ time_t schedule_next_open(const struct schedule *s, time_t t)
 	return next_open(s, t, &dn);
 }
 
-long schedule_interval(const struct schedule *s, int daily_limit)
+/* The gap that spreads limit attempts over window seconds: rounded up, or
+ * the largest whole gap that still fits them all; at least 1. */
+static long gap_for(long long window, long long limit)
 {
-	long long window = (long long)(s->end_min - s->start_min) * 60;
-	long long limit = daily_limit < 1 ? 1 : daily_limit, gap;
+	long long gap;
 
+	if (limit < 1)
+		limit = 1;
 	if (window <= 0)
 		return 1;
 	gap = (window + limit - 1) / limit;
@@ -1122,28 +1201,148 @@ long schedule_interval(const struct schedule *s, int daily_limit)
 	return gap < 1 ? 1 : (long)gap;
 }
 
-time_t schedule_next_due(const struct schedule *s, int daily_limit, time_t now,
-			 time_t last_attempt, schedule_count_fn attempts_for_day, void *payload)
+long schedule_interval(const struct schedule *s, int daily_limit)
 {
-	time_t t = now, horizon;
+	return gap_for((long long)(s->end_min - s->start_min) * 60, daily_limit);
+}
+
+long schedule_day_length(const struct schedule *s, time_t t)
+{
+	struct day_window w;
+	struct local_day ld;
+
+	local_day_of(s, t, &ld);
+	day_window_of(s, ld.dn, &w);
+	return (long)w.length;
+}
+
+long schedule_day_interval(const struct schedule *s, int daily_limit, time_t t)
+{
+	return gap_for(schedule_day_length(s, t), daily_limit);
+}
+
+/* The least time between two attempts of one burst. */
+static long burst_gap(const struct schedule *s, long gap)
+{
+	if (s->burst <= 1)
+		return gap;
+	return s->burst_gap < gap ? s->burst_gap : gap;
+}
+
+static int burst_of(const struct schedule *s)
+{
+	return s->burst < 1 ? 1 : s->burst;
+}
+
+void schedule_pace_init(struct schedule_pace *p, const struct schedule *s, int daily_limit,
+			time_t last_attempt)
+{
+	struct day_window w;
+	struct local_day ld;
+
+	memset(p, 0, sizeof(*p));
+	p->day = INT64_MIN;
+	if (!last_attempt)
+		return;
+	/* The bucket as it is known from the last attempt alone: empty then. */
+	local_day_of(s, last_attempt, &ld);
+	day_window_of(s, ld.dn, &w);
+	p->day = ld.dn;
+	p->tat = window_offset(&w, last_attempt) +
+		 (int64_t)burst_of(s) * gap_for(w.length, daily_limit);
+	p->last = last_attempt;
+}
+
+void schedule_pace_take(struct schedule_pace *p, const struct schedule *s, int daily_limit,
+			time_t t)
+{
+	struct day_window w;
+	struct local_day ld;
+	int64_t off;
+
+	local_day_of(s, t, &ld);
+	day_window_of(s, ld.dn, &w);
+	if (p->day != ld.dn) {
+		p->day = ld.dn; /* a new window: the bucket is full */
+		p->tat = 0;
+	}
+	off = window_offset(&w, t);
+	p->tat = (p->tat > off ? p->tat : off) + gap_for(w.length, daily_limit);
+	if (t > p->last)
+		p->last = t;
+}
+
+/*
+ * On open day dn from t on, the bucket's own constraints: a token, and the
+ * burst gap after the last attempt.  -1 when the day's window has no room.
+ */
+static int64_t pace_on_day(const struct schedule *s, int limit, const struct schedule_pace *p,
+			   int64_t dn, int64_t t, int *wait)
+{
+	struct day_window w;
+	int64_t need, c;
 	long gap;
-	int64_t dn;
+
+	if (p->day != dn)
+		return t; /* the first attempt of a window: at its start */
+	day_window_of(s, dn, &w);
+	gap = gap_for(w.length, limit);
+	need = p->tat - (int64_t)(burst_of(s) - 1) * gap;
+	if (window_offset(&w, t) < need) {
+		c = window_instant(&w, need);
+		if (c < 0)
+			return -1;
+		t = c;
+		*wait = SCHEDULE_WAIT_TOKEN;
+	}
+	if (p->last && t < p->last + burst_gap(s, gap)) {
+		t = p->last + burst_gap(s, gap);
+		if (*wait < SCHEDULE_WAIT_BURST)
+			*wait = SCHEDULE_WAIT_BURST;
+	}
+	return t;
+}
+
+time_t schedule_pace_due(const struct schedule *s, int daily_limit, const struct schedule_pace *p,
+			 time_t now, schedule_count_fn attempts_for_day, void *payload, int *wait)
+{
+	time_t t = now, horizon = now + (time_t)SEARCH_DAYS * DAY, open;
+	int64_t dn, c;
+	int w = SCHEDULE_WAIT_NONE;
 
 	if (daily_limit < 1) {
 		error_set("invalid daily limit %d: expected at least 1", daily_limit);
 		return (time_t)-1;
 	}
-	gap = schedule_interval(s, daily_limit);
-	if (last_attempt && last_attempt + gap > t)
-		t = last_attempt + gap;
-	horizon = t + (time_t)SEARCH_DAYS * DAY;
 	while (t <= horizon) {
-		t = next_open(s, t, &dn);
-		if (t == (time_t)-1)
+		open = next_open(s, t, &dn);
+		if (open == (time_t)-1)
 			break;
-		if (!attempts_for_day || attempts_for_day(ymd_of(dn), payload) < daily_limit)
+		if (open > t)
+			w = SCHEDULE_WAIT_TOKEN; /* waits for the hours */
+		t = open;
+		if (attempts_for_day && attempts_for_day(ymd_of(dn), payload) >= daily_limit) {
+			t = (time_t)zone_from_local(s->zone, (dn + 1) * DAY);
+			w = SCHEDULE_WAIT_TOKEN;
+			continue;
+		}
+		c = pace_on_day(s, daily_limit, p, dn, t, &w);
+		if (c == t) {
+			if (wait)
+				*wait = w;
 			return t;
-		t = (time_t)zone_from_local(s->zone, (dn + 1) * DAY);
+		}
+		/* moved on: check the hours (and the day) again from there */
+		t = c < 0 ? (time_t)zone_from_local(s->zone, (dn + 1) * DAY) : (time_t)c;
 	}
 	return (time_t)-1;
+}
+
+time_t schedule_next_due(const struct schedule *s, int daily_limit, time_t now,
+			 time_t last_attempt, schedule_count_fn attempts_for_day, void *payload)
+{
+	struct schedule_pace p;
+
+	schedule_pace_init(&p, s, daily_limit, last_attempt);
+	return schedule_pace_due(s, daily_limit, &p, now, attempts_for_day, payload, NULL);
 }

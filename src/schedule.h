@@ -103,9 +103,13 @@ struct schedule {
 	unsigned suspended;     /* bit (1u << wday), 0 = sunday; default fri, sat, sun */
 	const int *holidays;    /* sorted yyyymmdd, borrowed from the caller */
 	size_t nholidays;
+	int burst;              /* attempts a full bucket holds; 1 = strict pace */
+	long burst_gap;         /* least seconds between the attempts of one burst */
 };
 
-/* Default hours and suspended days, no holidays. */
+#define SCHEDULE_BURST_GAP_DEFAULT 20
+
+/* Default hours and suspended days, no holidays, burst 1. */
 void schedule_init(struct schedule *s, const struct tz *zone);
 
 /* The local yyyymmdd of t: the day on which the daily limit counts it. */
@@ -125,6 +129,13 @@ time_t schedule_next_open(const struct schedule *s, time_t t);
  * the largest whole gap that still fits them all.
  */
 long schedule_interval(const struct schedule *s, int daily_limit);
+/*
+ * The open seconds of the local day of t (0 on a day off) and the gap of
+ * that day: its real length, so a day that loses or gains an hour to a
+ * change of offset still holds daily_limit sends.
+ */
+long schedule_day_length(const struct schedule *s, time_t t);
+long schedule_day_interval(const struct schedule *s, int daily_limit, time_t t);
 
 /*
  * Counts the attempts an account already made on local day yyyymmdd.
@@ -132,17 +143,51 @@ long schedule_interval(const struct schedule *s, int daily_limit);
 typedef int (*schedule_count_fn)(int yyyymmdd, void *payload);
 
 /*
- * The earliest moment >= now at which an account may send its next
- * message:
- *   - not before last_attempt + schedule_interval() (last_attempt 0: none);
- *   - inside an open window: a run that starts inside the hours sends at
- *     once, otherwise at the start of the next window;
- *   - on a day whose count (attempts_for_day(day, payload); NULL counts 0)
- *     is below daily_limit, else on the next open day.
- * Sends are never bunched to catch up on time the sender was not running.
- * (time_t)-1 when no such moment exists within about two years, or after
- * error_set() when daily_limit < 1.
+ * The pace of one account: a token bucket per working window.  Each local
+ * day's window starts with a full bucket of s->burst tokens; a token is
+ * added every schedule_day_interval() of open time, never more than
+ * s->burst; each attempt takes one.  Attempts of one burst are at least
+ * s->burst_gap apart (the gap itself when that is shorter).  Time outside
+ * the hours adds nothing, and the gap does not reach across days: the
+ * first attempt of each window may be at its start.  With burst 1 this is
+ * the strict pace of one attempt per interval.
  */
+struct schedule_pace {
+	int64_t day; /* local day number of the bucket; INT64_MIN before any */
+	int64_t tat; /* open seconds of that day at which the bucket is full again
+		      * (burst 1: when the next attempt may go) */
+	time_t last; /* the last attempt, 0 none */
+};
+
+/*
+ * The state known from an account's last attempt alone (0: none): the
+ * bucket empty right after it.  A run that kept the state in memory knows
+ * more; one that starts afresh never sends more than the bucket allows.
+ */
+void schedule_pace_init(struct schedule_pace *p, const struct schedule *s, int daily_limit,
+			time_t last_attempt);
+/* Records an attempt at t (the moment returned by schedule_pace_due()). */
+void schedule_pace_take(struct schedule_pace *p, const struct schedule *s, int daily_limit,
+			time_t t);
+
+enum {
+	SCHEDULE_WAIT_NONE,  /* due at now */
+	SCHEDULE_WAIT_BURST, /* due after the burst gap, a token is there */
+	SCHEDULE_WAIT_TOKEN  /* waits for a new token, the hours or another day */
+};
+
+/*
+ * The earliest moment >= now at which an account may send its next
+ * message: inside an open window, on a day whose count (attempts_for_day;
+ * NULL counts 0) is below daily_limit, when the bucket holds a token and
+ * the burst gap since the last attempt has passed.  *wait (may be NULL)
+ * says what the moment waits for.  (time_t)-1 when no such moment exists
+ * within about two years, or after error_set() when daily_limit < 1.
+ */
+time_t schedule_pace_due(const struct schedule *s, int daily_limit, const struct schedule_pace *p,
+			 time_t now, schedule_count_fn attempts_for_day, void *payload, int *wait);
+
+/* schedule_pace_due() from the state schedule_pace_init() gives. */
 time_t schedule_next_due(const struct schedule *s, int daily_limit, time_t now,
 			 time_t last_attempt, schedule_count_fn attempts_for_day,
 			 void *payload);

@@ -60,6 +60,7 @@ struct sacct {
 	const struct account *a;
 	int selected, red, broken;
 	time_t last_attempt, rest_until;
+	struct schedule_pace pace; /* the bucket, from last_attempt at the start */
 	struct day_count days[8];
 	size_t ndays;
 	struct spair **pairs; /* round robin order: oldest campaign start first */
@@ -224,6 +225,8 @@ static int load_rejections(struct run *r, struct sacct *a)
 	return rc < 0 ? -1 : 0;
 }
 
+static int restore_pace(struct run *r, struct sacct *a);
+
 static int load_state(struct run *r)
 {
 	struct plan *p = r->p;
@@ -262,7 +265,7 @@ static int load_state(struct run *r)
 		a->red = state.red;
 		a->rest_until = state.rest_until;
 		a->last_attempt = state.last_attempt;
-		if (load_rejections(r, a) < 0)
+		if (restore_pace(r, a) < 0 || load_rejections(r, a) < 0)
 			goto done;
 	}
 	/* pending work per campaign and account; interrupted campaigns */
@@ -306,6 +309,46 @@ done:
 }
 
 /* ---- the clock rules ---- */
+
+/*
+ * The bucket of the day of the account's last attempt, replayed from the
+ * moments of that day's attempts when the plan has each of them; else as
+ * the last attempt alone tells (empty right after it), which never allows
+ * more than the bucket does.  A run that drains the bucket thus leaves its
+ * part of a token to the next run.
+ */
+static int restore_pace(struct run *r, struct sacct *a)
+{
+	const struct schedule *s = &a->a->schedule;
+	int limit = (int)a->a->daily_limit, ymd;
+	struct schedule_pace pace;
+	time_t from, to, *times;
+	size_t n, i;
+	long k = 0;
+
+	schedule_pace_init(&a->pace, s, limit, a->last_attempt);
+	if (!a->last_attempt)
+		return 0;
+	ymd = schedule_day(s, a->last_attempt);
+	if (plan_account_attempts(r->p, a->a->id, ymd, &k) < 0)
+		return -1;
+	if (k < 1 || k > limit)
+		return 0;
+	from = tz_from_local(s->zone, ymd / 10000, ymd / 100 % 100, ymd % 100, 0, 0, 0);
+	to = tz_from_local(s->zone, ymd / 10000, ymd / 100 % 100, ymd % 100 + 1, 0, 0, 0);
+	times = xcalloc((size_t)k + 1, sizeof(*times));
+	n = plan_account_times(r->p, a->a->id, from, to, times, (size_t)k + 1);
+	if (n == (size_t)k) {
+		schedule_pace_init(&pace, s, limit, 0);
+		for (i = 0; i < n; i++)
+			schedule_pace_take(&pace, s, limit, times[i]);
+		if (a->last_attempt > pace.last)
+			pace.last = a->last_attempt;
+		a->pace = pace;
+	}
+	free(times);
+	return n == (size_t)-1 ? -1 : 0;
+}
 
 static int count_attempts(int day, void *payload)
 {
@@ -384,16 +427,19 @@ static time_t account_due(struct run *r, struct sacct *a, time_t t)
 		struct sacct *a;
 	} ra = { r, a };
 	time_t d, w;
-	int i;
+	int i, wait;
 
 	if (!a->selected || a->red || a->broken || !a->npairs)
 		return -1;
 	if (a->rest_until > t)
 		t = a->rest_until;
 	for (i = 0; i < 16; i++) {
-		d = schedule_next_due(&a->a->schedule, (int)a->a->daily_limit, t, a->last_attempt,
-				      count_attempts, &ra);
+		d = schedule_pace_due(&a->a->schedule, (int)a->a->daily_limit, &a->pace, t,
+				      count_attempts, &ra, &wait);
 		if (d == (time_t)-1)
+			return -1;
+		/* --drain: what is due now and the rest of the current burst */
+		if (r->o->drain && d > r->now && (i > 0 || wait != SCHEDULE_WAIT_BURST))
 			return -1;
 		w = work_at(a, d);
 		if (w < 0)
@@ -647,6 +693,7 @@ static int claim_item(struct run *r, struct spair *pair, struct delivery *d, tim
 	add_attempt(a, schedule_day(&a->a->schedule, due));
 	if (due > a->last_attempt)
 		a->last_attempt = due;
+	schedule_pace_take(&a->pace, &a->a->schedule, (int)a->a->daily_limit, due);
 	if (d->retrying) {
 		if (refresh_min_retry(r, pair) < 0)
 			return -1;
@@ -1462,6 +1509,8 @@ static int start_run(struct run *r)
 		r->end = LONG_MAX;
 	else
 		r->end = r->now + o->duration;
+	if (o->drain && r->end < r->now + 86400)
+		r->end = r->now + 86400; /* a burst ends long before; the bucket decides */
 	if (load_state(r) < 0)
 		return -1;
 	if (tx_begin(r) < 0 || plan_applier_open(&r->applier, r->p, r->diags) < 0)

@@ -99,6 +99,8 @@ struct sender_options {
 	const char *const *accounts; /* only these accounts (NULL: all) */
 	size_t naccounts;
 	int dry_run; /* decide and report, change nothing */
+	int drain; /* send what is due now and the current bursts, then stop
+		    * when the next attempt of every account needs a new token */
 	const char *sink; /* every message to this SMTP URL */
 	sender_event_fn on_event; /* may be NULL */
 	void *payload;

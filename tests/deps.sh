@@ -3,6 +3,8 @@
 # that are missing.  Idempotent; uses sudo when not root.
 # MAILOUT_DEPS=build installs only what building ./mailout needs (the
 # scheduled send and the site deploy in CI); the default is everything.
+# MAILOUT_APT_ARCHIVES=DIR keeps the downloaded packages in DIR (a folder
+# CI caches between runs, so later runs install without downloading).
 set -eu
 pkgs="gcc make pkg-config ca-certificates git tzdata
 libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev libssl-dev
@@ -32,5 +34,10 @@ case $missing in
 	echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 	;;
 esac
+archives=""
+if [ -n "${MAILOUT_APT_ARCHIVES:-}" ]; then
+	mkdir -p "$MAILOUT_APT_ARCHIVES/partial"
+	archives="-o Dir::Cache::Archives=$(cd "$MAILOUT_APT_ARCHIVES" && pwd)"
+fi
 # shellcheck disable=SC2086
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $archives $missing

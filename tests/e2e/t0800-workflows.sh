@@ -133,14 +133,6 @@ def expand(field, low, high):
     return sorted(values)
 
 
-def minutes_of(duration):
-    m = re.fullmatch(r"(\d+)([smh])", duration)
-    if not m:
-        return None
-    n = int(m.group(1))
-    return {"s": n / 60, "m": n, "h": n * 60}[m.group(2)]
-
-
 schedule = triggers("send.yml").get("schedule") or []
 period = None
 if len(schedule) != 1 or "cron" not in schedule[0]:
@@ -308,7 +300,7 @@ for job_id, job, step in all_steps(send):
     else:
         sequence.append((action(step), step))
 wanted = ["make", "./mailout build", "./mailout unsubscribes sync --push origin",
-          "./mailout bounces sync --push origin", "./mailout send --for", "./mailout build",
+          "./mailout bounces sync --push origin", "./mailout send --drain", "./mailout build",
           "actions/upload-pages-artifact", "actions/deploy-pages", "./mailout status --check"]
 pos = 0
 for what, step in sequence:
@@ -324,14 +316,10 @@ for what, step in sequence:
         bad("send.yml: %r after the send must run even when the send failed (if: !cancelled())" % what)
     if what.startswith("./mailout send"):
         after_send = True
-        m = re.search(r"--for (\S+)", what)
-        run_for = minutes_of(m.group(1)) if m else None
-        if run_for is None or period is None or not (period / 2 <= run_for < period):
-            bad("send.yml: send --for should be a bit under the schedule's period (%s minutes): %r"
-                % (period, what))
-        job = next(iter(send["jobs"].values()))
-        if run_for is not None and not job.get("timeout-minutes", 360) > run_for:
-            bad("send.yml: timeout-minutes must leave room for send --for")
+        # a scheduled run sends the accounts' bursts and stops: it never
+        # waits out the period (schedule.burst is sized for it)
+        if "--drain" not in what.split() or "--for" in what.split():
+            bad("send.yml: the send step should be 'send --drain', not %r" % what)
 for _, _, step in all_steps(send):
     if action(step) == "actions/upload-pages-artifact" and (step.get("with") or {}).get("path") != "build/site":
         bad("send.yml: the pages artifact must be build/site")

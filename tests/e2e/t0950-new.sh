@@ -68,7 +68,7 @@ filter: { country: [DE, AT, CH], tags: newsletter }  # records matching every fi
 owner: bruno                             # only bruno's contacts are selected
 status: paused                           # active | paused | merged
 start: 2026-12-10                        # nothing is sent before
-end: 2027-01-31                          # nothing is sent after
+end: 2027-01-31                          # nothing is sent after this day
 vip_only: true                           # true: VIP recipients only
 YAML
 expect_file "the campaign with every option" "$TMPDIR/expected" campaigns/bruno-dach/campaign.yaml

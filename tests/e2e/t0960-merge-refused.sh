@@ -111,7 +111,7 @@ merged_from: [de, fr]                    # what these selected, with their histo
 owner: ann                               # only ann's contacts are selected
 status: active                           # active | paused | merged
 start: 2026-12-07                        # nothing is sent before
-end: 2027-01-31                          # nothing is sent after
+end: 2027-01-31                          # nothing is sent after this day
 vip_only: false                          # true: VIP recipients only
 YAML
 expect_file "the merged campaign" "$TMPDIR/expected" campaigns/contacts-all/campaign.yaml

@@ -182,7 +182,7 @@ static void test_format_new(void **state)
 		"owner: ann                               # only ann's leads are selected\n"
 		"status: active                           # active | paused | merged\n"
 		"start: 2026-12-01T09:00                  # nothing is sent before\n"
-		"end: 2027-01-31                          # nothing is sent after\n"
+		"end: 2027-01-31                          # nothing is sent after this day\n"
 		"vip_only: true                           # true: VIP recipients only\n");
 
 	/* neither segment nor filter; names YAML would misread are quoted */
@@ -432,7 +432,7 @@ static void test_merge_writes_all(void **state)
 		    "owner: ann                               # only ann's contacts are selected\n"
 		    "status: active                           # active | paused | merged\n"
 		    "start: 2026-12-01T09:00                  # nothing is sent before\n"
-		    "end: 2027-01-31                          # nothing is sent after\n"
+		    "end: 2027-01-31                          # nothing is sent after this day\n"
 		    "vip_only: false                          # true: VIP recipients only\n");
 	assert_file(f->root, "campaigns/both/commands.tsv",
 		    "#mailout-log v1\n"

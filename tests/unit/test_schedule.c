@@ -565,7 +565,7 @@ static int simulate(struct sim *sim, const struct schedule *s, int limit, int fr
 			break;
 		assert_true(t >= now);
 		assert_int_equal(schedule_is_open(s, t), 1);
-		if (last)
+		if (last && schedule_day(s, t) == schedule_day(s, last)) /* gap within a day */
 			assert_true(t - last >= gap);
 		i = day_number(schedule_day(s, t)) - sim->first_day;
 		assert_true(i >= 0 && i < 16);
@@ -698,6 +698,115 @@ static void test_end_at_midnight(void **state)
 	assert_int_equal(schedule_is_open(&s, at("2026-12-03T23:00:00Z")), 0);
 	assert_int_equal(simulate(&sim, &s, 94, 20261201, 20261204, 0), 3 * 94);
 	assert_string_equal(iso(sim.first[0]), "2026-11-30T23:00:00Z");
+	/* the first send of each day at midnight, not in the phase of the first run */
+	assert_string_equal(iso(sim.first[1]), "2026-12-01T23:00:00Z");
+	assert_string_equal(iso(sim.first[2]), "2026-12-02T23:00:00Z");
+}
+
+/* Sends as fast as the pace allows over one local day; the count. */
+static int day_sends(const struct schedule *s, int limit, int y, int m, int d, time_t *first,
+		     time_t *last_out)
+{
+	struct schedule_pace p;
+	time_t t = tz_from_local(s->zone, y, m, d, 0, 0, 0);
+	time_t stop = tz_from_local(s->zone, y, m, d + 1, 0, 0, 0);
+	int n = 0;
+
+	schedule_pace_init(&p, s, limit, 0);
+	for (;;) {
+		t = schedule_pace_due(s, limit, &p, t, NULL, NULL, NULL);
+		if (t == (time_t)-1 || t >= stop || n >= limit)
+			break;
+		assert_int_equal(schedule_is_open(s, t), 1);
+		if (!n)
+			*first = t;
+		*last_out = t;
+		schedule_pace_take(&p, s, limit, t);
+		n++;
+	}
+	return n;
+}
+
+static void test_dst_days(void **state)
+{
+	struct schedule s;
+	time_t first = 0, last = 0;
+
+	(void)state;
+	schedule_init(&s, zone("America/New_York"));
+	s.suspended = 0;
+	assert_int_equal(hours_parse("01:00-04:00", &s.start_min, &s.end_min), 0);
+	/* Spring forward on 8 March 2026: 02:00 does not exist, the day has
+	 * two open hours and still holds the whole limit. */
+	assert_int_equal(schedule_day_length(&s, tz_from_local(s.zone, 2026, 3, 8, 12, 0, 0)), 7200);
+	assert_int_equal(schedule_day_interval(&s, 6, tz_from_local(s.zone, 2026, 3, 8, 12, 0, 0)), 1200);
+	assert_int_equal(day_sends(&s, 6, 2026, 3, 8, &first, &last), 6);
+	assert_string_equal(iso(first), "2026-03-08T06:00:00Z");
+	assert_string_equal(iso(last), "2026-03-08T07:40:00Z");
+	assert_int_equal(day_sends(&s, 100, 2027, 3, 14, &first, &last), 100);
+	/* Fall back on 1 November 2026: 01:00-02:00 twice, four open hours. */
+	assert_int_equal(schedule_day_length(&s, tz_from_local(s.zone, 2026, 11, 1, 12, 0, 0)), 14400);
+	assert_int_equal(day_sends(&s, 100, 2026, 11, 1, &first, &last), 100);
+	/* A 24-hour window with limit 1 keeps midnight after the change. */
+	assert_int_equal(hours_parse("00:00-24:00", &s.start_min, &s.end_min), 0);
+	assert_int_equal(day_sends(&s, 1, 2026, 3, 9, &first, &last), 1);
+	assert_string_equal(iso(first), "2026-03-09T04:00:00Z");
+
+	/* Chatham falls back at 03:45 to 02:45 on 5 April 2026: the hours
+	 * 03:00-04:00 open again the same date and are used. */
+	schedule_init(&s, zone("Pacific/Chatham"));
+	s.suspended = 0;
+	assert_int_equal(hours_parse("03:00-04:00", &s.start_min, &s.end_min), 0);
+	assert_int_equal(schedule_day_length(&s, tz_from_local(s.zone, 2026, 4, 5, 12, 0, 0)), 6300);
+	assert_int_equal(schedule_is_open(&s, at("2026-04-04T13:59:59Z")), 1);
+	assert_int_equal(schedule_is_open(&s, at("2026-04-04T14:00:00Z")), 0);
+	assert_string_equal(iso(schedule_next_open(&s, at("2026-04-04T14:00:00Z"))), "2026-04-04T14:15:00Z");
+	assert_int_equal(day_sends(&s, 7, 2026, 4, 5, &first, &last), 7);
+	assert_string_equal(iso(first), "2026-04-04T13:15:00Z");
+	assert_string_equal(iso(last), "2026-04-04T15:00:00Z");
+}
+
+static void test_burst(void **state)
+{
+	struct schedule s;
+	struct schedule_pace p;
+	time_t now = at("2026-12-01T09:00:00Z"), t;
+	int wait, k;
+
+	(void)state;
+	berlin_schedule(&s);
+	s.burst = 6;
+	s.burst_gap = 20;
+	schedule_pace_init(&p, &s, 100, 0);
+	/* a full bucket: six attempts 20 s apart, then one per interval (324 s) */
+	for (k = 0; k < 6; k++) {
+		t = schedule_pace_due(&s, 100, &p, now, NULL, NULL, &wait);
+		assert_int_equal(t, now + (k ? 20 : 0));
+		assert_int_equal(wait, k ? SCHEDULE_WAIT_BURST : SCHEDULE_WAIT_NONE);
+		schedule_pace_take(&p, &s, 100, t);
+		now = t;
+	}
+	t = schedule_pace_due(&s, 100, &p, now, NULL, NULL, &wait);
+	assert_int_equal(wait, SCHEDULE_WAIT_TOKEN);
+	assert_int_equal(t, at("2026-12-01T09:00:00Z") + 324);
+	/* an hour away refills the bucket to six, never more */
+	now = at("2026-12-01T11:00:00Z");
+	for (k = 0; k < 6; k++) {
+		t = schedule_pace_due(&s, 100, &p, now, NULL, NULL, &wait);
+		assert_int_equal(t, now);
+		schedule_pace_take(&p, &s, 100, t);
+		now = t + 20;
+	}
+	t = schedule_pace_due(&s, 100, &p, now, NULL, NULL, &wait);
+	assert_int_equal(wait, SCHEDULE_WAIT_TOKEN);
+	/* a new run knows only the last attempt: an empty bucket then */
+	schedule_pace_init(&p, &s, 100, at("2026-12-01T11:01:40Z"));
+	assert_int_equal(schedule_pace_due(&s, 100, &p, at("2026-12-01T11:01:41Z"), NULL, NULL, &wait),
+			 at("2026-12-01T11:01:40Z") + 324);
+	/* the next day starts full at the start of the hours */
+	assert_string_equal(iso(schedule_pace_due(&s, 100, &p, at("2026-12-01T16:30:00Z"), NULL, NULL, &wait)),
+			    "2026-12-02T07:30:00Z");
+	assert_int_equal(wait, SCHEDULE_WAIT_TOKEN);
 }
 
 static void test_clock_now(void **state)
@@ -756,6 +865,8 @@ int main(void)
 		cmocka_unit_test(test_next_due_week),
 		cmocka_unit_test(test_next_due_rules),
 		cmocka_unit_test(test_end_at_midnight),
+		cmocka_unit_test(test_dst_days),
+		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_clock_now),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, teardown);
