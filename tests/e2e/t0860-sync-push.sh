@@ -1,6 +1,7 @@
 #!/bin/sh
 # The syncs with --push: the suppression is pushed first, the state file
-# after it; a refused push leaves the state where it was.
+# after it; a refused push leaves the state where it was; two runners
+# syncing the same mailbox at once record each opt-out once.
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/smtp.sh"
 . "$SRC/tests/e2e/imap.sh"
@@ -68,4 +69,35 @@ before=$(cat "$REPO/recipients/unsubscribes-sync.tsv")
 run_mailout --repo "$REPO" unsubscribes sync --push "$TMPDIR/no-such-remote.git"
 expect_rc "a push that fails" 1
 [ "$(cat "$REPO/recipients/unsubscribes-sync.tsv")" = "$before" ] || fail "the state advanced without a push"
+
+# two runners sync the same requests at once, from clones of one tip: the
+# one refused drops the lines the winner pushed, so each address is once
+run_mailout --repo "$REPO" send --now 2026-12-07T09:00 --for 2h --sink "smtp://127.0.0.1:$SMTPD_PORT" --push origin
+expect_rc "send --push, more messages" 0
+n=0
+for msg in "$TMPDIR/spool"/*.eml; do
+	/usr/bin/python3 "$SRC/tests/tools/unsubscribe_request.py" "$msg" "$TMPDIR/req-$n.eml" &&
+		deliver unsub "$TMPDIR/req-$n.eml" || fail "request $n"
+	n=$((n + 1))
+done
+[ "$n" -ge 10 ] || fail "at least 10 messages to unsubscribe from, got $n"
+git clone -q "$TMPDIR/remote.git" "$TMPDIR/r1" && git clone -q "$TMPDIR/remote.git" "$TMPDIR/r2" ||
+	fail "clones"
+"$MAILOUT" --repo "$TMPDIR/r1" unsubscribes sync --push origin >"$TMPDIR/r1.out" 2>&1 &
+p1=$!
+"$MAILOUT" --repo "$TMPDIR/r2" unsubscribes sync --push origin >"$TMPDIR/r2.out" 2>&1 &
+p2=$!
+wait "$p1" || fail "runner 1's sync" "$TMPDIR/r1.out"
+wait "$p2" || fail "runner 2's sync" "$TMPDIR/r2.out"
+git -C "$TMPDIR/check" pull -q || fail "pull"
+# the addresses mailed, and those the repository had unsubscribed already
+{ grep -h '^To:' "$TMPDIR/spool"/*.eml | sed 's/.*<\(.*\)>.*/\1/'
+  grep '	unsubscribed	' "$SEED/recipients/suppressions.tsv" | cut -f1; } | sort -u >"$TMPDIR/mailed"
+addresses=$(wc -l <"$TMPDIR/mailed")
+grep -v '^#' "$TMPDIR/check/recipients/suppressions.tsv" | cut -f1,2 | sort | uniq -c |
+	awk '$1 != 1' >"$TMPDIR/twice"
+[ -s "$TMPDIR/twice" ] && fail "opt-outs recorded more than once" "$TMPDIR/twice"
+recorded=$(grep -c '	unsubscribed	' "$TMPDIR/check/recipients/suppressions.tsv")
+[ "$recorded" -eq "$addresses" ] ||
+	fail "$addresses addresses unsubscribed, $recorded lines on the remote" "$TMPDIR/mailed"
 finish
