@@ -535,11 +535,6 @@ static int read_header(struct import *im, const struct csv_record *rec)
 			problem(im, rec->line, "column %zu has no name (--map '=FIELD' names it, '=-' drops it)",
 				i + 1);
 			bad = 1;
-		} else if (!text_utf8_valid(col->raw, strlen(col->raw))) {
-			problem(im, rec->line,
-				"column %zu '%s' is not UTF-8 text: give the file's encoding with --encoding (windows-1252 for Excel on Windows)",
-				i + 1, raw);
-			bad = 1;
 		} else if (!text_is_snake_case(col->name)) {
 			problem(im, rec->line,
 				"column %zu '%s' does not make a field name: use letters, digits, spaces, '-' and '_', starting with a letter (--map '%s=FIELD' renames it, '%s=-' drops it)",
@@ -671,7 +666,7 @@ static int names_recipient(enum recipient_type type, const char *name)
 }
 
 /* The record as CSV: its reader's error, the number of fields, each
- * mapped cell UTF-8 without a control character, and on one line where
+ * mapped cell without a control character, and on one line where
  * the To header uses it.  1 when there is a problem. */
 static int check_cells(struct import *im, const struct csv_record *rec)
 {
@@ -697,10 +692,7 @@ static int check_cells(struct import *im, const struct csv_record *rec)
 		if (!im->cols[i].name)
 			continue;
 		raw = shown(&im->shown, im->cols[i].raw);
-		if (!text_utf8_valid(v, strlen(v))) {
-			problem(im, line, "column '%s' is not UTF-8 text (save the CSV as UTF-8)", raw);
-			bad = 1;
-		} else if (ctl->c > 0) {
+		if (ctl->c > 0) {
 			diag_add(im->diags, DIAG_ERROR, im->req->csv_path, ctl->line, ctl->col,
 				 "column '%s' holds the control character \\x%02x, which a message cannot carry (--map '%s=-' drops the column)",
 				 raw, (unsigned)ctl->c, raw);
@@ -1224,6 +1216,28 @@ done:
 	return ret;
 }
 
+/* The CSV, decoded, must be UTF-8: else one error at the first byte that
+ * is not (its line and column, offset and value).  -1 after error_set(). */
+static int check_utf8(struct import *im, const struct buf *csv)
+{
+	size_t at = text_utf8_valid_len(csv->ptr, csv->len), i, start = 0;
+	int line = 1;
+
+	if (at == csv->len)
+		return 0;
+	for (i = 0; i < at; i++) {
+		if (csv->ptr[i] == '\n' || (csv->ptr[i] == '\r' && csv->ptr[i + 1] != '\n')) {
+			line++;
+			start = i + 1;
+		}
+	}
+	diag_add(im->diags, DIAG_ERROR, im->req->csv_path, line,
+		 (int)text_utf8_length(csv->ptr + start, at - start) + 1,
+		 "byte 0x%02x (offset %zu) is not UTF-8: give the file's encoding with --encoding (windows-1252 for Excel on Windows)",
+		 (unsigned char)csv->ptr[at], at);
+	return error_set("'%s' is not UTF-8 text; nothing was written", im->req->csv_path);
+}
+
 /* A quoted field the CSV ends in: nothing is written.  -1. */
 static int unterminated(struct import *im, const struct csv_record *rec, const char *csv_path)
 {
@@ -1331,6 +1345,8 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 		ret = r;
 		goto done;
 	}
+	if (check_utf8(&im, &csv) < 0)
+		goto done;
 	csv_reader_init(&reader, csv.ptr, csv.len);
 	reader.delimiter = req->delimiter ? req->delimiter
 					  : csv_detect_delimiter(reader.pos, (size_t)(reader.end - reader.pos));

@@ -17,7 +17,9 @@
  * them differently.
  *
  * The CSV is UTF-8 (UTF-16 with its BOM, or req->encoding through iconv),
- * its delimiter req->delimiter or the header's most frequent.
+ * its delimiter req->delimiter or the header's most frequent.  A file that
+ * is not UTF-8 once decoded is refused with one diagnostic at the first
+ * byte that is not (its offset and value, and the --encoding option).
  *
  * Owners are persons of cfg named by id, e-mail or name in any case, and
  * written as the id.  Rows with every cell blank are skipped; lines of one
@@ -26,8 +28,8 @@
  * A record is refused with a diagnostic at the physical line where it
  * starts (path: the CSV's path as given, column 0) when its field count
  * differs from the header's, a required field (id, email, owner) is
- * missing, the id, address, owner or vip value is invalid, a value is not
- * UTF-8 or holds a control character (every C0 control but TAB, LF and the
+ * missing, the id, address, owner or vip value is invalid, a value holds
+ * a control character (every C0 control but TAB, LF and the
  * CR of a CRLF: at its line and column), a field of the To header's name
  * (first_name, last_name; companies: full_name) holds a line break, or
  * its id or address (compared lower-cased)

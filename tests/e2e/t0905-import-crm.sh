@@ -201,8 +201,8 @@ set -- --map 'E-Mail-Adresse=email' --map Nachname=last_name --map Vorname=first
 run_mailout import contacts excel-de.csv "$@"
 expect_rc "windows-1252 without --encoding" 1
 expect_stderr "windows-1252 without --encoding" \
-"excel-de.csv:1: error: column 4 'Stra\\xdfe' is not UTF-8 text: give the file's encoding with --encoding (windows-1252 for Excel on Windows)
-mailout: the header of 'excel-de.csv' needs fixing; nothing was written"
+"excel-de.csv:1:37: error: byte 0xdf (offset 36) is not UTF-8: give the file's encoding with --encoding (windows-1252 for Excel on Windows)
+mailout: 'excel-de.csv' is not UTF-8 text; nothing was written"
 run_mailout import contacts excel-de.csv "$@" --encoding windows-1252 --map 'Straße=street'
 expect_rc "german excel" 0
 expect_output "german excel: the YAML" "# Imported from excel-de.csv with mailout import.

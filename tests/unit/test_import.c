@@ -271,7 +271,6 @@ static void test_import_refuses_bad_rows(void **state)
 			  "c-30,a30@example.com,ann,,\"multi\n\fline\"\n"
 			  "c-31,a31@example.com,ann\n"
 			  "c-32,\"a32@example.com\"x,ann,,x\n"
-			  "c-33,a33@example.com,bob,no,\xff\n"
 			  "c-34,a34@example.com,bob,,last\n";
 	char expected[4200];
 
@@ -291,23 +290,53 @@ static void test_import_refuses_bad_rows(void **state)
 			    "13: missing email\n"
 			    "15: column 'note' holds the control character \\x0c, which a message cannot carry (--map 'note=-' drops the column)\n"
 			    "16: 3 fields, but the header has 5\n"
-			    "17: field 2: text after the closing quote\n"
-			    "18: column 'note' is not UTF-8 text (save the CSV as UTF-8)\n");
+			    "17: field 2: text after the closing quote\n");
 	snprintf(expected, sizeof(expected),
-		 "15 of 17 records in '%s/bad.csv' are invalid; nothing was written (--skip-invalid imports the others)",
+		 "14 of 16 records in '%s/bad.csv' are invalid; nothing was written (--skip-invalid imports the others)",
 		 f->root);
 	assert_string_equal(error_last(), expected);
 	assert_null(file(f, "recipients/contacts/bad.yaml"));
 
 	req.skip_invalid = 1;
 	assert_int_equal(run(f, "bad.csv", csv, &req), 0);
-	assert_int_equal(f->diags.errors, 15);
+	assert_int_equal(f->diags.errors, 14);
 	assert_int_equal(f->res.records, 2);
-	assert_int_equal(f->res.skipped, 15);
+	assert_int_equal(f->res.skipped, 14);
 	assert_string_equal(file(f, "recipients/contacts/bad.yaml"),
 			    "# Imported from bad.csv with mailout import.\n"
 			    "- { id: c-20, email: ok@example.com, owner: ann, vip: false, note: fine }\n"
 			    "- { id: c-34, email: a34@example.com, owner: bob, vip: false, note: last }\n");
+}
+
+/* A file that is not UTF-8 gets one error, at the first byte that is
+ * not, even with --skip-invalid and whatever column holds it. */
+static void test_import_not_utf8(void **state)
+{
+	struct fx *f = *state;
+	struct import_request req = { 0 };
+	const char *csv = "id,email,owner,note\r\n"
+			  "c-50,a50@example.com,ann,\"K\xc3\xb6ln\r\nK\xf6ln\"\r\n"
+			  "c-51,a51@example.com,ann,Stra\xdf" "e\r\n";
+	char expected[4200];
+
+	req.type = RTYPE_CONTACTS;
+	req.skip_invalid = 1;
+	assert_int_equal(run(f, "latin.csv", csv, &req), -1);
+	assert_int_equal(f->diags.count, 1);
+	assert_int_equal(f->diags.items[0].line, 3);
+	assert_int_equal(f->diags.items[0].col, 2);
+	assert_string_equal(f->diags.items[0].message,
+			    "byte 0xf6 (offset 55) is not UTF-8: give the file's encoding with --encoding (windows-1252 for Excel on Windows)");
+	snprintf(expected, sizeof(expected), "'%s/latin.csv' is not UTF-8 text; nothing was written",
+		 f->root);
+	assert_string_equal(error_last(), expected);
+	assert_null(file(f, "recipients/contacts/latin.yaml"));
+
+	req.encoding = "iso-8859-1";
+	assert_int_equal(run(f, "latin1.csv", "id,email,owner,note\nc-52,a52@example.com,ann,Stra\xdf" "e\n", &req), 0);
+	assert_string_equal(file(f, "recipients/contacts/latin1.yaml"),
+			    "# Imported from latin1.csv with mailout import.\n"
+			    "- { id: c-52, email: a52@example.com, owner: ann, vip: false, note: Stra\xc3\x9f" "e }\n");
 }
 
 /* Multi-line values are kept; a control character is refused at its line
@@ -460,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_file_names),
 		cmocka_unit_test_setup_teardown(test_import_writes_tidy_yaml, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_refuses_bad_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_not_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_controls_and_line_breaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_header_problems, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_replace, setup, teardown),
