@@ -25,6 +25,9 @@
  * itself must stay under YAMLFILE_MAX_SIZE. */
 #define IMPORT_CSV_MAX (4 * YAMLFILE_MAX_SIZE)
 
+/* Records are read back and written in batches of about this size. */
+#define IMPORT_FLUSH_SIZE ((size_t)256 << 10)
+
 /* The usual name fields of each type, written right after id and email. */
 static const char *const name_fields[RTYPE_COUNT][5] = {
 	[RTYPE_CONTACTS] = { "first_name", "last_name", "title", "company", NULL },
@@ -163,10 +166,17 @@ struct import {
 	size_t kept; /* old records kept for invalid rows */
 	struct buf prefix;
 	int exists;
-	/* the result */
+	/* the result, streamed to file: the records not yet written (out),
+	 * their canonical texts for the read-back check, the bytes written */
+	struct content_file file;
+	const char *root;
+	struct buf dir; /* recipients/TYPE */
+	int made_dirs; /* 1: recipients made for the file, 2: recipients/TYPE */
+	int committed;
 	struct buf out, canons, scratch, shown;
 	size_t *canon_at;
-	size_t ncanons, canon_cap;
+	size_t ncanons, canon_cap, written;
+	char *write_error; /* why the file cannot be written, once known */
 	size_t records, added, changed, matched, skipped;
 	struct fieldset fs;
 	/* opt-out columns and the addresses of the rows that opted out */
@@ -621,8 +631,10 @@ static void split_tags(struct fieldset *fs, char *tags)
 	}
 }
 
-/* Compares the record in im->fs with the file replaced and keeps its
- * canonical text for the read-back check. */
+static void flush_records(struct import *im);
+
+/* Compares the record in im->fs (just added to im->out) with the file
+ * replaced and keeps its canonical text for the read-back check. */
 static void record_written(struct import *im, const char *id)
 {
 	struct strmap_entry *e;
@@ -640,6 +652,8 @@ static void record_written(struct import *im, const char *id)
 	im->canon_at[im->ncanons++] = im->canons.len;
 	buf_add(&im->canons, im->scratch.ptr, im->scratch.len + 1);
 	im->records++;
+	if (im->out.len >= IMPORT_FLUSH_SIZE)
+		flush_records(im);
 }
 
 /* The key cells of a record, trimmed (owner: --owner for an empty one). */
@@ -1074,7 +1088,8 @@ static void new_file_comment(struct import *im)
 		buf_adds(&im->prefix, "# Imported with mailout import.\n");
 }
 
-/* The text written must read back as the records meant. */
+/* The records of im->out must read back as the records meant (the
+ * canonical texts of im->canons). */
 static int read_back(struct import *im, const char *text, size_t len)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
@@ -1083,7 +1098,7 @@ static int read_back(struct import *im, const char *text, size_t len)
 	int ret = -1;
 
 	if (ydoc_parse(&doc, im->target, text, len, 1, &diags) < 0 || !doc->root ||
-	    doc->root->kind != YNODE_SEQ || doc->root->count != im->records) {
+	    doc->root->kind != YNODE_SEQ || doc->root->count != im->ncanons) {
 		error_set("internal error: the records written to '%s' do not read back", im->target);
 		goto done;
 	}
@@ -1097,7 +1112,7 @@ static int read_back(struct import *im, const char *text, size_t len)
 	}
 	if (i < doc->root->count) {
 		error_set("internal error: record %zu written to '%s' does not read back as imported",
-			  i + 1, im->target);
+			  im->records - im->ncanons + i + 1, im->target);
 		goto done;
 	}
 	ret = 0;
@@ -1105,6 +1120,32 @@ done:
 	ydoc_free(doc);
 	diag_release(&diags);
 	return ret;
+}
+
+/* The records of im->out, read back, go to the file (unless it cannot be
+ * written, or would be too large: im->write_error then says why). */
+static void flush_records(struct import *im)
+{
+	if (!im->out.len)
+		return;
+	if (im->write_error)
+		goto done;
+	if (im->written + im->out.len > YAMLFILE_MAX_SIZE) {
+		error_set("'%s' would be larger than %zu MiB, the limit of a recipient file: split the CSV",
+			  im->target, YAMLFILE_MAX_SIZE >> 20);
+		im->write_error = xstrdup(error_last());
+		goto done;
+	}
+	if (read_back(im, im->out.ptr, im->out.len) < 0 ||
+	    content_atomic_write(&im->file, im->out.ptr, im->out.len) < 0) {
+		im->write_error = xstrdup(error_last());
+		goto done;
+	}
+	im->written += im->out.len;
+done:
+	buf_reset(&im->out);
+	buf_reset(&im->canons);
+	im->ncanons = 0;
 }
 
 static void import_release(struct import *im)
@@ -1131,6 +1172,13 @@ static void import_release(struct import *im)
 	buf_release(&im->scratch);
 	buf_release(&im->shown);
 	free(im->canon_at);
+	free(im->write_error);
+	content_atomic_abort(&im->file);
+	if (!im->committed && im->made_dirs & 2)
+		content_remove(im->root, im->dir.ptr, 1);
+	if (!im->committed && im->made_dirs & 1)
+		content_remove(im->root, "recipients", 1);
+	buf_release(&im->dir);
 	fieldset_release(&im->fs);
 	free(im->opt_outs);
 	free_list(im->suppressed, im->nsuppressions);
@@ -1245,6 +1293,28 @@ static int unterminated(struct import *im, const struct csv_record *rec, const c
 	return error_set("'%s' ends inside a quoted field; nothing was written", csv_path);
 }
 
+/* The file, its folders made when missing (removed again unless it is
+ * written), begins with the prefix.  -1 after error_set(). */
+static int begin_file(struct import *im, const char *root)
+{
+	int r;
+
+	buf_addf(&im->dir, "recipients/%s", recipient_type_name(im->req->type));
+	r = content_dir_check(root, "recipients");
+	if (r == 0)
+		im->made_dirs = 3;
+	else if (r == 1 && (r = content_dir_check(root, im->dir.ptr)) == 0)
+		im->made_dirs = 2;
+	if (r < 0 || (im->made_dirs && content_mkdirs(root, im->dir.ptr) < 0))
+		return -1;
+	if (content_atomic_begin(&im->file, root, im->target) < 0)
+		return -1;
+	if (content_atomic_write(&im->file, im->prefix.ptr, im->prefix.len) < 0)
+		return -1;
+	im->written = im->prefix.len;
+	return 0;
+}
+
 /* The file to write: replaced only with --replace (its records read
  * first), else new; the other files' ids and addresses are taken. */
 static int open_target(struct import *im, const char *root)
@@ -1264,17 +1334,21 @@ static int open_target(struct import *im, const char *root)
 	if (!im->exists)
 		new_file_comment(im);
 	scan_other_files(im, root);
-	return 0;
+	return begin_file(im, root);
 }
 
 /* Writes the file when every record was valid (or --skip-invalid), there
  * is one at least, and it reads back as imported. */
-static int write_target(struct import *im, const char *root, const char *type)
+static int write_target(struct import *im, const char *root)
 {
 	const struct import_request *req = im->req;
-	struct buf dir = BUF_INIT, file = BUF_INIT;
 	int ret = -1;
 
+	flush_records(im);
+	if (im->write_error) {
+		error_set("%s", im->write_error);
+		goto done;
+	}
 	if (im->skipped && !req->skip_invalid) {
 		error_set("%zu of %zu record%s in '%s' %s invalid; nothing was written (--skip-invalid imports the others)",
 			  im->skipped, im->skipped + im->records, im->skipped + im->records == 1 ? "" : "s",
@@ -1285,26 +1359,14 @@ static int write_target(struct import *im, const char *root, const char *type)
 		error_set("no records to import in '%s'; nothing was written", req->csv_path);
 		goto done;
 	}
-	buf_add(&file, im->prefix.ptr, im->prefix.len);
-	buf_add(&file, im->out.ptr, im->out.len);
-	if (file.len > YAMLFILE_MAX_SIZE) {
-		error_set("'%s' would be larger than %zu MiB, the limit of a recipient file: split the CSV",
-			  im->target, YAMLFILE_MAX_SIZE >> 20);
-		goto done;
-	}
-	if (read_back(im, file.ptr, file.len) < 0)
-		goto done;
 	if (im->nsuppressions &&
 	    mailsync_suppress(root, im->suppressions, im->nsuppressions, &im->nsuppressed) < 0)
 		goto done;
-	buf_addf(&dir, "recipients/%s", type);
-	if (content_mkdirs(root, dir.ptr) < 0 ||
-	    content_write_atomic(root, im->target, file.ptr, file.len) < 0)
+	if (content_atomic_commit(&im->file) < 0)
 		goto done;
+	im->committed = 1;
 	ret = 0;
 done:
-	buf_release(&dir);
-	buf_release(&file);
 	return ret;
 }
 
@@ -1324,7 +1386,9 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	im.req = req;
 	im.cfg = cfg;
 	im.diags = diags;
-	im.prefix = im.out = im.canons = im.scratch = im.shown = (struct buf)BUF_INIT;
+	im.root = root;
+	im.file = (struct content_file)CONTENT_FILE_INIT;
+	im.prefix = im.out = im.canons = im.scratch = im.shown = im.dir = (struct buf)BUF_INIT;
 
 	r = target_name(&name, req);
 	if (r < 0) {
@@ -1391,7 +1455,7 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	out->skipped = im.skipped;
 	out->opted_out = im.nsuppressions;
 	out->kept = im.kept;
-	ret = write_target(&im, root, type);
+	ret = write_target(&im, root);
 	out->suppressed = im.nsuppressed;
 done:
 	csv_record_release(&rec);

@@ -308,6 +308,53 @@ static void test_import_refuses_bad_rows(void **state)
 			    "- { id: c-34, email: a34@example.com, owner: bob, vip: false, note: last }\n");
 }
 
+/* Records are written as they are read, in several batches: a refused
+ * row at the end leaves no file, no temporary file and no folder made for
+ * it; without it every record is there, in the CSV's order. */
+static void test_import_streams(void **state)
+{
+	struct fx *f = *state;
+	struct import_request req = { 0 };
+	struct buf csv = BUF_INIT, want = BUF_INIT;
+	const char *text;
+	size_t i, lines = 0;
+	int rc;
+
+	buf_adds(&csv, "id,email,owner,company\n");
+	buf_adds(&want, "# Imported from many.csv with mailout import.\n");
+	for (i = 0; i < 6000; i++) {
+		buf_addf(&csv, "l-%zu,lead%zu@example.com,%s,\"Company %zu, Ltd\"\n", i, i,
+			 i % 2 ? "ann" : "bob", i);
+		buf_addf(&want, "- { id: l-%zu, email: lead%zu@example.com, owner: %s, vip: false, company: \"Company %zu, Ltd\" }\n",
+			 i, i, i % 2 ? "ann" : "bob", i);
+	}
+	assert_true(want.len > 2 * (256 << 10));
+	buf_adds(&csv, "l-x,bad@,ann,x\n");
+	req.type = RTYPE_LEADS;
+	rc = run(f, "many.csv", csv.ptr, &req);
+	assert_int_equal(rc, -1);
+	assert_string_equal(problems(f), "6002: invalid address 'bad@': the domain needs at least two labels\n");
+	assert_int_equal(fixture_run("test ! -e '%s/recipients/leads'", f->root), 0);
+	req.type = RTYPE_CONTACTS;
+	req.into = "many";
+	assert_int_equal(run(f, "many.csv", csv.ptr, &req), -1);
+	assert_int_equal(fixture_run("test \"$(ls -A '%s/recipients/contacts')\" = other.yaml", f->root), 0);
+	req.type = RTYPE_LEADS;
+	req.into = NULL;
+
+	req.skip_invalid = 1;
+	assert_int_equal(run(f, "many.csv", csv.ptr, &req), 0);
+	assert_int_equal(f->res.records, 6000);
+	assert_int_equal(f->res.skipped, 1);
+	text = file(f, "recipients/leads/many.yaml");
+	assert_string_equal(text, want.ptr);
+	for (; *text; text++)
+		lines += *text == '\n';
+	assert_int_equal(lines, 6001);
+	buf_release(&csv);
+	buf_release(&want);
+}
+
 /* A file that is not UTF-8 gets one error, at the first byte that is
  * not, even with --skip-invalid and whatever column holds it. */
 static void test_import_not_utf8(void **state)
@@ -489,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_file_names),
 		cmocka_unit_test_setup_teardown(test_import_writes_tidy_yaml, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_refuses_bad_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_streams, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_not_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_controls_and_line_breaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_header_problems, setup, teardown),
