@@ -14,6 +14,7 @@
 
 #include "csv.h"
 #include "import_fields.h"
+#include "import_presets.h"
 #include "mailsync.h"
 #include "safefile.h"
 #include "text.h"
@@ -51,19 +52,10 @@ static char *trimmed(const char *s)
 	return xstrndup(s, len);
 }
 
-/* A header cell as a field name: trimmed, lower-cased, spaces and dashes
- * made underscores. */
+/* A header cell as a field name (import_header_key()). */
 static char *normalise_name(const char *s)
 {
-	char *name = trimmed(s), *p;
-
-	for (p = name; *p; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-		else if (*p == ' ' || *p == '-')
-			*p = '_';
-	}
-	return name;
+	return import_header_key(s);
 }
 
 /* Text from the CSV as it may be shown in a message: control characters
@@ -142,6 +134,7 @@ struct column {
 	char *raw; /* the header cell */
 	char *key; /* its normalised form, matched by maps */
 	char *name; /* the field, NULL when dropped */
+	int mapped; /* named by --map */
 };
 
 struct import {
@@ -154,6 +147,7 @@ struct import {
 	size_t *head, *tail; /* name fields in the type's order; the others in the CSV's */
 	size_t nhead, ntail;
 	long col_id, col_email, col_owner, col_vip;
+	long col_split; /* a full name split into first_name and last_name, or -1 */
 	int id_from_email; /* ids made from the addresses (col_id -1) */
 	/* ids and addresses seen: (file, line), file 0 the CSV, i + 1 paths[i] */
 	struct strmap ids, addresses;
@@ -256,6 +250,7 @@ static int apply_map(struct import *im, const char *map)
 			continue;
 		free(im->cols[i].name);
 		im->cols[i].name = strcmp(field, "-") ? xstrdup(field) : NULL;
+		im->cols[i].mapped = 1;
 		matched++;
 	}
 	if (!matched) {
@@ -280,6 +275,8 @@ static const struct {
 	{ "hasoptedoutofemail", NULL }, /* Salesforce's API name */
 	{ "unsubscribed_from_all_email", NULL }, /* HubSpot */
 	{ "marketing_contact_status", "Non-marketing contact" }, /* HubSpot */
+	{ "marketing_status", "Unsubscribed" }, /* Pipedrive Campaigns */
+	{ "massmail", "False" }, /* Django CRM: no mass mailing */
 	{ "do_not_email", NULL },
 	{ "unsubscribed", NULL },
 	{ "opt_out", NULL },
@@ -503,6 +500,61 @@ static char *row_id(const struct import *im, const struct csv_record *rec)
 	return id;
 }
 
+/* Whether a column other than skip is field name. */
+static int field_taken(const struct import *im, const char *name, size_t skip)
+{
+	size_t i;
+
+	for (i = 0; i < im->ncols; i++) {
+		if (i != skip && im->cols[i].name && !strcmp(im->cols[i].name, name))
+			return 1;
+	}
+	return 0;
+}
+
+static void rename_column(struct column *col, const char *name)
+{
+	free(col->name);
+	col->name = xstrdup(name);
+}
+
+/* The columns of known exports that no --map names get their fields
+ * (import_presets.h); a full name is split when there are no name
+ * fields. */
+static void apply_presets(struct import *im)
+{
+	enum recipient_type type = im->req->type;
+	const char *field;
+	long split = -1;
+	size_t i;
+
+	im->col_split = -1;
+	for (i = 0; i < im->ncols; i++) {
+		struct column *col = &im->cols[i];
+
+		if (col->name && !col->mapped && (field = import_preset_displaced(col->key)) &&
+		    column_by_name(im, "job_title") >= 0 && !im->cols[column_by_name(im, "job_title")].mapped)
+			rename_column(col, field);
+	}
+	for (i = 0; i < im->ncols; i++) {
+		struct column *col = &im->cols[i];
+
+		if (!col->name || col->mapped || strcmp(col->name, col->key))
+			continue;
+		field = import_preset_field(col->key, type);
+		if (!field)
+			continue;
+		if (!strcmp(field, IMPORT_SPLIT_NAME)) {
+			if (split < 0)
+				split = (long)i;
+		} else if (!field_taken(im, field, i)) {
+			rename_column(col, field);
+		}
+	}
+	if (split >= 0 && column_by_name(im, "first_name") < 0 && column_by_name(im, "last_name") < 0)
+		im->col_split = split;
+}
+
 /* The header row: columns, maps, field names; the written order. */
 static int read_header(struct import *im, const struct csv_record *rec)
 {
@@ -535,6 +587,7 @@ static int read_header(struct import *im, const struct csv_record *rec)
 	r = read_opt_outs(im, rec->line);
 	if (r < 0)
 		return r;
+	apply_presets(im);
 	for (i = 0; i < im->ncols; i++) {
 		const struct column *col = &im->cols[i];
 		const char *raw = shown(&im->shown, col->raw);
@@ -599,7 +652,7 @@ static int read_header(struct import *im, const struct csv_record *rec)
 		const char *name = im->cols[i].name;
 
 		if (!name || (long)i == im->col_id || (long)i == im->col_email ||
-		    (long)i == im->col_owner || (long)i == im->col_vip)
+		    (long)i == im->col_owner || (long)i == im->col_vip || (long)i == im->col_split)
 			continue;
 		for (k = 0; k < im->nhead && im->head[k] != i; k++)
 			;
@@ -711,7 +764,8 @@ static int check_cells(struct import *im, const struct csv_record *rec)
 				 "column '%s' holds the control character \\x%02x, which a message cannot carry (--map '%s=-' drops the column)",
 				 raw, (unsigned)ctl->c, raw);
 			bad = 1;
-		} else if (names_recipient(im->req->type, im->cols[i].name) && strchr(v, '\n')) {
+		} else if ((names_recipient(im->req->type, im->cols[i].name) || (long)i == im->col_split) &&
+			   strchr(v, '\n')) {
 			problem(im, line,
 				"column '%s' holds a line break, which the To header cannot carry (field '%s')",
 				raw, im->cols[i].name);
@@ -827,17 +881,45 @@ static int claim_keys(struct import *im, int line, struct record_keys *k)
 	return 0;
 }
 
+/* A full name as first_name (all words but the last) and last_name (the
+ * last word; a single word is a first name), its text kept in b. */
+static void split_name(struct fieldset *fs, struct buf *b, const char *name)
+{
+	size_t len = strlen(name), first;
+	const char *s = text_trim(name, &len, TEXT_BLANKS);
+
+	buf_reset(b);
+	buf_add(b, s, len);
+	if (!len)
+		return;
+	for (first = len; first > 0 && b->ptr[first - 1] != ' ' && b->ptr[first - 1] != '\t'; first--)
+		;
+	if (!first) {
+		fieldset_add(fs, "first_name", 's', b->ptr);
+		return;
+	}
+	b->ptr[first - 1] = '\0';
+	len = first - 1;
+	text_trim(b->ptr, &len, TEXT_BLANKS);
+	b->ptr[len] = '\0';
+	fieldset_add(fs, "first_name", 's', b->ptr);
+	fieldset_add(fs, "last_name", 's', b->ptr + first);
+}
+
 /* The record in the file's field order: id, email, the columns before
  * owner, owner, vip, the columns after (tags split on ';'). */
 static void write_record(struct import *im, const struct csv_record *rec,
 			 const struct record_keys *k)
 {
+	struct buf split = BUF_INIT;
 	char *tags = NULL;
 	size_t i;
 
 	fieldset_reset(&im->fs);
 	fieldset_add(&im->fs, "id", 's', k->id);
 	fieldset_add(&im->fs, "email", 's', k->email);
+	if (im->col_split >= 0)
+		split_name(&im->fs, &split, rec->fields[im->col_split]);
 	for (i = 0; i < im->nhead; i++) {
 		if (*rec->fields[im->head[i]])
 			fieldset_add(&im->fs, im->cols[im->head[i]].name, 's', rec->fields[im->head[i]]);
@@ -860,6 +942,7 @@ static void write_record(struct import *im, const struct csv_record *rec,
 	fieldset_yaml(&im->out, &im->fs);
 	record_written(im, k->id);
 	free(tags);
+	buf_release(&split);
 }
 
 /* Whether every field of the record is empty or blank (Excel's ",,,,"). */

@@ -4,9 +4,14 @@
  *
  *   - { id: c-1001, email: jana@example.net, first_name: Jana, owner: alice, vip: true, country: DE }
  *
- * The header row names the fields: names are lower-cased and spaces and
- * dashes become underscores ("First Name" is first_name); a map renames a
- * column or drops it.  Keys are written in a stable order: id, email, the
+ * The header row names the fields: names are lower-cased and each run of
+ * spaces, dashes and other punctuation becomes one underscore ("First
+ * Name" is first_name); a map renames a column or drops it.  The columns of
+ * known exports that no map names are their fields (import_presets.h:
+ * "E-mail Address" is email, "Contact Owner" owner, "Account Name" the
+ * type's company field, ...); for contacts and leads without a first or
+ * last name column, a "Name" or "Full Name" column is split into
+ * first_name and last_name at its last space.  Keys are written in a stable order: id, email, the
  * type's usual name fields (contacts: first_name, last_name, title,
  * company; leads: first_name, last_name, company_name; companies:
  * full_name), owner, vip, then the other columns in the CSV's order.
@@ -45,8 +50,9 @@
  * (by their normalised names) are email_opt_out (Zoho, Salesforce "Email
  * Opt Out"), hasoptedoutofemail (Salesforce), unsubscribed_from_all_email
  * (HubSpot), do_not_email, unsubscribed, opt_out, optout (yes-like cells:
- * true, yes, 1, x) and marketing_contact_status (HubSpot, "Non-marketing
- * contact"); req->opt_out_columns adds others.  Opt-out columns are not
+ * true, yes, 1, x), marketing_contact_status (HubSpot, "Non-marketing
+ * contact"), marketing_status (Pipedrive, "Unsubscribed") and massmail
+ * (Django CRM, "False"); req->opt_out_columns adds others.  Opt-out columns are not
  * stored; a yes-like column's cell that is neither yes- nor no-like refuses
  * the row.  Another column whose name looks like an opt-out is a warning.
  */
