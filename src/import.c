@@ -283,6 +283,15 @@ static const struct {
 	{ "optout", NULL },
 };
 
+/* Whether key is known, also after a prefix ("person_marketing_status":
+ * Pipedrive's "Person - Marketing status"). */
+static int key_is(const char *key, const char *known)
+{
+	size_t len = strlen(key), n = strlen(known);
+
+	return !strcmp(key, known) || (len > n && key[len - n - 1] == '_' && !strcmp(key + len - n, known));
+}
+
 /* Whether a column's name looks like an opt-out. */
 static int looks_like_opt_out(const char *key)
 {
@@ -324,7 +333,7 @@ static int read_opt_outs(struct import *im, int line)
 	im->opt_outs = xcalloc(im->ncols ? im->ncols : 1, sizeof(*im->opt_outs));
 	for (i = 0; i < im->ncols; i++) {
 		for (k = 0; k < sizeof(known_opt_outs) / sizeof(*known_opt_outs); k++) {
-			if (!strcmp(im->cols[i].key, known_opt_outs[k].key))
+			if (key_is(im->cols[i].key, known_opt_outs[k].key))
 				add_opt_out(im, i, known_opt_outs[k].value);
 		}
 	}

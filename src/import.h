@@ -52,7 +52,8 @@
  * (HubSpot), do_not_email, unsubscribed, opt_out, optout (yes-like cells:
  * true, yes, 1, x), marketing_contact_status (HubSpot, "Non-marketing
  * contact"), marketing_status (Pipedrive, "Unsubscribed") and massmail
- * (Django CRM, "False"); req->opt_out_columns adds others.  Opt-out columns are not
+ * (Django CRM, "False"), also after a prefix ("Person - Marketing
+ * status"); req->opt_out_columns adds others.  Opt-out columns are not
  * stored; a yes-like column's cell that is neither yes- nor no-like refuses
  * the row.  Another column whose name looks like an opt-out is a warning.
  */

@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "fixture.h"
 #include "import.h"
+#include "import_presets.h"
 #include "yamlfile.h"
 
 static const char *config_yaml =
@@ -308,6 +309,69 @@ static void test_import_refuses_bad_rows(void **state)
 			    "- { id: c-34, email: a34@example.com, owner: bob, vip: false, note: last }\n");
 }
 
+/* Header cells as keys; the fields of known exports' columns by type. */
+static void test_presets(void **state)
+{
+	static const char *const keys[][2] = {
+		{ "E-mail 1 - Value", "e_mail_1_value" },
+		{ "  Mailing State/Province ", "mailing_state_province" },
+		{ "Manager's Name", "manager_s_name" },
+		{ "Company / Account", "company_account" },
+		{ "__id__", "id" },
+		{ "Stra\xc3\x9f" "e", "stra\xc3\x9f" "e" },
+		{ "#", "" },
+	};
+	size_t i;
+	char *k;
+
+	(void)state;
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		k = import_header_key(keys[i][0]);
+		assert_string_equal(k, keys[i][1]);
+		free(k);
+	}
+	assert_string_equal(import_preset_field("e_mail_address", RTYPE_CONTACTS), "email");
+	assert_string_equal(import_preset_field("account_name", RTYPE_CONTACTS), "company");
+	assert_string_equal(import_preset_field("account_name", RTYPE_LEADS), "company_name");
+	assert_string_equal(import_preset_field("account_name", RTYPE_COMPANIES), "full_name");
+	assert_string_equal(import_preset_field("company", RTYPE_LEADS), "company_name");
+	assert_null(import_preset_field("company", RTYPE_CONTACTS));
+	assert_string_equal(import_preset_field("full_name", RTYPE_LEADS), IMPORT_SPLIT_NAME);
+	assert_null(import_preset_field("full_name", RTYPE_COMPANIES));
+	assert_string_equal(import_preset_field("name", RTYPE_COMPANIES), "full_name");
+	assert_string_equal(import_preset_field("contact_owner", RTYPE_CONTACTS), "owner");
+	assert_null(import_preset_field("mailing_city", RTYPE_CONTACTS));
+}
+
+/* A full name is split at its last space when there is no name column;
+ * Title beside Job Title is a salutation; a --map wins over a preset. */
+static void test_import_presets(void **state)
+{
+	struct fx *f = *state;
+	struct import_request req = { 0 };
+	const char *maps[] = { "Account Name=account" };
+
+	req.type = RTYPE_LEADS;
+	assert_int_equal(run(f, "pd.csv", "Person - ID,Full Name,Title,Job Title,E-mail Address,Lead Owner,Account Name,Company\n"
+					 "l-1,  Eva  Maria Ek ,Ms.,CTO,eva@example.com,Ann Example,Ek AB,Ek Holding\n"
+					 "l-2,Gus,,,gus@example.com,BOB@example.com,,\n"
+					 "l-3,,,,nn@example.com,ann,,\n",
+			     &req), 0);
+	assert_string_equal(problems(f), "");
+	assert_string_equal(file(f, "recipients/leads/pd.yaml"),
+			    "# Imported from pd.csv with mailout import.\n"
+			    "- { id: l-1, email: eva@example.com, first_name: Eva  Maria, last_name: Ek, company_name: Ek AB, owner: ann, vip: false, salutation: Ms., title: CTO, company: Ek Holding }\n"
+			    "- { id: l-2, email: gus@example.com, first_name: Gus, owner: bob, vip: false }\n"
+			    "- { id: l-3, email: nn@example.com, owner: ann, vip: false }\n");
+	req.maps = maps;
+	req.nmaps = 1;
+	req.into = "mapped";
+	assert_int_equal(run(f, "pd.csv", "Id,First Name,Name,Email,Owner,Account Name,Company\nl-9,Al,Al Bo,al@example.com,ann,X,Y\n", &req), 0);
+	assert_string_equal(file(f, "recipients/leads/mapped.yaml"),
+			    "# Imported from pd.csv with mailout import.\n"
+			    "- { id: l-9, email: al@example.com, first_name: Al, company_name: \"Y\", owner: ann, vip: false, name: Al Bo, account: X }\n");
+}
+
 /* Records are written as they are read, in several batches: a refused
  * row at the end leaves no file, no temporary file and no folder made for
  * it; without it every record is there, in the CSV's order. */
@@ -536,6 +600,8 @@ int main(void)
 		cmocka_unit_test(test_file_names),
 		cmocka_unit_test_setup_teardown(test_import_writes_tidy_yaml, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_refuses_bad_rows, setup, teardown),
+		cmocka_unit_test(test_presets),
+		cmocka_unit_test_setup_teardown(test_import_presets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_streams, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_not_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_controls_and_line_breaks, setup, teardown),
