@@ -130,19 +130,12 @@ struct opt_out {
 	const char *value;
 };
 
-struct column {
-	char *raw; /* the header cell */
-	char *key; /* its normalised form, matched by maps */
-	char *name; /* the field, NULL when dropped */
-	int mapped; /* named by --map */
-};
-
 struct import {
 	const struct import_request *req;
 	const struct config *cfg;
 	struct diag_list *diags;
 	const char *target; /* recipients/TYPE/NAME.yaml */
-	struct column *cols;
+	struct import_column *cols;
 	size_t ncols;
 	size_t *head, *tail; /* name fields in the type's order; the others in the CSV's */
 	size_t nhead, ntail;
@@ -217,13 +210,7 @@ static const char *describe_location(struct import *im, const void *v)
 
 static int column_by_name(const struct import *im, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < im->ncols; i++) {
-		if (im->cols[i].name && !strcmp(im->cols[i].name, name))
-			return (int)i;
-	}
-	return -1;
+	return import_column_find(im->cols, im->ncols, name);
 }
 
 static int apply_map(struct import *im, const char *map)
@@ -509,61 +496,6 @@ static char *row_id(const struct import *im, const struct csv_record *rec)
 	return id;
 }
 
-/* Whether a column other than skip is field name. */
-static int field_taken(const struct import *im, const char *name, size_t skip)
-{
-	size_t i;
-
-	for (i = 0; i < im->ncols; i++) {
-		if (i != skip && im->cols[i].name && !strcmp(im->cols[i].name, name))
-			return 1;
-	}
-	return 0;
-}
-
-static void rename_column(struct column *col, const char *name)
-{
-	free(col->name);
-	col->name = xstrdup(name);
-}
-
-/* The columns of known exports that no --map names get their fields
- * (import_presets.h); a full name is split when there are no name
- * fields. */
-static void apply_presets(struct import *im)
-{
-	enum recipient_type type = im->req->type;
-	const char *field;
-	long split = -1;
-	size_t i;
-
-	im->col_split = -1;
-	for (i = 0; i < im->ncols; i++) {
-		struct column *col = &im->cols[i];
-
-		if (col->name && !col->mapped && (field = import_preset_displaced(col->key)) &&
-		    column_by_name(im, "job_title") >= 0 && !im->cols[column_by_name(im, "job_title")].mapped)
-			rename_column(col, field);
-	}
-	for (i = 0; i < im->ncols; i++) {
-		struct column *col = &im->cols[i];
-
-		if (!col->name || col->mapped || strcmp(col->name, col->key))
-			continue;
-		field = import_preset_field(col->key, type);
-		if (!field)
-			continue;
-		if (!strcmp(field, IMPORT_SPLIT_NAME)) {
-			if (split < 0)
-				split = (long)i;
-		} else if (!field_taken(im, field, i)) {
-			rename_column(col, field);
-		}
-	}
-	if (split >= 0 && column_by_name(im, "first_name") < 0 && column_by_name(im, "last_name") < 0)
-		im->col_split = split;
-}
-
 /* The header row: columns, maps, field names; the written order. */
 static int read_header(struct import *im, const struct csv_record *rec)
 {
@@ -596,9 +528,9 @@ static int read_header(struct import *im, const struct csv_record *rec)
 	r = read_opt_outs(im, rec->line);
 	if (r < 0)
 		return r;
-	apply_presets(im);
+	im->col_split = import_presets_apply(im->cols, im->ncols, im->req->type);
 	for (i = 0; i < im->ncols; i++) {
-		const struct column *col = &im->cols[i];
+		const struct import_column *col = &im->cols[i];
 		const char *raw = shown(&im->shown, col->raw);
 
 		if (!col->name)
@@ -890,31 +822,6 @@ static int claim_keys(struct import *im, int line, struct record_keys *k)
 	return 0;
 }
 
-/* A full name as first_name (all words but the last) and last_name (the
- * last word; a single word is a first name), its text kept in b. */
-static void split_name(struct fieldset *fs, struct buf *b, const char *name)
-{
-	size_t len = strlen(name), first;
-	const char *s = text_trim(name, &len, TEXT_BLANKS);
-
-	buf_reset(b);
-	buf_add(b, s, len);
-	if (!len)
-		return;
-	for (first = len; first > 0 && b->ptr[first - 1] != ' ' && b->ptr[first - 1] != '\t'; first--)
-		;
-	if (!first) {
-		fieldset_add(fs, "first_name", 's', b->ptr);
-		return;
-	}
-	b->ptr[first - 1] = '\0';
-	len = first - 1;
-	text_trim(b->ptr, &len, TEXT_BLANKS);
-	b->ptr[len] = '\0';
-	fieldset_add(fs, "first_name", 's', b->ptr);
-	fieldset_add(fs, "last_name", 's', b->ptr + first);
-}
-
 /* The record in the file's field order: id, email, the columns before
  * owner, owner, vip, the columns after (tags split on ';'). */
 static void write_record(struct import *im, const struct csv_record *rec,
@@ -928,7 +835,7 @@ static void write_record(struct import *im, const struct csv_record *rec,
 	fieldset_add(&im->fs, "id", 's', k->id);
 	fieldset_add(&im->fs, "email", 's', k->email);
 	if (im->col_split >= 0)
-		split_name(&im->fs, &split, rec->fields[im->col_split]);
+		fieldset_add_split_name(&im->fs, &split, rec->fields[im->col_split]);
 	for (i = 0; i < im->nhead; i++) {
 		if (*rec->fields[im->head[i]])
 			fieldset_add(&im->fs, im->cols[im->head[i]].name, 's', rec->fields[im->head[i]]);

@@ -143,6 +143,55 @@ const char *import_preset_displaced(const char *key)
 	return !strcmp(key, "title") ? "salutation" : NULL;
 }
 
+int import_column_find(const struct import_column *cols, size_t ncols, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ncols; i++) {
+		if (cols[i].name && !strcmp(cols[i].name, name))
+			return (int)i;
+	}
+	return -1;
+}
+
+static void rename_column(struct import_column *col, const char *name)
+{
+	free(col->name);
+	col->name = xstrdup(name);
+}
+
+long import_presets_apply(struct import_column *cols, size_t ncols, enum recipient_type type)
+{
+	int job_title = import_column_find(cols, ncols, "job_title"), taken;
+	const char *field;
+	long split = -1;
+	size_t i;
+
+	for (i = 0; job_title >= 0 && !cols[job_title].mapped && i < ncols; i++) {
+		if (cols[i].name && !cols[i].mapped && (field = import_preset_displaced(cols[i].key)))
+			rename_column(&cols[i], field);
+	}
+	for (i = 0; i < ncols; i++) {
+		if (!cols[i].name || cols[i].mapped || strcmp(cols[i].name, cols[i].key))
+			continue;
+		field = import_preset_field(cols[i].key, type);
+		if (!field)
+			continue;
+		if (!strcmp(field, IMPORT_SPLIT_NAME)) {
+			if (split < 0)
+				split = (long)i;
+			continue;
+		}
+		taken = import_column_find(cols, ncols, field);
+		if (taken < 0)
+			rename_column(&cols[i], field);
+	}
+	if (import_column_find(cols, ncols, "first_name") >= 0 ||
+	    import_column_find(cols, ncols, "last_name") >= 0)
+		split = -1;
+	return split;
+}
+
 void import_presets_help(struct buf *b)
 {
 	static const char *const fields[] = { "id", "email", "owner", "first_name", "last_name",

@@ -32,6 +32,24 @@ const char *import_preset_field(const char *key, enum recipient_type type);
  * "Mr."): the field that key is then, or NULL. */
 const char *import_preset_displaced(const char *key);
 
+/* A column of the CSV. */
+struct import_column {
+	char *raw; /* the header cell */
+	char *key; /* import_header_key() of it, matched by maps */
+	char *name; /* the field, NULL when dropped */
+	int mapped; /* named by --map */
+};
+
+/* The index of the column whose field is name, or -1. */
+int import_column_find(const struct import_column *cols, size_t ncols, const char *name);
+
+/* Gives the columns of known exports that no --map names and whose field
+ * no other column is their fields (import_preset_field(); a "Title"
+ * beside a "Job Title" import_preset_displaced()).  Returns the column of
+ * a full name to split for contacts and leads without a first_name or
+ * last_name column, else -1. */
+long import_presets_apply(struct import_column *cols, size_t ncols, enum recipient_type type);
+
 /* The known columns, for the command's help: one line per field. */
 void import_presets_help(struct buf *b);
 
