@@ -40,8 +40,11 @@
  * its id or address (compared lower-cased)
  * is already in the CSV or in another file of the type.  The whole import
  * is refused for a bad header, a quoted field never closed, and (unless
- * skip_invalid) any refused record: then nothing is written.  The file is
- * written atomically and read back before it replaces the old one.
+ * skip_invalid) any refused record: then nothing is written.  Records
+ * are written as they are read, in batches each read back first, to a
+ * temporary file that replaces the old one only when the import succeeds
+ * (folders made for it are removed otherwise): memory holds the CSV and
+ * the ids and addresses seen, not the records.
  *
  * Opt-outs: a row whose opt-out column says so is never written as a
  * recipient; its address is appended to recipients/suppressions.tsv
