@@ -86,6 +86,7 @@ struct opt_spec {
 
 struct plan;
 struct campaign;
+struct buf;
 
 struct cmd_ctx {
 	const char *repo; /* the repository root (with NEEDS_REPO) */
@@ -114,6 +115,7 @@ struct command {
 	const struct opt_spec *opts; /* arguments and options in synopsis order, ended by OPT_END */
 	int help_column;
 	const char *notes; /* lines after the options' ("Needs MAILOUT_SECRET ...\n"); NULL: none */
+	void (*notes_add)(struct buf *b); /* more such lines, made when shown; NULL: none */
 	unsigned flags; /* NEEDS_REPO, NEEDS_PLAN, CAMPAIGN_ARG, CAMPAIGN_ARGS */
 	/* The arguments' own rules, before the plan is opened (NULL: none):
 	 * 0, or an exit code after printing what is wrong. */

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "diag.h"
 #include "import.h"
+#include "import_presets.h"
 #include "recipients.h"
 #include "schedule.h"
 #include "util.h"
@@ -164,6 +165,7 @@ const struct command cmd_import_entry = {
 	.summary = "import recipients from a CSV export",
 	.opts = opts,
 	.help_column = 36,
+	.notes_add = import_presets_help,
 	.flags = NEEDS_REPO,
 	.run = run,
 };

@@ -105,6 +105,8 @@ void cmd_print_help(const struct command *c)
 	}
 	if (c->notes)
 		buf_adds(&b, c->notes);
+	if (c->notes_add)
+		c->notes_add(&b);
 	if (b.len)
 		printf("\n%s", b.ptr);
 	printf("\n    --repo DIR   the content repository (default: the one around the current directory)\n");

@@ -198,11 +198,33 @@ void csv_record_release(struct csv_record *rec)
 	rec->error[0] = '\0';
 }
 
+/* Digits in two or three groups separated by '.' or '/' (a trailing '.'
+ * allowed): what spreadsheets in some locale read as a date ("5.1.1" is
+ * 5 January 2001 in German). */
+static int date_like(const char *s)
+{
+	int groups = 0, digits;
+
+	for (;;) {
+		for (digits = 0; *s >= '0' && *s <= '9'; s++)
+			digits++;
+		if (!digits || digits > 4)
+			return 0;
+		groups++;
+		if (!*s || (s[0] == '.' && !s[1]))
+			return groups >= 2;
+		if ((*s != '.' && *s != '/') || groups == 3)
+			return 0;
+		s++;
+	}
+}
+
 static void add_field(struct buf *b, const char *s, char delimiter, int neutralise)
 {
 	size_t len = strlen(s);
 	const char *q;
-	int formula = neutralise && len && strchr("=+-@\t\r", s[0]);
+	int formula = neutralise && len &&
+		      (strchr("=+-@\t\r", s[0]) || (delimiter == ';' && date_like(s)));
 
 	if (!len || (!strpbrk(s, "\"\r\n") && !strchr(s, delimiter) && s[0] != ' ' &&
 		     s[len - 1] != ' ')) {

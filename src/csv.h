@@ -86,7 +86,10 @@ void csv_add_field(struct buf *b, const char *s);
  * The same for a file read by spreadsheets: the delimiter (',', ';' or
  * TAB) is quoted as a comma is, and a cell that starts with '=', '+', '-',
  * '@', TAB or CR, which Excel and LibreOffice would take for a formula,
- * gets a leading "'" (OWASP's advice against CSV injection).
+ * gets a leading "'" (OWASP's advice against CSV injection).  With ';'
+ * (the delimiter of European locales) so does a cell of two or three
+ * groups of digits separated by '.' or '/', which such a spreadsheet reads
+ * as a date (an enhanced status code "5.1.1" is 5 January 2001 in German).
  */
 void csv_add_cell(struct buf *b, const char *s, char delimiter);
 

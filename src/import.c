@@ -14,6 +14,7 @@
 
 #include "csv.h"
 #include "import_fields.h"
+#include "import_presets.h"
 #include "mailsync.h"
 #include "safefile.h"
 #include "text.h"
@@ -24,6 +25,9 @@
 /* A CSV may be larger than the file it makes (dropped columns); the file
  * itself must stay under YAMLFILE_MAX_SIZE. */
 #define IMPORT_CSV_MAX (4 * YAMLFILE_MAX_SIZE)
+
+/* Records are read back and written in batches of about this size. */
+#define IMPORT_FLUSH_SIZE ((size_t)256 << 10)
 
 /* The usual name fields of each type, written right after id and email. */
 static const char *const name_fields[RTYPE_COUNT][5] = {
@@ -48,19 +52,10 @@ static char *trimmed(const char *s)
 	return xstrndup(s, len);
 }
 
-/* A header cell as a field name: trimmed, lower-cased, spaces and dashes
- * made underscores. */
+/* A header cell as a field name (import_header_key()). */
 static char *normalise_name(const char *s)
 {
-	char *name = trimmed(s), *p;
-
-	for (p = name; *p; p++) {
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-		else if (*p == ' ' || *p == '-')
-			*p = '_';
-	}
-	return name;
+	return import_header_key(s);
 }
 
 /* Text from the CSV as it may be shown in a message: control characters
@@ -135,22 +130,17 @@ struct opt_out {
 	const char *value;
 };
 
-struct column {
-	char *raw; /* the header cell */
-	char *key; /* its normalised form, matched by maps */
-	char *name; /* the field, NULL when dropped */
-};
-
 struct import {
 	const struct import_request *req;
 	const struct config *cfg;
 	struct diag_list *diags;
 	const char *target; /* recipients/TYPE/NAME.yaml */
-	struct column *cols;
+	struct import_column *cols;
 	size_t ncols;
 	size_t *head, *tail; /* name fields in the type's order; the others in the CSV's */
 	size_t nhead, ntail;
 	long col_id, col_email, col_owner, col_vip;
+	long col_split; /* a full name split into first_name and last_name, or -1 */
 	int id_from_email; /* ids made from the addresses (col_id -1) */
 	/* ids and addresses seen: (file, line), file 0 the CSV, i + 1 paths[i] */
 	struct strmap ids, addresses;
@@ -163,10 +153,17 @@ struct import {
 	size_t kept; /* old records kept for invalid rows */
 	struct buf prefix;
 	int exists;
-	/* the result */
+	/* the result, streamed to file: the records not yet written (out),
+	 * their canonical texts for the read-back check, the bytes written */
+	struct content_file file;
+	const char *root;
+	struct buf dir; /* recipients/TYPE */
+	int made_dirs; /* 1: recipients made for the file, 2: recipients/TYPE */
+	int committed;
 	struct buf out, canons, scratch, shown;
 	size_t *canon_at;
-	size_t ncanons, canon_cap;
+	size_t ncanons, canon_cap, written;
+	char *write_error; /* why the file cannot be written, once known */
 	size_t records, added, changed, matched, skipped;
 	struct fieldset fs;
 	/* opt-out columns and the addresses of the rows that opted out */
@@ -213,13 +210,7 @@ static const char *describe_location(struct import *im, const void *v)
 
 static int column_by_name(const struct import *im, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < im->ncols; i++) {
-		if (im->cols[i].name && !strcmp(im->cols[i].name, name))
-			return (int)i;
-	}
-	return -1;
+	return import_column_find(im->cols, im->ncols, name);
 }
 
 static int apply_map(struct import *im, const char *map)
@@ -246,6 +237,7 @@ static int apply_map(struct import *im, const char *map)
 			continue;
 		free(im->cols[i].name);
 		im->cols[i].name = strcmp(field, "-") ? xstrdup(field) : NULL;
+		im->cols[i].mapped = 1;
 		matched++;
 	}
 	if (!matched) {
@@ -270,11 +262,22 @@ static const struct {
 	{ "hasoptedoutofemail", NULL }, /* Salesforce's API name */
 	{ "unsubscribed_from_all_email", NULL }, /* HubSpot */
 	{ "marketing_contact_status", "Non-marketing contact" }, /* HubSpot */
+	{ "marketing_status", "Unsubscribed" }, /* Pipedrive Campaigns */
+	{ "massmail", "False" }, /* Django CRM: no mass mailing */
 	{ "do_not_email", NULL },
 	{ "unsubscribed", NULL },
 	{ "opt_out", NULL },
 	{ "optout", NULL },
 };
+
+/* Whether key is known, also after a prefix ("person_marketing_status":
+ * Pipedrive's "Person - Marketing status"). */
+static int key_is(const char *key, const char *known)
+{
+	size_t len = strlen(key), n = strlen(known);
+
+	return !strcmp(key, known) || (len > n && key[len - n - 1] == '_' && !strcmp(key + len - n, known));
+}
 
 /* Whether a column's name looks like an opt-out. */
 static int looks_like_opt_out(const char *key)
@@ -317,7 +320,7 @@ static int read_opt_outs(struct import *im, int line)
 	im->opt_outs = xcalloc(im->ncols ? im->ncols : 1, sizeof(*im->opt_outs));
 	for (i = 0; i < im->ncols; i++) {
 		for (k = 0; k < sizeof(known_opt_outs) / sizeof(*known_opt_outs); k++) {
-			if (!strcmp(im->cols[i].key, known_opt_outs[k].key))
+			if (key_is(im->cols[i].key, known_opt_outs[k].key))
 				add_opt_out(im, i, known_opt_outs[k].value);
 		}
 	}
@@ -525,8 +528,9 @@ static int read_header(struct import *im, const struct csv_record *rec)
 	r = read_opt_outs(im, rec->line);
 	if (r < 0)
 		return r;
+	im->col_split = import_presets_apply(im->cols, im->ncols, im->req->type);
 	for (i = 0; i < im->ncols; i++) {
-		const struct column *col = &im->cols[i];
+		const struct import_column *col = &im->cols[i];
 		const char *raw = shown(&im->shown, col->raw);
 
 		if (!col->name)
@@ -534,11 +538,6 @@ static int read_header(struct import *im, const struct csv_record *rec)
 		if (!*col->name) {
 			problem(im, rec->line, "column %zu has no name (--map '=FIELD' names it, '=-' drops it)",
 				i + 1);
-			bad = 1;
-		} else if (!text_utf8_valid(col->raw, strlen(col->raw))) {
-			problem(im, rec->line,
-				"column %zu '%s' is not UTF-8 text: give the file's encoding with --encoding (windows-1252 for Excel on Windows)",
-				i + 1, raw);
 			bad = 1;
 		} else if (!text_is_snake_case(col->name)) {
 			problem(im, rec->line,
@@ -594,7 +593,7 @@ static int read_header(struct import *im, const struct csv_record *rec)
 		const char *name = im->cols[i].name;
 
 		if (!name || (long)i == im->col_id || (long)i == im->col_email ||
-		    (long)i == im->col_owner || (long)i == im->col_vip)
+		    (long)i == im->col_owner || (long)i == im->col_vip || (long)i == im->col_split)
 			continue;
 		for (k = 0; k < im->nhead && im->head[k] != i; k++)
 			;
@@ -626,8 +625,10 @@ static void split_tags(struct fieldset *fs, char *tags)
 	}
 }
 
-/* Compares the record in im->fs with the file replaced and keeps its
- * canonical text for the read-back check. */
+static void flush_records(struct import *im);
+
+/* Compares the record in im->fs (just added to im->out) with the file
+ * replaced and keeps its canonical text for the read-back check. */
 static void record_written(struct import *im, const char *id)
 {
 	struct strmap_entry *e;
@@ -645,6 +646,8 @@ static void record_written(struct import *im, const char *id)
 	im->canon_at[im->ncanons++] = im->canons.len;
 	buf_add(&im->canons, im->scratch.ptr, im->scratch.len + 1);
 	im->records++;
+	if (im->out.len >= IMPORT_FLUSH_SIZE)
+		flush_records(im);
 }
 
 /* The key cells of a record, trimmed (owner: --owner for an empty one). */
@@ -671,7 +674,7 @@ static int names_recipient(enum recipient_type type, const char *name)
 }
 
 /* The record as CSV: its reader's error, the number of fields, each
- * mapped cell UTF-8 without a control character, and on one line where
+ * mapped cell without a control character, and on one line where
  * the To header uses it.  1 when there is a problem. */
 static int check_cells(struct import *im, const struct csv_record *rec)
 {
@@ -697,15 +700,13 @@ static int check_cells(struct import *im, const struct csv_record *rec)
 		if (!im->cols[i].name)
 			continue;
 		raw = shown(&im->shown, im->cols[i].raw);
-		if (!text_utf8_valid(v, strlen(v))) {
-			problem(im, line, "column '%s' is not UTF-8 text (save the CSV as UTF-8)", raw);
-			bad = 1;
-		} else if (ctl->c > 0) {
+		if (ctl->c > 0) {
 			diag_add(im->diags, DIAG_ERROR, im->req->csv_path, ctl->line, ctl->col,
 				 "column '%s' holds the control character \\x%02x, which a message cannot carry (--map '%s=-' drops the column)",
 				 raw, (unsigned)ctl->c, raw);
 			bad = 1;
-		} else if (names_recipient(im->req->type, im->cols[i].name) && strchr(v, '\n')) {
+		} else if ((names_recipient(im->req->type, im->cols[i].name) || (long)i == im->col_split) &&
+			   strchr(v, '\n')) {
 			problem(im, line,
 				"column '%s' holds a line break, which the To header cannot carry (field '%s')",
 				raw, im->cols[i].name);
@@ -826,12 +827,15 @@ static int claim_keys(struct import *im, int line, struct record_keys *k)
 static void write_record(struct import *im, const struct csv_record *rec,
 			 const struct record_keys *k)
 {
+	struct buf split = BUF_INIT;
 	char *tags = NULL;
 	size_t i;
 
 	fieldset_reset(&im->fs);
 	fieldset_add(&im->fs, "id", 's', k->id);
 	fieldset_add(&im->fs, "email", 's', k->email);
+	if (im->col_split >= 0)
+		fieldset_add_split_name(&im->fs, &split, rec->fields[im->col_split]);
 	for (i = 0; i < im->nhead; i++) {
 		if (*rec->fields[im->head[i]])
 			fieldset_add(&im->fs, im->cols[im->head[i]].name, 's', rec->fields[im->head[i]]);
@@ -854,6 +858,7 @@ static void write_record(struct import *im, const struct csv_record *rec,
 	fieldset_yaml(&im->out, &im->fs);
 	record_written(im, k->id);
 	free(tags);
+	buf_release(&split);
 }
 
 /* Whether every field of the record is empty or blank (Excel's ",,,,"). */
@@ -1082,7 +1087,8 @@ static void new_file_comment(struct import *im)
 		buf_adds(&im->prefix, "# Imported with mailout import.\n");
 }
 
-/* The text written must read back as the records meant. */
+/* The records of im->out must read back as the records meant (the
+ * canonical texts of im->canons). */
 static int read_back(struct import *im, const char *text, size_t len)
 {
 	struct diag_list diags = DIAG_LIST_INIT;
@@ -1091,7 +1097,7 @@ static int read_back(struct import *im, const char *text, size_t len)
 	int ret = -1;
 
 	if (ydoc_parse(&doc, im->target, text, len, 1, &diags) < 0 || !doc->root ||
-	    doc->root->kind != YNODE_SEQ || doc->root->count != im->records) {
+	    doc->root->kind != YNODE_SEQ || doc->root->count != im->ncanons) {
 		error_set("internal error: the records written to '%s' do not read back", im->target);
 		goto done;
 	}
@@ -1105,7 +1111,7 @@ static int read_back(struct import *im, const char *text, size_t len)
 	}
 	if (i < doc->root->count) {
 		error_set("internal error: record %zu written to '%s' does not read back as imported",
-			  i + 1, im->target);
+			  im->records - im->ncanons + i + 1, im->target);
 		goto done;
 	}
 	ret = 0;
@@ -1113,6 +1119,32 @@ done:
 	ydoc_free(doc);
 	diag_release(&diags);
 	return ret;
+}
+
+/* The records of im->out, read back, go to the file (unless it cannot be
+ * written, or would be too large: im->write_error then says why). */
+static void flush_records(struct import *im)
+{
+	if (!im->out.len)
+		return;
+	if (im->write_error)
+		goto done;
+	if (im->written + im->out.len > YAMLFILE_MAX_SIZE) {
+		error_set("'%s' would be larger than %zu MiB, the limit of a recipient file: split the CSV",
+			  im->target, YAMLFILE_MAX_SIZE >> 20);
+		im->write_error = xstrdup(error_last());
+		goto done;
+	}
+	if (read_back(im, im->out.ptr, im->out.len) < 0 ||
+	    content_atomic_write(&im->file, im->out.ptr, im->out.len) < 0) {
+		im->write_error = xstrdup(error_last());
+		goto done;
+	}
+	im->written += im->out.len;
+done:
+	buf_reset(&im->out);
+	buf_reset(&im->canons);
+	im->ncanons = 0;
 }
 
 static void import_release(struct import *im)
@@ -1139,6 +1171,13 @@ static void import_release(struct import *im)
 	buf_release(&im->scratch);
 	buf_release(&im->shown);
 	free(im->canon_at);
+	free(im->write_error);
+	content_atomic_abort(&im->file);
+	if (!im->committed && im->made_dirs & 2)
+		content_remove(im->root, im->dir.ptr, 1);
+	if (!im->committed && im->made_dirs & 1)
+		content_remove(im->root, "recipients", 1);
+	buf_release(&im->dir);
 	fieldset_release(&im->fs);
 	free(im->opt_outs);
 	free_list(im->suppressed, im->nsuppressions);
@@ -1224,11 +1263,55 @@ done:
 	return ret;
 }
 
+/* The CSV, decoded, must be UTF-8: else one error at the first byte that
+ * is not (its line and column, offset and value).  -1 after error_set(). */
+static int check_utf8(struct import *im, const struct buf *csv)
+{
+	size_t at = text_utf8_valid_len(csv->ptr, csv->len), i, start = 0;
+	int line = 1;
+
+	if (at == csv->len)
+		return 0;
+	for (i = 0; i < at; i++) {
+		if (csv->ptr[i] == '\n' || (csv->ptr[i] == '\r' && csv->ptr[i + 1] != '\n')) {
+			line++;
+			start = i + 1;
+		}
+	}
+	diag_add(im->diags, DIAG_ERROR, im->req->csv_path, line,
+		 (int)text_utf8_length(csv->ptr + start, at - start) + 1,
+		 "byte 0x%02x (offset %zu) is not UTF-8: give the file's encoding with --encoding (windows-1252 for Excel on Windows)",
+		 (unsigned char)csv->ptr[at], at);
+	return error_set("'%s' is not UTF-8 text; nothing was written", im->req->csv_path);
+}
+
 /* A quoted field the CSV ends in: nothing is written.  -1. */
 static int unterminated(struct import *im, const struct csv_record *rec, const char *csv_path)
 {
 	problem(im, rec->line, "%s", rec->error);
 	return error_set("'%s' ends inside a quoted field; nothing was written", csv_path);
+}
+
+/* The file, its folders made when missing (removed again unless it is
+ * written), begins with the prefix.  -1 after error_set(). */
+static int begin_file(struct import *im, const char *root)
+{
+	int r;
+
+	buf_addf(&im->dir, "recipients/%s", recipient_type_name(im->req->type));
+	r = content_dir_check(root, "recipients");
+	if (r == 0)
+		im->made_dirs = 3;
+	else if (r == 1 && (r = content_dir_check(root, im->dir.ptr)) == 0)
+		im->made_dirs = 2;
+	if (r < 0 || (im->made_dirs && content_mkdirs(root, im->dir.ptr) < 0))
+		return -1;
+	if (content_atomic_begin(&im->file, root, im->target) < 0)
+		return -1;
+	if (content_atomic_write(&im->file, im->prefix.ptr, im->prefix.len) < 0)
+		return -1;
+	im->written = im->prefix.len;
+	return 0;
 }
 
 /* The file to write: replaced only with --replace (its records read
@@ -1250,17 +1333,21 @@ static int open_target(struct import *im, const char *root)
 	if (!im->exists)
 		new_file_comment(im);
 	scan_other_files(im, root);
-	return 0;
+	return begin_file(im, root);
 }
 
 /* Writes the file when every record was valid (or --skip-invalid), there
  * is one at least, and it reads back as imported. */
-static int write_target(struct import *im, const char *root, const char *type)
+static int write_target(struct import *im, const char *root)
 {
 	const struct import_request *req = im->req;
-	struct buf dir = BUF_INIT, file = BUF_INIT;
 	int ret = -1;
 
+	flush_records(im);
+	if (im->write_error) {
+		error_set("%s", im->write_error);
+		goto done;
+	}
 	if (im->skipped && !req->skip_invalid) {
 		error_set("%zu of %zu record%s in '%s' %s invalid; nothing was written (--skip-invalid imports the others)",
 			  im->skipped, im->skipped + im->records, im->skipped + im->records == 1 ? "" : "s",
@@ -1271,26 +1358,14 @@ static int write_target(struct import *im, const char *root, const char *type)
 		error_set("no records to import in '%s'; nothing was written", req->csv_path);
 		goto done;
 	}
-	buf_add(&file, im->prefix.ptr, im->prefix.len);
-	buf_add(&file, im->out.ptr, im->out.len);
-	if (file.len > YAMLFILE_MAX_SIZE) {
-		error_set("'%s' would be larger than %zu MiB, the limit of a recipient file: split the CSV",
-			  im->target, YAMLFILE_MAX_SIZE >> 20);
-		goto done;
-	}
-	if (read_back(im, file.ptr, file.len) < 0)
-		goto done;
 	if (im->nsuppressions &&
 	    mailsync_suppress(root, im->suppressions, im->nsuppressions, &im->nsuppressed) < 0)
 		goto done;
-	buf_addf(&dir, "recipients/%s", type);
-	if (content_mkdirs(root, dir.ptr) < 0 ||
-	    content_write_atomic(root, im->target, file.ptr, file.len) < 0)
+	if (content_atomic_commit(&im->file) < 0)
 		goto done;
+	im->committed = 1;
 	ret = 0;
 done:
-	buf_release(&dir);
-	buf_release(&file);
 	return ret;
 }
 
@@ -1310,7 +1385,9 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	im.req = req;
 	im.cfg = cfg;
 	im.diags = diags;
-	im.prefix = im.out = im.canons = im.scratch = im.shown = (struct buf)BUF_INIT;
+	im.root = root;
+	im.file = (struct content_file)CONTENT_FILE_INIT;
+	im.prefix = im.out = im.canons = im.scratch = im.shown = im.dir = (struct buf)BUF_INIT;
 
 	r = target_name(&name, req);
 	if (r < 0) {
@@ -1331,6 +1408,8 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 		ret = r;
 		goto done;
 	}
+	if (check_utf8(&im, &csv) < 0)
+		goto done;
 	csv_reader_init(&reader, csv.ptr, csv.len);
 	reader.delimiter = req->delimiter ? req->delimiter
 					  : csv_detect_delimiter(reader.pos, (size_t)(reader.end - reader.pos));
@@ -1375,7 +1454,7 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	out->skipped = im.skipped;
 	out->opted_out = im.nsuppressions;
 	out->kept = im.kept;
-	ret = write_target(&im, root, type);
+	ret = write_target(&im, root);
 	out->suppressed = im.nsuppressed;
 done:
 	csv_record_release(&rec);

@@ -4,9 +4,14 @@
  *
  *   - { id: c-1001, email: jana@example.net, first_name: Jana, owner: alice, vip: true, country: DE }
  *
- * The header row names the fields: names are lower-cased and spaces and
- * dashes become underscores ("First Name" is first_name); a map renames a
- * column or drops it.  Keys are written in a stable order: id, email, the
+ * The header row names the fields: names are lower-cased and each run of
+ * spaces, dashes and other punctuation becomes one underscore ("First
+ * Name" is first_name); a map renames a column or drops it.  The columns of
+ * known exports that no map names are their fields (import_presets.h:
+ * "E-mail Address" is email, "Contact Owner" owner, "Account Name" the
+ * type's company field, ...); for contacts and leads without a first or
+ * last name column, a "Name" or "Full Name" column is split into
+ * first_name and last_name at its last space.  Keys are written in a stable order: id, email, the
  * type's usual name fields (contacts: first_name, last_name, title,
  * company; leads: first_name, last_name, company_name; companies:
  * full_name), owner, vip, then the other columns in the CSV's order.
@@ -17,7 +22,9 @@
  * them differently.
  *
  * The CSV is UTF-8 (UTF-16 with its BOM, or req->encoding through iconv),
- * its delimiter req->delimiter or the header's most frequent.
+ * its delimiter req->delimiter or the header's most frequent.  A file that
+ * is not UTF-8 once decoded is refused with one diagnostic at the first
+ * byte that is not (its offset and value, and the --encoding option).
  *
  * Owners are persons of cfg named by id, e-mail or name in any case, and
  * written as the id.  Rows with every cell blank are skipped; lines of one
@@ -26,15 +33,18 @@
  * A record is refused with a diagnostic at the physical line where it
  * starts (path: the CSV's path as given, column 0) when its field count
  * differs from the header's, a required field (id, email, owner) is
- * missing, the id, address, owner or vip value is invalid, a value is not
- * UTF-8 or holds a control character (every C0 control but TAB, LF and the
+ * missing, the id, address, owner or vip value is invalid, a value holds
+ * a control character (every C0 control but TAB, LF and the
  * CR of a CRLF: at its line and column), a field of the To header's name
  * (first_name, last_name; companies: full_name) holds a line break, or
  * its id or address (compared lower-cased)
  * is already in the CSV or in another file of the type.  The whole import
  * is refused for a bad header, a quoted field never closed, and (unless
- * skip_invalid) any refused record: then nothing is written.  The file is
- * written atomically and read back before it replaces the old one.
+ * skip_invalid) any refused record: then nothing is written.  Records
+ * are written as they are read, in batches each read back first, to a
+ * temporary file that replaces the old one only when the import succeeds
+ * (folders made for it are removed otherwise): memory holds the CSV and
+ * the ids and addresses seen, not the records.
  *
  * Opt-outs: a row whose opt-out column says so is never written as a
  * recipient; its address is appended to recipients/suppressions.tsv
@@ -43,8 +53,10 @@
  * (by their normalised names) are email_opt_out (Zoho, Salesforce "Email
  * Opt Out"), hasoptedoutofemail (Salesforce), unsubscribed_from_all_email
  * (HubSpot), do_not_email, unsubscribed, opt_out, optout (yes-like cells:
- * true, yes, 1, x) and marketing_contact_status (HubSpot, "Non-marketing
- * contact"); req->opt_out_columns adds others.  Opt-out columns are not
+ * true, yes, 1, x), marketing_contact_status (HubSpot, "Non-marketing
+ * contact"), marketing_status (Pipedrive, "Unsubscribed") and massmail
+ * (Django CRM, "False"), also after a prefix ("Person - Marketing
+ * status"); req->opt_out_columns adds others.  Opt-out columns are not
  * stored; a yes-like column's cell that is neither yes- nor no-like refuses
  * the row.  Another column whose name looks like an opt-out is a warning.
  */

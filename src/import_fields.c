@@ -225,3 +225,26 @@ void fieldset_from_node(struct fieldset *fs, const struct ynode *m)
 	if (!has_vip)
 		fieldset_add(fs, "vip", 'b', "false");
 }
+
+void fieldset_add_split_name(struct fieldset *fs, struct buf *b, const char *name)
+{
+	size_t len = strlen(name), first;
+	const char *s = text_trim(name, &len, TEXT_BLANKS);
+
+	buf_reset(b);
+	buf_add(b, s, len);
+	if (!len)
+		return;
+	for (first = len; first > 0 && b->ptr[first - 1] != ' ' && b->ptr[first - 1] != '\t'; first--)
+		;
+	if (!first) {
+		fieldset_add(fs, "first_name", 's', b->ptr);
+		return;
+	}
+	b->ptr[first - 1] = '\0';
+	len = first - 1;
+	text_trim(b->ptr, &len, TEXT_BLANKS);
+	b->ptr[len] = '\0';
+	fieldset_add(fs, "first_name", 's', b->ptr);
+	fieldset_add(fs, "last_name", 's', b->ptr + first);
+}

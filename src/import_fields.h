@@ -31,6 +31,10 @@ struct field *fieldset_add(struct fieldset *fs, const char *key, char kind, cons
 void fieldset_add_item(struct fieldset *fs, struct field *f, const char *item);
 void fieldset_reset(struct fieldset *fs);
 void fieldset_release(struct fieldset *fs);
+/* Adds a full name as first_name (all words but the last) and last_name
+ * (the last word; a single word is a first name), its text kept in b
+ * (which must outlive fs).  Nothing for a blank name. */
+void fieldset_add_split_name(struct fieldset *fs, struct buf *b, const char *name);
 /* One record line: "- { id: x, email: y, ... }". */
 void fieldset_yaml(struct buf *b, const struct fieldset *fs);
 /* The canonical text of a record into out (fields sorted by key, each

@@ -230,57 +230,109 @@ int content_dir_check(const char *root, const char *rel)
 	return fd == -1 && (errno == ENOENT || errno == ENOTDIR) ? 0 : fd;
 }
 
-int content_write_atomic(const char *root, const char *rel, const void *data, size_t len)
+int content_atomic_begin(struct content_file *out, const char *root, const char *rel)
 {
-	struct buf tmp = BUF_INIT;
-	const char *last;
 	struct stat st;
-	int dfd, fd = -1, ret = -1, tries;
+	const char *last;
+	int tries, ret = -1;
 
-	dfd = walk_parent(root, rel, &last);
-	if (dfd < 0)
-		return dfd;
-	if (fstatat(dfd, last, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+	out->fd = -1;
+	out->rel = xstrdup(rel);
+	out->tmp = NULL;
+	out->dfd = walk_parent(root, rel, &last);
+	if (out->dfd < 0) {
+		ret = out->dfd;
+		goto done;
+	}
+	out->last = out->rel + (last - rel);
+	if (fstatat(out->dfd, last, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
 		ret = refuse(rel, strlen(rel), st.st_mode, 0);
 		goto done;
 	}
-	buf_addf(&tmp, "%s.tmp.%ld", last, (long)getpid());
-	for (tries = 0; tries < 2 && fd < 0; tries++) {
-		fd = openat(dfd, tmp.ptr, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	out->tmp = xasprintf("%s.tmp.%ld", last, (long)getpid());
+	for (tries = 0; tries < 2 && out->fd < 0; tries++) {
+		out->fd = openat(out->dfd, out->tmp,
+				 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		/* a leftover of a process that had this pid (or a planted name) */
-		if (fd < 0 && errno == EEXIST && !tries)
-			unlinkat(dfd, tmp.ptr, 0);
+		if (out->fd < 0 && errno == EEXIST && !tries)
+			unlinkat(out->dfd, out->tmp, 0);
 	}
-	if (fd < 0) {
+	if (out->fd < 0) {
 		ret = fail("create a file next to", rel, strlen(rel));
-		goto done;
-	}
-	if (fd_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		ret = fail("write", rel, strlen(rel));
-		goto done;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		ret = fail("write", rel, strlen(rel));
-		goto done;
-	}
-	fd = -1;
-	if (renameat(dfd, tmp.ptr, dfd, last) < 0) {
-		ret = fail("replace", rel, strlen(rel));
+		free(out->tmp);
+		out->tmp = NULL;
 		goto done;
 	}
 	ret = 0;
 done:
-	if (fd >= 0)
-		close(fd);
-	if (ret < 0 && tmp.len) {
-		int e = errno;
-		unlinkat(dfd, tmp.ptr, 0);
-		errno = e;
-	}
-	close(dfd);
-	buf_release(&tmp);
+	if (ret < 0)
+		content_atomic_abort(out);
 	return ret;
+}
+
+int content_atomic_write(struct content_file *f, const void *data, size_t len)
+{
+	if (fd_write_all(f->fd, data, len) < 0)
+		return fail("write", f->rel, strlen(f->rel));
+	return 0;
+}
+
+int content_atomic_commit(struct content_file *f)
+{
+	int ret = -1;
+
+	if (fsync(f->fd) < 0) {
+		ret = fail("write", f->rel, strlen(f->rel));
+		goto done;
+	}
+	if (close(f->fd) < 0) {
+		f->fd = -1;
+		ret = fail("write", f->rel, strlen(f->rel));
+		goto done;
+	}
+	f->fd = -1;
+	if (renameat(f->dfd, f->tmp, f->dfd, f->last) < 0) {
+		ret = fail("replace", f->rel, strlen(f->rel));
+		goto done;
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+	ret = 0;
+done:
+	content_atomic_abort(f);
+	return ret;
+}
+
+void content_atomic_abort(struct content_file *f)
+{
+	int e = errno;
+
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->tmp)
+		unlinkat(f->dfd, f->tmp, 0);
+	if (f->dfd >= 0)
+		close(f->dfd);
+	free(f->tmp);
+	free(f->rel);
+	f->fd = f->dfd = -1;
+	f->tmp = f->rel = NULL;
+	errno = e;
+}
+
+int content_write_atomic(const char *root, const char *rel, const void *data, size_t len)
+{
+	struct content_file f;
+	int r;
+
+	r = content_atomic_begin(&f, root, rel);
+	if (r < 0)
+		return r;
+	if (content_atomic_write(&f, data, len) < 0) {
+		content_atomic_abort(&f);
+		return -1;
+	}
+	return content_atomic_commit(&f);
 }
 
 int content_append_open(const char *root, const char *rel, int create)

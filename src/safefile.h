@@ -54,6 +54,25 @@ int content_dir_check(const char *root, const char *rel);
  * exist, and a present root/rel must be a regular file. */
 int content_write_atomic(const char *root, const char *rel, const void *data, size_t len);
 
+/*
+ * The same, written piece by piece (a file too large to build in memory):
+ * content_atomic_begin() creates the temporary file, content_atomic_write()
+ * appends to it, content_atomic_commit() syncs it and renames it over
+ * root/rel; content_atomic_abort() removes it and leaves root/rel as it
+ * was.  Commit and abort release f (abort may follow either, and a failed
+ * begin or write); a failed begin has released it already.
+ */
+struct content_file {
+	int dfd, fd;
+	char *rel, *tmp; /* owned */
+	const char *last; /* the file name in rel */
+};
+#define CONTENT_FILE_INIT { -1, -1, NULL, NULL, NULL }
+int content_atomic_begin(struct content_file *out, const char *root, const char *rel);
+int content_atomic_write(struct content_file *f, const void *data, size_t len);
+int content_atomic_commit(struct content_file *f);
+void content_atomic_abort(struct content_file *f);
+
 /* Opens root/rel for appending (O_RDWR|O_APPEND, created when create). */
 int content_append_open(const char *root, const char *rel, int create);
 

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-int text_utf8_valid(const char *str, size_t len)
+size_t text_utf8_valid_len(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, n, k;
@@ -23,21 +23,26 @@ int text_utf8_valid(const char *str, size_t len)
 			n = 4;
 			cp = s[i] & 0x07;
 		} else {
-			return 0;
+			return i;
 		}
 		if (len - i < n)
-			return 0;
+			return i;
 		for (k = 1; k < n; k++) {
 			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
+				return i;
 			cp = cp << 6 | (s[i + k] & 0x3f);
 		}
 		if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
 		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
+			return i;
 		i += n;
 	}
-	return 1;
+	return len;
+}
+
+int text_utf8_valid(const char *s, size_t len)
+{
+	return text_utf8_valid_len(s, len) == len;
 }
 
 uint32_t text_utf8_next(const char **s)

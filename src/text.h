@@ -13,6 +13,9 @@
  * surrogates (U+D800 to U+DFFF) or code points above U+10FFFF.  A NUL
  * byte is valid (one character). */
 int text_utf8_valid(const char *s, size_t len);
+/* The bytes at the start of s that are such UTF-8: len when all are, else
+ * the offset of the first sequence that is not. */
+size_t text_utf8_valid_len(const char *s, size_t len);
 
 /* The code point at *s, advancing *s past it.  For valid UTF-8; on
  * anything else it still advances by 1 to 4 bytes without passing a NUL. */

@@ -26,8 +26,8 @@ expect_output "zoho: summary" \
 expect_stderr "zoho: stderr" ""
 cat >"$TMPDIR/expected" <<'YAML'
 # Imported from zoho-contacts.csv with mailout import.
-- { id: zcrm_5725767000000449001, email: hana.berg@example.com, first_name: Hana, last_name: Berg, title: CEO, owner: alice, vip: false, account_name: Berg AB, mailing_city: Malmö }
-- { id: zcrm_5725767000000449003, email: jan.mols@example.com, first_name: Jan, last_name: Mols, owner: bruno, vip: false, account_name: Mols BV, mailing_city: Delft }
+- { id: zcrm_5725767000000449001, email: hana.berg@example.com, first_name: Hana, last_name: Berg, title: CEO, company: Berg AB, owner: alice, vip: false, mailing_city: Malmö }
+- { id: zcrm_5725767000000449003, email: jan.mols@example.com, first_name: Jan, last_name: Mols, company: Mols BV, owner: bruno, vip: false, mailing_city: Delft }
 YAML
 expect_file "zoho: the YAML" "$TMPDIR/expected" recipients/contacts/zoho-contacts.yaml
 printf 'ivo.lenz@example.net\tmanual\t2026-12-01T10:00:00Z\timport:zoho-contacts.csv\n' >>"$TMPDIR/supp"
@@ -140,9 +140,9 @@ expect_output "salesforce report: summary" \
 expect_stderr "salesforce report: the footer" \
 	"sf-report.csv:8: warning: lines 8-11 after the records are no records (a report's footer): skipped"
 expect_output "salesforce report: the YAML" "# Imported from sf-report.csv with mailout import.
-- { id: \"0035g00000XyZaAAA\", email: wim.aerts@example.com, first_name: Wim, last_name: Aerts, owner: alice, vip: false, account_name: Aerts NV }
-- { id: \"0035g00000XyZaBBB\", email: xia.bo@example.com, first_name: Xia, last_name: Bo, owner: bruno, vip: false, account_name: Bo Ltd }
-- { id: \"0035g00000XyZaCCC\", email: yan.cho@example.com, first_name: Yan, last_name: Cho, owner: bruno, vip: false, account_name: Cho Inc }" \
+- { id: \"0035g00000XyZaAAA\", email: wim.aerts@example.com, first_name: Wim, last_name: Aerts, company: Aerts NV, owner: alice, vip: false }
+- { id: \"0035g00000XyZaBBB\", email: xia.bo@example.com, first_name: Xia, last_name: Bo, company: Bo Ltd, owner: bruno, vip: false }
+- { id: \"0035g00000XyZaCCC\", email: yan.cho@example.com, first_name: Yan, last_name: Cho, company: Cho Inc, owner: bruno, vip: false }" \
 	recipients/contacts/sf-report.yaml
 
 # --replace with --skip-invalid keeps the record of an invalid row's id; an
@@ -201,8 +201,8 @@ set -- --map 'E-Mail-Adresse=email' --map Nachname=last_name --map Vorname=first
 run_mailout import contacts excel-de.csv "$@"
 expect_rc "windows-1252 without --encoding" 1
 expect_stderr "windows-1252 without --encoding" \
-"excel-de.csv:1: error: column 4 'Stra\\xdfe' is not UTF-8 text: give the file's encoding with --encoding (windows-1252 for Excel on Windows)
-mailout: the header of 'excel-de.csv' needs fixing; nothing was written"
+"excel-de.csv:1:37: error: byte 0xdf (offset 36) is not UTF-8: give the file's encoding with --encoding (windows-1252 for Excel on Windows)
+mailout: 'excel-de.csv' is not UTF-8 text; nothing was written"
 run_mailout import contacts excel-de.csv "$@" --encoding windows-1252 --map 'Straße=street'
 expect_rc "german excel" 0
 expect_output "german excel: the YAML" "# Imported from excel-de.csv with mailout import.

@@ -87,13 +87,13 @@ expect_rc "--delimiter ; --bom" 0
 printf '\357\273\277' >"$TMPDIR/expected"
 printf '%s\r\n' \
 	'recipient;email;state;account;time;attempts;code;enhanced;reply' \
-	'c-1001;jana.novak@example.net;sent;alice-main;2026-12-01T07:30:01Z;1;250;2.0.0;OK queued as 123' \
-	'c-1002;lukas.mueller@mueller-soehne.test;retrying;alice-news;2026-12-01T07:31:00Z;1;451;4.7.1;Try again later' \
-	'c-1003;sophie.gruber@alpenblick.test;failed;alice-main;2026-12-01T07:45:00Z;1;550;5.1.1;"<sophie.gruber@alpenblick.test>: user unknown, ""sorry"""' \
+	'c-1001;jana.novak@example.net;sent;alice-main;2026-12-01T07:30:01Z;1;250;'"'"'2.0.0;OK queued as 123' \
+	'c-1002;lukas.mueller@mueller-soehne.test;retrying;alice-news;2026-12-01T07:31:00Z;1;451;'"'"'4.7.1;Try again later' \
+	'c-1003;sophie.gruber@alpenblick.test;failed;alice-main;2026-12-01T07:45:00Z;1;550;'"'"'5.1.1;"<sophie.gruber@alpenblick.test>: user unknown, ""sorry"""' \
 	'c-1004;matthias.huber@example.net;suppressed;alice-news;;0;;;' \
 	'c-1005;chloe.favre@leman-horlogerie.test;unconfirmed;alice-news;2026-12-01T07:40:00Z;1;;;' \
-	'c-1008;Juergen.Weiss@example.net;failed;alice-news;2026-12-01T07:50:00Z;1;550;5.7.1;"'"'"'=HYPERLINK(""http://example.com/x"";""click"")"' \
-	'c-1013;felix.bauer@bauer-elektro.test;failed;alice-news;2026-12-01T07:51:00Z;1;550;5.7.1;"'"'"'@SUM(1+1); +cmd -x"' \
+	'c-1008;Juergen.Weiss@example.net;failed;alice-news;2026-12-01T07:50:00Z;1;550;'"'"'5.7.1;"'"'"'=HYPERLINK(""http://example.com/x"";""click"")"' \
+	'c-1013;felix.bauer@bauer-elektro.test;failed;alice-news;2026-12-01T07:51:00Z;1;550;'"'"'5.7.1;"'"'"'@SUM(1+1); +cmd -x"' \
 	'c-1014;lea.meier@example.com;pending;alice-news;;0;;;' >>"$TMPDIR/expected"
 expect_file "--delimiter ; --bom: neutralised cells" "$TMPDIR/expected" "$TMPDIR/stdout"
 run_mailout export december-update-dach --delimiter '|'

@@ -1,8 +1,11 @@
 /*
- * CSV exports of a CRM: csv_read() over any bytes, each record written
- * back with csv_add_field() reading back the same, and `mailout import`
- * of the input into a scratch repository (every record it writes must
- * read back as imported: import_csv() checks that itself).
+ * CSV exports of a CRM: csv_read() over any bytes with the delimiter
+ * csv_detect_delimiter() finds, each record written back with
+ * csv_add_field() reading back the same, and `mailout import` of the
+ * input into a scratch repository (every record it writes must read back
+ * as imported: import_csv() checks that itself), as UTF-8 (UTF-16 by its
+ * byte-order mark) or, for every third input, --encoding windows-1252,
+ * with the delimiter detected or, for every fifth, given.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +72,9 @@ static void import(const uint8_t *data, size_t size)
 	req.into = "fuzz";
 	req.replace = 1;
 	req.skip_invalid = 1;
+	req.encoding = size % 3 == 0 ? "windows-1252" : NULL;
+	req.delimiter = size % 5 == 0 ? ";\t,"[size % 3] : 0;
+	req.id_from = size % 7 == 0 ? "email" : NULL;
 	error_clear();
 	if (import_csv(&res, fuzz_root(), fuzz_config(), &req, &diags) < 0 &&
 	    !strncmp(error_last(), "internal error", 14)) {
@@ -87,6 +93,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int n;
 
 	csv_reader_init(&r, (const char *)data, size);
+	r.delimiter = csv_detect_delimiter((const char *)data, size);
+	if (r.delimiter != ',' && r.delimiter != ';' && r.delimiter != '\t')
+		abort();
 	while ((n = csv_read(&r, &rec)) > 0) {
 		if (rec.line < 1)
 			abort();

@@ -270,12 +270,13 @@ static void test_write_fields(void **state)
 	buf_release(&b);
 }
 
-/* Cells for spreadsheets: formulas neutralised, the delimiter quoted. */
+/* Cells for spreadsheets: formulas and dates neutralised, the delimiter
+ * quoted. */
 static void test_write_cells(void **state)
 {
 	static const char *const cells[] = {
 		"=HYPERLINK(\"http://example.com\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx",
-		"a;b", "a,b", "x=1", "", "5.1.1",
+		"a;b", "a,b", "x=1", "", "5.1.1", "4.7.", "1/2/2026", "550", "1.2.3.4", "v5.1.1", "5..1",
 	};
 	struct buf b = BUF_INIT;
 	size_t i;
@@ -287,12 +288,14 @@ static void test_write_cells(void **state)
 		csv_add_cell(&b, cells[i], ';');
 	}
 	assert_string_equal(b.ptr, "\"'=HYPERLINK(\"\"http://example.com\"\")\";'+1;'-2+3;'@SUM(A1);"
-				   "'\tx;\"'\rx\";\"a;b\";a,b;x=1;;5.1.1");
+				   "'\tx;\"'\rx\";\"a;b\";a,b;x=1;;'5.1.1;'4.7.;'1/2/2026;550;1.2.3.4;v5.1.1;5..1");
 	buf_reset(&b);
 	csv_add_cell(&b, "\tx", '\t');
 	buf_addc(&b, '\t');
 	csv_add_cell(&b, "a,b", ',');
-	assert_string_equal(b.ptr, "\"'\tx\"\t\"a,b\"");
+	buf_addc(&b, ',');
+	csv_add_cell(&b, "5.1.1", ',');
+	assert_string_equal(b.ptr, "\"'\tx\"\t\"a,b\",5.1.1");
 	buf_release(&b);
 }
 

@@ -9,6 +9,7 @@
 #include "diag.h"
 #include "fixture.h"
 #include "import.h"
+#include "import_presets.h"
 #include "yamlfile.h"
 
 static const char *config_yaml =
@@ -271,7 +272,6 @@ static void test_import_refuses_bad_rows(void **state)
 			  "c-30,a30@example.com,ann,,\"multi\n\fline\"\n"
 			  "c-31,a31@example.com,ann\n"
 			  "c-32,\"a32@example.com\"x,ann,,x\n"
-			  "c-33,a33@example.com,bob,no,\xff\n"
 			  "c-34,a34@example.com,bob,,last\n";
 	char expected[4200];
 
@@ -291,23 +291,163 @@ static void test_import_refuses_bad_rows(void **state)
 			    "13: missing email\n"
 			    "15: column 'note' holds the control character \\x0c, which a message cannot carry (--map 'note=-' drops the column)\n"
 			    "16: 3 fields, but the header has 5\n"
-			    "17: field 2: text after the closing quote\n"
-			    "18: column 'note' is not UTF-8 text (save the CSV as UTF-8)\n");
+			    "17: field 2: text after the closing quote\n");
 	snprintf(expected, sizeof(expected),
-		 "15 of 17 records in '%s/bad.csv' are invalid; nothing was written (--skip-invalid imports the others)",
+		 "14 of 16 records in '%s/bad.csv' are invalid; nothing was written (--skip-invalid imports the others)",
 		 f->root);
 	assert_string_equal(error_last(), expected);
 	assert_null(file(f, "recipients/contacts/bad.yaml"));
 
 	req.skip_invalid = 1;
 	assert_int_equal(run(f, "bad.csv", csv, &req), 0);
-	assert_int_equal(f->diags.errors, 15);
+	assert_int_equal(f->diags.errors, 14);
 	assert_int_equal(f->res.records, 2);
-	assert_int_equal(f->res.skipped, 15);
+	assert_int_equal(f->res.skipped, 14);
 	assert_string_equal(file(f, "recipients/contacts/bad.yaml"),
 			    "# Imported from bad.csv with mailout import.\n"
 			    "- { id: c-20, email: ok@example.com, owner: ann, vip: false, note: fine }\n"
 			    "- { id: c-34, email: a34@example.com, owner: bob, vip: false, note: last }\n");
+}
+
+/* Header cells as keys; the fields of known exports' columns by type. */
+static void test_presets(void **state)
+{
+	static const char *const keys[][2] = {
+		{ "E-mail 1 - Value", "e_mail_1_value" },
+		{ "  Mailing State/Province ", "mailing_state_province" },
+		{ "Manager's Name", "manager_s_name" },
+		{ "Company / Account", "company_account" },
+		{ "__id__", "id" },
+		{ "Stra\xc3\x9f" "e", "stra\xc3\x9f" "e" },
+		{ "#", "" },
+	};
+	size_t i;
+	char *k;
+
+	(void)state;
+	for (i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		k = import_header_key(keys[i][0]);
+		assert_string_equal(k, keys[i][1]);
+		free(k);
+	}
+	assert_string_equal(import_preset_field("e_mail_address", RTYPE_CONTACTS), "email");
+	assert_string_equal(import_preset_field("account_name", RTYPE_CONTACTS), "company");
+	assert_string_equal(import_preset_field("account_name", RTYPE_LEADS), "company_name");
+	assert_string_equal(import_preset_field("account_name", RTYPE_COMPANIES), "full_name");
+	assert_string_equal(import_preset_field("company", RTYPE_LEADS), "company_name");
+	assert_null(import_preset_field("company", RTYPE_CONTACTS));
+	assert_string_equal(import_preset_field("full_name", RTYPE_LEADS), IMPORT_SPLIT_NAME);
+	assert_null(import_preset_field("full_name", RTYPE_COMPANIES));
+	assert_string_equal(import_preset_field("name", RTYPE_COMPANIES), "full_name");
+	assert_string_equal(import_preset_field("contact_owner", RTYPE_CONTACTS), "owner");
+	assert_null(import_preset_field("mailing_city", RTYPE_CONTACTS));
+}
+
+/* A full name is split at its last space when there is no name column;
+ * Title beside Job Title is a salutation; a --map wins over a preset. */
+static void test_import_presets(void **state)
+{
+	struct fx *f = *state;
+	struct import_request req = { 0 };
+	const char *maps[] = { "Account Name=account" };
+
+	req.type = RTYPE_LEADS;
+	assert_int_equal(run(f, "pd.csv", "Person - ID,Full Name,Title,Job Title,E-mail Address,Lead Owner,Account Name,Company\n"
+					 "l-1,  Eva  Maria Ek ,Ms.,CTO,eva@example.com,Ann Example,Ek AB,Ek Holding\n"
+					 "l-2,Gus,,,gus@example.com,BOB@example.com,,\n"
+					 "l-3,,,,nn@example.com,ann,,\n",
+			     &req), 0);
+	assert_string_equal(problems(f), "");
+	assert_string_equal(file(f, "recipients/leads/pd.yaml"),
+			    "# Imported from pd.csv with mailout import.\n"
+			    "- { id: l-1, email: eva@example.com, first_name: Eva  Maria, last_name: Ek, company_name: Ek AB, owner: ann, vip: false, salutation: Ms., title: CTO, company: Ek Holding }\n"
+			    "- { id: l-2, email: gus@example.com, first_name: Gus, owner: bob, vip: false }\n"
+			    "- { id: l-3, email: nn@example.com, owner: ann, vip: false }\n");
+	req.maps = maps;
+	req.nmaps = 1;
+	req.into = "mapped";
+	assert_int_equal(run(f, "pd.csv", "Id,First Name,Name,Email,Owner,Account Name,Company\nl-9,Al,Al Bo,al@example.com,ann,X,Y\n", &req), 0);
+	assert_string_equal(file(f, "recipients/leads/mapped.yaml"),
+			    "# Imported from pd.csv with mailout import.\n"
+			    "- { id: l-9, email: al@example.com, first_name: Al, company_name: \"Y\", owner: ann, vip: false, name: Al Bo, account: X }\n");
+}
+
+/* Records are written as they are read, in several batches: a refused
+ * row at the end leaves no file, no temporary file and no folder made for
+ * it; without it every record is there, in the CSV's order. */
+static void test_import_streams(void **state)
+{
+	struct fx *f = *state;
+	struct import_request req = { 0 };
+	struct buf csv = BUF_INIT, want = BUF_INIT;
+	const char *text;
+	size_t i, lines = 0;
+	int rc;
+
+	buf_adds(&csv, "id,email,owner,street\n");
+	buf_adds(&want, "# Imported from many.csv with mailout import.\n");
+	for (i = 0; i < 6000; i++) {
+		buf_addf(&csv, "l-%zu,lead%zu@example.com,%s,\"Street %zu, Berlin\"\n", i, i,
+			 i % 2 ? "ann" : "bob", i);
+		buf_addf(&want, "- { id: l-%zu, email: lead%zu@example.com, owner: %s, vip: false, street: \"Street %zu, Berlin\" }\n",
+			 i, i, i % 2 ? "ann" : "bob", i);
+	}
+	assert_true(want.len > 2 * (256 << 10));
+	buf_adds(&csv, "l-x,bad@,ann,x\n");
+	req.type = RTYPE_LEADS;
+	rc = run(f, "many.csv", csv.ptr, &req);
+	assert_int_equal(rc, -1);
+	assert_string_equal(problems(f), "6002: invalid address 'bad@': the domain needs at least two labels\n");
+	assert_int_equal(fixture_run("test ! -e '%s/recipients/leads'", f->root), 0);
+	req.type = RTYPE_CONTACTS;
+	req.into = "many";
+	assert_int_equal(run(f, "many.csv", csv.ptr, &req), -1);
+	assert_int_equal(fixture_run("test \"$(ls -A '%s/recipients/contacts')\" = other.yaml", f->root), 0);
+	req.type = RTYPE_LEADS;
+	req.into = NULL;
+
+	req.skip_invalid = 1;
+	assert_int_equal(run(f, "many.csv", csv.ptr, &req), 0);
+	assert_int_equal(f->res.records, 6000);
+	assert_int_equal(f->res.skipped, 1);
+	text = file(f, "recipients/leads/many.yaml");
+	assert_string_equal(text, want.ptr);
+	for (; *text; text++)
+		lines += *text == '\n';
+	assert_int_equal(lines, 6001);
+	buf_release(&csv);
+	buf_release(&want);
+}
+
+/* A file that is not UTF-8 gets one error, at the first byte that is
+ * not, even with --skip-invalid and whatever column holds it. */
+static void test_import_not_utf8(void **state)
+{
+	struct fx *f = *state;
+	struct import_request req = { 0 };
+	const char *csv = "id,email,owner,note\r\n"
+			  "c-50,a50@example.com,ann,\"K\xc3\xb6ln\r\nK\xf6ln\"\r\n"
+			  "c-51,a51@example.com,ann,Stra\xdf" "e\r\n";
+	char expected[4200];
+
+	req.type = RTYPE_CONTACTS;
+	req.skip_invalid = 1;
+	assert_int_equal(run(f, "latin.csv", csv, &req), -1);
+	assert_int_equal(f->diags.count, 1);
+	assert_int_equal(f->diags.items[0].line, 3);
+	assert_int_equal(f->diags.items[0].col, 2);
+	assert_string_equal(f->diags.items[0].message,
+			    "byte 0xf6 (offset 55) is not UTF-8: give the file's encoding with --encoding (windows-1252 for Excel on Windows)");
+	snprintf(expected, sizeof(expected), "'%s/latin.csv' is not UTF-8 text; nothing was written",
+		 f->root);
+	assert_string_equal(error_last(), expected);
+	assert_null(file(f, "recipients/contacts/latin.yaml"));
+
+	req.encoding = "iso-8859-1";
+	assert_int_equal(run(f, "latin1.csv", "id,email,owner,note\nc-52,a52@example.com,ann,Stra\xdf" "e\n", &req), 0);
+	assert_string_equal(file(f, "recipients/contacts/latin1.yaml"),
+			    "# Imported from latin1.csv with mailout import.\n"
+			    "- { id: c-52, email: a52@example.com, owner: ann, vip: false, note: Stra\xc3\x9f" "e }\n");
 }
 
 /* Multi-line values are kept; a control character is refused at its line
@@ -351,9 +491,9 @@ static void test_import_header_problems(void **state)
 	const char *bad_map[] = { "email=Not A Field" };
 
 	req.type = RTYPE_LEADS;
-	assert_int_equal(run(f, "h.csv", "\n\nId,E-Mail,Company (Name),,Password,first name,First-Name\nl-1,a@example.com,x,y,z,a,b\n", &req), -1);
+	assert_int_equal(run(f, "h.csv", "\n\nId,Mail,1. Company,,Password,first name,First-Name\nl-1,a@example.com,x,y,z,a,b\n", &req), -1);
 	assert_string_equal(problems(f),
-			    "3: column 3 'Company (Name)' does not make a field name: use letters, digits, spaces, '-' and '_', starting with a letter (--map 'Company (Name)=FIELD' renames it, 'Company (Name)=-' drops it)\n"
+			    "3: column 3 '1. Company' does not make a field name: use letters, digits, spaces, '-' and '_', starting with a letter (--map '1. Company=FIELD' renames it, '1. Company=-' drops it)\n"
 			    "3: column 4 has no name (--map '=FIELD' names it, '=-' drops it)\n"
 			    "3: column 5 'Password' would keep a secret in the repository: drop it with --map 'Password=-'\n"
 			    "3: columns 6 and 7 are both field 'first_name'\n"
@@ -460,6 +600,10 @@ int main(void)
 		cmocka_unit_test(test_file_names),
 		cmocka_unit_test_setup_teardown(test_import_writes_tidy_yaml, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_refuses_bad_rows, setup, teardown),
+		cmocka_unit_test(test_presets),
+		cmocka_unit_test_setup_teardown(test_import_presets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_streams, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_import_not_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_controls_and_line_breaks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_header_problems, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_replace, setup, teardown),
