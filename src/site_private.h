@@ -1,7 +1,8 @@
 /*
  * What the files of the status site share; included by src/site*.c only.
  *
- *   site.c           building: reading the plan, the theme, writing files,
+ *   site.c           building: reading the plan, the theme
+ *   site_files.c     writing files, keeping those that did not change,
  *                    putting the new site in place of the old one
  *   site_page.c      the page frame and the output helpers every page uses
  *                    (escaping with addresses masked, counts, times, names)
@@ -68,7 +69,11 @@ struct site {
 	struct strmap ids; /* campaign id -> page index + 1 */
 	struct strmap names; /* interned account ids */
 	struct theme theme;
-	char *dir; /* the new site, a temporary directory */
+	char *dir; /* the new site, a temporary directory (in dir_path) */
+	char *old_dir; /* <out>/site, the site being replaced */
+	struct buf dir_path, manifest; /* the new site's .manifest */
+	struct strmap old_files; /* path -> struct site_file, the old .manifest */
+	size_t files_written, files_kept;
 	struct diag_list *diags;
 	int query_failed; /* a plan query failed where only a count could be returned */
 };
@@ -82,9 +87,22 @@ const char *site_intern(struct site *s, const char *name);
 struct account_counts *site_counts_for(struct campaign_page *pg, const char *account);
 /* error_set() with the plan's message about what was read; gives -1. */
 int site_plan_failed(struct site *s, const char *what);
-/* Writes rel (a path inside the new site) with its folders; -1 after
- * error_set(). */
+
+/* ---- site_files.c: the files, kept where unchanged, and the swap ---- */
+
+/* Makes the temporary folder of the new site next to <out_dir>/site and
+ * reads what the old site holds; -1 after error_set(). */
+int site_files_begin(struct site *s, const char *out_dir);
+/* Writes rel (a path inside the new site) with its folders, or links the
+ * old site's file there when it holds the same content but for the time
+ * stamps s->updated and s->updated_iso; -1 after error_set(). */
 int site_write(struct site *s, const char *rel, const char *data, size_t len);
+/* Puts the new site in place of the old one; -1 after error_set(). */
+int site_files_commit(struct site *s, const char *out_dir);
+/* Removes the new site's folder unless committed, and frees the rest. */
+void site_files_release(struct site *s);
+/* rm -r path; 0, or -1 when something stayed. */
+int site_remove_tree(const char *path);
 
 /* ---- site_page.c: output helpers ---- */
 

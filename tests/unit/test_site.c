@@ -437,6 +437,62 @@ static void test_replaced_whole_or_not_at_all(void **state)
 	buf_release(&path);
 }
 
+static ino_t inode_of(struct fx *f, const char *rel)
+{
+	struct buf path = BUF_INIT;
+	struct stat st;
+
+	buf_addf(&path, "%s/build/site/%s", f->root, rel);
+	if (lstat(path.ptr, &st) < 0)
+		fail_msg("cannot stat %s", path.ptr);
+	buf_release(&path);
+	return st.st_ino;
+}
+
+/* A rebuild links the files whose content did not change (time stamps
+ * aside) from the old site and writes the others. */
+static void test_unchanged_pages_kept(void **state)
+{
+	struct fx *f = *state;
+	ino_t c1, c2, index, css;
+	char *page;
+
+	assert_int_equal(build(f), 0);
+	c1 = inode_of(f, "campaigns/c1/index.html");
+	c2 = inode_of(f, "campaigns/c2/index.html");
+	index = inode_of(f, "index.html");
+	css = inode_of(f, "assets/style.css");
+	/* an hour later, with a message sent by c2 */
+	f->now += 3600;
+	add_log(f, "campaigns/c2/log/bob-a.tsv",
+		"2026-12-03T15:10:00Z\tclaim\tb-1\tbob.customer@example.org\t<m1@example.com>\n"
+		"2026-12-03T15:10:01Z\tsent\tb-1\t250\t2.0.0\tOK\n");
+	assert_int_equal(build(f), 0);
+	assert_true(inode_of(f, "campaigns/c1/index.html") == c1);
+	assert_true(inode_of(f, "assets/style.css") == css);
+	assert_true(inode_of(f, "campaigns/c2/index.html") != c2);
+	assert_true(inode_of(f, "index.html") != index);
+	/* the kept page says when its content was made, the new one now */
+	page = read_site(f, "campaigns/c1/index.html");
+	assert_non_null(strstr(page, "<footer>2026-12-03 16:00 CET"));
+	free(page);
+	page = read_site(f, "campaigns/c2/index.html");
+	assert_non_null(strstr(page, "<footer>2026-12-03 17:00 CET"));
+	free(page);
+	/* a file changed in the old site since is written again */
+	fixture_write(f->root, "build/site/campaigns/c1/index.html", "changed by hand");
+	c1 = inode_of(f, "campaigns/c1/index.html");
+	assert_int_equal(build(f), 0);
+	assert_true(inode_of(f, "campaigns/c1/index.html") != c1);
+	page = read_site(f, "campaigns/c1/index.html");
+	assert_non_null(strstr(page, "<footer>2026-12-03 17:00 CET"));
+	free(page);
+	page = read_site(f, ".manifest");
+	assert_int_equal(strncmp(page, "#mailout-site-manifest v1\n", 26), 0);
+	assert_non_null(strstr(page, " campaigns/c1/index.html\n"));
+	free(page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +503,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chart_covers_a_year, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lists_are_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_whole_or_not_at_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unchanged_pages_kept, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
