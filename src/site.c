@@ -186,14 +186,14 @@ static int write_site(struct site *s)
 
 	if (site_write(s, "assets/style.css", s->theme.css.ptr, s->theme.css.len) < 0 ||
 	    site_write(s, "assets/app.js", s->theme.js.ptr, s->theme.js.len) < 0 ||
-	    site_write_campaign_list(s, "index.html", 0, NULL) < 0)
+	    site_write_campaign_list(s, "", 0, NULL) < 0)
 		goto done;
 	for (i = 0; i < s->cfg->ndepartments; i++) {
 		const char *id = s->cfg->departments[i].id;
 		if (!id || id_check(id) < 0)
 			continue;
 		buf_reset(&rel);
-		buf_addf(&rel, "departments/%s/index.html", id);
+		buf_addf(&rel, "departments/%s/", id);
 		if (site_write_campaign_list(s, rel.ptr, 2, id) < 0)
 			goto done;
 	}

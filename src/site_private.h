@@ -140,11 +140,30 @@ const char *site_up(int depth);
 int site_write_page(struct site *s, const char *rel, int depth, const char *title,
 		    const struct buf *content);
 
+/* ---- site_list.c: what the campaign lists need beyond their first page ---- */
+
+/* Rows of a campaign list on each of its static pages, and in each of its
+ * data files. */
+#define SITE_PAGE_ROWS 50
+#define SITE_DATA_ROWS 500
+#define SITE_LIST_PAGES(n) ((n) ? ((n) + SITE_PAGE_ROWS - 1) / SITE_PAGE_ROWS : 1)
+#define SITE_LIST_CHUNKS(n) ((n) ? ((n) + SITE_DATA_ROWS - 1) / SITE_DATA_ROWS : 1)
+
+/* The links to the pages of a list (index.html, index-2.html, ...) around
+ * page at of pages; an empty hidden nav for one page. */
+void site_put_pager(struct buf *b, size_t at, size_t pages);
+/* Writes dir (a folder inside the site, "" or ending in "/")
+ * index-data-1.js ...: the rows (indexes into s->summaries) as data for
+ * site/app.js; -1 after error_set(). */
+int site_write_list_data(struct site *s, const char *dir, const size_t *rows, size_t nrows);
+
 /* ---- the pages; each gives 0, or -1 after error_set() or diagnostics ---- */
 
-/* site_pages.c: the campaigns of one department (NULL: all), written to rel
- * depth folders below the top. */
-int site_write_campaign_list(struct site *s, const char *rel, int depth, const char *department);
+/* site_pages.c: the campaigns of one department (NULL: all), written to
+ * dir (depth folders below the top, "" or ending in "/"): index.html with
+ * the first SITE_PAGE_ROWS, index-2.html ... with the next, and the list's
+ * data files. */
+int site_write_campaign_list(struct site *s, const char *dir, int depth, const char *department);
 int site_write_accounts_page(struct site *s);
 int site_write_unsubscribe_page(struct site *s);
 
