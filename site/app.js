@@ -416,7 +416,9 @@
 			}) ? key : '';
 			order = q.get('order') === 'desc' ? 'desc' : 'asc';
 			page = Number(q.get('page')) || staticPage;
-			return q.toString() !== '';
+			return ['q', 'sort', 'page'].concat(FILTERS).some(function (name) {
+				return q.has(name);
+			});
 		}
 
 		function sortOn(key) {

@@ -110,20 +110,24 @@ static const char *find(const char *at, size_t len, const char *needle, size_t n
 	return NULL;
 }
 
-/* The hash of data with every occurrence of the build's time stamps
- * replaced by one marker byte: the same for a page that differs from the
- * old one in its time stamps only. */
+/* The hash of data with every occurrence of the build's stamps (its time,
+ * the commit it was made from) replaced by one marker byte: the same for a
+ * page that differs from the old one in its stamps only, so that a send
+ * committing its logs rewrites only the pages whose figures moved. */
 static uint64_t content_hash(const struct site *s, const char *data, size_t len)
 {
-	const char *stamps[2] = { s->updated_iso, s->updated };
+	char abbrev[8];
+	const char *stamps[4] = { s->updated_iso, s->updated, plan_commit(s->p), abbrev };
 	uint64_t h = FNV1A_INIT;
 	const char *at = data, *end = data + len;
 
+	/* the commit as the footer shows it, abbreviated */
+	snprintf(abbrev, sizeof(abbrev), "%s", plan_commit(s->p));
 	while (at < end) {
 		const char *next = end;
 		size_t skip = 0, i;
 
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < 4; i++) {
 			size_t n = strlen(stamps[i]);
 			const char *hit = find(at, (size_t)(next - at), stamps[i], n);
 			if (hit && (hit < next || (hit == next && n > skip))) {

@@ -455,8 +455,12 @@ static void test_unchanged_pages_kept(void **state)
 {
 	struct fx *f = *state;
 	ino_t c1, c2, index, css;
-	char *page;
+	char *page, *first, *second;
 
+	/* the footer names the commit: a new one alone changes no page */
+	assert_int_equal(fixture_run("cd '%s' && git init -q && git add -A && git -c user.name=T -c "
+				     "user.email=t@example.com commit -q -m one && git rev-parse --short=7 HEAD > "
+				     ".git/first-commit", f->root), 0);
 	assert_int_equal(build(f), 0);
 	c1 = inode_of(f, "campaigns/c1/index.html");
 	c2 = inode_of(f, "campaigns/c2/index.html");
@@ -467,6 +471,11 @@ static void test_unchanged_pages_kept(void **state)
 	add_log(f, "campaigns/c2/log/bob-a.tsv",
 		"2026-12-03T15:10:00Z\tclaim\tb-1\tbob.customer@example.org\t<m1@example.com>\n"
 		"2026-12-03T15:10:01Z\tsent\tb-1\t250\t2.0.0\tOK\n");
+	assert_int_equal(fixture_run("cd '%s' && git add -A && git -c user.name=T -c user.email=t@example.com "
+				     "commit -q -m two && git rev-parse --short=7 HEAD > .git/second-commit", f->root), 0);
+	first = read_site(f, "../../.git/first-commit");
+	second = read_site(f, "../../.git/second-commit");
+	first[7] = second[7] = '\0';
 	assert_int_equal(build(f), 0);
 	assert_true(inode_of(f, "campaigns/c1/index.html") == c1);
 	assert_true(inode_of(f, "assets/style.css") == css);
@@ -475,10 +484,14 @@ static void test_unchanged_pages_kept(void **state)
 	/* the kept page says when its content was made, the new one now */
 	page = read_site(f, "campaigns/c1/index.html");
 	assert_non_null(strstr(page, "<footer>2026-12-03 16:00 CET"));
+	assert_non_null(strstr(page, first));
 	free(page);
 	page = read_site(f, "campaigns/c2/index.html");
 	assert_non_null(strstr(page, "<footer>2026-12-03 17:00 CET"));
+	assert_non_null(strstr(page, second));
 	free(page);
+	free(first);
+	free(second);
 	/* a file changed in the old site since is written again */
 	fixture_write(f->root, "build/site/campaigns/c1/index.html", "changed by hand");
 	c1 = inode_of(f, "campaigns/c1/index.html");
