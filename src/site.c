@@ -235,7 +235,8 @@ int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list
 	load_breakdown(&s);
 	if (load_progress(&s) < 0)
 		goto done;
-	if (site_files_begin(&s, out_dir) < 0 || write_site(&s) < 0 || site_files_commit(&s, out_dir) < 0)
+	site_files_begin(&s, out_dir);
+	if (write_site(&s) < 0 || site_files_commit(&s) < 0)
 		goto done;
 	ret = 0;
 done:

@@ -7,6 +7,10 @@
  * nobody changes in place, so the old site stays whole until the swap and
  * the kept file keeps its time stamp and its mtime (and caches their
  * validity).  The old site's .manifest says which content each file holds.
+ *
+ * The new folder is made only when the first file differs (then the files
+ * kept before it are linked in): a build that changes nothing touches no
+ * file and leaves the old site, which is the new one, in place.
  */
 #include "site_private.h"
 
@@ -176,31 +180,101 @@ done:
 	buf_release(&text);
 }
 
-/* Links rel of the old site into the new one when the old file holds this
- * content: 1 linked, 0 not (write it). */
-static int reuse(struct site *s, const char *rel, uint64_t hash, size_t len)
+/* Whether the old site's rel holds this content. */
+static int unchanged(struct site *s, const char *rel, uint64_t hash, size_t len)
 {
 	struct strmap_entry *e = strmap_get(&s->old_files, rel);
 	const struct site_file *f = e ? e->value : NULL;
-	struct buf old = BUF_INIT, fresh = BUF_INIT;
+	struct buf old = BUF_INIT;
 	struct stat st;
 	int ret = 0;
 
 	if (!f || f->hash != hash || f->len != len)
 		goto done;
 	buf_addf(&old, "%s/%s", s->old_dir, rel);
-	buf_addf(&fresh, "%s/%s", s->dir, rel);
 	/* the file the manifest speaks of, not one put there since */
-	if (lstat(old.ptr, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != len)
-		goto done;
+	ret = lstat(old.ptr, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+done:
+	buf_release(&old);
+	return ret;
+}
+
+/* The regular files below dir; -1 when something else is there (or
+ * cannot be read). */
+static long count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct buf child = BUF_INIT;
+	long n = 0, sub;
+
+	if (!d)
+		return -1;
+	while (n >= 0 && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (e->d_type == DT_REG) {
+			n++;
+			continue;
+		}
+		buf_reset(&child);
+		buf_addf(&child, "%s/%s", dir, e->d_name);
+		sub = e->d_type == DT_DIR ? count_files(child.ptr) : -1;
+		n = sub < 0 ? -1 : n + sub;
+	}
+	closedir(d);
+	buf_release(&child);
+	return n;
+}
+
+/* Links rel of the old site into the new one: 0, or -1 (write it). */
+static int link_old(struct site *s, const char *rel)
+{
+	struct buf old = BUF_INIT, fresh = BUF_INIT;
+	int ret = -1;
+
+	buf_addf(&old, "%s/%s", s->old_dir, rel);
+	buf_addf(&fresh, "%s/%s", s->dir, rel);
 	if (link(old.ptr, fresh.ptr) < 0 && (errno != ENOENT || content_mkdir_parents(s->dir, rel) < 0 ||
 					     link(old.ptr, fresh.ptr) < 0))
 		goto done;
-	s->files_kept++;
-	ret = 1;
+	ret = 0;
 done:
 	buf_release(&old);
 	buf_release(&fresh);
+	return ret;
+}
+
+/* Makes the new site's folder, with links to the files found unchanged
+ * so far (the manifest's lines but its last, the file being written). */
+static int materialize(struct site *s)
+{
+	struct buf rel = BUF_INIT;
+	const char *line = s->manifest.ptr + strlen(MANIFEST_HEAD), *nl, *path;
+	int ret = -1;
+
+	buf_addf(&s->dir_path, "%s/.site-new-XXXXXX", s->out_dir);
+	if (!mkdtemp(s->dir_path.ptr)) {
+		error_set("cannot create a directory in '%s': %s", s->out_dir, strerror(errno));
+		goto done;
+	}
+	s->dir = s->dir_path.ptr;
+	if (chmod(s->dir, 0755) < 0) {
+		error_set("cannot change the mode of '%s': %s", s->dir, strerror(errno));
+		goto done;
+	}
+	for (; (nl = strchr(line, '\n')) && nl[1]; line = nl + 1) {
+		path = strchr(strchr(line, ' ') + 1, ' ') + 1;
+		buf_reset(&rel);
+		buf_add(&rel, path, (size_t)(nl - path));
+		if (link_old(s, rel.ptr) < 0) {
+			error_set("cannot link '%s/%s' into the new site: %s", s->old_dir, rel.ptr, strerror(errno));
+			goto done;
+		}
+	}
+	ret = 0;
+done:
+	buf_release(&rel);
 	return ret;
 }
 
@@ -247,39 +321,32 @@ done:
 int site_write(struct site *s, const char *rel, const char *data, size_t len)
 {
 	uint64_t hash = content_hash(s, data, len);
+	int same = unchanged(s, rel, hash, len);
 
 	buf_addf(&s->manifest, "%016" PRIx64 " %zu %s\n", hash, len, rel);
-	if (reuse(s, rel, hash, len))
+	if (same)
+		s->files_kept++;
+	if (!s->dir && same)
+		return 0; /* linked in when the first file differs, if one does */
+	if (!s->dir && materialize(s) < 0)
+		return -1;
+	if (same && link_old(s, rel) == 0)
 		return 0;
 	return write_new(s, rel, data, len);
 }
 
 /* ---- the new site and the swap ---- */
 
-int site_files_begin(struct site *s, const char *out_dir)
+void site_files_begin(struct site *s, const char *out_dir)
 {
 	struct buf old = BUF_INIT;
-	int ret = -1;
 
 	remove_stale(out_dir);
+	s->out_dir = out_dir;
 	buf_addf(&old, "%s/site", out_dir);
 	s->old_dir = buf_detach(&old, NULL);
 	manifest_load(s, s->old_dir);
-	buf_addf(&s->dir_path, "%s/.site-new-XXXXXX", out_dir);
-	if (!mkdtemp(s->dir_path.ptr)) {
-		error_set("cannot create a directory in '%s': %s", out_dir, strerror(errno));
-		goto done;
-	}
-	s->dir = s->dir_path.ptr;
-	if (chmod(s->dir, 0755) < 0) {
-		error_set("cannot change the mode of '%s': %s", s->dir, strerror(errno));
-		goto done;
-	}
 	buf_adds(&s->manifest, MANIFEST_HEAD);
-	ret = 0;
-done:
-	buf_release(&old);
-	return ret;
 }
 
 /* Puts the new site in place of the old one: an atomic exchange where the
@@ -317,10 +384,16 @@ done:
 	return ret;
 }
 
-int site_files_commit(struct site *s, const char *out_dir)
+int site_files_commit(struct site *s)
 {
-	if (write_new(s, MANIFEST, s->manifest.ptr, s->manifest.len) < 0 ||
-	    swap_in(s->dir, s->old_dir, out_dir) < 0)
+	/* every file as it was, none gone and none added since (the manifest
+	 * aside): the old site is the new one */
+	if (!s->dir && s->files_kept == s->old_files.count &&
+	    count_files(s->old_dir) == (long)s->old_files.count + 1)
+		return 0;
+	if ((!s->dir && materialize(s) < 0) ||
+	    write_new(s, MANIFEST, s->manifest.ptr, s->manifest.len) < 0 ||
+	    swap_in(s->dir, s->old_dir, s->out_dir) < 0)
 		return -1;
 	s->dir = NULL;
 	return 0;

@@ -70,6 +70,7 @@ struct site {
 	struct strmap names; /* interned account ids */
 	struct theme theme;
 	char *dir; /* the new site, a temporary directory (in dir_path) */
+	const char *out_dir; /* where site/ goes */
 	char *old_dir; /* <out>/site, the site being replaced */
 	struct buf dir_path, manifest; /* the new site's .manifest */
 	struct strmap old_files; /* path -> struct site_file, the old .manifest */
@@ -90,15 +91,17 @@ int site_plan_failed(struct site *s, const char *what);
 
 /* ---- site_files.c: the files, kept where unchanged, and the swap ---- */
 
-/* Makes the temporary folder of the new site next to <out_dir>/site and
- * reads what the old site holds; -1 after error_set(). */
-int site_files_begin(struct site *s, const char *out_dir);
+/* Reads what the old site <out_dir>/site holds (out_dir must outlive s). */
+void site_files_begin(struct site *s, const char *out_dir);
 /* Writes rel (a path inside the new site) with its folders, or links the
- * old site's file there when it holds the same content but for the time
- * stamps s->updated and s->updated_iso; -1 after error_set(). */
+ * old site's file there when it holds the same content but for the stamps
+ * (s->updated, s->updated_iso, the commit); the new site's temporary
+ * folder next to the old one is made at the first file that differs.  -1
+ * after error_set(). */
 int site_write(struct site *s, const char *rel, const char *data, size_t len);
-/* Puts the new site in place of the old one; -1 after error_set(). */
-int site_files_commit(struct site *s, const char *out_dir);
+/* Puts the new site in place of the old one, unless every file is as it
+ * was; -1 after error_set(). */
+int site_files_commit(struct site *s);
 /* Removes the new site's folder unless committed, and frees the rest. */
 void site_files_release(struct site *s);
 /* rm -r path; 0, or -1 when something stayed. */

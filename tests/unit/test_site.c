@@ -504,6 +504,18 @@ static void test_unchanged_pages_kept(void **state)
 	assert_int_equal(strncmp(page, "#mailout-site-manifest v1\n", 26), 0);
 	assert_non_null(strstr(page, " campaigns/c1/index.html\n"));
 	free(page);
+	/* nothing changed: the very same folder stays, nothing is written */
+	index = inode_of(f, ".");
+	c1 = inode_of(f, "campaigns/c1/index.html");
+	assert_int_equal(build(f), 0);
+	assert_true(inode_of(f, ".") == index);
+	assert_true(inode_of(f, "campaigns/c1/index.html") == c1);
+	/* but a file put there since goes */
+	fixture_write(f->root, "build/site/campaigns/c1/extra.html", "x");
+	assert_int_equal(build(f), 0);
+	assert_true(inode_of(f, ".") != index);
+	assert_false(exists(f, "site/campaigns/c1/extra.html"));
+	assert_true(inode_of(f, "campaigns/c1/index.html") == c1);
 }
 
 int main(void)
