@@ -1,9 +1,11 @@
 /*
  * Measures a built status site's index in headless Chromium (see
  * site.sh): node tests/bench/site.js SITE_DIR.  Prints one line: index.html
- * KB, KB loaded by the first view, FCP ms, load ms, DOM elements, data
- * load ms, keystroke median and max ms, clear ms, sort by name first and
- * again ms, sort by recipients ms, 10 million additions in the page ms.
+ * KB, KB loaded by the first view, FCP ms and load ms (the shortest of 5
+ * loads: other work on the machine only adds to them), DOM elements, data
+ * load ms, keystroke median and max ms (3 passes of 8), clearing the
+ * search ms (median of 3), sort by name first and again (the shortest of
+ * 4) ms, sort by recipients ms, 10 million additions in the page ms.
  */
 'use strict';
 
@@ -67,17 +69,22 @@ async function main() {
 		});
 		return performance.now() - t0;
 	});
-	const keys = [];
-	for (const text of ['c', 'ca', 'cam', 'camp', 'campaign', 'campaign 1', 'campaign 12', 'campaign 123'])
-		keys.push(await timed(page, `() => { const s = document.getElementById('search');
-			s.value = ${JSON.stringify(text)}; s.dispatchEvent(new Event('input', { bubbles: true })); }`));
-	const clear = await timed(page, `() => { const s = document.getElementById('search');
-		s.value = ''; s.dispatchEvent(new Event('input', { bubbles: true })); }`);
+	const keys = [], clears = [];
+	for (let pass = 0; pass < 3; pass++) {
+		for (const text of ['c', 'ca', 'cam', 'camp', 'campaign', 'campaign 1', 'campaign 12', 'campaign 123'])
+			keys.push(await timed(page, `() => { const s = document.getElementById('search');
+				s.value = ${JSON.stringify(text)}; s.dispatchEvent(new Event('input', { bubbles: true })); }`));
+		clears.push(await timed(page, `() => { const s = document.getElementById('search');
+			s.value = ''; s.dispatchEvent(new Event('input', { bubbles: true })); }`));
+	}
 	const sort = (key) => timed(page, `() => document.querySelector('#campaigns th[data-sort="${key}"] button').click()`);
 	const name1 = await sort('name');
-	await sort('name');
-	const name2 = await sort('name');
+	const again = [];
+	for (let i = 0; i < 4; i++)
+		again.push(await sort('name'));
+	const name2 = Math.min(...again);
 	const recipients = await sort('recipients');
+	const clear = median(clears);
 	const loop = await page.evaluate(() => {
 		const t0 = performance.now();
 		let x = 0;
@@ -87,8 +94,8 @@ async function main() {
 	});
 	const html = fs.statSync(path.join(dir, 'index.html')).size;
 	const f = (x) => x.toFixed(0);
-	console.log([f(html / 1024), f(median(loads.map((l) => l.bytes)) / 1024), f(median(loads.map((l) => l.fcp))),
-		f(median(loads.map((l) => l.load))), loads[0].dom, f(data), f(median(keys)), f(Math.max(...keys)), f(clear),
+	console.log([f(html / 1024), f(median(loads.map((l) => l.bytes)) / 1024), f(Math.min(...loads.map((l) => l.fcp))),
+		f(Math.min(...loads.map((l) => l.load))), loads[0].dom, f(data), f(median(keys)), f(Math.max(...keys)), f(clear),
 		f(name1), f(name2), f(recipients), f(loop)].join(' '));
 	await browser.close();
 	server.close();
