@@ -23,7 +23,10 @@ const { CHROMIUM, ARGS, foreign, problems, assert, assertEqual, check, serve, wa
 const TOKEN = 'v1.AbC-_9.december-update-dach.c-1002.' + 'q'.repeat(20) + 'Z-_0123456789abcdefghij';
 const STATUS_ORDER = ['active', 'active_error', 'paused', 'interrupted', 'done', 'merged'];
 
+/* The rows shown, once the list's data (loaded at the first use of the
+ * controls) is there and the rows are rendered. */
 async function visibleIds(page) {
+	await page.waitForFunction(() => !document.getElementById('campaigns').hasAttribute('aria-busy'));
 	return page.$$eval('#campaigns tbody tr[data-id]',
 		(rows) => rows.filter((r) => !r.hidden).map((r) => r.getAttribute('data-id')));
 }
@@ -351,6 +354,30 @@ async function main() {
 			await p.goto(base + rel);
 			const [scroll, width] = await p.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
 			assert(scroll <= width, `${rel}: ${scroll}px wide in a ${width}px screen`);
+		}
+		await ctx.close();
+	});
+
+	await check('on a phone: the "Sort by" select sorts, and keyboard focus stays visible', async () => {
+		const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+		const p = await ctx.newPage();
+		watch(p, base);
+		await p.goto(base + 'index.html');
+		await p.selectOption('#sort-by', 'recipients:desc');
+		assertEqual((await visibleIds(p)).map((id) => byId[id].recipients),
+			status.map((c) => c.recipients).sort((a, b) => b - a), 'by recipients, highest first');
+		await p.goto(base + 'index.html');
+		for (let i = 0; i < 60; i++) {
+			await p.keyboard.press('Tab');
+			const f = await p.evaluate(() => {
+				const el = document.activeElement, r = el.getBoundingClientRect();
+				return { tag: el.tagName, id: el.id || el.getAttribute('href') || el.tagName,
+					shown: el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) &&
+						r.width >= 2 && r.height >= 2 && r.bottom > 0 && r.top < innerHeight };
+			});
+			if (f.tag === 'BODY')
+				break;
+			assert(f.shown, `tab ${i + 1}: focus on ${f.id}, which is not visible`);
 		}
 		await ctx.close();
 	});
