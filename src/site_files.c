@@ -246,8 +246,9 @@ done:
 }
 
 /* Makes the new site's folder, with links to the files found unchanged
- * so far (the manifest's lines but its last, the file being written). */
-static int materialize(struct site *s)
+ * so far: the manifest's lines, but for the last when it is the file being
+ * written (but_last). */
+static int materialize(struct site *s, int but_last)
 {
 	struct buf rel = BUF_INIT;
 	const char *line = s->manifest.ptr + strlen(MANIFEST_HEAD), *nl, *path;
@@ -263,7 +264,7 @@ static int materialize(struct site *s)
 		error_set("cannot change the mode of '%s': %s", s->dir, strerror(errno));
 		goto done;
 	}
-	for (; (nl = strchr(line, '\n')) && nl[1]; line = nl + 1) {
+	for (; (nl = strchr(line, '\n')) && (nl[1] || !but_last); line = nl + 1) {
 		path = strchr(strchr(line, ' ') + 1, ' ') + 1;
 		buf_reset(&rel);
 		buf_add(&rel, path, (size_t)(nl - path));
@@ -328,7 +329,7 @@ int site_write(struct site *s, const char *rel, const char *data, size_t len)
 		s->files_kept++;
 	if (!s->dir && same)
 		return 0; /* linked in when the first file differs, if one does */
-	if (!s->dir && materialize(s) < 0)
+	if (!s->dir && materialize(s, 1) < 0)
 		return -1;
 	if (same && link_old(s, rel) == 0)
 		return 0;
@@ -391,7 +392,7 @@ int site_files_commit(struct site *s)
 	if (!s->dir && s->files_kept == s->old_files.count &&
 	    count_files(s->old_dir) == (long)s->old_files.count + 1)
 		return 0;
-	if ((!s->dir && materialize(s) < 0) ||
+	if ((!s->dir && materialize(s, 0) < 0) ||
 	    write_new(s, MANIFEST, s->manifest.ptr, s->manifest.len) < 0 ||
 	    swap_in(s->dir, s->old_dir, s->out_dir) < 0)
 		return -1;

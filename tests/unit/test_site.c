@@ -437,6 +437,17 @@ static void test_replaced_whole_or_not_at_all(void **state)
 	buf_release(&path);
 }
 
+static int exists_in_site(struct fx *f, const char *rel)
+{
+	struct buf path = BUF_INIT;
+	int r;
+
+	buf_addf(&path, "site/%s", rel);
+	r = exists(f, path.ptr);
+	buf_release(&path);
+	return r;
+}
+
 static ino_t inode_of(struct fx *f, const char *rel)
 {
 	struct buf path = BUF_INIT;
@@ -455,7 +466,8 @@ static void test_unchanged_pages_kept(void **state)
 {
 	struct fx *f = *state;
 	ino_t c1, c2, index, css;
-	char *page, *first, *second;
+	char *page, *first, *second, *line, *nl;
+	int files = 0;
 
 	/* the footer names the commit: a new one alone changes no page */
 	assert_int_equal(fixture_run("cd '%s' && git init -q && git add -A && git -c user.name=T -c "
@@ -516,6 +528,17 @@ static void test_unchanged_pages_kept(void **state)
 	assert_true(inode_of(f, ".") != index);
 	assert_false(exists(f, "site/campaigns/c1/extra.html"));
 	assert_true(inode_of(f, "campaigns/c1/index.html") == c1);
+	/* every file of the site is there, the last one written too */
+	page = read_site(f, ".manifest");
+	for (line = page + 26; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		assert_non_null(strrchr(line, ' '));
+		assert_true(exists_in_site(f, strrchr(line, ' ') + 1));
+		files++;
+	}
+	assert_true(files > 10);
+	assert_true(exists(f, "site/unsubscribe/index.html"));
+	free(page);
 }
 
 int main(void)
