@@ -175,6 +175,7 @@ bench: all $(OBJ)/bench_baseline $(OBJ)/bench_render $(OBJ)/bench_curl_loop
 	@sh tests/bench/send.sh
 	@sh tests/bench/serve.sh
 	@sh tests/bench/import.sh
+	@sh tests/bench/site.sh
 
 $(OBJ)/bench_curl_loop: tests/bench/curl_loop.c
 	@mkdir -p $(dir $@)

@@ -1,21 +1,16 @@
 /*
  * Building the status site: the plan's counts for every campaign page, the
- * theme, and the files, written to a temporary folder that then takes the
- * place of the old site.  The pages themselves are in site_pages.c and
- * site_campaign.c.
+ * theme, and the pages (site_pages.c, site_campaign.c), written through
+ * site_files.c to a temporary folder that then takes the place of the old
+ * site.
  */
 #include "site_private.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "safefile.h"
 #include "schedule.h"
@@ -110,138 +105,6 @@ done:
 	return ret;
 }
 
-/* ---- files ---- */
-
-static int remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *d = NULL;
-	struct dirent *e;
-	struct buf child = BUF_INIT;
-	int ret = -1;
-
-	if (lstat(path, &st) < 0) {
-		ret = errno == ENOENT ? 0 : -1;
-		goto done;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		ret = unlink(path);
-		goto done;
-	}
-	d = opendir(path);
-	if (!d)
-		goto done;
-	ret = 0;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		buf_reset(&child);
-		buf_addf(&child, "%s/%s", path, e->d_name);
-		if (remove_tree(child.ptr) < 0)
-			ret = -1;
-	}
-	closedir(d);
-	if (rmdir(path) < 0)
-		ret = -1;
-done:
-	buf_release(&child);
-	return ret;
-}
-
-/* Leftovers of builds that were killed. */
-static void remove_stale(const char *out_dir)
-{
-	DIR *d = opendir(out_dir);
-	struct dirent *e;
-	struct buf path = BUF_INIT;
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, ".site-new-", 10) && strncmp(e->d_name, ".site-old-", 10))
-			continue;
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s", out_dir, e->d_name);
-		remove_tree(path.ptr);
-	}
-	closedir(d);
-	buf_release(&path);
-}
-
-int site_write(struct site *s, const char *rel, const char *data, size_t len)
-{
-	struct buf path = BUF_INIT;
-	FILE *f = NULL;
-	int fd, ret = -1;
-
-	buf_addf(&path, "%s/%s", s->dir, rel);
-	fd = content_open(s->dir, rel, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd == -1 && errno == ENOENT) {
-		/* the first file of its folder: make the folders on the way */
-		if (content_mkdir_parents(s->dir, rel) < 0)
-			goto done;
-		fd = content_open(s->dir, rel, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	}
-	if (fd < 0)
-		goto done;
-	f = fdopen(fd, "wb");
-	if (!f)
-		close(fd);
-	if (!f || fwrite(data, 1, len, f) != len) {
-		error_set("cannot write '%s': %s", path.ptr, strerror(errno));
-		goto done;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		error_set("cannot write '%s': %s", path.ptr, strerror(errno));
-		goto done;
-	}
-	f = NULL;
-	ret = 0;
-done:
-	if (f)
-		fclose(f);
-	buf_release(&path);
-	return ret;
-}
-
-/* Puts the new site in place of the old one: an atomic exchange where the
- * system has one, else two renames (the old site is never half-replaced). */
-static int swap_in(const char *fresh, const char *out_dir)
-{
-	struct buf final = BUF_INIT, old = BUF_INIT;
-	struct stat st;
-	int ret = -1;
-
-	buf_addf(&final, "%s/site", out_dir);
-	if (lstat(final.ptr, &st) < 0 && errno == ENOENT) {
-		if (rename(fresh, final.ptr) < 0) {
-			error_set("cannot rename '%s' to '%s': %s", fresh, final.ptr, strerror(errno));
-			goto done;
-		}
-		ret = 0;
-		goto done;
-	}
-#if defined(SYS_renameat2)
-	if (syscall(SYS_renameat2, AT_FDCWD, fresh, AT_FDCWD, final.ptr, 2 /* RENAME_EXCHANGE */) == 0) {
-		remove_tree(fresh); /* now the old site */
-		ret = 0;
-		goto done;
-	}
-#endif
-	buf_addf(&old, "%s/.site-old-XXXXXX", out_dir);
-	if (!mkdtemp(old.ptr) || rename(final.ptr, old.ptr) < 0 || rename(fresh, final.ptr) < 0) {
-		error_set("cannot replace '%s': %s", final.ptr, strerror(errno));
-		goto done;
-	}
-	remove_tree(old.ptr);
-	ret = 0;
-done:
-	buf_release(&final);
-	buf_release(&old);
-	return ret;
-}
-
 /* ---- the theme ---- */
 
 static int theme_read(struct buf *out, const char *root, const char *name, struct diag_list *diags)
@@ -323,14 +186,14 @@ static int write_site(struct site *s)
 
 	if (site_write(s, "assets/style.css", s->theme.css.ptr, s->theme.css.len) < 0 ||
 	    site_write(s, "assets/app.js", s->theme.js.ptr, s->theme.js.len) < 0 ||
-	    site_write_campaign_list(s, "index.html", 0, NULL) < 0)
+	    site_write_campaign_list(s, "", 0, NULL) < 0)
 		goto done;
 	for (i = 0; i < s->cfg->ndepartments; i++) {
 		const char *id = s->cfg->departments[i].id;
 		if (!id || id_check(id) < 0)
 			continue;
 		buf_reset(&rel);
-		buf_addf(&rel, "departments/%s/index.html", id);
+		buf_addf(&rel, "departments/%s/", id);
 		if (site_write_campaign_list(s, rel.ptr, 2, id) < 0)
 			goto done;
 	}
@@ -349,7 +212,6 @@ done:
 int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list *diags)
 {
 	struct site s;
-	struct buf dir = BUF_INIT;
 	size_t i;
 	int ret = -1;
 
@@ -373,24 +235,12 @@ int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list
 	load_breakdown(&s);
 	if (load_progress(&s) < 0)
 		goto done;
-	remove_stale(out_dir);
-	buf_addf(&dir, "%s/.site-new-XXXXXX", out_dir);
-	if (!mkdtemp(dir.ptr)) {
-		error_set("cannot create a directory in '%s': %s", out_dir, strerror(errno));
+	site_files_begin(&s, out_dir);
+	if (write_site(&s) < 0 || site_files_commit(&s) < 0)
 		goto done;
-	}
-	s.dir = dir.ptr;
-	if (chmod(s.dir, 0755) < 0) {
-		error_set("cannot change the mode of '%s': %s", s.dir, strerror(errno));
-		goto done;
-	}
-	if (write_site(&s) < 0 || swap_in(s.dir, out_dir) < 0)
-		goto done;
-	s.dir = NULL;
 	ret = 0;
 done:
-	if (s.dir)
-		remove_tree(s.dir);
+	site_files_release(&s);
 	for (i = 0; s.pages && i < s.n; i++) {
 		free(s.pages[i].accounts);
 		free(s.pages[i].days);
@@ -401,6 +251,5 @@ done:
 	strmap_release(&s.ids, NULL);
 	strmap_release(&s.names, NULL);
 	theme_release(&s.theme);
-	buf_release(&dir);
 	return ret;
 }

@@ -11,8 +11,12 @@
  * Pages written (every link is relative, so the site works from disk and
  * from any static host, under any path):
  *
- *   index.html                    every campaign (company managers)
- *   departments/<id>/index.html   one department's campaigns (sales managers)
+ *   index.html                    every campaign (company managers): the
+ *                                 first 50 rows, index-2.html ... the next
+ *                                 50 each, index-data-1.js ... the whole
+ *                                 list's data for search, filters and sorting
+ *   departments/<id>/index.html   one department's campaigns (sales
+ *                                 managers), paged and with data the same way
  *   campaigns/<id>/index.html     configuration, progress chart, accounts,
  *                                 failures, retrying and unconfirmed
  *                                 recipients, what to do next, preview
@@ -21,6 +25,7 @@
  *   accounts/index.html           every sending account
  *   unsubscribe/index.html        reads the token from the URL fragment
  *   assets/style.css, assets/app.js
+ *   .manifest                     what each file holds (site_files.c)
  *
  * The site holds aggregates only: counts, campaign names and settings, the
  * servers' replies with every address in them masked (j•••@example.net),
@@ -57,7 +62,9 @@ extern const struct site_theme_file site_theme_files[];
  * Writes <out_dir>/site/ from the plan at time now (which decides "sent
  * today" and the status of the accounts).  The site is built in a
  * temporary directory next to it, then put in place of the old one by
- * rename, so readers see the old site or the new one, never a part.
+ * rename, so readers see the old site or the new one, never a part.  A
+ * file whose content is unchanged but for the build's time and commit is
+ * a hard link to the old site's file, which keeps its time stamp.
  * Problems with the theme (a missing file, a template syntax error) and
  * with newsletters are added to diags and give -1; other failures give -1
  * after error_set().  The old site is left as it was on any failure.

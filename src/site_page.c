@@ -210,6 +210,20 @@ static void nav_item(struct tvalue *nav, const char *href, const char *label, in
 	tvalue_list_push(nav, item);
 }
 
+/* Whether name is that of a page of a campaign list: index.html,
+ * index-2.html, ... */
+static int list_page(const char *name)
+{
+	const char *rel = name;
+
+	if (!strcmp(rel, "index.html"))
+		return 1;
+	if (strncmp(rel, "index-", 6) || rel[6] < '1' || rel[6] > '9')
+		return 0;
+	rel += 6 + strspn(rel + 6, "0123456789");
+	return !strcmp(rel, ".html");
+}
+
 int site_write_page(struct site *s, const char *rel, int depth, const char *title,
 		    const struct buf *content)
 {
@@ -231,7 +245,7 @@ int site_write_page(struct site *s, const char *rel, int depth, const char *titl
 	tvalue_map_set(ctx, "organization", site_masked_value(s->cfg->org_name));
 	buf_reset(&href);
 	buf_addf(&href, "%sindex.html", root);
-	nav_item(nav, href.ptr, "All campaigns", !strcmp(rel, "index.html"));
+	nav_item(nav, href.ptr, "All campaigns", list_page(rel));
 	for (i = 0; i < s->cfg->ndepartments; i++) {
 		const struct department *d = &s->cfg->departments[i];
 		if (!d->id || id_check(d->id) < 0)
@@ -240,7 +254,7 @@ int site_write_page(struct site *s, const char *rel, int depth, const char *titl
 		buf_addf(&href, "%sdepartments/%s/index.html", root, d->id);
 		nav_item(nav, href.ptr, d->name ? d->name : d->id,
 			 !strncmp(rel, "departments/", 12) && !strncmp(rel + 12, d->id, strlen(d->id)) &&
-			 !strcmp(rel + 12 + strlen(d->id), "/index.html"));
+			 rel[12 + strlen(d->id)] == '/' && list_page(rel + 13 + strlen(d->id)));
 	}
 	buf_reset(&href);
 	buf_addf(&href, "%saccounts/index.html", root);

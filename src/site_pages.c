@@ -75,6 +75,37 @@ static void put_option(struct buf *b, const char *value, const char *label)
 	buf_adds(b, "</option>");
 }
 
+/* The sortable columns: key (as in the URL), label, numeric. */
+static const struct sort_column {
+	const char *key, *label;
+	int numeric;
+} sort_columns[] = {
+	{ "name", "Name", 0 },
+	{ "recipient_type", "Type", 0 },
+	{ "status", "Status", 0 },
+	{ "completion", "Completion", 0 },
+	{ "owner", "Owner", 0 },
+	{ "sent_today", "Sent today", 1 },
+	{ "recipients", "Recipients", 1 },
+};
+
+/* Where the column headers do not show (the card layout on narrow
+ * screens), the same sorting as a select. */
+static void put_sort_select(struct buf *b)
+{
+	size_t i;
+
+	buf_adds(b, "<div class=\"field field-sort\"><label for=\"sort-by\">Sort by</label>"
+		    "<select id=\"sort-by\" name=\"sort-by\"><option value=\"\">List order</option>");
+	for (i = 0; i < sizeof(sort_columns) / sizeof(sort_columns[0]); i++) {
+		const struct sort_column *c = &sort_columns[i];
+		buf_addf(b, "<option value=\"%s:asc\">%s, %s</option><option value=\"%s:desc\">%s, %s</option>",
+			 c->key, c->label, c->numeric ? "lowest first" : "ascending", c->key, c->label,
+			 c->numeric ? "highest first" : "descending");
+	}
+	buf_adds(b, "</select></div>\n");
+}
+
 static void put_controls(struct buf *b, struct site *s, const size_t *rows, size_t nrows,
 			 const char *department)
 {
@@ -85,7 +116,9 @@ static void put_controls(struct buf *b, struct site *s, const size_t *rows, size
 
 	buf_adds(b, "<form class=\"controls\" id=\"controls\" role=\"search\" aria-label=\"Find campaigns\" hidden>\n"
 		    "<div class=\"field search\"><label for=\"search\">Search name or id</label>"
-		    "<input type=\"search\" id=\"search\" name=\"q\" autocomplete=\"off\" spellcheck=\"false\"></div>\n"
+		    "<div class=\"search-row\"><input type=\"search\" id=\"search\" name=\"q\" autocomplete=\"off\" "
+		    "spellcheck=\"false\"><button type=\"submit\" id=\"search-submit\" class=\"button small\">Search"
+		    "</button></div></div>\n"
 		    "<div class=\"field\"><label for=\"filter-department\">Department</label>"
 		    "<select id=\"filter-department\" name=\"department\"><option value=\"\">All departments</option>");
 	for (i = 0; i < s->cfg->ndepartments; i++) {
@@ -118,7 +151,9 @@ static void put_controls(struct buf *b, struct site *s, const size_t *rows, size
 	for (st = STATUS_ACTIVE; st <= STATUS_MERGED; st++)
 		put_option(b, campaign_state_name((enum campaign_state)st),
 			   campaign_state_label((enum campaign_state)st));
-	buf_adds(b, "</select></div>\n<div class=\"field field-button\"><button type=\"button\" id=\"reset\" "
+	buf_adds(b, "</select></div>\n");
+	put_sort_select(b);
+	buf_adds(b, "<div class=\"field field-button\"><button type=\"button\" id=\"reset\" "
 		    "class=\"button secondary small\">Clear</button></div>\n</form>\n");
 	free(owners);
 	strmap_release(&seen, NULL);
@@ -198,76 +233,136 @@ static int needs_attention(const struct campaign_summary *cs)
 	       cs->count[STATE_UNCONFIRMED] > 0;
 }
 
-/* The campaigns of one department (NULL: all) with search, filters and
- * sorting. */
-int site_write_campaign_list(struct site *s, const char *rel, int depth, const char *department)
+/* The heading, the totals and the controls: the same on every page of a
+ * list. */
+static void put_list_head(struct buf *b, struct site *s, const size_t *rows, size_t nrows,
+			  const char *department)
 {
-	struct buf b = BUF_INIT;
-	const char *root = site_up(depth);
-	size_t *rows = xcalloc(s->n + 1, sizeof(*rows));
-	size_t nrows = 0, i;
 	long recipients = 0, today = 0, attention = 0;
-	int ret;
+	size_t i;
+
+	for (i = 0; i < nrows; i++) {
+		recipients += s->summaries[rows[i]].recipients;
+		today += s->summaries[rows[i]].sent_today;
+		attention += needs_attention(&s->summaries[rows[i]]);
+	}
+	buf_adds(b, "<div class=\"page-head\"><div><h1>");
+	if (department) {
+		site_put(b, site_department_name(s, department));
+		buf_adds(b, "</h1><p class=\"lead\">Campaigns of the department's people");
+	} else {
+		buf_adds(b, "Campaigns</h1><p class=\"lead\">Every department");
+	}
+	buf_addf(b, " · updated <time datetime=\"%s\">%s</time></p></div>\n<ul class=\"totals\">",
+		 s->updated_iso, s->updated);
+	buf_adds(b, "<li><strong>");
+	site_put_count(b, (long)nrows);
+	buf_adds(b, nrows == 1 ? "</strong> campaign</li><li><strong>" : "</strong> campaigns</li><li><strong>");
+	site_put_count(b, recipients);
+	buf_adds(b, "</strong> recipients</li><li><strong>");
+	site_put_count(b, today);
+	buf_adds(b, "</strong> sent today</li>");
+	if (attention) {
+		buf_adds(b, "<li><strong>");
+		site_put_count(b, attention);
+		buf_adds(b, "</strong> need attention</li>");
+	}
+	buf_adds(b, "</ul></div>\n");
+	put_controls(b, s, rows, nrows, department);
+}
+
+/* "Showing all 12 campaigns", "Showing 51–100 of 10,000 campaigns", as
+ * site/app.js says it for the unfiltered list. */
+static void put_result_count(struct buf *b, size_t from, size_t to, size_t nrows)
+{
+	buf_adds(b, "<p id=\"result-count\" class=\"count\" aria-live=\"polite\">");
+	if (nrows <= SITE_PAGE_ROWS) {
+		buf_adds(b, "Showing all ");
+		site_put_count(b, (long)nrows);
+	} else {
+		buf_adds(b, "Showing ");
+		site_put_count(b, (long)from + 1);
+		buf_adds(b, "–");
+		site_put_count(b, (long)to);
+		buf_adds(b, " of ");
+		site_put_count(b, (long)nrows);
+	}
+	buf_adds(b, nrows == 1 ? " campaign</p>\n" : " campaigns</p>\n");
+}
+
+/* One static page of a list: rows [from, to) of rows. */
+static void put_list_page(struct buf *b, struct site *s, const char *root, const size_t *rows,
+			  size_t nrows, size_t page)
+{
+	size_t from = (page - 1) * SITE_PAGE_ROWS, i;
+	size_t to = from + SITE_PAGE_ROWS < nrows ? from + SITE_PAGE_ROWS : nrows;
+
+	put_result_count(b, from, to, nrows);
+	buf_addf(b, "<div class=\"table-wrap\">\n<table id=\"campaigns\" class=\"cards\" tabindex=\"-1\" "
+		 "data-page=\"%zu\" data-pages=\"%zu\" data-page-rows=\"%d\" data-rows=\"%zu\" "
+		 "data-chunks=\"%zu\" data-root=\"%s\">\n<caption class=\"sr-only\">Campaigns; the column headers "
+		 "sort</caption>\n<thead><tr>", page, SITE_LIST_PAGES(nrows), SITE_PAGE_ROWS, nrows,
+		 SITE_LIST_CHUNKS(nrows), root);
+	for (i = 0; i < sizeof(sort_columns) / sizeof(sort_columns[0]); i++)
+		put_sort_header(b, sort_columns[i].key, sort_columns[i].label, sort_columns[i].numeric);
+	buf_adds(b, "<th scope=\"col\">Accounts</th><th scope=\"col\">Notifications</th></tr></thead>\n<tbody>\n");
+	for (i = from; i < to; i++)
+		put_campaign_row(b, s, root, &s->summaries[rows[i]]);
+	buf_addf(b, "</tbody>\n</table>\n<p id=\"no-match\" class=\"no-match\"%s>%s</p>\n</div>\n",
+		 nrows ? " hidden" : "", nrows ? "No campaign matches the search and filters." :
+		 "No campaigns yet.");
+	site_put_pager(b, page, SITE_LIST_PAGES(nrows));
+	/* this page's rows, for scripts of the site's readers */
+	buf_adds(b, "<script type=\"application/json\" id=\"campaign-data\">[");
+	for (i = from; i < to; i++) {
+		if (i > from)
+			buf_adds(b, ",\n");
+		put_campaign_json(b, s, &s->summaries[rows[i]]);
+	}
+	buf_adds(b, "]</script>\n");
+}
+
+/* The campaigns of one department (NULL: all) with search, filters and
+ * sorting, in pages of SITE_PAGE_ROWS. */
+int site_write_campaign_list(struct site *s, const char *dir, int depth, const char *department)
+{
+	struct buf head = BUF_INIT, b = BUF_INIT, rel = BUF_INIT, title = BUF_INIT;
+	const char *root = site_up(depth);
+	const char *name = department ? site_department_name(s, department) : "Campaigns";
+	size_t *rows = xcalloc(s->n + 1, sizeof(*rows));
+	size_t nrows = 0, i, page, pages;
+	int ret = -1;
 
 	for (i = 0; i < s->n; i++) {
 		const char *d = s->summaries[i].department;
-		if (department && (!d || strcmp(d, department)))
-			continue;
-		rows[nrows++] = i;
-		recipients += s->summaries[i].recipients;
-		today += s->summaries[i].sent_today;
-		attention += needs_attention(&s->summaries[i]);
+		if (!department || (d && !strcmp(d, department)))
+			rows[nrows++] = i;
 	}
-	buf_adds(&b, "<div class=\"page-head\"><div><h1>");
-	if (department) {
-		site_put(&b, site_department_name(s, department));
-		buf_adds(&b, "</h1><p class=\"lead\">Campaigns of the department's people");
-	} else {
-		buf_adds(&b, "Campaigns</h1><p class=\"lead\">Every department");
+	put_list_head(&head, s, rows, nrows, department);
+	pages = SITE_LIST_PAGES(nrows);
+	for (page = 1; page <= pages; page++) {
+		buf_reset(&b);
+		buf_add(&b, head.ptr, head.len);
+		put_list_page(&b, s, root, rows, nrows, page);
+		buf_reset(&rel);
+		buf_reset(&title);
+		if (page == 1) {
+			buf_addf(&rel, "%sindex.html", dir);
+			buf_adds(&title, name);
+		} else {
+			buf_addf(&rel, "%sindex-%zu.html", dir, page);
+			buf_addf(&title, "%s, page %zu of %zu", name, page, pages);
+		}
+		if (site_write_page(s, rel.ptr, depth, title.ptr, &b) < 0)
+			goto done;
 	}
-	buf_addf(&b, " · updated <time datetime=\"%s\">%s</time></p></div>\n<ul class=\"totals\">",
-		 s->updated_iso, s->updated);
-	buf_adds(&b, "<li><strong>");
-	site_put_count(&b, (long)nrows);
-	buf_adds(&b, nrows == 1 ? "</strong> campaign</li><li><strong>" : "</strong> campaigns</li><li><strong>");
-	site_put_count(&b, recipients);
-	buf_adds(&b, "</strong> recipients</li><li><strong>");
-	site_put_count(&b, today);
-	buf_adds(&b, "</strong> sent today</li>");
-	if (attention) {
-		buf_adds(&b, "<li><strong>");
-		site_put_count(&b, attention);
-		buf_adds(&b, "</strong> need attention</li>");
-	}
-	buf_adds(&b, "</ul></div>\n");
-	put_controls(&b, s, rows, nrows, department);
-	buf_adds(&b, "<p id=\"result-count\" class=\"count\" aria-live=\"polite\"></p>\n"
-		     "<div class=\"table-wrap\">\n<table id=\"campaigns\" class=\"cards\">\n"
-		     "<caption class=\"sr-only\">Campaigns; the column headers sort</caption>\n<thead><tr>");
-	put_sort_header(&b, "name", "Name", 0);
-	put_sort_header(&b, "recipient_type", "Type", 0);
-	put_sort_header(&b, "status", "Status", 0);
-	put_sort_header(&b, "completion", "Completion", 0);
-	put_sort_header(&b, "owner", "Owner", 0);
-	put_sort_header(&b, "sent_today", "Sent today", 1);
-	put_sort_header(&b, "recipients", "Recipients", 1);
-	buf_adds(&b, "<th scope=\"col\">Accounts</th><th scope=\"col\">Notifications</th></tr></thead>\n<tbody>\n");
-	for (i = 0; i < nrows; i++)
-		put_campaign_row(&b, s, root, &s->summaries[rows[i]]);
-	buf_addf(&b, "</tbody>\n</table>\n<p id=\"no-match\" class=\"no-match\"%s>%s</p>\n</div>\n",
-		 nrows ? " hidden" : "", nrows ? "No campaign matches the search and filters." :
-		 "No campaigns yet.");
-	buf_adds(&b, "<script type=\"application/json\" id=\"campaign-data\">[");
-	for (i = 0; i < nrows; i++) {
-		if (i)
-			buf_adds(&b, ",\n");
-		put_campaign_json(&b, s, &s->summaries[rows[i]]);
-	}
-	buf_adds(&b, "]</script>\n");
-	ret = site_write_page(s, rel, depth,
-			      department ? site_department_name(s, department) : "Campaigns", &b);
+	ret = site_write_list_data(s, dir, rows, nrows);
+done:
 	free(rows);
+	buf_release(&head);
 	buf_release(&b);
+	buf_release(&rel);
+	buf_release(&title);
 	return ret;
 }
 

@@ -1,7 +1,8 @@
 /*
  * What the files of the status site share; included by src/site*.c only.
  *
- *   site.c           building: reading the plan, the theme, writing files,
+ *   site.c           building: reading the plan, the theme
+ *   site_files.c     writing files, keeping those that did not change,
  *                    putting the new site in place of the old one
  *   site_page.c      the page frame and the output helpers every page uses
  *                    (escaping with addresses masked, counts, times, names)
@@ -68,7 +69,12 @@ struct site {
 	struct strmap ids; /* campaign id -> page index + 1 */
 	struct strmap names; /* interned account ids */
 	struct theme theme;
-	char *dir; /* the new site, a temporary directory */
+	char *dir; /* the new site, a temporary directory (in dir_path) */
+	const char *out_dir; /* where site/ goes */
+	char *old_dir; /* <out>/site, the site being replaced */
+	struct buf dir_path, manifest; /* the new site's .manifest */
+	struct strmap old_files; /* path -> struct site_file, the old .manifest */
+	size_t files_written, files_kept;
 	struct diag_list *diags;
 	int query_failed; /* a plan query failed where only a count could be returned */
 };
@@ -82,9 +88,24 @@ const char *site_intern(struct site *s, const char *name);
 struct account_counts *site_counts_for(struct campaign_page *pg, const char *account);
 /* error_set() with the plan's message about what was read; gives -1. */
 int site_plan_failed(struct site *s, const char *what);
-/* Writes rel (a path inside the new site) with its folders; -1 after
- * error_set(). */
+
+/* ---- site_files.c: the files, kept where unchanged, and the swap ---- */
+
+/* Reads what the old site <out_dir>/site holds (out_dir must outlive s). */
+void site_files_begin(struct site *s, const char *out_dir);
+/* Writes rel (a path inside the new site) with its folders, or links the
+ * old site's file there when it holds the same content but for the stamps
+ * (s->updated, s->updated_iso, the commit); the new site's temporary
+ * folder next to the old one is made at the first file that differs.  -1
+ * after error_set(). */
 int site_write(struct site *s, const char *rel, const char *data, size_t len);
+/* Puts the new site in place of the old one, unless every file is as it
+ * was; -1 after error_set(). */
+int site_files_commit(struct site *s);
+/* Removes the new site's folder unless committed, and frees the rest. */
+void site_files_release(struct site *s);
+/* rm -r path; 0, or -1 when something stayed. */
+int site_remove_tree(const char *path);
 
 /* ---- site_page.c: output helpers ---- */
 
@@ -122,11 +143,30 @@ const char *site_up(int depth);
 int site_write_page(struct site *s, const char *rel, int depth, const char *title,
 		    const struct buf *content);
 
+/* ---- site_list.c: what the campaign lists need beyond their first page ---- */
+
+/* Rows of a campaign list on each of its static pages, and in each of its
+ * data files. */
+#define SITE_PAGE_ROWS 50
+#define SITE_DATA_ROWS 500
+#define SITE_LIST_PAGES(n) ((n) ? ((n) + SITE_PAGE_ROWS - 1) / SITE_PAGE_ROWS : 1)
+#define SITE_LIST_CHUNKS(n) ((n) ? ((n) + SITE_DATA_ROWS - 1) / SITE_DATA_ROWS : 1)
+
+/* The links to the pages of a list (index.html, index-2.html, ...) around
+ * page at of pages; an empty hidden nav for one page. */
+void site_put_pager(struct buf *b, size_t at, size_t pages);
+/* Writes dir (a folder inside the site, "" or ending in "/")
+ * index-data-1.js ...: the rows (indexes into s->summaries) as data for
+ * site/app.js; -1 after error_set(). */
+int site_write_list_data(struct site *s, const char *dir, const size_t *rows, size_t nrows);
+
 /* ---- the pages; each gives 0, or -1 after error_set() or diagnostics ---- */
 
-/* site_pages.c: the campaigns of one department (NULL: all), written to rel
- * depth folders below the top. */
-int site_write_campaign_list(struct site *s, const char *rel, int depth, const char *department);
+/* site_pages.c: the campaigns of one department (NULL: all), written to
+ * dir (depth folders below the top, "" or ending in "/"): index.html with
+ * the first SITE_PAGE_ROWS, index-2.html ... with the next, and the list's
+ * data files. */
+int site_write_campaign_list(struct site *s, const char *dir, int depth, const char *department);
 int site_write_accounts_page(struct site *s);
 int site_write_unsubscribe_page(struct site *s);
 

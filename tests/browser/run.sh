@@ -1,13 +1,12 @@
 #!/bin/sh
-# Runs a script of the status site's browser tests (default: site.test.js;
-# screenshots.js makes the README's screenshots).  Installs the npm packages
+# Runs a script of the status site's browser tests (default: site.test.js,
+# then list.test.js; screenshots.js makes the README's screenshots).  Installs the npm packages
 # from package-lock.json first when they are missing (node_modules is never
 # committed).  Needs node, npm and Debian's chromium: tests/deps.sh installs
 # them.  MAILOUT names the binary to test (default: ./mailout of the
 # repository).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-script=${1:-site.test.js}
 for tool in node npm; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "browser: '$tool' is missing (run 'make deps')" >&2
@@ -22,4 +21,10 @@ if [ ! -f "$here/node_modules/playwright-core/package.json" ] ||
 	[ ! -f "$here/node_modules/axe-core/package.json" ]; then
 	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
-exec node "$here/$script"
+if [ $# -gt 0 ]; then
+	exec node "$here/$1"
+fi
+status=0
+node "$here/site.test.js" || status=1
+node "$here/list.test.js" || status=1
+exit $status

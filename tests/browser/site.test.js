@@ -15,88 +15,19 @@
 'use strict';
 
 const fs = require('fs');
-const http = require('http');
 const path = require('path');
 const { chromium } = require('playwright-core');
 const fixture = require('./fixture');
+const { CHROMIUM, ARGS, foreign, problems, assert, assertEqual, check, serve, watch, run } = require('./harness');
 const oneClick = require('./one_click');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync',
-	'--no-first-run'];
 const TOKEN = 'v1.AbC-_9.december-update-dach.c-1002.' + 'q'.repeat(20) + 'Z-_0123456789abcdefghij';
 const STATUS_ORDER = ['active', 'active_error', 'paused', 'interrupted', 'done', 'merged'];
 
-let passed = 0, failed = 0;
-const foreign = []; /* requests to anything but the local server or the disk */
-const problems = []; /* script errors, dialogs and CSP violations on any page */
-
-function assert(cond, message) {
-	if (!cond)
-		throw new Error(message);
-}
-
-function assertEqual(actual, expected, message) {
-	const a = JSON.stringify(actual), e = JSON.stringify(expected);
-	if (a !== e)
-		throw new Error(`${message}: got ${a}, expected ${e}`);
-}
-
-async function check(name, fn) {
-	try {
-		await fn();
-		passed++;
-		console.log(`ok - ${name}`);
-	} catch (e) {
-		failed++;
-		console.log(`not ok - ${name}\n  ${String(e && e.stack || e).split('\n').slice(0, 4).join('\n  ')}`);
-	}
-}
-
-function serve(dir) {
-	const types = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript' };
-	const server = http.createServer((req, res) => {
-		const url = new URL(req.url, 'http://127.0.0.1');
-		let file = path.join(dir, decodeURIComponent(url.pathname));
-		if (!file.startsWith(dir)) {
-			res.writeHead(403);
-			return res.end();
-		}
-		if (file.endsWith('/'))
-			file += 'index.html';
-		fs.readFile(file, (err, data) => {
-			if (err) {
-				res.writeHead(404);
-				return res.end('not found');
-			}
-			res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream' });
-			res.end(data);
-		});
-	});
-	return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-function watch(page, base) {
-	page.on('request', (req) => {
-		const url = req.url();
-		if (url.startsWith('file://') || url.startsWith('data:') || url.startsWith('about:'))
-			return;
-		if (!url.startsWith(base))
-			foreign.push(url);
-	});
-	page.on('dialog', (d) => {
-		problems.push(`dialog: ${d.message()}`);
-		d.dismiss().catch(() => {});
-	});
-	page.on('pageerror', (e) => problems.push(`script error on ${page.url()}: ${e.message}`));
-	page.on('console', (m) => {
-		if (m.type() === 'error')
-			problems.push(`console error on ${page.url()}: ${m.text()}`);
-	});
-}
-
+/* The rows shown, once the list's data (loaded at the first use of the
+ * controls) is there and the rows are rendered. */
 async function visibleIds(page) {
+	await page.waitForFunction(() => !document.getElementById('campaigns').hasAttribute('aria-busy'));
 	return page.$$eval('#campaigns tbody tr[data-id]',
 		(rows) => rows.filter((r) => !r.hidden).map((r) => r.getAttribute('data-id')));
 }
@@ -440,6 +371,30 @@ async function main() {
 		await ctx.close();
 	});
 
+	await check('on a phone: the "Sort by" select sorts, and keyboard focus stays visible', async () => {
+		const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+		const p = await ctx.newPage();
+		watch(p, base);
+		await p.goto(base + 'index.html');
+		await p.selectOption('#sort-by', 'recipients:desc');
+		assertEqual((await visibleIds(p)).map((id) => byId[id].recipients),
+			status.map((c) => c.recipients).sort((a, b) => b - a), 'by recipients, highest first');
+		await p.goto(base + 'index.html');
+		for (let i = 0; i < 60; i++) {
+			await p.keyboard.press('Tab');
+			const f = await p.evaluate(() => {
+				const el = document.activeElement, r = el.getBoundingClientRect();
+				return { tag: el.tagName, id: el.id || el.getAttribute('href') || el.tagName,
+					shown: el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) &&
+						r.width >= 2 && r.height >= 2 && r.bottom > 0 && r.top < innerHeight };
+			});
+			if (f.tag === 'BODY')
+				break;
+			assert(f.shown, `tab ${i + 1}: focus on ${f.id}, which is not visible`);
+		}
+		await ctx.close();
+	});
+
 	await check('works from disk (file://)', async () => {
 		const p = await context.newPage();
 		watch(p, base);
@@ -498,10 +453,4 @@ async function main() {
 		fs.rmSync(root, { recursive: true, force: true });
 }
 
-main().catch((e) => {
-	failed++;
-	console.log(`not ok - the test run stopped: ${e && e.stack || e}`);
-}).finally(() => {
-	console.log(`browser: ${passed} passed, ${failed} failed`);
-	process.exitCode = failed ? 1 : 0;
-});
+run('browser', main);

@@ -442,6 +442,110 @@ static void test_replaced_whole_or_not_at_all(void **state)
 	buf_release(&path);
 }
 
+static int exists_in_site(struct fx *f, const char *rel)
+{
+	struct buf path = BUF_INIT;
+	int r;
+
+	buf_addf(&path, "site/%s", rel);
+	r = exists(f, path.ptr);
+	buf_release(&path);
+	return r;
+}
+
+static ino_t inode_of(struct fx *f, const char *rel)
+{
+	struct buf path = BUF_INIT;
+	struct stat st;
+
+	buf_addf(&path, "%s/build/site/%s", f->root, rel);
+	if (lstat(path.ptr, &st) < 0)
+		fail_msg("cannot stat %s", path.ptr);
+	buf_release(&path);
+	return st.st_ino;
+}
+
+/* A rebuild links the files whose content did not change (time stamps
+ * aside) from the old site and writes the others. */
+static void test_unchanged_pages_kept(void **state)
+{
+	struct fx *f = *state;
+	ino_t c1, c2, index, css;
+	char *page, *first, *second, *line, *nl;
+	int files = 0;
+
+	/* the footer names the commit: a new one alone changes no page */
+	assert_int_equal(fixture_run("cd '%s' && git init -q && git add -A && git -c user.name=T -c "
+				     "user.email=t@example.com commit -q -m one && git rev-parse --short=7 HEAD > "
+				     ".git/first-commit", f->root), 0);
+	assert_int_equal(build(f), 0);
+	c1 = inode_of(f, "campaigns/c1/index.html");
+	c2 = inode_of(f, "campaigns/c2/index.html");
+	index = inode_of(f, "index.html");
+	css = inode_of(f, "assets/style.css");
+	/* an hour later, with a message sent by c2 */
+	f->now += 3600;
+	add_log(f, "campaigns/c2/log/bob-a.tsv",
+		"2026-12-03T15:10:00Z\tclaim\tb-1\tbob.customer@example.org\t<m1@example.com>\n"
+		"2026-12-03T15:10:01Z\tsent\tb-1\t250\t2.0.0\tOK\n");
+	assert_int_equal(fixture_run("cd '%s' && git add -A && git -c user.name=T -c user.email=t@example.com "
+				     "commit -q -m two && git rev-parse --short=7 HEAD > .git/second-commit", f->root), 0);
+	first = read_site(f, "../../.git/first-commit");
+	second = read_site(f, "../../.git/second-commit");
+	first[7] = second[7] = '\0';
+	assert_int_equal(build(f), 0);
+	assert_true(inode_of(f, "campaigns/c1/index.html") == c1);
+	assert_true(inode_of(f, "assets/style.css") == css);
+	assert_true(inode_of(f, "campaigns/c2/index.html") != c2);
+	assert_true(inode_of(f, "index.html") != index);
+	/* the kept page says when its content was made, the new one now */
+	page = read_site(f, "campaigns/c1/index.html");
+	assert_non_null(strstr(page, "<footer>2026-12-03 16:00 CET"));
+	assert_non_null(strstr(page, first));
+	free(page);
+	page = read_site(f, "campaigns/c2/index.html");
+	assert_non_null(strstr(page, "<footer>2026-12-03 17:00 CET"));
+	assert_non_null(strstr(page, second));
+	free(page);
+	free(first);
+	free(second);
+	/* a file changed in the old site since is written again */
+	fixture_write(f->root, "build/site/campaigns/c1/index.html", "changed by hand");
+	c1 = inode_of(f, "campaigns/c1/index.html");
+	assert_int_equal(build(f), 0);
+	assert_true(inode_of(f, "campaigns/c1/index.html") != c1);
+	page = read_site(f, "campaigns/c1/index.html");
+	assert_non_null(strstr(page, "<footer>2026-12-03 17:00 CET"));
+	free(page);
+	page = read_site(f, ".manifest");
+	assert_int_equal(strncmp(page, "#mailout-site-manifest v1\n", 26), 0);
+	assert_non_null(strstr(page, " campaigns/c1/index.html\n"));
+	free(page);
+	/* nothing changed: the very same folder stays, nothing is written */
+	index = inode_of(f, ".");
+	c1 = inode_of(f, "campaigns/c1/index.html");
+	assert_int_equal(build(f), 0);
+	assert_true(inode_of(f, ".") == index);
+	assert_true(inode_of(f, "campaigns/c1/index.html") == c1);
+	/* but a file put there since goes */
+	fixture_write(f->root, "build/site/campaigns/c1/extra.html", "x");
+	assert_int_equal(build(f), 0);
+	assert_true(inode_of(f, ".") != index);
+	assert_false(exists(f, "site/campaigns/c1/extra.html"));
+	assert_true(inode_of(f, "campaigns/c1/index.html") == c1);
+	/* every file of the site is there, the last one written too */
+	page = read_site(f, ".manifest");
+	for (line = page + 26; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		assert_non_null(strrchr(line, ' '));
+		assert_true(exists_in_site(f, strrchr(line, ' ') + 1));
+		files++;
+	}
+	assert_true(files > 10);
+	assert_true(exists(f, "site/unsubscribe/index.html"));
+	free(page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +556,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chart_covers_a_year, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lists_are_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_whole_or_not_at_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unchanged_pages_kept, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,412 @@
+/*
+ * The files of the status site: the new site is made in a temporary folder
+ * next to the old one and then takes its place in one rename, so a reader
+ * sees the old site or the new one, never a mixture.  A file whose content
+ * is the same as in the old site (leaving out the build's time stamps) is
+ * not written again: the new folder gets a hard link to the old file, which
+ * nobody changes in place, so the old site stays whole until the swap and
+ * the kept file keeps its time stamp and its mtime (and caches their
+ * validity).  The old site's .manifest says which content each file holds.
+ *
+ * The new folder is made only when the first file differs (then the files
+ * kept before it are linked in): a build that changes nothing touches no
+ * file and leaves the old site, which is the new one, in place.
+ */
+#include "site_private.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "safefile.h"
+#include "xalloc.h"
+
+#define MANIFEST ".manifest"
+#define MANIFEST_HEAD "#mailout-site-manifest v1\n"
+#define MANIFEST_MAX (64u << 20)
+
+struct site_file {
+	uint64_t hash; /* of the content without the time stamps */
+	size_t len;
+};
+
+/* ---- removing ---- */
+
+int site_remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *d = NULL;
+	struct dirent *e;
+	struct buf child = BUF_INIT;
+	int ret = -1;
+
+	if (lstat(path, &st) < 0) {
+		ret = errno == ENOENT ? 0 : -1;
+		goto done;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		ret = unlink(path);
+		goto done;
+	}
+	d = opendir(path);
+	if (!d)
+		goto done;
+	ret = 0;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		buf_reset(&child);
+		buf_addf(&child, "%s/%s", path, e->d_name);
+		if (site_remove_tree(child.ptr) < 0)
+			ret = -1;
+	}
+	closedir(d);
+	if (rmdir(path) < 0)
+		ret = -1;
+done:
+	buf_release(&child);
+	return ret;
+}
+
+/* Leftovers of builds that were killed. */
+static void remove_stale(const char *out_dir)
+{
+	DIR *d = opendir(out_dir);
+	struct dirent *e;
+	struct buf path = BUF_INIT;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, ".site-new-", 10) && strncmp(e->d_name, ".site-old-", 10))
+			continue;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", out_dir, e->d_name);
+		site_remove_tree(path.ptr);
+	}
+	closedir(d);
+	buf_release(&path);
+}
+
+/* ---- what the old site holds ---- */
+
+/* The first n bytes at needle in the len bytes at at, or NULL. */
+static const char *find(const char *at, size_t len, const char *needle, size_t n)
+{
+	const char *end = at + len;
+
+	while (n && (size_t)(end - at) >= n) {
+		const char *hit = memchr(at, needle[0], (size_t)(end - at) - n + 1);
+		if (!hit)
+			return NULL;
+		if (!memcmp(hit, needle, n))
+			return hit;
+		at = hit + 1;
+	}
+	return NULL;
+}
+
+/* The hash of data with every occurrence of the build's stamps (its time,
+ * the commit it was made from) replaced by one marker byte: the same for a
+ * page that differs from the old one in its stamps only, so that a send
+ * committing its logs rewrites only the pages whose figures moved. */
+static uint64_t content_hash(const struct site *s, const char *data, size_t len)
+{
+	char abbrev[8];
+	const char *stamps[4] = { s->updated_iso, s->updated, plan_commit(s->p), abbrev };
+	uint64_t h = FNV1A_INIT;
+	const char *at = data, *end = data + len;
+
+	/* the commit as the footer shows it, abbreviated */
+	snprintf(abbrev, sizeof(abbrev), "%s", plan_commit(s->p));
+	while (at < end) {
+		const char *next = end;
+		size_t skip = 0, i;
+
+		for (i = 0; i < 4; i++) {
+			size_t n = strlen(stamps[i]);
+			const char *hit = find(at, (size_t)(next - at), stamps[i], n);
+			if (hit && (hit < next || (hit == next && n > skip))) {
+				next = hit;
+				skip = n;
+			}
+		}
+		h = fnv1a(h, at, (size_t)(next - at));
+		if (skip)
+			h = fnv1a(h, "\0", 1);
+		at = next + skip;
+	}
+	return h;
+}
+
+/* Reads site/.manifest of the old site (lines "HASH LEN PATH"); a missing
+ * or unreadable one means nothing is reused. */
+static void manifest_load(struct site *s, const char *old_dir)
+{
+	struct buf path = BUF_INIT, text = BUF_INIT;
+	char *line, *next;
+
+	buf_addf(&path, "%s/%s", old_dir, MANIFEST);
+	if (buf_read_file(&text, path.ptr, MANIFEST_MAX) < 0 ||
+	    strncmp(text.ptr, MANIFEST_HEAD, strlen(MANIFEST_HEAD)))
+		goto done;
+	for (line = text.ptr + strlen(MANIFEST_HEAD); *line; line = next) {
+		struct site_file *f;
+		unsigned long long hash, len;
+		int used = 0;
+
+		next = strchr(line, '\n');
+		if (!next)
+			break;
+		*next++ = '\0';
+		if (sscanf(line, "%16llx %llu %n", &hash, &len, &used) != 2 || !used || !line[used])
+			continue;
+		f = xmalloc(sizeof(*f));
+		f->hash = hash;
+		f->len = (size_t)len;
+		free(strmap_put(&s->old_files, line + used, NULL)->value);
+		strmap_get(&s->old_files, line + used)->value = f;
+	}
+done:
+	buf_release(&path);
+	buf_release(&text);
+}
+
+/* Whether the old site's rel holds this content. */
+static int unchanged(struct site *s, const char *rel, uint64_t hash, size_t len)
+{
+	struct strmap_entry *e = strmap_get(&s->old_files, rel);
+	const struct site_file *f = e ? e->value : NULL;
+	struct buf old = BUF_INIT;
+	struct stat st;
+	int ret = 0;
+
+	if (!f || f->hash != hash || f->len != len)
+		goto done;
+	buf_addf(&old, "%s/%s", s->old_dir, rel);
+	/* the file the manifest speaks of, not one put there since */
+	ret = lstat(old.ptr, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+done:
+	buf_release(&old);
+	return ret;
+}
+
+/* The regular files below dir; -1 when something else is there (or
+ * cannot be read). */
+static long count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct buf child = BUF_INIT;
+	long n = 0, sub;
+
+	if (!d)
+		return -1;
+	while (n >= 0 && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (e->d_type == DT_REG) {
+			n++;
+			continue;
+		}
+		buf_reset(&child);
+		buf_addf(&child, "%s/%s", dir, e->d_name);
+		sub = e->d_type == DT_DIR ? count_files(child.ptr) : -1;
+		n = sub < 0 ? -1 : n + sub;
+	}
+	closedir(d);
+	buf_release(&child);
+	return n;
+}
+
+/* Links rel of the old site into the new one: 0, or -1 (write it). */
+static int link_old(struct site *s, const char *rel)
+{
+	struct buf old = BUF_INIT, fresh = BUF_INIT;
+	int ret = -1;
+
+	buf_addf(&old, "%s/%s", s->old_dir, rel);
+	buf_addf(&fresh, "%s/%s", s->dir, rel);
+	if (link(old.ptr, fresh.ptr) < 0 && (errno != ENOENT || content_mkdir_parents(s->dir, rel) < 0 ||
+					     link(old.ptr, fresh.ptr) < 0))
+		goto done;
+	ret = 0;
+done:
+	buf_release(&old);
+	buf_release(&fresh);
+	return ret;
+}
+
+/* Makes the new site's folder, with links to the files found unchanged
+ * so far: the manifest's lines, but for the last when it is the file being
+ * written (but_last). */
+static int materialize(struct site *s, int but_last)
+{
+	struct buf rel = BUF_INIT;
+	const char *line = s->manifest.ptr + strlen(MANIFEST_HEAD), *nl, *path;
+	int ret = -1;
+
+	buf_addf(&s->dir_path, "%s/.site-new-XXXXXX", s->out_dir);
+	if (!mkdtemp(s->dir_path.ptr)) {
+		error_set("cannot create a directory in '%s': %s", s->out_dir, strerror(errno));
+		goto done;
+	}
+	s->dir = s->dir_path.ptr;
+	if (chmod(s->dir, 0755) < 0) {
+		error_set("cannot change the mode of '%s': %s", s->dir, strerror(errno));
+		goto done;
+	}
+	for (; (nl = strchr(line, '\n')) && (nl[1] || !but_last); line = nl + 1) {
+		path = strchr(strchr(line, ' ') + 1, ' ') + 1;
+		buf_reset(&rel);
+		buf_add(&rel, path, (size_t)(nl - path));
+		if (link_old(s, rel.ptr) < 0) {
+			error_set("cannot link '%s/%s' into the new site: %s", s->old_dir, rel.ptr, strerror(errno));
+			goto done;
+		}
+	}
+	ret = 0;
+done:
+	buf_release(&rel);
+	return ret;
+}
+
+/* ---- writing ---- */
+
+static int write_new(struct site *s, const char *rel, const char *data, size_t len)
+{
+	struct buf path = BUF_INIT;
+	FILE *f = NULL;
+	int fd, ret = -1;
+
+	buf_addf(&path, "%s/%s", s->dir, rel);
+	fd = content_open(s->dir, rel, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd == -1 && errno == ENOENT) {
+		/* the first file of its folder: make the folders on the way */
+		if (content_mkdir_parents(s->dir, rel) < 0)
+			goto done;
+		fd = content_open(s->dir, rel, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	}
+	if (fd < 0)
+		goto done;
+	f = fdopen(fd, "wb");
+	if (!f)
+		close(fd);
+	if (!f || fwrite(data, 1, len, f) != len) {
+		error_set("cannot write '%s': %s", path.ptr, strerror(errno));
+		goto done;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		error_set("cannot write '%s': %s", path.ptr, strerror(errno));
+		goto done;
+	}
+	f = NULL;
+	s->files_written++;
+	ret = 0;
+done:
+	if (f)
+		fclose(f);
+	buf_release(&path);
+	return ret;
+}
+
+int site_write(struct site *s, const char *rel, const char *data, size_t len)
+{
+	uint64_t hash = content_hash(s, data, len);
+	int same = unchanged(s, rel, hash, len);
+
+	buf_addf(&s->manifest, "%016" PRIx64 " %zu %s\n", hash, len, rel);
+	if (same)
+		s->files_kept++;
+	if (!s->dir && same)
+		return 0; /* linked in when the first file differs, if one does */
+	if (!s->dir && materialize(s, 1) < 0)
+		return -1;
+	if (same && link_old(s, rel) == 0)
+		return 0;
+	return write_new(s, rel, data, len);
+}
+
+/* ---- the new site and the swap ---- */
+
+void site_files_begin(struct site *s, const char *out_dir)
+{
+	struct buf old = BUF_INIT;
+
+	remove_stale(out_dir);
+	s->out_dir = out_dir;
+	buf_addf(&old, "%s/site", out_dir);
+	s->old_dir = buf_detach(&old, NULL);
+	manifest_load(s, s->old_dir);
+	buf_adds(&s->manifest, MANIFEST_HEAD);
+}
+
+/* Puts the new site in place of the old one: an atomic exchange where the
+ * system has one, else two renames (the old site is never half-replaced). */
+static int swap_in(const char *fresh, const char *final, const char *out_dir)
+{
+	struct buf old = BUF_INIT;
+	struct stat st;
+	int ret = -1;
+
+	if (lstat(final, &st) < 0 && errno == ENOENT) {
+		if (rename(fresh, final) < 0) {
+			error_set("cannot rename '%s' to '%s': %s", fresh, final, strerror(errno));
+			goto done;
+		}
+		ret = 0;
+		goto done;
+	}
+#if defined(SYS_renameat2)
+	if (syscall(SYS_renameat2, AT_FDCWD, fresh, AT_FDCWD, final, 2 /* RENAME_EXCHANGE */) == 0) {
+		site_remove_tree(fresh); /* now the old site */
+		ret = 0;
+		goto done;
+	}
+#endif
+	buf_addf(&old, "%s/.site-old-XXXXXX", out_dir);
+	if (!mkdtemp(old.ptr) || rename(final, old.ptr) < 0 || rename(fresh, final) < 0) {
+		error_set("cannot replace '%s': %s", final, strerror(errno));
+		goto done;
+	}
+	site_remove_tree(old.ptr);
+	ret = 0;
+done:
+	buf_release(&old);
+	return ret;
+}
+
+int site_files_commit(struct site *s)
+{
+	/* every file as it was, none gone and none added since (the manifest
+	 * aside): the old site is the new one */
+	if (!s->dir && s->files_kept == s->old_files.count &&
+	    count_files(s->old_dir) == (long)s->old_files.count + 1)
+		return 0;
+	if ((!s->dir && materialize(s, 0) < 0) ||
+	    write_new(s, MANIFEST, s->manifest.ptr, s->manifest.len) < 0 ||
+	    swap_in(s->dir, s->old_dir, s->out_dir) < 0)
+		return -1;
+	s->dir = NULL;
+	return 0;
+}
+
+void site_files_release(struct site *s)
+{
+	if (s->dir)
+		site_remove_tree(s->dir);
+	s->dir = NULL;
+	buf_release(&s->dir_path);
+	buf_release(&s->manifest);
+	free(s->old_dir);
+	strmap_release(&s->old_files, free);
+}
