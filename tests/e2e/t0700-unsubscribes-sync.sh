@@ -19,10 +19,12 @@ trap 'stop_imapd; stop_smtpd' EXIT
 start_imapd "unsub:unsub-pass" || finish
 start_smtpd "$TMPDIR/spool" || finish
 sed -i -e "s|mailbox: imaps://imap.example.com/INBOX|mailbox: imap://127.0.0.1:$IMAPD_PORT/INBOX|" \
-	-e "s|^  username: unsubscribe@example.com|  username: unsub|" "$REPO/mailout.yaml"
+	-e "s|^  username: unsubscribe@example.com|  username: unsub|" \
+	-e "s|^  burst: 7 |  burst: 1 |" "$REPO/mailout.yaml"
 grep -q "mailbox: imap://127.0.0.1:$IMAPD_PORT/INBOX" "$REPO/mailout.yaml" || fail "the mailbox is configured"
 
-# Monday 08:30, ten minutes of sending: the first few messages go out
+# Monday 08:30, ten minutes of sending at the strict pace (burst 1): the
+# first few messages go out
 run_mailout --repo "$REPO" send --now 2026-12-07T08:30 --for 10m --sink "smtp://127.0.0.1:$SMTPD_PORT"
 expect_rc "first send" 0
 sent_msg=$(grep -l '^X-Mailout-Recipient: c-1002' "$TMPDIR/spool"/*.eml | head -n 1)
