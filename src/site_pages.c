@@ -37,8 +37,11 @@ static void put_notes_cell(struct buf *b, const struct site *s, const struct cam
 {
 	size_t j;
 
+	if (cs->critical.time)
+		site_put_critical(b, s, cs);
 	if (!cs->nnotifications) {
-		buf_adds(b, "<span class=\"muted\">none</span>");
+		if (!cs->critical.time)
+			buf_adds(b, "<span class=\"muted\">none</span>");
 		return;
 	}
 	site_put_note(b, s, &cs->notifications[0]);
@@ -47,7 +50,7 @@ static void put_notes_cell(struct buf *b, const struct site *s, const struct cam
 	buf_adds(b, "<details><summary>");
 	site_put_count(b, cs->total_notifications - 1);
 	buf_adds(b, cs->total_notifications == 2 ? " earlier notification" : " earlier notifications");
-	buf_adds(b, "</summary><div class=\"note-scroll\" tabindex=\"0\" role=\"region\" "
+	buf_adds(b, "</summary><div class=\"note-scroll\" tabindex=\"0\" role=\"group\" "
 		    "aria-label=\"Earlier notifications of ");
 	site_put(b, cs->campaign->id);
 	buf_adds(b, "\">");
@@ -365,7 +368,7 @@ int site_write_accounts_page(struct site *s)
 
 	buf_adds(&b, "<div class=\"page-head\"><div><h1>Accounts</h1><p class=\"lead\">Every sending "
 		     "account, its daily limit and when it sends next</p></div></div>\n"
-		     "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Sending accounts\">"
+		     "<div class=\"table-wrap\" tabindex=\"0\" role=\"group\" aria-label=\"Sending accounts\">"
 		     "<table id=\"accounts\" class=\"cards\"><caption class=\"sr-only\">"
 		     "Sending accounts</caption><thead><tr><th scope=\"col\">Account</th><th scope=\"col\">Owner</th>"
 		     "<th scope=\"col\">Department</th><th scope=\"col\" class=\"num\">Daily limit</th>"
@@ -394,7 +397,7 @@ int site_write_accounts_page(struct site *s)
 		buf_adds(&b, "</td><td class=\"num\" data-label=\"Attempts today\">");
 		site_put_count(&b, as->attempts_today);
 		buf_adds(&b, "</td><td data-label=\"State\">");
-		site_put_star(&b, as);
+		site_put_star_mark(&b, as);
 		if (as->usable)
 			buf_adds(&b, " <span class=\"state-ok\">usable</span>");
 		else {
@@ -459,6 +462,7 @@ int site_write_unsubscribe_page(struct site *s)
 
 	buf_addf(&csp, "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; base-uri 'none'; "
 		 "form-action %s", one_click ? origin : "'none'");
+	tvalue_map_set(ctx, "lang", tvalue_string(cfg->language ? cfg->language : "en"));
 	tvalue_map_set(ctx, "csp", tvalue_string(csp.ptr));
 	buf_addf(&href, "../%s", s->theme.css_href);
 	tvalue_map_set(ctx, "css", tvalue_string(href.ptr));
