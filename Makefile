@@ -122,6 +122,7 @@ e2e-san:
 
 browser: $(PROGRAM)
 	@MAILOUT=$(CURDIR)/$(PROGRAM) sh tests/browser/run.sh
+	@MAILOUT=$(CURDIR)/$(PROGRAM) sh tests/browser/run.sh a11y.test.js
 
 # Fuzzing: one libFuzzer target per parser of outside bytes
 # (tests/fuzz/fuzz_NAME.c), built by clang against the library compiled

@@ -95,7 +95,7 @@ function generatedRepo() {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailout-a11y-'));
 	const root = path.join(dir, 'repo');
 	execFileSync('python3', [path.join(fixture.SRC, 'tests', 'bench', 'gen_repo.py'),
-		'--recipients', '400', '--campaigns', '12', '--owners', '4', '--per-file', '200',
+		'--recipients', '300', '--campaigns', '8', '--owners', '4', '--per-file', '150',
 		'--out', root], { stdio: ['ignore', 'ignore', 'inherit'] });
 	const config = path.join(root, 'mailout.yaml');
 	fs.writeFileSync(config, fs.readFileSync(config, 'utf8').replace(/^organization:\n/m, 'organization:\n  language: de\n'));

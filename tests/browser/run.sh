@@ -1,5 +1,6 @@
 #!/bin/sh
 # Runs a script of the status site's browser tests (default: site.test.js;
+# a11y.test.js: axe-core and html-validate over pages and messages;
 # screenshots.js makes the README's screenshots).  Installs the npm packages
 # from package-lock.json first when they are missing (node_modules is never
 # committed).  Needs node, npm and Debian's chromium: tests/deps.sh installs
@@ -19,7 +20,8 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
 	exit 2
 fi
 if [ ! -f "$here/node_modules/playwright-core/package.json" ] ||
-	[ ! -f "$here/node_modules/axe-core/package.json" ]; then
+	[ ! -f "$here/node_modules/axe-core/package.json" ] ||
+	[ ! -f "$here/node_modules/html-validate/package.json" ]; then
 	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 exec node "$here/$script"
