@@ -1024,27 +1024,35 @@ static void prepare_links(struct render *r)
 	free(host);
 }
 
-/* The footer's reason for the campaign's recipients, as plain text. */
-static char *render_why(const struct template *why, const struct config *cfg,
-			const struct campaign *c)
+/* The footer's reason for the campaign's recipients, as plain text, in
+ * *out; -1 with diagnostics. */
+static int render_why(char **out, const char *root, const struct config *cfg,
+		      const struct campaign *c, struct diag_list *diags)
 {
-	struct tvalue *ctx = tvalue_map();
+	struct template *why[RTYPE_COUNT];
+	struct tvalue *ctx;
 	struct buf b = BUF_INIT;
+	int t;
 
+	if (footer_load(why, root, cfg->language, diags) < 0)
+		return -1;
+	ctx = tvalue_map();
 	render_context_groups(ctx, cfg, c);
-	template_render(&b, why, ctx, TEMPLATE_TEXT);
+	template_render(&b, why[c->type], ctx, TEMPLATE_TEXT);
 	tvalue_free(ctx);
-	return buf_detach(&b, NULL);
+	for (t = 0; t < RTYPE_COUNT; t++)
+		template_free(why[t]);
+	*out = buf_detach(&b, NULL);
+	return 0;
 }
 
 int render_open(struct render **out, const char *root, const struct config *cfg,
 		const struct campaign *c, struct diag_list *diags)
 {
 	struct render *r = xcalloc(1, sizeof(*r));
-	struct template *why[RTYPE_COUNT] = { NULL };
 	char *sig_source = NULL;
 	size_t errors = diags->errors;
-	int ret = -1, styled, t;
+	int ret = -1, styled;
 
 	*out = NULL;
 	buf_init(&r->url, 0);
@@ -1073,9 +1081,8 @@ int render_open(struct render **out, const char *root, const struct config *cfg,
 	if (newsletter_load(&r->nl, root, c->template, diags) < 0 ||
 	    signature_load(&r->sig_text, &sig_source, root, c->owner, diags) < 0 ||
 	    layout_load(&r->layout, root, diags) < 0 ||
-	    footer_load(why, root, cfg->language, diags) < 0)
+	    render_why(&r->why, root, cfg, c, diags) < 0)
 		goto done;
-	r->why = render_why(why[c->type], cfg, c);
 	styled = !r->layout;
 	if (styled) {
 		if (template_parse(&r->layout, builtin_frame, sizeof(builtin_frame) - 1,
@@ -1105,8 +1112,6 @@ done:
 		error_set("the templates of campaign '%s' have errors ('mailout validate' shows them)",
 			  c->id);
 	free(sig_source);
-	for (t = 0; t < RTYPE_COUNT; t++)
-		template_free(why[t]);
 	if (ret < 0)
 		render_free(r);
 	else

@@ -42,6 +42,33 @@ static void put_command(struct buf *b, const char *campaign, const char *extra)
 	put_verb_command(b, "retry", campaign, extra);
 }
 
+/* Paused or interrupted: how to resume, with the account that stopped it. */
+static void put_resume_item(struct buf *b, const struct campaign_summary *cs)
+{
+	const char *id = cs->campaign->id;
+
+	if (cs->status == STATUS_INTERRUPTED) {
+		buf_adds(b, "<li>A critical error on ");
+		if (cs->critical.account && cs->critical.account[0]) {
+			buf_adds(b, "account <code>");
+			site_put(b, cs->critical.account);
+			buf_adds(b, "</code>");
+		} else {
+			buf_adds(b, "one of the owner's accounts");
+		}
+		buf_adds(b, " stopped the sending (see Accounts and Notifications below). Fix the cause, "
+			    "then run:");
+		put_verb_command(b, "resume", id, "");
+		buf_adds(b, "</li>");
+	}
+	if (cs->status == STATUS_PAUSED) {
+		buf_adds(b, "<li>The campaign is paused: nothing is sent until it is resumed (or "
+			    "<code>status: active</code> is set in its campaign.yaml). To resume it, run:");
+		put_verb_command(b, "resume", id, "");
+		buf_adds(b, "</li>");
+	}
+}
+
 static void put_next_steps(struct buf *b, const struct campaign_summary *cs)
 {
 	const struct campaign *c = cs->campaign;
@@ -63,26 +90,7 @@ static void put_next_steps(struct buf *b, const struct campaign_summary *cs)
 		}
 		buf_adds(b, " and sends nothing more.</li>");
 	}
-	if (cs->status == STATUS_INTERRUPTED) {
-		buf_adds(b, "<li>A critical error on ");
-		if (cs->critical.account && cs->critical.account[0]) {
-			buf_adds(b, "account <code>");
-			site_put(b, cs->critical.account);
-			buf_adds(b, "</code>");
-		} else {
-			buf_adds(b, "one of the owner's accounts");
-		}
-		buf_adds(b, " stopped the sending (see Accounts and Notifications below). Fix the cause, "
-			    "then run:");
-		put_verb_command(b, "resume", c->id, "");
-		buf_adds(b, "</li>");
-	}
-	if (cs->status == STATUS_PAUSED) {
-		buf_adds(b, "<li>The campaign is paused: nothing is sent until it is resumed (or "
-			    "<code>status: active</code> is set in its campaign.yaml). To resume it, run:");
-		put_verb_command(b, "resume", c->id, "");
-		buf_adds(b, "</li>");
-	}
+	put_resume_item(b, cs);
 	if (failed) {
 		buf_adds(b, "<li><strong>");
 		site_put_count(b, failed);
