@@ -440,11 +440,14 @@ void site_localize_reasons(struct site *s)
 	buf_release(&scratch);
 }
 
-void site_put_critical(struct buf *b, const struct site *s, const struct campaign_summary *cs)
+/* A notification: when, the account and recipient, then the message;
+ * critical ones start with "Interrupted by" and name the campaign that
+ * recorded them when it is not this one (other: NULL). */
+static void put_note(struct buf *b, const struct site *s, const struct notification *nt,
+		     int critical, const char *other)
 {
-	const struct notification *nt = &cs->critical;
-
-	buf_adds(b, "<p class=\"note critical\"><strong>Interrupted by</strong> ");
+	buf_adds(b, critical ? "<p class=\"note critical\"><strong>Interrupted by</strong> " :
+		    "<p class=\"note\">");
 	site_put_time(b, s, nt->time);
 	buf_adds(b, " <span class=\"who\">");
 	site_put(b, nt->account);
@@ -453,9 +456,9 @@ void site_put_critical(struct buf *b, const struct site *s, const struct campaig
 		site_put(b, nt->recipient);
 	}
 	buf_adds(b, "</span>");
-	if (nt->campaign && strcmp(nt->campaign, cs->campaign->id)) {
+	if (other) {
 		buf_adds(b, " <span class=\"muted\">(recorded by campaign <code>");
-		site_put(b, nt->campaign);
+		site_put(b, other);
 		buf_adds(b, "</code>)</span>");
 	}
 	buf_adds(b, "<br>");
@@ -463,17 +466,14 @@ void site_put_critical(struct buf *b, const struct site *s, const struct campaig
 	buf_adds(b, "</p>");
 }
 
+void site_put_critical(struct buf *b, const struct site *s, const struct campaign_summary *cs)
+{
+	const char *by = cs->critical.campaign;
+
+	put_note(b, s, &cs->critical, 1, by && strcmp(by, cs->campaign->id) ? by : NULL);
+}
+
 void site_put_note(struct buf *b, const struct site *s, const struct notification *nt)
 {
-	buf_adds(b, "<p class=\"note\">");
-	site_put_time(b, s, nt->time);
-	buf_adds(b, " <span class=\"who\">");
-	site_put(b, nt->account);
-	if (nt->recipient && nt->recipient[0]) {
-		buf_adds(b, " · ");
-		site_put(b, nt->recipient);
-	}
-	buf_adds(b, "</span><br>");
-	site_put(b, nt->message);
-	buf_adds(b, "</p>");
+	put_note(b, s, nt, 0, NULL);
 }
