@@ -79,7 +79,9 @@ static int address_span(const char *text, size_t len, size_t copied, size_t i, s
 		if (text[start] != '"')
 			start = i;
 	} else {
-		/* a backslash quotes the next character: jana\.novak@... */
+		/* a backslash quotes the next character (jana\.novak@...); the
+		 * local part before an encoded at-sign ends at a URL's or an
+		 * encoded-word's delimiter */
 		while (start > copied && (local_char((unsigned char)text[start - 1]) || text[start - 1] == '\\') &&
 		       !(at > 1 && strchr("/?=&", text[start - 1])))
 			start--;
@@ -123,6 +125,8 @@ void site_mask_text(struct buf *out, const char *text)
 		mask_plain(out, text);
 		return;
 	}
+	/* decoded, so that no address stays hidden in one (a charset mailout
+	 * does not convert leaves its bytes as they are) */
 	decoded = mail_decode_words(text);
 	mask_plain(out, decoded);
 	free(decoded);
