@@ -35,16 +35,20 @@ static void put_stars(struct buf *b, const struct campaign_summary *cs)
 
 static void put_notes_cell(struct buf *b, const struct site *s, const struct campaign_summary *cs)
 {
+	const struct notification *latest = cs->nnotifications ? &cs->notifications[0] : NULL;
 	size_t j;
 
+	/* the critical error first; it stands for the latest when it is that */
 	if (cs->critical.time)
 		site_put_critical(b, s, cs);
-	if (!cs->nnotifications) {
+	if (!latest) {
 		if (!cs->critical.time)
 			buf_adds(b, "<span class=\"muted\">none</span>");
 		return;
 	}
-	site_put_note(b, s, &cs->notifications[0]);
+	if (!cs->critical.time || latest->time != cs->critical.time ||
+	    strcmp(latest->message, cs->critical.message))
+		site_put_note(b, s, latest);
 	if (cs->total_notifications <= 1)
 		return;
 	buf_adds(b, "<details><summary>");

@@ -246,6 +246,9 @@ async function checkGuidance(browser, site) {
 			['Interrupted by ' + critical.replace(' (recorded by campaign americas-companies)', '')],
 			'the campaign that recorded it does not name itself');
 		await open('index.html');
+		assertEqual(await page.$$eval('#campaigns tr[data-id="americas-companies"] td.notes', (n) => n.map((x) => x.textContent)),
+			['Interrupted by ' + critical.replace(' (recorded by campaign americas-companies)', '')],
+			'index row of the campaign that recorded it: once');
 		assertEqual(await page.$$eval('#campaigns tr[data-id="product-launch-leads"] td.notes', (n) => n.map((x) => x.textContent)),
 			['Interrupted by ' + critical], 'index row');
 		assertEqual(await page.$$eval('#campaigns tr[data-id="mexico-contacts"] td.notes', (n) => n.map((x) => x.textContent)),
