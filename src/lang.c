@@ -13,7 +13,23 @@ struct lang_entry {
  * English. */
 static const struct lang_entry entries[] = {
 	{ "lang.name", "English", "Deutsch" },
-	/* message: footers and the parts of a message mailout writes */
+	/* message: footers and the parts of a message mailout writes; the
+	 * reasons are mustache texts with owner.*, organization.*, campaign.* */
+	{ "message.why.contacts",
+	  "You receive this because you are a contact of {{owner.name}} at {{organization.name}}.",
+	  "Sie erhalten diese Nachricht, weil Sie ein Kontakt von {{owner.name}} bei "
+	  "{{organization.name}} sind." },
+	{ "message.why.companies",
+	  "You receive this because your company is a customer of {{organization.name}} "
+	  "(your contact: {{owner.name}}).",
+	  "Sie erhalten diese Nachricht, weil Ihr Unternehmen Kunde von {{organization.name}} ist "
+	  "(Ihr Kontakt: {{owner.name}})." },
+	{ "message.why.leads",
+	  "You receive this because you asked {{owner.name}} at {{organization.name}} about our "
+	  "products.",
+	  "Sie erhalten diese Nachricht, weil Sie sich bei {{owner.name}} von {{organization.name}} "
+	  "nach unseren Produkten erkundigt haben." },
+	{ "message.unsubscribe", "Unsubscribe", "Abmelden" },
 	/* serve: the pages of the one-click endpoint; %s is the organisation */
 	{ "serve.confirm.title", "Unsubscribe?", "Abmelden?" },
 	{ "serve.confirm.text", "Press the button and you will get no more newsletters from %s.",

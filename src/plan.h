@@ -80,6 +80,7 @@ struct account_summary {
 struct notification {
 	time_t time;
 	char *account, *recipient, *message;
+	char *campaign; /* the campaign that recorded it: set for critical only */
 };
 
 struct plan_account_counts {
@@ -108,6 +109,10 @@ struct campaign_summary {
 	struct notification *notifications; /* newest first, at most 20 */
 	size_t nnotifications;
 	long total_notifications;
+	/* interrupted: the critical error that stopped one of its accounts,
+	 * from whichever campaign recorded it (a shared account); time 0
+	 * otherwise */
+	struct notification critical;
 	struct plan_account_counts *by_account; /* the deliveries by account */
 	size_t nby_account;
 };

@@ -957,6 +957,26 @@ static int unconfirmed_ages(struct plan *p, sqlite3_stmt *st, struct campaign_su
 	return 0;
 }
 
+/* The critical notification behind an interrupted campaign: the newest
+ * one that turned red an account holding its pending deliveries. */
+static int critical_note(struct plan *p, sqlite3_stmt *st, struct campaign_summary *s)
+{
+	struct notification *nt = &s->critical;
+	int rc;
+
+	bind(st, 1, s->campaign->id);
+	rc = plan_step(p, st);
+	if (rc == PLAN_ROW) {
+		nt->time = (time_t)sqlite3_column_int64(st, 0);
+		nt->account = xstrdup(text_or_empty(st, 1));
+		nt->recipient = xstrdup(text_or_empty(st, 2));
+		nt->message = xstrdup(text_or_empty(st, 3));
+		nt->campaign = xstrdup(text_or_empty(st, 4));
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
 int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, size_t *n)
 {
 	struct campaign_summary *list = NULL;
@@ -964,6 +984,7 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 	struct plan_campaign_counts counts;
 	sqlite3_stmt *today = NULL, *red = NULL, *notes = NULL, *ntotal = NULL, *errs = NULL;
 	sqlite3_stmt *ages = NULL;
+	sqlite3_stmt *critical = NULL;
 	int orgday = schedule_day(&p->cfg.schedule, now);
 	size_t i, j, k = 0;
 	int rc = 0, ret = -1;
@@ -987,7 +1008,13 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 	    plan_prepare(p, &ages,
 			 "SELECT COALESCE(MIN(claimed_at), 0), COALESCE(SUM(claimed_at < ?3), 0) "
 			 "FROM deliveries WHERE campaign = ?1 AND account = ?2 "
-			 "AND state IN ('claimed', 'unconfirmed')") < 0)
+			 "AND state IN ('claimed', 'unconfirmed')") < 0 ||
+	    plan_prepare(p, &critical,
+			 "SELECT n.time, n.account, n.recipient, n.message, n.campaign FROM accounts a "
+			 "JOIN notifications n ON n.account = a.id AND n.time = a.red_since "
+			 "WHERE a.red_since > a.resumed_at AND EXISTS (SELECT 1 FROM deliveries d "
+			 "WHERE d.campaign = ?1 AND d.account = a.id AND d.state IN ('pending', 'retrying')) "
+			 "ORDER BY n.time DESC, n.id DESC LIMIT 1") < 0)
 		goto done;
 	list = xcalloc(p->campaigns.count + 1, sizeof(*list));
 	for (i = 0; i < p->campaigns.count; i++) {
@@ -1018,6 +1045,8 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 			     s->count[STATE_SUPPRESSED] + s->count[STATE_SKIPPED];
 		s->completion = s->recipients ? (int)(done_count * 100 / s->recipients) : 100;
 		s->status = campaign_state_of(c, s->count, interrupted > 0, errors != 0);
+		if (s->status == STATUS_INTERRUPTED && critical_note(p, critical, s) < 0)
+			goto done;
 		s->accounts = xcalloc(p->cfg.naccounts + 1, sizeof(*s->accounts));
 		for (j = 0; j < p->cfg.naccounts; j++) {
 			if (accounts[j].account->owner && !strcmp(accounts[j].account->owner, c->owner))
@@ -1051,6 +1080,7 @@ done:
 	sqlite3_finalize(ntotal);
 	sqlite3_finalize(errs);
 	sqlite3_finalize(ages);
+	sqlite3_finalize(critical);
 	return ret;
 }
 
@@ -1068,6 +1098,10 @@ void plan_summaries_free(struct campaign_summary *s, size_t n)
 			free(s[i].notifications[j].message);
 		}
 		free(s[i].notifications);
+		free(s[i].critical.account);
+		free(s[i].critical.recipient);
+		free(s[i].critical.message);
+		free(s[i].critical.campaign);
 		free(s[i].accounts);
 		memset(&counts, 0, sizeof(counts));
 		counts.accounts = s[i].by_account;

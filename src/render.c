@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "campaign.h"
 #include "config.h"
+#include "lang.h"
 #include "mime.h"
 #include "recipients.h"
 #include "safefile.h"
@@ -22,7 +24,8 @@
 
 /* Names every message can use besides the recipient's fields. */
 static const char *const owner_keys[] = { "id", "name", "email", NULL };
-static const char *const organization_keys[] = { "name", "postal_address", "site_url", NULL };
+static const char *const organization_keys[] = { "name", "postal_address", "site_url", "language",
+						   NULL };
 static const char *const campaign_keys[] = { "id", "name", NULL };
 
 static const struct render_group groups[] = {
@@ -263,10 +266,50 @@ static const struct {
 	  "<pre style=\"margin:0 0 16px;padding:12px;background-color:#f3f4f6;border-radius:4px;overflow:auto;white-space:pre-wrap;\">" },
 	{ "<code>", "<code style=\"font-family:Menlo,Consolas,monospace;font-size:14px;\">" },
 	{ "<code class=", "<code style=\"font-family:Menlo,Consolas,monospace;font-size:14px;\" class=" },
-	{ "<hr />", "<hr style=\"border:0;border-top:1px solid #e5e7eb;margin:24px 0;\" />" },
+	{ "<hr>", "<hr style=\"border:0;border-top:1px solid #e5e7eb;margin:24px 0;\">" },
 	{ "<a href=", "<a style=\"color:#1a56db;text-decoration:underline;\" href=" },
 	{ "<img src=", "<img style=\"max-width:100%;height:auto;border:0;\" src=" },
 };
+
+/* cmark writes void elements the XHTML way ("<br />"); HTML has no end
+ * slash: "<br>", "<hr>", "<img ...>".  Quoted attribute values are skipped
+ * whole, so a '>' inside one ends nothing. */
+static void html_void_tags(struct buf *out, const char *html)
+{
+	static const char *const names[] = { "br", "hr", "img" };
+	const char *p = html, *lt, *e, *end;
+	size_t i, n = 0, count = sizeof(names) / sizeof(*names);
+	char quote;
+
+	while ((lt = strchr(p, '<'))) {
+		for (i = 0; i < count; i++) {
+			n = strlen(names[i]);
+			if (!strncmp(lt + 1, names[i], n) && (lt[1 + n] == ' ' || lt[1 + n] == '/'))
+				break;
+		}
+		if (i == count) {
+			buf_add(out, p, (size_t)(lt + 1 - p));
+			p = lt + 1;
+			continue;
+		}
+		for (e = lt + 1 + n, quote = 0; *e && (quote || *e != '>'); e++) {
+			if (quote && *e == quote)
+				quote = 0;
+			else if (!quote && (*e == '"' || *e == '\''))
+				quote = *e;
+		}
+		if (*e != '>')
+			break;
+		end = e;
+		if (end[-1] == '/')
+			for (end--; end > lt + 1 + n && end[-1] == ' '; end--)
+				;
+		buf_add(out, p, (size_t)(end - p));
+		buf_addc(out, '>');
+		p = e + 1;
+	}
+	buf_adds(out, p);
+}
 
 static void add_styles(struct buf *out, const char *html)
 {
@@ -328,7 +371,7 @@ static void restore_tags(struct buf *out, const char *html, const char *prefix,
 
 void render_markdown_html(struct buf *out, const char *src, size_t len, int styled)
 {
-	struct buf prefix = BUF_INIT, md = BUF_INIT, with_styles = BUF_INIT;
+	struct buf prefix = BUF_INIT, md = BUF_INIT, with_styles = BUF_INIT, voids = BUF_INIT;
 	struct tag_span *tags = NULL;
 	size_t ntags = 0, cap = 0, i = 0, from = 0, end;
 	char sigil, *html;
@@ -362,10 +405,12 @@ void render_markdown_html(struct buf *out, const char *src, size_t len, int styl
 	buf_add(&md, src + from, len - from);
 
 	html = cmark_markdown_to_html(md.ptr, md.len, CMARK_OPT_UNSAFE);
+	html_void_tags(&voids, html);
 	if (styled)
-		add_styles(&with_styles, html);
-	restore_tags(out, styled ? with_styles.ptr : html, prefix.ptr, src, tags, ntags);
+		add_styles(&with_styles, voids.ptr);
+	restore_tags(out, styled ? with_styles.ptr : voids.ptr, prefix.ptr, src, tags, ntags);
 	free(html);
+	buf_release(&voids);
 	free(tags);
 	buf_release(&prefix);
 	buf_release(&md);
@@ -696,6 +741,87 @@ done:
 	return ret;
 }
 
+/* ---- the footer's reason ---- */
+
+static const struct ykey footer_keys[] = {
+	{ "contacts", 0 }, { "companies", 0 }, { "leads", 0 }, { NULL, 0 }
+};
+
+struct footer_check {
+	struct diag_list *diags;
+	const char *path;
+};
+
+/* The reason knows the campaign, not the recipient: owner.*,
+ * organization.* and campaign.* only. */
+static int check_footer_ref(const struct template_ref *ref, void *payload)
+{
+	struct footer_check *fc = payload;
+	const char *dot = strchr(ref->name, '.');
+	const struct render_group *g = dot ? render_group_find(ref->name, (size_t)(dot - ref->name)) : NULL;
+
+	if (!g || !group_has(g, dot + 1))
+		diag_add(fc->diags, DIAG_ERROR, fc->path, ref->line, ref->col,
+			 "unknown name '%s' in the footer's reason: it may use owner.*, organization.* and campaign.*",
+			 ref->name);
+	return 0;
+}
+
+static int footer_parse(struct template **out, const char *text, const char *path, int line,
+			int col, struct diag_list *diags)
+{
+	struct footer_check fc = { diags, path };
+	size_t errors = diags->errors;
+
+	if (template_parse(out, text, strlen(text), path, line, col, diags) < 0)
+		return -1;
+	template_foreach_ref(*out, check_footer_ref, &fc);
+	if (diags->errors == errors)
+		return 0;
+	template_free(*out);
+	*out = NULL;
+	return -1;
+}
+
+int footer_load(struct template **out, const char *root, const char *language,
+		struct diag_list *diags)
+{
+	static const char *const keys[RTYPE_COUNT] = {
+		[RTYPE_CONTACTS] = "message.why.contacts", [RTYPE_COMPANIES] = "message.why.companies",
+		[RTYPE_LEADS] = "message.why.leads",
+	};
+	struct ydoc *doc = NULL;
+	const struct ynode *n;
+	struct stat st;
+	size_t errors = diags->errors;
+	int t;
+
+	memset(out, 0, RTYPE_COUNT * sizeof(*out));
+	/* absent: the built-in texts; anything else is read (and refused there) */
+	if ((content_stat(root, FOOTER_FILE, &st) == 0 || errno != ENOENT) &&
+	    (ydoc_load_file(&doc, root, FOOTER_FILE, diags) < 0 ||
+	     (doc->root && ymap_check(doc, doc->root, "footer", footer_keys, diags) &&
+	      doc->root->kind != YNODE_MAP)))
+		goto done;
+	for (t = 0; t < RTYPE_COUNT; t++) {
+		n = doc ? ynode_get(doc->root, recipient_type_name((enum recipient_type)t)) : NULL;
+		if (n && ynode_expect(doc, n, YNODE_SCALAR, "a footer's reason", diags) == 0)
+			footer_parse(&out[t], n->value, FOOTER_FILE, n->line, n->col + !n->plain, diags);
+		else if (!n)
+			footer_parse(&out[t], lang_text(language, keys[t]), "the built-in footer", 1, 1,
+				     diags);
+	}
+done:
+	ydoc_free(doc);
+	if (diags->errors == errors)
+		return 0;
+	for (t = 0; t < RTYPE_COUNT; t++) {
+		template_free(out[t]);
+		out[t] = NULL;
+	}
+	return -1;
+}
+
 /* ---- rendering ---- */
 
 /*
@@ -709,7 +835,7 @@ done:
  */
 static const char builtin_frame[] =
 	"<!DOCTYPE html>\n"
-	"<html>\n"
+	"<html lang=\"{{organization.language}}\">\n"
 	"<head>\n"
 	"<meta charset=\"utf-8\">\n"
 	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -725,19 +851,23 @@ static const char builtin_frame[] =
 	"{{/preheader}}\n"
 	"<table role=\"presentation\" width=\"100%\" cellspacing=\"0\" cellpadding=\"0\" border=\"0\" "
 	"style=\"background-color:#f4f4f5;\">\n"
+	"<tbody>\n"
 	"<tr>\n"
 	"<td align=\"center\" style=\"padding:24px 12px;\">\n"
 	"<table role=\"presentation\" width=\"100%\" cellspacing=\"0\" cellpadding=\"0\" border=\"0\" "
 	"style=\"max-width:600px;background-color:#ffffff;border-radius:6px;\">\n"
+	"<tbody>\n"
 	"<tr>\n"
 	"<td style=\"padding:32px 28px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;"
 	"font-size:16px;line-height:1.5;color:#1f2933;text-align:left;\">\n"
 	"{{{content}}}\n"
 	"</td>\n"
 	"</tr>\n"
+	"</tbody>\n"
 	"</table>\n"
 	"</td>\n"
 	"</tr>\n"
+	"</tbody>\n"
 	"</table>\n"
 	"</body>\n"
 	"</html>\n";
@@ -784,6 +914,7 @@ void render_context_groups(struct tvalue *ctx, const struct config *cfg,
 	tvalue_map_set(g, "name", string_or_null(cfg->org_name));
 	tvalue_map_set(g, "postal_address", string_or_null(cfg->postal_address));
 	tvalue_map_set(g, "site_url", string_or_null(cfg->site_url));
+	tvalue_map_set(g, "language", tvalue_string(cfg->language ? cfg->language : "en"));
 	tvalue_map_set(ctx, "organization", g);
 	g = tvalue_map();
 	tvalue_map_set(g, "id", string_or_null(c->id));
@@ -874,21 +1005,46 @@ static void prepare_links(struct render *r)
 	buf_addf(&b, "\" <%s.%s>", c->id, host ? host : "mailout.invalid");
 	r->list_id = buf_detach(&b, NULL);
 
-	r->why = xasprintf("You receive this because you are a contact of %s at %s.",
-			   r->owner->name ? r->owner->name : r->owner->id, cfg->org_name);
+	/* the unsubscribe link alone on a line 44 pixels high: a tap target */
 	buf_adds(&b, "<p class=\"mailout-footer\" style=\"margin:32px 0 0;padding:16px 0 0;"
 		     "border-top:1px solid #e5e7eb;font-size:12px;line-height:1.5;color:#6b7280;\">");
 	buf_add_html(&b, r->why, strlen(r->why));
-	buf_adds(&b, "<br />\n<a style=\"color:#6b7280;text-decoration:underline;\" href=\"");
+	buf_adds(&b, "<br>\n<a style=\"display:inline-block;min-height:44px;line-height:44px;"
+		     "font-size:14px;color:#4b5563;text-decoration:underline;\" href=\"");
 	buf_add_html(&b, r->page_url, strlen(r->page_url));
 	r->footer_html = buf_detach(&b, NULL);
-	buf_adds(&b, "\">Unsubscribe</a><br />\n");
+	buf_adds(&b, "\">");
+	s = lang_text(cfg->language, "message.unsubscribe");
+	buf_add_html(&b, s, strlen(s));
+	buf_adds(&b, "</a><br>\n");
 	buf_add_html(&b, cfg->org_name, strlen(cfg->org_name));
 	buf_adds(&b, ", ");
 	buf_add_html(&b, cfg->postal_address, strlen(cfg->postal_address));
 	buf_adds(&b, "</p>\n");
 	r->footer_html_tail = buf_detach(&b, NULL);
 	free(host);
+}
+
+/* The footer's reason for the campaign's recipients, as plain text, in
+ * *out; -1 with diagnostics. */
+static int render_why(char **out, const char *root, const struct config *cfg,
+		      const struct campaign *c, struct diag_list *diags)
+{
+	struct template *why[RTYPE_COUNT];
+	struct tvalue *ctx;
+	struct buf b = BUF_INIT;
+	int t;
+
+	if (footer_load(why, root, cfg->language, diags) < 0)
+		return -1;
+	ctx = tvalue_map();
+	render_context_groups(ctx, cfg, c);
+	template_render(&b, why[c->type], ctx, TEMPLATE_TEXT);
+	tvalue_free(ctx);
+	for (t = 0; t < RTYPE_COUNT; t++)
+		template_free(why[t]);
+	*out = buf_detach(&b, NULL);
+	return 0;
 }
 
 int render_open(struct render **out, const char *root, const struct config *cfg,
@@ -925,7 +1081,8 @@ int render_open(struct render **out, const char *root, const struct config *cfg,
 	}
 	if (newsletter_load(&r->nl, root, c->template, diags) < 0 ||
 	    signature_load(&r->sig_text, &sig_source, root, c->owner, diags) < 0 ||
-	    layout_load(&r->layout, root, diags) < 0)
+	    layout_load(&r->layout, root, diags) < 0 ||
+	    render_why(&r->why, root, cfg, c, diags) < 0)
 		goto done;
 	styled = !r->layout;
 	if (styled) {
@@ -1058,7 +1215,7 @@ static int render_parts(struct render *r, const struct recipient *rec, const cha
 	}
 	buf_addc(&r->text, '\n');
 	buf_adds(&r->text, r->why);
-	buf_adds(&r->text, "\nUnsubscribe: ");
+	buf_addf(&r->text, "\n%s: ", lang_text(cfg->language, "message.unsubscribe"));
 	buf_add(&r->text, r->url.ptr, r->url.len);
 	buf_addf(&r->text, "\n%s, %s\n", cfg->org_name, cfg->postal_address);
 

@@ -89,6 +89,21 @@ int signature_load(struct template **out, char **source_out, const char *root,
 int layout_load(struct template **out, const char *root, struct diag_list *diags);
 
 /*
+ * Why a recipient of each type gets the message, the first line of every
+ * footer: out[type] (RTYPE_COUNT templates, indexed by enum recipient_type;
+ * free each with template_free()) from templates/footer.yaml where it has
+ * the type's key (contacts, companies, leads: a mustache text), else the
+ * built-in text in LANGUAGE (src/lang.c: "you are a contact of ...", "your
+ * company is a customer of ...", "you asked ... about ...").  The texts may
+ * use owner.*, organization.* and campaign.* (no recipient fields) and are
+ * rendered as plain text.  0, or -1 with diagnostics (then every out[] is
+ * NULL).
+ */
+#define FOOTER_FILE "templates/footer.yaml"
+int footer_load(struct template **out, const char *root, const char *language,
+		struct diag_list *diags);
+
+/*
  * Appends the HTML of the Markdown src (len bytes) with its mustache tags
  * kept as they were, ready for template_parse().  A section, inverted
  * section, closing or comment tag alone on its line stays alone on a line

@@ -227,6 +227,7 @@ int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list
 		goto done;
 	if (plan_summaries(p, now, &s.summaries, &s.n) < 0 || plan_accounts(p, now, &s.accounts) < 0)
 		goto done;
+	site_localize_reasons(&s);
 	s.pages = xcalloc(s.n + 1, sizeof(*s.pages));
 	for (i = 0; i < s.n; i++) {
 		s.pages[i].summary = &s.summaries[i];

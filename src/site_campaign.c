@@ -28,13 +28,48 @@ static void put_stat(struct buf *b, const char *label, long n, const char *tone)
 	buf_adds(b, "</dd></div>");
 }
 
-static void put_command(struct buf *b, const char *campaign, const char *extra)
+/* "mailout VERB CAMPAIGN EXTRA" to copy. */
+static void put_verb_command(struct buf *b, const char *verb, const char *campaign,
+			     const char *extra)
 {
-	buf_adds(b, "<pre class=\"command\"><code>mailout retry ");
+	buf_addf(b, "<pre class=\"command\"><code>mailout %s ", verb);
 	site_put(b, campaign);
 	buf_adds(b, extra);
 	buf_adds(b, "</code></pre>");
 }
+
+static void put_command(struct buf *b, const char *campaign, const char *extra)
+{
+	put_verb_command(b, "retry", campaign, extra);
+}
+
+/* Paused or interrupted: how to resume, with the account that stopped it. */
+static void put_resume_item(struct buf *b, const struct campaign_summary *cs)
+{
+	const char *id = cs->campaign->id;
+
+	if (cs->status == STATUS_INTERRUPTED) {
+		buf_adds(b, "<li>A critical error on ");
+		if (cs->critical.account && cs->critical.account[0]) {
+			buf_adds(b, "account <code>");
+			site_put(b, cs->critical.account);
+			buf_adds(b, "</code>");
+		} else {
+			buf_adds(b, "one of the owner's accounts");
+		}
+		buf_adds(b, " stopped the sending (see Accounts and Notifications below). Fix the cause, "
+			    "then run:");
+		put_verb_command(b, "resume", id, "");
+		buf_adds(b, "</li>");
+	}
+	if (cs->status == STATUS_PAUSED) {
+		buf_adds(b, "<li>The campaign is paused: nothing is sent until it is resumed (or "
+			    "<code>status: active</code> is set in its campaign.yaml). To resume it, run:");
+		put_verb_command(b, "resume", id, "");
+		buf_adds(b, "</li>");
+	}
+}
+
 
 /* The unconfirmed claims, account by account, with the command that
  * resolves them; those older than an hour are an alert (status --check). */
@@ -110,13 +145,7 @@ static void put_next_steps(struct buf *b, const struct site *s, const struct cam
 		}
 		buf_adds(b, " and sends nothing more.</li>");
 	}
-	if (cs->status == STATUS_INTERRUPTED)
-		buf_adds(b, "<li>A critical error on one of the owner's accounts stopped the sending "
-			    "(see Accounts and Notifications below). Fix the cause, then run "
-			    "<code>mailout resume</code> for this campaign.</li>");
-	if (cs->status == STATUS_PAUSED)
-		buf_adds(b, "<li>The campaign is paused: nothing is sent until it is resumed with "
-			    "<code>mailout resume</code> (or <code>status: active</code> in its campaign.yaml).</li>");
+	put_resume_item(b, cs);
 	if (failed) {
 		buf_adds(b, "<li><strong>");
 		site_put_count(b, failed);
@@ -264,7 +293,7 @@ static void put_breakdown(struct buf *b, struct site *s, struct campaign_page *p
 	qsort(pg->accounts, pg->naccounts, sizeof(*pg->accounts), counts_cmp);
 	buf_adds(b, "<section class=\"panel\" id=\"accounts\" aria-labelledby=\"accounts-h\">"
 		    "<h2 id=\"accounts-h\">Accounts</h2><div class=\"table-wrap\" tabindex=\"0\" "
-		    "role=\"region\" aria-labelledby=\"accounts-h\"><table class=\"data\" id=\"account-breakdown\">"
+		    "role=\"group\" aria-labelledby=\"accounts-h\"><table class=\"data\" id=\"account-breakdown\">"
 		    "<thead><tr><th scope=\"col\">Account</th><th scope=\"col\">State</th>"
 		    "<th scope=\"col\" class=\"num\">Sent</th><th scope=\"col\" class=\"num\">Sent today</th>"
 		    "<th scope=\"col\" class=\"num\">Failed</th><th scope=\"col\" class=\"num\">Retrying</th>"
@@ -290,8 +319,9 @@ static void put_breakdown(struct buf *b, struct site *s, struct campaign_page *p
 			buf_adds(b, " <span class=\"muted\">(main)</span>");
 		buf_adds(b, "</th><td>");
 		if (as) {
-			site_put_star(b, as);
-			buf_adds(b, as->usable ? " <span class=\"state-ok\">usable</span>" : " ");
+			site_put_star_mark(b, as);
+			buf_adds(b, as->usable ? " <span class=\"state-ok\">usable</span>" :
+				    " <span class=\"state-bad\">not usable:</span> ");
 			if (!as->usable)
 				site_put(b, as->reason);
 		} else if (ac->account) {
@@ -336,7 +366,7 @@ static int put_list_start(struct buf *b, const char *id, const char *title, long
 		site_put_count(b, total);
 		buf_adds(b, " are listed.</p>");
 	}
-	buf_addf(b, "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-labelledby=\"%s-h\">"
+	buf_addf(b, "<div class=\"table-wrap\" tabindex=\"0\" role=\"group\" aria-labelledby=\"%s-h\">"
 		 "<table class=\"data\" id=\"%s-list\"><thead><tr>", id, id);
 	return 1;
 }
@@ -468,6 +498,12 @@ static void put_notifications(struct buf *b, struct site *s, const struct campai
 		    "<h2 id=\"notes-h\">Notifications <span class=\"muted\">(");
 	site_put_count(b, cs->total_notifications);
 	buf_adds(b, ")</span></h2>");
+	if (cs->critical.time)
+		site_put_critical(b, s, cs);
+	if (!cs->nnotifications && cs->critical.time) {
+		buf_adds(b, "<p class=\"muted\">This campaign recorded no error itself.</p></section>\n");
+		return;
+	}
 	if (!cs->nnotifications) {
 		buf_adds(b, "<p class=\"muted\">No errors recorded.</p></section>\n");
 		return;
@@ -525,6 +561,24 @@ static void preview_document(struct buf *out, const char *html)
 	}
 }
 
+/* The text part escaped, its spaces before a line end (the signature's
+ * "-- ") as character references, which no editor or linter strips. */
+static void put_text_part(struct buf *b, const char *text)
+{
+	const char *line = text, *end, *e;
+
+	for (; *line; line = *end ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		for (e = end; e > line && e[-1] == ' '; e--)
+			;
+		buf_add_html(b, line, (size_t)(e - line));
+		for (; e < end; e++)
+			buf_adds(b, "&#32;");
+		if (*end)
+			buf_addc(b, '\n');
+	}
+}
+
 static int put_preview(struct buf *b, struct site *s, const struct campaign_summary *cs,
 		       const char *rel)
 {
@@ -554,7 +608,7 @@ static int put_preview(struct buf *b, struct site *s, const struct campaign_summ
 	site_put(b, cs->campaign->name);
 	buf_adds(b, "\"></iframe><details class=\"as-table\"><summary>Text part</summary>"
 		    "<pre class=\"text-part\" tabindex=\"0\">");
-	buf_add_html(b, m.text ? m.text : "", m.text ? strlen(m.text) : 0);
+	put_text_part(b, m.text ? m.text : "");
 	buf_adds(b, "</pre></details></section>\n");
 	ret = 0;
 done:

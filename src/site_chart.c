@@ -212,7 +212,7 @@ static void put_chart_table(struct buf *b, const struct chart *ch)
 	size_t k;
 
 	buf_adds(b, "<details class=\"as-table\"><summary>Show the numbers</summary>"
-		    "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Sent per day\">"
+		    "<div class=\"table-wrap\" tabindex=\"0\" role=\"group\" aria-label=\"Sent per day\">"
 		    "<table class=\"data\" id=\"chart-table\"><thead><tr><th scope=\"col\">Day</th>");
 	for (k = 0; k < ch->nseries; k++) {
 		buf_adds(b, "<th scope=\"col\" class=\"num\">");

@@ -6,8 +6,10 @@
 #include "site_private.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "mailparse.h"
 #include "recipients.h"
 #include "schedule.h"
 #include "text.h"
@@ -52,37 +54,82 @@ void site_mask_address(struct buf *out, const char *address)
 	mask_span(out, address, (size_t)(at - address), at + 1, strlen(at + 1));
 }
 
-void site_mask_text(struct buf *out, const char *text)
+/* The length of an at-sign at s: '@', or percent-encoded (%40, in a URL)
+ * or quoted-printable (=40, in a Q-encoded word or a QP body); 0 if none. */
+static size_t at_sign(const char *s)
 {
-	size_t len = strlen(text), i, start, end, copied = 0;
+	if (*s == '@')
+		return 1;
+	if ((*s == '%' || *s == '=') && s[1] == '4' && s[2] == '0')
+		return 3;
+	return 0;
+}
+
+/* Where the address around the at-sign at text[i] (at bytes) starts and
+ * ends; 0 when there is none. */
+static int address_span(const char *text, size_t len, size_t copied, size_t i, size_t at,
+			size_t *start_out, size_t *end_out)
+{
+	size_t start = i, end = i + at;
+
+	if (start > copied + 1 && text[start - 1] == '"') {
+		/* a quoted local part: "john doe"@example.net */
+		for (start -= 2; start > copied && text[start] != '"'; start--)
+			;
+		if (text[start] != '"')
+			start = i;
+	} else {
+		/* a backslash quotes the next character (jana\.novak@...); the
+		 * local part before an encoded at-sign ends at a URL's or an
+		 * encoded-word's delimiter */
+		while (start > copied && (local_char((unsigned char)text[start - 1]) || text[start - 1] == '\\') &&
+		       !(at > 1 && strchr("/?=&", text[start - 1])))
+			start--;
+	}
+	while (end < len && domain_char((unsigned char)text[end]))
+		end++;
+	while (end > i + at && (text[end - 1] == '.' || text[end - 1] == '-'))
+		end--;
+	if (start == i || end == i + at)
+		return 0;
+	/* an encoded at-sign only before a domain with a dot: not "size=40" */
+	if (at > 1 && (!memchr(text + i + at, '.', end - i - at) ||
+		       !domain_char((unsigned char)text[i + at]) || text[i + at] == '.' || text[i + at] == '-'))
+		return 0;
+	*start_out = start;
+	*end_out = end;
+	return 1;
+}
+
+static void mask_plain(struct buf *out, const char *text)
+{
+	size_t len = strlen(text), i, at, start, end, copied = 0;
 
 	for (i = 0; i < len; i++) {
-		if (text[i] != '@')
-			continue;
-		start = i;
-		if (start > copied + 1 && text[start - 1] == '"') {
-			/* a quoted local part: "john doe"@example.net */
-			for (start -= 2; start > copied && text[start] != '"'; start--)
-				;
-			if (text[start] != '"')
-				start = i;
-		} else {
-			while (start > copied && local_char((unsigned char)text[start - 1]))
-				start--;
-		}
-		end = i + 1;
-		while (end < len && domain_char((unsigned char)text[end]))
-			end++;
-		while (end > i + 1 && (text[end - 1] == '.' || text[end - 1] == '-'))
-			end--;
-		if (start == i || end == i + 1)
+		if (!(at = at_sign(text + i)) || !address_span(text, len, copied, i, at, &start, &end))
 			continue;
 		buf_add(out, text + copied, start - copied);
-		mask_span(out, text + start, i - start, text + i + 1, end - i - 1);
+		mask_span(out, text + start, i - start, text + i + at, end - i - at);
 		copied = end;
 		i = end - 1;
 	}
 	buf_add(out, text + copied, len - copied);
+}
+
+void site_mask_text(struct buf *out, const char *text)
+{
+	char *decoded;
+
+	/* an address may hide in an encoded-word: =?utf-8?b?...?= */
+	if (!strstr(text, "=?") || !strstr(text, "?=")) {
+		mask_plain(out, text);
+		return;
+	}
+	/* decoded, so that no address stays hidden in one (a charset mailout
+	 * does not convert leaves its bytes as they are) */
+	decoded = mail_decode_words(text);
+	mask_plain(out, decoded);
+	free(decoded);
 }
 
 /* ---- output helpers: every string from content goes through these ---- */
@@ -94,7 +141,7 @@ void site_put(struct buf *b, const char *s)
 
 	if (!s)
 		return;
-	if (!strchr(s, '@')) {
+	if (!strchr(s, '@') && !strstr(s, "40") && !strstr(s, "=?")) {
 		buf_add_html(b, s, strlen(s));
 		return;
 	}
@@ -224,6 +271,31 @@ static int list_page(const char *name)
 	return !strcmp(rel, ".html");
 }
 
+/* The page's own part of its <title>: cut with an ellipsis so that it, " · "
+ * and the organisation's name stay within SITE_TITLE_MAX characters (at
+ * least 24 of its own), the length a tab, a bookmark or a search result
+ * shows. */
+static struct tvalue *page_title(const struct site *s, const char *title)
+{
+	struct buf m = BUF_INIT;
+	const char *p, *org = s->cfg->org_name ? s->cfg->org_name : "";
+	size_t room = SITE_TITLE_MAX - 3, used, n;
+	struct tvalue *v;
+
+	used = text_utf8_length(org, strlen(org));
+	room = used + 24 < room ? room - used : 24;
+	site_mask_text(&m, title ? title : "");
+	if (text_utf8_length(m.ptr, m.len) > room) {
+		for (p = m.ptr, n = 0; n + 1 < room; n++)
+			p += text_utf8_seq_len(p, m.len - (size_t)(p - m.ptr));
+		buf_truncate(&m, (size_t)(p - m.ptr));
+		buf_adds(&m, "…");
+	}
+	v = tvalue_string(m.ptr);
+	buf_release(&m);
+	return v;
+}
+
 int site_write_page(struct site *s, const char *rel, int depth, const char *title,
 		    const struct buf *content)
 {
@@ -234,7 +306,8 @@ int site_write_page(struct site *s, const char *rel, int depth, const char *titl
 	size_t i;
 	int ret;
 
-	tvalue_map_set(ctx, "title", site_masked_value(title));
+	tvalue_map_set(ctx, "title", page_title(s, title));
+	tvalue_map_set(ctx, "lang", tvalue_string(s->cfg->language ? s->cfg->language : "en"));
 	tvalue_map_set(ctx, "csp", tvalue_string(page_csp));
 	tvalue_map_set(ctx, "root", tvalue_string(root));
 	buf_addf(&href, "%s%s", root, s->theme.css_href);
@@ -312,9 +385,87 @@ void site_put_star(struct buf *b, const struct account_summary *a)
 	buf_adds(b, "</span>");
 }
 
-void site_put_note(struct buf *b, const struct site *s, const struct notification *nt)
+/* Whether s starts with a UTC time as mailout writes it, 2026-12-03T14:00:02Z. */
+static int utc_time_at(const char *s)
 {
-	buf_adds(b, "<p class=\"note\">");
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	size_t i;
+
+	for (i = 0; shape[i]; i++) {
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+			return 0;
+	}
+	return 1;
+}
+
+void site_local_times(struct buf *out, const struct site *s, const char *text)
+{
+	const char *p = text, *from = text;
+	char time[21], local[48];
+	time_t t;
+
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || !utc_time_at(p))
+			continue;
+		memcpy(time, p, 20);
+		time[20] = '\0';
+		if (time_parse_rfc3339(time, &t) < 0)
+			continue;
+		site_format_local(s, t, local);
+		buf_add(out, from, (size_t)(p - from));
+		buf_adds(out, local);
+		from = p + 20;
+		p += 19;
+	}
+	buf_adds(out, from);
+}
+
+void site_put_reason(struct buf *b, const struct site *s, const char *reason)
+{
+	struct buf local = BUF_INIT;
+
+	site_local_times(&local, s, reason ? reason : "");
+	site_put(b, local.ptr);
+	buf_release(&local);
+}
+
+void site_put_star_mark(struct buf *b, const struct account_summary *a)
+{
+	buf_addf(b, "<span class=\"star %s\" title=\"", a->usable ? "ok" : "bad");
+	site_put(b, a->account->id);
+	buf_adds(b, ": ");
+	site_put(b, a->usable ? "usable" : a->reason);
+	buf_adds(b, "\" aria-hidden=\"true\">★</span>");
+}
+
+static void localize_reason(struct buf *scratch, const struct site *s, struct account_summary *a)
+{
+	buf_reset(scratch);
+	site_local_times(scratch, s, a->reason);
+	snprintf(a->reason, sizeof(a->reason), "%s", scratch->ptr);
+}
+
+void site_localize_reasons(struct site *s)
+{
+	struct buf scratch = BUF_INIT;
+	size_t i, j;
+
+	for (i = 0; i < s->cfg->naccounts; i++)
+		localize_reason(&scratch, s, &s->accounts[i]);
+	for (i = 0; i < s->n; i++)
+		for (j = 0; j < s->summaries[i].naccounts; j++)
+			localize_reason(&scratch, s, &s->summaries[i].accounts[j]);
+	buf_release(&scratch);
+}
+
+/* A notification: when, the account and recipient, then the message;
+ * critical ones start with "Interrupted by" and name the campaign that
+ * recorded them when it is not this one (other: NULL). */
+static void put_note(struct buf *b, const struct site *s, const struct notification *nt,
+		     int critical, const char *other)
+{
+	buf_adds(b, critical ? "<p class=\"note critical\"><strong>Interrupted by</strong> " :
+		    "<p class=\"note\">");
 	site_put_time(b, s, nt->time);
 	buf_adds(b, " <span class=\"who\">");
 	site_put(b, nt->account);
@@ -322,7 +473,25 @@ void site_put_note(struct buf *b, const struct site *s, const struct notificatio
 		buf_adds(b, " · ");
 		site_put(b, nt->recipient);
 	}
-	buf_adds(b, "</span><br>");
-	site_put(b, nt->message);
+	buf_adds(b, "</span>");
+	if (other) {
+		buf_adds(b, " <span class=\"muted\">(recorded by campaign <code>");
+		site_put(b, other);
+		buf_adds(b, "</code>)</span>");
+	}
+	buf_adds(b, "<br>");
+	site_put_reason(b, s, nt->message);
 	buf_adds(b, "</p>");
+}
+
+void site_put_critical(struct buf *b, const struct site *s, const struct campaign_summary *cs)
+{
+	const char *by = cs->critical.campaign;
+
+	put_note(b, s, &cs->critical, 1, by && strcmp(by, cs->campaign->id) ? by : NULL);
+}
+
+void site_put_note(struct buf *b, const struct site *s, const struct notification *nt)
+{
+	put_note(b, s, nt, 0, NULL);
 }

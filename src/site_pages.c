@@ -35,19 +35,26 @@ static void put_stars(struct buf *b, const struct campaign_summary *cs)
 
 static void put_notes_cell(struct buf *b, const struct site *s, const struct campaign_summary *cs)
 {
+	const struct notification *latest = cs->nnotifications ? &cs->notifications[0] : NULL;
 	size_t j;
 
-	if (!cs->nnotifications) {
-		buf_adds(b, "<span class=\"muted\">none</span>");
+	/* the critical error first; it stands for the latest when it is that */
+	if (cs->critical.time)
+		site_put_critical(b, s, cs);
+	if (!latest) {
+		if (!cs->critical.time)
+			buf_adds(b, "<span class=\"muted\">none</span>");
 		return;
 	}
-	site_put_note(b, s, &cs->notifications[0]);
+	if (!cs->critical.time || latest->time != cs->critical.time ||
+	    strcmp(latest->message, cs->critical.message))
+		site_put_note(b, s, latest);
 	if (cs->total_notifications <= 1)
 		return;
 	buf_adds(b, "<details><summary>");
 	site_put_count(b, cs->total_notifications - 1);
 	buf_adds(b, cs->total_notifications == 2 ? " earlier notification" : " earlier notifications");
-	buf_adds(b, "</summary><div class=\"note-scroll\" tabindex=\"0\" role=\"region\" "
+	buf_adds(b, "</summary><div class=\"note-scroll\" tabindex=\"0\" role=\"group\" "
 		    "aria-label=\"Earlier notifications of ");
 	site_put(b, cs->campaign->id);
 	buf_adds(b, "\">");
@@ -460,7 +467,7 @@ int site_write_accounts_page(struct site *s)
 
 	buf_adds(&b, "<div class=\"page-head\"><div><h1>Accounts</h1><p class=\"lead\">Every sending "
 		     "account, its daily limit and when it sends next</p></div></div>\n"
-		     "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Sending accounts\">"
+		     "<div class=\"table-wrap\" tabindex=\"0\" role=\"group\" aria-label=\"Sending accounts\">"
 		     "<table id=\"accounts\" class=\"cards\"><caption class=\"sr-only\">"
 		     "Sending accounts</caption><thead><tr><th scope=\"col\">Account</th><th scope=\"col\">Owner</th>"
 		     "<th scope=\"col\">Department</th><th scope=\"col\" class=\"num\">Daily limit</th>"
@@ -489,7 +496,7 @@ int site_write_accounts_page(struct site *s)
 		buf_adds(&b, "</td><td class=\"num\" data-label=\"Attempts today\">");
 		site_put_count(&b, as->attempts_today);
 		buf_adds(&b, "</td><td data-label=\"State\">");
-		site_put_star(&b, as);
+		site_put_star_mark(&b, as);
 		if (as->usable)
 			buf_adds(&b, " <span class=\"state-ok\">usable</span>");
 		else {
@@ -554,6 +561,7 @@ int site_write_unsubscribe_page(struct site *s)
 
 	buf_addf(&csp, "default-src 'none'; script-src 'self'; style-src 'self'; img-src data:; base-uri 'none'; "
 		 "form-action %s", one_click ? origin : "'none'");
+	tvalue_map_set(ctx, "lang", tvalue_string(cfg->language ? cfg->language : "en"));
 	tvalue_map_set(ctx, "csp", tvalue_string(csp.ptr));
 	buf_addf(&href, "../%s", s->theme.css_href);
 	tvalue_map_set(ctx, "css", tvalue_string(href.ptr));

@@ -28,6 +28,9 @@
 #include "template.h"
 #include "util.h"
 
+/* A page's <title> at most (WCAG's and html-validate's long-title). */
+#define SITE_TITLE_MAX 70
+
 /* ---- the site being built ---- */
 
 struct account_counts {
@@ -132,6 +135,20 @@ void site_put_badge(struct buf *b, enum campaign_state st);
 void site_put_bar(struct buf *b, int percent, int large);
 void site_put_star(struct buf *b, const struct account_summary *a);
 void site_put_note(struct buf *b, const struct site *s, const struct notification *nt);
+/* An interrupted campaign's critical notification (cs->critical, time set),
+ * naming the campaign that recorded it when that is another one. */
+void site_put_critical(struct buf *b, const struct site *s, const struct campaign_summary *cs);
+/* Text with every UTC time written as 2026-12-03T14:00:02Z in the
+ * organisation's zone instead ("2026-12-03 15:00 CET"). */
+void site_local_times(struct buf *out, const struct site *s, const char *text);
+/* A text from the plan through site_put() with local times. */
+void site_put_reason(struct buf *b, const struct site *s, const char *reason);
+/* The star alone, hidden from screen readers (its title tells the state on
+ * hover): for places that say the state in words beside it. */
+void site_put_star_mark(struct buf *b, const struct account_summary *a);
+/* The reasons of every account (s->accounts and each summary's) with
+ * their times in the organisation's zone. */
+void site_localize_reasons(struct site *s);
 
 /* ---- site_page.c: the frame ---- */
 

@@ -249,7 +249,7 @@ static void prepare_campaign(struct validation *v, struct campaign_check *cc)
  * matter and mustache syntax; so is the layout. */
 static void check_other_templates(struct validation *v)
 {
-	struct template *layout = NULL;
+	struct template *layout = NULL, *why[RTYPE_COUNT];
 	char **names = NULL;
 	int n, i;
 
@@ -275,6 +275,9 @@ static void check_other_templates(struct validation *v)
 	free_list(names, (size_t)n);
 	if (layout_load(&layout, v->root, v->diags) == 0)
 		template_free(layout);
+	if (footer_load(why, v->root, v->cfg.language, v->diags) == 0)
+		for (i = 0; i < RTYPE_COUNT; i++)
+			template_free(why[i]);
 }
 
 /* The record as a template context, as a subject sees it. */

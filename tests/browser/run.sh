@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs a script of the status site's browser tests (default: site.test.js,
-# then list.test.js; screenshots.js makes the README's screenshots).  Installs the npm packages
+# list.test.js, then a11y.test.js; a11y.test.js: axe-core and html-validate over pages and
+# messages; screenshots.js makes the README's screenshots).  Installs the npm packages
 # from package-lock.json first when they are missing (node_modules is never
 # committed).  Needs node, npm and Debian's chromium: tests/deps.sh installs
 # them.  MAILOUT names the binary to test (default: ./mailout of the
@@ -18,7 +19,8 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
 	exit 2
 fi
 if [ ! -f "$here/node_modules/playwright-core/package.json" ] ||
-	[ ! -f "$here/node_modules/axe-core/package.json" ]; then
+	[ ! -f "$here/node_modules/axe-core/package.json" ] ||
+	[ ! -f "$here/node_modules/html-validate/package.json" ]; then
 	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 if [ $# -gt 0 ]; then
@@ -27,4 +29,5 @@ fi
 status=0
 node "$here/site.test.js" || status=1
 node "$here/list.test.js" || status=1
+node "$here/a11y.test.js" || status=1
 exit $status

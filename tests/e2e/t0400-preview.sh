@@ -123,8 +123,14 @@ for line in open(deliveries):
     for part, body in (("text", text), ("html", html)):
         if want not in body or unwanted in body:
             problem("%s: VIP section wrong in the %s part (vip=%s)" % (where, part, vip))
-    if "You receive this because you are a contact of " not in text or "Beispielstrasse 1, 10115 Berlin, Germany" not in text:
+    # the footer's reason by the campaign's recipient type
+    why = ("You receive this because you asked Dana Diaz at Example GmbH about our products."
+           if campaign == "product-launch-leads" else
+           "You receive this because you are a contact of Alice Adams at Example GmbH.")
+    if ("\n\n" + why + "\nUnsubscribe: ") not in text or "Beispielstrasse 1, 10115 Berlin, Germany" not in text:
         problem("%s: footer missing in the text part" % where)
+    if ("\">" + why + "<br>\n<a style=\"display:inline-block;min-height:44px;") not in html:
+        problem("%s: footer reason or tap target missing in the HTML part" % where)
     for part in msg.walk():
         if part.get_content_maintype() == "text":
             for n, line in enumerate(part.get_payload(decode=False).splitlines(), 1):

@@ -198,7 +198,7 @@ static void test_markdown_keeps_tags(void **state)
 		 "Raw <span class=\"x\">{{{owner.name}}}</span>, `{{code}}`, {{& amp}}, {{! note }}.\n",
 		 0);
 	assert_string_equal(b.ptr,
-			    "<p>Hello {{first_name}}, see <a href=\"{{unsubscribe_url}}\" title=\"{{title}}\">the page</a> or <img src=\"{{ img }}\" alt=\"logo\" />.\n"
+			    "<p>Hello {{first_name}}, see <a href=\"{{unsubscribe_url}}\" title=\"{{title}}\">the page</a> or <img src=\"{{ img }}\" alt=\"logo\">.\n"
 			    "Raw <span class=\"x\">{{{owner.name}}}</span>, <code>{{code}}</code>, {{& amp}}, {{! note }}.</p>\n");
 
 	/* sections alone on a line leave no paragraph behind, even inside one */
@@ -267,6 +267,7 @@ static void test_render_contact(void **state)
 			    "Unsubscribe: " PAGE TOKEN "\n"
 			    "M\xc3\xbcller & S\xc3\xb6hne GmbH, Beispielstrasse 1, 10115 Berlin\n");
 	/* html: recipient data escaped, the VIP section only, no empty paragraphs */
+	assert_contains(f->m.html, "<html lang=\"en\">\n<head>\n");
 	assert_contains(f->m.html, "<title>News for Jana</title>");
 	assert_contains(f->m.html, ">Hello &lt;b&gt;Evil &amp; Co&lt;/b&gt;&#8199;");
 	/* the preheader hidden without the tiny font and background-coloured
@@ -274,13 +275,13 @@ static void test_render_contact(void **state)
 	assert_contains(f->m.html, "\n<div style=\"display:none;max-height:0;max-width:0;overflow:hidden;mso-hide:all;\">Hello &lt;b&gt;");
 	assert_lacks(f->m.html, "font-size:1px");
 	assert_lacks(f->m.html, "opacity:0");
-	assert_contains(f->m.html, "<p style=\"margin:0 0 16px;\">we thank &lt;b&gt;Evil &amp; Co&lt;/b&gt;.<br />\nSecond line.</p>\n");
+	assert_contains(f->m.html, "<p style=\"margin:0 0 16px;\">we thank &lt;b&gt;Evil &amp; Co&lt;/b&gt;.<br>\nSecond line.</p>\n");
 	assert_contains(f->m.html, "href=\"https://www.example.com/book?who=c-1\">book a seat</a>");
 	assert_contains(f->m.html, "<p style=\"margin:0 0 16px;\">.A line starting with a dot</p>\n");
 	assert_contains(f->m.html, "<div class=\"mailout-signature\" style=\"margin:24px 0 0;\">\n"
-				   "<p style=\"margin:0 0 16px;\"><strong>Ann Example</strong><br />\nSales</p>\n</div>\n");
-	assert_contains(f->m.html, "You receive this because you are a contact of Ann Example at M\xc3\xbcller &amp; S\xc3\xb6hne GmbH.<br />\n"
-				   "<a style=\"color:#6b7280;text-decoration:underline;\" href=\"" PAGE TOKEN "\">Unsubscribe</a><br />\n"
+				   "<p style=\"margin:0 0 16px;\"><strong>Ann Example</strong><br>\nSales</p>\n</div>\n");
+	assert_contains(f->m.html, "You receive this because you are a contact of Ann Example at M\xc3\xbcller &amp; S\xc3\xb6hne GmbH.<br>\n"
+				   "<a style=\"display:inline-block;min-height:44px;line-height:44px;font-size:14px;color:#4b5563;text-decoration:underline;\" href=\"" PAGE TOKEN "\">Unsubscribe</a><br>\n"
 				   "M\xc3\xbcller &amp; S\xc3\xb6hne GmbH, Beispielstrasse 1, 10115 Berlin</p>\n");
 	assert_lacks(f->m.html, "<b>Evil");
 	assert_lacks(f->m.html, "Not VIP");
@@ -542,6 +543,93 @@ static void test_sample(void **state)
 	assert_contains(f->m.text, "-- \n[region] office\n");
 }
 
+/* ---- the footer's reason, by recipient type ---- */
+
+/* The first line of the footer of campaign id's message, as text. */
+static void assert_why(struct fx *f, const char *id, enum recipient_type type, const char *expected)
+{
+	const char *line;
+
+	open_render(f, id);
+	set_recipient(f, type, "r-1", "r@example.net", 1, "{ first_name: Jana, full_name: Acme }");
+	render_one(f, TOKEN);
+	line = strstr(f->m.text, "\n\n");
+	while (line && strncmp(line + 2, "You ", 4) && strncmp(line + 2, "Sie ", 4) && strncmp(line + 2, "Why ", 4))
+		line = strstr(line + 1, "\n\n");
+	assert_non_null(line);
+	assert_true(!strncmp(line + 2, expected, strlen(expected)) && line[2 + strlen(expected)] == '\n');
+}
+
+static void test_footer_reasons(void **state)
+{
+	struct fx *f = *state;
+	const char *de = "organization: { name: \"Acme & Co\", postal_address: \"Beispielstrasse 1\", "
+			 "site_url: https://status.example.com, timezone: Europe/Berlin, language: de-AT }\n";
+	struct buf yaml = BUF_INIT;
+
+	load(f);
+	assert_why(f, "news", RTYPE_CONTACTS,
+		   "You receive this because you are a contact of Ann Example at M\xc3\xbcller & S\xc3\xb6hne GmbH.");
+	assert_why(f, "firms", RTYPE_COMPANIES,
+		   "You receive this because your company is a customer of M\xc3\xbcller & S\xc3\xb6hne GmbH (your contact: Ann Example).");
+	assert_why(f, "vips", RTYPE_LEADS,
+		   "You receive this because you asked Ann Example at M\xc3\xbcller & S\xc3\xb6hne GmbH about our products.");
+	/* HTML-escaped in the HTML part, with the link as a 44 px tap target */
+	assert_contains(f->m.html, "about our products.<br>\n<a style=\"display:inline-block;min-height:44px;line-height:44px;");
+
+	/* in the organisation's language */
+	config_release(&f->cfg);
+	campaigns_release(&f->campaigns);
+	segments_release(&f->segments);
+	buf_adds(&yaml, de);
+	buf_adds(&yaml, strchr(config_yaml, '\n') + 1);
+	assert_int_equal(fixture_write(f->root, "mailout.yaml", yaml.ptr), 0);
+	load(f);
+	assert_why(f, "firms", RTYPE_COMPANIES,
+		   "Sie erhalten diese Nachricht, weil Ihr Unternehmen Kunde von Acme & Co ist (Ihr Kontakt: Ann Example).");
+	assert_contains(f->m.text, "\nAbmelden: " PAGE TOKEN "\n");
+	assert_contains(f->m.html, "<html lang=\"de-AT\">");
+	assert_contains(f->m.html, "\">Abmelden</a>");
+
+	/* overridden in templates/footer.yaml, per type */
+	assert_int_equal(fixture_write(f->root, FOOTER_FILE,
+				       "leads: \"Why this? You met {{owner.name}} of {{organization.name}} at our stand.\"\n"), 0);
+	assert_why(f, "vips", RTYPE_LEADS, "Why this? You met Ann Example of Acme & Co at our stand.");
+	assert_why(f, "news", RTYPE_CONTACTS,
+		   "Sie erhalten diese Nachricht, weil Sie ein Kontakt von Ann Example bei Acme & Co sind.");
+	buf_release(&yaml);
+}
+
+static void expect_footer_error(struct fx *f, const char *yaml, const char *expected)
+{
+	struct template *why[RTYPE_COUNT];
+	struct buf got = BUF_INIT;
+	size_t i;
+
+	assert_int_equal(fixture_write(f->root, FOOTER_FILE, yaml), 0);
+	diag_release(&f->diags);
+	assert_int_equal(footer_load(why, f->root, "en", &f->diags), -1);
+	for (i = 0; i < RTYPE_COUNT; i++)
+		assert_null(why[i]);
+	for (i = 0; i < f->diags.count; i++)
+		buf_addf(&got, "%s:%d:%d: %s\n", f->diags.items[i].path, f->diags.items[i].line,
+			 f->diags.items[i].col, f->diags.items[i].message);
+	assert_string_equal(got.ptr, expected);
+	buf_release(&got);
+}
+
+static void test_footer_errors(void **state)
+{
+	struct fx *f = *state;
+
+	expect_footer_error(f, "contacts: \"Hi {{first_name}}\"\n",
+			    "templates/footer.yaml:1:15: unknown name 'first_name' in the footer's reason: it may use owner.*, organization.* and campaign.*\n");
+	expect_footer_error(f, "contacts: ok\nfirms: x\n",
+			    "templates/footer.yaml:2:1: unknown key 'firms' in footer\n");
+	expect_footer_error(f, "leads: [a]\n",
+			    "templates/footer.yaml:1:8: a footer's reason must be a value, not a list\n");
+}
+
 /* ---- the frame ---- */
 
 static void test_layout(void **state)
@@ -564,14 +652,14 @@ static void test_layout(void **state)
 			    "<html><head><title>News for &lt;i&gt;Jana&lt;/i&gt;</title></head><body>\n"
 			    "<span class=\"pre\">Hello &lt;b&gt;Evil &amp; Co&lt;/b&gt;</span>\n"
 			    "<div><p>Hello &lt;i&gt;Jana&lt;/i&gt;,</p>\n"
-			    "<p>we thank &lt;b&gt;Evil &amp; Co&lt;/b&gt;.<br />\nSecond line.</p>\n"
+			    "<p>we thank &lt;b&gt;Evil &amp; Co&lt;/b&gt;.<br>\nSecond line.</p>\n"
 			    "<p>Not VIP.</p>\n"
 			    "<p>.A line starting with a dot</p>\n"
 			    "<div class=\"mailout-signature\" style=\"margin:24px 0 0;\">\n"
-			    "<p><strong>Ann Example</strong><br />\nSales</p>\n</div>\n"
+			    "<p><strong>Ann Example</strong><br>\nSales</p>\n</div>\n"
 			    "<p class=\"mailout-footer\" style=\"margin:32px 0 0;padding:16px 0 0;border-top:1px solid #e5e7eb;font-size:12px;line-height:1.5;color:#6b7280;\">"
-			    "You receive this because you are a contact of Ann Example at M\xc3\xbcller &amp; S\xc3\xb6hne GmbH.<br />\n"
-			    "<a style=\"color:#6b7280;text-decoration:underline;\" href=\"" PAGE TOKEN "\">Unsubscribe</a><br />\n"
+			    "You receive this because you are a contact of Ann Example at M\xc3\xbcller &amp; S\xc3\xb6hne GmbH.<br>\n"
+			    "<a style=\"display:inline-block;min-height:44px;line-height:44px;font-size:14px;color:#4b5563;text-decoration:underline;\" href=\"" PAGE TOKEN "\">Unsubscribe</a><br>\n"
 			    "M\xc3\xbcller &amp; S\xc3\xb6hne GmbH, Beispielstrasse 1, 10115 Berlin</p>\n"
 			    "</div>\n"
 			    "<p>M\xc3\xbcller &amp; S\xc3\xb6hne GmbH / News / Ann Example</p>\n"
@@ -887,6 +975,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_display_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mime_proof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_footer_reasons, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_footer_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layout_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newsletter_tags_must_pair_in_html, setup, teardown),

@@ -154,8 +154,25 @@ static void assert_mask(const char *in, const char *expected, int text)
 	buf_release(&b);
 }
 
+/* Addresses with the at-sign percent-encoded or quoted-printable, quoted
+ * local parts, RFC 2047 encoded-words: text in, masked text out. */
+static const char *const encoded[][2] = {
+	{ "550 5.1.1 https://mx.example.com/x?rcpt=jana.novak%40example.net: unknown",
+	  "550 5.1.1 https://mx.example.com/x?rcpt=j•••@example.net: unknown" },
+	{ "rcpt jana.novak%40Example.NET%3E rejected", "rcpt j•••@Example.NET%3E rejected" },
+	{ "Subject: =?utf-8?q?Undeliverable:_jana.novak=40example.net?=",
+	  "Subject: Undeliverable: j•••@example.net" },
+	{ "=?UTF-8?B?amFuYS5ub3Zha0BleGFtcGxlLm5ldA==?= unknown", "j•••@example.net unknown" },
+	{ "qp: jana.novak=40example.net.", "qp: j•••@example.net." },
+	{ "user 'jana.novak@example.net' unknown", "user '•••@example.net' unknown" },
+	{ "user jana\\.novak@example.net unknown", "user j•••@example.net unknown" },
+	{ "size=40 ratio=40.5 limit%40 x=40-y.test", "size=40 ratio=40.5 limit%40 x=40-y.test" },
+};
+
 static void test_mask(void **state)
 {
+	size_t i;
+
 	(void)state;
 	assert_mask("jana.novak@example.net", "j•••@example.net", 0);
 	assert_mask("émilie@example.test", "é•••@example.test", 0);
@@ -169,6 +186,9 @@ static void test_mask(void **state)
 	assert_mask("nothing here", "nothing here", 1);
 	assert_mask("a @ b, user@, @host", "a @ b, user@, @host", 1);
 	assert_mask("", "", 1);
+	/* encoded at-signs, quoting and encoded-words */
+	for (i = 0; i < sizeof(encoded) / sizeof(*encoded); i++)
+		assert_mask(encoded[i][0], encoded[i][1], 1);
 }
 
 static void test_pages_and_escaping(void **state)
