@@ -39,7 +39,7 @@
 	var NUMERIC = { status: 1, completion: 1, sent_today: 1, recipients: 1 };
 	/* the fields of a row of the list's data */
 	var ID = 0, NAME = 1, TYPE = 2, STATUS = 3, COMPLETION = 4, OWNER = 5, DEPARTMENT = 6, VIP = 7,
-		SENT_TODAY = 8, RECIPIENTS = 9, ACCOUNTS = 10, NOTES = 11;
+		SENT_TODAY = 8, RECIPIENTS = 9, ACCOUNTS = 10, NOTES = 11, CRITICAL = 12;
 	var FIELD = { name: NAME, recipient_type: TYPE, status: STATUS, completion: COMPLETION,
 		owner: OWNER, sent_today: SENT_TODAY, recipients: RECIPIENTS };
 	var HTML = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -79,22 +79,33 @@
 		return iso ? '<time datetime="' + esc(iso) + '">' + esc(local) + '</time>' : '—';
 	}
 
-	function noteHtml(n) {
-		return '<p class="note">' + timeHtml(n[0], n[1]) + ' <span class="who">' + esc(n[2]) +
-			(n[3] ? ' · ' + esc(n[3]) : '') + '</span><br>' + esc(n[4]) + '</p>';
+	/* n: [iso, local, account, recipient, message]; other: the campaign
+	 * that recorded a critical one, when not this one */
+	function noteHtml(n, critical, other) {
+		return (critical ? '<p class="note critical"><strong>Interrupted by</strong> ' : '<p class="note">') +
+			timeHtml(n[0], n[1]) + ' <span class="who">' + esc(n[2]) +
+			(n[3] ? ' · ' + esc(n[3]) : '') + '</span>' +
+			(other ? ' <span class="muted">(recorded by campaign <code>' + esc(other) + '</code>)</span>' : '') +
+			'<br>' + esc(n[4]) + '</p>';
 	}
 
+	/* As put_notes_cell(): the critical error first, standing for the
+	 * latest when it is that one. */
 	function notesHtml(r) {
-		var notes = r[NOTES], total, html, i;
+		var notes = r[NOTES], crit = r[CRITICAL] || [], total, html = '', latest, i;
 
+		if (crit.length)
+			html = noteHtml(crit[0], true, crit[1]);
 		if (!notes.length)
-			return '<span class="muted">none</span>';
+			return crit.length ? html : '<span class="muted">none</span>';
 		total = notes[0];
-		html = noteHtml(notes[1]);
+		latest = notes[1];
+		if (!crit.length || latest[0] !== crit[0][0] || latest[4] !== crit[0][4])
+			html += noteHtml(latest);
 		if (total <= 1)
 			return html;
 		html += '<details><summary>' + count(total - 1) + (total === 2 ? ' earlier notification' :
-			' earlier notifications') + '</summary><div class="note-scroll" tabindex="0" role="region" ' +
+			' earlier notifications') + '</summary><div class="note-scroll" tabindex="0" role="group" ' +
 			'aria-label="Earlier notifications of ' + esc(r[ID]) + '">';
 		for (i = 2; i < notes.length; i++)
 			html += noteHtml(notes[i]);

@@ -81,9 +81,32 @@ static void put_accounts(struct buf *b, const struct campaign_summary *cs)
 	buf_addc(b, ']');
 }
 
+/* [iso time, local time, account, recipient, message] of a notification,
+ * its times in the organisation's zone as the pages write them. */
+static void put_note(struct buf *b, const struct site *s, const struct notification *nt)
+{
+	char iso[32] = "", local[48] = "";
+	struct buf message = BUF_INIT;
+
+	if (nt->time) {
+		time_format_rfc3339(iso, nt->time);
+		site_format_local(s, nt->time, local);
+	}
+	site_local_times(&message, s, nt->message ? nt->message : "");
+	buf_addf(b, "[\"%s\",", iso);
+	site_put_json(b, local);
+	buf_addc(b, ',');
+	site_put_json(b, nt->account);
+	buf_addc(b, ',');
+	site_put_json(b, nt->recipient);
+	buf_addc(b, ',');
+	site_put_json(b, message.ptr);
+	buf_addc(b, ']');
+	buf_release(&message);
+}
+
 static void put_notes(struct buf *b, const struct site *s, const struct campaign_summary *cs)
 {
-	char iso[32], local[48];
 	size_t j;
 
 	if (!cs->nnotifications) {
@@ -92,29 +115,33 @@ static void put_notes(struct buf *b, const struct site *s, const struct campaign
 	}
 	buf_addf(b, "[%ld", cs->total_notifications);
 	for (j = 0; j < cs->nnotifications; j++) {
-		const struct notification *nt = &cs->notifications[j];
-
-		iso[0] = local[0] = '\0';
-		if (nt->time) {
-			time_format_rfc3339(iso, nt->time);
-			site_format_local(s, nt->time, local);
-		}
-		buf_addf(b, ",[\"%s\",", iso);
-		site_put_json(b, local);
 		buf_addc(b, ',');
-		site_put_json(b, nt->account);
-		buf_addc(b, ',');
-		site_put_json(b, nt->recipient);
-		buf_addc(b, ',');
-		site_put_json(b, nt->message);
-		buf_addc(b, ']');
+		put_note(b, s, &cs->notifications[j]);
 	}
+	buf_addc(b, ']');
+}
+
+/* The critical notification that interrupted the campaign, with the
+ * campaign that recorded it when another did ("" otherwise), or []. */
+static void put_critical(struct buf *b, const struct site *s, const struct campaign_summary *cs)
+{
+	const char *by = cs->critical.campaign;
+
+	if (!cs->critical.time) {
+		buf_adds(b, "[]");
+		return;
+	}
+	buf_addc(b, '[');
+	put_note(b, s, &cs->critical);
+	buf_addc(b, ',');
+	site_put_json(b, by && strcmp(by, cs->campaign->id) ? by : "");
 	buf_addc(b, ']');
 }
 
 /* [id, name, type, status, completion, owner, department, vip, sent today,
  * recipients, [[account] or [account, why not usable]], [total,
- * [iso time, local time, account, recipient, message]...] or []] */
+ * [iso time, local time, account, recipient, message]...] or [],
+ * [[the critical notification], recorded by] or []] */
 static void put_row(struct buf *b, const struct site *s, const struct campaign_summary *cs)
 {
 	const struct campaign *c = cs->campaign;
@@ -132,6 +159,8 @@ static void put_row(struct buf *b, const struct site *s, const struct campaign_s
 	put_accounts(b, cs);
 	buf_addc(b, ',');
 	put_notes(b, s, cs);
+	buf_addc(b, ',');
+	put_critical(b, s, cs);
 	buf_addc(b, ']');
 }
 

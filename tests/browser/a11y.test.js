@@ -225,7 +225,7 @@ async function checkGuidance(browser, site) {
 		assertEqual(await commands(), ['mailout resume december-update-vip'], 'paused');
 		await open('campaigns/december-update-dach/index.html');
 		assertEqual(await commands(), ['mailout retry december-update-dach',
-			'mailout retry december-update-dach --unconfirmed'], 'failed and unconfirmed');
+			'mailout confirm'], 'failed, and unconfirmed on an account with imap:');
 		await open('campaigns/mexico-contacts/index.html');
 		assertEqual(await commands(), [], 'done');
 	});
