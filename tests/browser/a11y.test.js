@@ -36,10 +36,7 @@ const { chromium } = require('playwright-core');
 const { HtmlValidate } = require('html-validate');
 const fixture = require('./fixture');
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu',
-	'--disable-background-networking', '--disable-component-update', '--disable-sync',
-	'--no-first-run'];
+const { CHROMIUM, ARGS, assert, assertEqual, check, run: runChecks } = require('./harness');
 const TOKEN = 'v1.AbC-_9.december-update-dach.c-1002.' + 'q'.repeat(20) + 'Z-_0123456789abcdefghij';
 const SECRET = 'a11y-test-secret-0123456789abcdef';
 const WIDTHS = [{ width: 1280, height: 900 }, { width: 390, height: 844 }];
@@ -52,30 +49,6 @@ const messagesValidator = new HtmlValidate({
 	extends: ['html-validate:recommended'],
 	rules: { 'no-inline-style': 'off', 'no-deprecated-attr': 'off' },
 });
-
-let passed = 0, failed = 0;
-
-function assert(cond, message) {
-	if (!cond)
-		throw new Error(message);
-}
-
-function assertEqual(actual, expected, message) {
-	const a = JSON.stringify(actual), e = JSON.stringify(expected);
-	if (a !== e)
-		throw new Error(`${message}: got ${a}, expected ${e}`);
-}
-
-async function check(name, fn) {
-	try {
-		await fn();
-		passed++;
-		console.log(`ok - ${name}`);
-	} catch (e) {
-		failed++;
-		console.log(`not ok - ${name}\n  ${String(e && e.stack || e).split('\n').slice(0, 8).join('\n  ')}`);
-	}
-}
 
 function mailout() {
 	return process.env.MAILOUT || path.join(fixture.SRC, 'mailout');
@@ -402,10 +375,4 @@ async function main() {
 	}
 }
 
-main().catch((e) => {
-	failed++;
-	console.log(`not ok - the test run stopped: ${e && e.stack || e}`);
-}).finally(() => {
-	console.log(`a11y: ${passed} passed, ${failed} failed`);
-	process.exitCode = failed ? 1 : 0;
-});
+runChecks('a11y', main);
