@@ -1,4 +1,4 @@
-#include "sender.h"
+#include "sender_private.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -18,82 +18,6 @@
 #include "token.h"
 #include "util.h"
 #include "xalloc.h"
-
-#define RETRY_FIRST (30 * 60)
-#define RETRY_MAX_DELAY (8 * 3600)
-#define RETRY_GIVE_UP (4 * 24 * 3600)
-#define NETWORK_PAUSE (5 * 60)
-#define THROTTLE_PAUSE (30 * 60)
-#define BATCH_MESSAGES 200
-#define BATCH_MAX_ITEMS 1000
-#define SENDER_REFUSAL_GRACE (15 * 60) /* seconds of refused pushes in a row */
-#define REJECTED_IN_ROW 3 /* RCPT refusals with one code: about the account */
-
-struct scamp;
-struct sacct;
-
-/* The deliveries of one campaign through one account. */
-struct spair {
-	struct scamp *camp;
-	struct sacct *acct;
-	long pending;
-	time_t min_retry; /* earliest retry, 0 when none */
-	struct log_writer *log;
-	char *rel; /* campaigns/<id>/log/<account>.tsv */
-	size_t mark; /* the log's size before the current batch */
-	int mark_valid;
-};
-
-struct scamp {
-	const struct campaign *c;
-	int eligible; /* active, valid, not interrupted */
-	struct render *render;
-	long sent;
-};
-
-struct day_count {
-	int day;
-	long attempts;
-};
-
-struct sacct {
-	const struct account *a;
-	int selected, red, broken;
-	time_t last_attempt, rest_until;
-	struct schedule_pace pace; /* the bucket, from last_attempt at the start */
-	struct day_count days[8];
-	size_t ndays;
-	struct spair **pairs; /* round robin order: oldest campaign start first */
-	size_t npairs, cursor;
-	struct smtp *smtp;
-	char *from_address;
-	int rejected_in_row; /* the last RCPT attempts refused with rejected_code */
-	char rejected_code[16];
-};
-
-struct run {
-	struct plan *p;
-	const struct sender_options *o;
-	struct sender_report *report;
-	struct diag_list *diags; /* o->diags, or own_diags */
-	struct diag_list own_diags;
-	struct plan_applier *applier;
-	struct token_keys *keys;
-	struct scamp *camps;
-	size_t ncamps;
-	struct sacct *accts;
-	size_t naccts;
-	struct spair *pairs;
-	size_t npairs;
-	time_t now, end;
-	int in_tx;
-	long since_commit;
-	struct timespec last_commit;
-	int query_failed; /* a plan query failed where only a count could be returned */
-	struct buf msg, line;
-	struct plan_recipient_holder holder;
-	struct strmap written; /* files this run appended to */
-};
 
 /* ---- the plan's transaction ---- */
 
@@ -453,13 +377,6 @@ static time_t account_due(struct run *r, struct sacct *a, time_t t)
 
 /* ---- one message ---- */
 
-struct delivery {
-	char *campaign, *recipient, *address;
-	int retrying;
-	time_t first_at;
-	long attempts;
-};
-
 static void delivery_release(struct delivery *d)
 {
 	free(d->campaign);
@@ -532,57 +449,6 @@ static int pick(struct spair **out, struct run *r, struct sacct *a, struct deliv
 	return 0;
 }
 
-/* Appends an event line to the pair's log and applies it to the plan. */
-static int record(struct run *r, struct spair *pair, enum log_event ev, const char *const *fields,
-		  size_t nfields)
-{
-	struct log_entry e;
-	size_t i;
-	int ret = -1;
-
-	memset(&e, 0, sizeof(e));
-	e.time = r->now;
-	e.event = ev;
-	e.nfields = nfields;
-	for (i = 0; i < nfields; i++)
-		e.field[i] = fields[i] && *fields[i] ? fields[i] : "-";
-	if (!r->o->dry_run) {
-		if (!pair->log && log_writer_open(&pair->log, plan_root(r->p), pair->rel) < 0)
-			goto done;
-		buf_reset(&r->line);
-		log_format(&r->line, r->now, ev, fields, nfields);
-		if (log_writer_append(pair->log, r->line.ptr, r->line.len) < 0)
-			goto done;
-	}
-	if (plan_applier_apply(r->applier, pair->camp->c->id, pair->acct->a->id, &e) < 0)
-		goto done;
-	if (!r->o->dry_run &&
-	    plan_log_advance(r->p, pair->rel, pair->log->offset, pair->log->fnv) < 0)
-		goto done;
-	ret = 0;
-done:
-	return ret;
-}
-
-static void emit(struct run *r, enum sender_event_kind kind, struct spair *pair,
-		 const char *recipient, const struct smtp_reply *reply, const char *text)
-{
-	struct sender_event ev;
-
-	if (!r->o->on_event)
-		return;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = kind;
-	ev.time = r->now;
-	ev.campaign = pair ? pair->camp->c->id : NULL;
-	ev.account = pair ? pair->acct->a->id : NULL;
-	ev.recipient = recipient;
-	ev.code = reply ? reply->code : 0;
-	ev.enhanced = reply ? reply->enhanced : "";
-	ev.text = text ? text : reply && reply->text ? reply->text : "";
-	r->o->on_event(&ev, r->o->payload);
-}
-
 int sender_account_options(struct smtp_options *so, const struct account *a, char **bearer_out)
 {
 	const char *password;
@@ -629,40 +495,6 @@ static int open_transport(struct run *r, struct sacct *a)
 	return ret;
 }
 
-/* The moment an account resting for quota may send again: its next day. */
-static time_t next_day_open(const struct sacct *a, time_t now)
-{
-	struct tm tm;
-
-	tz_to_local(a->a->schedule.zone, now, &tm);
-	return schedule_next_open(&a->a->schedule,
-				  tz_from_local(a->a->schedule.zone, tm.tm_year + 1900, tm.tm_mon + 1,
-						tm.tm_mday + 1, 0, 0, 0));
-}
-
-static void interrupt_campaigns(struct run *r, struct sacct *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->npairs; i++) {
-		if (a->pairs[i]->pending > 0 || a->pairs[i]->min_retry)
-			a->pairs[i]->camp->eligible = 0;
-	}
-	for (i = 0; i < r->npairs; i++) {
-		if (r->pairs[i].acct == a)
-			r->pairs[i].camp->eligible = 0;
-	}
-}
-
-/* A message planned in a batch: claimed, then delivered at its moment. */
-struct item {
-	struct spair *pair;
-	struct delivery d;
-	time_t due;
-	char *message_id;
-	int done;
-};
-
 static void sub_attempt(struct sacct *a, int day)
 {
 	size_t i;
@@ -688,7 +520,7 @@ static int claim_item(struct run *r, struct spair *pair, struct delivery *d, tim
 	fields[0] = d->recipient;
 	fields[1] = d->address;
 	fields[2] = it->message_id ? it->message_id : "-";
-	if (record(r, pair, LOG_CLAIM, fields, 3) < 0)
+	if (sender_record(r, pair, LOG_CLAIM, fields, 3) < 0)
 		return -1;
 	add_attempt(a, schedule_day(&a->a->schedule, due));
 	if (due > a->last_attempt)
@@ -711,7 +543,7 @@ static int release_item(struct run *r, struct item *it)
 	it->done = 1;
 	sub_attempt(it->pair->acct, schedule_day(&it->pair->acct->a->schedule, it->due));
 	it->pair->pending++;
-	return record(r, it->pair, LOG_RELEASE, fields, 1);
+	return sender_record(r, it->pair, LOG_RELEASE, fields, 1);
 }
 
 static void item_release(struct item *it)
@@ -739,33 +571,11 @@ static int ensure_render(struct run *r, struct scamp *camp)
 static int deliver_dry(struct run *r, struct item *it)
 {
 	const char *fields[4] = { it->d.recipient, "250", "2.0.0", "dry run" };
-	int ret = record(r, it->pair, LOG_SENT, fields, 4);
+	int ret = sender_record(r, it->pair, LOG_SENT, fields, 4);
 
-	emit(r, SENDER_WOULD_SEND, it->pair, it->d.recipient, NULL, "");
+	sender_emit(r, SENDER_WOULD_SEND, it->pair, it->d.recipient, NULL, "");
 	it->pair->camp->sent++;
 	r->report->sent++;
-	return ret;
-}
-
-static int record_failed(struct run *r, struct spair *pair, const char *const *fields,
-			 const struct smtp_reply *reply);
-
-/* The message for this recipient cannot be built (a header refuses one of
- * its fields, error_last() says which): the delivery fails alone, nothing
- * went to SMTP, and the account goes on with the next recipient. */
-static int record_unbuilt(struct run *r, struct item *it)
-{
-	struct smtp_reply reply = SMTP_REPLY_INIT;
-	const char *fields[4];
-	int ret;
-
-	reply.text = xasprintf("the message cannot be built: %s", error_last());
-	fields[0] = it->d.recipient;
-	fields[1] = "0";
-	fields[2] = NULL;
-	fields[3] = reply.text;
-	ret = record_failed(r, it->pair, fields, &reply);
-	smtp_reply_release(&reply);
 	return ret;
 }
 
@@ -791,7 +601,7 @@ static int compose(struct run *r, struct item *it, const char **to)
 		/* no secret or no token: this account cannot send in this run */
 		a->broken = 1;
 		r->report->accounts_unavailable++;
-		emit(r, SENDER_WARNING, pair, NULL, NULL, error_last());
+		sender_emit(r, SENDER_WARNING, pair, NULL, NULL, error_last());
 		ret = release_item(r, it) < 0 ? -1 : 1;
 		goto done;
 	}
@@ -807,7 +617,7 @@ static int compose(struct run *r, struct item *it, const char **to)
 	buf_reset(&r->msg);
 	if (render_mime(&r->msg, pair->camp->render, &rec, a->a, token, r->now, it->message_id,
 			NULL) < 0) {
-		ret = record_unbuilt(r, it) < 0 ? -1 : 1;
+		ret = sender_record_unbuilt(r, it) < 0 ? -1 : 1;
 		goto done;
 	}
 	*to = rec.email;
@@ -818,194 +628,6 @@ withdraw:
 done:
 	free(token);
 	return ret;
-}
-
-/* The account is red until resume; its campaigns are interrupted. */
-static void account_critical(struct run *r, struct sacct *a)
-{
-	a->red = 1;
-	interrupt_campaigns(r, a);
-	r->report->critical++;
-}
-
-static int record_failed(struct run *r, struct spair *pair, const char *const *fields,
-			 const struct smtp_reply *reply)
-{
-	int ret = record(r, pair, LOG_FAILED, fields, 4);
-
-	r->report->failed++;
-	emit(r, SENDER_FAILED, pair, fields[0], reply, NULL);
-	return ret;
-}
-
-/* Temporary for the recipient: a retry after a backoff that doubles, or
- * failed once the first attempt is too long ago. */
-static int record_retry(struct run *r, struct item *it, const char **fields,
-			const struct smtp_reply *reply)
-{
-	struct spair *pair = it->pair;
-	time_t first = it->d.first_at ? it->d.first_at : r->now;
-	long delay = RETRY_FIRST, n;
-	char when[32];
-	int ret;
-
-	for (n = 1; n < it->d.attempts + 1 && delay < RETRY_MAX_DELAY; n++)
-		delay *= 2;
-	if (delay > RETRY_MAX_DELAY)
-		delay = RETRY_MAX_DELAY;
-	if (r->now + delay - first > RETRY_GIVE_UP)
-		return record_failed(r, pair, fields, reply);
-	time_format_rfc3339(when, r->now + delay);
-	fields[4] = when;
-	ret = record(r, pair, LOG_RETRY, fields, 5);
-	if (!pair->min_retry || r->now + delay < pair->min_retry)
-		pair->min_retry = r->now + delay;
-	r->report->retrying++;
-	emit(r, SENDER_RETRY, pair, fields[0], reply, NULL);
-	return ret;
-}
-
-/* A limit of the account or the network: the account rests, the recipient
- * waits. */
-static int record_rest(struct run *r, struct spair *pair, enum smtp_class cls, const char **fields,
-		       const struct smtp_reply *reply)
-{
-	struct sacct *a = pair->acct;
-	char when[32];
-	int ret;
-
-	a->rest_until = cls == SMTP_NETWORK ? r->now + NETWORK_PAUSE :
-			reply->code >= 500 ? next_day_open(a, r->now) : r->now + THROTTLE_PAUSE;
-	time_format_rfc3339(when, a->rest_until);
-	fields[4] = when;
-	ret = record(r, pair, LOG_DEFERRED, fields, 5);
-	pair->pending++;
-	r->report->deferred++;
-	emit(r, SENDER_DEFERRED, pair, fields[0], reply, NULL);
-	return ret;
-}
-
-static int record_critical(struct run *r, struct spair *pair, const char *const *fields,
-			   const struct smtp_reply *reply)
-{
-	int ret = record(r, pair, LOG_CRITICAL, fields, 4);
-
-	pair->pending++; /* the recipient is pending again */
-	account_critical(r, pair->acct);
-	emit(r, SENDER_CRITICAL, pair, fields[0], reply, NULL);
-	return ret;
-}
-
-/*
- * Refused at RCPT for this recipient: failed, not suppressed, and the
- * account goes on; the same refusal for REJECTED_IN_ROW recipients in a
- * row is about the account, which is then red too.  The critical line
- * comes first, so that the delivery ends failed and is not first in line
- * after resume.
- */
-static int record_rejected(struct run *r, struct spair *pair, const char *const *fields,
-			   const struct smtp_reply *reply)
-{
-	struct sacct *a = pair->acct;
-	const char *code = reply->enhanced[0] ? reply->enhanced : fields[1];
-	const char *critical[4];
-	struct buf why = BUF_INIT;
-	int ret = 0;
-
-	if (a->rejected_in_row && !strcmp(a->rejected_code, code)) {
-		a->rejected_in_row++;
-	} else {
-		a->rejected_in_row = 1;
-		snprintf(a->rejected_code, sizeof(a->rejected_code), "%s", code);
-	}
-	if (a->rejected_in_row >= REJECTED_IN_ROW) {
-		buf_addf(&why, "%s; %d recipients in a row refused with %s", fields[3],
-			 a->rejected_in_row, code);
-		memcpy(critical, fields, sizeof(critical));
-		critical[3] = why.ptr;
-		ret = record(r, pair, LOG_CRITICAL, critical, 4);
-		account_critical(r, a);
-		emit(r, SENDER_CRITICAL, pair, fields[0], reply, why.ptr);
-		a->rejected_in_row = 0;
-	}
-	if (ret == 0)
-		ret = record_failed(r, pair, fields, reply);
-	buf_release(&why);
-	return ret;
-}
-
-/*
- * The connection failed while the server had the whole message: it may
- * have been delivered, so the claim stays unconfirmed, and the account
- * pauses.  The pause is a deferred line that names no recipient (a
- * recipient's deferred line would make the delivery pending again), so
- * the next run honours it too.
- */
-static int record_uncertain(struct run *r, struct item *it, const struct smtp_reply *reply)
-{
-	struct spair *pair = it->pair;
-	const char *fields[5];
-	struct buf why = BUF_INIT;
-	char code[8], when[32];
-	int ret;
-
-	pair->acct->rest_until = r->now + NETWORK_PAUSE;
-	snprintf(code, sizeof(code), "%d", reply->code);
-	time_format_rfc3339(when, pair->acct->rest_until);
-	buf_addf(&why, "%s; the message to %s is unconfirmed", reply->text ? reply->text : "",
-		 it->d.recipient);
-	fields[0] = NULL; /* "-" */
-	fields[1] = code;
-	fields[2] = NULL;
-	fields[3] = why.ptr;
-	fields[4] = when;
-	ret = record(r, pair, LOG_DEFERRED, fields, 5);
-	r->report->unconfirmed++;
-	emit(r, SENDER_UNCONFIRMED, pair, it->d.recipient, reply, NULL);
-	buf_release(&why);
-	return ret;
-}
-
-/* Records what the server's reply (classified as cls) means for the item. */
-static int record_outcome(struct run *r, struct item *it, const struct smtp_reply *reply,
-			  enum smtp_class cls)
-{
-	struct spair *pair = it->pair;
-	const char *fields[5];
-	char code[8];
-
-	if (cls != SMTP_RECIPIENT_REJECTED)
-		pair->acct->rejected_in_row = 0;
-	if (cls == SMTP_NETWORK && reply->uncertain)
-		return record_uncertain(r, it, reply);
-	snprintf(code, sizeof(code), "%d", reply->code);
-	fields[0] = it->d.recipient;
-	fields[1] = code;
-	fields[2] = reply->enhanced[0] ? reply->enhanced : "-";
-	fields[3] = reply->text ? reply->text : "";
-	fields[4] = NULL;
-	switch (cls) {
-	case SMTP_OK: {
-		int ret = record(r, pair, LOG_SENT, fields, 4);
-
-		pair->camp->sent++;
-		r->report->sent++;
-		emit(r, SENDER_SENT, pair, it->d.recipient, reply, NULL);
-		return ret;
-	}
-	case SMTP_RECIPIENT_PERMANENT:
-		return record_failed(r, pair, fields, reply);
-	case SMTP_RECIPIENT_REJECTED:
-		return record_rejected(r, pair, fields, reply);
-	case SMTP_RECIPIENT_TEMPORARY:
-		return record_retry(r, it, fields, reply);
-	case SMTP_ACCOUNT_LIMIT:
-	case SMTP_NETWORK:
-		return record_rest(r, pair, cls, fields, reply);
-	case SMTP_CRITICAL:
-		return record_critical(r, pair, fields, reply);
-	}
-	return 0;
 }
 
 /* Hands a claimed message to SMTP and records the outcome. */
@@ -1024,7 +646,7 @@ static int deliver_item(struct run *r, struct item *it)
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	smtp_send(a->smtp, a->from_address, to, r->msg.ptr, r->msg.len, &reply, &curl_code);
-	rc = record_outcome(r, it, &reply, smtp_classify(&reply, curl_code));
+	rc = sender_record_outcome(r, it, &reply, smtp_classify(&reply, curl_code));
 	smtp_reply_release(&reply);
 	return rc;
 }
@@ -1456,7 +1078,7 @@ static void salvage(struct run *r, struct item *items, size_t n)
 		if (pub->name_unpublished)
 			pub->name_unpublished(pub->payload, files, nfiles);
 		text = xasprintf("could not publish the results: %s", error_last());
-		emit(r, SENDER_WARNING, NULL, NULL, NULL, text);
+		sender_emit(r, SENDER_WARNING, NULL, NULL, NULL, text);
 		free(text);
 		free(files);
 	}
