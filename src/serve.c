@@ -614,9 +614,7 @@ static int entry_present(const struct serve *s, const struct entry *e)
 {
 	struct imap_options o;
 	struct imap *m = NULL;
-	struct buf criteria = BUF_INIT;
-	unsigned long *uids = NULL;
-	size_t n = 0;
+	struct buf message_id = BUF_INIT;
 	int ret = -1;
 
 	memset(&o, 0, sizeof(o));
@@ -629,15 +627,12 @@ static int entry_present(const struct serve *s, const struct entry *e)
 	o.ca_file = s->ca_file;
 	o.connect_timeout_ms = 10000;
 	o.timeout_ms = 30000;
-	buf_adds(&criteria, "HEADER Message-ID \"");
-	entry_message_id(&criteria, e);
-	buf_adds(&criteria, "\"");
+	entry_message_id(&message_id, e);
 	/* a server that cannot search gets the APPEND: twice rather than never */
 	if (imap_open(&m, &o) == 0)
-		ret = imap_search(m, 0, criteria.ptr, &uids, &n, NULL) == 0 && n > 0;
+		ret = imap_has_message_id(m, message_id.ptr) > 0;
 	imap_close(m);
-	free(uids);
-	buf_release(&criteria);
+	buf_release(&message_id);
 	return ret;
 }
 
