@@ -10,8 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
-
+#include "addrhash.h"
 #include "csv.h"
 #include "import_fields.h"
 #include "import_presets.h"
@@ -462,24 +461,18 @@ done:
 }
 
 /* The id made from an address: the type's prefix and the first 12 hex
- * digits of the SHA-256 of the address in lower case. */
+ * digits of the address's hash (the SHA-256 of the address in lower case). */
 static char *id_from_address(enum recipient_type type, const char *email)
 {
 	static const char *const prefix[RTYPE_COUNT] = {
 		[RTYPE_CONTACTS] = "c-", [RTYPE_COMPANIES] = "co-", [RTYPE_LEADS] = "l-",
 	};
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	char *address = xstrdup(email);
+	char hash[ADDR_HASH_LEN + 1];
 	struct buf id = BUF_INIT;
 
-	str_lower(address);
-	if (!EVP_Digest(address, strlen(address), md, &mdlen, EVP_sha256(), NULL))
-		abort();
+	addr_hash(email, hash);
 	buf_adds(&id, prefix[type]);
-	for (i = 0; i < 6 && i < mdlen; i++)
-		buf_addf(&id, "%02x", md[i]);
-	free(address);
+	buf_add(&id, hash + sizeof(ADDR_HASH_PREFIX) - 1, 12);
 	return buf_detach(&id, NULL);
 }
 
