@@ -328,9 +328,12 @@ static int write_config_tables(struct plan *p)
 	size_t i;
 	int ret = -1;
 
-	if (plan_exec(p, "DELETE FROM accounts; DELETE FROM campaigns; DELETE FROM deliveries;"
-			 "DELETE FROM daily; DELETE FROM progress; DELETE FROM notifications;"
-			 "DELETE FROM bounces;") < 0)
+	/* the counts triggers go with the deliveries; the derivation counts
+	 * (plan_counts_attach() after it) */
+	if (plan_counts_detach(p) < 0 ||
+	    plan_exec(p, "DELETE FROM accounts; DELETE FROM campaigns; DELETE FROM deliveries;"
+			 "DELETE FROM counts; DELETE FROM daily; DELETE FROM progress;"
+			 "DELETE FROM notifications; DELETE FROM bounces;") < 0)
 		return -1;
 	if (plan_prepare(p, &st,
 			 "INSERT INTO accounts (id, owner, main, daily_limit, enabled) VALUES (?, ?, ?, ?, ?)") < 0)
@@ -544,7 +547,8 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 		scan_derive = NULL;
 		if (derived == 0)
 			derived = write_config_tables(p) < 0 ? -1 : plan_deliveries_derive(p);
-		if (derived < 0 || plan_replay_logs(p, &s, 1, diags) < 0 || plan_settle(p) < 0)
+		if (derived < 0 || plan_counts_attach(p) < 0 || plan_replay_logs(p, &s, 1, diags) < 0 ||
+		    plan_settle(p) < 0)
 			goto done;
 	} else if (logs_changed) {
 		if (plan_replay_logs(p, &s, 0, diags) < 0 || plan_settle(p) < 0)

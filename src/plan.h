@@ -28,7 +28,7 @@
 #include "log.h"
 #include "recipients.h"
 
-#define PLAN_SCHEMA_VERSION 3
+#define PLAN_SCHEMA_VERSION 4
 #define PLAN_REBUILD 1u
 
 /* The plan is opaque: callers read it through the functions below. */

@@ -457,6 +457,10 @@ struct deriver {
 	long long last_file;
 	int last_line;
 	int abandoned; /* two records on one line: the table orders them */
+	/* pending deliveries per campaign and account (index + 1, 0 for
+	 * none), for the counts table: the triggers are off while deriving */
+	long *counts;
+	size_t counts_width;
 };
 
 static int deriver_init(struct deriver *d, struct plan *p)
@@ -466,6 +470,8 @@ static int deriver_init(struct deriver *d, struct plan *p)
 	d->type = -1;
 	buf_init(&d->batch.text, 0);
 	d->sel = xcalloc(p->campaigns.count + 1, sizeof(*d->sel));
+	d->counts_width = p->cfg.naccounts + 1;
+	d->counts = xcalloc((p->campaigns.count + 1) * d->counts_width, sizeof(*d->counts));
 	return plan_prepare(p, &d->ins,
 			    "INSERT INTO deliveries (campaign, recipient, ord, address, vip, account, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')");
 }
@@ -484,6 +490,7 @@ static void deriver_release(struct deriver *d)
 	buf_release(&d->batch.text);
 	recipient_fields_release(&d->fields);
 	sqlite3_finalize(d->ins);
+	free(d->counts);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -520,7 +527,7 @@ static int deriver_record(struct deriver *d, struct recipient *r, const void *bl
 {
 	struct strmap_entry *seen = NULL;
 	int decoded = 0;
-	size_t i;
+	size_t i, ci;
 
 	for (i = 0; i < d->nsel; i++) {
 		struct campaign_select *cs = &d->sel[i];
@@ -539,7 +546,9 @@ static int deriver_record(struct deriver *d, struct recipient *r, const void *bl
 		if (taken_check(&d->taken, seen, i))
 			continue; /* the same address twice: mailed once */
 		a = assign_account(r->vip && cs->vip.count ? &cs->vip : &cs->other, r->id);
-		batch_add(&d->batch, (size_t)(cs->campaign - d->p->campaigns.items), r, a, d->ord++);
+		ci = (size_t)(cs->campaign - d->p->campaigns.items);
+		d->counts[ci * d->counts_width + (a ? (size_t)(a - d->p->cfg.accounts) + 1 : 0)]++;
+		batch_add(&d->batch, ci, r, a, d->ord++);
 	}
 	if (d->batch.count >= DELIVERY_BATCH)
 		return batch_write(d->p, &d->batch, d->ins);
@@ -577,6 +586,27 @@ static int deriver_scanned(struct deriver *d, const struct recipient *r, long lo
 	return deriver_record(d, &copy, fields->ptr, fields->len);
 }
 
+/* Writes the counts of what was derived (the table holds none yet). */
+static int deriver_counts_write(struct deriver *d)
+{
+	sqlite3_stmt *st = NULL;
+	size_t c, a;
+	int ret = 0;
+
+	for (c = 0; c < d->p->campaigns.count && ret == 0; c++) {
+		for (a = 0; a < d->counts_width && ret == 0; a++) {
+			long n = d->counts[c * d->counts_width + a];
+
+			if (n)
+				ret = plan_counts_add(d->p, &st, d->p->campaigns.items[c].id,
+						      a ? d->p->cfg.accounts[a - 1].id : NULL,
+						      "pending", n);
+		}
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int plan_deriver_open(struct deriver **out, struct plan *p)
 {
 	struct deriver *d = xcalloc(1, sizeof(*d));
@@ -594,7 +624,7 @@ int plan_deriver_flush(struct deriver *d)
 {
 	if (!d || d->abandoned)
 		return 0;
-	return batch_write(d->p, &d->batch, d->ins) < 0 ? -1 : 1;
+	return batch_write(d->p, &d->batch, d->ins) < 0 || deriver_counts_write(d) < 0 ? -1 : 1;
 }
 
 void plan_deriver_free(struct deriver *d)
@@ -650,7 +680,7 @@ int plan_deliveries_derive(struct plan *p)
 		if (rf < 0)
 			goto done;
 	}
-	if (batch_write(p, &d.batch, d.ins) < 0)
+	if (batch_write(p, &d.batch, d.ins) < 0 || deriver_counts_write(&d) < 0)
 		goto done;
 	ret = 0;
 done:

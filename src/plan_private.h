@@ -105,6 +105,15 @@ void plan_deriver_free(struct deriver *d);
  * of the files table); *changed_out is set when any changed. */
 int plan_recipients_refresh(struct plan *p, struct sources *s, struct strmap *known,
 			    struct deriver *derive, struct diag_list *diags, int *changed_out);
+/* The counts table (plan_counts.c): _attach creates the triggers that keep
+ * it as deliveries change, _detach drops them for a bulk derivation, which
+ * adds what it counted with _add (*st: a statement prepared on first use,
+ * the caller finalizes it; account NULL for none). */
+int plan_counts_attach(struct plan *p);
+int plan_counts_detach(struct plan *p);
+int plan_counts_add(struct plan *p, sqlite3_stmt **st, const char *campaign, const char *account,
+		    const char *state, long n);
+
 /* Derives every delivery from the recipients table. */
 int plan_deliveries_derive(struct plan *p);
 /* After a replay: claims without outcome, suppressions, the same template. */

@@ -248,10 +248,10 @@ int plan_campaign_counts(struct plan *p, const char *campaign, struct plan_campa
 	int rc, st;
 
 	memset(out, 0, sizeof(*out));
-	/* reads the index on (campaign, account, state) in its order */
+	/* the counts table, in key order: '' (no account) first */
 	if (iter_open(&it, p,
-		      "SELECT account, state, COUNT(*) FROM deliveries WHERE campaign = ?1 "
-		      "GROUP BY account, state") < 0)
+		      "SELECT NULLIF(account, ''), state, n FROM counts WHERE campaign = ?1 AND n > 0 "
+		      "ORDER BY account, state") < 0)
 		return -1;
 	bind(it->st, 1, campaign);
 	while ((rc = plan_step(p, it->st)) == PLAN_ROW) {
@@ -319,8 +319,8 @@ int plan_campaign_vips(struct plan *p, const char *campaign, long *out)
 int plan_waiting_deliveries(struct plan *p, long *out)
 {
 	return count_query(p,
-			   "SELECT COUNT(*) FROM deliveries d JOIN campaigns c ON c.id = d.campaign "
-			   "WHERE c.status = 'active' AND d.state IN ('pending', 'retrying')",
+			   "SELECT COALESCE(SUM(n.n), 0) FROM counts n JOIN campaigns c ON c.id = n.campaign "
+			   "WHERE c.status = 'active' AND n.state IN ('pending', 'retrying')",
 			   NULL, out);
 }
 
@@ -993,14 +993,13 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 	*n = 0;
 	if (plan_accounts(p, now, &accounts) < 0)
 		goto done;
-	/* red accounts (few) are looked up in the index on (campaign,
-	 * account, state), not each delivery's account */
+	/* what red accounts hold is read from the counts, not the deliveries */
 	if (plan_prepare(p, &today,
 			 "SELECT COALESCE(SUM(sent), 0) FROM progress WHERE campaign = ?1 AND day = ?2") < 0 ||
 	    plan_prepare(p, &red,
-			 "SELECT COUNT(*) FROM accounts a CROSS JOIN deliveries d "
-			 "WHERE a.red_since > a.resumed_at AND d.campaign = ?1 AND d.account = a.id "
-			 "AND d.state IN ('pending', 'retrying')") < 0 ||
+			 "SELECT COALESCE(SUM(n.n), 0) FROM accounts a CROSS JOIN counts n "
+			 "WHERE a.red_since > a.resumed_at AND n.campaign = ?1 AND n.account = a.id "
+			 "AND n.state IN ('pending', 'retrying')") < 0 ||
 	    plan_prepare(p, &notes,
 			 "SELECT time, account, recipient, message FROM notifications WHERE campaign = ?1 ORDER BY time DESC, id DESC LIMIT 20") < 0 ||
 	    plan_prepare(p, &ntotal, "SELECT COUNT(*) FROM notifications WHERE campaign = ?1") < 0 ||
@@ -1012,8 +1011,9 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 	    plan_prepare(p, &critical,
 			 "SELECT n.time, n.account, n.recipient, n.message, n.campaign FROM accounts a "
 			 "JOIN notifications n ON n.account = a.id AND n.time = a.red_since "
-			 "WHERE a.red_since > a.resumed_at AND EXISTS (SELECT 1 FROM deliveries d "
-			 "WHERE d.campaign = ?1 AND d.account = a.id AND d.state IN ('pending', 'retrying')) "
+			 "WHERE a.red_since > a.resumed_at AND EXISTS (SELECT 1 FROM counts c "
+			 "WHERE c.campaign = ?1 AND c.account = a.id AND c.state IN ('pending', 'retrying') "
+			 "AND c.n > 0) "
 			 "ORDER BY n.time DESC, n.id DESC LIMIT 1") < 0)
 		goto done;
 	list = xcalloc(p->campaigns.count + 1, sizeof(*list));

@@ -1,7 +1,7 @@
 -- The send plan (build/plan.db): derived from the repository, never
 -- committed, always rebuildable.  PRAGMA user_version is the schema
 -- version; a plan of another version is rebuilt from scratch.
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 CREATE TABLE meta (
 	key TEXT PRIMARY KEY,
@@ -20,10 +20,13 @@ CREATE TABLE files (
 	consumed INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 
+-- unit: the file's place among the files of its type, sparse so that a
+-- new file fits between two others; a delivery's ord is (unit << 32) + line.
 CREATE TABLE recipient_files (
 	id INTEGER PRIMARY KEY,
 	path TEXT NOT NULL UNIQUE,
-	type INTEGER NOT NULL
+	type INTEGER NOT NULL,
+	unit INTEGER NOT NULL DEFAULT 0
 );
 
 -- type: 0 contacts, 1 companies, 2 leads.  fields: every other field,
@@ -41,6 +44,7 @@ CREATE TABLE recipients (
 	PRIMARY KEY (type, id)
 ) WITHOUT ROWID;
 CREATE INDEX recipients_by_file ON recipients (file, line);
+CREATE INDEX recipients_by_address ON recipients (address);
 
 CREATE TABLE accounts (
 	id TEXT PRIMARY KEY,
@@ -101,6 +105,17 @@ CREATE TABLE deliveries (
 	PRIMARY KEY (campaign, recipient)
 ) WITHOUT ROWID;
 CREATE INDEX deliveries_by_account ON deliveries (campaign, account, state, ord);
+
+-- Deliveries by campaign, account ('' for none) and state: kept by
+-- triggers on deliveries (plan_counts.c) in the transaction of every
+-- change, so that counts never need a scan.  Rows may hold n = 0.
+CREATE TABLE counts (
+	campaign TEXT NOT NULL,
+	account TEXT NOT NULL,
+	state TEXT NOT NULL,
+	n INTEGER NOT NULL,
+	PRIMARY KEY (campaign, account, state)
+) WITHOUT ROWID;
 
 -- Attempts per account and calendar day in the account's time zone.
 CREATE TABLE daily (

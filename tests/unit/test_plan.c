@@ -88,6 +88,32 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The counts table holds what a scan of the deliveries counts, row for row. */
+static void assert_counts_exact(struct fx *f)
+{
+	static const char *const sql[2] = {
+		"SELECT campaign, COALESCE(account, ''), state, COUNT(*) FROM deliveries "
+		"GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+		"SELECT campaign, account, state, n FROM counts WHERE n != 0 ORDER BY 1, 2, 3",
+	};
+	struct buf text[2] = { BUF_INIT, BUF_INIT };
+	sqlite3_stmt *st = NULL;
+	int i, c;
+
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(plan_prepare(f->plan, &st, sql[i]), 0);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (c = 0; c < 4; c++)
+				buf_addf(&text[i], "%s%s", (const char *)sqlite3_column_text(st, c),
+					 c == 3 ? "\n" : "\t");
+		}
+		sqlite3_finalize(st);
+	}
+	assert_string_equal(text[1].ptr, text[0].ptr);
+	buf_release(&text[0]);
+	buf_release(&text[1]);
+}
+
 static void open_plan(struct fx *f, unsigned flags)
 {
 	plan_close(f->plan);
@@ -97,6 +123,7 @@ static void open_plan(struct fx *f, unsigned flags)
 		diag_print(stderr, &f->diags);
 		fail_msg("plan_open: %s", error_last());
 	}
+	assert_counts_exact(f);
 }
 
 static long q(struct fx *f, const char *sql)
@@ -661,6 +688,60 @@ static void test_late_bounce_suppresses_the_mailed_address(void **state)
 	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'c-2'"), "suppressed");
 }
 
+/* One event through the sender's applier. */
+static void apply(struct plan_applier *a, const char *when, enum log_event event, const char *f0,
+		  const char *f1, const char *f2, const char *f3, const char *f4)
+{
+	struct log_entry e;
+
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(time_parse_rfc3339(when, &e.time), 0);
+	e.event = event;
+	e.field[0] = f0;
+	e.field[1] = f1;
+	e.field[2] = f2;
+	e.field[3] = f3;
+	e.field[4] = f4;
+	e.nfields = f4 ? 5 : f3 ? 4 : f2 ? 3 : 1;
+	assert_int_equal(plan_applier_apply(a, "c1", "ann-a", &e), 0);
+}
+
+/* The counts follow the sender's outcomes as they are applied, in their
+ * transaction, and a rollback takes them back with the deliveries. */
+static void test_counts_follow_the_sender(void **state)
+{
+	struct fx *f = *state;
+	struct plan_applier *a = NULL;
+	struct plan_campaign_counts c;
+
+	write_contacts(f->root, "recipients/contacts/a.yaml", 1, 4);
+	open_plan(f, 0);
+	assert_int_equal(plan_transaction_begin(f->plan), 0);
+	assert_int_equal(plan_applier_open(&a, f->plan, &f->diags), 0);
+	apply(a, "2026-12-01T08:00:00Z", LOG_CLAIM, "c-1", "person1@example.net", "<1@example.com>", NULL, NULL);
+	apply(a, "2026-12-01T08:00:01Z", LOG_SENT, "c-1", "250", "2.0.0", "OK", NULL);
+	apply(a, "2026-12-01T08:05:00Z", LOG_CLAIM, "c-2", "person2@example.net", "<2@example.com>", NULL, NULL);
+	apply(a, "2026-12-01T08:05:01Z", LOG_RETRY, "c-2", "451", "4.3.0", "later", "2026-12-01T08:35:01Z");
+	apply(a, "2026-12-01T08:10:00Z", LOG_CLAIM, "c-3", "person3@example.net", "<3@example.com>", NULL, NULL);
+	assert_int_equal(plan_applier_flush(a), 0);
+	plan_applier_free(a);
+	assert_counts_exact(f);
+	assert_int_equal(plan_campaign_counts(f->plan, "c1", &c), 0);
+	assert_int_equal(c.recipients, 4);
+	assert_int_equal(c.count[STATE_SENT], 1);
+	assert_int_equal(c.count[STATE_RETRYING], 1);
+	assert_int_equal(c.count[STATE_UNCONFIRMED], 1);
+	assert_int_equal(c.count[STATE_PENDING], 1);
+	plan_campaign_counts_release(&c);
+	assert_int_equal(plan_transaction_rollback(f->plan), 0);
+	assert_counts_exact(f);
+	assert_int_equal(q(f, "SELECT n FROM counts WHERE campaign = 'c1' AND state = 'pending' AND account = 'ann-a'") +
+			 q(f, "SELECT COALESCE(SUM(n), 0) FROM counts WHERE campaign = 'c1' AND state = 'pending' AND account != 'ann-a'"), 4);
+	/* a rebuild counts the same */
+	open_plan(f, PLAN_REBUILD);
+	assert_int_equal(q(f, "SELECT SUM(n) FROM counts WHERE campaign = 'c1' AND state = 'pending'"), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +756,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queries_tell_errors_from_no_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hard_bounce_suppresses_the_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_bounce_suppresses_the_mailed_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counts_follow_the_sender, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
