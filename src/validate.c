@@ -1,5 +1,6 @@
 #include "validate.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +42,7 @@ struct campaign_check {
 	size_t nfields, fields_cap;
 	int subject_uses_fields;
 	int subject_line, subject_col; /* the subject's first recipient field */
-	struct strmap addresses; /* selected, for dedupe */
+	int template_id; /* for the same-template overlap; -1: not counted */
 	size_t selected, vip, non_vip, empty_subject;
 	char *empty_subject_example;
 	int usable_accounts, main_accounts, other_accounts;
@@ -57,7 +58,18 @@ struct validation {
 	struct campaign_check *checks;
 	struct strmap newsletters; /* name -> struct newsletter * (NULL when broken) */
 	struct strmap fields[RTYPE_COUNT]; /* field names some record of the type has */
-	struct strmap by_template; /* "template\naddress" -> campaign index + 1 */
+	/*
+	 * Which campaigns selected an address: one map of every address,
+	 * whose value heads a list of campaign indexes in `taken` (linked by
+	 * index, 0 ends a list, entries numbered from 1), newest first.  It
+	 * stands for a set of addresses per campaign (dedupe) and one per
+	 * template (overlap) at a fraction of their memory.
+	 */
+	struct strmap addresses;
+	struct taken_entry {
+		uint32_t campaign, next;
+	} *taken;
+	size_t ntaken, taken_cap;
 	size_t **overlap; /* [later][earlier] counts of shared recipients */
 	size_t records;
 	struct tvalue *context; /* reused for subject rendering */
@@ -311,27 +323,69 @@ static void one_line(struct validation *v, const struct campaign_check *cc,
 		 r->id, what, cc->campaign->id);
 }
 
-static void count_overlap(struct validation *v, size_t ci, const struct recipient *r)
+/* Whether campaign ci selected the address of e before; if not, records
+ * that it does now. */
+static int address_taken(struct validation *v, struct strmap_entry *e, size_t ci)
 {
-	struct campaign *c = v->checks[ci].campaign;
+	uint32_t i;
+
+	for (i = (uint32_t)(uintptr_t)e->value; i; i = v->taken[i - 1].next) {
+		if (v->taken[i - 1].campaign == ci)
+			return 1;
+	}
+	XGROW(v->taken, v->taken_cap, v->ntaken + 1);
+	v->taken[v->ntaken].campaign = (uint32_t)ci;
+	v->taken[v->ntaken].next = (uint32_t)(uintptr_t)e->value;
+	e->value = (void *)(uintptr_t)++v->ntaken;
+	return 0;
+}
+
+/* An address campaign ci selected: counted against the first active
+ * campaign with the same template that selected it (the oldest entry of
+ * its list with that template), when that is another one. */
+static void count_overlap(struct validation *v, size_t ci, const struct strmap_entry *e)
+{
+	int tid = v->checks[ci].template_id;
+	size_t first = ci;
+	uint32_t i;
+
+	if (tid < 0)
+		return;
+	for (i = (uint32_t)(uintptr_t)e->value; i; i = v->taken[i - 1].next) {
+		if (v->checks[v->taken[i - 1].campaign].template_id == tid)
+			first = v->taken[i - 1].campaign;
+	}
+	if (first != ci)
+		v->overlap[ci][first]++;
+}
+
+/* Active campaigns with a template get the template's number (overlaps
+ * count between them); the others -1. */
+static void assign_template_ids(struct validation *v)
+{
+	struct strmap ids = STRMAP_INIT;
 	struct strmap_entry *e;
-	char *key;
+	size_t i;
 	int added;
 
-	if (c->status != CAMPAIGN_ACTIVE || !c->template)
-		return;
-	key = xasprintf("%s\n%s", c->template, r->address);
-	e = strmap_put(&v->by_template, key, &added);
-	if (added)
-		e->value = (void *)(ci + 1);
-	else if ((size_t)e->value - 1 != ci)
-		v->overlap[ci][(size_t)e->value - 1]++;
-	free(key);
+	for (i = 0; i < v->campaigns.count; i++) {
+		const struct campaign *c = v->checks[i].campaign;
+
+		v->checks[i].template_id = -1;
+		if (c->status != CAMPAIGN_ACTIVE || !c->template)
+			continue;
+		e = strmap_put(&ids, c->template, &added);
+		if (added)
+			e->value = (void *)(uintptr_t)ids.count;
+		v->checks[i].template_id = (int)(uintptr_t)e->value;
+	}
+	strmap_release(&ids, NULL);
 }
 
 static void on_record(const struct recipient *r, void *payload)
 {
 	struct validation *v = payload;
+	struct strmap_entry *seen = NULL;
 	size_t i, j;
 
 	v->records++;
@@ -339,12 +393,12 @@ static void on_record(const struct recipient *r, void *payload)
 		strmap_put(&v->fields[r->type], r->node->items[2 * i]->value, NULL);
 	for (i = 0; i < v->campaigns.count; i++) {
 		struct campaign_check *cc = &v->checks[i];
-		int added;
 
 		if (!cc->campaign->valid || !campaign_selects(cc->campaign, r))
 			continue;
-		strmap_put(&cc->addresses, r->address, &added);
-		if (!added)
+		if (!seen)
+			seen = strmap_put(&v->addresses, r->address, NULL);
+		if (address_taken(v, seen, i))
 			continue;
 		cc->selected++;
 		if (r->vip)
@@ -372,7 +426,7 @@ static void on_record(const struct recipient *r, void *payload)
 				one_line(v, cc, r, "preheader");
 			}
 		}
-		count_overlap(v, i, r);
+		count_overlap(v, i, seen);
 	}
 }
 
@@ -468,7 +522,6 @@ static void release_check(struct campaign_check *cc)
 	template_free(cc->signature);
 	free(cc->signature_source);
 	free(cc->empty_subject_example);
-	strmap_release(&cc->addresses, NULL);
 }
 
 static void free_newsletter(void *p)
@@ -512,6 +565,7 @@ int validate_repo(const char *root, struct diag_list *diags, struct validate_sum
 		v.checks[i].campaign = &v.campaigns.items[i];
 		prepare_campaign(&v, &v.checks[i]);
 	}
+	assign_template_ids(&v);
 	check_other_templates(&v);
 	scan_recipients(&v);
 	for (i = 0; i < v.campaigns.count; i++)
@@ -529,7 +583,8 @@ done:
 	free(v.checks);
 	free(v.overlap);
 	strmap_release(&v.newsletters, free_newsletter);
-	strmap_release(&v.by_template, NULL);
+	strmap_release(&v.addresses, NULL);
+	free(v.taken);
 	for (t = 0; t < RTYPE_COUNT; t++)
 		strmap_release(&v.fields[t], NULL);
 	tvalue_free(v.context);
