@@ -32,9 +32,16 @@ static int run(struct cmd_ctx *ctx)
 	if (!p)
 		goto done;
 	stats = plan_refresh_stats(p);
-	cmd_printf("plan: %s (%zu file%s parsed, %zu log line%s replayed%s)\n", plan_path(p),
+	cmd_printf("plan: %s (%zu file%s parsed, %zu log line%s replayed", plan_path(p),
 	       stats.files_parsed, stats.files_parsed == 1 ? "" : "s", stats.log_lines,
-	       stats.log_lines == 1 ? "" : "s", stats.rederived ? ", deliveries derived again" : "");
+	       stats.log_lines == 1 ? "" : "s");
+	if (stats.rederived)
+		cmd_printf(", deliveries derived again)\n");
+	else if (stats.rederived_deliveries)
+		cmd_printf(", %zu deliver%s derived again)\n", stats.rederived_deliveries,
+			   stats.rederived_deliveries == 1 ? "y" : "ies");
+	else
+		cmd_printf(")\n");
 	now = clock_now();
 	if (now == (time_t)-1) {
 		cmd_error("%s", error_last());

@@ -486,9 +486,10 @@ static int load_content(struct plan *p, struct diag_list *diags)
 }
 
 /* Whether content other than logs changed (logs rewritten, files of
- * campaigns that no longer exist included), and whether logs grew. */
+ * campaigns that no longer exist included), whether logs grew, and whether
+ * anything but recipient files changed (*others). */
 static void sources_changes(const struct sources *s, const struct strmap *known,
-			    int *content_changed, int *logs_changed)
+			    int *content_changed, int *logs_changed, int *others)
 {
 	size_t i;
 
@@ -496,9 +497,11 @@ static void sources_changes(const struct sources *s, const struct strmap *known,
 		const struct source *src = &s->items[i];
 		if (src->kind == SRC_LOG || src->kind == SRC_COMMANDS) {
 			*content_changed |= src->rewritten;
+			*others |= src->rewritten;
 			*logs_changed |= src->appended;
 		} else if (src->changed) {
 			*content_changed = 1;
+			*others |= src->kind != SRC_RECIPIENTS;
 		}
 	}
 	/* files of campaigns that no longer exist */
@@ -510,6 +513,8 @@ static void sources_changes(const struct sources *s, const struct strmap *known,
 		for (j = 0; j < s->count && !listed; j++)
 			listed = !strcmp(s->items[j].rel, known->slots[i].key);
 		*content_changed |= !listed;
+		*others |= !listed && (strncmp(known->slots[i].key, "recipients/", 11) ||
+				       !str_has_suffix(known->slots[i].key, ".yaml"));
 	}
 }
 
@@ -519,9 +524,10 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	struct sources s = { NULL, 0, 0 };
 	struct strmap known = STRMAP_INIT;
 	struct deriver *scan_derive = NULL;
+	struct rederive *partial = NULL;
 	long long racy_since = 0;
 	size_t errors = diags->errors;
-	int content_changed = 0, logs_changed = 0, ret = -1, derived;
+	int content_changed = 0, logs_changed = 0, others = 0, ret = -1, derived = 0;
 	char stamp[32];
 	struct timespec now;
 
@@ -532,21 +538,29 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 		goto done;
 	if (load_known(p, &s, &known) < 0 || examine_sources(p, &s, racy_since, diags) < 0)
 		goto done;
-	sources_changes(&s, &known, &content_changed, &logs_changed);
+	sources_changes(&s, &known, &content_changed, &logs_changed, &others);
 	/* a new plan derives the deliveries as the records are read, instead
 	 * of reading them all back */
 	if (fresh && (write_config_tables(p) < 0 || plan_deriver_open(&scan_derive, p) < 0))
 		goto done;
+	/* when only recipient files changed, only what they affect is derived again */
+	if (!fresh && content_changed && !others && !logs_changed &&
+	    plan_rederive_begin(&partial, p, &s, &known) < 0)
+		goto done;
 	if (plan_recipients_refresh(p, &s, &known, scan_derive, diags, &content_changed) < 0 ||
 	    diags->errors > errors)
 		goto done;
-	if (content_changed) {
+	if (partial && (derived = plan_rederive_finish(partial, &s, diags)) < 0)
+		goto done;
+	if (content_changed && !(partial && derived == 1)) {
 		p->rederived = 1;
+		p->rederived_deliveries = 0;
 		derived = plan_deriver_flush(scan_derive);
 		plan_deriver_free(scan_derive); /* its memory goes before the replay's */
 		scan_derive = NULL;
 		if (derived == 0)
-			derived = write_config_tables(p) < 0 ? -1 : plan_deliveries_derive(p);
+			derived = write_config_tables(p) < 0 || plan_units_renumber(p) < 0
+					  ? -1 : plan_deliveries_derive(p);
 		if (derived < 0 || plan_counts_attach(p) < 0 || plan_replay_logs(p, &s, 1, diags) < 0 ||
 		    plan_settle(p) < 0)
 			goto done;
@@ -572,6 +586,7 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	ret = 0;
 done:
 	plan_deriver_free(scan_derive);
+	plan_rederive_free(partial);
 	sources_release(&s);
 	strmap_release(&known, NULL);
 	return ret;
@@ -770,6 +785,7 @@ int plan_refresh(struct plan *p, struct diag_list *diags)
 {
 	p->files_read = p->files_parsed = p->log_lines = 0;
 	p->rederived = 0;
+	p->rederived_deliveries = 0;
 	/* the files may have changed under us (a fetch): read the content again */
 	config_release(&p->cfg);
 	segments_release(&p->segments);

@@ -180,6 +180,7 @@ time_t plan_built_at(const struct plan *p);
 struct plan_refresh_stats {
 	size_t files_read, files_parsed, log_lines;
 	int rederived; /* the deliveries were derived again */
+	size_t rederived_deliveries; /* or only these, for changed recipient files */
 };
 struct plan_refresh_stats plan_refresh_stats(const struct plan *p);
 

@@ -19,12 +19,12 @@
 /* Deliveries derived as the records are read (a new plan); see below. */
 struct deriver;
 static int deriver_scanned(struct deriver *d, const struct recipient *r, long long file,
-			   const struct buf *fields);
+			   long long ord, const struct buf *fields);
 
 struct record_insert {
 	struct plan *p;
 	sqlite3_stmt *insert, *find;
-	long long file_id;
+	long long file_id, unit;
 	struct buf fields;
 	struct diag_list *diags;
 	struct deriver *derive; /* NULL: derived later from the table */
@@ -73,7 +73,8 @@ static void insert_record(const struct recipient *r, void *payload)
 		sqlite3_reset(ri->find);
 	} else if (rc != SQLITE_DONE) {
 		ri->failed = plan_sql_error(ri->p, "insert recipient");
-	} else if (ri->derive && deriver_scanned(ri->derive, r, ri->file_id, &ri->fields) < 0) {
+	} else if (ri->derive &&
+		   deriver_scanned(ri->derive, r, ri->file_id, plan_ord(ri->unit, r->line), &ri->fields) < 0) {
 		ri->failed = -1;
 	}
 }
@@ -89,8 +90,8 @@ static int recipients_refresh_prepare(struct recipients_refresh *rr)
 {
 	struct plan *p = rr->p;
 
-	return plan_prepare(p, &rr->get_file, "SELECT id FROM recipient_files WHERE path = ?") < 0 ||
-	       plan_prepare(p, &rr->add_file, "INSERT INTO recipient_files (path, type) VALUES (?, ?)") < 0 ||
+	return plan_prepare(p, &rr->get_file, "SELECT id, unit FROM recipient_files WHERE path = ?") < 0 ||
+	       plan_prepare(p, &rr->add_file, "INSERT INTO recipient_files (path, type, unit) VALUES (?, ?, ?)") < 0 ||
 	       plan_prepare(p, &rr->drop, "DELETE FROM recipients WHERE file = ?") < 0 ||
 	       plan_prepare(p, &rr->drop_file, "DELETE FROM recipient_files WHERE path = ?") < 0 ||
 	       plan_prepare(p, &rr->ri.insert,
@@ -171,11 +172,15 @@ static int parse_changed_file(struct recipients_refresh *rr, const struct source
 		return -1;
 	if (rc == PLAN_ROW) {
 		rr->ri.file_id = sqlite3_column_int64(rr->get_file, 0);
+		rr->ri.unit = sqlite3_column_int64(rr->get_file, 1);
 		sqlite3_reset(rr->get_file);
 	} else {
 		sqlite3_reset(rr->get_file);
+		if (plan_file_unit(p, src->rel, src->type, &rr->ri.unit) < 0)
+			return -1;
 		plan_bind_text(rr->add_file, 1, src->rel);
 		sqlite3_bind_int(rr->add_file, 2, src->type);
+		sqlite3_bind_int64(rr->add_file, 3, rr->ri.unit);
 		if (plan_step_done(p, rr->add_file) < 0)
 			return -1;
 		rr->ri.file_id = sqlite3_last_insert_rowid(p->db);
@@ -237,13 +242,7 @@ done:
  * it must.  VIP recipients go through the owner's main accounts (the other
  * ones when there is no main account); others never through a main account.
  */
-struct candidates {
-	const struct account **items;
-	uint64_t *hashes; /* of each account's id */
-	size_t count;
-};
-
-static void owner_candidates(const struct config *cfg, const char *owner, int main,
+void plan_owner_candidates(const struct config *cfg, const char *owner, int main,
 			     struct candidates *out)
 {
 	size_t i;
@@ -271,7 +270,7 @@ static uint64_t mix64(uint64_t h)
 	return h;
 }
 
-static const struct account *assign_account(const struct candidates *c, const char *recipient)
+const struct account *plan_assign_account(const struct candidates *c, const char *recipient)
 {
 	const struct account *best = NULL;
 	double best_score = -1;
@@ -295,12 +294,6 @@ static const struct account *assign_account(const struct candidates *c, const ch
 	return best;
 }
 
-struct campaign_select {
-	const struct campaign *campaign;
-	struct candidates vip, other;
-	int needs_fields;
-};
-
 static int campaign_needs_fields(const struct campaign *c)
 {
 	size_t i;
@@ -314,7 +307,16 @@ static int campaign_needs_fields(const struct campaign *c)
 	return 0;
 }
 
-static void release_select(struct campaign_select *cs)
+void plan_select_init(struct campaign_select *cs, const struct config *cfg,
+		      const struct campaign *c)
+{
+	cs->campaign = c;
+	cs->needs_fields = campaign_needs_fields(c);
+	plan_owner_candidates(cfg, c->owner, 1, &cs->vip);
+	plan_owner_candidates(cfg, c->owner, 0, &cs->other);
+}
+
+void plan_select_release(struct campaign_select *cs)
 {
 	free(cs->vip.items);
 	free(cs->vip.hashes);
@@ -452,7 +454,6 @@ struct deriver {
 	struct delivery_batch batch;
 	struct recipient_fields fields;
 	sqlite3_stmt *ins;
-	long long ord;
 	/* records handed over as read: the place of the previous one */
 	long long last_file;
 	int last_line;
@@ -483,7 +484,7 @@ static void deriver_release(struct deriver *d)
 	if (!d->p)
 		return;
 	for (i = 0; i < d->nsel; i++)
-		release_select(&d->sel[i]);
+		plan_select_release(&d->sel[i]);
 	free(d->sel);
 	taken_release(&d->taken);
 	free(d->batch.rows);
@@ -502,7 +503,7 @@ static size_t deriver_type(struct deriver *d, int t)
 	if (t == d->type)
 		return d->nsel;
 	for (i = 0; i < d->nsel; i++)
-		release_select(&d->sel[i]);
+		plan_select_release(&d->sel[i]);
 	taken_release(&d->taken);
 	d->nsel = 0;
 	d->type = t;
@@ -512,10 +513,7 @@ static size_t deriver_type(struct deriver *d, int t)
 
 		if (!c->valid || c->type != t)
 			continue;
-		cs->campaign = c;
-		cs->needs_fields = campaign_needs_fields(c);
-		owner_candidates(&d->p->cfg, c->owner, 1, &cs->vip);
-		owner_candidates(&d->p->cfg, c->owner, 0, &cs->other);
+		plan_select_init(cs, &d->p->cfg, c);
 		d->nsel++;
 	}
 	return d->nsel;
@@ -523,7 +521,8 @@ static size_t deriver_type(struct deriver *d, int t)
 
 /* The deliveries of one record of the current type; blob holds its fields
  * as the plan stores them (decoded when a campaign filters on them). */
-static int deriver_record(struct deriver *d, struct recipient *r, const void *blob, size_t len)
+static int deriver_record(struct deriver *d, struct recipient *r, long long ord, const void *blob,
+			  size_t len)
 {
 	struct strmap_entry *seen = NULL;
 	int decoded = 0;
@@ -545,10 +544,10 @@ static int deriver_record(struct deriver *d, struct recipient *r, const void *bl
 			seen = strmap_put(&d->taken.addresses, r->address, NULL);
 		if (taken_check(&d->taken, seen, i))
 			continue; /* the same address twice: mailed once */
-		a = assign_account(r->vip && cs->vip.count ? &cs->vip : &cs->other, r->id);
+		a = plan_assign_account(r->vip && cs->vip.count ? &cs->vip : &cs->other, r->id);
 		ci = (size_t)(cs->campaign - d->p->campaigns.items);
 		d->counts[ci * d->counts_width + (a ? (size_t)(a - d->p->cfg.accounts) + 1 : 0)]++;
-		batch_add(&d->batch, ci, r, a, d->ord++);
+		batch_add(&d->batch, ci, r, a, ord);
 	}
 	if (d->batch.count >= DELIVERY_BATCH)
 		return batch_write(d->p, &d->batch, d->ins);
@@ -556,7 +555,7 @@ static int deriver_record(struct deriver *d, struct recipient *r, const void *bl
 }
 
 static int deriver_scanned(struct deriver *d, const struct recipient *r, long long file,
-			   const struct buf *fields)
+			   long long ord, const struct buf *fields)
 {
 	struct recipient copy;
 
@@ -583,7 +582,7 @@ static int deriver_scanned(struct deriver *d, const struct recipient *r, long lo
 	copy.owner = r->owner;
 	copy.vip = r->vip;
 	copy.line = r->line;
-	return deriver_record(d, &copy, fields->ptr, fields->len);
+	return deriver_record(d, &copy, ord, fields->ptr, fields->len);
 }
 
 /* Writes the counts of what was derived (the table holds none yet). */
@@ -642,9 +641,9 @@ int plan_deliveries_derive(struct plan *p)
 	int t, rc, rf, ret = -1;
 
 	if (deriver_init(&d, p) < 0 ||
-	    plan_prepare(p, &files, "SELECT id FROM recipient_files WHERE type = ? ORDER BY path") < 0 ||
+	    plan_prepare(p, &files, "SELECT id, unit FROM recipient_files WHERE type = ? ORDER BY path") < 0 ||
 	    plan_prepare(p, &recs,
-			 "SELECT id, email, address, owner, vip, fields, line FROM recipients WHERE file = ? ORDER BY line") < 0)
+			 "SELECT id, email, address, owner, vip, fields, line FROM recipients WHERE file = ? ORDER BY line, id") < 0)
 		goto done;
 	for (t = 0; t < RTYPE_COUNT; t++) {
 		if (!deriver_type(&d, t))
@@ -663,7 +662,8 @@ int plan_deliveries_derive(struct plan *p)
 				r.owner = plan_column_text(recs, 3);
 				r.vip = sqlite3_column_int(recs, 4);
 				r.line = sqlite3_column_int(recs, 6);
-				if (deriver_record(&d, &r, sqlite3_column_blob(recs, 5),
+				if (deriver_record(&d, &r, plan_ord(sqlite3_column_int64(files, 1), r.line),
+						   sqlite3_column_blob(recs, 5),
 						   (size_t)sqlite3_column_bytes(recs, 5)) < 0) {
 					sqlite3_reset(recs);
 					sqlite3_reset(files);

@@ -7,6 +7,7 @@
 #define MAILOUT_PLAN_PRIVATE_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "plan.h"
 #include "util.h"
@@ -26,6 +27,8 @@ struct plan {
 	/* what the last refresh did, for tests and benchmarks */
 	size_t files_read, files_parsed, log_lines;
 	int rederived;
+	size_t rederived_deliveries; /* by a partial derivation */
+	int units_exhausted;
 	sqlite3_stmt **queries; /* the named single-row queries, prepared once */
 	char error[512]; /* the message of the last failed query */
 };
@@ -114,11 +117,73 @@ int plan_counts_detach(struct plan *p);
 int plan_counts_add(struct plan *p, sqlite3_stmt **st, const char *campaign, const char *account,
 		    const char *state, long n);
 
+/*
+ * A delivery's send order within its campaign: the place of its record,
+ * (unit << 32) + line, where the unit orders the files of a type by path
+ * (ties, records on one line, go by recipient id).  A new file gets a unit
+ * between those of its neighbours (plan_file_unit(); -1 after error_set());
+ * when two are too close, p->units_exhausted is set and a full derivation
+ * numbers the files again (plan_units_renumber()).
+ */
+static inline long long plan_ord(long long unit, int line)
+{
+	return unit * 4294967296LL + line;
+}
+int plan_file_unit(struct plan *p, const char *path, int type, long long *out);
+int plan_units_renumber(struct plan *p);
+
+/* Selection and account assignment of one campaign (plan_derive.c). */
+struct candidates {
+	const struct account **items;
+	uint64_t *hashes; /* of each account's id */
+	size_t count;
+};
+struct campaign_select {
+	const struct campaign *campaign;
+	struct candidates vip, other;
+	int needs_fields;
+};
+void plan_owner_candidates(const struct config *cfg, const char *owner, int main,
+			   struct candidates *out);
+const struct account *plan_assign_account(const struct candidates *c, const char *recipient);
+void plan_select_init(struct campaign_select *cs, const struct config *cfg,
+		      const struct campaign *c);
+void plan_select_release(struct campaign_select *cs);
+
+/*
+ * Deriving again only what changed recipient files can affect
+ * (plan_rederive.c), when nothing but recipient files changed: _begin,
+ * before plan_recipients_refresh(), keeps the records of the changed
+ * files; _finish compares them with the new ones and derives, replays and
+ * settles again the deliveries of the campaigns of their types and owners
+ * for the addresses involved.  _finish returns 1 when done, 0 when the
+ * change needs a full derivation (a delivery appearing or going away that
+ * a hard bounce, a released claim or a confirmation in the logs depends
+ * on; no room for a new file's unit), -1 on error; _free accepts NULL.
+ */
+struct rederive;
+int plan_rederive_begin(struct rederive **out, struct plan *p, const struct sources *s,
+			const struct strmap *known);
+int plan_rederive_finish(struct rederive *rd, struct sources *s, struct diag_list *diags);
+void plan_rederive_free(struct rederive *rd);
+
 /* Derives every delivery from the recipients table. */
 int plan_deliveries_derive(struct plan *p);
 /* After a replay: claims without outcome, suppressions, the same template. */
 int plan_settle(struct plan *p);
 /* Replays logs: all of them from the start (full), or the appended tails. */
 int plan_replay_logs(struct plan *p, struct sources *s, int full, struct diag_list *diags);
+/*
+ * Replays, from the start, the lines of the keys ("campaign\trecipient",
+ * value the flags below) alone, reading the logs of the campaigns marked
+ * in wanted (by index) and of those merged into them; nothing but those
+ * deliveries changes.  Returns 1, or 0 when a line's effect reaches past
+ * its delivery for a key whose delivery appeared, went away or changed
+ * address (a full derivation is needed), -1 on error.
+ */
+#define PLAN_KEY_EXISTENCE 1u /* the delivery appeared or went away */
+#define PLAN_KEY_ADDRESS 2u /* derived again with another address */
+int plan_replay_keys(struct plan *p, struct sources *s, const struct strmap *keys,
+		     const unsigned char *wanted, struct diag_list *diags);
 
 #endif

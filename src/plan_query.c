@@ -106,6 +106,7 @@ struct plan_refresh_stats plan_refresh_stats(const struct plan *p)
 	s.files_parsed = p->files_parsed;
 	s.log_lines = p->log_lines;
 	s.rederived = p->rederived;
+	s.rederived_deliveries = p->rederived_deliveries;
 	return s;
 }
 

@@ -41,7 +41,19 @@ struct replay {
 	/* replaying a merged campaign's log for the campaign it was merged
 	 * into: only the deliveries' history, never the account's */
 	int history;
+	/* replaying for the deliveries in keys alone (plan_replay_keys()):
+	 * the aggregates were counted already */
+	int targeted, fallback;
+	const struct strmap *keys;
+	struct buf key;
 };
+
+/* Whether this line adds to the aggregates (daily counts, notifications,
+ * account states): not for history, not when replaying for a few keys. */
+static int counting(const struct replay *r)
+{
+	return !r->history && !r->targeted;
+}
 
 static struct account_run *account_run(struct replay *r, const char *id)
 {
@@ -100,7 +112,7 @@ static int add_notification(struct replay *r, const struct log_entry *e, const c
 	struct buf msg = BUF_INIT;
 	int ret;
 
-	if (r->history)
+	if (!counting(r))
 		return 0;
 	/* server replies usually carry their codes already */
 	if (!strncmp(e->field[3], e->field[1], strlen(e->field[1])))
@@ -165,6 +177,7 @@ struct replay_delivery {
 	char *address; /* the one its latest claim mailed, else its own */
 	char *message_id; /* its latest claim's, or NULL */
 	long long last_event, claimed_at;
+	int unclaimed; /* no claim named an address yet: address is its own */
 };
 
 /* The day of t in the zone of the account's schedule (or the organisation's). */
@@ -179,7 +192,7 @@ static int replay_claim(struct replay *r, const struct log_entry *e,
 	struct buf key = BUF_INIT;
 	struct account_run *ar;
 
-	if (!r->history) {
+	if (counting(r)) {
 		ar = account_run(r, r->account);
 		set_max(&ar->last_attempt, (long long)e->time);
 		buf_addf(&key, "%s\t%d", r->account, account_day(r, ar, e->time));
@@ -205,10 +218,12 @@ static int mark_sent(struct replay *r, const struct log_entry *e, const struct r
 	struct buf key = BUF_INIT;
 	int ret;
 
-	buf_addf(&key, "%s\t%s\t%d", r->campaign, r->account,
-		 schedule_day(&r->p->cfg.schedule, sent_at));
-	count_add(&r->progress, key.ptr, 1);
-	buf_release(&key);
+	if (!r->targeted) {
+		buf_addf(&key, "%s\t%s\t%d", r->campaign, r->account,
+			 schedule_day(&r->p->cfg.schedule, sent_at));
+		count_add(&r->progress, key.ptr, 1);
+		buf_release(&key);
+	}
 	if (!found)
 		return 0;
 	ret = set_state(r, d->recipient, "sent", e->time, e, 0, 0);
@@ -239,7 +254,7 @@ static int replay_failure(struct replay *r, const struct log_entry *e,
 		return ret;
 	if (e->event == LOG_FAILED || hard_bounce(e->field[2]) || final_report(e))
 		ret = set_state(r, d->recipient, "failed", e->time, e, 0, 0);
-	if (!ret && hard_bounce(e->field[2])) {
+	if (!ret && hard_bounce(e->field[2]) && !r->targeted) {
 		plan_bind_text(r->bounce, 1, d->address);
 		sqlite3_bind_int64(r->bounce, 2, (sqlite3_int64)e->time);
 		plan_bind_text(r->bounce, 3, r->campaign);
@@ -271,7 +286,7 @@ static int replay_account_stop(struct replay *r, const struct log_entry *e,
 	time_t until;
 	int ret;
 
-	if (r->history)
+	if (!counting(r))
 		return d->found ? set_state(r, d->recipient, "pending", e->time, e, 0, 0) : 0;
 	ar = account_run(r, r->account);
 	ret = add_notification(r, e, e->event == LOG_DEFERRED ? "account resting" :
@@ -294,7 +309,7 @@ static int replay_account_stop(struct replay *r, const struct log_entry *e,
 static int replay_retry_cmd(struct replay *r, const struct log_entry *e,
 			    const struct replay_delivery *d)
 {
-	if (!r->history)
+	if (counting(r))
 		set_max(&r->last_reset[r->ci], (long long)e->time);
 	if (d->found && (long long)e->time >= d->last_event &&
 	    (!strcmp(d->state, "failed") || !strcmp(d->state, "retrying") ||
@@ -332,7 +347,7 @@ static int replay_claim_released(struct replay *r, const struct log_entry *e,
 	if (!d->found || (strcmp(d->state, "claimed") &&
 			  (strcmp(d->state, "unconfirmed") || d->last_event != d->claimed_at)))
 		return 0;
-	if (!r->history) {
+	if (counting(r)) {
 		ar = account_run(r, r->account);
 		buf_addf(&key, "%s\t%d", r->account, account_day(r, ar, (time_t)d->claimed_at));
 		count_add(&r->daily, key.ptr, -1);
@@ -407,6 +422,7 @@ static int replay_lookup(struct replay *r, const struct log_entry *e, struct rep
 		d->claimed_at = sqlite3_column_int64(r->get, 3);
 		if (plan_column_text(r->get, 4))
 			d->message_id = xstrdup(plan_column_text(r->get, 4));
+		d->unclaimed = sqlite3_column_int(r->get, 5);
 	}
 	sqlite3_reset(r->get);
 	/* history never overrides what the campaign did itself since */
@@ -415,24 +431,65 @@ static int replay_lookup(struct replay *r, const struct log_entry *e, struct rep
 	return 0;
 }
 
+/*
+ * Whether a line about a key replayed alone changes more than its
+ * delivery, so that the plan must be derived in full: a hard bounce
+ * (the bounces table keeps the address of the delivery that bounced
+ * first), a released claim (the day's attempts) or a confirmation (the
+ * day's messages) count only when their delivery exists, and a hard
+ * bounce before any claim suppresses the recipient's own address.
+ */
+static int needs_full(const struct log_entry *e, const struct replay_delivery *d,
+		      uintptr_t flags)
+{
+	int bounce = (e->event == LOG_FAILED || e->event == LOG_BOUNCE) && e->nfields >= 3 &&
+		     hard_bounce(e->field[2]);
+
+	if (flags & PLAN_KEY_EXISTENCE)
+		return bounce || e->event == LOG_RELEASE || e->event == LOG_CONFIRMED;
+	return (flags & PLAN_KEY_ADDRESS) && bounce && (!d->found || d->unclaimed);
+}
+
+/* For a targeted replay: the flags of the line's key, 0 when it is not
+ * one of the keys replayed. */
+static uintptr_t key_flags(struct replay *r, const struct log_entry *e)
+{
+	const struct strmap_entry *ke;
+
+	if (!e->nfields || e->event == LOG_MERGED || e->event == LOG_RESUME)
+		return 0;
+	buf_reset(&r->key);
+	buf_addf(&r->key, "%s\t%s", r->campaign, e->field[0]);
+	ke = strmap_get(r->keys, r->key.ptr);
+	return ke ? (uintptr_t)ke->value : 0;
+}
+
 static int replay_entry(const struct log_entry *e, void *payload)
 {
 	struct replay *r = payload;
 	struct replay_delivery d;
+	uintptr_t flags = 0;
 	int ret = 0;
 
 	memset(&d, 0, sizeof(d));
 	r->lines++;
 	d.recipient = e->nfields ? e->field[0] : NULL;
+	if (r->targeted && !(flags = key_flags(r, e)))
+		return 0;
 	if (d.recipient && e->event != LOG_MERGED && replay_lookup(r, e, &d) < 0) {
 		ret = -1;
+		goto done;
+	}
+	if (r->targeted && needs_full(e, &d, flags)) {
+		r->fallback = 1;
+		ret = 1;
 		goto done;
 	}
 	if (r->history && (e->event == LOG_RESUME || e->event == LOG_MERGED))
 		goto done;
 	/* an outcome is the moment the account last used the server (claims
 	 * of a batch are written ahead of it) */
-	if (!r->history && e->event >= LOG_SENT && e->event <= LOG_CRITICAL && r->account)
+	if (counting(r) && e->event >= LOG_SENT && e->event <= LOG_CRITICAL && r->account)
 		set_max(&account_run(r, r->account)->last_attempt, (long long)e->time);
 	if ((unsigned)e->event < LOG_EVENT_COUNT && replay_events[e->event])
 		ret = replay_events[e->event](r, e, &d);
@@ -450,7 +507,7 @@ static int replay_prepare(struct replay *r)
 	struct plan *p = r->p;
 
 	return plan_prepare(p, &r->get,
-			    "SELECT state, last_event, COALESCE(claim_address, address), claimed_at, message_id FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
+			    "SELECT state, last_event, COALESCE(claim_address, address), claimed_at, message_id, claim_address IS NULL FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
 	       plan_prepare(p, &r->set_state,
 			    "UPDATE deliveries SET state = ?1, last_event = ?2, code = COALESCE(?3, code), enhanced = COALESCE(?4, enhanced), reply = COALESCE(?5, reply), next_at = ?6, attempts = CASE WHEN ?7 THEN 0 ELSE attempts END, first_at = CASE WHEN ?7 THEN NULL ELSE first_at END WHERE campaign = ?8 AND recipient = ?9") < 0 ||
 	       plan_prepare(p, &r->claim,
@@ -484,6 +541,7 @@ static void replay_release(struct replay *r)
 	free(r->last_reset);
 	strmap_release(&r->daily, NULL);
 	strmap_release(&r->progress, NULL);
+	buf_release(&r->key);
 }
 
 /* Loads what earlier replays recorded (for a tail replay). */
@@ -685,6 +743,71 @@ done:
 	return ret;
 }
 
+
+/* Whether campaign ci's logs hold lines for the keys: its own, or it was
+ * merged into a campaign that has keys (its log is that one's history). */
+static int logs_wanted(struct plan *p, const unsigned char *wanted, int ci)
+{
+	const struct campaign *c = &p->campaigns.items[ci];
+	int target;
+
+	if (wanted[ci])
+		return 1;
+	if (c->status != CAMPAIGN_MERGED || !c->merged_into)
+		return 0;
+	target = campaign_index(p, c->merged_into);
+	return target >= 0 && wanted[target];
+}
+
+int plan_replay_keys(struct plan *p, struct sources *s, const struct strmap *keys,
+		     const unsigned char *wanted, struct diag_list *diags)
+{
+	struct replay r;
+	size_t i, pass;
+	int ret = -1;
+
+	memset(&r, 0, sizeof(r));
+	r.p = p;
+	r.diags = diags;
+	r.targeted = 1;
+	r.keys = keys;
+	buf_init(&r.key, 0);
+	r.last_error = xcalloc(p->campaigns.count + 1, sizeof(long long));
+	r.last_reset = xcalloc(p->campaigns.count + 1, sizeof(long long));
+	if (replay_prepare(&r) < 0)
+		goto done;
+	/* in the order of a full replay: a key's lines apply in the same order */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < s->count; i++) {
+			struct source *src = &s->items[i];
+			size_t consumed = 0;
+			int ci;
+
+			if (src->kind != (pass ? SRC_COMMANDS : SRC_LOG) || !src->exists)
+				continue;
+			ci = campaign_index(p, src->campaign);
+			if (ci < 0 || !p->campaigns.items[ci].valid || !logs_wanted(p, wanted, ci))
+				continue;
+			r.campaign = src->campaign;
+			r.account = src->account;
+			r.ci = (size_t)ci;
+			if (log_read(p->root, src->rel, 0, replay_entry, &r, &consumed, NULL) < 0 ||
+			    replay_history(p, &r, src, 0, NULL) < 0) {
+				if (r.fallback) {
+					ret = 0;
+					goto done;
+				}
+				if (!r.failed)
+					diag_add(diags, DIAG_ERROR, src->rel, 0, 0, "%s", error_last());
+				goto done;
+			}
+		}
+	}
+	ret = 1;
+done:
+	replay_release(&r);
+	return ret;
+}
 
 struct plan_applier {
 	struct replay r;
