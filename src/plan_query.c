@@ -136,11 +136,11 @@ static const char *const query_sql[Q_COUNT] = {
 		"ORDER BY t LIMIT ?4",
 	[Q_NEXT_PENDING] =
 		"SELECT recipient, address, first_at, attempts FROM deliveries "
-		"WHERE campaign = ?1 AND account = ?2 AND state = 'pending' ORDER BY ord LIMIT 1",
+		"WHERE campaign = ?1 AND account = ?2 AND state = 'pending' ORDER BY ord, recipient LIMIT 1",
 	[Q_NEXT_RETRY] =
 		"SELECT recipient, address, first_at, attempts FROM deliveries "
 		"WHERE campaign = ?1 AND account = ?2 AND state = 'retrying' AND next_at <= ?3 "
-		"ORDER BY next_at, ord LIMIT 1",
+		"ORDER BY next_at, ord, recipient LIMIT 1",
 	[Q_MIN_RETRY] =
 		"SELECT MIN(next_at) FROM deliveries WHERE campaign = ?1 AND account = ?2 AND state = 'retrying'",
 	[Q_NOTIFICATION_EXISTS] =
@@ -630,7 +630,7 @@ int plan_retry_candidates_open(struct plan_iter **out, struct plan *p, const cha
 	if (iter_open(out, p,
 		      "SELECT recipient FROM deliveries WHERE campaign = ?1 AND "
 		      "(state IN ('failed', 'retrying') OR (?2 AND state IN ('unconfirmed', 'claimed'))) "
-		      "ORDER BY ord") < 0)
+		      "ORDER BY ord, recipient") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int((*out)->st, 2, unconfirmed);
@@ -654,7 +654,7 @@ int plan_preview_delivery(struct plan *p, const char *campaign, const char *reci
 	*recipient_out = *account_out = NULL;
 	if (iter_open(&it, p,
 		      "SELECT recipient, account FROM deliveries WHERE campaign = ?1 "
-		      "AND (?2 IS NULL OR recipient = ?2) ORDER BY state <> 'pending', ord LIMIT 1") < 0)
+		      "AND (?2 IS NULL OR recipient = ?2) ORDER BY state <> 'pending', ord, recipient LIMIT 1") < 0)
 		return -1;
 	bind(it->st, 1, campaign);
 	bind(it->st, 2, recipient);
@@ -712,7 +712,7 @@ int plan_suppressed_open(struct plan_iter **out, struct plan *p, const char *cam
 	if (iter_open(out, p,
 		      "SELECT d.recipient, d.address, b.campaign, b.recipient, b.time, b.code, "
 		      "b.enhanced, b.reply FROM deliveries d LEFT JOIN bounces b ON b.address = d.address "
-		      "WHERE d.campaign = ?1 AND d.state = 'suppressed' ORDER BY d.ord") < 0)
+		      "WHERE d.campaign = ?1 AND d.state = 'suppressed' ORDER BY d.ord, d.recipient") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
 	return 0;
@@ -794,7 +794,7 @@ int plan_export_open(struct plan_iter **out, struct plan *p, const struct campai
 		      "COALESCE(d.sent_at, d.claimed_at, NULLIF(d.last_event, 0)), d.attempts, "
 		      "d.code, d.enhanced, d.reply "
 		      "FROM deliveries d LEFT JOIN recipients r ON r.type = ?2 AND r.id = d.recipient "
-		      "WHERE d.campaign = ?1 ORDER BY d.ord") < 0)
+		      "WHERE d.campaign = ?1 ORDER BY d.ord, d.recipient") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, c->id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int((*out)->st, 2, c->type);

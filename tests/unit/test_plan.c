@@ -744,6 +744,257 @@ static void test_counts_follow_the_sender(void **state)
 	assert_int_equal(q(f, "SELECT SUM(n) FROM counts WHERE campaign = 'c1' AND state = 'pending'"), 4);
 }
 
+/* ---- a changed recipient file derives again what it affects, and the
+ * result is the plan a full build makes ---- */
+
+/* The plan as rows of text: every table a refresh writes, deliveries with
+ * the rank of their order in the campaign instead of the order's value
+ * (a new file's records get places between the others'). */
+static void dump_plan(struct plan *p, struct buf *out)
+{
+	static const char *const sql[] = {
+		"SELECT campaign, recipient, address, vip, account, state, attempts, next_at, code, "
+		"enhanced, reply, first_at, claimed_at, sent_at, message_id, claim_address, skipped_by, "
+		"last_event, ROW_NUMBER() OVER (PARTITION BY campaign ORDER BY ord, recipient) "
+		"FROM deliveries ORDER BY campaign, recipient",
+		"SELECT campaign, account, state, n FROM counts WHERE n != 0 ORDER BY 1, 2, 3",
+		"SELECT * FROM bounces ORDER BY address",
+		"SELECT * FROM daily ORDER BY account, day",
+		"SELECT * FROM progress ORDER BY campaign, account, day",
+		"SELECT campaign, time, account, recipient, message FROM notifications ORDER BY 1, 2, 3, 4, 5",
+		"SELECT id, last_error, last_reset FROM campaigns ORDER BY id",
+		"SELECT * FROM accounts ORDER BY id",
+		"SELECT type, id, email, address, owner, vip, line, fields FROM recipients ORDER BY type, id",
+	};
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int c;
+
+	buf_reset(out);
+	for (i = 0; i < sizeof(sql) / sizeof(*sql); i++) {
+		assert_int_equal(plan_prepare(p, &st, sql[i]), 0);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (c = 0; c < sqlite3_column_count(st); c++) {
+				const char *v = (const char *)sqlite3_column_text(st, c);
+				buf_addf(out, "%s%s", v ? v : "NULL",
+					 c + 1 == sqlite3_column_count(st) ? "\n" : "|");
+			}
+		}
+		sqlite3_finalize(st);
+		buf_adds(out, "--\n");
+	}
+}
+
+/* The recipients of the random edits: in files of contacts and leads. */
+#define EDIT_RECORDS 80
+static const char *const edit_files[] = { "recipients/contacts/a.yaml", "recipients/contacts/b.yaml",
+					  "recipients/contacts/bb.yaml", "recipients/contacts/c.yaml",
+					  "recipients/leads/l.yaml", "recipients/leads/m.yaml" };
+#define EDIT_FILES (sizeof(edit_files) / sizeof(*edit_files))
+
+struct edit_record {
+	int present, file, address, vip, de, bob;
+	int order; /* place in its file */
+};
+
+struct edit_model {
+	struct edit_record r[EDIT_RECORDS];
+	int count, comments[EDIT_FILES], next_order;
+	unsigned long long seed;
+};
+
+static int rnd(struct edit_model *m, int n)
+{
+	m->seed = m->seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (int)((m->seed >> 33) % (unsigned long long)n);
+}
+
+static int is_lead(int file)
+{
+	return file >= 4;
+}
+
+/* Writes every file of the model; a file without records is removed.
+ * dup: a record whose id is that of record dup - 1, into another file. */
+static void edit_write(struct fx *f, struct edit_model *m, int dup)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+	int j, k, order;
+
+	for (i = 0; i < EDIT_FILES; i++) {
+		buf_reset(&b);
+		for (j = 0; j < m->comments[i]; j++)
+			buf_adds(&b, "# a comment that moves the records down\n");
+		for (order = 0; order < m->next_order; order++) {
+			for (k = 0; k < m->count; k++) {
+				const struct edit_record *r = &m->r[k];
+				if (!r->present || r->file != (int)i || r->order != order)
+					continue;
+				buf_addf(&b, "- { id: %s-%d, email: Person%d@example.net, first_name: P%d, owner: %s, vip: %s, country: %s }\n",
+					 is_lead(r->file) ? "l" : "c", k, r->address, k,
+					 r->bob && !is_lead(r->file) ? "bob" : "ann",
+					 r->vip ? "true" : "false", r->de ? "DE" : "FR");
+			}
+		}
+		if (dup && (int)i == (m->r[dup - 1].file + 1) % 4 && !is_lead(m->r[dup - 1].file))
+			buf_addf(&b, "- { id: c-%d, email: dup@example.net, first_name: D, owner: ann }\n", dup - 1);
+		if (b.len)
+			assert_int_equal(fixture_write(f->root, edit_files[i], b.ptr), 0);
+		else
+			unlink_rel(f->root, edit_files[i]);
+	}
+	buf_release(&b);
+}
+
+static void edit_setup(struct fx *f, struct edit_model *m)
+{
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	m->seed = 20261201;
+	m->count = 60;
+	for (i = 0; i < m->count; i++) {
+		struct edit_record *r = &m->r[i];
+		r->present = 1;
+		r->file = i < 48 ? i % 4 : 4 + i % 2;
+		r->address = i % 40;
+		r->vip = i % 7 == 0;
+		r->de = i % 3 == 0;
+		r->bob = i % 5 == 0;
+		r->order = m->next_order++;
+	}
+	unlink_rel(f->root, "recipients/contacts/a.yaml");
+	unlink_rel(f->root, "recipients/contacts/bob.yaml");
+	write_campaign(f->root, "c1", "name: One\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nstart: 2026-12-01\n");
+	write_campaign(f->root, "c2", "name: Two\ntemplate: t1\nrecipient_type: contacts\nowner: ann\nfilter: { country: DE }\nstart: 2026-12-05\n");
+	write_campaign(f->root, "c3", "name: Three\ntemplate: t2\nrecipient_type: contacts\nowner: bob\nstart: 2026-12-01\n");
+	write_campaign(f->root, "c4", "name: Four\ntemplate: t1\nrecipient_type: leads\nowner: ann\nstart: 2026-12-03\n");
+	write_campaign(f->root, "c5", "name: Five\ntemplate: t2\nrecipient_type: contacts\nowner: ann\nvip_only: true\nstart: 2026-12-02\n");
+	write_campaign(f->root, "m1", "name: M1\ntemplate: t2\nrecipient_type: contacts\nowner: ann\nfilter: { country: FR }\nstatus: merged\nmerged_into: m2\n");
+	write_campaign(f->root, "m2", "name: M2\ntemplate: t2\nrecipient_type: contacts\nowner: ann\nmerged_from: [m1]\n");
+	fixture_write(f->root, "recipients/suppressions.tsv",
+		      "address\treason\ttime\tsource\nperson7@example.net\tunsubscribed\t2026-11-02T09:14:00Z\tc1\n");
+	fixture_write(f->root, "campaigns/c1/log/ann-a.tsv",
+		      "#mailout-log v1\n"
+		      "2026-12-01T07:30:00Z\tclaim\tc-1\tperson1@example.net\t<1@example.com>\n"
+		      "2026-12-01T07:30:01Z\tsent\tc-1\t250\t2.0.0\tOK\n"
+		      "2026-12-01T07:31:00Z\tclaim\tc-2\tperson2@example.net\t<2@example.com>\n"
+		      "2026-12-01T07:31:01Z\tfailed\tc-2\t550\t5.1.1\tNo such user\n"
+		      "2026-12-01T07:32:00Z\tclaim\tc-3\tperson3@example.net\t<3@example.com>\n"
+		      "2026-12-01T07:32:01Z\tretry\tc-3\t451\t4.3.0\tlater\t2026-12-01T08:02:01Z\n"
+		      "2026-12-01T07:33:00Z\tclaim\tc-6\tperson6@example.net\t<6@example.com>\n"
+		      "2026-12-01T07:34:00Z\tclaim\tc-9\tperson9@example.net\t<9@example.com>\n"
+		      "2026-12-01T07:34:01Z\tsent\tc-9\t250\t2.0.0\tOK\n"
+		      "2026-12-01T07:35:00Z\tclaim\tc-10\tperson10@example.net\t<10@example.com>\n"
+		      "2026-12-01T07:35:30Z\tclaim\tc-11\tperson11@example.net\t<11@example.com>\n"
+		      "2026-12-01T07:36:00Z\tclaim\tc-12\tperson12@example.net\t<12@example.com>\n"
+		      "2026-12-01T07:36:01Z\trelease\tc-12\n"
+		      "2026-12-01T07:37:00Z\tclaim\tc-13\tperson13@example.net\t<13@example.com>\n"
+		      "2026-12-01T09:37:00Z\tconfirmed\tc-13\tSent\t<13@example.com>\n"
+		      "2026-12-01T07:38:00Z\tclaim\tc-14\tperson14@example.net\t<14@example.com>\n"
+		      "2026-12-01T07:38:01Z\tbounce\tc-14\t550\t5.1.1\tdelivery report: failed\n"
+		      "2026-12-01T07:39:00Z\tclaim\tc-16\tperson16@example.net\t<16@example.com>\n"
+		      "2026-12-01T07:39:01Z\tretry\tc-16\t451\t4.3.0\tlater\t2026-12-01T08:09:01Z\n");
+	fixture_write(f->root, "campaigns/c1/commands.tsv",
+		      "#mailout-log v1\n2026-12-01T09:00:00Z\tretry-cmd\tc-3\n");
+	fixture_write(f->root, "campaigns/c3/log/bob-a.tsv",
+		      "#mailout-log v1\n"
+		      "2026-12-01T07:40:00Z\tclaim\tc-5\tperson5@example.net\t<5@example.com>\n"
+		      "2026-12-01T07:40:01Z\tsent\tc-5\t250\t2.0.0\tOK\n");
+	fixture_write(f->root, "campaigns/m1/log/ann-b.tsv",
+		      "#mailout-log v1\n"
+		      "2026-12-01T07:50:00Z\tclaim\tc-4\tperson4@example.net\t<4@example.com>\n"
+		      "2026-12-01T07:50:01Z\tsent\tc-4\t250\t2.0.0\tOK\n");
+}
+
+/* One random edit of the model; returns the record to duplicate + 1 for a
+ * duplicate id (an error), else 0. */
+static int edit_once(struct edit_model *m)
+{
+	struct edit_record *r = &m->r[rnd(m, m->count)];
+	int what = rnd(m, 10);
+
+	if (what == 9 && r->present && !is_lead(r->file))
+		return (int)(r - m->r) + 1;
+	if (!r->present && what != 5) {
+		r->present = 1; /* back, where it was */
+		return 0;
+	}
+	switch (what) {
+	case 0: r->address = rnd(m, 44); break; /* 7 is suppressed, 2 bounced */
+	case 1: r->vip = !r->vip; break;
+	case 2: r->de = !r->de; break;
+	case 3: r->bob = !r->bob; break;
+	case 4: r->present = 0; break;
+	case 5:
+		if (m->count < EDIT_RECORDS) {
+			r = &m->r[m->count++];
+			r->present = 1;
+			r->file = rnd(m, (int)EDIT_FILES);
+			r->address = rnd(m, 44);
+			r->order = m->next_order++;
+		}
+		break;
+	case 6: /* to another file of its type, at the end */
+		r->file = is_lead(r->file) ? 4 + rnd(m, 2) : rnd(m, 4);
+		r->order = m->next_order++;
+		break;
+	case 7: m->comments[r->file]++; break;
+	default: r->order = m->next_order++; break; /* to the end of its file */
+	}
+	return 0;
+}
+
+static void test_changed_records_equal_a_full_build(void **state)
+{
+	struct fx *f = *state;
+	struct edit_model m;
+	struct plan *full = NULL;
+	struct diag_list d = DIAG_LIST_INIT;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	char *other = fixture_tmpdir();
+	int round, dup, partial = 0, moved = 0;
+
+	edit_setup(f, &m);
+	edit_write(f, &m, 0);
+	open_plan(f, 0);
+	for (round = 0; round < 200; round++) {
+		dup = edit_once(&m);
+		edit_write(f, &m, dup);
+		if (dup) {
+			struct plan *p = NULL;
+			plan_close(f->plan);
+			f->plan = NULL;
+			assert_int_equal(plan_open(&p, f->root, NULL, 0, &d), -1);
+			assert_true(d.errors >= 1);
+			assert_non_null(strstr(d.items[d.count - 1].message, "duplicate contacts id"));
+			diag_release(&d);
+			edit_write(f, &m, 0);
+		}
+		open_plan(f, 0);
+		partial += !f->plan->rederived;
+		moved += f->plan->rederived_deliveries > 0;
+		dump_plan(f->plan, &a);
+		assert_int_equal(plan_open(&full, f->root, other, PLAN_REBUILD, &d), 0);
+		dump_plan(full, &b);
+		plan_close(full);
+		full = NULL;
+		if (strcmp(a.ptr, b.ptr))
+			fail_msg("round %d: the plan differs from a full build:\n%s\n---- full ----\n%s", round,
+				 a.ptr, b.ptr);
+	}
+	print_message("%d of 200 rounds partial, %d changed deliveries\n", partial, moved);
+	/* most edits took the partial way, and changed deliveries */
+	assert_true(partial >= 150);
+	assert_true(moved >= 120);
+	diag_release(&d);
+	buf_release(&a);
+	buf_release(&b);
+	fixture_remove(other);
+	free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -759,6 +1010,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hard_bounce_suppresses_the_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_bounce_suppresses_the_mailed_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counts_follow_the_sender, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_records_equal_a_full_build, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
