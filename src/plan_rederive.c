@@ -103,17 +103,22 @@ struct rederive {
 /* The records of the changed recipient files, as a temp table name. */
 #define RECORDS_OF_CHANGED_FILES \
 	"SELECT r.type, r.id, r.address, r.owner, r.vip, r.fields, r.line, f.unit " \
-	"FROM recipient_files f JOIN recipients r ON r.file = f.id " \
-	"WHERE f.path IN (SELECT path FROM temp.rederive_files)"
+	"FROM temp.rederive_files t CROSS JOIN recipient_files f CROSS JOIN recipients r " \
+	"WHERE f.path = t.path AND r.file = f.id"
 
 int plan_rederive_begin(struct rederive **out, struct plan *p, const struct sources *s,
 			const struct strmap *known)
 {
 	sqlite3_stmt *st = NULL;
+	struct strmap listed = STRMAP_INIT;
 	size_t i;
 	int ret = -1;
 
 	*out = NULL;
+	for (i = 0; i < s->count; i++) {
+		if (s->items[i].kind == SRC_RECIPIENTS)
+			strmap_put(&listed, s->items[i].rel, NULL);
+	}
 	if (plan_exec(p, "CREATE TEMP TABLE IF NOT EXISTS rederive_files (path TEXT PRIMARY KEY) WITHOUT ROWID;"
 			 "DROP TABLE IF EXISTS temp.rederive_old; DROP TABLE IF EXISTS temp.rederive_new;"
 			 "DELETE FROM temp.rederive_files;") < 0 ||
@@ -130,7 +135,8 @@ int plan_rederive_begin(struct rederive **out, struct plan *p, const struct sour
 	for (i = 0; i < known->cap; i++) {
 		const char *path = known->slots[i].key;
 
-		if (!path || strncmp(path, "recipients/", 11) || !str_has_suffix(path, ".yaml"))
+		if (!path || strncmp(path, "recipients/", 11) || !str_has_suffix(path, ".yaml") ||
+		    strmap_get(&listed, path))
 			continue;
 		plan_bind_text(st, 1, path);
 		if (plan_step_done(p, st) < 0)
@@ -143,6 +149,7 @@ int plan_rederive_begin(struct rederive **out, struct plan *p, const struct sour
 	ret = 0;
 done:
 	sqlite3_finalize(st);
+	strmap_release(&listed, NULL);
 	return ret;
 }
 
