@@ -154,7 +154,7 @@ void plan_select_release(struct campaign_select *cs);
  * Deriving again only what changed recipient files can affect
  * (plan_rederive.c), when nothing but recipient files changed: _begin,
  * before plan_recipients_refresh(), keeps the records of the changed
- * files; _finish compares them with the new ones and derives, replays and
+ * files (*out stays NULL when most files changed: derive everything); _finish compares them with the new ones and derives, replays and
  * settles again the deliveries of the campaigns of their types and owners
  * for the addresses involved.  _finish returns 1 when done, 0 when the
  * change needs a full derivation (a delivery appearing or going away that

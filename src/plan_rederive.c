@@ -111,13 +111,20 @@ int plan_rederive_begin(struct rederive **out, struct plan *p, const struct sour
 {
 	sqlite3_stmt *st = NULL;
 	struct strmap listed = STRMAP_INIT;
-	size_t i;
+	size_t i, changed = 0;
 	int ret = -1;
 
 	*out = NULL;
 	for (i = 0; i < s->count; i++) {
-		if (s->items[i].kind == SRC_RECIPIENTS)
-			strmap_put(&listed, s->items[i].rel, NULL);
+		if (s->items[i].kind != SRC_RECIPIENTS)
+			continue;
+		strmap_put(&listed, s->items[i].rel, NULL);
+		changed += s->items[i].changed;
+	}
+	/* when most files changed, deriving everything is cheaper */
+	if (changed * 2 > listed.count) {
+		strmap_release(&listed, NULL);
+		return 0;
 	}
 	if (plan_exec(p, "CREATE TEMP TABLE IF NOT EXISTS rederive_files (path TEXT PRIMARY KEY) WITHOUT ROWID;"
 			 "DROP TABLE IF EXISTS temp.rederive_old; DROP TABLE IF EXISTS temp.rederive_new;"
