@@ -551,7 +551,6 @@ struct settled {
 	struct key *key;
 	const struct campaign *campaign;
 	char state[16], *skipped_by; /* skipped_by: a campaign id, or NULL */
-	int changed;
 	int shared; /* its template is shared by campaigns that are not merged */
 };
 
@@ -652,7 +651,6 @@ static int settle_each(struct work *w, struct settled *rows, size_t *n, const st
 		}
 		row->shared = row->campaign->status != CAMPAIGN_MERGED && row->campaign->template &&
 			      (uintptr_t)strmap_get(shared, row->campaign->template)->value > 1;
-		row->changed = strcmp(row->state, state) != 0;
 		(*n)++;
 	}
 done:
