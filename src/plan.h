@@ -4,16 +4,19 @@
  *
  *  - a source file whose size and mtime are unchanged is trusted unread;
  *    one whose git blob id is unchanged is not parsed again;
- *  - a changed recipient file replaces only its own records;
- *  - when any content other than logs changed, the deliveries are derived
- *    again from the recipients and every log is replayed;
+ *  - a changed recipient file replaces only its own records, and when
+ *    nothing else changed only the deliveries of the addresses it touched
+ *    are derived again (plan_rederive.c);
+ *  - when other content changed, the deliveries are derived again from the
+ *    recipients and every log is replayed;
  *  - when logs were only appended to, just the new lines are replayed.
  *
  * A refresh runs in one transaction and a full build writes a new file
  * that replaces the old one by rename(), so a failed or killed build
  * leaves the previous plan as it was.  Counts and statuses are computed in
  * one place, plan_summaries() (the counts by plan_campaign_counts()), for
- * the status command, its JSON, the site and `new`.
+ * the status command, its JSON, the site and `new`, from the counts
+ * table that triggers keep in step with the deliveries.
  */
 #ifndef MAILOUT_PLAN_H
 #define MAILOUT_PLAN_H
