@@ -740,7 +740,8 @@ int init_check(struct init_report *out, const char *root, struct diag_list *diag
 	if (is_whole_copy(root))
 		report_add(out, "src/, Makefile: this repository holds a copy of mailout's source; move to a "
 				"pinned mailout (README, \"Moving an existing copy\"): git rm -r src cmd tests "
-				"site docs deploy .ci Makefile, then mailout init --update and mailout init --check");
+				"site docs deploy .ci Makefile, then mailout init --update --source URL --ref REF "
+				"and mailout init --check");
 	r = read_pin(&pin, root, diags);
 	if (r < 0 || config_load(&cfg, root, diags) < 0 || diags->errors)
 		goto done;
