@@ -198,6 +198,20 @@ for pattern, read in checks:
     print(pattern, len(mine))
 P
 
+# --- the workflow linters on what init writes ------------------------------------
+# tests/tools/check_workflows.py (the hardening rules) and lint-workflows.sh
+# (actionlint, action-validator) come with the hardening of the product's
+# own workflows; until a tree has them, t0800 and this script's checks stand
+if [ -f "$SRC/tests/tools/check_workflows.py" ]; then
+	/usr/bin/python3 "$SRC/tests/tools/check_workflows.py" options/.github/workflows/*.yml "$SRC/action.yml" \
+		>"$TMPDIR/hardening" 2>&1 || fail "check_workflows.py" "$TMPDIR/hardening"
+	expect_output "check_workflows.py finds nothing" "" "$TMPDIR/hardening"
+fi
+if [ -f "$SRC/tests/tools/lint-workflows.sh" ]; then
+	sh "$SRC/tests/tools/lint-workflows.sh" options/.github/workflows/*.yml "$SRC/action.yml" \
+		>"$TMPDIR/lint" 2>&1 || fail "lint-workflows.sh" "$TMPDIR/lint"
+fi
+
 # --- the workflows, run as a runner would ------------------------------------------
 # the campaign ships paused: resume it, as a person would, and publish
 run_mailout --repo new resume welcome
