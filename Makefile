@@ -31,7 +31,7 @@ endif
 
 SRC = $(sort $(wildcard src/*.c))
 CMD = $(sort $(wildcard cmd/*.c))
-LIB_OBJS = $(SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/schema.o $(OBJ)/gen/theme.o
+LIB_OBJS = $(SRC:%.c=$(OBJ)/%.o) $(OBJ)/gen/schema.o $(OBJ)/gen/theme.o $(OBJ)/gen/initfiles.o
 THEME = site/page.html site/unsubscribe.html site/style.css site/app.js
 CMD_OBJS = $(CMD:%.c=$(OBJ)/%.o)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
@@ -79,6 +79,23 @@ $(OBJ)/gen/theme.c: $(THEME)
 	    echo '},'; \
 	  done; \
 	  echo '{ 0, 0 } };'; } > $@
+
+# The files `mailout init` writes (init/, dot files included), so that an
+# installed binary writes them.
+INIT_FILES = $(sort $(shell find init -type f))
+$(OBJ)/gen/initfiles.c: $(INIT_FILES) Makefile
+	@mkdir -p $(dir $@)
+	{ echo '#include "initfiles.h"'; \
+	  echo 'const struct init_file init_files[] = {'; \
+	  for f in $(INIT_FILES); do \
+	    printf '{ "%s",\n' "$${f#init/}"; \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/"/' -e 's/$$/\\n"/' "$$f"; \
+	    echo '},'; \
+	  done; \
+	  echo '{ 0, 0 } };'; } > $@
+
+$(OBJ)/gen/initfiles.o: $(OBJ)/gen/initfiles.c src/initfiles.h $(OBJ)/cc.stamp
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(OBJ)/gen/theme.o: $(OBJ)/gen/theme.c src/site.h $(OBJ)/cc.stamp
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<

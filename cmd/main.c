@@ -23,7 +23,7 @@ static const struct command *const commands[] = {
 	&cmd_proof_entry,    &cmd_send_entry,	 &cmd_retry_entry,  &cmd_pause_entry,
 	&cmd_resume_entry,   &cmd_merge_entry,	 &cmd_new_entry,    &cmd_import_entry,
 	&cmd_export_entry,   &cmd_unsubscribes_entry, &cmd_bounces_entry, &cmd_confirm_entry,
-	&cmd_accounts_entry, &cmd_serve_entry,
+	&cmd_accounts_entry, &cmd_serve_entry,	 &cmd_init_entry,
 	NULL
 };
 
@@ -72,7 +72,7 @@ static int unknown_command(const char *name)
 
 /* The directory holding mailout.yaml: dir itself, or the first parent of
  * the current directory that has one. */
-static char *find_repo(const char *dir)
+char *cmd_find_repo(const char *dir)
 {
 	char cwd[PATH_MAX];
 	struct stat st;
@@ -278,13 +278,15 @@ int main(int argc, char **argv)
 		for (i = 1; i < n; i++)
 			wants_help |= !strcmp(args[i], "--help") || !strcmp(args[i], "-h");
 		if (!wants_help) {
-			repo = find_repo(repo_arg);
+			repo = cmd_find_repo(repo_arg);
 			if (!repo) {
 				free(args);
 				return 1;
 			}
 		}
 		ctx.repo = repo;
+	} else {
+		ctx.repo_arg = repo_arg;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	code = run_command(&ctx, n - 1, args + 1);

@@ -158,6 +158,22 @@ done:
 	return ret;
 }
 
+int gitrepo_init(const char *dir, const char *branch)
+{
+	git_repository_init_options o;
+	git_repository *repo = NULL;
+	int ret = 0;
+
+	init_once();
+	git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	o.flags = GIT_REPOSITORY_INIT_NO_REINIT | GIT_REPOSITORY_INIT_MKPATH;
+	o.initial_head = branch;
+	if (git_repository_init_ext(&repo, dir, &o) < 0)
+		ret = git_fail("cannot create a git repository in '%s'", dir);
+	git_repository_free(repo);
+	return ret;
+}
+
 int gitrepo_open(struct gitrepo **out, const char *root)
 {
 	struct gitrepo *g = NULL;

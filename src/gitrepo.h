@@ -32,6 +32,10 @@ struct gitrepo;
 
 #define GITREPO_DEFAULT_AUTHOR "mailout <mailout@localhost>"
 
+/* Creates a git repository in dir (made when absent) whose unborn branch
+ * is branch; refuses a dir that is one already. */
+int gitrepo_init(const char *dir, const char *branch);
+
 /* Opens the git repository whose working tree contains root.  -1 when
  * root is in no git repository or in a bare one.  Free with gitrepo_free. */
 int gitrepo_open(struct gitrepo **out, const char *root);
