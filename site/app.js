@@ -1,18 +1,4 @@
 /*
- * The status site's only script (no libraries, no requests).
- *
- * Campaign tables (id="campaigns"): search, filters and sorting over the rows
- * that the page already shows; the rows' values come from the JSON in
- * <script type="application/json" id="campaign-data">.  The state lives in
- * the URL's query (q, department, owner, vip, status, sort, order), so a
- * filtered view can be shared and survives a reload.
- *
- * Unsubscribe page (id="unsubscribe"): reads the token from the fragment
- * and puts it into the one-click form (the page's first action, a POST to
- * `mailout serve`) and the e-mail.  Nothing is sent until the person
- * clicks.
- */
-/*
  * The status site's only script (no libraries; it loads nothing but the
  * site's own data scripts).
  *
@@ -235,6 +221,10 @@
 		var reset = byId('reset');
 		var list = null, loading = false, waiting = [];
 		var headers, sortKey = '', order = 'asc', page, staticPage, pageRows, total;
+		/* the rows made so far by id (the static page's first), and the ids
+		 * shown: a row already there stays, so that a keystroke that keeps
+		 * the page's rows touches no row and the browser lays out nothing */
+		var made = {}, nmade = 0, shownIds = [], pagerShown = null;
 
 		if (!table || !search || !controls)
 			return;
@@ -243,6 +233,11 @@
 		pageRows = Number(table.getAttribute('data-page-rows')) || 50;
 		total = Number(table.getAttribute('data-rows')) || 0;
 		page = staticPage;
+		Array.prototype.forEach.call(table.tBodies[0].rows, function (tr) {
+			made[tr.getAttribute('data-id')] = tr;
+			shownIds.push(tr.getAttribute('data-id'));
+			nmade++;
+		});
 
 		function select(name) {
 			return byId('filter-' + name);
@@ -382,23 +377,65 @@
 				sortBy.value = sortKey ? sortKey + ':' + order : '';
 		}
 
+		/* the rows of list.rows[indexes] in the table body, in that order:
+		 * the ones not made yet in one parse, each other one left where it
+		 * is when it is already there */
+		function showRows(indexes) {
+			var body = table.tBodies[0], parse, html = '', ids, k, tr;
+
+			ids = indexes.map(function (i) {
+				return list.rows[i][ID];
+			});
+			if (ids.length === shownIds.length && ids.every(function (id, j) {
+				return id === shownIds[j];
+			}))
+				return;
+			if (nmade > 2000) {
+				made = {};
+				nmade = 0;
+			}
+			indexes.forEach(function (i) {
+				if (!made[list.rows[i][ID]])
+					html += rowHtml(list, list.rows[i]);
+			});
+			if (html) {
+				parse = document.createElement('tbody');
+				parse.innerHTML = html;
+				Array.prototype.slice.call(parse.rows).forEach(function (row) {
+					made[row.getAttribute('data-id')] = row;
+					nmade++;
+				});
+			}
+			for (k = 0; k < ids.length; k++) {
+				tr = made[ids[k]];
+				if (body.rows[k] !== tr)
+					body.insertBefore(tr, body.rows[k] || null);
+			}
+			while (body.rows.length > ids.length)
+				body.removeChild(body.rows[ids.length]);
+			shownIds = ids;
+		}
+
 		/* renders the page of the view: its rows only */
 		function render() {
 			var shown = matching(), pages = Math.max(1, Math.ceil(shown.length / pageRows));
-			var pager = byId('pager'), html = '', from, to, i;
+			var pager = byId('pager'), from, to, text, html;
 
 			page = Math.min(Math.max(1, page), pages);
 			from = (page - 1) * pageRows;
 			to = Math.min(from + pageRows, shown.length);
-			for (i = from; i < to; i++)
-				html += rowHtml(list, list.rows[shown[i]]);
-			table.tBodies[0].innerHTML = html;
-			countEl.textContent = countText(shown.length, from, to);
+			showRows(shown.slice(from, to));
+			text = countText(shown.length, from, to);
+			if (countEl.textContent !== text)
+				countEl.textContent = text;
 			if (empty)
 				empty.hidden = shown.length > 0;
 			if (pager) {
 				pager.hidden = pages <= 1;
-				pager.innerHTML = pages > 1 ? pagerHtml(pages) : '';
+				html = pages > 1 ? pagerHtml(pages) : '';
+				if (html !== pagerShown)
+					pager.innerHTML = html;
+				pagerShown = html;
 			}
 			writeUrl();
 		}

@@ -204,6 +204,11 @@ const char *plan_error(const struct plan *p);
 int plan_transaction_begin(struct plan *p);
 int plan_transaction_commit(struct plan *p);
 int plan_transaction_rollback(struct plan *p);
+/* A read transaction, for a reader of many queries (the status site): one
+ * snapshot of the plan, and one lock for all of them instead of one per
+ * query. */
+int plan_read_begin(struct plan *p);
+int plan_read_end(struct plan *p);
 
 /* An iterator over the rows of one query; _free accepts NULL. */
 struct plan_iter;

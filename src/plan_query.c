@@ -237,6 +237,16 @@ int plan_transaction_rollback(struct plan *p)
 	return plan_exec(p, "ROLLBACK");
 }
 
+int plan_read_begin(struct plan *p)
+{
+	return plan_exec(p, "BEGIN DEFERRED");
+}
+
+int plan_read_end(struct plan *p)
+{
+	return plan_exec(p, "COMMIT");
+}
+
 /* ---- counts ---- */
 
 int plan_campaign_counts(struct plan *p, const char *campaign, struct plan_campaign_counts *out)

@@ -137,8 +137,9 @@ done:
 	return ret;
 }
 
-static int theme_template(struct template **out, const char *root, const char *name,
-			  struct diag_list *diags)
+/* Parses the theme's template name; *source is the hash of its text. */
+static int theme_template(struct template **out, uint64_t *source, const char *root,
+			  const char *name, struct diag_list *diags)
 {
 	struct buf src = BUF_INIT, rel = BUF_INIT;
 	int ret = -1;
@@ -147,6 +148,7 @@ static int theme_template(struct template **out, const char *root, const char *n
 	buf_addf(&rel, "%s/%s", SITE_THEME_DIR, name);
 	if (theme_read(&src, root, name, diags) == 0)
 		ret = template_parse(out, src.ptr, src.len, rel.ptr, 1, 1, diags);
+	*source = hash_bytes(src.ptr, src.len);
 	buf_release(&src);
 	buf_release(&rel);
 	return ret;
@@ -154,10 +156,11 @@ static int theme_template(struct template **out, const char *root, const char *n
 
 static int theme_load(struct theme *t, const char *root, struct diag_list *diags)
 {
+	uint64_t unused;
 	int bad = 0;
 
-	bad |= theme_template(&t->page, root, "page.html", diags);
-	bad |= theme_template(&t->unsubscribe, root, "unsubscribe.html", diags);
+	bad |= theme_template(&t->page, &t->page_source, root, "page.html", diags);
+	bad |= theme_template(&t->unsubscribe, &unused, root, "unsubscribe.html", diags);
 	bad |= theme_read(&t->css, root, "style.css", diags);
 	bad |= theme_read(&t->js, root, "app.js", diags);
 	/* a version in the links, so browsers and caches fetch a changed theme */
@@ -213,7 +216,7 @@ int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list
 {
 	struct site s;
 	size_t i;
-	int ret = -1;
+	int reading = 0, ret = -1;
 
 	memset(&s, 0, sizeof(s));
 	s.p = p;
@@ -225,6 +228,12 @@ int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list
 	time_format_rfc3339(s.updated_iso, now);
 	if (theme_load(&s.theme, plan_root(p), diags) < 0)
 		goto done;
+	/* one snapshot of the plan, and one lock instead of one per query */
+	if (plan_read_begin(p) < 0) {
+		site_plan_failed(&s, "a read transaction");
+		goto done;
+	}
+	reading = 1;
 	if (plan_summaries(p, now, &s.summaries, &s.n) < 0 || plan_accounts(p, now, &s.accounts) < 0)
 		goto done;
 	site_localize_reasons(&s);
@@ -236,12 +245,16 @@ int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list
 	load_breakdown(&s);
 	if (load_progress(&s) < 0)
 		goto done;
+	site_inputs_begin(&s);
 	site_files_begin(&s, out_dir);
 	if (write_site(&s) < 0 || site_files_commit(&s) < 0)
 		goto done;
 	ret = 0;
 done:
+	if (reading && plan_read_end(p) < 0 && ret == 0)
+		ret = site_plan_failed(&s, "the end of a read transaction");
 	site_files_release(&s);
+	site_inputs_release(&s);
 	for (i = 0; s.pages && i < s.n; i++) {
 		free(s.pages[i].accounts);
 		free(s.pages[i].days);

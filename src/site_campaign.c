@@ -519,6 +519,27 @@ static void put_notifications(struct buf *b, struct site *s, const struct campai
 	buf_adds(b, "</ul></section>\n");
 }
 
+static void put_progress(struct buf *b, const struct campaign_summary *cs)
+{
+	buf_adds(b, "<section class=\"panel\" id=\"progress\" aria-labelledby=\"progress-h\">"
+		    "<h2 id=\"progress-h\">Progress</h2>");
+	site_put_bar(b, cs->completion, 1);
+	buf_adds(b, "<dl class=\"stats\">");
+	put_stat(b, "Recipients", cs->recipients, NULL);
+	put_stat(b, "Sent", cs->count[STATE_SENT], NULL);
+	put_stat(b, "Sent today", cs->sent_today, NULL);
+	put_stat(b, "Pending", cs->count[STATE_PENDING], NULL);
+	put_stat(b, "Retrying", cs->count[STATE_RETRYING], cs->count[STATE_RETRYING] ? "warn" : NULL);
+	put_stat(b, "Unconfirmed", cs->count[STATE_UNCONFIRMED],
+		 cs->count[STATE_UNCONFIRMED] ? "warn" : NULL);
+	put_stat(b, "Failed", cs->count[STATE_FAILED], cs->count[STATE_FAILED] ? "bad" : NULL);
+	put_stat(b, "Suppressed", cs->count[STATE_SUPPRESSED], NULL);
+	put_stat(b, "Skipped", cs->count[STATE_SKIPPED], NULL);
+	buf_adds(b, "</dl><p class=\"muted\">Completion counts sent, failed, suppressed and skipped "
+		    "recipients. Skipped: the same newsletter already reached the address in another "
+		    "campaign.</p></section>\n");
+}
+
 /* The message's HTML as it is, but for control characters (other than tab
  * and line ends), which no HTML holds: U+FFFD, as in escaped text. */
 static void add_without_controls(struct buf *out, const char *s, size_t len)
@@ -618,75 +639,79 @@ done:
 	return ret;
 }
 
-int site_write_campaign_page(struct site *s, struct campaign_page *pg)
+/* The page but for its preview and its frame: everything the plan says
+ * about the campaign, made again at every build (it is cheap) to tell
+ * whether the page changed. */
+static int put_page_body(struct buf *b, struct site *s, struct campaign_page *pg)
 {
 	const struct campaign_summary *cs = pg->summary;
 	const struct campaign *c = cs->campaign;
-	struct buf b = BUF_INIT, rel = BUF_INIT, preview = BUF_INIT;
-	int ret = -1;
 
-	buf_addf(&rel, "campaigns/%s/preview.html", c->id);
-	if (put_preview(&preview, s, cs, rel.ptr) < 0)
-		goto done;
-	buf_adds(&b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><a href=\"../../index.html\">All campaigns</a>");
+	buf_adds(b, "<nav class=\"crumbs\" aria-label=\"Breadcrumb\"><a href=\"../../index.html\">All campaigns</a>");
 	if (cs->department) {
-		buf_adds(&b, " › <a href=\"../../departments/");
-		site_put(&b, cs->department);
-		buf_adds(&b, "/index.html\">");
-		site_put(&b, site_department_name(s, cs->department));
-		buf_adds(&b, "</a>");
+		buf_adds(b, " › <a href=\"../../departments/");
+		site_put(b, cs->department);
+		buf_adds(b, "/index.html\">");
+		site_put(b, site_department_name(s, cs->department));
+		buf_adds(b, "</a>");
 	}
-	buf_adds(&b, "</nav>\n<div class=\"page-head\"><div><h1 id=\"campaign-name\">");
-	site_put(&b, c->name);
-	buf_adds(&b, "</h1><p class=\"lead chips\">");
-	site_put_badge(&b, cs->status);
-	buf_adds(&b, "<code>");
-	site_put(&b, c->id);
-	buf_adds(&b, "</code><span>");
-	site_put_type(&b, c->type);
-	buf_adds(&b, " of ");
-	site_put(&b, site_person_name(s, c->owner));
-	buf_adds(&b, "</span></p></div></div>\n<div class=\"grid top\">");
+	buf_adds(b, "</nav>\n<div class=\"page-head\"><div><h1 id=\"campaign-name\">");
+	site_put(b, c->name);
+	buf_adds(b, "</h1><p class=\"lead chips\">");
+	site_put_badge(b, cs->status);
+	buf_adds(b, "<code>");
+	site_put(b, c->id);
+	buf_adds(b, "</code><span>");
+	site_put_type(b, c->type);
+	buf_adds(b, " of ");
+	site_put(b, site_person_name(s, c->owner));
+	buf_adds(b, "</span></p></div></div>\n<div class=\"grid top\">");
+	put_progress(b, cs);
+	put_config(b, s, cs);
+	buf_adds(b, "</div>\n");
+	put_next_steps(b, s, cs);
+	buf_adds(b, "<section class=\"panel\" id=\"chart\" aria-labelledby=\"chart-h\">"
+		    "<h2 id=\"chart-h\">Sent per day</h2>");
+	site_put_chart(b, pg);
+	buf_adds(b, "</section>\n");
+	put_breakdown(b, s, pg);
+	if (put_recipient_list(b, s, cs, LIST_FAILED) < 0 ||
+	    put_recipient_list(b, s, cs, LIST_RETRYING) < 0 ||
+	    put_recipient_list(b, s, cs, LIST_UNCONFIRMED) < 0 ||
+	    put_suppressed_list(b, s, cs) < 0)
+		return -1;
+	put_notifications(b, s, cs);
+	return 0;
+}
 
-	buf_adds(&b, "<section class=\"panel\" id=\"progress\" aria-labelledby=\"progress-h\">"
-		     "<h2 id=\"progress-h\">Progress</h2>");
-	site_put_bar(&b, cs->completion, 1);
-	buf_adds(&b, "<dl class=\"stats\">");
-	put_stat(&b, "Recipients", cs->recipients, NULL);
-	put_stat(&b, "Sent", cs->count[STATE_SENT], NULL);
-	put_stat(&b, "Sent today", cs->sent_today, NULL);
-	put_stat(&b, "Pending", cs->count[STATE_PENDING], NULL);
-	put_stat(&b, "Retrying", cs->count[STATE_RETRYING], cs->count[STATE_RETRYING] ? "warn" : NULL);
-	put_stat(&b, "Unconfirmed", cs->count[STATE_UNCONFIRMED],
-		 cs->count[STATE_UNCONFIRMED] ? "warn" : NULL);
-	put_stat(&b, "Failed", cs->count[STATE_FAILED], cs->count[STATE_FAILED] ? "bad" : NULL);
-	put_stat(&b, "Suppressed", cs->count[STATE_SUPPRESSED], NULL);
-	put_stat(&b, "Skipped", cs->count[STATE_SKIPPED], NULL);
-	buf_adds(&b, "</dl><p class=\"muted\">Completion counts sent, failed, suppressed and skipped "
-		     "recipients. Skipped: the same newsletter already reached the address in another "
-		     "campaign.</p></section>\n");
-	put_config(&b, s, cs);
-	buf_adds(&b, "</div>\n");
-	put_next_steps(&b, s, cs);
-	buf_adds(&b, "<section class=\"panel\" id=\"chart\" aria-labelledby=\"chart-h\">"
-		     "<h2 id=\"chart-h\">Sent per day</h2>");
-	site_put_chart(&b, pg);
-	buf_adds(&b, "</section>\n");
-	put_breakdown(&b, s, pg);
-	if (put_recipient_list(&b, s, cs, LIST_FAILED) < 0 ||
-	    put_recipient_list(&b, s, cs, LIST_RETRYING) < 0 ||
-	    put_recipient_list(&b, s, cs, LIST_UNCONFIRMED) < 0 ||
-	    put_suppressed_list(&b, s, cs) < 0)
-		goto done;
-	put_notifications(&b, s, cs);
-	buf_add(&b, preview.ptr, preview.len);
-	buf_reset(&rel);
+int site_write_campaign_page(struct site *s, struct campaign_page *pg)
+{
+	const struct campaign *c = pg->summary->campaign;
+	struct buf b = BUF_INIT, rel = BUF_INIT, preview = BUF_INIT;
+	const char *rels[2];
+	uint64_t inputs;
+	int kept, ret = -1;
+
+	buf_addf(&preview, "campaigns/%s/preview.html", c->id);
 	buf_addf(&rel, "campaigns/%s/index.html", c->id);
+	if (put_page_body(&b, s, pg) < 0)
+		goto done;
+	/* made from what the old site's page was made from: it is that page */
+	inputs = site_page_inputs(s, c, &b);
+	rels[0] = preview.ptr;
+	rels[1] = rel.ptr;
+	if ((kept = site_keep_files(s, rels, 2, inputs)) != 0) {
+		ret = kept < 0 ? -1 : 0;
+		goto done;
+	}
+	s->inputs = inputs;
+	if (put_preview(&b, s, pg->summary, preview.ptr) < 0)
+		goto done;
 	ret = site_write_page(s, rel.ptr, 2, c->name, &b);
 done:
+	s->inputs = 0;
 	buf_release(&b);
 	buf_release(&rel);
 	buf_release(&preview);
 	return ret;
 }
-

@@ -30,12 +30,14 @@
 #include "xalloc.h"
 
 #define MANIFEST ".manifest"
-#define MANIFEST_HEAD "#mailout-site-manifest v1\n"
+#define MANIFEST_HEAD "#mailout-site-manifest v2\n"
+#define MANIFEST_HEAD_V1 "#mailout-site-manifest v1\n"
 #define MANIFEST_MAX (64u << 20)
 
 struct site_file {
 	uint64_t hash; /* of the content without the time stamps */
 	size_t len;
+	uint64_t inputs; /* what the page was made from (site_inputs.c); 0: not known */
 };
 
 /* ---- removing ---- */
@@ -147,37 +149,76 @@ static uint64_t content_hash(const struct site *s, const char *data, size_t len)
 	return h;
 }
 
-/* Reads site/.manifest of the old site (lines "HASH LEN PATH"); a missing
- * or unreadable one means nothing is reused. */
+/* One line of the manifest: "HASH LEN INPUTS PATH" (v1: "HASH LEN PATH"),
+ * into *f and *path; 0, or -1 when it is not such a line. */
+static int manifest_line(struct site_file *f, const char **path, const char *line, int v1)
+{
+	unsigned long long hash, len, inputs = 0;
+	int used = 0;
+
+	if (v1 ? sscanf(line, "%16llx %llu %n", &hash, &len, &used) != 2 :
+		 sscanf(line, "%16llx %llu %16llx %n", &hash, &len, &inputs, &used) != 3)
+		return -1;
+	if (!used || !line[used])
+		return -1;
+	f->hash = hash;
+	f->len = (size_t)len;
+	f->inputs = inputs;
+	*path = line + used;
+	return 0;
+}
+
+/* Reads site/.manifest of the old site; a missing or unreadable one means
+ * nothing is reused. */
 static void manifest_load(struct site *s, const char *old_dir)
 {
 	struct buf path = BUF_INIT, text = BUF_INIT;
 	char *line, *next;
+	int v1;
 
 	buf_addf(&path, "%s/%s", old_dir, MANIFEST);
-	if (buf_read_file(&text, path.ptr, MANIFEST_MAX) < 0 ||
-	    strncmp(text.ptr, MANIFEST_HEAD, strlen(MANIFEST_HEAD)))
+	if (buf_read_file(&text, path.ptr, MANIFEST_MAX) < 0)
+		goto done;
+	buf_add(&s->old_manifest, text.ptr, text.len);
+	v1 = !strncmp(text.ptr, MANIFEST_HEAD_V1, strlen(MANIFEST_HEAD_V1));
+	if (!v1 && strncmp(text.ptr, MANIFEST_HEAD, strlen(MANIFEST_HEAD)))
 		goto done;
 	for (line = text.ptr + strlen(MANIFEST_HEAD); *line; line = next) {
-		struct site_file *f;
-		unsigned long long hash, len;
-		int used = 0;
+		struct site_file f, *kept;
+		const char *rel;
 
 		next = strchr(line, '\n');
 		if (!next)
 			break;
 		*next++ = '\0';
-		if (sscanf(line, "%16llx %llu %n", &hash, &len, &used) != 2 || !used || !line[used])
+		if (manifest_line(&f, &rel, line, v1) < 0)
 			continue;
-		f = xmalloc(sizeof(*f));
-		f->hash = hash;
-		f->len = (size_t)len;
-		free(strmap_put(&s->old_files, line + used, NULL)->value);
-		strmap_get(&s->old_files, line + used)->value = f;
+		kept = xmalloc(sizeof(*kept));
+		*kept = f;
+		free(strmap_put(&s->old_files, rel, NULL)->value);
+		strmap_get(&s->old_files, rel)->value = kept;
 	}
 done:
 	buf_release(&path);
 	buf_release(&text);
+}
+
+/* The old site's rel as its manifest describes it, when it is still there
+ * as described (a regular file of that size, not one put there since). */
+static const struct site_file *old_file(struct site *s, const char *rel)
+{
+	struct strmap_entry *e = strmap_get(&s->old_files, rel);
+	const struct site_file *f = e ? e->value : NULL;
+	struct buf old = BUF_INIT;
+	struct stat st;
+
+	if (f) {
+		buf_addf(&old, "%s/%s", s->old_dir, rel);
+		if (lstat(old.ptr, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != f->len)
+			f = NULL;
+	}
+	buf_release(&old);
+	return f;
 }
 
 /* Whether the old site's rel holds this content. */
@@ -185,18 +226,8 @@ static int unchanged(struct site *s, const char *rel, uint64_t hash, size_t len)
 {
 	struct strmap_entry *e = strmap_get(&s->old_files, rel);
 	const struct site_file *f = e ? e->value : NULL;
-	struct buf old = BUF_INIT;
-	struct stat st;
-	int ret = 0;
 
-	if (!f || f->hash != hash || f->len != len)
-		goto done;
-	buf_addf(&old, "%s/%s", s->old_dir, rel);
-	/* the file the manifest speaks of, not one put there since */
-	ret = lstat(old.ptr, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
-done:
-	buf_release(&old);
-	return ret;
+	return f && f->hash == hash && f->len == len && old_file(s, rel);
 }
 
 /* The regular files below dir; -1 when something else is there (or
@@ -265,7 +296,7 @@ static int materialize(struct site *s, int but_last)
 		goto done;
 	}
 	for (; (nl = strchr(line, '\n')) && (nl[1] || !but_last); line = nl + 1) {
-		path = strchr(strchr(line, ' ') + 1, ' ') + 1;
+		path = strchr(strchr(strchr(line, ' ') + 1, ' ') + 1, ' ') + 1;
 		buf_reset(&rel);
 		buf_add(&rel, path, (size_t)(nl - path));
 		if (link_old(s, rel.ptr) < 0) {
@@ -319,21 +350,64 @@ done:
 	return ret;
 }
 
+/* Keeps the old site's rel, found unchanged, in the new one: 0, or -1
+ * after error_set(). */
+static int keep_old(struct site *s, const char *rel)
+{
+	s->files_kept++;
+	if (!s->dir)
+		return 0; /* linked in when the first file differs, if one does */
+	if (link_old(s, rel) == 0)
+		return 0;
+	error_set("cannot link '%s/%s' into the new site: %s", s->old_dir, rel, strerror(errno));
+	return -1;
+}
+
+static void manifest_add(struct site *s, const char *rel, uint64_t hash, size_t len)
+{
+	buf_addf(&s->manifest, "%016" PRIx64 " %zu %016" PRIx64 " %s\n", hash, len, s->inputs, rel);
+}
+
 int site_write(struct site *s, const char *rel, const char *data, size_t len)
 {
 	uint64_t hash = content_hash(s, data, len);
 	int same = unchanged(s, rel, hash, len);
 
-	buf_addf(&s->manifest, "%016" PRIx64 " %zu %s\n", hash, len, rel);
-	if (same)
-		s->files_kept++;
+	manifest_add(s, rel, hash, len);
 	if (!s->dir && same)
-		return 0; /* linked in when the first file differs, if one does */
+		return keep_old(s, rel);
 	if (!s->dir && materialize(s, 1) < 0)
 		return -1;
-	if (same && link_old(s, rel) == 0)
+	if (same && link_old(s, rel) == 0) {
+		s->files_kept++;
 		return 0;
+	}
 	return write_new(s, rel, data, len);
+}
+
+int site_keep_files(struct site *s, const char *const *rels, size_t n, uint64_t inputs)
+{
+	const struct site_file *f;
+	size_t i;
+
+	if (!inputs)
+		return 0;
+	for (i = 0; i < n; i++) {
+		f = old_file(s, rels[i]);
+		if (!f || f->inputs != inputs)
+			return 0;
+	}
+	s->inputs = inputs;
+	for (i = 0; i < n; i++) {
+		f = strmap_get(&s->old_files, rels[i])->value;
+		manifest_add(s, rels[i], f->hash, f->len);
+		if (keep_old(s, rels[i]) < 0) {
+			s->inputs = 0;
+			return -1;
+		}
+	}
+	s->inputs = 0;
+	return 1;
 }
 
 /* ---- the new site and the swap ---- */
@@ -388,10 +462,16 @@ done:
 int site_files_commit(struct site *s)
 {
 	/* every file as it was, none gone and none added since (the manifest
-	 * aside): the old site is the new one */
+	 * aside): the old site is the new one; when only what the manifest
+	 * says the files were made from changed (another build of mailout),
+	 * the manifest alone is replaced */
 	if (!s->dir && s->files_kept == s->old_files.count &&
-	    count_files(s->old_dir) == (long)s->old_files.count + 1)
-		return 0;
+	    count_files(s->old_dir) == (long)s->old_files.count + 1) {
+		if (s->manifest.len == s->old_manifest.len &&
+		    !memcmp(s->manifest.ptr, s->old_manifest.ptr, s->manifest.len))
+			return 0;
+		return content_write_atomic(s->old_dir, MANIFEST, s->manifest.ptr, s->manifest.len);
+	}
 	if ((!s->dir && materialize(s, 0) < 0) ||
 	    write_new(s, MANIFEST, s->manifest.ptr, s->manifest.len) < 0 ||
 	    swap_in(s->dir, s->old_dir, s->out_dir) < 0)
@@ -407,6 +487,7 @@ void site_files_release(struct site *s)
 	s->dir = NULL;
 	buf_release(&s->dir_path);
 	buf_release(&s->manifest);
+	buf_release(&s->old_manifest);
 	free(s->old_dir);
 	strmap_release(&s->old_files, free);
 }

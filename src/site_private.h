@@ -18,6 +18,7 @@
 #define MAILOUT_SITE_PRIVATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "buf.h"
@@ -55,6 +56,7 @@ struct campaign_page {
 
 struct theme {
 	struct template *page, *unsubscribe;
+	uint64_t page_source; /* the hash of site/page.html */
 	struct buf css, js;
 	char css_href[48], js_href[48];
 };
@@ -76,8 +78,12 @@ struct site {
 	const char *out_dir; /* where site/ goes */
 	char *old_dir; /* <out>/site, the site being replaced */
 	struct buf dir_path, manifest; /* the new site's .manifest */
+	struct buf old_manifest; /* the old site's, as read */
 	struct strmap old_files; /* path -> struct site_file, the old .manifest */
 	size_t files_written, files_kept;
+	uint64_t inputs; /* of the page being written, for the manifest; 0: none */
+	uint64_t site_inputs; /* what every page is made from; 0: not known */
+	struct strmap input_files; /* path -> struct site_input_file (site_inputs.c) */
 	struct diag_list *diags;
 	int query_failed; /* a plan query failed where only a count could be returned */
 };
@@ -102,6 +108,11 @@ void site_files_begin(struct site *s, const char *out_dir);
  * folder next to the old one is made at the first file that differs.  -1
  * after error_set(). */
 int site_write(struct site *s, const char *rel, const char *data, size_t len);
+/* When the old site's files rels (n of them) were made from inputs (the
+ * page's site_page_inputs(), not 0) and are still there as made, keeps
+ * them as site_write() keeps unchanged files and gives 1; 0 when they are
+ * to be written (nothing is recorded then); -1 after error_set(). */
+int site_keep_files(struct site *s, const char *const *rels, size_t n, uint64_t inputs);
 /* Puts the new site in place of the old one, unless every file is as it
  * was; -1 after error_set(). */
 int site_files_commit(struct site *s);
@@ -109,6 +120,21 @@ int site_files_commit(struct site *s);
 void site_files_release(struct site *s);
 /* rm -r path; 0, or -1 when something stayed. */
 int site_remove_tree(const char *path);
+
+/* ---- site_inputs.c: what a page is made from ---- */
+
+/* Sets s->site_inputs: the program (its build and its libraries'), the
+ * theme's frame, what the frame shows of mailout.yaml, the commit's
+ * presence and the working tree's state; 0 when the program cannot be
+ * told apart from another build. */
+void site_inputs_begin(struct site *s);
+/* A campaign page's inputs: s->site_inputs, body (the page but for its
+ * preview and its frame) and everything the preview is rendered from
+ * (the newsletter, signature, layout and footer files, the campaign's
+ * and the organisation's values); 0 when one of them cannot be read (the
+ * page is then made, and the renderer says what is wrong). */
+uint64_t site_page_inputs(struct site *s, const struct campaign *c, const struct buf *body);
+void site_inputs_release(struct site *s);
 
 /* ---- site_page.c: output helpers ---- */
 

@@ -538,7 +538,7 @@ static void test_unchanged_pages_kept(void **state)
 	assert_non_null(strstr(page, "<footer>2026-12-03 17:00 CET"));
 	free(page);
 	page = read_site(f, ".manifest");
-	assert_int_equal(strncmp(page, "#mailout-site-manifest v1\n", 26), 0);
+	assert_int_equal(strncmp(page, "#mailout-site-manifest v2\n", 26), 0);
 	assert_non_null(strstr(page, " campaigns/c1/index.html\n"));
 	free(page);
 	/* nothing changed: the very same folder stays, nothing is written */
