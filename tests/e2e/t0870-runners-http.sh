@@ -116,8 +116,8 @@ P
 # then one send job per account of its list, in parallel, each in a fresh
 # clone, then the site job in another.  The binary is built already (make
 # steps are skipped, as are uses: steps and the container's set-up); the
-# send step runs on the virtual
-# clock for a week into the capture server instead of 25 minutes.
+# send step runs on the virtual clock for a week into the capture server
+# instead of 25 minutes.
 workflow() {
 	name=$1
 	start=$(now_ms)
