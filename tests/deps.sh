@@ -2,11 +2,12 @@
 # Installs the Debian packages that building and testing mailout need and
 # that are missing.  Idempotent; uses sudo when not root.
 # MAILOUT_DEPS=build installs only what building ./mailout needs (the
-# scheduled send and the site deploy in CI); the default is everything.
+# scheduled send and the site deploy in CI, and jq, which the sharded send
+# workflow reads `accounts list --json` with); the default is everything.
 # MAILOUT_APT_ARCHIVES=DIR keeps the downloaded packages in DIR (a folder
 # CI caches between runs, so later runs install without downloading).
 set -eu
-pkgs="gcc make pkg-config ca-certificates git tzdata
+pkgs="gcc make pkg-config ca-certificates git tzdata jq
 libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev libssl-dev
 libjson-c-dev libmicrohttpd-dev"
 if [ "${MAILOUT_DEPS:-all}" != build ]; then

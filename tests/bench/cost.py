@@ -17,8 +17,14 @@ whole minutes, of
     cache restore of the binary and the installation of its cached
     packages on GitHub's runner, counted as COST_CACHE_SECONDS (default
     30; not measurable here);
+  - starting the Debian 12 container and installing git in it before the
+    checkout, counted as COST_CONTAINER_SECONDS (default 20; not
+    measurable here);
   - the send: its wall time here plus the virtual time it spans (the waits
-    a real run sleeps through; `--for 25m` stays 25 minutes).
+    a real run sleeps through; `--for 25m` stays 25 minutes);
+and, as a job of its own, the deploy of the site (pages.yml's deploy job:
+the runner's start and actions/deploy-pages), counted as
+COST_DEPLOY_SECONDS (default 30; not measurable here), at least a minute.
 Prints a Markdown table; the attainment column is the least share of its
 daily limit any account reached on a full working day (one with work left
 for later days).  With --days shorter than 30 the minutes are also given
@@ -31,6 +37,8 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 CACHE_SECONDS = int(os.environ.get("COST_CACHE_SECONDS", "30"))
+CONTAINER_SECONDS = int(os.environ.get("COST_CONTAINER_SECONDS", "20"))
+DEPLOY_SECONDS = int(os.environ.get("COST_DEPLOY_SECONDS", "30"))
 RUNNER_START = 30
 UTC = timezone.utc
 
@@ -163,7 +171,7 @@ def setup_seconds(path, origin):
     shutil.rmtree(clone, ignore_errors=True)
     build = timed([args.mailout, "--repo", path, "build"])
     status = timed([args.mailout, "--repo", path, "status", "--check"])
-    return checkout + 2 * build + status + CACHE_SECONDS
+    return checkout + 2 * build + status + CACHE_SECONDS + CONTAINER_SECONDS
 
 
 def attainment(path, limits, zone):
@@ -216,7 +224,7 @@ def simulate(kind, mode):
         span = 25 * 60 if mode == "strict" else (b - a).total_seconds()
         send = wall + span
         send_total += send
-        minutes = -(-(RUNNER_START + setup + send) // 60)
+        minutes = -(-(RUNNER_START + setup + send) // 60) + -(-DEPLOY_SECONDS // 60)
         billed += minutes
         runs += 1
         print(f"{now}\t{wall:.2f}\t{span:.0f}\t{minutes:.0f}", file=runlog, flush=True)
@@ -251,7 +259,8 @@ try:
             print(f"cost: {kind} {mode}: {r['runs']} runs, {r['billed']} minutes", file=sys.stderr)
 finally:
     server.terminate()
-print(f"| repository | pacing | runs in {args.days} days | setup s (with {CACHE_SECONDS} s for the cache) "
+print(f"| repository | pacing | runs in {args.days} days "
+      f"| setup s (with {CACHE_SECONDS} s for the cache, {CONTAINER_SECONDS} s for the container) "
       f"| send s per run | billed minutes | minutes in 30 days | sent | least share of the limit on a full day |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows:

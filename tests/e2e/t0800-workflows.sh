@@ -1,13 +1,19 @@
 #!/bin/sh
 # The GitHub Actions workflows in .github/workflows/: each file parses, has
 # the expected triggers, never cancels a running send, checks out full
-# history where mailout fetches or compares, passes every secret of
-# mailout.yaml to the sender, runs only make targets, ./mailout commands and
-# echo/cat into the job summary, and every mailout command it runs is one a
-# test under tests/ runs too; the send step runs when only the bounces could
-# not be read, never when the unsubscribes could not, and the job then fails.
-# The same for deploy/github/send-sharded.yml (one send job per account),
-# whose send jobs each get their own account's secrets only.
+# history where mailout fetches or compares, runs every job that runs
+# commands in Debian 12 (the tests' system), passes every secret of
+# mailout.yaml to the mailout steps that need it and to no other step (the
+# push token only to the steps that push), deploys Pages only through
+# pages.yml, runs only make targets, ./mailout commands, echo/cat/sed into
+# the job summary (escaped: a crafted report stays text) and the container's
+# git set-up, and every mailout command it runs is one a test under tests/
+# runs too; the send step runs when only the bounces could not be read,
+# never when the unsubscribes could not, and the job then fails.  The same
+# for deploy/github/send-sharded.yml (one send job per account), whose send
+# jobs each get their own account's secrets only.
+# tests/e2e/t0805-workflow-lint.sh checks the general hardening rules
+# (tests/tools/check_workflows.py) and runs the linters.
 . "$SRC/tests/e2e/lib.sh"
 
 python=
@@ -25,11 +31,16 @@ import json
 import os
 import re
 import shlex
+import subprocess
 import sys
+import tempfile
 
 import yaml
 
 src = sys.argv[1]
+sys.path.insert(0, os.path.join(src, "tests", "tools"))
+import workflow  # noqa: E402 (tests/tools/workflow.py reads the if:s)
+
 wf_dir = os.path.join(src, ".github", "workflows")
 problems = []
 
@@ -84,7 +95,10 @@ for name, doc in docs.items():
         if key not in doc:
             bad("%s: no '%s'" % (name, key))
     for job_id, job in (doc.get("jobs") or {}).items():
-        if "runs-on" not in job or not job.get("steps"):
+        if "uses" in job:  # a call of a reusable workflow: pages.yml only
+            if job["uses"] != "./.github/workflows/pages.yml" or "steps" in job:
+                bad("%s: job %s calls %r; only ./.github/workflows/pages.yml" % (name, job_id, job["uses"]))
+        elif "runs-on" not in job or not job.get("steps"):
             bad("%s: job %s needs runs-on and steps" % (name, job_id))
     for job_id, job, step in all_steps(doc):
         if ("run" in step) == ("uses" in step):
@@ -110,6 +124,9 @@ if set(triggers("validate.yml")) != {"pull_request"}:
 if set(triggers("send.yml")) != {"schedule", "workflow_dispatch"}:
     bad("send.yml: triggers %s, expected schedule and workflow_dispatch"
         % sorted(triggers("send.yml")))
+if set(triggers("pages.yml")) != {"push", "workflow_dispatch", "workflow_call"}:
+    bad("pages.yml: triggers %s, expected push, workflow_dispatch and workflow_call"
+        % sorted(triggers("pages.yml")))
 pages_push = triggers("pages.yml").get("push") or {}
 if pages_push.get("branches") != ["main"]:
     bad("pages.yml: expected to run on pushes to main, not %r" % pages_push)
@@ -169,10 +186,37 @@ conc = send.get("concurrency")
 if not (isinstance(conc, dict) and conc.get("group") == "send"
         and conc.get("cancel-in-progress") is False):
     bad("send.yml: needs concurrency {group: send, cancel-in-progress: false}, not %r" % conc)
-perms = send.get("permissions") or {}
-for scope, level in (("contents", "write"), ("pages", "write"), ("id-token", "write")):
-    if perms.get(scope) != level:
-        bad("send.yml: permissions %s: %s needed" % (scope, level))
+# each job asks for what it needs: the sender pushes, only pages.yml's
+# deploy job (called by send.yml's pages job) deploys
+if send.get("permissions") != {"contents": "read"}:
+    bad("send.yml: workflow permissions %r, expected contents: read" % send.get("permissions"))
+send_jobs = send.get("jobs") or {}
+if sorted(send_jobs) != ["pages", "send"]:
+    bad("send.yml: jobs %s, expected send and pages" % sorted(send_jobs))
+if (send_jobs.get("send") or {}).get("permissions") != {"contents": "write"}:
+    bad("send.yml: the send job needs permissions contents: write, and nothing more")
+for name, doc in docs.items():
+    for job_id, job in (doc.get("jobs") or {}).items():
+        if "uses" in job and job.get("permissions") != {"contents": "read", "pages": "write", "id-token": "write"}:
+            bad("%s: job %s (pages.yml) needs permissions contents: read, pages: write, id-token: write" % (name, job_id))
+
+# --- one system: every job that runs commands runs in Debian 12 ---------------
+GIT_INSTALL = "apt-get update -q && apt-get install -y -q --no-install-recommends git ca-certificates"
+TRUST = 'git config --global --add safe.directory "$GITHUB_WORKSPACE"'
+for name, doc in docs.items():
+    for job_id, job in (doc.get("jobs") or {}).items():
+        steps = job.get("steps") or []
+        if not any("run" in st for st in steps):
+            continue
+        image = (job.get("container") or {}).get("image") if isinstance(job.get("container"), dict) else job.get("container")
+        if job.get("runs-on") != "ubuntu-24.04" or image != "debian:12":
+            bad("%s: job %s runs on %r in %r, expected ubuntu-24.04 with the container debian:12"
+                % (name, job_id, job.get("runs-on"), image))
+        # git before the checkout (else it is a tarball, not a repository),
+        # the checkout marked safe right after it (it is not root's)
+        runs = [st.get("run", "").strip() or action(st) for st in steps]
+        if runs[:3] != [GIT_INSTALL, "actions/checkout", TRUST]:
+            bad("%s: job %s must start with git, the checkout and marking it safe: %r" % (name, job_id, runs[:3]))
 
 # --- checkouts -----------------------------------------------------------------
 for name in ("validate.yml", "send.yml"):
@@ -182,6 +226,14 @@ for name in ("validate.yml", "send.yml"):
     for s in checkouts:
         if (s.get("with") or {}).get("fetch-depth") != 0:
             bad("%s: checkout without fetch-depth: 0 (libgit2 1.5 cannot fetch into a shallow clone)" % name)
+# mailout pushes with MAILOUT_GIT_TOKEN: the checkout needs no token of its own
+for name, doc in docs.items():
+    for job_id, job, st in all_steps(doc):
+        if action(st) == "actions/checkout":
+            if (st.get("with") or {}).get("persist-credentials") is not False:
+                bad("%s: a checkout of %s keeps its token in .git/config" % (name, job_id))
+            if "token" in (st.get("with") or {}):
+                bad("%s: a checkout of %s is given a token" % (name, job_id))
 
 def substitutions(line):
     """The commands inside $( ) of line (parentheses in quotes skipped)."""
@@ -205,13 +257,13 @@ def substitutions(line):
 
 
 # --- run steps: make, ./mailout, echo and cat into the job summary ---------------
-ALLOWED = {"make", "./mailout", "echo", "cat", "exit"}
+ALLOWED = {"make", "./mailout", "echo", "cat", "sed", "exit"}
 OPERATORS = {"&&", "||", ";", "|", "{", "}", "(", ")"}
 mailout_commands = []  # (workflow, words)
 for name, doc in docs.items():
     for job_id, job, step in all_steps(doc):
         script = step.get("run")
-        if script is None:
+        if script is None or script.strip() in (GIT_INSTALL, TRUST):
             continue
         if "${{" in script:
             bad("%s: a run script expands ${{ }} itself (pass values through env): %r" % (name, script))
@@ -254,7 +306,7 @@ for name, doc in docs.items():
                     words.pop(0)  # an assignment such as status=$?
                 if words:
                     if words[0] not in ALLOWED:
-                        bad("%s: %r runs %r: only make, ./mailout, echo, cat and exit"
+                        bad("%s: %r runs %r: only make, ./mailout, echo, cat, sed and exit"
                             % (name, line, words[0]))
                     if words[0] == "./mailout":
                         mailout_commands.append((name, words[1:]))
@@ -295,13 +347,15 @@ for name, args in mailout_commands:
 # --- the sender's steps, in order ----------------------------------------------------
 sequence = []
 for job_id, job, step in all_steps(send):
+    if step.get("run", "").strip() in (GIT_INSTALL, TRUST):
+        continue
     if "run" in step:
         sequence.append((step["run"].strip(), step))
     else:
         sequence.append((action(step), step))
 wanted = ["make", "./mailout build", "./mailout unsubscribes sync --push origin",
           "./mailout bounces sync --push origin", "./mailout send --drain", "./mailout build",
-          "actions/upload-pages-artifact", "actions/deploy-pages", "./mailout status --check"]
+          "actions/upload-pages-artifact", "./mailout status --check"]
 pos = 0
 for what, step in sequence:
     if pos < len(wanted) and what.startswith(wanted[pos]):
@@ -323,6 +377,28 @@ for what, step in sequence:
 for _, _, step in all_steps(send):
     if action(step) == "actions/upload-pages-artifact" and (step.get("with") or {}).get("path") != "build/site":
         bad("send.yml: the pages artifact must be build/site")
+    if action(step) == "actions/deploy-pages":
+        bad("send.yml: deploys Pages itself; pages.yml deploys")
+
+
+def check_pages_call(name, doc, after):
+    """The job that has pages.yml deploy the site the job after uploaded."""
+    jobs = doc.get("jobs") or {}
+    built = jobs.get(after) or {}
+    uploads = [st for st in built.get("steps") or [] if action(st) == "actions/upload-pages-artifact"]
+    if len(uploads) != 1 or uploads[0].get("id") != "site" or \
+            (built.get("outputs") or {}).get("site") != "${{ steps.site.outcome }}":
+        bad("%s: job %s must upload the site in a step with id site and output its outcome as site" % (name, after))
+    call = jobs.get("pages") or {}
+    if call.get("uses") != "./.github/workflows/pages.yml" or call.get("with") != {"built": True} \
+            or call.get("needs") not in (after, [after]):
+        bad("%s: job pages must call ./.github/workflows/pages.yml with built: true after %s" % (name, after))
+    for result, site, runs in (("success", "success", True), ("failure", "success", True),
+                               ("failure", "skipped", False), ("failure", "failure", False)):
+        ctx = {"needs": {after: {"result": result, "outputs": {"site": site}}}, "status": result}
+        if workflow.truthy(workflow.evaluate(call.get("if", "success()"), ctx)) != runs:
+            bad("%s: with %s %s and the site's upload %s the deploy %s"
+                % (name, after, result, site, "does not run" if runs else "runs"))
 
 # --- every secret of mailout.yaml reaches the sender --------------------------------
 with open(os.path.join(src, "mailout.yaml")) as f:
@@ -341,15 +417,84 @@ def env_names(node):
             yield from env_names(v)
 
 
-send_env = {}
-for job in (send.get("jobs") or {}).values():
-    send_env.update(job.get("env") or {})
-needed = ["MAILOUT_SECRET", "MAILOUT_SECRET_PREVIOUS", "MAILOUT_GIT_TOKEN"] + list(env_names(config))
-for var in needed:
-    if var not in send_env:
-        bad("send.yml: %s is not passed to the job" % var)
-    elif var != "MAILOUT_GIT_TOKEN" and send_env[var] != "${{ secrets.%s }}" % var:
-        bad("send.yml: %s should come from secrets.%s, not %r" % (var, var, send_env[var]))
+# ... each to the mailout steps that use it, and to no other step
+GIT_TOKEN = "${{ secrets.MAILOUT_BOT_TOKEN || github.token }}"
+
+
+def step_of(job, start):
+    return next((st for st in job.get("steps") or [] if st.get("run", "").strip().startswith(start)), {})
+
+
+def secret_steps(name, doc):
+    """Every step holding a secret is a ./mailout step; each step that
+    pushes has the push token, and no other step has it."""
+    for job_id, job, st in all_steps(doc):
+        script = st.get("run", "").strip()
+        holds = "secrets." in json.dumps(st.get("env") or {}) + json.dumps(st.get("with") or {})
+        if holds and not script.startswith("./mailout "):
+            bad("%s: step %r of %s holds a secret" % (name, script or action(st), job_id))
+        pushes = "--push" in script.split()
+        if pushes != ("MAILOUT_GIT_TOKEN" in (st.get("env") or {})):
+            bad("%s: step %r of %s %s" % (name, script, job_id,
+                                           "pushes without MAILOUT_GIT_TOKEN" if pushes else "has MAILOUT_GIT_TOKEN and does not push"))
+        elif pushes and st["env"]["MAILOUT_GIT_TOKEN"] != GIT_TOKEN:
+            bad("%s: step %r of %s: MAILOUT_GIT_TOKEN must be %s" % (name, script, job_id, GIT_TOKEN))
+
+
+def expect_secrets(name, step, wanted):
+    env = step.get("env") or {}
+    given = {k for k, v in env.items() if "secrets." in str(v) and k != "MAILOUT_GIT_TOKEN"}
+    if given != set(wanted):
+        bad("%s: %r gets the secrets %s, expected %s" % (name, step.get("run", "").strip(), sorted(given), sorted(wanted)))
+    return env
+
+
+for name, doc in docs.items():
+    secret_steps(name, doc)
+imap_envs = [v for acc in config.get("accounts") or [] if acc.get("imap") for v in env_names(acc)]
+send_job = (send.get("jobs") or {}).get("send") or {}
+LINKS = ["MAILOUT_SECRET", "MAILOUT_SECRET_PREVIOUS"]
+for start, wanted in (("./mailout unsubscribes sync", LINKS + [config["unsubscribe"]["password_env"]]),
+                      ("./mailout bounces sync", imap_envs),
+                      ("./mailout send", LINKS + list(env_names(config.get("accounts") or [])))):
+    env = expect_secrets("send.yml", step_of(send_job, start), wanted)
+    for var in wanted:
+        if env.get(var) != "${{ secrets.%s }}" % var:
+            bad("send.yml: %s should come from secrets.%s, not %r" % (var, var, env.get(var)))
+check_pages_call("send.yml", send, "send")
+
+# --- pages.yml: the one deploy ------------------------------------------------------
+pages = docs.get("pages.yml", {})
+pjobs = pages.get("jobs") or {}
+if sorted(pjobs) != ["build", "deploy"]:
+    bad("pages.yml: jobs %s, expected build and deploy" % sorted(pjobs))
+else:
+    build, deploy = pjobs["build"], pjobs["deploy"]
+    inputs = (triggers("pages.yml").get("workflow_call") or {}).get("inputs") or {}
+    if (inputs.get("built") or {}).get("type") != "boolean" or inputs["built"].get("default") is not False:
+        bad("pages.yml: workflow_call needs the boolean input built, default false")
+    # built by the caller: only the deploy runs; else build, then deploy
+    for given, builds in (({"built": True}, False), ({"built": False}, True), ({}, True)):
+        if workflow.truthy(workflow.evaluate(build.get("if", "success()"), {"inputs": given})) != builds:
+            bad("pages.yml: with the inputs %r the build job %s" % (given, "does not run" if builds else "runs"))
+    for result, deploys in (("success", True), ("skipped", True), ("failure", False)):
+        # success() is false after a skipped job too
+        ctx = {"needs": {"build": {"result": result}}, "status": result}
+        if deploy.get("needs") not in ("build", ["build"]) or \
+                workflow.truthy(workflow.evaluate(deploy.get("if", "success()"), ctx)) != deploys:
+            bad("pages.yml: after a build that ended %s the deploy %s" % (result, "does not run" if deploys else "runs"))
+    if deploy.get("concurrency") != {"group": "pages", "cancel-in-progress": False}:
+        bad("pages.yml: the deploy job needs concurrency {group: pages, cancel-in-progress: false}")
+    if deploy.get("permissions") != {"pages": "write", "id-token": "write"} or \
+            (deploy.get("environment") or {}).get("name") != "github-pages":
+        bad("pages.yml: the deploy job needs pages and id-token write, in the environment github-pages")
+    if [action(st) for st in deploy.get("steps") or []] != ["actions/deploy-pages"]:
+        bad("pages.yml: the deploy job only deploys")
+    ups = [st for st in build.get("steps") or [] if action(st) == "actions/upload-pages-artifact"]
+    if len(ups) != 1 or (ups[0].get("with") or {}).get("path") != "build/site":
+        bad("pages.yml: the build job uploads build/site")
+if pages.get("permissions") != {"contents": "read"}:
+    bad("pages.yml: workflow permissions must be contents: read")
 
 # --- the pull request's report ---------------------------------------------------------
 validate = docs.get("validate.yml", {})
@@ -368,6 +513,52 @@ if not any(action(s) == "actions/upload-artifact" and (s.get("with") or {}).get(
     bad("validate.yml: the built site is not uploaded")
 if "./mailout build" not in scripts:
     bad("validate.yml: the site is not built")
+# It runs the pull request's content and code (README, "What the workflows
+# trust"): pull_request only, reading only, no secret, nothing cached or
+# deployed.
+if validate.get("permissions") != {"contents": "read"} or any(
+        "permissions" in job for job in (validate.get("jobs") or {}).values()):
+    bad("validate.yml: permissions must be contents: read, for the whole workflow only")
+with open(os.path.join(wf_dir, "validate.yml")) as f:
+    if "secrets." in f.read():
+        bad("validate.yml: names a secret")
+for _, _, st in all_steps(validate):
+    if action(st) not in ("", "actions/checkout", "actions/upload-artifact"):
+        bad("validate.yml: uses %s; only checkout and upload-artifact" % action(st))
+
+
+def summary_of(script, report, fails):
+    """The job summary the validate step writes when mailout's report is
+    the text report (and mailout fails when fails), and the step's exit."""
+    line = './mailout validate --changed-since "origin/$BASE_REF"'
+    if line not in script:
+        return None, None
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "report"), "w") as f:
+            f.write(report)
+        fake = "sh -c 'cat report; exit %d'" % (1 if fails else 0)
+        env = dict(os.environ, BASE_REF="main", GITHUB_STEP_SUMMARY=os.path.join(d, "summary.md"))
+        r = subprocess.run(["bash", "-eo", "pipefail", "-c", script.replace(line, fake)], cwd=d, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with open(env["GITHUB_STEP_SUMMARY"]) as f:
+            return f.read(), r.returncode
+
+
+# a report whose paths and names try to end the block and bring their own HTML
+crafted = ("campaigns/x/campaign.yaml:1:1: error: unknown template '````' (changed since origin/main)\n"
+           "````\n"
+           "</pre><script>alert(1)</script> & <b>\n")
+escaped = ("## mailout validate --changed-since origin/main\n<pre>\n"
+           "campaigns/x/campaign.yaml:1:1: error: unknown template '````' (changed since origin/main)\n"
+           "````\n"
+           "&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;\n"
+           "</pre>\n")
+for _, _, st in all_steps(validate):
+    for fails in (False, True):
+        got, status = summary_of(st.get("run", ""), crafted, fails)
+        if got is not None and (got, status) != (escaped, 1 if fails else 0):
+            bad("validate.yml: with a crafted report (mailout %s) the summary is %r and the step exits %s"
+                % ("failing" if fails else "succeeding", got, status))
 
 # the problem matcher reads mailout's diagnostics
 matcher_path = os.path.join(src, ".github", "mailout-matcher.json")
@@ -394,9 +585,6 @@ if "::add-matcher::.github/mailout-matcher.json" in scripts:
         bad("mailout-matcher.json: the summary line is taken for a problem")
 
 # --- which steps run when a sync fails (tests/tools/workflow.py reads the if:s) --
-sys.path.insert(0, os.path.join(src, "tests", "tools"))
-import workflow
-
 send_job = next(iter((send.get("jobs") or {}).values()), {})
 UNSUB, BOUNCES, SEND = ("./mailout unsubscribes sync", "./mailout bounces sync", "./mailout send")
 for failed, sends, job_status in ((None, True, "success"),
@@ -421,8 +609,8 @@ for failed, sends, job_status in ((None, True, "success"),
 # --- the sharded variant: sync, one send job per account, site -----------------------
 sharded = docs.get(SHARDED, {})
 sjobs = sharded.get("jobs") or {}
-if sorted(sjobs) != ["send", "site", "sync"]:
-    bad("%s: jobs %s, expected sync, send and site" % (SHARDED, sorted(sjobs)))
+if sorted(sjobs) != ["pages", "send", "site", "sync"]:
+    bad("%s: jobs %s, expected sync, send, site and pages" % (SHARDED, sorted(sjobs)))
 else:
     if triggers(SHARDED) != triggers("send.yml"):
         bad("%s: not the triggers of send.yml" % SHARDED)
@@ -447,15 +635,17 @@ else:
             or (sends[0].get("env") or {}).get("ACCOUNT") != "${{ matrix.account }}":
         bad("%s: the send job runs ./mailout send --for 25m --account \"$ACCOUNT\" --push origin with ACCOUNT from the matrix: %r"
             % (SHARDED, scripts))
-    # each send job holds its own account's secrets and no other's
-    common = {"MAILOUT_GIT_TOKEN", "MAILOUT_SECRET", "MAILOUT_SECRET_PREVIOUS"}
+    # each send job holds its own account's secrets and no other's (in the
+    # send step: the only step holding any)
+    send_step = sends[0] if sends else {}
+    common = {"MAILOUT_GIT_TOKEN", "MAILOUT_SECRET", "MAILOUT_SECRET_PREVIOUS", "ACCOUNT"}
     every = set(env_names(config)) | common | {"MAILOUT_BOT_TOKEN"}
     secrets = {n: "value of " + n for n in every}
     for acc in config.get("accounts") or []:
         own = set(env_names(acc))
         ctx = {"matrix": {"account": acc["id"]}, "secrets": secrets, "github": {"token": "token"}}
         try:
-            env = workflow.job_env(sharded, shard_job, {}, ctx)
+            env = workflow.job_env(sharded, shard_job, send_step, ctx)
         except (ValueError, KeyError, IndexError) as e:
             bad("%s: the send job's env does not evaluate: %s" % (SHARDED, e))
             break
@@ -465,12 +655,9 @@ else:
         for k in own:
             if env.get(k) != "value of " + k:
                 bad("%s: the job of %s gets %s from the wrong secret" % (SHARDED, acc["id"], k))
-    sync_env = set(sync_job.get("env") or {})
-    for acc in config.get("accounts") or []:
-        if acc.get("imap") and not set(env_names(acc)) <= sync_env:
-            bad("%s: the sync job reads %s's mailbox without its secrets" % (SHARDED, acc["id"]))
-    if "MAILOUT_UNSUBSCRIBE_PASSWORD" not in sync_env:
-        bad("%s: the sync job lacks MAILOUT_UNSUBSCRIBE_PASSWORD" % SHARDED)
+    expect_secrets(SHARDED, step_of(sync_job, UNSUB), LINKS + [config["unsubscribe"]["password_env"]])
+    expect_secrets(SHARDED, step_of(sync_job, BOUNCES), imap_envs)
+    check_pages_call(SHARDED, sharded, "site")
     # nothing is listed (so nothing sent) when the unsubscribes could not be read
     for failed, lists, job_status in ((None, True, "success"), (BOUNCES, True, "failure"),
                                       (UNSUB, False, "failure")):

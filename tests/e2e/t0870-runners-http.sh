@@ -115,8 +115,9 @@ P
 # would run it (tests/tools/workflow.py): the sync job in a fresh clone,
 # then one send job per account of its list, in parallel, each in a fresh
 # clone, then the site job in another.  The binary is built already (make
-# steps are skipped, as are uses: steps); the send step runs on the virtual
-# clock for a week into the capture server instead of 25 minutes.
+# steps are skipped, as are uses: steps and the container's set-up); the
+# send step runs on the virtual clock for a week into the capture server
+# instead of 25 minutes.
 workflow() {
 	name=$1
 	start=$(now_ms)
@@ -139,7 +140,9 @@ SEND = "./mailout send --for 25m "
 
 def rewrite(script):
     script = script.strip()
-    if script.split()[0] == "make":
+    # the binary is built; git is installed and the clone is this user's
+    # (the container's set-up steps)
+    if script.split()[0] in ("make", "apt-get") or script.startswith("git config --global"):
         return "true"
     assert script.startswith(SEND) or not script.startswith("./mailout send"), script
     if script.startswith(SEND):
