@@ -64,7 +64,7 @@ for tool in node npm; do
 done
 lint="sh $SRC/tests/tools/lint-workflows.sh"
 # shellcheck disable=SC2086
-$lint $shipped >"$TMPDIR/lint" 2>&1
+$lint $shipped >"$TMPDIR/lint" 2>"$TMPDIR/lint.err" # stderr: npm installing
 rc=$?
 [ "$rc" -eq 0 ] && [ ! -s "$TMPDIR/lint" ] || fail "lint-workflows.sh on $shipped: exit $rc" "$TMPDIR/lint"
 

