@@ -586,6 +586,41 @@ static void test_hashed_suppressions(void **state)
 			    "expected sha256: and 64 lower-case hex digits");
 }
 
+/* A claim replays alike whether it holds the address (v1), the hash that
+ * replaced it (a v1 line after an erasure) or the hash (v2): the same
+ * states, the same hard bounce, and `confirmed` still finds its claim. */
+static void test_claim_forms_replay_alike(void **state)
+{
+	struct fx *f = *state;
+
+	write_contacts(f->root, "recipients/contacts/a.yaml", 1, 4);
+	fixture_write(f->root, "campaigns/c1/log/ann-a.tsv",
+		      "#mailout-log v1\n"
+		      "2026-12-01T07:30:00Z\tclaim\tc-1\tperson1@example.net\t<1@example.com>\n"
+		      "2026-12-01T07:30:01Z\tsent\tc-1\t250\t2.0.0\tOK\n"
+		      "2026-12-01T07:36:00Z\tclaim\tc-2\t" PERSON2_HASH "\t<2@example.com>\n"
+		      "2026-12-01T07:36:01Z\tfailed\tc-2\t550\t5.1.1\tNo such user\n");
+	fixture_write(f->root, "campaigns/c1/log/ann-b.tsv",
+		      "#mailout-log v2\n"
+		      "2026-12-01T07:42:00Z\tclaim\tc-3\tsha256:57c50bba42434dd0aefdcb1d79251e6f4f5595b52757645e45a021a625608cbd\t<3@example.com>\n"
+		      "2026-12-01T08:10:00Z\tconfirmed\tc-3\tSent\t<3@example.com>\n"
+		      "2026-12-01T07:48:00Z\tclaim\tc-4\tsha256:4b7b619e24aff51f05fd4823bf9b0179b37a13b449f51ae0a30fc57920a4f33d\t<4@example.com>\n");
+	open_plan(f, 0);
+	assert_int_equal(f->diags.errors, 0);
+	assert_string_equal(qs(f, "SELECT group_concat(recipient || ' ' || state, ', ') FROM "
+				  "(SELECT recipient, state FROM deliveries WHERE campaign = 'c1' ORDER BY ord)"),
+			    "c-1 sent, c-2 failed, c-3 sent, c-4 unconfirmed");
+	assert_string_equal(qs(f, "SELECT hash || ' ' || recipient FROM bounces"), PERSON2_HASH " c-2");
+	/* the v1 claim's address and the v2 claim's hash are stored alike */
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c1' AND claim_hash = address_hash"), 4);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE claim_hash LIKE '%@%'"), 0);
+	/* a rebuild from scratch agrees */
+	open_plan(f, PLAN_REBUILD);
+	assert_string_equal(qs(f, "SELECT group_concat(recipient || ' ' || state, ', ') FROM "
+				  "(SELECT recipient, state FROM deliveries WHERE campaign = 'c1' ORDER BY ord)"),
+			    "c-1 sent, c-2 failed, c-3 sent, c-4 unconfirmed");
+}
+
 static void test_hard_bounce_suppresses_the_address(void **state)
 {
 	struct fx *f = *state;
@@ -712,6 +747,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_content_keeps_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suppression_and_same_template, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hashed_suppressions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claim_forms_replay_alike, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_replay_and_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_carries_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries_tell_errors_from_no_row, setup, teardown),
