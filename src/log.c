@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addrhash.h"
 #include "buf.h"
 #include "safefile.h"
 #include "schedule.h"
@@ -23,6 +24,29 @@ static const size_t event_fields[LOG_EVENT_COUNT] = { 3, 4, 4, 5, 5, 4, 4, 1, 0,
 const char *log_event_name(enum log_event e)
 {
 	return (unsigned)e < LOG_EVENT_COUNT ? event_names[e] : "?";
+}
+
+int log_header_version(const char *s, size_t len)
+{
+	size_t n = strlen(LOG_HEADER);
+
+	if (len == n + 1 && s[n] == '\r')
+		len--;
+	if (len != n)
+		return 0;
+	if (!memcmp(s, LOG_HEADER, n))
+		return LOG_VERSION;
+	return memcmp(s, LOG_HEADER_V1, n) ? 0 : 1;
+}
+
+/* The version of a file from its text: its header's; 2 when it has none
+ * mailout knows (a reader reports that). */
+static int text_version(const char *text, size_t len)
+{
+	const char *nl = memchr(text, '\n', len);
+	int v = log_header_version(text, nl ? (size_t)(nl - text) : len);
+
+	return v ? v : LOG_VERSION;
 }
 
 static int parse_line(struct log_entry *out, char *line)
@@ -59,7 +83,7 @@ int log_read(const char *root, const char *rel, size_t offset, log_entry_fn fn, 
 	struct buf text = BUF_INIT;
 	char *line, *nl;
 	size_t pos;
-	int lineno = 1, r, ret = -1;
+	int lineno = 1, r, ret = -1, version;
 
 	*consumed_out = offset;
 	if ((r = content_read(&text, root, rel, (size_t)1 << 31, NULL)) < 0) {
@@ -71,6 +95,7 @@ int log_read(const char *root, const char *rel, size_t offset, log_entry_fn fn, 
 		error_set("'%s' is shorter than before: it was rewritten, not appended", rel);
 		goto done;
 	}
+	version = text_version(text.ptr, text.len);
 	for (pos = 0; pos < offset; pos++)
 		lineno += text.ptr[pos] == '\n';
 	for (pos = offset; pos < text.len; pos = (size_t)(nl - text.ptr) + 1, lineno++) {
@@ -90,18 +115,24 @@ int log_read(const char *root, const char *rel, size_t offset, log_entry_fn fn, 
 		if (!*line)
 			continue;
 		if (*line == '#') {
-			if (pos == 0 && strcmp(line, LOG_HEADER))
+			if (pos == 0 && !log_header_version(line, strlen(line)))
 				diag_add(diags, DIAG_ERROR, rel, lineno, 1,
-					 "unknown log format '%s' (expected '%s')", line, LOG_HEADER);
+					 "unknown log format '%s' (expected '%s' or '%s')", line,
+					 LOG_HEADER, LOG_HEADER_V1);
 			continue;
 		}
 		memset(&e, 0, sizeof(e));
 		e.line = lineno;
+		e.version = version;
 		if (parse_line(&e, line) < 0) {
 			/* most likely a line cut short by a killed run, ended by the next append */
 			diag_add(diags, DIAG_WARNING, rel, lineno, 1, "malformed log line ignored");
 			continue;
 		}
+		/* still replayed: dropping a claim could mail someone twice */
+		if (e.event == LOG_CLAIM && version >= 2 && !addr_is_hash(e.field[1]))
+			diag_add(diags, DIAG_WARNING, rel, lineno, (int)(e.field[1] - line) + 1,
+				 "a claim of a version 2 log holds an address, not its hash");
 		if (fn(&e, payload)) {
 			ret = -1;
 			goto done;
@@ -135,6 +166,25 @@ void log_format(struct buf *b, time_t t, enum log_event e, const char *const *fi
 		add_clean(b, fields[i] && *fields[i] ? fields[i] : "-");
 	}
 	buf_addc(b, '\n');
+}
+
+void log_format_version(struct buf *b, int version, time_t t, enum log_event e,
+			const char *const *fields, size_t nfields)
+{
+	const char *f[LOG_MAX_FIELDS];
+	char hash[ADDR_HASH_LEN + 1];
+	size_t i;
+
+	if (e != LOG_CLAIM || version < 2 || nfields < 2 || nfields > LOG_MAX_FIELDS ||
+	    !fields[1] || addr_is_hash(fields[1])) {
+		log_format(b, t, e, fields, nfields);
+		return;
+	}
+	for (i = 0; i < nfields; i++)
+		f[i] = fields[i];
+	addr_hash(fields[1], hash);
+	f[1] = hash;
+	log_format(b, t, e, f, nfields);
 }
 
 static int write_all(int fd, const char *p, size_t len, const char *path);
@@ -221,6 +271,7 @@ int log_writer_open(struct log_writer **out, const char *root, const char *path)
 			goto fail;
 		buf_adds(&text, LOG_HEADER "\n");
 	}
+	w->version = text_version(text.ptr, text.len);
 	w->offset = w->start = text.len;
 	w->fnv = fnv1a(FNV1A_INIT, text.ptr, text.len);
 	buf_release(&text);

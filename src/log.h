@@ -5,15 +5,20 @@
  *                                      bounce sync) for one account
  *   campaigns/<id>/commands.tsv        people's commands: retry, resume, merge
  *
- * Each file starts with the header line "#mailout-log v1", then one event
- * per line, tab-separated, the first two fields the RFC 3339 UTC time and
+ * Each file starts with a header line, "#mailout-log v2" (or v1 in files
+ * made before version 2; a file keeps the version of its header), then one
+ * event per line, tab-separated, the first two fields the RFC 3339 UTC time and
  * the event name.  Fields never hold tabs, line breaks or other control
  * characters (they are replaced by spaces when written).  Files are replayed in file order, never sorted
  * by time.  A last line without its newline (a process killed mid-write) is
  * ignored with a warning, and the next append starts on a new line.
  *
  * Events (after TIME and EVENT):
- *   claim     RECIPIENT ADDRESS MESSAGE_ID    about to hand the message to SMTP
+ *   claim     RECIPIENT ADDRESS MESSAGE_ID    about to hand the message to SMTP;
+ *                                             ADDRESS is the address's hash
+ *                                             (addr_hash()) in v2, the address
+ *                                             in v1 (or the hash that replaced
+ *                                             it: the same person)
  *   sent      RECIPIENT CODE ENHANCED TEXT    accepted by the server
  *   failed    RECIPIENT CODE ENHANCED TEXT    permanent for the recipient, or
  *                                             refused at RCPT for it (the third
@@ -56,7 +61,9 @@
 #include "buf.h"
 #include "diag.h"
 
-#define LOG_HEADER "#mailout-log v1"
+#define LOG_HEADER "#mailout-log v2" /* of new files */
+#define LOG_HEADER_V1 "#mailout-log v1"
+#define LOG_VERSION 2
 #define LOG_MAX_FIELDS 8
 
 enum log_event {
@@ -82,9 +89,13 @@ struct log_entry {
 	const char *field[LOG_MAX_FIELDS]; /* after time and event */
 	size_t nfields;
 	int line;
+	int version; /* of the file: 1 or 2 */
 };
 
 const char *log_event_name(enum log_event e);
+/* The version of the header line at s (len bytes, without its newline):
+ * 1 or 2, or 0 when it is no header mailout knows. */
+int log_header_version(const char *s, size_t len);
 
 typedef int (*log_entry_fn)(const struct log_entry *e, void *payload);
 
@@ -103,6 +114,10 @@ int log_read(const char *root, const char *rel, size_t offset, log_entry_fn fn, 
  * tabs and line breaks among them, and DEL) become spaces. */
 void log_format(struct buf *b, time_t t, enum log_event e, const char *const *fields,
 		size_t nfields);
+/* The same for a file of version (1 or 2): a claim's address becomes its
+ * hash in version 2. */
+void log_format_version(struct buf *b, int version, time_t t, enum log_event e,
+			const char *const *fields, size_t nfields);
 
 /*
  * Appends text (whole lines) to root/rel with one write(2), creating the
@@ -124,6 +139,7 @@ struct log_writer {
 	size_t start; /* the offset when opened (after a header or ending newline) */
 	uint64_t fnv;
 	int dirty; /* appended since the last sync */
+	int version; /* of its header: what log_format_version() writes to it */
 };
 /* Opens root/rel for appending, creating it (and its directory) with the
  * header, and ending an incomplete last line first. */

@@ -31,7 +31,7 @@
 #include "log.h"
 #include "recipients.h"
 
-#define PLAN_SCHEMA_VERSION 4
+#define PLAN_SCHEMA_VERSION 5
 #define PLAN_REBUILD 1u
 
 /* The plan is opaque: callers read it through the functions below. */
@@ -288,11 +288,11 @@ int plan_next_retry(struct plan *p, const char *campaign, const char *account, t
 /* The earliest retry of campaign by account; 0 when none waits. */
 int plan_min_retry(struct plan *p, const char *campaign, const char *account, time_t *out);
 
-/* A delivery as bounces and unsubscribes find it; address is the one its
- * message went to (its latest claim's), which may differ from the
- * recipient's address now. */
+/* A delivery as bounces and unsubscribes find it: address is the
+ * recipient's address now, hash (addr_hash()) that of the address its
+ * message went to (its latest claim's), which may differ from it. */
 struct plan_delivery {
-	const char *campaign, *recipient, *address;
+	const char *campaign, *recipient, *address, *hash;
 	const char *account; /* NULL when none was assigned */
 };
 /* Deliveries whose Message-ID is message_id, with or without its angle

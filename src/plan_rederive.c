@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrhash.h"
 #include "buf.h"
 #include "util.h"
 #include "xalloc.h"
@@ -474,6 +475,7 @@ static int apply_key(struct work *w, struct writes *s, struct key *k, struct str
 	struct plan *p = w->p;
 	const char *campaign = p->campaigns.items[k->campaign].id;
 	int moved = k->old && k->now && strcmp(k->old_address, k->address);
+	char hash[ADDR_HASH_LEN + 1];
 
 	if (k->old != k->now)
 		k->flags = PLAN_KEY_EXISTENCE;
@@ -492,6 +494,8 @@ static int apply_key(struct work *w, struct writes *s, struct key *k, struct str
 		plan_bind_static(s->ins, 4, k->address);
 		sqlite3_bind_int(s->ins, 5, k->vip);
 		plan_bind_static(s->ins, 6, k->account);
+		addr_hash(k->address, hash);
+		plan_bind_static(s->ins, 7, hash);
 		if (plan_step_done(p, s->ins) < 0)
 			return -1;
 	} else if (k->now && (k->ord != k->old_ord || k->vip != k->old_vip ||
@@ -526,8 +530,8 @@ static int apply_keys(struct work *w, struct strmap *replay)
 
 	if (plan_prepare(p, &s.del, "DELETE FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
 	    plan_prepare(p, &s.ins,
-			 "INSERT INTO deliveries (campaign, recipient, ord, address, vip, account, state) "
-			 "VALUES (?, ?, ?, ?, ?, ?, 'pending')") < 0 ||
+			 "INSERT INTO deliveries (campaign, recipient, ord, address, vip, account, "
+			 "address_hash, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')") < 0 ||
 	    plan_prepare(p, &s.upd,
 			 "UPDATE deliveries SET ord = ?1, vip = ?2, account = CASE WHEN claimed_at IS NULL "
 			 "THEN ?3 ELSE account END WHERE campaign = ?4 AND recipient = ?5") < 0)
@@ -586,12 +590,14 @@ static int pending_or_retrying(const char *state)
 /* Whether the address is listed in suppressions.tsv or bounced hard. */
 static int suppressed(struct plan *p, sqlite3_stmt *bounced, const char *address, int *out)
 {
+	char hash[ADDR_HASH_LEN + 1];
 	int rc;
 
-	*out = strmap_get(&p->suppressions.by_address, address) != NULL;
+	*out = suppressions_find(&p->suppressions, address) != NULL;
 	if (*out)
 		return 0;
-	plan_bind_static(bounced, 1, address);
+	addr_hash(address, hash);
+	plan_bind_static(bounced, 1, hash);
 	rc = plan_step(p, bounced);
 	sqlite3_reset(bounced);
 	*out = rc == PLAN_ROW;
@@ -610,7 +616,7 @@ static int settle_each(struct work *w, struct settled *rows, size_t *n, const st
 
 	*n = 0;
 	if (plan_prepare(p, &st, "SELECT state, next_at, skipped_by FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
-	    plan_prepare(p, &bounced, "SELECT 1 FROM bounces WHERE address = ?") < 0)
+	    plan_prepare(p, &bounced, "SELECT 1 FROM bounces WHERE hash = ?") < 0)
 		goto done;
 	for (i = 0; i < w->keys.count && rc >= 0; i++) {
 		struct key *k = &w->keys.items[i];

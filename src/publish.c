@@ -88,11 +88,11 @@ done:
  * our lines. */
 static int append_lines(struct publisher *p, const char *rel, const struct buf *lines)
 {
-	static const char header[] = LOG_HEADER "\n";
+	const char *nl = memchr(lines->ptr, '\n', lines->len);
 	size_t skip = 0;
 
-	if (lines->len >= sizeof(header) - 1 && !memcmp(lines->ptr, header, sizeof(header) - 1))
-		skip = sizeof(header) - 1;
+	if (nl && log_header_version(lines->ptr, (size_t)(nl - lines->ptr)))
+		skip = (size_t)(nl - lines->ptr) + 1;
 	if (lines->len == skip)
 		return 0;
 	return log_append(p->root, rel, lines->ptr + skip, lines->len - skip, 1);
@@ -388,7 +388,7 @@ static void name_unpublished(struct publisher *p, const char *const *files, size
 			continue;
 		for (j = count = 0; j < lines.len; j++)
 			count += lines.ptr[j] == '\n';
-		if (lines.len >= strlen(LOG_HEADER) && !memcmp(lines.ptr, LOG_HEADER, strlen(LOG_HEADER)))
+		if (log_header_version(lines.ptr, strcspn(lines.ptr, "\n")))
 			count--;
 		buf_addf(&msg, "%s %s (%zu line%s)", nfiles++ ? "," : "; not on the remote:",
 			 files[i], count, count == 1 ? "" : "s");

@@ -29,7 +29,7 @@ int sender_record(struct run *r, struct spair *pair, enum log_event ev, const ch
 		if (!pair->log && log_writer_open(&pair->log, plan_root(r->p), pair->rel) < 0)
 			goto done;
 		buf_reset(&r->line);
-		log_format(&r->line, r->now, ev, fields, nfields);
+		log_format_version(&r->line, pair->log->version, r->now, ev, fields, nfields);
 		if (log_writer_append(pair->log, r->line.ptr, r->line.len) < 0)
 			goto done;
 	}

@@ -39,8 +39,8 @@ json_get() {
 run_mailout --repo "$REPO" send --now 2026-12-07T08:30 --for 1h --sink "$sink"
 expect_rc "first run" 0
 [ "$(state r-1)" = failed ] || fail "5.1.1 at RCPT fails r-1: $(state r-1)"
-[ "$(plan_query "SELECT address || ' ' || campaign || ' ' || recipient || ' ' || code || ' ' || enhanced FROM bounces")" = \
-	"r1@example.net one r-1 550 5.1.1" ] || fail "the bounce of r1@example.net: $(plan_query "SELECT * FROM bounces")"
+[ "$(plan_query "SELECT hash || ' ' || campaign || ' ' || recipient || ' ' || code || ' ' || enhanced FROM bounces")" = \
+	"sha256:557a6e1e8c05b374ea69e0b6f7a9b7fa1382990f013808fdd121583add33d0df one r-1 550 5.1.1" ] || fail "the bounce of r1@example.net: $(plan_query "SELECT * FROM bounces")"
 [ "$(state l-1)" = suppressed ] || fail "the lead at the bounced address is suppressed: $(state l-1)"
 [ "$(mailed r1@example.net)" = 0 ] || fail "nothing accepted for r1@example.net"
 

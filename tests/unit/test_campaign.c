@@ -435,7 +435,7 @@ static void test_merge_writes_all(void **state)
 		    "end: 2027-01-31                          # nothing is sent after this day\n"
 		    "vip_only: false                          # true: VIP recipients only\n");
 	assert_file(f->root, "campaigns/both/commands.tsv",
-		    "#mailout-log v1\n"
+		    "#mailout-log v2\n"
 		    "2026-12-07T17:00:00Z\tmerged\ttwo\n"
 		    "2026-12-07T17:00:00Z\tmerged\tone\n");
 	assert_file(f->root, "campaigns/two/campaign.yaml",

@@ -213,13 +213,13 @@ static void test_unbuildable_message_fails_alone(void **state)
 	free(got);
 	got = log_lines(f);
 	assert_string_equal(got,
-		"#mailout-log v1\n"
-		"2026-12-07T07:30:00Z\tclaim\tc-1\tc1@example.net\n"
+		"#mailout-log v2\n"
+		"2026-12-07T07:30:00Z\tclaim\tc-1\tsha256:b09e77ae5d78ed94c494b26d4c64b70730f77e04e223fbaa82ec58a2fc817252\n"
 		"2026-12-07T07:30:00Z\tsent\tc-1\t250\t-\t250 Message accepted for delivery\n"
-		"2026-12-07T07:31:00Z\tclaim\tc-2\tc2@example.net\n"
+		"2026-12-07T07:31:00Z\tclaim\tc-2\tsha256:11a6d643a9a47476718e32aca11392bd99342611c2f297463b36ec49ee17bbc9\n"
 		"2026-12-07T07:31:00Z\tfailed\tc-2\t0\t-\tthe message cannot be built: field 'first_name' "
 		"of recipient 'c-2': To header: line break or control character refused\n"
-		"2026-12-07T07:32:00Z\tclaim\tc-3\tc3@example.net\n"
+		"2026-12-07T07:32:00Z\tclaim\tc-3\tsha256:178bf262e72e2b9f9b6982280162ca1d000905e92078753d8072f12b8ee6a871\n"
 		"2026-12-07T07:32:00Z\tsent\tc-3\t250\t-\t250 Message accepted for delivery\n");
 	free(got);
 
