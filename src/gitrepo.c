@@ -158,6 +158,11 @@ done:
 	return ret;
 }
 
+struct git_repository *gitrepo_repository(struct gitrepo *g)
+{
+	return g->repo;
+}
+
 int gitrepo_open(struct gitrepo **out, const char *root)
 {
 	struct gitrepo *g = NULL;

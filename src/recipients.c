@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addrhash.h"
 #include "buf.h"
 #include "safefile.h"
 #include "schedule.h"
@@ -540,7 +541,7 @@ void segments_release(struct segments *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static const char *const suppression_reasons[] = { "unsubscribed", "bounced", "manual", NULL };
+static const char *const suppression_reasons[] = { "unsubscribed", "bounced", "manual", "erased", NULL };
 
 int suppressions_load(struct suppressions *out, const char *root, struct diag_list *diags)
 {
@@ -595,7 +596,7 @@ int suppressions_load(struct suppressions *out, const char *root, struct diag_li
 				 "expected 4 tab-separated fields: address, reason, time, source");
 			continue;
 		}
-		if (address_check(field[0], &why) < 0) {
+		if (!addr_is_hash(field[0]) && address_check(field[0], &why) < 0) {
 			diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, lineno, 1,
 				 "invalid address '%s': %s", field[0], why);
 			continue;
@@ -605,7 +606,7 @@ int suppressions_load(struct suppressions *out, const char *root, struct diag_li
 		if (!suppression_reasons[i])
 			diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, lineno,
 				 (int)(field[1] - line) + 1,
-				 "invalid reason '%s': expected unsubscribed, bounced or manual", field[1]);
+				 "invalid reason '%s': expected unsubscribed, bounced, manual or erased", field[1]);
 		if (time_parse_rfc3339(field[2], &t) < 0)
 			diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, lineno,
 				 (int)(field[2] - line) + 1,
