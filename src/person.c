@@ -232,7 +232,10 @@ static int on_delivery(const struct plan_person_delivery *d, void *payload)
 	if (d->code || d->reply) {
 		reply = json_object_new_object();
 		json_object_object_add(reply, "code", d->code ? json_object_new_int(d->code) : NULL);
-		json_object_object_add(reply, "enhanced", json_text(d->enhanced));
+		/* "-": the server gave no enhanced code */
+		json_object_object_add(reply, "enhanced", d->enhanced && strcmp(d->enhanced, "-")
+								  ? json_object_new_string(d->enhanced)
+								  : NULL);
 		json_object_object_add(reply, "text", json_text(d->reply));
 	}
 	json_object_object_add(o, "reply", reply);
