@@ -169,7 +169,7 @@ extern const struct command cmd_validate_entry, cmd_build_entry, cmd_status_entr
 	cmd_preview_entry, cmd_proof_entry, cmd_send_entry, cmd_retry_entry, cmd_pause_entry,
 	cmd_resume_entry, cmd_merge_entry, cmd_new_entry, cmd_import_entry, cmd_export_entry,
 	cmd_unsubscribes_entry, cmd_bounces_entry, cmd_accounts_entry, cmd_serve_entry,
-	cmd_confirm_entry, cmd_forget_entry;
+	cmd_confirm_entry, cmd_suppressions_entry, cmd_forget_entry;
 
 /*
  * `mailout confirm`, and `mailout send` at its start (in_send: an account

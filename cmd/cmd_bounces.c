@@ -273,6 +273,7 @@ static int sync_bounces(struct cmd_ctx *ctx, int commit, const char *remote)
 		goto done;
 	}
 	bounce_sync_init(&run.sync, p, now);
+	run.sync.hash_suppressions = cfg.hash_suppressions;
 	if (mailsync_state_load(&state, ctx->repo, BOUNCE_STATE_FILE) < 0) {
 		cmd_error("%s", error_last());
 		goto done;

@@ -140,7 +140,8 @@ static long write_results(struct unsub_run *run, const char *root, long *already
 	char *message;
 	int rc;
 
-	if (unsubscribe_suppress(root, run->outcomes, run->noutcomes, run->now, &added) < 0) {
+	if (unsubscribe_suppress(root, run->outcomes, run->noutcomes, run->now,
+				 run->cfg.hash_suppressions, &added) < 0) {
 		cmd_error("%s", error_last());
 		return -1;
 	}

@@ -23,7 +23,8 @@ static const struct command *const commands[] = {
 	&cmd_proof_entry,    &cmd_send_entry,	 &cmd_retry_entry,  &cmd_pause_entry,
 	&cmd_resume_entry,   &cmd_merge_entry,	 &cmd_new_entry,    &cmd_import_entry,
 	&cmd_export_entry,   &cmd_unsubscribes_entry, &cmd_bounces_entry, &cmd_confirm_entry,
-	&cmd_accounts_entry, &cmd_serve_entry, &cmd_forget_entry,
+	&cmd_accounts_entry, &cmd_serve_entry,
+	&cmd_suppressions_entry, &cmd_forget_entry,
 	NULL
 };
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrhash.h"
 #include "campaign.h"
 #include "config.h"
 #include "log.h"
@@ -21,10 +22,22 @@ int bounce_parse(struct dsn *out, const char *raw, size_t len)
 	return ret;
 }
 
+/* Whether the block's address (NULL: none) is address, or has that hash. */
+static int names(const char *block_address, const char *address)
+{
+	char hash[ADDR_HASH_LEN + 1];
+
+	if (!block_address)
+		return 0;
+	if (!addr_is_hash(address))
+		return !strcmp(block_address, address);
+	addr_hash(block_address, hash);
+	return !strcmp(hash, address);
+}
+
 int bounce_block_is_for(const struct dsn_recipient *r, const char *address)
 {
-	return (r->final_recipient && !strcmp(r->final_recipient, address)) ||
-	       (r->original_recipient && !strcmp(r->original_recipient, address));
+	return names(r->final_recipient, address) || names(r->original_recipient, address);
 }
 
 static int fails(const struct dsn_recipient *r)
@@ -62,12 +75,28 @@ const struct dsn_recipient *bounce_pick_recipient(const struct dsn *d, const cha
 
 /* ---- the delivery a report is about ---- */
 
-/* Copies the delivery of row into out. */
+/*
+ * Copies the delivery of row into out.  The address to suppress is the
+ * one the message went to: as the report names it when it does (a v2 claim
+ * keeps only its hash), else the recipient's when that is the same person,
+ * else the claim's hash.
+ */
 static void take_delivery(struct bounce_decision *out, const struct plan_delivery *row)
 {
+	char hash[ADDR_HASH_LEN + 1];
+	const struct dsn_recipient *b = out->block;
+
 	out->campaign = xstrdup(row->campaign);
 	out->recipient = xstrdup(row->recipient);
-	out->address = xstrdup(row->address);
+	addr_hash(row->address, hash);
+	if (names(b->final_recipient, row->hash))
+		out->address = xstrdup(b->final_recipient);
+	else if (names(b->original_recipient, row->hash))
+		out->address = xstrdup(b->original_recipient);
+	else if (!strcmp(hash, row->hash))
+		out->address = xstrdup(row->address);
+	else
+		out->address = xstrdup(row->hash);
 	out->account = row->account ? xstrdup(row->account) : NULL;
 }
 
@@ -90,7 +119,7 @@ static int match_rows(struct bounce_decision *out, struct plan_iter *it, const s
 	int rc;
 
 	while ((rc = plan_delivery_next(it, &row)) == PLAN_ROW) {
-		out->block = bounce_pick_recipient(d, row.address, strict);
+		out->block = bounce_pick_recipient(d, row.hash, strict);
 		if (out->block) {
 			take_delivery(out, &row);
 			return 0;
@@ -277,7 +306,8 @@ int bounce_sync_write(struct bounce_sync *s, const char *root, size_t *logs_writ
 			return -1;
 		(*logs_written)++;
 	}
-	if (s->nsuppress && mailsync_suppress(root, s->suppress, s->nsuppress, suppressed) < 0)
+	if (s->nsuppress &&
+	    mailsync_suppress(root, s->suppress, s->nsuppress, s->hash_suppressions, suppressed) < 0)
 		return -1;
 	return 0;
 }

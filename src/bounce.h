@@ -44,7 +44,8 @@
  * (release with dsn_release), or -1 when it is no report (*out empty). */
 int bounce_parse(struct dsn *out, const char *raw, size_t len);
 
-/* Whether block r names address as its final or original recipient. */
+/* Whether block r names address (lower-cased) as its final or original
+ * recipient; address may be a hash (addr_hash()), compared with theirs. */
 int bounce_block_is_for(const struct dsn_recipient *r, const char *address);
 
 /* The first block of d that reports a failure (mailsync_bounce_kind() is
@@ -76,7 +77,8 @@ struct bounce_decision {
 	 * BOUNCE_NO_FAILURE and BOUNCE_UNMATCHED): */
 	const struct dsn_recipient *block; /* about the delivery: points into the report */
 	struct mailsync_bounce event;      /* its kind, and the fields of its `bounce` line */
-	char *campaign, *recipient, *address;
+	char *campaign, *recipient;
+	char *address; /* the one mailed, to suppress: as reported, else the recipient's or a hash */
 	char *account; /* the log it goes to: the delivery's account, else the one read */
 };
 
@@ -105,6 +107,7 @@ struct bounce_log {
 struct bounce_sync {
 	struct plan *p; /* not owned */
 	time_t now;     /* the time of the lines */
+	int hash_suppressions; /* suppression lines hold hashes (set after init) */
 	struct bounce_log *logs;
 	size_t nlogs;
 	struct mailsync_suppression *suppress;

@@ -177,7 +177,7 @@ static void key_pos(struct pos *p, const struct ynode *map, const char *key)
 
 static const struct ykey top_keys[] = {
 	{ "organization", YKEY_REQUIRED }, { "schedule", 0 }, { "unsubscribe", YKEY_REQUIRED },
-	{ "git", 0 }, { "departments", 0 }, { "people", YKEY_REQUIRED },
+	{ "git", 0 }, { "privacy", 0 }, { "departments", 0 }, { "people", YKEY_REQUIRED },
 	{ "accounts", YKEY_REQUIRED }, { NULL, 0 }
 };
 static const struct ykey org_keys[] = {
@@ -193,6 +193,7 @@ static const struct ykey unsub_keys[] = {
 	{ "one_click_url", 0 }, { "tls", 0 }, { "ca_file", 0 }, { NULL, 0 }
 };
 static const struct ykey git_keys[] = { { "author", 0 }, { NULL, 0 } };
+static const struct ykey privacy_keys[] = { { "hash_suppressions", 0 }, { NULL, 0 } };
 static const struct ykey department_keys[] = {
 	{ "id", YKEY_REQUIRED }, { "name", YKEY_REQUIRED }, { NULL, 0 }
 };
@@ -818,6 +819,19 @@ static void load_git(struct config *c, const struct ydoc *doc, const struct ynod
 	}
 }
 
+static void load_privacy(struct config *c, const struct ydoc *doc, const struct ynode *m,
+			 struct diag_list *diags)
+{
+	const struct ynode *n;
+
+	if (!m || ynode_is_null(m) ||
+	    (ymap_check(doc, m, "privacy", privacy_keys, diags) && m->kind != YNODE_MAP))
+		return;
+	n = ynode_get(m, "hash_suppressions");
+	if (n && !ynode_is_null(n))
+		ynode_bool(doc, n, &c->hash_suppressions, diags);
+}
+
 int config_load(struct config *out, const char *root, struct diag_list *diags)
 {
 	struct ydoc *doc = NULL;
@@ -859,6 +873,7 @@ int config_load_doc(struct config *out, const struct ydoc *doc, struct diag_list
 	load_unsubscribe(out, doc, ynode_get(top, "unsubscribe"), diags);
 	key_pos(&out->unsubscribe_pos, top, "unsubscribe");
 	load_git(out, doc, ynode_get(top, "git"), diags);
+	load_privacy(out, doc, ynode_get(top, "privacy"), diags);
 	load_departments(out, doc, top, diags);
 	load_people(out, doc, top, diags);
 	load_accounts(out, doc, top, diags);

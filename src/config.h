@@ -81,6 +81,9 @@ struct config {
 	struct tls_config unsubscribe_tls; /* for unsubscribe_mailbox */
 	struct pos unsubscribe_pos; /* of the 'unsubscribe' key */
 	char *git_author;
+	/* `privacy.hash_suppressions`: the syncs and import write the hash of
+	 * an address to recipients/suppressions.tsv, never the address */
+	int hash_suppressions;
 	struct department *departments;
 	size_t ndepartments;
 	struct person *people;

@@ -1382,7 +1382,8 @@ static int write_target(struct import *im, const char *root)
 		goto done;
 	}
 	if (im->nsuppressions &&
-	    mailsync_suppress(root, im->suppressions, im->nsuppressions, &im->nsuppressed) < 0)
+	    mailsync_suppress(root, im->suppressions, im->nsuppressions, im->cfg->hash_suppressions,
+			      &im->nsuppressed) < 0)
 		goto done;
 	if (content_atomic_commit(&im->file) < 0)
 		goto done;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "addrhash.h"
 #include "diag.h"
 #include "oauth.h"
 #include "recipients.h"
@@ -201,7 +202,22 @@ int mailsync_state_advance(struct mailsync_state *s, const char *root, const cha
 
 /* ---- suppressions ---- */
 
-int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size_t n,
+/* Marks the person of field (an address or a hash) seen; 1 when new. */
+static int see(struct strmap *seen, const char *field)
+{
+	char hash[ADDR_HASH_LEN + 1];
+	int is_new;
+
+	if (addr_is_hash(field))
+		strmap_put(seen, field, &is_new);
+	else {
+		addr_hash(field, hash);
+		strmap_put(seen, hash, &is_new);
+	}
+	return is_new;
+}
+
+int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size_t n, int hash,
 		      size_t *added_out)
 {
 	struct strmap seen = STRMAP_INIT;
@@ -209,7 +225,7 @@ int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size
 	char when[32], *addr = NULL;
 	const char *line, *nl;
 	size_t i, added = 0, len;
-	int r, ret = -1, is_new;
+	int r, ret = -1;
 
 	if (added_out)
 		*added_out = 0;
@@ -226,8 +242,7 @@ int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size
 		len = strcspn(line, "\t\r\n");
 		if (len && *line != '#') {
 			addr = xstrndup(line, len);
-			str_lower(addr);
-			strmap_put(&seen, addr, NULL);
+			see(&seen, addr);
 			free(addr);
 			addr = NULL;
 		}
@@ -246,10 +261,8 @@ int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size
 				  lines[i].address, SUPPRESSIONS_FILE);
 			goto done;
 		}
-		addr = xstrdup(lines[i].address);
-		str_lower(addr);
-		strmap_put(&seen, addr, &is_new);
-		if (is_new) {
+		addr = suppression_field(lines[i].address, hash);
+		if (see(&seen, addr)) {
 			time_format_rfc3339(when, lines[i].time);
 			buf_addf(&text, "%s\t%s\t%s\t%s\n", addr, lines[i].reason, when, lines[i].source);
 			lines[i].added = 1;

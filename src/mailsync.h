@@ -63,7 +63,7 @@ int mailsync_state_advance(struct mailsync_state *s, const char *root, const cha
 
 /* One line for recipients/suppressions.tsv. */
 struct mailsync_suppression {
-	const char *address; /* compared lower-cased; written lower-cased */
+	const char *address; /* or its hash; compared by the hash, written lower-cased */
 	const char *reason;  /* "unsubscribed" or "bounced" */
 	time_t time;
 	const char *source;  /* a campaign id, or "mail" */
@@ -72,14 +72,16 @@ struct mailsync_suppression {
 
 /*
  * Adds a line to <root>/recipients/suppressions.tsv for each address that
- * has none yet (nor an earlier entry of lines), creating the file with its
- * header when missing.  The file is written whole through
+ * has none yet (nor an earlier entry of lines), in either form, creating
+ * the file with its header when missing.  The line holds the address's
+ * hash when hash is set (`privacy.hash_suppressions`) or the address is
+ * given as a hash.  The file is written whole through
  * content_write_atomic(), every existing byte kept as it was, so a reader or
  * a killed run never sees half a line.  *added_out (may be NULL) gets the
  * number of lines written.  Returns 0, or -1 after error_set() with the
  * file unchanged.
  */
-int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size_t n,
+int mailsync_suppress(const char *root, struct mailsync_suppression *lines, size_t n, int hash,
 		      size_t *added_out);
 
 /* Sets the TLS mode and CA of *o from tls (NULL: leaves *o as it is). */

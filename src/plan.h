@@ -28,7 +28,7 @@
 #include "log.h"
 #include "recipients.h"
 
-#define PLAN_SCHEMA_VERSION 3
+#define PLAN_SCHEMA_VERSION 4
 #define PLAN_REBUILD 1u
 
 /* The plan is opaque: callers read it through the functions below. */
@@ -279,11 +279,11 @@ int plan_next_retry(struct plan *p, const char *campaign, const char *account, t
 /* The earliest retry of campaign by account; 0 when none waits. */
 int plan_min_retry(struct plan *p, const char *campaign, const char *account, time_t *out);
 
-/* A delivery as bounces and unsubscribes find it; address is the one its
- * message went to (its latest claim's), which may differ from the
- * recipient's address now. */
+/* A delivery as bounces and unsubscribes find it: address is the
+ * recipient's address now, hash (addr_hash()) that of the address its
+ * message went to (its latest claim's), which may differ from it. */
 struct plan_delivery {
-	const char *campaign, *recipient, *address;
+	const char *campaign, *recipient, *address, *hash;
 	const char *account; /* NULL when none was assigned */
 };
 /* Deliveries whose Message-ID is message_id, with or without its angle
@@ -394,15 +394,15 @@ int plan_export_next(struct plan_iter *it, struct plan_export_row *out);
 /* One delivery of one person, for an access request (export --person). */
 struct plan_person_delivery {
 	const char *campaign, *recipient, *address, *state;
-	const char *account, *claim_address, *message_id, *enhanced, *reply; /* NULL: none */
+	const char *account, *claim_hash, *message_id, *enhanced, *reply; /* NULL: none */
 	long attempts;
 	int code; /* 0: none */
 	time_t first_at, claimed_at, sent_at, next_at, last_event; /* 0: none */
 };
 typedef int (*plan_person_fn)(const struct plan_person_delivery *d, void *payload);
-/* Calls fn for every delivery to address (lower-cased) or whose latest
- * claim mailed it or hash (its hash, as a scrubbed log holds it), by
- * campaign and recipient.  0, -1 on failure, or what fn returned when not
+/* Calls fn for every delivery to address (lower-cased) or, by hash (its
+ * hash), to it in any case or whose latest claim mailed it, by campaign
+ * and recipient.  0, -1 on failure, or what fn returned when not
  * 0 (which stops the walk). */
 int plan_person_deliveries(struct plan *p, const char *address, const char *hash,
 			   plan_person_fn fn, void *payload);

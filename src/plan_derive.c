@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrhash.h"
 #include "buf.h"
 #include "util.h"
 #include "xalloc.h"
@@ -373,8 +374,8 @@ struct delivery_row {
 	const char *account;
 	long long ord;
 	int vip;
-	size_t id_at, address_at; /* offsets into the batch's text */
-	const char *id, *address; /* set when the batch is written */
+	size_t id_at, address_at, hash_at; /* offsets into the batch's text */
+	const char *id, *address, *hash; /* set when the batch is written */
 };
 
 struct delivery_batch {
@@ -384,7 +385,7 @@ struct delivery_batch {
 };
 
 static void batch_add(struct delivery_batch *b, size_t campaign, const struct recipient *r,
-		      const struct account *a, long long ord)
+		      const char *hash, const struct account *a, long long ord)
 {
 	struct delivery_row *row;
 
@@ -398,6 +399,8 @@ static void batch_add(struct delivery_batch *b, size_t campaign, const struct re
 	buf_add(&b->text, r->id, strlen(r->id) + 1);
 	row->address_at = b->text.len;
 	buf_add(&b->text, r->address, strlen(r->address) + 1);
+	row->hash_at = b->text.len;
+	buf_add(&b->text, hash, ADDR_HASH_LEN + 1);
 }
 
 static int cmp_delivery_row(const void *x, const void *y)
@@ -416,6 +419,7 @@ static int batch_write(struct plan *p, struct delivery_batch *b, sqlite3_stmt *i
 	for (i = 0; i < b->count; i++) {
 		b->rows[i].id = b->text.ptr + b->rows[i].id_at;
 		b->rows[i].address = b->text.ptr + b->rows[i].address_at;
+		b->rows[i].hash = b->text.ptr + b->rows[i].hash_at;
 	}
 	if (b->count)
 		qsort(b->rows, b->count, sizeof(*b->rows), cmp_delivery_row);
@@ -428,6 +432,7 @@ static int batch_write(struct plan *p, struct delivery_batch *b, sqlite3_stmt *i
 		plan_bind_static(ins, 4, row->address);
 		sqlite3_bind_int(ins, 5, row->vip);
 		plan_bind_static(ins, 6, row->account);
+		plan_bind_static(ins, 7, row->hash);
 		if (plan_step_done(p, ins) < 0)
 			return -1;
 	}
@@ -467,7 +472,7 @@ static int deriver_init(struct deriver *d, struct plan *p)
 	buf_init(&d->batch.text, 0);
 	d->sel = xcalloc(p->campaigns.count + 1, sizeof(*d->sel));
 	return plan_prepare(p, &d->ins,
-			    "INSERT INTO deliveries (campaign, recipient, ord, address, vip, account, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')");
+			    "INSERT INTO deliveries (campaign, recipient, ord, address, vip, account, address_hash, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')");
 }
 
 static void deriver_release(struct deriver *d)
@@ -519,6 +524,7 @@ static size_t deriver_type(struct deriver *d, int t)
 static int deriver_record(struct deriver *d, struct recipient *r, const void *blob, size_t len)
 {
 	struct strmap_entry *seen = NULL;
+	char hash[ADDR_HASH_LEN + 1];
 	int decoded = 0;
 	size_t i;
 
@@ -534,12 +540,15 @@ static int deriver_record(struct deriver *d, struct recipient *r, const void *bl
 		}
 		if (!campaign_selects(cs->campaign, r))
 			continue;
-		if (!seen)
+		if (!seen) {
 			seen = strmap_put(&d->taken.addresses, r->address, NULL);
+			addr_hash(r->address, hash); /* once per record, only when selected */
+		}
 		if (taken_check(&d->taken, seen, i))
 			continue; /* the same address twice: mailed once */
 		a = assign_account(r->vip && cs->vip.count ? &cs->vip : &cs->other, r->id);
-		batch_add(&d->batch, (size_t)(cs->campaign - d->p->campaigns.items), r, a, d->ord++);
+		batch_add(&d->batch, (size_t)(cs->campaign - d->p->campaigns.items), r, hash, a,
+			  d->ord++);
 	}
 	if (d->batch.count >= DELIVERY_BATCH)
 		return batch_write(d->p, &d->batch, d->ins);
@@ -773,21 +782,21 @@ static int settle_suppressions(struct plan *p)
 	int ret = -1;
 
 	if (plan_exec(p, "UPDATE deliveries SET state = 'unconfirmed' WHERE state = 'claimed';"
-			 "CREATE TEMP TABLE IF NOT EXISTS suppressed (address TEXT PRIMARY KEY) WITHOUT ROWID;"
-			 "DELETE FROM temp.suppressed;"
-			 "INSERT OR IGNORE INTO temp.suppressed SELECT address FROM bounces;") < 0)
+			 "CREATE TEMP TABLE IF NOT EXISTS suppressed_hashes (hash TEXT PRIMARY KEY) WITHOUT ROWID;"
+			 "DELETE FROM temp.suppressed_hashes;"
+			 "INSERT OR IGNORE INTO temp.suppressed_hashes SELECT hash FROM bounces;") < 0)
 		goto done;
-	if (plan_prepare(p, &st, "INSERT OR IGNORE INTO temp.suppressed (address) VALUES (?)") < 0)
+	if (plan_prepare(p, &st, "INSERT OR IGNORE INTO temp.suppressed_hashes (hash) VALUES (?)") < 0)
 		goto done;
-	for (i = 0; i < p->suppressions.by_address.cap; i++) {
-		if (!p->suppressions.by_address.slots[i].key)
+	for (i = 0; i < p->suppressions.by_hash.cap; i++) {
+		if (!p->suppressions.by_hash.slots[i].key)
 			continue;
-		plan_bind_text(st, 1, p->suppressions.by_address.slots[i].key);
+		plan_bind_text(st, 1, p->suppressions.by_hash.slots[i].key);
 		if (plan_step_done(p, st) < 0)
 			goto done;
 	}
 	if (plan_exec(p, "UPDATE deliveries SET state = 'suppressed' WHERE state IN ('pending', 'retrying') "
-			 "AND address IN (SELECT address FROM temp.suppressed);") < 0)
+			 "AND address_hash IN (SELECT hash FROM temp.suppressed_hashes);") < 0)
 		goto done;
 	ret = 0;
 done:

@@ -16,10 +16,10 @@ int plan_person_deliveries(struct plan *p, const char *address, const char *hash
 	int rc, ret = -1;
 
 	if (plan_prepare(p, &st,
-			 "SELECT campaign, recipient, address, state, account, claim_address, "
+			 "SELECT campaign, recipient, address, state, account, claim_hash, "
 			 "message_id, enhanced, reply, attempts, code, first_at, claimed_at, sent_at, "
 			 "next_at, last_event FROM deliveries "
-			 "WHERE address = ?1 OR claim_address = ?1 OR claim_address = ?2 "
+			 "WHERE address = ?1 OR address_hash = ?2 OR claim_hash = ?2 "
 			 "ORDER BY campaign, recipient") < 0)
 		return -1;
 	plan_bind_text(st, 1, address);
@@ -31,7 +31,7 @@ int plan_person_deliveries(struct plan *p, const char *address, const char *hash
 		d.address = plan_column_text(st, 2);
 		d.state = plan_column_text(st, 3);
 		d.account = plan_column_text(st, 4);
-		d.claim_address = plan_column_text(st, 5);
+		d.claim_hash = plan_column_text(st, 5);
 		d.message_id = plan_column_text(st, 6);
 		d.enhanced = plan_column_text(st, 7);
 		d.reply = plan_column_text(st, 8);

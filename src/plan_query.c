@@ -514,6 +514,7 @@ static void read_delivery(sqlite3_stmt *st, struct plan_delivery *out)
 	out->recipient = text_or_empty(st, 1);
 	out->address = text_or_empty(st, 2);
 	out->account = plan_column_text(st, 3);
+	out->hash = text_or_empty(st, 4);
 }
 
 int plan_delivery_by_message_id_open(struct plan_iter **out, struct plan *p,
@@ -522,7 +523,7 @@ int plan_delivery_by_message_id_open(struct plan_iter **out, struct plan *p,
 	size_t len = strlen(message_id);
 
 	if (iter_open(out, p,
-		      "SELECT campaign, recipient, COALESCE(claim_address, address), account "
+		      "SELECT campaign, recipient, address, account, COALESCE(claim_hash, address_hash) "
 		      "FROM deliveries WHERE message_id IN (?1, ?2) ORDER BY campaign, recipient") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, message_id, -1, SQLITE_TRANSIENT);
@@ -547,7 +548,7 @@ int plan_delivery_sent_open(struct plan_iter **out, struct plan *p, const char *
 			    const char *recipient)
 {
 	if (iter_open(out, p,
-		      "SELECT campaign, recipient, COALESCE(claim_address, address), account "
+		      "SELECT campaign, recipient, address, account, COALESCE(claim_hash, address_hash) "
 		      "FROM deliveries WHERE campaign = ?1 AND recipient = ?2 AND message_id IS NOT NULL") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
@@ -710,7 +711,8 @@ int plan_suppressed_open(struct plan_iter **out, struct plan *p, const char *cam
 {
 	if (iter_open(out, p,
 		      "SELECT d.recipient, d.address, b.campaign, b.recipient, b.time, b.code, "
-		      "b.enhanced, b.reply FROM deliveries d LEFT JOIN bounces b ON b.address = d.address "
+		      "b.enhanced, b.reply, d.address_hash FROM deliveries d "
+		      "LEFT JOIN bounces b ON b.hash = d.address_hash "
 		      "WHERE d.campaign = ?1 AND d.state = 'suppressed' ORDER BY d.ord") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
@@ -720,7 +722,7 @@ int plan_suppressed_open(struct plan_iter **out, struct plan *p, const char *cam
 int plan_suppressed_next(struct plan_iter *it, struct plan_suppressed *out)
 {
 	int rc = plan_step(it->p, it->st);
-	const struct strmap_entry *listed;
+	const struct suppression *listed;
 
 	memset(out, 0, sizeof(*out));
 	if (rc != PLAN_ROW)
@@ -735,8 +737,8 @@ int plan_suppressed_next(struct plan_iter *it, struct plan_suppressed *out)
 		out->enhanced = plan_column_text(it->st, 6);
 		out->reply = plan_column_text(it->st, 7);
 	}
-	listed = strmap_get(&it->p->suppressions.by_address, out->address);
-	out->listed = listed ? listed->value : NULL;
+	listed = suppressions_find(&it->p->suppressions, text_or_empty(it->st, 8));
+	out->listed = listed ? listed->reason : NULL;
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrhash.h"
 #include "buf.h"
 #include "log.h"
 #include "schedule.h"
@@ -162,7 +163,7 @@ struct replay_delivery {
 	const char *recipient; /* NULL when the line names none */
 	int found;
 	char *state;
-	char *address; /* the one its latest claim mailed, else its own */
+	char *hash; /* of the address its latest claim mailed, else of its own */
 	char *message_id; /* its latest claim's, or NULL */
 	long long last_event, claimed_at;
 };
@@ -178,6 +179,7 @@ static int replay_claim(struct replay *r, const struct log_entry *e,
 {
 	struct buf key = BUF_INIT;
 	struct account_run *ar;
+	char hash[ADDR_HASH_LEN + 1];
 
 	if (!r->history) {
 		ar = account_run(r, r->account);
@@ -193,7 +195,13 @@ static int replay_claim(struct replay *r, const struct log_entry *e,
 	plan_bind_text(r->claim, 3, e->field[2]);
 	plan_bind_text(r->claim, 4, r->campaign);
 	plan_bind_text(r->claim, 5, d->recipient);
-	plan_bind_text(r->claim, 6, e->field[1]);
+	/* v2 lines hold the hash; v1 lines the address, or the hash that
+	 * replaced it when the person was erased */
+	if (addr_is_hash(e->field[1]))
+		memcpy(hash, e->field[1], sizeof(hash));
+	else
+		addr_hash(e->field[1], hash);
+	plan_bind_text(r->claim, 6, hash);
 	return plan_step_done(r->p, r->claim);
 }
 
@@ -240,7 +248,7 @@ static int replay_failure(struct replay *r, const struct log_entry *e,
 	if (e->event == LOG_FAILED || hard_bounce(e->field[2]) || final_report(e))
 		ret = set_state(r, d->recipient, "failed", e->time, e, 0, 0);
 	if (!ret && hard_bounce(e->field[2])) {
-		plan_bind_text(r->bounce, 1, d->address);
+		plan_bind_text(r->bounce, 1, d->hash);
 		sqlite3_bind_int64(r->bounce, 2, (sqlite3_int64)e->time);
 		plan_bind_text(r->bounce, 3, r->campaign);
 		plan_bind_text(r->bounce, 4, d->recipient);
@@ -403,7 +411,7 @@ static int replay_lookup(struct replay *r, const struct log_entry *e, struct rep
 		d->found = 1;
 		d->state = xstrdup(plan_column_text(r->get, 0));
 		d->last_event = sqlite3_column_int64(r->get, 1);
-		d->address = xstrdup(plan_column_text(r->get, 2));
+		d->hash = xstrdup(plan_column_text(r->get, 2));
 		d->claimed_at = sqlite3_column_int64(r->get, 3);
 		if (plan_column_text(r->get, 4))
 			d->message_id = xstrdup(plan_column_text(r->get, 4));
@@ -438,7 +446,7 @@ static int replay_entry(const struct log_entry *e, void *payload)
 		ret = replay_events[e->event](r, e, &d);
 done:
 	free(d.state);
-	free(d.address);
+	free(d.hash);
 	free(d.message_id);
 	if (ret)
 		r->failed = 1;
@@ -450,17 +458,17 @@ static int replay_prepare(struct replay *r)
 	struct plan *p = r->p;
 
 	return plan_prepare(p, &r->get,
-			    "SELECT state, last_event, COALESCE(claim_address, address), claimed_at, message_id FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
+			    "SELECT state, last_event, COALESCE(claim_hash, address_hash), claimed_at, message_id FROM deliveries WHERE campaign = ? AND recipient = ?") < 0 ||
 	       plan_prepare(p, &r->set_state,
 			    "UPDATE deliveries SET state = ?1, last_event = ?2, code = COALESCE(?3, code), enhanced = COALESCE(?4, enhanced), reply = COALESCE(?5, reply), next_at = ?6, attempts = CASE WHEN ?7 THEN 0 ELSE attempts END, first_at = CASE WHEN ?7 THEN NULL ELSE first_at END WHERE campaign = ?8 AND recipient = ?9") < 0 ||
 	       plan_prepare(p, &r->claim,
-			    "UPDATE deliveries SET state = 'claimed', account = ?1, claimed_at = ?2, first_at = COALESCE(first_at, ?2), last_event = ?2, message_id = ?3, claim_address = lower(?6), attempts = attempts + 1 WHERE campaign = ?4 AND recipient = ?5") < 0 ||
+			    "UPDATE deliveries SET state = 'claimed', account = ?1, claimed_at = ?2, first_at = COALESCE(first_at, ?2), last_event = ?2, message_id = ?3, claim_hash = ?6, attempts = attempts + 1 WHERE campaign = ?4 AND recipient = ?5") < 0 ||
 	       plan_prepare(p, &r->sent,
 			    "UPDATE deliveries SET sent_at = ? WHERE campaign = ? AND recipient = ?") < 0 ||
 	       plan_prepare(p, &r->note,
 			    "INSERT INTO notifications (campaign, time, account, recipient, message) VALUES (?, ?, ?, ?, ?)") < 0 ||
 	       plan_prepare(p, &r->bounce,
-			    "INSERT INTO bounces (address, time, campaign, recipient, code, enhanced, reply) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING") < 0
+			    "INSERT INTO bounces (hash, time, campaign, recipient, code, enhanced, reply) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING") < 0
 		       ? -1 : 0;
 }
 

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
+#include "suppressions.h"
 #include "util.h"
 #include "yamlfile.h"
 
@@ -23,7 +24,6 @@ const char *recipient_type_name(enum recipient_type t);
 int recipient_type_parse(const char *s); /* -1 when unknown */
 
 #define SEGMENTS_FILE "recipients/segments.yaml"
-#define SUPPRESSIONS_FILE "recipients/suppressions.tsv"
 
 /* A filter maps fields to a value or a list of values (any of them); a
  * list-valued field matches when it contains one of the values. */
@@ -102,12 +102,6 @@ void segments_load_doc(struct segments *out, const struct ydoc *doc, struct diag
 const struct segment *segments_find(const struct segments *s, const char *name);
 void segments_release(struct segments *s);
 
-/* recipients/suppressions.tsv: address (lower-cased) -> reason string. */
-struct suppressions {
-	struct strmap by_address;
-};
-int suppressions_load(struct suppressions *out, const char *root, struct diag_list *diags);
-void suppressions_release(struct suppressions *s);
 
 
 /*

@@ -1,7 +1,7 @@
 -- The send plan (build/plan.db): derived from the repository, never
 -- committed, always rebuildable.  PRAGMA user_version is the schema
 -- version; a plan of another version is rebuilt from scratch.
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 CREATE TABLE meta (
 	key TEXT PRIMARY KEY,
@@ -83,6 +83,7 @@ CREATE TABLE deliveries (
 	recipient TEXT NOT NULL,
 	ord INTEGER NOT NULL,
 	address TEXT NOT NULL,
+	address_hash TEXT NOT NULL,             -- addr_hash(address): how suppressions name a person
 	vip INTEGER NOT NULL,
 	account TEXT,
 	state TEXT NOT NULL,
@@ -95,7 +96,7 @@ CREATE TABLE deliveries (
 	claimed_at INTEGER,
 	sent_at INTEGER,
 	message_id TEXT,
-	claim_address TEXT,                     -- the address of the latest claim: the one mailed
+	claim_hash TEXT,                        -- the hash of the latest claim's address: the one mailed
 	skipped_by TEXT,
 	last_event INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (campaign, recipient)
@@ -129,13 +130,13 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_by_campaign ON notifications (campaign, time);
 
--- Addresses that bounced hard (5.1.x, 5.2.1) in any log: suppressed like
--- the lines of recipients/suppressions.tsv.  The address is the one the
--- message went to (its claim's), not the recipient's current one, so a
--- corrected address in the recipient file is mailed again.  The first
--- bounce of an address is kept: where, for whom, and the reply.
+-- Addresses that bounced hard (5.1.x, 5.2.1) in any log, by their hash:
+-- suppressed like the lines of recipients/suppressions.tsv.  The address is
+-- the one the message went to (its claim's), not the recipient's current
+-- one, so a corrected address in the recipient file is mailed again.  The
+-- first bounce of an address is kept: where, for whom, and the reply.
 CREATE TABLE bounces (
-	address TEXT PRIMARY KEY,
+	hash TEXT PRIMARY KEY,
 	time INTEGER NOT NULL,
 	campaign TEXT NOT NULL,
 	recipient TEXT NOT NULL,

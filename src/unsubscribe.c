@@ -200,7 +200,7 @@ void unsubscribe_outcome_release(struct unsubscribe_outcome *o)
 }
 
 int unsubscribe_suppress(const char *root, struct unsubscribe_outcome *o, size_t n, time_t now,
-			 size_t *added_out)
+			 int hash, size_t *added_out)
 {
 	struct mailsync_suppression *lines = xcalloc(n + 1, sizeof(*lines));
 	size_t *of = xcalloc(n + 1, sizeof(*of));
@@ -219,7 +219,7 @@ int unsubscribe_suppress(const char *root, struct unsubscribe_outcome *o, size_t
 		nlines++;
 	}
 	if (nlines)
-		ret = mailsync_suppress(root, lines, nlines, &added);
+		ret = mailsync_suppress(root, lines, nlines, hash, &added);
 	for (i = 0; !ret && i < nlines; i++)
 		o[of[i]].added = lines[i].added;
 	if (added_out)

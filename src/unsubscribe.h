@@ -90,11 +90,12 @@ void unsubscribe_outcome_release(struct unsubscribe_outcome *o);
  * "unsubscribed", time now, source) for each outcome of the n in o that
  * is UNSUBSCRIBE_VERDICT_UNSUBSCRIBE and whose address has none yet
  * (mailsync_suppress()), setting their added.  *added_out (may be NULL)
- * gets the number of lines written.  Returns 0, or -1 after error_set()
- * with the file unchanged.
+ * gets the number of lines written; hash: the lines hold the addresses'
+ * hashes (`privacy.hash_suppressions`).  Returns 0, or -1 after
+ * error_set() with the file unchanged.
  */
 int unsubscribe_suppress(const char *root, struct unsubscribe_outcome *o, size_t n, time_t now,
-			 size_t *added_out);
+			 int hash, size_t *added_out);
 
 /* Whether s[0..len) holds "unsubscribe" or "abmelden", in any case. */
 int unsubscribe_says(const char *s, size_t len);

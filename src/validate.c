@@ -502,6 +502,18 @@ static void check_one_click(struct validation *v)
 		 "(give the https URL of `mailout serve`)");
 }
 
+/* With privacy.hash_suppressions, addresses should not stay in the file. */
+static void check_plain_suppressions(struct validation *v)
+{
+	if (!v->cfg.hash_suppressions || !v->suppressions.plain)
+		return;
+	diag_add(v->diags, DIAG_WARNING, SUPPRESSIONS_FILE, v->suppressions.first_plain, 1,
+		 "%zu line%s hold%s an address, not its hash, while privacy.hash_suppressions is true "
+		 "(run mailout suppressions hash)",
+		 v->suppressions.plain, v->suppressions.plain == 1 ? "" : "s",
+		 v->suppressions.plain == 1 ? "s" : "");
+}
+
 int validate_repo(const char *root, struct diag_list *diags, struct validate_summary *summary)
 {
 	struct validation v;
@@ -517,6 +529,7 @@ int validate_repo(const char *root, struct diag_list *diags, struct validate_sum
 	check_one_click(&v);
 	segments_load(&v.segments, root, diags);
 	suppressions_load(&v.suppressions, root, diags);
+	check_plain_suppressions(&v);
 	if (erasures_load(&v.erasures, root) < 0)
 		diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, 0, 0, "%s", error_last());
 	if (campaigns_load(&v.campaigns, root, &v.cfg, &v.segments, diags) < 0) {

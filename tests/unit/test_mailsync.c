@@ -93,6 +93,56 @@ static void test_state_errors(void **state)
 	free(dir);
 }
 
+#define JANA_HASH "sha256:60c64e4aaf9b023a9ee18b8190e194a931f558736dafb419ffb2a62346e73aa5"
+#define LEA_HASH "sha256:837b55a6524924b0b94fcc98d0f47bdf734037eabfc6102aa3e05bc9a442dfa1"
+
+/* privacy.hash_suppressions: lines hold hashes; either form already in
+ * the file counts as the same person. */
+static void test_suppress_hashed(void **state)
+{
+	struct mailsync_suppression lines[4];
+	char *dir = fixture_tmpdir(), *text;
+	size_t i, added = 99;
+
+	(void)state;
+	memset(lines, 0, sizeof(lines));
+	assert_int_equal(fixture_write(dir, SUPPRESSIONS_FILE,
+				       "address\treason\ttime\tsource\n"
+				       "Lukas@example.com\tmanual\t2026-11-01T00:00:00Z\tmanual\n"
+				       LEA_HASH "\tbounced\t2026-11-02T00:00:00Z\tc-2\n"), 0);
+	lines[0].address = "lukas@example.com"; /* there as an address */
+	lines[1].address = "LEA@example.com";   /* there as a hash */
+	lines[2].address = "Jana.Novak@example.net"; /* new: written as its hash */
+	lines[3].address = JANA_HASH;                /* the same person, given as a hash */
+	for (i = 0; i < 4; i++) {
+		lines[i].reason = "unsubscribed";
+		lines[i].time = 1796631600; /* 2026-12-07T08:20:00Z */
+		lines[i].source = "december-update";
+	}
+	assert_int_equal(mailsync_suppress(dir, lines, 4, 1, &added), 0);
+	assert_int_equal(added, 1);
+	assert_int_equal(lines[0].added, 0);
+	assert_int_equal(lines[1].added, 0);
+	assert_int_equal(lines[2].added, 1);
+	assert_int_equal(lines[3].added, 0);
+	text = read_rel(dir, SUPPRESSIONS_FILE);
+	assert_string_equal(text, "address\treason\ttime\tsource\n"
+				  "Lukas@example.com\tmanual\t2026-11-01T00:00:00Z\tmanual\n"
+				  LEA_HASH "\tbounced\t2026-11-02T00:00:00Z\tc-2\n"
+				  JANA_HASH "\tunsubscribed\t2026-12-07T08:20:00Z\tdecember-update\n");
+	assert_null(strstr(text, "jana"));
+	free(text);
+	/* without the key, a hash given is still written as a hash */
+	lines[0].address = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+	assert_int_equal(mailsync_suppress(dir, lines, 1, 0, &added), 0);
+	assert_int_equal(added, 1);
+	text = read_rel(dir, SUPPRESSIONS_FILE);
+	assert_non_null(strstr(text, "\nsha256:0000000000000000000000000000000000000000000000000000000000000000\tunsubscribed\t"));
+	free(text);
+	fixture_remove(dir);
+	free(dir);
+}
+
 static void test_suppress(void **state)
 {
 	struct mailsync_suppression lines[4];
@@ -112,7 +162,7 @@ static void test_suppress(void **state)
 	lines[1].time = 1796631600;
 	lines[1].source = "mail";
 	/* no file yet: created with its header */
-	assert_int_equal(mailsync_suppress(dir, lines, 2, &added), 0);
+	assert_int_equal(mailsync_suppress(dir, lines, 2, 0, &added), 0);
 	assert_int_equal(added, 1);
 	assert_int_equal(lines[0].added, 1);
 	assert_int_equal(lines[1].added, 0);
@@ -130,7 +180,7 @@ static void test_suppress(void **state)
 	lines[1].address = "lea@example.com";
 	lines[1].reason = "bounced";
 	lines[1].source = "c-2";
-	assert_int_equal(mailsync_suppress(dir, lines, 2, &added), 0);
+	assert_int_equal(mailsync_suppress(dir, lines, 2, 0, &added), 0);
 	assert_int_equal(added, 1);
 	assert_int_equal(lines[0].added, 0);
 	assert_int_equal(lines[1].added, 1);
@@ -143,23 +193,23 @@ static void test_suppress(void **state)
 	/* what recipients.c reads back */
 	assert_int_equal(suppressions_load(&loaded, dir, &diags), 0);
 	assert_int_equal(diags.errors, 0);
-	assert_string_equal(strmap_get(&loaded.by_address, "lea@example.com")->value, "bounced");
-	assert_string_equal(strmap_get(&loaded.by_address, "lukas@example.com")->value, "manual");
+	assert_string_equal(suppressions_find(&loaded, "lea@example.com")->reason, "bounced");
+	assert_string_equal(suppressions_find(&loaded, "lukas@example.com")->reason, "manual");
 	suppressions_release(&loaded);
 	diag_release(&diags);
 
 	/* nothing new: the file is not touched */
-	assert_int_equal(mailsync_suppress(dir, lines, 2, &added), 0);
+	assert_int_equal(mailsync_suppress(dir, lines, 2, 0, &added), 0);
 	assert_int_equal(added, 0);
 	/* a field with a tab is refused, and nothing is written */
 	lines[2].address = "new@example.com";
 	lines[2].reason = "unsubscribed";
 	lines[2].source = "bad\tsource";
-	assert_int_equal(mailsync_suppress(dir, lines + 2, 1, &added), -1);
+	assert_int_equal(mailsync_suppress(dir, lines + 2, 1, 0, &added), -1);
 	assert_int_equal(lines[2].added, 0);
 	/* so is one with an escape character */
 	lines[2].source = "bad\x1b[2Jsource";
-	assert_int_equal(mailsync_suppress(dir, lines + 2, 1, &added), -1);
+	assert_int_equal(mailsync_suppress(dir, lines + 2, 1, 0, &added), -1);
 	assert_string_equal(error_last(), "cannot add 'new@example.com' to recipients/suppressions.tsv: a control character in a field");
 	assert_int_equal(lines[2].added, 0);
 	text = read_rel(dir, SUPPRESSIONS_FILE);
@@ -291,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_state_round_trip),
 		cmocka_unit_test(test_state_errors),
 		cmocka_unit_test(test_suppress),
+		cmocka_unit_test(test_suppress_hashed),
 		cmocka_unit_test(test_bounce_kind),
 		cmocka_unit_test(test_bounce_describe),
 		cmocka_unit_test(test_bounce_describe_hostile),

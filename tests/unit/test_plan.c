@@ -15,6 +15,9 @@
 #include "plan_private.h"
 #include "schedule.h"
 
+/* addr_hash("person2@example.net") */
+#define PERSON2_HASH "sha256:84c02239edcd2eb2bb28faa912b01d07c671ab08392d1a5507edb00fae3cbdc7"
+
 static const char *config_yaml =
 	"organization: { name: Test Org, postal_address: \"Street 1, Berlin\", site_url: https://status.example.com, timezone: Europe/Berlin }\n"
 	"unsubscribe: { address: unsubscribe@example.com }\n"
@@ -318,7 +321,7 @@ static void test_log_replay_and_statuses(void **state)
 	assert_string_equal(s->notifications[0].recipient, "c-2");
 	assert_string_equal(s->notifications[0].message, "failed: 550 5.1.1 No such user");
 	/* the hard bounce suppresses the address everywhere */
-	assert_int_equal(q(f, "SELECT COUNT(*) FROM bounces WHERE address = 'person2@example.net'"), 1);
+	assert_int_equal(q(f, "SELECT COUNT(*) FROM bounces WHERE hash = '" PERSON2_HASH "'"), 1);
 	/* the next append starts on a new line; a critical error interrupts */
 	assert_int_equal(log_append_line(f->root, log,
 					 "2026-12-01T08:00:00Z\tclaim\tc-4\tperson4@example.net\t<4@example.com>\n"
@@ -546,6 +549,43 @@ static char *suppressed_lines(struct fx *f, const char *campaign)
 	return buf_detach(&b, NULL);
 }
 
+/* A hashed line suppresses like the address it stands for; a malformed
+ * hash is an error at its line and column, and suppresses nothing. */
+static void test_hashed_suppressions(void **state)
+{
+	struct fx *f = *state;
+	char *lines;
+
+	fixture_write(f->root, "recipients/suppressions.tsv",
+		      "address\treason\ttime\tsource\n"
+		      "PERSON3@example.net\tunsubscribed\t2026-11-02T09:14:00Z\tc1\n"
+		      "sha256:4b7b619e24aff51f05fd4823bf9b0179b37a13b449f51ae0a30fc57920a4f33d\tmanual\t2026-11-03T09:14:00Z\tmanual\n");
+	open_plan(f, 0);
+	assert_int_equal(f->diags.errors, 0);
+	assert_string_equal(qs(f, "SELECT group_concat(recipient, ' ') FROM (SELECT recipient FROM deliveries "
+				  "WHERE campaign = 'c1' AND state = 'suppressed' ORDER BY ord)"),
+			    "c-3 c-4");
+	lines = suppressed_lines(f, "c1");
+	assert_string_equal(lines, "c-3 person3@example.net: listed in recipients/suppressions.tsv (unsubscribed)\n"
+				   "c-4 person4@example.net: listed in recipients/suppressions.tsv (manual)\n");
+	free(lines);
+	plan_close(f->plan);
+	f->plan = NULL;
+	/* upper-case hex is no hash: refused at the first such digit (column 9) */
+	fixture_write(f->root, "recipients/suppressions.tsv",
+		      "address\treason\ttime\tsource\n"
+		      "sha256:4B7b619e24aff51f05fd4823bf9b0179b37a13b449f51ae0a30fc57920a4f33d\tmanual\t2026-11-03T09:14:00Z\tmanual\n");
+	diag_release(&f->diags);
+	assert_int_equal(plan_open(&f->plan, f->root, NULL, 0, &f->diags), -1);
+	assert_int_equal(f->diags.errors, 1);
+	assert_string_equal(f->diags.items[0].path, "recipients/suppressions.tsv");
+	assert_int_equal(f->diags.items[0].line, 2);
+	assert_int_equal(f->diags.items[0].col, 9);
+	assert_string_equal(f->diags.items[0].message,
+			    "invalid hash 'sha256:4B7b619e24aff51f05fd4823bf9b0179b37a13b449f51ae0a30fc57920a4f33d': "
+			    "expected sha256: and 64 lower-case hex digits");
+}
+
 static void test_hard_bounce_suppresses_the_address(void **state)
 {
 	struct fx *f = *state;
@@ -566,8 +606,8 @@ static void test_hard_bounce_suppresses_the_address(void **state)
 	open_plan(f, 0);
 	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'c-2'"), "failed");
 	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'l-1'"), "suppressed");
-	assert_string_equal(qs(f, "SELECT address || ' ' || campaign || ' ' || recipient || ' ' || code || ' ' || enhanced || ' ' || reply FROM bounces"),
-			    "person2@example.net c1 c-2 550 5.1.1 No such user");
+	assert_string_equal(qs(f, "SELECT hash || ' ' || campaign || ' ' || recipient || ' ' || code || ' ' || enhanced || ' ' || reply FROM bounces"),
+			    PERSON2_HASH " c1 c-2 550 5.1.1 No such user");
 	/* why l-1 is suppressed: the address and the reply */
 	lines = suppressed_lines(f, "c3");
 	assert_string_equal(lines, "l-1 person2@example.net: hard bounce 2026-12-01T07:36:01Z in c1 (c-2): 550 5.1.1 No such user\n");
@@ -580,7 +620,7 @@ static void test_hard_bounce_suppresses_the_address(void **state)
 	assert_int_equal(f->plan->rederived, 1);
 	assert_string_equal(qs(f, "SELECT state || ' ' || address FROM deliveries WHERE recipient = 'c-2'"),
 			    "failed person2.new@example.net");
-	assert_string_equal(qs(f, "SELECT address FROM bounces"), "person2@example.net");
+	assert_string_equal(qs(f, "SELECT hash FROM bounces"), PERSON2_HASH);
 	assert_int_equal(q(f, "SELECT COUNT(*) FROM bounces"), 1);
 	fixture_write(f->root, "campaigns/c1/commands.tsv",
 		      "#mailout-log v1\n2026-12-01T09:00:00Z\tretry-cmd\tc-2\n");
@@ -638,19 +678,20 @@ static void test_late_bounce_suppresses_the_mailed_address(void **state)
 	open_plan(f, 0);
 	write_contacts_c2_at(f->root, "person2.new@example.net");
 	open_plan(f, 0);
-	/* bounces sync matches the report to the address mailed */
+	/* bounces sync matches the report to the address mailed, by its hash */
 	assert_int_equal(plan_delivery_by_message_id_open(&it, f->plan, "<2@example.com>"), 0);
 	assert_int_equal(plan_delivery_next(it, &d), PLAN_ROW);
 	assert_string_equal(d.recipient, "c-2");
-	assert_string_equal(d.address, "person2@example.net");
+	assert_string_equal(d.address, "person2.new@example.net");
+	assert_string_equal(d.hash, PERSON2_HASH);
 	plan_iter_free(it);
 	assert_int_equal(log_append_line(f->root, log,
 					 "2026-12-01T10:00:00Z\tbounce\tc-2\t550\t5.1.1\tUser unknown\n"), 0);
 	open_plan(f, 0);
 	assert_int_equal(f->plan->rederived, 0);
 	assert_string_equal(qs(f, "SELECT state FROM deliveries WHERE recipient = 'c-2'"), "failed");
-	assert_string_equal(qs(f, "SELECT address || ' ' || recipient || ' ' || reply FROM bounces"),
-			    "person2@example.net c-2 User unknown");
+	assert_string_equal(qs(f, "SELECT hash || ' ' || recipient || ' ' || reply FROM bounces"),
+			    PERSON2_HASH " c-2 User unknown");
 	fixture_write(f->root, "campaigns/c1/commands.tsv",
 		      "#mailout-log v1\n2026-12-01T11:00:00Z\tretry-cmd\tc-2\n");
 	open_plan(f, 0);
@@ -670,6 +711,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_incremental_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_content_keeps_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_suppression_and_same_template, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hashed_suppressions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_replay_and_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge_carries_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queries_tell_errors_from_no_row, setup, teardown),

@@ -327,7 +327,7 @@ static void test_suppress(void **state)
 	o[3].verdict = UNSUBSCRIBE_VERDICT_UNSUBSCRIBE;
 	o[3].address = xstrdup("person1@example.net");
 	o[3].source = xstrdup("mail");
-	assert_int_equal(unsubscribe_suppress(f->root, o, 4, 1796637600, &added), 0);
+	assert_int_equal(unsubscribe_suppress(f->root, o, 4, 1796637600, 0, &added), 0);
 	assert_int_equal(added, 2);
 	assert_int_equal(o[0].added, 1);
 	assert_int_equal(o[1].added, 0);
@@ -339,11 +339,11 @@ static void test_suppress(void **state)
 				  "person1@example.net\tunsubscribed\t2026-12-07T10:00:00Z\tmail\n");
 	free(text);
 	/* again: nothing added */
-	assert_int_equal(unsubscribe_suppress(f->root, o, 4, 1796641200, &added), 0);
+	assert_int_equal(unsubscribe_suppress(f->root, o, 4, 1796641200, 0, &added), 0);
 	assert_int_equal(added, 0);
 	assert_int_equal(o[0].added + o[3].added, 0);
 	/* nothing to write: no file is touched */
-	assert_int_equal(unsubscribe_suppress(f->root, o + 1, 1, 1796641200, NULL), 0);
+	assert_int_equal(unsubscribe_suppress(f->root, o + 1, 1, 1796641200, 0, NULL), 0);
 	for (added = 0; added < 4; added++)
 		unsubscribe_outcome_release(&o[added]);
 }
