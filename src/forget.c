@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "addrhash.h"
+#include "erasures.h"
 #include "githistory.h"
 #include "recipients.h"
 #include "safefile.h"
@@ -232,84 +233,6 @@ done:
 	return ret;
 }
 
-/* Suppression lines: the fields of one line (its copy in line). */
-static size_t split_tabs(char *line, char **field, size_t max)
-{
-	size_t n = 0;
-
-	field[n++] = line;
-	for (; *line && n < max; line++) {
-		if (*line == '\t') {
-			*line = '\0';
-			field[n++] = line + 1;
-		}
-	}
-	return n;
-}
-
-/* The erased lines of a suppressions file's text (modified: fields are
- * cut at their tabs). */
-static void erasures_scan(struct erasures *out, char *text)
-{
-	char *line, *next, *field[4], hash[ADDR_HASH_LEN + 1];
-	int lineno = 0, added;
-
-	for (line = text; line && *line; line = next) {
-		struct strmap_entry *e;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (++lineno == 1 || *line == '#')
-			continue;
-		line[strcspn(line, "\r")] = '\0';
-		if (split_tabs(line, field, 4) < 2 || strcmp(field[1], FORGET_REASON) || !*field[0])
-			continue;
-		if (addr_is_hash(field[0]))
-			snprintf(hash, sizeof(hash), "%s", field[0]);
-		else
-			addr_hash(field[0], hash);
-		e = strmap_put(&out->by_hash, hash, &added);
-		if (added)
-			e->value = (void *)(intptr_t)lineno;
-	}
-}
-
-int erasures_load(struct erasures *out, const char *root)
-{
-	struct buf text = BUF_INIT;
-	int r, ret = 0;
-
-	memset(out, 0, sizeof(*out));
-	r = content_read(&text, root, SUPPRESSIONS_FILE, YAMLFILE_MAX_SIZE, NULL);
-	if (r == CONTENT_REFUSED)
-		ret = -1;
-	else if (r < 0 && errno != ENOENT)
-		ret = error_set("cannot read '%s': %s", SUPPRESSIONS_FILE, strerror(errno));
-	else if (r == 0 && text.len)
-		erasures_scan(out, text.ptr);
-	buf_release(&text);
-	return ret;
-}
-
-int erasures_line(const struct erasures *e, const char *address)
-{
-	char hash[ADDR_HASH_LEN + 1];
-	const struct strmap_entry *found;
-
-	if (addr_is_hash(address))
-		snprintf(hash, sizeof(hash), "%s", address);
-	else
-		addr_hash(address, hash);
-	found = strmap_get(&e->by_hash, hash);
-	return found ? (int)(intptr_t)found->value : 0;
-}
-
-void erasures_release(struct erasures *e)
-{
-	strmap_release(&e->by_hash, NULL);
-}
-
 static struct forget_file *add_file(struct forget_result *r, const char *path)
 {
 	struct forget_file *f;
@@ -458,7 +381,7 @@ static int prepare_suppressions(struct forget_result *out, const char *root,
 		buf_addc(&result, '\n');
 	/* the erased lines of the file as it will be */
 	buf_add(&copy, result.ptr, result.len);
-	erasures_scan(&erased, copy.ptr);
+	erasures_parse(&erased, copy.ptr);
 	time_format_rfc3339(stamp, now);
 	for (i = 0; i < n; i++) {
 		if (erasures_line(&erased, addresses[i]))

@@ -25,9 +25,10 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "erasures.h"
 #include "util.h"
 
-#define FORGET_REASON "erased"
+#define FORGET_REASON ERASED_REASON
 #define FORGET_SOURCE "forget"
 
 /* The first whole-address occurrence of address in text[0..len), in any
@@ -52,21 +53,6 @@ int forget_remove_records(struct buf *out, size_t *removed_out, const char *path
  * addresses[0..n) replaced by its hash; the count of replacements. */
 size_t forget_replace(struct buf *out, const char *text, size_t len, const char *const *addresses,
 		      size_t n);
-
-/*
- * The erased persons of recipients/suppressions.tsv: the lines whose reason
- * is "erased", plain or hashed, by the address's hash.  Lines the format
- * refuses are left to suppressions_load() to report.
- */
-struct erasures {
-	struct strmap by_hash; /* hash -> the line number, as (void *)(intptr_t) */
-};
-/* 0 (also when the file is absent), or -1 after error_set(). */
-int erasures_load(struct erasures *out, const char *root);
-/* The line of address's erased suppression (address plain or a hash), 0
- * when it is not erased. */
-int erasures_line(const struct erasures *e, const char *address);
-void erasures_release(struct erasures *e);
 
 /* What forget does to one file. */
 struct forget_file {

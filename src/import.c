@@ -12,7 +12,7 @@
 
 #include "addrhash.h"
 #include "csv.h"
-#include "forget.h"
+#include "erasures.h"
 #include "import_fields.h"
 #include "import_presets.h"
 #include "mailsync.h"

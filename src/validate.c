@@ -6,7 +6,7 @@
 #include "buf.h"
 #include "campaign.h"
 #include "config.h"
-#include "forget.h"
+#include "erasures.h"
 #include "recipients.h"
 #include "render.h"
 #include "safefile.h"
