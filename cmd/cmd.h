@@ -171,7 +171,7 @@ extern const struct command cmd_validate_entry, cmd_build_entry, cmd_status_entr
 	cmd_resume_entry, cmd_merge_entry, cmd_new_entry, cmd_import_entry, cmd_export_entry,
 	cmd_unsubscribes_entry, cmd_bounces_entry, cmd_accounts_entry, cmd_serve_entry,
 	cmd_confirm_entry, cmd_init_entry,
-	cmd_suppressions_entry;
+	cmd_suppressions_entry, cmd_forget_entry;
 
 /* The directory holding mailout.yaml: dir itself, or the first parent of
  * the current directory that has one (dir NULL); NULL after printing why

@@ -77,7 +77,7 @@ static int run(struct cmd_ctx *ctx)
 {
 	struct diag_list diags = DIAG_LIST_INIT, config_diags = DIAG_LIST_INIT;
 	struct import_request req;
-	struct import_result res = { NULL, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct import_result res = { NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct config cfg;
 	char **args = ctx->args;
 	int r, type, code = 1, have_config = 0;

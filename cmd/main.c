@@ -24,7 +24,7 @@ static const struct command *const commands[] = {
 	&cmd_resume_entry,   &cmd_merge_entry,	 &cmd_new_entry,    &cmd_import_entry,
 	&cmd_export_entry,   &cmd_unsubscribes_entry, &cmd_bounces_entry, &cmd_confirm_entry,
 	&cmd_accounts_entry, &cmd_serve_entry,	 &cmd_init_entry,
-	&cmd_suppressions_entry,
+	&cmd_suppressions_entry, &cmd_forget_entry,
 	NULL
 };
 

@@ -174,6 +174,11 @@ int gitrepo_init(const char *dir, const char *branch)
 	return ret;
 }
 
+struct git_repository *gitrepo_repository(struct gitrepo *g)
+{
+	return g->repo;
+}
+
 int gitrepo_open(struct gitrepo **out, const char *root)
 {
 	struct gitrepo *g = NULL;

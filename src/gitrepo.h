@@ -41,6 +41,10 @@ int gitrepo_init(const char *dir, const char *branch);
 int gitrepo_open(struct gitrepo **out, const char *root);
 void gitrepo_free(struct gitrepo *g);
 
+/* libgit2's repository, for the modules that read history (githistory);
+ * owned by g. */
+struct git_repository *gitrepo_repository(struct gitrepo *g);
+
 /* The working tree's absolute path, ending in '/'; owned by g. */
 const char *gitrepo_workdir(struct gitrepo *g);
 /* Where root lies in the working tree: "" or "dir/sub/"; owned by g. */

@@ -12,6 +12,7 @@
 
 #include "addrhash.h"
 #include "csv.h"
+#include "erasures.h"
 #include "import_fields.h"
 #include "import_presets.h"
 #include "mailsync.h"
@@ -173,6 +174,10 @@ struct import {
 	size_t nsuppressions, suppressions_cap, suppressed_cap;
 	char *source;
 	size_t nsuppressed; /* lines added to the suppressions */
+	/* erased persons: their rows are dropped (the lines, for the warning) */
+	struct erasures erasures;
+	struct buf erased_lines;
+	size_t erased;
 };
 
 static void problem(struct import *im, int line, const char *fmt, ...)
@@ -936,13 +941,36 @@ done:
 	free(address);
 }
 
+/* A row of an erased person is not written, whatever else it holds (an
+ * opt-out too: the erased suppression already keeps the person out).  1
+ * when dropped. */
+static int erased_row(struct import *im, const struct csv_record *rec)
+{
+	char *email;
+	int line;
+
+	if (!im->erasures.by_hash.count || rec->count != im->ncols)
+		return 0;
+	email = trimmed(rec->fields[im->col_email]);
+	line = *email ? erasures_line(&im->erasures, email) : 0;
+	free(email);
+	if (!line)
+		return 0;
+	if (im->erased < 10)
+		buf_addf(&im->erased_lines, "%s%d", im->erased ? ", " : "", rec->line);
+	else if (im->erased == 10)
+		buf_adds(&im->erased_lines, ", ...");
+	im->erased++;
+	return 1;
+}
+
 static void import_record(struct import *im, const struct csv_record *rec)
 {
 	struct record_keys keys;
 	int bad;
 
 	memset(&keys, 0, sizeof(keys));
-	if (blank_record(rec))
+	if (blank_record(rec) || erased_row(im, rec))
 		return;
 	if (rec->count == im->ncols && im->nopt_outs) {
 		bad = row_opts_out(im, rec);
@@ -1174,6 +1202,8 @@ static void import_release(struct import *im)
 	fieldset_release(&im->fs);
 	free(im->opt_outs);
 	free_list(im->suppressed, im->nsuppressions);
+	erasures_release(&im->erasures);
+	buf_release(&im->erased_lines);
 	free(im->suppressions);
 	free(im->source);
 }
@@ -1382,6 +1412,7 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	im.root = root;
 	im.file = (struct content_file)CONTENT_FILE_INIT;
 	im.prefix = im.out = im.canons = im.scratch = im.shown = im.dir = (struct buf)BUF_INIT;
+	im.erased_lines = (struct buf)BUF_INIT;
 
 	r = target_name(&name, req);
 	if (r < 0) {
@@ -1427,6 +1458,8 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	}
 	if (open_target(&im, root) < 0)
 		goto done;
+	if (erasures_load(&im.erasures, root) < 0)
+		goto done;
 	find_footer(&footer, &footer_last, &reader, im.ncols);
 	while ((r = csv_read(&reader, &rec)) > 0 && (!footer || rec.line < footer))
 		import_record(&im, &rec);
@@ -1441,7 +1474,13 @@ int import_csv(struct import_result *out, const char *root, const struct config 
 	else if (footer)
 		diag_add(diags, DIAG_WARNING, req->csv_path, footer, 0,
 			 "line %d after the records is no record (a report's footer): skipped", footer);
+	if (im.erased)
+		diag_add(diags, DIAG_WARNING, req->csv_path, 0, 0,
+			 "%zu row%s dropped: erased person%s (line%s %s)", im.erased,
+			 im.erased == 1 ? "" : "s", im.erased == 1 ? "" : "s", im.erased == 1 ? "" : "s",
+			 im.erased_lines.ptr);
 	out->records = im.records;
+	out->erased = im.erased;
 	out->added = im.added;
 	out->changed = im.changed;
 	out->removed = im.old.count - im.matched;

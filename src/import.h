@@ -59,6 +59,10 @@
  * status"); req->opt_out_columns adds others.  Opt-out columns are not
  * stored; a yes-like column's cell that is neither yes- nor no-like refuses
  * the row.  Another column whose name looks like an opt-out is a warning.
+ *
+ * Erased persons: a row whose address has an "erased" line in
+ * recipients/suppressions.tsv (plain or hashed) is dropped, opt-out or not,
+ * with one warning that counts such rows.
  */
 #ifndef MAILOUT_IMPORT_H
 #define MAILOUT_IMPORT_H
@@ -105,6 +109,7 @@ struct import_result {
 	size_t kept; /* of the skipped, rows whose old record was kept (replace) */
 	size_t opted_out; /* rows that opted out: not written, suppressed */
 	size_t suppressed; /* of their addresses, those new to the suppressions */
+	size_t erased; /* rows of erased persons (forget.h): dropped, a warning */
 };
 
 #define IMPORT_USAGE (-2)

@@ -400,4 +400,20 @@ struct plan_export_row {
 int plan_export_open(struct plan_iter **out, struct plan *p, const struct campaign *c);
 int plan_export_next(struct plan_iter *it, struct plan_export_row *out);
 
+/* One delivery of one person, for an access request (export --person). */
+struct plan_person_delivery {
+	const char *campaign, *recipient, *address, *state;
+	const char *account, *claim_hash, *message_id, *enhanced, *reply; /* NULL: none */
+	long attempts;
+	int code; /* 0: none */
+	time_t first_at, claimed_at, sent_at, next_at, last_event; /* 0: none */
+};
+typedef int (*plan_person_fn)(const struct plan_person_delivery *d, void *payload);
+/* Calls fn for every delivery to address (lower-cased) or, by hash (its
+ * hash), to it in any case or whose latest claim mailed it, by campaign
+ * and recipient.  0, -1 on failure, or what fn returned when not
+ * 0 (which stops the walk). */
+int plan_person_deliveries(struct plan *p, const char *address, const char *hash,
+			   plan_person_fn fn, void *payload);
+
 #endif

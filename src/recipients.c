@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addrhash.h"
 #include "buf.h"
 #include "safefile.h"
 #include "schedule.h"

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "campaign.h"
 #include "config.h"
+#include "erasures.h"
 #include "recipients.h"
 #include "render.h"
 #include "safefile.h"
@@ -54,6 +55,7 @@ struct validation {
 	struct config cfg;
 	struct segments segments;
 	struct suppressions suppressions;
+	struct erasures erasures; /* erased persons, whose records should be gone */
 	struct campaigns campaigns;
 	struct campaign_check *checks;
 	struct strmap newsletters; /* name -> struct newsletter * (NULL when broken) */
@@ -382,6 +384,18 @@ static void assign_template_ids(struct validation *v)
 	strmap_release(&ids, NULL);
 }
 
+/* A record of an erased person: the plan suppresses the address, but an
+ * erasure means the data goes (mailout forget removes it). */
+static void check_erased(struct validation *v, const struct recipient *r)
+{
+	int line = erasures_line(&v->erasures, r->address);
+
+	if (line)
+		ydiag(v->diags, r->doc, ynode_get(r->node, "email"), DIAG_WARNING,
+		      "this address was erased (%s line %d): the plan suppresses it, but the data should not be here",
+		      SUPPRESSIONS_FILE, line);
+}
+
 static void on_record(const struct recipient *r, void *payload)
 {
 	struct validation *v = payload;
@@ -389,6 +403,8 @@ static void on_record(const struct recipient *r, void *payload)
 	size_t i, j;
 
 	v->records++;
+	if (v->erasures.by_hash.count)
+		check_erased(v, r);
 	for (i = 0; i < r->node->count; i++)
 		strmap_put(&v->fields[r->type], r->node->items[2 * i]->value, NULL);
 	for (i = 0; i < v->campaigns.count; i++) {
@@ -567,6 +583,8 @@ int validate_repo(const char *root, struct diag_list *diags, struct validate_sum
 	segments_load(&v.segments, root, diags);
 	suppressions_load(&v.suppressions, root, diags);
 	check_plain_suppressions(&v);
+	if (erasures_load(&v.erasures, root) < 0)
+		diag_add(diags, DIAG_ERROR, SUPPRESSIONS_FILE, 0, 0, "%s", error_last());
 	if (campaigns_load(&v.campaigns, root, &v.cfg, &v.segments, diags) < 0) {
 		diag_add(diags, DIAG_ERROR, "campaigns", 0, 0, "%s", error_last());
 		goto done;
@@ -604,6 +622,7 @@ done:
 	buf_release(&v.scratch);
 	campaigns_release(&v.campaigns);
 	suppressions_release(&v.suppressions);
+	erasures_release(&v.erasures);
 	segments_release(&v.segments);
 	config_release(&v.cfg);
 	return ret;

@@ -12,7 +12,7 @@ libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev libssl-
 libjson-c-dev libmicrohttpd-dev"
 if [ "${MAILOUT_DEPS:-all}" != build ]; then
 	pkgs="$pkgs libcmocka-dev
-python3 python3-aiosmtpd python3-yaml dovecot-imapd postfix lighttpd openssl spamassassin sqlite3 time jq
+python3 python3-aiosmtpd python3-yaml dovecot-imapd postfix lighttpd openssl spamassassin sqlite3 time jq git-filter-repo
 chromium fonts-dejavu-core clang libclang-rt-14-dev libreoffice-calc-nogui systemd"
 	# The browser tests need node and npm; any installed ones will do.
 	command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
