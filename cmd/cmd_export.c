@@ -58,6 +58,8 @@ static int run(struct cmd_ctx *ctx)
 const struct command cmd_export_entry = {
 	.name = "export",
 	.summary = "export a campaign's deliveries as CSV",
+	.description = "Writes one CSV row per recipient of CAMPAIGN, in send order, to standard\n"
+		       "output: its address, state, account, time, attempts and the server's reply.\n",
 	.opts = opts,
 	.help_column = 22,
 	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,

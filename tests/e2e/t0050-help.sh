@@ -5,7 +5,7 @@
 . "$SRC/tests/e2e/lib.sh"
 
 expected=$SRC/tests/e2e/expected
-commands="validate build status preview proof send retry pause resume merge new import export unsubscribes bounces accounts serve"
+commands="validate build status preview proof send retry pause resume merge new import export unsubscribes bounces confirm accounts serve"
 mkdir -p "$TMPDIR/nowhere"
 cd "$TMPDIR/nowhere" || exit 1
 
