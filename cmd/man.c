@@ -64,6 +64,24 @@ static void add_roffs(struct buf *b, const char *s)
 	add_roff(b, s, strlen(s));
 }
 
+/* A synopsis: "\\%" before each word, so that no option is hyphenated
+ * where a line breaks. */
+static void add_roff_synopsis(struct buf *b, const char *s)
+{
+	size_t len;
+
+	while (*s) {
+		len = strcspn(s, " ");
+		if (len) {
+			buf_adds(b, "\\%");
+			add_roff(b, s, len);
+		}
+		s += len;
+		if (*s)
+			buf_addc(b, *s++);
+	}
+}
+
 /* Lines of the help as filled text: an empty line starts a paragraph, an
  * indented line (a list in the notes) stands on its own. */
 static void add_roff_lines(struct buf *b, const char *text)
@@ -212,7 +230,7 @@ void cmd_print_man(const struct command *c)
 	buf_adds(&b, ".SH SYNOPSIS\n.ad l\n\\fBmailout ");
 	add_roff(&b, c->name, len);
 	buf_adds(&b, "\\fR");
-	add_roffs(&b, s.ptr + len);
+	add_roff_synopsis(&b, s.ptr + len);
 	buf_adds(&b, "\n.ad\n.SH DESCRIPTION\n");
 	if (c->description)
 		add_roff_lines(&b, c->description);
@@ -235,7 +253,7 @@ void cmd_print_man_overview(const struct command *const *commands)
 	buf_adds(&b, ".\\\" The help of `mailout`, as `mailout help --man` prints it.\n");
 	add_header(&b, "mailout", "mailout", name_line);
 	buf_adds(&b, ".SH SYNOPSIS\n.ad l\n\\fBmailout\\fR");
-	add_roffs(&b, synopsis + strlen("mailout"));
+	add_roff_synopsis(&b, synopsis + strlen("mailout"));
 	buf_adds(&b, "\n.br\n\\fBmailout help\\fR [\\-\\-man] [COMMAND]\n"
 		     ".br\n\\fBmailout \\-\\-version\\fR\n.ad\n.SH DESCRIPTION\n");
 	add_roff_lines(&b, about);
