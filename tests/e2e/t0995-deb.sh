@@ -11,7 +11,7 @@
 # them again.
 . "$SRC/tests/e2e/lib.sh"
 
-for tool in dpkg-buildpackage dh fakeroot lintian man groff; do
+for tool in dpkg-buildpackage dh lintian man groff; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		skip "no $tool here (MAILOUT_DEPS=deb sh tests/deps.sh installs it)"
 done
