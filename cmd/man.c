@@ -103,12 +103,15 @@ static void add_roff_lines(struct buf *b, const char *text)
 	}
 }
 
-static void add_header(struct buf *b, const char *page, const char *name, const char *summary)
+/* The title and NAME.  The date is left empty: a page says the version
+ * it belongs to, and is the same whenever it is built (reproducible
+ * packages). */
+static void add_header(struct buf *b, const char *name, const char *summary)
 {
 	const char *p;
 
 	buf_adds(b, ".TH ");
-	for (p = page; *p; p++)
+	for (p = name; *p; p++)
 		buf_addc(b, (char)toupper((unsigned char)*p));
 	buf_adds(b, " 1 \"\" \"mailout " MAILOUT_VERSION "\" \"mailout manual\"\n.SH NAME\n");
 	add_roffs(b, name);
@@ -224,7 +227,7 @@ void cmd_print_man(const struct command *c)
 	buf_addf(&b, ".\\\" The help of `mailout %s`, as `mailout help --man %s` prints it.\n",
 		 c->name, c->name);
 	buf_addf(&s, "mailout-%s", c->name);
-	add_header(&b, s.ptr, s.ptr, c->summary);
+	add_header(&b, s.ptr, c->summary);
 	buf_reset(&s);
 	cmd_add_synopsis(&s, c);
 	buf_adds(&b, ".SH SYNOPSIS\n.ad l\n\\fBmailout ");
@@ -251,7 +254,7 @@ void cmd_print_man_overview(const struct command *const *commands)
 	struct buf b = BUF_INIT;
 
 	buf_adds(&b, ".\\\" The help of `mailout`, as `mailout help --man` prints it.\n");
-	add_header(&b, "mailout", "mailout", name_line);
+	add_header(&b, "mailout", name_line);
 	buf_adds(&b, ".SH SYNOPSIS\n.ad l\n\\fBmailout\\fR");
 	add_roff_synopsis(&b, synopsis + strlen("mailout"));
 	buf_adds(&b, "\n.br\n\\fBmailout help\\fR [\\-\\-man] [COMMAND]\n"
