@@ -10,7 +10,7 @@ set -eu
 pkgs="gcc make pkg-config ca-certificates git tzdata
 libgit2-dev libyaml-dev libcurl4-openssl-dev libcmark-dev libsqlite3-dev libssl-dev
 libjson-c-dev libmicrohttpd-dev"
-deb="debhelper dpkg-dev lintian man-db"
+deb="debhelper dpkg-dev lintian man-db systemd"
 [ "${MAILOUT_DEPS:-all}" = deb ] && pkgs="$pkgs $deb"
 if [ "${MAILOUT_DEPS:-all}" != build ] && [ "${MAILOUT_DEPS:-all}" != deb ]; then
 	pkgs="$pkgs $deb libcmocka-dev

@@ -8,10 +8,10 @@
 # VERSION other than debian/changelog's is refused before anything is
 # built.  `make install PREFIX` installs binary, pages and unit, man finds
 # the pages with each command's synopsis, and `make uninstall` removes
-# them again.
+# them again; systemd-analyze verify accepts the installed unit.
 . "$SRC/tests/e2e/lib.sh"
 
-for tool in dpkg-buildpackage dh lintian man groff; do
+for tool in dpkg-buildpackage dh lintian man groff systemd-analyze; do
 	command -v "$tool" >/dev/null 2>&1 ||
 		skip "no $tool here (MAILOUT_DEPS=deb sh tests/deps.sh installs it)"
 done
@@ -126,6 +126,10 @@ expect_file "the files make install writes" "$TMPDIR/expected" "$TMPDIR/actual"
 grep '^ExecStart=' "$prefix/lib/systemd/system/mailout-serve.service" >"$TMPDIR/actual"
 echo "ExecStart=$prefix/bin/mailout serve --config /etc/mailout/mailout.yaml \\" >"$TMPDIR/expected"
 expect_file "the installed unit runs the installed binary" "$TMPDIR/expected" "$TMPDIR/actual"
+# systemd accepts it as installed (its Documentation= page found by man)
+MANPATH=$prefix/share/man systemd-analyze verify \
+	"$prefix/lib/systemd/system/mailout-serve.service" >"$TMPDIR/verify" 2>&1 ||
+	fail "systemd-analyze verify of the installed unit" "$TMPDIR/verify"
 
 for page in "$prefix"/share/man/man1/*.1; do
 	groff -ww -z -man "$page" >"$TMPDIR/warnings" 2>&1
