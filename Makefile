@@ -3,6 +3,8 @@
 # bundled example.  SANITIZE=address,undefined builds with sanitizers.
 
 PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 CC ?= cc
 PKGS = libgit2 yaml-0.1 libcurl libcmark sqlite3 libcrypto json-c libmicrohttpd
 VERSION = 0.1.0
@@ -13,7 +15,7 @@ STRICT = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wold-style-definiti
 	-Wundef -Wdeclaration-after-statement -Wno-format-nonliteral
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	-DMAILOUT_VERSION='"$(VERSION)"' $(STRICT) $(CFLAGS) -Isrc \
+	-DMAILOUT_VERSION='"$(VERSION)"' $(STRICT) $(CPPFLAGS) $(CFLAGS) -Isrc \
 	$(shell pkg-config --cflags $(PKGS))
 LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
@@ -44,6 +46,7 @@ PROGRAM = mailout
 endif
 
 .PHONY: all deps test check unit unit-san e2e e2e-san browser screenshots demo bench install clean FORCE \
+	man uninstall deb \
 	fuzz fuzz-build fuzz-replay fuzz-replay-bins
 .DELETE_ON_ERROR:
 
@@ -211,9 +214,53 @@ $(OBJ)/bench_render: tests/bench/bench_render.c $(OBJ)/libmailout.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJ)/libmailout.a $(LDFLAGS) $(LIBS)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+# The man pages, mailout(1) and mailout-COMMAND(1) for each command the
+# overview lists, written by the binary from its own help.
+MAN = build/man
+man: $(MAN)/mailout.1
+
+$(MAN)/mailout.1: $(PROGRAM)
+	@rm -rf $(MAN).tmp && mkdir -p $(MAN).tmp
+	./$(PROGRAM) help --man >$(MAN).tmp/mailout.1
+	@commands=$$(./$(PROGRAM) --help | sed -n '/^Commands:/,/^$$/s/^  \([a-z][a-z-]*\) .*/\1/p'); \
+	[ -n "$$commands" ] || { echo "man: no commands in mailout --help" >&2; exit 1; }; \
+	for c in $$commands; do \
+		./$(PROGRAM) help --man "$$c" >$(MAN).tmp/mailout-$$c.1 || exit 1; \
+	done
+	rm -rf $(MAN) && mv $(MAN).tmp $(MAN)
+
+# The unit runs the installed binary: its ExecStart names $(PREFIX)/bin.
+install: all man
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(UNITDIR)
 	install -m 755 mailout $(DESTDIR)$(PREFIX)/bin/mailout
+	install -m 644 $(MAN)/*.1 $(DESTDIR)$(MANDIR)/man1/
+	sed 's|^ExecStart=/usr/local/bin/mailout |ExecStart=$(PREFIX)/bin/mailout |' \
+		deploy/mailout-serve.service >build/mailout-serve.service
+	grep -q '^ExecStart=$(PREFIX)/bin/mailout serve ' build/mailout-serve.service || \
+		{ echo "install: no ExecStart=/usr/local/bin/mailout in deploy/mailout-serve.service" >&2; exit 1; }
+	install -m 644 build/mailout-serve.service $(DESTDIR)$(UNITDIR)/mailout-serve.service
+	rm -f build/mailout-serve.service
+
+uninstall: man
+	rm -f $(DESTDIR)$(PREFIX)/bin/mailout $(DESTDIR)$(UNITDIR)/mailout-serve.service
+	for f in $(MAN)/*.1; do rm -f "$(DESTDIR)$(MANDIR)/man1/$${f##*/}"; done
+
+# The Debian package, built by dpkg-buildpackage in a copy of the tree under
+# $(DEB) (it writes its output beside the source: there, not in the parent
+# of the checkout).  The package's version is debian/changelog's, which must
+# be VERSION.
+DEB = build/deb
+DEB_JOBS ?= 2
+deb:
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+		{ echo "deb: debian/changelog is at version $$v, the Makefile's VERSION is $(VERSION)" >&2; exit 1; }
+	rm -rf $(DEB) && mkdir -p $(DEB)/src/mailout-$(VERSION)
+	tar -cf - --exclude=./.git --exclude=./build --exclude=./.objs --exclude=./mailout \
+		--exclude=node_modules --exclude='*.o' --exclude='*.d' . | tar -xf - -C $(DEB)/src/mailout-$(VERSION)
+	cd $(DEB)/src/mailout-$(VERSION) && dpkg-buildpackage -us -uc -b -j$(DEB_JOBS)
+	mv $(DEB)/src/*.deb $(DEB)/src/*.buildinfo $(DEB)/src/*.changes $(DEB)/
+	rm -rf $(DEB)/src
+	@ls $(DEB)/*.deb
 
 clean:
 	rm -rf .objs mailout

@@ -113,10 +113,17 @@ struct cmd_ctx {
 struct command {
 	const char *name;
 	const char *summary; /* one line, in the overview and the help */
+	/* What the command does, after the summary in the help and as the man
+	 * page's DESCRIPTION: lines wrapped for 80 columns, an empty line
+	 * between paragraphs; NULL: the summary says it all. */
+	const char *description;
 	const struct opt_spec *opts; /* arguments and options in synopsis order, ended by OPT_END */
 	int help_column;
 	const char *notes; /* lines after the options' ("Needs MAILOUT_SECRET ...\n"); NULL: none */
 	void (*notes_add)(struct buf *b); /* more such lines, made when shown; NULL: none */
+	/* The exit codes, one line each, "N what it means\n"; NULL:
+	 * cmd_exit_status_default. */
+	const char *exit_status;
 	unsigned flags; /* NEEDS_REPO, NEEDS_PLAN, CAMPAIGN_ARG, CAMPAIGN_ARGS */
 	/* The arguments' own rules, before the plan is opened (NULL: none):
 	 * 0, or an exit code after printing what is wrong. */
@@ -144,6 +151,23 @@ void cmd_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_fprintf(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cmd_vfprintf(FILE *out, const char *fmt, va_list ap);
 void cmd_print_help(const struct command *c);
+/* The synopsis of the help's usage line, without "usage: mailout ". */
+void cmd_add_synopsis(struct buf *b, const struct command *c);
+/* An option or argument as its help line starts: "--for DURATION". */
+void cmd_add_option_term(struct buf *b, const struct opt_spec *o);
+/* The --repo line of every command's help. */
+extern const char cmd_repo_help[];
+/* The exit codes of a command whose entry names none. */
+extern const char cmd_exit_status_default[];
+
+/* The overview of `mailout --help` on out, listing commands (ended by
+ * NULL). */
+void cmd_print_overview(FILE *out, const struct command *const *commands);
+/* `mailout help --man`: the man page mailout(1), with every command of
+ * commands, and `mailout help --man COMMAND`, mailout-COMMAND(1), as roff
+ * on stdout, made from the same text as the help. */
+void cmd_print_man_overview(const struct command *const *commands);
+void cmd_print_man(const struct command *c);
 /* `unsubscribes sync` and `bounces sync`: their options (--commit,
  * --push), their help column, and the run that checks the action. */
 extern const struct opt_spec cmd_sync_opts[];

@@ -185,8 +185,15 @@ static int run(struct cmd_ctx *ctx)
 const struct command cmd_accounts_entry = {
 	.name = "accounts",
 	.summary = "log in to every sending account and say which work",
+	.description = "check logs in to every enabled account without sending: its SMTP server\n"
+		       "(EHLO, STARTTLS as the URL requires, AUTH), its imap: mailbox and the\n"
+		       "unsubscribe mailbox, one line per server.  list prints each account, whether\n"
+		       "it is usable and why not.\n",
 	.opts = opts,
 	.help_column = 13,
+	.exit_status = "0 done; check: every enabled account and mailbox works\n"
+		       "1 check: one of them failed; or failure\n"
+		       "2 usage: an unknown option, a missing or extra argument\n",
 	.flags = NEEDS_REPO,
 	.run = run,
 };

@@ -300,8 +300,16 @@ static int run(struct cmd_ctx *ctx)
 const struct command cmd_bounces_entry = {
 	.name = "bounces",
 	.summary = "read delivery reports from the sending mailboxes",
+	.description = "Reads the delivery reports (RFC 3464) in each account's imap: mailbox,\n"
+		       "read-only, records each in the log of the delivery it is about and\n"
+		       "suppresses the addresses that bounced hard.  It remembers how far it read\n"
+		       "in recipients/bounces-sync.tsv, written after the results.\n",
 	.opts = cmd_sync_opts,
 	.help_column = CMD_SYNC_HELP_COLUMN,
+	.exit_status = "0 done: every mailbox was read\n"
+		       "1 the results could not be written or published\n"
+		       "2 usage: an unknown option, a missing or extra argument\n"
+		       "3 some mailboxes could not be read (named); the others were\n",
 	.flags = NEEDS_REPO,
 	.run = run,
 };

@@ -72,6 +72,11 @@ done:
 const struct command cmd_build_entry = {
 	.name = "build",
 	.summary = "build the send plan and the status site",
+	.description = "Refreshes the send plan build/plan.db from the content and writes the status\n"
+		       "site into build/site/.  The refresh is incremental: a file unchanged since\n"
+		       "the last build is not read again, logs that were only appended to have just\n"
+		       "their new lines replayed.  A failed or killed build leaves the previous plan\n"
+		       "as it was.\n",
 	.opts = opts,
 	.help_column = 18,
 	.notes = "Needs no secret.\n",

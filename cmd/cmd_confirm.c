@@ -198,11 +198,17 @@ done:
 const struct command cmd_confirm_entry = {
 	.name = "confirm",
 	.summary = "resolve unconfirmed claims from the accounts' Sent folders",
+	.description = "Resolves unconfirmed claims (a run killed, or a connection lost before the\n"
+		       "server's reply) by searching each account's Sent folder over IMAP,\n"
+		       "read-only, for the claim's Message-ID.\n",
 	.opts = opts,
 	.help_column = 21,
 	.notes = "Needs the accounts' IMAP secrets.  A claim is confirmed when its message is in\n"
 		 "the Sent folder; it is pending again (not-sent) when it is not, 15 minutes after\n"
 		 "the claim, and the folder holds the account's 3 latest accepted messages.\n",
+	.exit_status = "0 done\n"
+		       "1 failure, or the Sent folder of an account with imap: could not be read\n"
+		       "2 usage: an unknown option, a missing or extra argument\n",
 	.flags = NEEDS_REPO,
 	.check = check,
 	.run = run,

@@ -102,6 +102,10 @@ static int run(struct cmd_ctx *ctx)
 const struct command cmd_export_entry = {
 	.name = "export",
 	.summary = "export a campaign's deliveries (CSV) or a person's data (JSON)",
+	.description = "Writes one CSV row per recipient of CAMPAIGN, in send order, to standard\n"
+		       "output: its address, state, account, time, attempts and the server's reply.\n"
+		       "With --person ADDRESS it writes, as JSON, everything mailout holds about that\n"
+		       "address instead: its records, deliveries with their events, and suppressions.\n",
 	.opts = opts,
 	.help_column = 22,
 	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,

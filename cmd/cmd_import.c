@@ -163,6 +163,9 @@ done:
 const struct command cmd_import_entry = {
 	.name = "import",
 	.summary = "import recipients from a CSV export",
+	.description = "Turns a CSV export of a CRM or a spreadsheet into recipients/TYPE/NAME.yaml\n"
+		       "(TYPE: contacts, companies or leads), one record a line.  Every row is\n"
+		       "checked first: all rows are imported or none, unless --skip-invalid.\n",
 	.opts = opts,
 	.help_column = 36,
 	.notes_add = import_presets_help,

@@ -157,6 +157,10 @@ done:
 const struct command cmd_merge_entry = {
 	.name = "merge",
 	.summary = "merge campaigns that share template, type and owner",
+	.description = "Merges campaigns that duplicate each other into one new campaign ID.  They\n"
+		       "must share template, recipient type and owner; otherwise the merge is\n"
+		       "refused, naming what differs, and nothing changes.  Nobody already mailed by\n"
+		       "one of them is mailed again.\n",
 	.opts = opts,
 	.help_column = 18,
 	.notes = "The campaigns merged get status merged and send nothing more.\n",

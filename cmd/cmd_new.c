@@ -254,6 +254,8 @@ done:
 const struct command cmd_new_entry = {
 	.name = "new",
 	.summary = "create a campaign",
+	.description = "Writes campaigns/ID/campaign.yaml, one campaign per recipient type, for the\n"
+		       "owner's recipients that the segment or filter selects.\n",
 	.opts = opts,
 	.help_column = 24,
 	.notes = "Refuses what would not validate; prints each campaign's recipients and when the\n"

@@ -34,6 +34,8 @@ done:
 const struct command cmd_pause_entry = {
 	.name = "pause",
 	.summary = "pause a campaign",
+	.description = "Sets status: paused in campaigns/CAMPAIGN/campaign.yaml and changes nothing\n"
+		       "else in it: the campaign sends nothing until it is resumed.\n",
 	.opts = opts,
 	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
 	.check = cmd_check_campaign_arg,

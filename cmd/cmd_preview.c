@@ -177,6 +177,9 @@ done:
 const struct command cmd_preview_entry = {
 	.name = "preview",
 	.summary = "print the message a recipient would get",
+	.description = "Prints exactly what send would hand to the SMTP server for one recipient of\n"
+		       "CAMPAIGN, byte for byte but for Date, Message-ID and the MIME boundary.  The\n"
+		       "output holds that recipient's real, working unsubscribe link.\n",
 	.opts = opts,
 	.help_column = 21,
 	.notes = "Needs MAILOUT_SECRET (the unsubscribe link is signed).\n",

@@ -117,9 +117,16 @@ done:
 const struct command cmd_proof_entry = {
 	.name = "proof",
 	.summary = "send a proof of a campaign's message to a test address",
+	.description = "Sends the message of one recipient of CAMPAIGN, as preview chooses it, to a\n"
+		       "test address through the account that would send it.  The subject starts\n"
+		       "with \"[Proof] \"; the proof carries no X-Mailout headers, its unsubscribe\n"
+		       "link is signed for no recipient, and it counts against no limit.\n",
 	.opts = opts,
 	.help_column = 21,
 	.notes = "Needs MAILOUT_SECRET and the account's secret; nothing is recorded.\n",
+	.exit_status = "0 the server accepted the proof\n"
+		       "1 it did not, or failure\n"
+		       "2 usage: an unknown option, a missing or extra argument\n",
 	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
 	.check = check_args,
 	.run = run,

@@ -40,6 +40,9 @@ done:
 const struct command cmd_resume_entry = {
 	.name = "resume",
 	.summary = "resume a paused or interrupted campaign",
+	.description = "Sets status: active in campaigns/CAMPAIGN/campaign.yaml and clears, by a\n"
+		       "line in its commands.tsv, an interruption and the red accounts of the\n"
+		       "campaign's owner.\n",
 	.opts = opts,
 	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
 	.check = cmd_check_campaign_arg,

@@ -63,6 +63,9 @@ done:
 const struct command cmd_retry_entry = {
 	.name = "retry",
 	.summary = "make a campaign's unsuccessful recipients pending again",
+	.description = "Makes the failed and retrying recipients of CAMPAIGN pending again, by a line\n"
+		       "in campaigns/CAMPAIGN/commands.tsv.  Suppressed addresses stay suppressed; a\n"
+		       "recipient whose address was corrected in the recipient file gets the new one.\n",
 	.opts = opts,
 	.help_column = 20,
 	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,

@@ -293,9 +293,18 @@ done:
 const struct command cmd_send_entry = {
 	.name = "send",
 	.summary = "send what is due, throttled, through the owners' accounts",
+	.description = "Sends the due messages of the active campaigns through their owners'\n"
+		       "accounts: inside working hours, on working days, at the pace of each\n"
+		       "account's daily limit, never twice to one recipient.  Each attempt is\n"
+		       "claimed in campaigns/ID/log/ACCOUNT.tsv before it goes out and its outcome\n"
+		       "appended after, so a run killed at any moment loses nothing and sends\n"
+		       "nothing twice.\n",
 	.opts = opts,
 	.help_column = 21,
 	.notes = "Needs MAILOUT_SECRET and the accounts' secrets.\n",
+	.exit_status = "0 done: delivery errors show in the status and the logs, not here\n"
+		       "1 failure or invalid content\n"
+		       "2 usage: an unknown option, a missing or extra argument\n",
 	.flags = NEEDS_REPO,
 	.check = check,
 	.run = run,

@@ -217,6 +217,11 @@ done:
 const struct command cmd_serve_entry = {
 	.name = "serve",
 	.summary = "answer one-click unsubscribes (RFC 8058) over HTTP",
+	.description = "The endpoint behind unsubscribe.one_click_url (RFC 8058).  A POST with a\n"
+		       "valid token is appended to the journal and synced to disk before it is\n"
+		       "answered, then delivered into the unsubscribe mailbox by IMAP APPEND, where\n"
+		       "unsubscribes sync reads it.  GET and HEAD show a page with a button and\n"
+		       "record nothing.\n",
 	.opts = opts,
 	.help_column = 26,
 	.notes = "Needs MAILOUT_SECRET and the unsubscribe mailbox's password; runs until\n"

@@ -254,8 +254,15 @@ done:
 const struct command cmd_status_entry = {
 	.name = "status",
 	.summary = "show every campaign's progress",
+	.description = "Lists every campaign: name, id, recipient type, status, completion, owner,\n"
+		       "sent today, recipients, the owner's accounts (usable or not) and the latest\n"
+		       "notification.  With --check it is the scheduled job's alarm: a disabled or\n"
+		       "resting account is no failure.\n",
 	.opts = opts,
 	.help_column = 18,
+	.exit_status = "0 done; with --check: nothing waits for a person\n"
+		       "1 failure; with --check: a campaign is interrupted, an account red or a claim unconfirmed for over an hour\n"
+		       "2 usage: an unknown option, a missing or extra argument\n",
 	.flags = NEEDS_REPO | NEEDS_PLAN | CAMPAIGN_ARG,
 	.check = check_args,
 	.run = run,

@@ -243,8 +243,15 @@ static int run(struct cmd_ctx *ctx)
 const struct command cmd_unsubscribes_entry = {
 	.name = "unsubscribes",
 	.summary = "read unsubscribe requests from the unsubscribe mailbox",
+	.description = "Reads the unsubscribe mailbox over IMAP, read-only, and adds each address\n"
+		       "that asked to recipients/suppressions.tsv.  It remembers how far it read in\n"
+		       "recipients/unsubscribes-sync.tsv, written after the results, so a second\n"
+		       "run adds nothing.\n",
 	.opts = cmd_sync_opts,
 	.help_column = CMD_SYNC_HELP_COLUMN,
+	.exit_status = "0 done\n"
+		       "1 the mailbox could not be read, or the results not written or published\n"
+		       "2 usage: an unknown option, a missing or extra argument\n",
 	.flags = NEEDS_REPO,
 	.run = run,
 };

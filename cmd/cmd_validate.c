@@ -113,8 +113,17 @@ done:
 const struct command cmd_validate_entry = {
 	.name = "validate",
 	.summary = "check everything; exit 1 on any error",
+	.description = "Checks the whole content repository and prints every problem as\n"
+		       "path:line:col: error: message (or warning:), sorted by path and position,\n"
+		       "then a summary line: YAML syntax, types, required and unknown keys (with\n"
+		       "\"did you mean\"), ids, references, addresses, schedules, templates and their\n"
+		       "variables, secrets written into the repository, and what each campaign would\n"
+		       "send.  It needs no secret and changes nothing.\n",
 	.opts = opts,
 	.help_column = 26,
+	.exit_status = "0 no errors (warnings do not count)\n"
+		       "1 the content has errors\n"
+		       "2 usage: an unknown option, a missing or extra argument\n",
 	.flags = NEEDS_REPO,
 	.run = run,
 };

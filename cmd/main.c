@@ -28,20 +28,6 @@ static const struct command *const commands[] = {
 	NULL
 };
 
-static void print_overview(FILE *out)
-{
-	const struct command *const *c;
-
-	fprintf(out, "usage: mailout [--repo DIR] COMMAND [OPTIONS]\n\n"
-		     "Mass mailing from a git repository: campaigns, recipients, templates and\n"
-		     "accounts as YAML and Markdown; a send plan and a status site built from them.\n\n"
-		     "Commands:\n");
-	for (c = commands; *c; c++)
-		fprintf(out, "  %-13s %s\n", (*c)->name, (*c)->summary);
-	fprintf(out, "\nmailout help COMMAND or mailout COMMAND --help shows a command's options.\n"
-		     "--repo DIR works with every command; MAILOUT_NOW sets the clock (RFC 3339).\n");
-}
-
 static const struct command *find_command(const char *name)
 {
 	const struct command *const *c;
@@ -69,6 +55,32 @@ static int unknown_command(const char *name)
 	else
 		cmd_error("unknown command '%s'; 'mailout --help' lists the commands", name);
 	return EXIT_USAGE;
+}
+
+/* `mailout help [--man] [COMMAND]`: the overview or a command's help, as
+ * text or as a man page. */
+static int help(int argc, char **argv)
+{
+	int man = argc > 0 && !strcmp(argv[0], "--man");
+	const struct command *c;
+
+	argc -= man;
+	argv += man;
+	if (argc < 1) {
+		if (man)
+			cmd_print_man_overview(commands);
+		else
+			cmd_print_overview(stdout, commands);
+		return 0;
+	}
+	c = find_command(argv[0]);
+	if (!c)
+		return unknown_command(argv[0]);
+	if (man)
+		cmd_print_man(c);
+	else
+		cmd_print_help(c);
+	return 0;
 }
 
 /* The directory holding mailout.yaml: dir itself, or the first parent of
@@ -230,12 +242,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (n == 0) {
-		print_overview(stderr);
+		cmd_print_overview(stderr, commands);
 		free(args);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(args[0], "--help") || !strcmp(args[0], "-h")) {
-		print_overview(stdout);
+		cmd_print_overview(stdout, commands);
 		free(args);
 		return finish(0);
 	}
@@ -245,13 +257,7 @@ int main(int argc, char **argv)
 		return finish(0);
 	}
 	if (!strcmp(args[0], "help")) {
-		code = 0;
-		if (n < 2)
-			print_overview(stdout);
-		else if ((c = find_command(args[1])))
-			cmd_print_help(c);
-		else
-			code = unknown_command(args[1]);
+		code = help(n - 1, args + 1);
 		free(args);
 		return finish(code);
 	}

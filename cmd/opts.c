@@ -20,8 +20,14 @@ static void add_synopsis_term(struct buf *b, const struct opt_spec *o)
 		buf_addf(b, " %s", o->usage_value ? o->usage_value : o->value_name);
 }
 
+const char cmd_repo_help[] = "the content repository (default: the one around the current directory)";
+
+const char cmd_exit_status_default[] = "0 done\n"
+				      "1 failure or invalid content\n"
+				      "2 usage: an unknown option, a missing or extra argument\n";
+
 /* "send [--for DURATION] ... [--account ID]... [--segment NAME | --filter X]" */
-static void add_synopsis(struct buf *b, const struct command *c)
+void cmd_add_synopsis(struct buf *b, const struct command *c)
 {
 	const struct opt_spec *o;
 
@@ -47,7 +53,7 @@ static void print_usage(FILE *out, const struct command *c)
 {
 	struct buf b = BUF_INIT;
 
-	add_synopsis(&b, c);
+	cmd_add_synopsis(&b, c);
 	fprintf(out, "usage: mailout %s\n", b.ptr);
 	buf_release(&b);
 }
@@ -63,6 +69,16 @@ void cmd_usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
 		print_usage(stderr, ctx->command);
 }
 
+void cmd_add_option_term(struct buf *b, const struct opt_spec *o)
+{
+	if (o->type == OPT_TYPE_ARG)
+		buf_adds(b, o->name);
+	else if (o->type == OPT_TYPE_SWITCH)
+		buf_addf(b, "--%s", o->name);
+	else
+		buf_addf(b, "--%s %s", o->name, o->value_name);
+}
+
 /* "    --for DURATION   run this long ...", continuation lines aligned. */
 static void add_help_line(struct buf *b, const struct opt_spec *o, int column)
 {
@@ -70,12 +86,7 @@ static void add_help_line(struct buf *b, const struct opt_spec *o, int column)
 	const char *p = o->help, *nl;
 
 	buf_adds(b, "    ");
-	if (o->type == OPT_TYPE_ARG)
-		buf_adds(b, o->name);
-	else if (o->type == OPT_TYPE_SWITCH)
-		buf_addf(b, "--%s", o->name);
-	else
-		buf_addf(b, "--%s %s", o->name, o->value_name);
+	cmd_add_option_term(b, o);
 	do {
 		buf_addc(b, ' ');
 	} while (b->len - start < width);
@@ -96,9 +107,13 @@ void cmd_print_help(const struct command *c)
 {
 	struct buf b = BUF_INIT;
 	const struct opt_spec *o;
+	const char *p;
+	size_t len;
 
 	print_usage(stdout, c);
 	printf("\n%s\n", c->summary);
+	if (c->description)
+		printf("\n%s", c->description);
 	for (o = c->opts; o->type != OPT_TYPE_END; o++) {
 		if (o->help)
 			add_help_line(&b, o, c->help_column);
@@ -109,7 +124,12 @@ void cmd_print_help(const struct command *c)
 		c->notes_add(&b);
 	if (b.len)
 		printf("\n%s", b.ptr);
-	printf("\n    --repo DIR   the content repository (default: the one around the current directory)\n");
+	printf("\n    --repo DIR   %s\n", cmd_repo_help);
+	printf("\nExit status:\n");
+	for (p = c->exit_status ? c->exit_status : cmd_exit_status_default; *p; p += len + !!p[len]) {
+		len = strcspn(p, "\n");
+		printf("    %.*s\n", (int)len, p);
+	}
 	buf_release(&b);
 }
 

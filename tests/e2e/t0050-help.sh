@@ -5,7 +5,7 @@
 . "$SRC/tests/e2e/lib.sh"
 
 expected=$SRC/tests/e2e/expected
-commands="validate build status preview proof send retry pause resume merge new import export unsubscribes bounces accounts serve suppressions forget"
+commands="validate build status preview proof send retry pause resume merge new import export unsubscribes bounces confirm accounts serve suppressions forget"
 mkdir -p "$TMPDIR/nowhere"
 cd "$TMPDIR/nowhere" || exit 1
 
@@ -31,6 +31,29 @@ for c in $commands; do
 	expect_rc "$c -h" 0
 	expect_file "$c -h" "$expected/help-$c.txt" "$TMPDIR/stdout"
 done
+
+# the man pages: the same text as roff, its characters escaped (hyphens,
+# quotes, a leading apostrophe, the notes' indented lines kept apart)
+run_mailout help --man
+expect_rc "help --man" 0
+expect_file "help --man" "$expected/man-mailout.1" "$TMPDIR/stdout"
+for c in send import; do
+	run_mailout help --man "$c"
+	expect_rc "help --man $c" 0
+	expect_file "help --man $c" "$expected/man-$c.1" "$TMPDIR/stdout"
+done
+version=$(sed -n 's/^VERSION = //p' "$SRC/Makefile")
+for c in $commands; do
+	run_mailout help --man "$c"
+	expect_rc "help --man $c" 0
+	sed -n 2p "$TMPDIR/stdout" >"$TMPDIR/actual"
+	echo ".TH MAILOUT-$(echo "$c" | tr a-z A-Z) 1 \"\" \"mailout $version\" \"mailout manual\"" \
+		>"$TMPDIR/title"
+	expect_file "help --man $c: its title" "$TMPDIR/title" "$TMPDIR/actual"
+done
+run_mailout help --man sned
+expect_rc "help --man of an unknown command" 2
+expect_stderr "help --man of an unknown command" "mailout: unknown command 'sned' (did you mean 'send'?)"
 
 # a usage error ends with the usage line of the command's help
 REPO=$TMPDIR/repo

@@ -77,13 +77,7 @@ run_mailout --version
 expect_rc "--version" 0
 expect_output "--version" "mailout $version"
 
-validate_help='usage: mailout validate [--changed-since REV]
-
-check everything; exit 1 on any error
-
-    --changed-since REV   mark the problems in files changed since REV
-
-    --repo DIR   the content repository (default: the one around the current directory)'
+validate_help=$(cat "$SRC/tests/e2e/expected/help-validate.txt")
 run_mailout help validate
 expect_rc "help validate" 0
 expect_output "help validate" "$validate_help"
