@@ -1,6 +1,7 @@
 #include "gitrepo.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <git2.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -38,14 +39,17 @@ struct remote_session {
 	char *status; /* the remote's reason for refusing the pushed ref, or NULL */
 };
 
+static void libgit2_init(void)
+{
+	git_libgit2_init();
+}
+
+/* libgit2 is initialised once per process, whichever thread comes first. */
 static void init_once(void)
 {
-	static int done;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!done) {
-		git_libgit2_init();
-		done = 1;
-	}
+	pthread_once(&once, libgit2_init);
 }
 
 /* Copies s to out with the user part of URLs ("://user:secret@") and the

@@ -162,7 +162,6 @@ static int parse_changed_file(struct recipients_refresh *rr, const struct source
 			      struct diag_list *diags)
 {
 	struct plan *p = rr->p;
-	struct recipient_scan scan;
 	int rc;
 
 	plan_bind_text(rr->get_file, 1, src->rel);
@@ -181,10 +180,7 @@ static int parse_changed_file(struct recipients_refresh *rr, const struct source
 		rr->ri.file_id = sqlite3_last_insert_rowid(p->db);
 	}
 	p->files_parsed++;
-	recipient_scan_init(&scan);
-	recipients_scan_file(&scan, p->root, src->rel, (enum recipient_type)src->type, &p->cfg,
-			     insert_record, &rr->ri, diags);
-	recipient_scan_release(&scan);
+	recipient_reader_scan(p->reader, src->parse_job, NULL, insert_record, &rr->ri, diags);
 	return rr->ri.failed ? -1 : 0;
 }
 

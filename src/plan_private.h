@@ -27,6 +27,7 @@ struct plan {
 	size_t files_read, files_parsed, log_lines;
 	int rederived;
 	sqlite3_stmt **queries; /* the named single-row queries, prepared once */
+	struct recipient_reader *reader; /* during a refresh: the changed recipient files */
 	char error[512]; /* the message of the last failed query */
 };
 
@@ -81,6 +82,7 @@ struct source {
 	int appended; /* log grew, prefix unchanged */
 	int rewritten; /* log changed in what was replayed already */
 	char blob[41];
+	size_t parse_job; /* a changed recipient file: its place in p->reader */
 };
 
 struct sources {
