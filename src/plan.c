@@ -265,6 +265,12 @@ static int examine_sources(struct plan *p, struct sources *s, long long racy_sin
 			continue;
 		}
 		p->files_read++;
+		if (src->kind == SRC_RECIPIENTS && !src->known) {
+			/* new to the plan: parsed whatever it holds, and its blob
+			 * id computed by the thread that parses it (reader_blobs) */
+			src->changed = 1;
+			continue;
+		}
 		buf_reset(&text);
 		if ((r = content_read(&text, p->root, src->rel, (size_t)1 << 31, diags)) < 0) {
 			if (r != CONTENT_REFUSED)
@@ -528,8 +534,24 @@ static struct recipient_source *reader_start(struct plan *p, struct sources *s)
 		files[n++].type = (enum recipient_type)src->type;
 	}
 	/* each file is checked on its own: ids across files meet in the table */
-	p->reader = recipient_reader_start(p->root, &p->cfg, files, n, RECIPIENT_FILE_ALONE);
+	p->reader = recipient_reader_start(p->root, &p->cfg, files, n,
+					   RECIPIENT_FILE_ALONE | RECIPIENT_FILE_ENCODE | RECIPIENT_FILE_BLOB);
 	return files;
+}
+
+/* The blob ids of the recipient files that examine_sources() left to the
+ * parsing threads. */
+static void reader_blobs(struct plan *p, struct sources *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		struct source *src = &s->items[i];
+
+		if (src->kind == SRC_RECIPIENTS && src->changed && !src->blob[0])
+			snprintf(src->blob, sizeof(src->blob), "%s",
+				 recipient_reader_blob(p->reader, src->parse_job));
+	}
 }
 
 /* Refreshes the plan; fresh: the database is new (a full build). */
@@ -561,6 +583,7 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	if (plan_recipients_refresh(p, &s, &known, scan_derive, diags, &content_changed) < 0 ||
 	    diags->errors > errors)
 		goto done;
+	reader_blobs(p, &s);
 	recipient_reader_free(p->reader); /* its threads are through */
 	p->reader = NULL;
 	if (content_changed) {

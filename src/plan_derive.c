@@ -37,7 +37,10 @@ static void insert_record(const struct recipient *r, void *payload)
 	int rc;
 
 	buf_reset(&ri->fields);
-	recipient_encode_fields(&ri->fields, r->node);
+	if (r->fields)
+		buf_add(&ri->fields, r->fields, r->fields_len); /* encoded by the reader */
+	else
+		recipient_encode_fields(&ri->fields, r->node);
 	sqlite3_bind_int(ri->insert, 1, (int)r->type);
 	plan_bind_static(ri->insert, 2, r->id);
 	sqlite3_bind_int64(ri->insert, 3, ri->file_id);

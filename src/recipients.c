@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "gitrepo.h"
 #include "safefile.h"
 #include "schedule.h"
 #include "template.h"
@@ -436,6 +437,24 @@ static int scan_record(struct recipient_scan *s, struct recipient_checked *rc,
 	return 0;
 }
 
+/* Points each record at its fields in out->encoded, written one after the
+ * other. */
+static void encoded_fields_place(struct recipient_file *out)
+{
+	size_t i, at = 0;
+
+	if (!(out->flags & RECIPIENT_FILE_ENCODE))
+		return;
+	for (i = 0; i < out->count; i++) {
+		struct recipient_checked *rc = &out->records[i];
+
+		if (!rc->usable)
+			continue;
+		rc->r.fields = out->encoded.ptr + at;
+		at += rc->r.fields_len;
+	}
+}
+
 static void file_check(struct recipient_file *out, const struct ydoc *doc,
 		       enum recipient_type type, const struct config *cfg)
 {
@@ -463,7 +482,14 @@ static void file_check(struct recipient_file *out, const struct ydoc *doc,
 		rc->usable = check_record(rc, doc, doc->root->items[i], cfg, &out->diags) == 0 &&
 			     (!alone || scan_record(alone, rc, doc, &out->diags) == 0);
 		rc->diags_end = out->diags.count;
+		if (rc->usable && (out->flags & RECIPIENT_FILE_ENCODE)) {
+			/* an offset until the buffer stops moving */
+			rc->r.fields_len = out->encoded.len;
+			recipient_encode_fields(&out->encoded, rc->r.node);
+			rc->r.fields_len = out->encoded.len - rc->r.fields_len;
+		}
 	}
+	encoded_fields_place(out);
 }
 
 void recipient_file_check(struct recipient_file *out, const struct ydoc *doc,
@@ -475,13 +501,24 @@ void recipient_file_check(struct recipient_file *out, const struct ydoc *doc,
 int recipient_file_parse(struct recipient_file *out, const char *root, const char *path,
 			 enum recipient_type type, const struct config *cfg, unsigned flags)
 {
+	struct buf text = BUF_INIT;
+	int ret = -1;
+
 	memset(out, 0, sizeof(*out));
 	out->type = type;
+	out->flags = flags;
+	buf_init(&out->encoded, 0);
 	if (flags & RECIPIENT_FILE_ALONE) {
 		out->alone = xmalloc(sizeof(*out->alone));
 		recipient_scan_init(out->alone);
 	}
-	if (ydoc_load_file(&out->owned, root, path, &out->diags) < 0) {
+	if (ydoc_read_file(&text, root, path, &out->diags) == 0) {
+		if (flags & RECIPIENT_FILE_BLOB)
+			gitrepo_blob_id(out->blob, text.ptr, text.len);
+		ret = ydoc_parse(&out->owned, path, text.ptr, text.len, 0, &out->diags);
+	}
+	buf_release(&text);
+	if (ret < 0) {
 		out->head = out->diags.count;
 		return -1;
 	}
@@ -492,6 +529,7 @@ int recipient_file_parse(struct recipient_file *out, const char *root, const cha
 void recipient_file_release(struct recipient_file *f)
 {
 	diag_release(&f->diags);
+	buf_release(&f->encoded);
 	free(f->records);
 	ydoc_free(f->owned);
 	if (f->alone)

@@ -54,6 +54,10 @@ struct recipient {
 	const struct ydoc *doc;
 	const char *path;
 	int line;
+	/* its fields as recipient_encode_fields() writes them, when the
+	 * reader did that on its thread (RECIPIENT_FILE_ENCODE); else NULL */
+	const char *fields;
+	size_t fields_len;
 };
 
 /* The value of a field as text (NULL when absent or a list). */
@@ -103,11 +107,19 @@ struct recipient_file {
 	struct recipient_checked *records;
 	size_t count;
 	struct recipient_scan *alone; /* RECIPIENT_FILE_ALONE: the file's own scan */
+	unsigned flags;
+	struct buf encoded; /* RECIPIENT_FILE_ENCODE: every record's fields */
+	char blob[41]; /* RECIPIENT_FILE_BLOB, once the file was read; else "" */
 };
 /* The file is a scan of its own (a fresh recipient_scan for it alone, as
  * the plan checks each file): its ids and addresses are checked while it
  * is parsed, and recipients_scan_parsed() ignores its s. */
 #define RECIPIENT_FILE_ALONE 1u
+/* Each usable record's fields are encoded while the file is parsed
+ * (recipient.fields), so that the thread inserting them does not. */
+#define RECIPIENT_FILE_ENCODE 2u
+/* The file's git blob id is computed from the bytes parsed (blob). */
+#define RECIPIENT_FILE_BLOB 4u
 /* 0, or -1 when the file could not be read or parsed (out->diags say why);
  * release out with recipient_file_release() either way. */
 int recipient_file_parse(struct recipient_file *out, const char *root, const char *path,
@@ -143,6 +155,9 @@ struct recipient_reader *recipient_reader_start(const char *root, const struct c
 						unsigned flags);
 int recipient_reader_scan(struct recipient_reader *rd, size_t i, struct recipient_scan *s,
 			  recipient_fn fn, void *payload, struct diag_list *diags);
+/* RECIPIENT_FILE_BLOB: the blob id of file i once it was scanned ("" when
+ * it could not be read). */
+const char *recipient_reader_blob(const struct recipient_reader *rd, size_t i);
 /* Stops the workers and frees what they parsed; accepts NULL. */
 void recipient_reader_free(struct recipient_reader *rd);
 

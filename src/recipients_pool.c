@@ -16,6 +16,7 @@ struct recipient_reader {
 	const struct config *cfg;
 	const struct recipient_source *files;
 	struct recipient_file *parsed; /* slot i: file i, zeroed until parsed */
+	char (*blobs)[41]; /* what the scan of file i kept of it */
 	size_t n;
 	unsigned flags;
 	struct workpool *pool;
@@ -43,6 +44,7 @@ struct recipient_reader *recipient_reader_start(const char *root, const struct c
 	rd->n = n;
 	rd->flags = flags;
 	rd->parsed = xcalloc(n ? n : 1, sizeof(*rd->parsed));
+	rd->blobs = xcalloc(n ? n : 1, sizeof(*rd->blobs));
 	/* two files parsed ahead per thread keep every thread busy while the
 	 * caller takes one; each holds one file's document */
 	rd->pool = workpool_start(n, threads, 2 * (size_t)threads, parse_one, rd);
@@ -56,8 +58,14 @@ int recipient_reader_scan(struct recipient_reader *rd, size_t i, struct recipien
 
 	workpool_wait(rd->pool, i);
 	ret = recipients_scan_parsed(s, &rd->parsed[i], fn, payload, diags);
+	memcpy(rd->blobs[i], rd->parsed[i].blob, sizeof(rd->blobs[i]));
 	recipient_file_release(&rd->parsed[i]);
 	return ret;
+}
+
+const char *recipient_reader_blob(const struct recipient_reader *rd, size_t i)
+{
+	return rd->blobs[i];
 }
 
 void recipient_reader_free(struct recipient_reader *rd)
@@ -70,5 +78,6 @@ void recipient_reader_free(struct recipient_reader *rd)
 	for (i = 0; i < rd->n; i++)
 		recipient_file_release(&rd->parsed[i]);
 	free(rd->parsed);
+	free(rd->blobs);
 	free(rd);
 }

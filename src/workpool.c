@@ -39,8 +39,8 @@ int workpool_threads_check(void)
 	const char *s = getenv("MAILOUT_JOBS");
 
 	if (s && !jobs_from_env(s))
-		return error_set("MAILOUT_JOBS must be a whole number from 1 to %d, not '%s'",
-				 WORKPOOL_MAX_THREADS, s);
+		return error_set("invalid MAILOUT_JOBS '%s': a whole number from 1 to %d", s,
+				 WORKPOOL_MAX_THREADS);
 	return 0;
 }
 
