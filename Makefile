@@ -135,7 +135,7 @@ e2e: $(PROGRAM)
 
 # The sanitized binary validates, builds and previews the example and
 # hostile content.
-E2E_SAN = t0100 t0140 t0300 t0400 t0405 t0410
+E2E_SAN = t0100 t0140 t0300 t0315 t0400 t0405 t0410
 e2e-san:
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined all
 	@MAILOUT=$(CURDIR)/.objs/san/mailout sh tests/e2e/run.sh $(E2E_SAN)

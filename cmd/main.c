@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "schedule.h"
 #include "util.h"
+#include "workpool.h"
 #include "xalloc.h"
 
 static const struct command *const commands[] = {
@@ -274,6 +275,11 @@ int main(int argc, char **argv)
 		return code;
 	}
 	if (getenv("MAILOUT_NOW") && check_clock() < 0) {
+		free(args);
+		return EXIT_USAGE;
+	}
+	if (workpool_threads_check() < 0) {
+		cmd_error("%s", error_last());
 		free(args);
 		return EXIT_USAGE;
 	}

@@ -38,6 +38,23 @@ void diag_add(struct diag_list *l, enum diag_severity sev, const char *path,
 	va_end(ap);
 }
 
+void diag_move(struct diag_list *l, struct diag_list *from, size_t begin, size_t end)
+{
+	size_t i;
+
+	XGROW(l->items, l->cap, l->count + (end - begin));
+	for (i = begin; i < end; i++) {
+		struct diag *d = &from->items[i];
+
+		l->items[l->count++] = *d;
+		if (d->severity == DIAG_ERROR)
+			l->errors++;
+		else
+			l->warnings++;
+		d->path = d->message = NULL;
+	}
+}
+
 static int diag_cmp(const void *a, const void *b)
 {
 	const struct diag *x = a, *y = b;

@@ -37,6 +37,9 @@ void diag_add(struct diag_list *l, enum diag_severity sev, const char *path,
 	__attribute__((format(printf, 6, 7)));
 void diag_vadd(struct diag_list *l, enum diag_severity sev, const char *path,
 	       int line, int col, const char *fmt, va_list ap);
+/* Moves the diagnostics from[begin..end) to the end of l, in order; they
+ * stay counted in from, whose slots are left empty (for diag_release). */
+void diag_move(struct diag_list *l, struct diag_list *from, size_t begin, size_t end);
 /* Sorts by path, line, column, then message, dropping exact duplicates. */
 void diag_sort(struct diag_list *l);
 void diag_print(FILE *out, const struct diag_list *l);

@@ -1,8 +1,11 @@
 #include "gitrepo.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <git2.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,14 +41,17 @@ struct remote_session {
 	char *status; /* the remote's reason for refusing the pushed ref, or NULL */
 };
 
+static void libgit2_init(void)
+{
+	git_libgit2_init();
+}
+
+/* libgit2 is initialised once per process, whichever thread comes first. */
 static void init_once(void)
 {
-	static int done;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!done) {
-		git_libgit2_init();
-		done = 1;
-	}
+	pthread_once(&once, libgit2_init);
 }
 
 /* Copies s to out with the user part of URLs ("://user:secret@") and the
@@ -116,13 +122,32 @@ static int git_fail(const char *fmt, ...)
 	return -1;
 }
 
+/* Plain SHA-1 of "blob LEN\0" and the content, what git hashes: OpenSSL's
+ * is about four times as fast as libgit2's collision-detecting SHA-1 on
+ * the recipient files a build hashes.  The ids are only compared with the
+ * ids the plan recorded of the same files, never used to read an object. */
 void gitrepo_blob_id(char out[41], const void *data, size_t len)
 {
-	git_oid oid;
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char head[32];
+	int n = snprintf(head, sizeof(head), "blob %zu", len) + 1; /* with its NUL */
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
-	init_once();
-	git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB);
-	git_oid_tostr(out, 41, &oid);
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, head, (size_t)n) != 1 || EVP_DigestUpdate(ctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 20) {
+		/* OpenSSL fails here only without memory, as xmalloc would */
+		fprintf(stderr, "mailout: SHA-1 failed\n");
+		abort();
+	}
+	EVP_MD_CTX_free(ctx);
+	for (i = 0; i < 20; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[40] = '\0';
 }
 
 int gitrepo_head(const char *root, char commit_out[41], int *dirty_out)

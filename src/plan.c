@@ -265,6 +265,12 @@ static int examine_sources(struct plan *p, struct sources *s, long long racy_sin
 			continue;
 		}
 		p->files_read++;
+		if (src->kind == SRC_RECIPIENTS && !src->known) {
+			/* new to the plan: parsed whatever it holds, and its blob
+			 * id computed by the thread that parses it (reader_blobs) */
+			src->changed = 1;
+			continue;
+		}
 		buf_reset(&text);
 		if ((r = content_read(&text, p->root, src->rel, (size_t)1 << 31, diags)) < 0) {
 			if (r != CONTENT_REFUSED)
@@ -518,6 +524,44 @@ static void sources_changes(const struct sources *s, const struct strmap *known,
 	}
 }
 
+/* The changed recipient files, in file order, go to the threads that parse
+ * them while the refresh inserts the ones before; returns the list the
+ * reader reads (free it after the reader). */
+static struct recipient_source *reader_start(struct plan *p, struct sources *s)
+{
+	struct recipient_source *files = xcalloc(s->count ? s->count : 1, sizeof(*files));
+	size_t i, n = 0;
+
+	for (i = 0; i < s->count; i++) {
+		struct source *src = &s->items[i];
+
+		if (src->kind != SRC_RECIPIENTS || !src->changed)
+			continue;
+		src->parse_job = n;
+		files[n].path = src->rel;
+		files[n++].type = (enum recipient_type)src->type;
+	}
+	/* each file is checked on its own: ids across files meet in the table */
+	p->reader = recipient_reader_start(p->root, &p->cfg, files, n,
+					   RECIPIENT_FILE_ALONE | RECIPIENT_FILE_ENCODE | RECIPIENT_FILE_BLOB);
+	return files;
+}
+
+/* The blob ids of the recipient files that examine_sources() left to the
+ * parsing threads. */
+static void reader_blobs(struct plan *p, struct sources *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		struct source *src = &s->items[i];
+
+		if (src->kind == SRC_RECIPIENTS && src->changed && !src->blob[0])
+			snprintf(src->blob, sizeof(src->blob), "%s",
+				 recipient_reader_blob(p->reader, src->parse_job));
+	}
+}
+
 /* Refreshes the plan; fresh: the database is new (a full build). */
 static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 {
@@ -525,6 +569,7 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	struct strmap known = STRMAP_INIT;
 	struct deriver *scan_derive = NULL;
 	struct rederive *partial = NULL;
+	struct recipient_source *parsing = NULL;
 	long long racy_since = 0;
 	size_t errors = diags->errors;
 	int content_changed = 0, logs_changed = 0, others = 0, ret = -1, derived = 0;
@@ -539,6 +584,7 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	if (load_known(p, &s, &known) < 0 || examine_sources(p, &s, racy_since, diags) < 0)
 		goto done;
 	sources_changes(&s, &known, &content_changed, &logs_changed, &others);
+	parsing = reader_start(p, &s);
 	/* a new plan derives the deliveries as the records are read, instead
 	 * of reading them all back */
 	if (fresh && (write_config_tables(p) < 0 || plan_deriver_open(&scan_derive, p) < 0))
@@ -550,6 +596,9 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	if (plan_recipients_refresh(p, &s, &known, scan_derive, diags, &content_changed) < 0 ||
 	    diags->errors > errors)
 		goto done;
+	reader_blobs(p, &s);
+	recipient_reader_free(p->reader); /* its threads are through */
+	p->reader = NULL;
 	if (partial && (derived = plan_rederive_finish(partial, &s, diags)) < 0)
 		goto done;
 	if (content_changed && !(partial && derived == 1)) {
@@ -585,6 +634,9 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	}
 	ret = 0;
 done:
+	recipient_reader_free(p->reader);
+	p->reader = NULL;
+	free(parsing);
 	plan_deriver_free(scan_derive);
 	plan_rederive_free(partial);
 	sources_release(&s);
@@ -592,10 +644,13 @@ done:
 	return ret;
 }
 
+/* One connection, used by the thread that opened it only (the parsing
+ * threads never touch the plan): no mutex around each call. */
 static int open_db(struct plan *p, const char *path, int create)
 {
-	if (sqlite3_open_v2(path, &p->db,
-			    SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL) != SQLITE_OK) {
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+
+	if (sqlite3_open_v2(path, &p->db, flags, NULL) != SQLITE_OK) {
 		error_set("cannot open the plan '%s': %s", path,
 			  p->db ? sqlite3_errmsg(p->db) : "out of memory");
 		sqlite3_close(p->db);

@@ -38,7 +38,10 @@ static void insert_record(const struct recipient *r, void *payload)
 	int rc;
 
 	buf_reset(&ri->fields);
-	recipient_encode_fields(&ri->fields, r->node);
+	if (r->fields)
+		buf_add(&ri->fields, r->fields, r->fields_len); /* encoded by the reader */
+	else
+		recipient_encode_fields(&ri->fields, r->node);
 	sqlite3_bind_int(ri->insert, 1, (int)r->type);
 	plan_bind_static(ri->insert, 2, r->id);
 	sqlite3_bind_int64(ri->insert, 3, ri->file_id);
@@ -164,7 +167,6 @@ static int parse_changed_file(struct recipients_refresh *rr, const struct source
 			      struct diag_list *diags)
 {
 	struct plan *p = rr->p;
-	struct recipient_scan scan;
 	int rc;
 
 	plan_bind_text(rr->get_file, 1, src->rel);
@@ -187,10 +189,7 @@ static int parse_changed_file(struct recipients_refresh *rr, const struct source
 		rr->ri.file_id = sqlite3_last_insert_rowid(p->db);
 	}
 	p->files_parsed++;
-	recipient_scan_init(&scan);
-	recipients_scan_file(&scan, p->root, src->rel, (enum recipient_type)src->type, &p->cfg,
-			     insert_record, &rr->ri, diags);
-	recipient_scan_release(&scan);
+	recipient_reader_scan(p->reader, src->parse_job, NULL, insert_record, &rr->ri, diags);
 	return rr->ri.failed ? -1 : 0;
 }
 

@@ -30,6 +30,7 @@ struct plan {
 	size_t rederived_deliveries; /* by a partial derivation */
 	int units_exhausted;
 	sqlite3_stmt **queries; /* the named single-row queries, prepared once */
+	struct recipient_reader *reader; /* during a refresh: the changed recipient files */
 	char error[512]; /* the message of the last failed query */
 };
 
@@ -84,6 +85,7 @@ struct source {
 	int appended; /* log grew, prefix unchanged */
 	int rewritten; /* log changed in what was replayed already */
 	char blob[41];
+	size_t parse_job; /* a changed recipient file: its place in p->reader */
 };
 
 struct sources {

@@ -9,6 +9,7 @@
 
 #include "addrhash.h"
 #include "buf.h"
+#include "gitrepo.h"
 #include "safefile.h"
 #include "schedule.h"
 #include "template.h"
@@ -394,10 +395,18 @@ static void note_address(struct recipient_scan *s, struct recipient *r, const st
 	free(heap);
 }
 
-/* Checks one record; returns 0 when it is usable.  Every problem of the
- * record's shape is reported, then those of its values. */
-static int check_record(struct recipient_scan *s, struct recipient *r, const struct ydoc *doc,
-			const struct ynode *m, const struct config *cfg, struct diag_list *diags)
+/* What a scan keeps of a record checked on its own. */
+struct recipient_checked {
+	struct recipient r;
+	const struct ynode *id, *email; /* where duplicates are reported */
+	size_t diags_end; /* the record's diagnostics end there in the file's */
+	int usable;
+};
+
+/* Checks one record on its own; returns 0 when it is usable.  Every problem
+ * of the record's shape is reported, then those of its values. */
+static int check_record(struct recipient_checked *rc, const struct ydoc *doc, const struct ynode *m,
+			const struct config *cfg, struct diag_list *diags)
 {
 	const struct ynode *core[CORE_COUNT];
 	size_t i;
@@ -408,13 +417,153 @@ static int check_record(struct recipient_scan *s, struct recipient *r, const str
 	core_values(m, core);
 	ok = check_core(doc, m, core, diags) == 0;
 	for (i = 0; i < m->count; i++) {
-		if (check_field(doc, m->items[2 * i], m->items[2 * i + 1], r->type, diags) < 0)
+		if (check_field(doc, m->items[2 * i], m->items[2 * i + 1], rc->r.type, diags) < 0)
 			ok = 0;
 	}
-	if (!ok || record_core(r, doc, m, core, cfg, diags) < 0 ||
-	    note_id(s, r, doc, core[CORE_ID], diags) < 0)
+	if (!ok || record_core(&rc->r, doc, m, core, cfg, diags) < 0)
 		return -1;
-	note_address(s, r, doc, core[CORE_EMAIL], diags);
+	rc->id = core[CORE_ID];
+	rc->email = core[CORE_EMAIL];
+	return 0;
+}
+
+/* The checks against the files before (ids and addresses seen), which s
+ * holds; 0 when the record stays usable. */
+static int scan_record(struct recipient_scan *s, struct recipient_checked *rc,
+		       const struct ydoc *doc, struct diag_list *diags)
+{
+	if (note_id(s, &rc->r, doc, rc->id, diags) < 0)
+		return -1;
+	note_address(s, &rc->r, doc, rc->email, diags);
+	return 0;
+}
+
+/* Points each record at its fields in out->encoded, written one after the
+ * other. */
+static void encoded_fields_place(struct recipient_file *out)
+{
+	size_t i, at = 0;
+
+	if (!(out->flags & RECIPIENT_FILE_ENCODE))
+		return;
+	for (i = 0; i < out->count; i++) {
+		struct recipient_checked *rc = &out->records[i];
+
+		if (!rc->usable)
+			continue;
+		rc->r.fields = out->encoded.ptr + at;
+		at += rc->r.fields_len;
+	}
+}
+
+static void file_check(struct recipient_file *out, const struct ydoc *doc,
+		       enum recipient_type type, const struct config *cfg)
+{
+	struct recipient_scan *alone = out->alone;
+	size_t i;
+
+	out->doc = doc;
+	out->type = type;
+	if (alone) {
+		XGROW(alone->paths, alone->paths_cap, alone->npaths + 1);
+		alone->paths[alone->npaths++] = xstrdup(doc->path);
+	}
+	ydoc_check_secrets(doc, &out->diags);
+	if (!doc->root || ynode_expect(doc, doc->root, YNODE_SEQ, "a recipient file", &out->diags) < 0) {
+		out->head = out->diags.count;
+		return;
+	}
+	out->head = out->diags.count;
+	out->records = xcalloc(doc->root->count ? doc->root->count : 1, sizeof(*out->records));
+	for (i = 0; i < doc->root->count; i++) {
+		struct recipient_checked *rc = &out->records[out->count++];
+
+		rc->r.type = type;
+		rc->r.path = doc->path;
+		rc->usable = check_record(rc, doc, doc->root->items[i], cfg, &out->diags) == 0 &&
+			     (!alone || scan_record(alone, rc, doc, &out->diags) == 0);
+		rc->diags_end = out->diags.count;
+		if (rc->usable && (out->flags & RECIPIENT_FILE_ENCODE)) {
+			/* an offset until the buffer stops moving */
+			rc->r.fields_len = out->encoded.len;
+			recipient_encode_fields(&out->encoded, rc->r.node);
+			rc->r.fields_len = out->encoded.len - rc->r.fields_len;
+		}
+	}
+	encoded_fields_place(out);
+}
+
+void recipient_file_check(struct recipient_file *out, const struct ydoc *doc,
+			  enum recipient_type type, const struct config *cfg)
+{
+	file_check(out, doc, type, cfg);
+}
+
+int recipient_file_parse(struct recipient_file *out, const char *root, const char *path,
+			 enum recipient_type type, const struct config *cfg, unsigned flags)
+{
+	struct buf text = BUF_INIT;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->type = type;
+	out->flags = flags;
+	buf_init(&out->encoded, 0);
+	if (flags & RECIPIENT_FILE_ALONE) {
+		out->alone = xmalloc(sizeof(*out->alone));
+		recipient_scan_init(out->alone);
+	}
+	if (ydoc_read_file(&text, root, path, &out->diags) == 0) {
+		if (flags & RECIPIENT_FILE_BLOB)
+			gitrepo_blob_id(out->blob, text.ptr, text.len);
+		ret = ydoc_parse(&out->owned, path, text.ptr, text.len, 0, &out->diags);
+	}
+	buf_release(&text);
+	if (ret < 0) {
+		out->head = out->diags.count;
+		return -1;
+	}
+	file_check(out, out->owned, type, cfg);
+	return 0;
+}
+
+void recipient_file_release(struct recipient_file *f)
+{
+	diag_release(&f->diags);
+	buf_release(&f->encoded);
+	free(f->records);
+	ydoc_free(f->owned);
+	if (f->alone)
+		recipient_scan_release(f->alone);
+	free(f->alone);
+	memset(f, 0, sizeof(*f));
+}
+
+int recipients_scan_parsed(struct recipient_scan *s, struct recipient_file *f, recipient_fn fn,
+			   void *payload, struct diag_list *diags)
+{
+	size_t i, at;
+
+	if (!f->doc) {
+		diag_move(diags, &f->diags, 0, f->diags.count);
+		return -1;
+	}
+	if (!f->alone) {
+		XGROW(s->paths, s->paths_cap, s->npaths + 1);
+		s->paths[s->npaths++] = xstrdup(f->doc->path);
+	}
+	diag_move(diags, &f->diags, 0, f->head);
+	at = f->head;
+	for (i = 0; i < f->count; i++) {
+		struct recipient_checked *rc = &f->records[i];
+
+		diag_move(diags, &f->diags, at, rc->diags_end);
+		at = rc->diags_end;
+		if (!rc->usable || (!f->alone && scan_record(s, rc, f->doc, diags) < 0))
+			continue;
+		if (fn)
+			fn(&rc->r, payload);
+	}
 	return 0;
 }
 
@@ -422,34 +571,25 @@ int recipients_scan_file(struct recipient_scan *s, const char *root, const char 
 			 enum recipient_type type, const struct config *cfg, recipient_fn fn,
 			 void *payload, struct diag_list *diags)
 {
-	struct ydoc *doc = NULL;
+	struct recipient_file f;
+	int ret;
 
-	if (ydoc_load_file(&doc, root, path, diags) < 0)
-		return -1;
-	recipients_scan_doc(s, doc, type, cfg, fn, payload, diags);
-	ydoc_free(doc);
-	return 0;
+	recipient_file_parse(&f, root, path, type, cfg, 0);
+	ret = recipients_scan_parsed(s, &f, fn, payload, diags);
+	recipient_file_release(&f);
+	return ret;
 }
 
 void recipients_scan_doc(struct recipient_scan *s, const struct ydoc *doc, enum recipient_type type,
 			 const struct config *cfg, recipient_fn fn, void *payload,
 			 struct diag_list *diags)
 {
-	struct recipient r;
-	size_t i;
+	struct recipient_file f;
 
-	XGROW(s->paths, s->paths_cap, s->npaths + 1);
-	s->paths[s->npaths++] = xstrdup(doc->path);
-	ydoc_check_secrets(doc, diags);
-	if (doc->root && ynode_expect(doc, doc->root, YNODE_SEQ, "a recipient file", diags) == 0) {
-		for (i = 0; i < doc->root->count; i++) {
-			memset(&r, 0, sizeof(r));
-			r.type = type;
-			r.path = doc->path;
-			if (check_record(s, &r, doc, doc->root->items[i], cfg, diags) == 0 && fn)
-				fn(&r, payload);
-		}
-	}
+	memset(&f, 0, sizeof(f));
+	recipient_file_check(&f, doc, type, cfg);
+	recipients_scan_parsed(s, &f, fn, payload, diags);
+	recipient_file_release(&f);
 }
 
 int recipients_files(char ***out, const char *root, enum recipient_type type)

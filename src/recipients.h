@@ -54,6 +54,10 @@ struct recipient {
 	const struct ydoc *doc;
 	const char *path;
 	int line;
+	/* its fields as recipient_encode_fields() writes them, when the
+	 * reader did that on its thread (RECIPIENT_FILE_ENCODE); else NULL */
+	const char *fields;
+	size_t fields_len;
 };
 
 /* The value of a field as text (NULL when absent or a list). */
@@ -82,6 +86,80 @@ int recipients_scan_file(struct recipient_scan *s, const char *root, const char 
 void recipients_scan_doc(struct recipient_scan *s, const struct ydoc *doc, enum recipient_type type,
 			 const struct config *cfg, recipient_fn fn, void *payload,
 			 struct diag_list *diags);
+
+/*
+ * The same in two steps, so that files can be parsed on worker threads:
+ * recipient_file_parse() reads, parses and checks one file on its own
+ * (YAML, the shape and values of each record, owners; it shares no state,
+ * cfg is only read), and recipients_scan_parsed() then checks what
+ * depends on the files before it (duplicate ids and addresses, in s) and
+ * calls fn for each usable record, in one thread, file after file.  The
+ * diagnostics come out as recipients_scan_file() gives them, in the same
+ * order.
+ */
+struct recipient_checked;
+struct recipient_file {
+	const struct ydoc *doc; /* NULL when the file could not be read or parsed */
+	struct ydoc *owned; /* doc, when parsed here */
+	enum recipient_type type;
+	struct diag_list diags; /* the file's own, until the scan moves them */
+	size_t head; /* how many come before the first record's */
+	struct recipient_checked *records;
+	size_t count;
+	struct recipient_scan *alone; /* RECIPIENT_FILE_ALONE: the file's own scan */
+	unsigned flags;
+	struct buf encoded; /* RECIPIENT_FILE_ENCODE: every record's fields */
+	char blob[41]; /* RECIPIENT_FILE_BLOB, once the file was read; else "" */
+};
+/* The file is a scan of its own (a fresh recipient_scan for it alone, as
+ * the plan checks each file): its ids and addresses are checked while it
+ * is parsed, and recipients_scan_parsed() ignores its s. */
+#define RECIPIENT_FILE_ALONE 1u
+/* Each usable record's fields are encoded while the file is parsed
+ * (recipient.fields), so that the thread inserting them does not. */
+#define RECIPIENT_FILE_ENCODE 2u
+/* The file's git blob id is computed from the bytes parsed (blob). */
+#define RECIPIENT_FILE_BLOB 4u
+/* 0, or -1 when the file could not be read or parsed (out->diags say why);
+ * release out with recipient_file_release() either way. */
+int recipient_file_parse(struct recipient_file *out, const char *root, const char *path,
+			 enum recipient_type type, const struct config *cfg, unsigned flags);
+/* The same for a document already parsed, which must outlive out (zeroed
+ * by the caller). */
+void recipient_file_check(struct recipient_file *out, const struct ydoc *doc,
+			  enum recipient_type type, const struct config *cfg);
+/* Moves f's diagnostics into diags with those of the scan; -1 when f could
+ * not be parsed. */
+int recipients_scan_parsed(struct recipient_scan *s, struct recipient_file *f, recipient_fn fn,
+			   void *payload, struct diag_list *diags);
+void recipient_file_release(struct recipient_file *f);
+
+/*
+ * Recipient files parsed by a pool of worker threads (workpool.h:
+ * MAILOUT_JOBS, else one per core) while the caller scans them one after
+ * the other: recipient_reader_scan(rd, i, ...) waits for file i, then is
+ * recipients_scan_parsed() on it, so that the records and diagnostics come
+ * in file order whatever the number of threads.  Files are scanned with
+ * i = 0, 1, ...; a few files ahead of the one scanned are parsed at a time,
+ * so memory stays bounded.  files (and the strings and cfg it points to)
+ * must outlive the reader.  flags: RECIPIENT_FILE_ALONE (then s may be
+ * NULL).
+ */
+struct recipient_source {
+	const char *path;
+	enum recipient_type type;
+};
+struct recipient_reader;
+struct recipient_reader *recipient_reader_start(const char *root, const struct config *cfg,
+						const struct recipient_source *files, size_t n,
+						unsigned flags);
+int recipient_reader_scan(struct recipient_reader *rd, size_t i, struct recipient_scan *s,
+			  recipient_fn fn, void *payload, struct diag_list *diags);
+/* RECIPIENT_FILE_BLOB: the blob id of file i once it was scanned ("" when
+ * it could not be read). */
+const char *recipient_reader_blob(const struct recipient_reader *rd, size_t i);
+/* Stops the workers and frees what they parsed; accepts NULL. */
+void recipient_reader_free(struct recipient_reader *rd);
 
 /* The record files of a type, relative to root, sorted (*out freed with
  * free_list). */

@@ -13,9 +13,10 @@
 #include "util.h"
 #include "xalloc.h"
 
-/* The last refusal: where and why. */
-static char *refused_path;
-static char refused_why[96];
+/* The last refusal of this thread: where and why (content files are read
+ * on the parsing threads too). */
+static _Thread_local char *refused_path;
+static _Thread_local char refused_why[96];
 
 static const char *kind_name(mode_t mode)
 {

@@ -446,29 +446,42 @@ static void on_record(const struct recipient *r, void *payload)
 	}
 }
 
+/* Every record file, parsed on the reader's threads and checked here in
+ * file order: type by type, the files of a type sorted. */
 static void scan_recipients(struct validation *v)
 {
-	int t;
+	struct recipient_source *sources = NULL;
+	struct recipient_reader *rd;
+	struct recipient_scan scan;
+	char **files[RTYPE_COUNT];
+	int counts[RTYPE_COUNT], t, i;
+	size_t n = 0, cap = 0, at = 0;
 
 	for (t = 0; t < RTYPE_COUNT; t++) {
-		struct recipient_scan scan;
-		char **files = NULL;
-		int n, i;
-
-		recipient_scan_init(&scan);
-		n = recipients_files(&files, v->root, (enum recipient_type)t);
-		if (n == CONTENT_REFUSED)
+		counts[t] = recipients_files(&files[t], v->root, (enum recipient_type)t);
+		if (counts[t] == CONTENT_REFUSED)
 			content_diag(v->diags);
-		else if (n < 0)
+		else if (counts[t] < 0)
 			diag_add(v->diags, DIAG_ERROR, "recipients", 0, 0, "%s", error_last());
-		if (n < 0)
-			n = 0;
-		for (i = 0; i < n; i++)
-			recipients_scan_file(&scan, v->root, files[i], (enum recipient_type)t, &v->cfg,
-					     on_record, v, v->diags);
-		free_list(files, (size_t)n);
+		if (counts[t] < 0)
+			counts[t] = 0;
+		for (i = 0; i < counts[t]; i++) {
+			XGROW(sources, cap, n + 1);
+			sources[n].path = files[t][i];
+			sources[n++].type = (enum recipient_type)t;
+		}
+	}
+	rd = recipient_reader_start(v->root, &v->cfg, sources, n, 0);
+	for (t = 0; t < RTYPE_COUNT; t++) {
+		recipient_scan_init(&scan);
+		for (i = 0; i < counts[t]; i++)
+			recipient_reader_scan(rd, at++, &scan, on_record, v, v->diags);
 		recipient_scan_release(&scan);
 	}
+	recipient_reader_free(rd);
+	for (t = 0; t < RTYPE_COUNT; t++)
+		free_list(files[t], (size_t)counts[t]);
+	free(sources);
 }
 
 static void finish_campaign(struct validation *v, size_t ci)

@@ -479,24 +479,28 @@ int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len
 	return 0;
 }
 
+int ydoc_read_file(struct buf *text, const char *root, const char *path, struct diag_list *diags)
+{
+	int r = content_read(text, root, path, YAMLFILE_MAX_SIZE, diags);
+
+	if (r == 0 || r == CONTENT_REFUSED)
+		return r < 0 ? -1 : 0;
+	if (errno == EFBIG)
+		diag_add(diags, DIAG_ERROR, path, 0, 0, "file is larger than %zu MiB",
+			 YAMLFILE_MAX_SIZE >> 20);
+	else
+		diag_add(diags, DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+	return -1;
+}
+
 int ydoc_load_file(struct ydoc **out, const char *root, const char *path, struct diag_list *diags)
 {
 	struct buf text = BUF_INIT;
-	int r, ret = -1;
+	int ret = -1;
 
 	*out = NULL;
-	if ((r = content_read(&text, root, path, YAMLFILE_MAX_SIZE, diags)) < 0) {
-		if (r == CONTENT_REFUSED)
-			;
-		else if (errno == EFBIG)
-			diag_add(diags, DIAG_ERROR, path, 0, 0, "file is larger than %zu MiB",
-				 YAMLFILE_MAX_SIZE >> 20);
-		else
-			diag_add(diags, DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
-		goto done;
-	}
-	ret = ydoc_parse(out, path, text.ptr, text.len, 0, diags);
-done:
+	if (ydoc_read_file(&text, root, path, diags) == 0)
+		ret = ydoc_parse(out, path, text.ptr, text.len, 0, diags);
 	buf_release(&text);
 	return ret;
 }

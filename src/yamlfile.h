@@ -44,6 +44,10 @@ struct ydoc {
 /* Parses a file; path is relative to root and is what diagnostics show.
  * Returns 0, or -1 after adding diagnostics (*out is then NULL). */
 int ydoc_load_file(struct ydoc **out, const char *root, const char *path, struct diag_list *diags);
+/* The reading half of ydoc_load_file(): appends the file to text, or
+ * returns -1 after adding a diagnostic (refused, too large, unreadable). */
+struct buf;
+int ydoc_read_file(struct buf *text, const char *root, const char *path, struct diag_list *diags);
 /* Parses text that starts at line0 of path (front matter, tests).  A
  * UTF-8 byte-order mark at its start is skipped (columns of line 1 count
  * from after it); CRLF line ends are read like LF. */

@@ -146,6 +146,40 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The blob ids a build compares are git's own: empty, text, and a file of
+ * a megabyte with every byte value, against git hash-object. */
+static void test_blob_id(void **state)
+{
+	struct fx *f = *state;
+	static const char *const texts[] = { "", "- { id: c-1, email: a@example.com }\n" };
+	char id[41], *path, *cmd, *want;
+	struct buf big = BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(fixture_write(f->dir, "blob.txt", texts[i]), 0);
+		gitrepo_blob_id(id, texts[i], strlen(texts[i]));
+		want = capture("git hash-object '%s/blob.txt'", f->dir);
+		assert_string_equal(id, want);
+		free(want);
+	}
+	for (i = 0; i < ((size_t)1 << 20); i++)
+		buf_addc(&big, (char)(i * 131 % 256));
+	path = xasprintf("%s/big.bin", f->dir);
+	{
+		FILE *out = fopen(path, "wb");
+		assert_non_null(out);
+		assert_int_equal(fwrite(big.ptr, 1, big.len, out), big.len);
+		assert_int_equal(fclose(out), 0);
+	}
+	gitrepo_blob_id(id, big.ptr, big.len);
+	cmd = xasprintf("git hash-object '%s'", path);
+	expect_capture(id, cmd);
+	free(cmd);
+	free(path);
+	buf_release(&big);
+}
+
 static void test_open(void **state)
 {
 	struct fx *f = *state;
@@ -826,6 +860,7 @@ static void test_secrets_stay_out_of_messages(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_blob_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_and_branch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_exact_paths, setup, teardown),
