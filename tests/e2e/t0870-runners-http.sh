@@ -96,7 +96,7 @@ assert len(captured) == total and set(captured.values()) == {1}, ("spool", len(c
 outcomes = collections.Counter()
 for log in glob.glob(sys.argv[4] + "/campaigns/*/log/*"):
     lines = open(log).read().splitlines()
-    assert lines[0] == "#mailout-log v1", (log, lines[0])
+    assert lines[0] == "#mailout-log v2", (log, lines[0])
     stray = [n + 1 for n, l in enumerate(lines) if n and l.startswith("#")]
     assert not stray, ("header after line 1", log, stray)
     for l in lines[1:]:

@@ -179,7 +179,7 @@ outcomes, events = collections.Counter(), collections.Counter()
 for log in glob.glob(sys.argv[3] + "/campaigns/*/log/*"):
     lines = open(log).read().splitlines()
     stray = [n + 1 for n, l in enumerate(lines) if n and l.startswith("#")]
-    assert lines[0] == "#mailout-log v1" and not stray, ("headers", log, stray)
+    assert lines[0] == "#mailout-log v2" and not stray, ("headers", log, stray)
     for l in lines[1:]:
         f = l.split("\t")
         events[f[1]] += 1

@@ -66,13 +66,13 @@ expect_stderr "unknown campaign" "mailout: unknown campaign 'no-such-campaign'"
 run_mailout export december-update-dach --format json
 expect_rc "unknown format" 2
 expect_stderr "unknown format" "mailout: unknown format 'json': only csv
-usage: mailout export CAMPAIGN [--format csv] [--delimiter CHAR] [--bom]"
+usage: mailout export CAMPAIGN [--format csv] [--delimiter CHAR] [--bom] [--person ADDRESS]"
 run_mailout export
 expect_rc "no campaign" 2
 run_mailout export december-update-dach product-launch-leads
 expect_rc "two campaigns" 2
 expect_stderr "two campaigns" "mailout: unexpected argument 'product-launch-leads'
-usage: mailout export CAMPAIGN [--format csv] [--delimiter CHAR] [--bom]"
+usage: mailout export CAMPAIGN [--format csv] [--delimiter CHAR] [--bom] [--person ADDRESS]"
 
 # Hostile replies never become formulas (a leading "'", OWASP's advice);
 # --delimiter ';' and --bom for spreadsheets on European locales.

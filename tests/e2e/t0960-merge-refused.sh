@@ -115,7 +115,7 @@ end: 2027-01-31                          # nothing is sent after this day
 vip_only: false                          # true: VIP recipients only
 YAML
 expect_file "the merged campaign" "$TMPDIR/expected" campaigns/contacts-all/campaign.yaml
-printf '#mailout-log v1\n2026-12-07T08:00:00Z\tmerged\tde\n2026-12-07T08:00:00Z\tmerged\tfr\n' >"$TMPDIR/expected"
+printf '#mailout-log v2\n2026-12-07T08:00:00Z\tmerged\tde\n2026-12-07T08:00:00Z\tmerged\tfr\n' >"$TMPDIR/expected"
 expect_file "the merge commands" "$TMPDIR/expected" campaigns/contacts-all/commands.tsv
 cat >"$TMPDIR/expected" <<'YAML'
 name: Germany
