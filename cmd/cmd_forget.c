@@ -368,6 +368,10 @@ const struct command cmd_forget_entry = {
 		 "campaigns' logs and in recipients/suppressions.tsv, and an 'erased' suppression\n"
 		 "keeps the person out of later imports and sends.  Exit 1 when a file still\n"
 		 "holds the address (each is listed) or, with --check-history, a commit does.\n",
+	.exit_status = "0 done: nothing holds the address any more (or, with --check-history,\n"
+		       "  no commit does)\n"
+		       "1 a file or a commit still holds it, or the files could not be read or written\n"
+		       "2 usage: an unknown option, a missing or extra argument\n",
 	.flags = NEEDS_REPO,
 	.check = check_args,
 	.run = run,

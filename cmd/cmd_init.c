@@ -144,6 +144,9 @@ const struct command cmd_init_entry = {
 	.help_column = 21,
 	.notes = "mailout init --check [--repo DIR] and mailout init --update [FILE...] work on an\n"
 		 "existing repository.\n",
+	.exit_status = "0 done: the repository was written, or (--check) its files are current\n"
+		       "1 DIR is not empty or could not be written, or (--check) a file is stale\n"
+		       "2 usage: an unknown option, a missing or extra argument\n",
 	.check = check_args,
 	.run = run,
 };

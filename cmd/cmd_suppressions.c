@@ -125,6 +125,9 @@ const struct command cmd_suppressions_entry = {
 	.help_column = 14,
 	.notes = "Replaces the address of every line by its hash (sha256:HEX), keeping the\n"
 		 "reasons, times, sources and order: the opt-outs stay, the addresses go.\n",
+	.exit_status = "0 done: every line holds a hash\n"
+		       "1 the file has errors (it is left unchanged) or could not be written\n"
+		       "2 usage: an unknown option, a missing or extra argument\n",
 	.flags = NEEDS_REPO,
 	.run = run,
 };
