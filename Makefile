@@ -203,7 +203,7 @@ $(OBJ)/bench_curl_loop: tests/bench/curl_loop.c
 
 $(OBJ)/bench_baseline: tests/bench/baseline.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) $(shell pkg-config --libs yaml-0.1 sqlite3)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) $(shell pkg-config --libs yaml-0.1 sqlite3 libcrypto)
 
 # Messages rendered per second for the example newsletter (one core).
 .PHONY: bench-render

@@ -7,7 +7,8 @@
  * Creates DB from SCHEMA (the plan's own schema.sql), parses the YAML
  * files of REPO/recipients/TYPE/ with libyaml's event API alone, and
  * inserts one recipients row per record and one deliveries row per (campaign,
- * recipient) the campaign selects, in one transaction with one prepared
+ * recipient) the campaign selects (with the SHA-256 of the address, as the
+ * plan keeps it), in one transaction with one prepared
  * statement per table.  SELECTION (written by gen_repo.py) holds the
  * accounts and each campaign's type, owner, vip_only and filter, so no
  * campaign file is read.  Prints the row counts.
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <yaml.h>
 
@@ -364,12 +366,29 @@ static void step(struct run *run, sqlite3_stmt *st)
 	sqlite3_reset(st);
 }
 
+/* "sha256:" and the hex SHA-256 of the lower-cased address. */
+static void hash_address(const char *address, char out[72])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+
+	if (!EVP_Digest(address, strlen(address), md, &len, EVP_sha256(), NULL) || len != 32)
+		die("sha256 failed");
+	memcpy(out, "sha256:", 7);
+	for (i = 0; i < len; i++) {
+		out[7 + 2 * i] = hex[md[i] >> 4];
+		out[8 + 2 * i] = hex[md[i] & 15];
+	}
+	out[71] = '\0';
+}
+
 static void finish_record(struct run *run, struct record *r)
 {
 	const char *id = rec_value(r, "id"), *email = rec_value(r, "email"),
 		   *owner = rec_value(r, "owner"), *vip_text = rec_value(r, "vip");
 	int vip = vip_text && !strcmp(vip_text, "true");
-	char *address;
+	char *address, hash[72];
 	size_t i;
 
 	if (!id || !email || !owner)
@@ -379,6 +398,7 @@ static void finish_record(struct run *run, struct record *r)
 		if (address[i] >= 'A' && address[i] <= 'Z')
 			address[i] = (char)(address[i] - 'A' + 'a');
 	}
+	hash_address(address, hash);
 	encode_blob(r);
 	sqlite3_bind_int(run->add_recipient, 1, run->type);
 	sqlite3_bind_text(run->add_recipient, 2, id, -1, SQLITE_STATIC);
@@ -404,6 +424,7 @@ static void finish_record(struct run *run, struct record *r)
 		sqlite3_bind_int(run->add_delivery, 5, vip);
 		sqlite3_bind_text(run->add_delivery, 6, pick_account(run->sel, owner, vip, id), -1,
 				  SQLITE_STATIC);
+		sqlite3_bind_text(run->add_delivery, 7, hash, -1, SQLITE_STATIC);
 		step(run, run->add_delivery);
 		run->deliveries++;
 	}
@@ -545,7 +566,7 @@ int main(int argc, char **argv)
 			       "INSERT INTO recipients (type, id, file, line, email, address, owner, vip, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &run.add_recipient, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(run.db,
-			       "INSERT INTO deliveries (campaign, recipient, ord, address, vip, account, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+			       "INSERT INTO deliveries (campaign, recipient, ord, address, vip, account, address_hash, state) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
 			       -1, &run.add_delivery, NULL) != SQLITE_OK)
 		die("prepare: %s", sqlite3_errmsg(run.db));
 	for (t = 0; t < NTYPES; t++) {
