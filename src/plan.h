@@ -31,7 +31,7 @@
 #include "log.h"
 #include "recipients.h"
 
-#define PLAN_SCHEMA_VERSION 5
+#define PLAN_SCHEMA_VERSION 6
 #define PLAN_REBUILD 1u
 
 /* The plan is opaque: callers read it through the functions below. */
@@ -204,9 +204,10 @@ const char *plan_error(const struct plan *p);
 int plan_transaction_begin(struct plan *p);
 int plan_transaction_commit(struct plan *p);
 int plan_transaction_rollback(struct plan *p);
-/* A read transaction, for a reader of many queries (the status site): one
- * snapshot of the plan, and one lock for all of them instead of one per
- * query. */
+/* A read transaction, for a reader of many queries (the status site,
+ * the summaries): one snapshot of the plan, and one lock for all of them
+ * instead of one per query.  Calls nest; inside a write transaction they
+ * do nothing. */
 int plan_read_begin(struct plan *p);
 int plan_read_end(struct plan *p);
 

@@ -31,6 +31,8 @@ struct plan {
 	int units_exhausted;
 	sqlite3_stmt **queries; /* the named single-row queries, prepared once */
 	struct recipient_reader *reader; /* during a refresh: the changed recipient files */
+	int reading; /* plan_read_begin() calls not yet ended */
+	int read_began; /* the outermost of them began a transaction */
 	char error[512]; /* the message of the last failed query */
 };
 

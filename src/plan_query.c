@@ -123,6 +123,7 @@ enum query {
 	Q_DELIVERY_ADDRESS,
 	Q_RECIPIENT_ADDRESSES,
 	Q_RECIPIENT_BY_ADDRESS,
+	Q_CAMPAIGN_COUNTS,
 	Q_COUNT
 };
 
@@ -150,6 +151,9 @@ static const char *const query_sql[Q_COUNT] = {
 		"SELECT DISTINCT address FROM recipients WHERE id = ?1 AND (?2 < 0 OR type = ?2)",
 	[Q_RECIPIENT_BY_ADDRESS] =
 		"SELECT id FROM recipients WHERE address = ?1 ORDER BY type, id LIMIT 1",
+	/* the counts table, in key order: '' (no account) first */
+	[Q_CAMPAIGN_COUNTS] = "SELECT NULLIF(account, ''), state, n FROM counts "
+			      "WHERE campaign = ?1 AND n > 0 ORDER BY account, state",
 };
 
 /* The statement of query q, reset and unbound; NULL after error_set(). */
@@ -237,13 +241,25 @@ int plan_transaction_rollback(struct plan *p)
 	return plan_exec(p, "ROLLBACK");
 }
 
+/* Nested calls share the outermost transaction, and inside a write
+ * transaction (the sender's) there is nothing to begin. */
 int plan_read_begin(struct plan *p)
 {
-	return plan_exec(p, "BEGIN DEFERRED");
+	if (p->reading++ || !sqlite3_get_autocommit(p->db))
+		return 0;
+	if (plan_exec(p, "BEGIN DEFERRED") < 0) {
+		p->reading--;
+		return -1;
+	}
+	p->read_began = 1;
+	return 0;
 }
 
 int plan_read_end(struct plan *p)
 {
+	if (!p->reading || --p->reading || !p->read_began)
+		return 0;
+	p->read_began = 0;
 	return plan_exec(p, "COMMIT");
 }
 
@@ -251,39 +267,36 @@ int plan_read_end(struct plan *p)
 
 int plan_campaign_counts(struct plan *p, const char *campaign, struct plan_campaign_counts *out)
 {
-	struct plan_iter *it = NULL;
 	struct plan_account_counts *ac = NULL;
+	sqlite3_stmt *q = query(p, Q_CAMPAIGN_COUNTS);
 	const char *account;
 	size_t cap = 0;
 	long n;
 	int rc, st;
 
 	memset(out, 0, sizeof(*out));
-	/* the counts table, in key order: '' (no account) first */
-	if (iter_open(&it, p,
-		      "SELECT NULLIF(account, ''), state, n FROM counts WHERE campaign = ?1 AND n > 0 "
-		      "ORDER BY account, state") < 0)
+	if (!q)
 		return -1;
-	bind(it->st, 1, campaign);
-	while ((rc = plan_step(p, it->st)) == PLAN_ROW) {
-		account = plan_column_text(it->st, 0);
+	bind(q, 1, campaign);
+	while ((rc = plan_step(p, q)) == PLAN_ROW) {
+		account = plan_column_text(q, 0);
 		if (!ac || (ac->account ? !account || strcmp(ac->account, account) : account != NULL)) {
 			XGROW(out->accounts, cap, out->naccounts + 1);
 			ac = &out->accounts[out->naccounts++];
 			memset(ac, 0, sizeof(*ac));
 			ac->account = account ? xstrdup(account) : NULL;
 		}
-		st = delivery_state_parse(text_or_empty(it->st, 1));
+		st = delivery_state_parse(text_or_empty(q, 1));
 		if (st == STATE_CLAIMED)
 			st = STATE_UNCONFIRMED;
-		n = (long)sqlite3_column_int64(it->st, 2);
+		n = (long)sqlite3_column_int64(q, 2);
 		if (st >= 0) {
 			out->count[st] += n;
 			ac->count[st] += n;
 		}
 		out->recipients += n;
 	}
-	plan_iter_free(it);
+	query_done(q, rc);
 	if (rc < 0) {
 		plan_campaign_counts_release(out);
 		return -1;
@@ -684,12 +697,13 @@ int plan_preview_delivery(struct plan *p, const char *campaign, const char *reci
 int plan_listed_open(struct plan_iter **out, struct plan *p, const char *campaign,
 		     const char *state, const char *other_state, int limit)
 {
-	/* the subquery finds the rows in an index of the state, not by
-	 * reading every delivery of the campaign */
+	/* found in deliveries_listed, not by reading every delivery of the
+	 * campaign: the IN term is the index's */
 	if (iter_open(out, p,
 		      "SELECT recipient, address, account, code, enhanced, reply, last_event, next_at, "
-		      "COALESCE(claimed_at, last_event) FROM deliveries WHERE campaign = ?1 AND recipient IN "
-		      "(SELECT recipient FROM deliveries WHERE campaign = ?1 AND state IN (?2, ?3)) "
+		      "COALESCE(claimed_at, last_event) FROM deliveries INDEXED BY deliveries_listed "
+		      "WHERE campaign = ?1 AND state IN (?2, ?3) "
+		      "AND state IN ('failed', 'retrying', 'claimed', 'unconfirmed', 'suppressed') "
 		      "ORDER BY last_event DESC, recipient LIMIT ?4") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
@@ -722,9 +736,11 @@ int plan_suppressed_open(struct plan_iter **out, struct plan *p, const char *cam
 {
 	if (iter_open(out, p,
 		      "SELECT d.recipient, d.address, b.campaign, b.recipient, b.time, b.code, "
-		      "b.enhanced, b.reply, d.address_hash FROM deliveries d "
+		      "b.enhanced, b.reply, d.address_hash FROM deliveries d INDEXED BY deliveries_listed "
 		      "LEFT JOIN bounces b ON b.hash = d.address_hash "
-		      "WHERE d.campaign = ?1 AND d.state = 'suppressed' ORDER BY d.ord, d.recipient") < 0)
+		      "WHERE d.campaign = ?1 AND d.state = 'suppressed' "
+		      "AND d.state IN ('failed', 'retrying', 'claimed', 'unconfirmed', 'suppressed') "
+		      "ORDER BY d.ord, d.recipient") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
 	return 0;
@@ -990,6 +1006,11 @@ static int critical_note(struct plan *p, sqlite3_stmt *st, struct campaign_summa
 	return rc < 0 ? -1 : 0;
 }
 
+static int owns(const struct account_summary *a, const char *owner)
+{
+	return a->account->owner && !strcmp(a->account->owner, owner);
+}
+
 int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, size_t *n)
 {
 	struct campaign_summary *list = NULL;
@@ -999,11 +1020,13 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 	sqlite3_stmt *ages = NULL;
 	sqlite3_stmt *critical = NULL;
 	int orgday = schedule_day(&p->cfg.schedule, now);
-	size_t i, j, k = 0;
+	size_t i, j, k = 0, owned;
 	int rc = 0, ret = -1;
 
 	*out = NULL;
 	*n = 0;
+	if (plan_read_begin(p) < 0)
+		return -1;
 	if (plan_accounts(p, now, &accounts) < 0)
 		goto done;
 	/* what red accounts hold is read from the counts, not the deliveries */
@@ -1060,9 +1083,12 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 		s->status = campaign_state_of(c, s->count, interrupted > 0, errors != 0);
 		if (s->status == STATUS_INTERRUPTED && critical_note(p, critical, s) < 0)
 			goto done;
-		s->accounts = xcalloc(p->cfg.naccounts + 1, sizeof(*s->accounts));
+		/* the owner's few accounts, of all the organisation's */
+		for (j = owned = 0; j < p->cfg.naccounts; j++)
+			owned += owns(&accounts[j], c->owner);
+		s->accounts = xcalloc(owned + 1, sizeof(*s->accounts));
 		for (j = 0; j < p->cfg.naccounts; j++) {
-			if (accounts[j].account->owner && !strcmp(accounts[j].account->owner, c->owner))
+			if (owns(&accounts[j], c->owner))
 				s->accounts[s->naccounts++] = accounts[j];
 		}
 		if (campaign_value(p, ntotal, c->id, &s->total_notifications) < 0)
@@ -1094,6 +1120,8 @@ done:
 	sqlite3_finalize(errs);
 	sqlite3_finalize(ages);
 	sqlite3_finalize(critical);
+	if (plan_read_end(p) < 0)
+		ret = -1;
 	return ret;
 }
 
