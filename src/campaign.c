@@ -371,31 +371,35 @@ static void resolve_sources(struct campaigns *cs, struct campaign *c, struct dia
 	}
 }
 
-/* The logs and commands of a campaign are read by the plan and appended
- * to by send: each must be a regular file in a real folder. */
-static void logs_check(const char *root, const char *id, struct diag_list *diags)
+/* One file of the campaign's folder, stat taken; a refusal is reported. */
+static void find_file(struct campaign_file *f, const char *root, char *rel,
+		      struct diag_list *diags)
 {
-	struct buf rel = BUF_INIT;
-	struct stat st;
-	char **names = NULL;
+	int r = content_stat(root, rel, &f->st);
+
+	f->rel = rel;
+	f->found = r == 0 ? 1 : r == CONTENT_REFUSED ? CONTENT_REFUSED : 0;
+	if (r == CONTENT_REFUSED)
+		content_diag(diags);
+}
+
+/* The logs and commands of a campaign are read by the plan and appended
+ * to by send: each must be a regular file in a real folder.  Records them
+ * with their stat in c->files. */
+static void logs_check(struct campaign *c, const char *root, struct diag_list *diags)
+{
+	char *dir = xasprintf("campaigns/%s/log", c->id), **names = NULL;
 	int n, i;
 
-	buf_addf(&rel, "campaigns/%s/log", id);
-	n = content_list(&names, root, rel.ptr, ".tsv", 0);
+	n = content_list(&names, root, dir, ".tsv", 0);
 	if (n == CONTENT_REFUSED)
 		content_diag(diags);
-	for (i = 0; i < n; i++) {
-		buf_reset(&rel);
-		buf_addf(&rel, "campaigns/%s/log/%s", id, names[i]);
-		if (content_stat(root, rel.ptr, &st) == CONTENT_REFUSED)
-			content_diag(diags);
-	}
+	c->files = xcalloc((size_t)(n > 0 ? n : 0) + 1, sizeof(*c->files));
+	for (i = 0; i < n; i++)
+		find_file(&c->files[c->nfiles++], root, xasprintf("%s/%s", dir, names[i]), diags);
 	free_list(names, (size_t)(n > 0 ? n : 0));
-	buf_reset(&rel);
-	buf_addf(&rel, "campaigns/%s/commands.tsv", id);
-	if (content_stat(root, rel.ptr, &st) == CONTENT_REFUSED)
-		content_diag(diags);
-	buf_release(&rel);
+	find_file(&c->files[c->nfiles++], root, xasprintf("campaigns/%s/commands.tsv", c->id), diags);
+	free(dir);
 }
 
 int campaigns_load(struct campaigns *out, const char *root, const struct config *cfg,
@@ -442,8 +446,9 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 		c = &out->items[out->count++];
 		c->id = xstrdup(names[i]);
 		c->path = xasprintf("campaigns/%s/campaign.yaml", names[i]);
+		c->yaml_st = st;
 		load_one(c, root, cfg, segments, diags);
-		logs_check(root, c->id, diags);
+		logs_check(c, root, diags);
 	}
 	buf_release(&file);
 	free_list(names, (size_t)(n > 0 ? n : 0));
@@ -454,7 +459,7 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 
 void campaigns_release(struct campaigns *cs)
 {
-	size_t i;
+	size_t i, j;
 
 	for (i = 0; i < cs->count; i++) {
 		struct campaign *c = &cs->items[i];
@@ -470,6 +475,9 @@ void campaigns_release(struct campaigns *cs)
 		free(c->start_text);
 		free(c->end_text);
 		filter_release(&c->filter);
+		for (j = 0; j < c->nfiles; j++)
+			free(c->files[j].rel);
+		free(c->files);
 	}
 	free(cs->items);
 	memset(cs, 0, sizeof(*cs));

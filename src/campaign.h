@@ -7,12 +7,23 @@
 
 #include <time.h>
 
+#include <sys/stat.h>
+
 #include "buf.h"
 #include "config.h"
 #include "diag.h"
 #include "recipients.h"
 
 enum campaign_status { CAMPAIGN_ACTIVE, CAMPAIGN_PAUSED, CAMPAIGN_MERGED };
+
+/* A file of a campaign's folder as campaigns_load() found it, stat taken
+ * before anything read it: what the plan's refresh compares with what it
+ * recorded, without looking again. */
+struct campaign_file {
+	char *rel; /* "campaigns/<id>/log/<account>.tsv" or ".../commands.tsv" */
+	int found; /* 1 a regular file, 0 absent (or unreadable), CONTENT_REFUSED */
+	struct stat st; /* when found */
+};
 
 struct campaign {
 	char *id; /* the folder name */
@@ -31,6 +42,11 @@ struct campaign {
 	size_t nmerged_from;
 	const struct campaign **sources;
 	int valid; /* every reference resolved: the campaign can be planned */
+	/* By campaigns_load(): campaign.yaml's stat before it was read; the
+	 * logs in name order, then commands.tsv (found or not). */
+	struct stat yaml_st;
+	struct campaign_file *files;
+	size_t nfiles;
 	struct pos pos, template_pos, owner_pos, segment_pos, merged_from_pos;
 };
 

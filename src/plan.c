@@ -131,50 +131,62 @@ static void sources_release(struct sources *s)
 	free(s->items);
 }
 
+static void found_source(struct source *src, int found, const struct stat *st)
+{
+	if (found == 1) {
+		src->exists = 1;
+		src->size = (long long)st->st_size;
+		src->mtime = (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+	}
+	src->refused = found == CONTENT_REFUSED;
+}
+
 static void stat_source(const char *root, struct source *src)
 {
 	struct stat st;
 	int r = content_stat(root, src->rel, &st);
 
-	if (r == 0) {
-		src->exists = 1;
-		src->size = (long long)st.st_size;
-		src->mtime = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	found_source(src, r == 0 ? 1 : r, &st);
+}
+
+/* A campaign's files as campaigns_load() found them: the folder is not
+ * looked at again. */
+static void add_campaign_sources(struct sources *s, const struct campaign *c)
+{
+	struct source *src;
+	size_t i;
+
+	src = add_source(s, xstrdup(c->path), SRC_CAMPAIGN);
+	src->campaign = xstrdup(c->id);
+	found_source(src, 1, &c->yaml_st);
+	for (i = 0; i < c->nfiles; i++) {
+		const struct campaign_file *f = &c->files[i];
+		const char *name = strrchr(f->rel, '/') + 1;
+		int is_log = i + 1 < c->nfiles;
+
+		src = add_source(s, xstrdup(f->rel), is_log ? SRC_LOG : SRC_COMMANDS);
+		src->campaign = xstrdup(c->id);
+		if (is_log)
+			src->account = xstrndup(name, strlen(name) - 4);
+		found_source(src, f->found, &f->st);
 	}
-	src->refused = r == CONTENT_REFUSED;
 }
 
 static int list_sources(struct plan *p, struct sources *s, struct diag_list *diags)
 {
-	char **names = NULL, **logs = NULL;
-	int n, i, j, nlogs, ret = 0;
-	struct buf dir = BUF_INIT;
+	char **names = NULL;
+	int n, i, j, ret = 0;
 	struct source *src;
+	size_t first;
 
 	add_source(s, xstrdup(CONFIG_FILE), SRC_CONFIG);
 	add_source(s, xstrdup(SEGMENTS_FILE), SRC_SEGMENTS);
 	add_source(s, xstrdup(SUPPRESSIONS_FILE), SRC_SUPPRESSIONS);
-	for (i = 0; i < (int)p->campaigns.count; i++) {
-		const struct campaign *c = &p->campaigns.items[i];
-
-		src = add_source(s, xstrdup(c->path), SRC_CAMPAIGN);
-		src->campaign = xstrdup(c->id);
-		buf_reset(&dir);
-		buf_addf(&dir, "campaigns/%s/log", c->id);
-		nlogs = content_list(&logs, p->root, dir.ptr, ".tsv", 0);
-		if (nlogs == CONTENT_REFUSED) {
-			content_diag(diags);
-			ret = -1;
-		}
-		for (j = 0; j < nlogs; j++) {
-			src = add_source(s, xasprintf("campaigns/%s/log/%s", c->id, logs[j]), SRC_LOG);
-			src->campaign = xstrdup(c->id);
-			src->account = xstrndup(logs[j], strlen(logs[j]) - 4);
-		}
-		free_list(logs, nlogs > 0 ? (size_t)nlogs : 0);
-		src = add_source(s, xasprintf("campaigns/%s/commands.tsv", c->id), SRC_COMMANDS);
-		src->campaign = xstrdup(c->id);
-	}
+	for (i = 0; i < (int)s->count; i++)
+		stat_source(p->root, &s->items[i]);
+	for (i = 0; i < (int)p->campaigns.count; i++)
+		add_campaign_sources(s, &p->campaigns.items[i]);
+	first = s->count;
 	for (i = 0; i < RTYPE_COUNT; i++) {
 		n = recipients_files(&names, p->root, (enum recipient_type)i);
 		if (n == CONTENT_REFUSED) {
@@ -187,9 +199,8 @@ static int list_sources(struct plan *p, struct sources *s, struct diag_list *dia
 		}
 		free(names);
 	}
-	buf_release(&dir);
-	for (i = 0; i < (int)s->count; i++)
-		stat_source(p->root, &s->items[i]);
+	for (; first < s->count; first++)
+		stat_source(p->root, &s->items[first]);
 	return ret;
 }
 
@@ -497,6 +508,7 @@ static int load_content(struct plan *p, struct diag_list *diags)
 static void sources_changes(const struct sources *s, const struct strmap *known,
 			    int *content_changed, int *logs_changed, int *others)
 {
+	struct strmap listed = STRMAP_INIT;
 	size_t i;
 
 	for (i = 0; i < s->count; i++) {
@@ -511,17 +523,17 @@ static void sources_changes(const struct sources *s, const struct strmap *known,
 		}
 	}
 	/* files of campaigns that no longer exist */
+	for (i = 0; i < s->count; i++)
+		strmap_put(&listed, s->items[i].rel, NULL);
 	for (i = 0; i < known->cap; i++) {
-		size_t j;
-		int listed = 0;
-		if (!known->slots[i].key)
+		const char *key = known->slots[i].key;
+
+		if (!key || strmap_get(&listed, key))
 			continue;
-		for (j = 0; j < s->count && !listed; j++)
-			listed = !strcmp(s->items[j].rel, known->slots[i].key);
-		*content_changed |= !listed;
-		*others |= !listed && (strncmp(known->slots[i].key, "recipients/", 11) ||
-				       !str_has_suffix(known->slots[i].key, ".yaml"));
+		*content_changed = 1;
+		*others |= strncmp(key, "recipients/", 11) || !str_has_suffix(key, ".yaml");
 	}
+	strmap_release(&listed, NULL);
 }
 
 /* The changed recipient files, in file order, go to the threads that parse
@@ -754,12 +766,13 @@ int plan_open(struct plan **out, const char *root, const char *build_dir, unsign
 	struct plan *p = xcalloc(1, sizeof(*p));
 	struct stat st;
 	long long built_at = 0;
-	int r, ret = -1;
+	int r, held, ret = -1;
 
 	*out = NULL;
 	p->root = xstrdup(root);
 	p->dir = build_dir ? xstrdup(build_dir) : xasprintf("%s/build", root);
 	p->path = xasprintf("%s/plan.db", p->dir);
+	held = content_hold(root);
 	if (load_content(p, diags) < 0)
 		goto done;
 	if (gitrepo_head(root, p->commit, &p->dirty) < 0)
@@ -786,6 +799,8 @@ int plan_open(struct plan **out, const char *root, const char *build_dir, unsign
 	}
 	ret = full_build(p, diags);
 done:
+	if (held)
+		content_release();
 	if (ret < 0) {
 		if (!diags->errors)
 			diag_add(diags, DIAG_ERROR, "build/plan.db", 0, 0, "%s", error_last());
@@ -838,6 +853,8 @@ done:
 
 int plan_refresh(struct plan *p, struct diag_list *diags)
 {
+	int held, ret;
+
 	p->files_read = p->files_parsed = p->log_lines = 0;
 	p->rederived = 0;
 	p->rederived_deliveries = 0;
@@ -846,7 +863,9 @@ int plan_refresh(struct plan *p, struct diag_list *diags)
 	segments_release(&p->segments);
 	suppressions_release(&p->suppressions);
 	campaigns_release(&p->campaigns);
-	if (load_content(p, diags) < 0)
-		return -1;
-	return incremental(p, diags);
+	held = content_hold(p->root);
+	ret = load_content(p, diags) < 0 ? -1 : incremental(p, diags);
+	if (held)
+		content_release();
+	return ret;
 }

@@ -6,7 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#if defined(__linux__) && defined(SYS_openat2)
+#include <linux/openat2.h>
+#define HAVE_OPENAT2 1
+#endif
 
 #include "buf.h"
 #include "diag.h"
@@ -61,6 +67,96 @@ static int fail(const char *what, const char *rel, size_t len)
 	return -1;
 }
 
+/* The root held by content_hold() on this thread (the plan's loading runs
+ * thousands of walks from one root; the parsing threads hold none). */
+static _Thread_local struct {
+	char *root;
+	int fd, depth;
+} held = { NULL, -1, 0 };
+
+int content_hold(const char *root)
+{
+	if (held.depth) {
+		if (strcmp(held.root, root))
+			return 0;
+		held.depth++;
+		return 1;
+	}
+	held.fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (held.fd < 0)
+		return 0; /* the walks open it, and say why they cannot */
+	held.root = xstrdup(root);
+	held.depth = 1;
+	return 1;
+}
+
+void content_release(void)
+{
+	if (!held.depth || --held.depth)
+		return;
+	close(held.fd);
+	free(held.root);
+	held.root = NULL;
+	held.fd = -1;
+}
+
+/* The descriptor of root that walk() starts from: the held one, or one of
+ * its own (also when the walk ends at root: the caller closes that). */
+static int held_root(const char *root, size_t len)
+{
+	if (held.depth && !strcmp(held.root, root))
+		return len ? held.fd : fcntl(held.fd, F_DUPFD_CLOEXEC, 0);
+	return open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static void close_dir(int fd)
+{
+	if (!held.depth || fd != held.fd)
+		close(fd);
+}
+
+/*
+ * The folder made of the first len bytes of rel below dfd, in one call
+ * that follows no link and leaves no folder (Linux 5.6 and later): its
+ * descriptor, -1 with errno ENOENT when a component is missing, or -2 when
+ * the component walk must decide (a component that is not a folder, a
+ * link, an odd name, or a kernel without openat2), since it says which.
+ */
+static int open_beneath(int dfd, const char *rel, size_t len)
+{
+#ifdef HAVE_OPENAT2
+	struct open_how how;
+	char *path;
+	size_t at;
+	int fd, e;
+
+	for (at = 0; at < len; at += strcspn(rel + at, "/") + 1) {
+		size_t n = strcspn(rel + at, "/");
+
+		if (at + n > len)
+			n = len - at;
+		if (!n || (n == 1 && rel[at] == '.') || (n == 2 && !strncmp(rel + at, "..", 2)))
+			return -2;
+	}
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	path = xstrndup(rel, len);
+	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	e = errno;
+	free(path);
+	if (fd >= 0)
+		return fd;
+	errno = e;
+	return e == ENOENT ? -1 : -2;
+#else
+	(void)dfd;
+	(void)rel;
+	(void)len;
+	return -2;
+#endif
+}
+
 /*
  * Opens the folder made of the first len bytes of rel, one component at a
  * time from root, never following a link; create makes missing folders.
@@ -73,12 +169,18 @@ static int walk(const char *root, const char *rel, size_t len, int create)
 	char *name = NULL;
 	int dfd, fd;
 
-	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = held_root(root, len);
 	if (dfd < 0) {
 		int e = errno;
 		error_set("cannot open '%s': %s", root, strerror(e));
 		errno = e;
 		return -1;
+	}
+	if (!create && len && (fd = open_beneath(dfd, rel, len)) != -2) {
+		if (fd < 0)
+			fd = fail("open", rel, len);
+		close_dir(dfd);
+		return fd;
 	}
 	while (at < len) {
 		n = strcspn(rel + at, "/");
@@ -112,7 +214,7 @@ static int walk(const char *root, const char *rel, size_t len, int create)
 			fd = fail("open", rel, at + n);
 			goto fail;
 		}
-		close(dfd);
+		close_dir(dfd);
 		dfd = fd;
 		at += n + 1;
 	}
@@ -120,7 +222,7 @@ static int walk(const char *root, const char *rel, size_t len, int create)
 	return dfd;
 fail:
 	free(name);
-	close(dfd);
+	close_dir(dfd);
 	return fd;
 }
 

@@ -31,6 +31,14 @@ struct diag_list;
 
 #define CONTENT_REFUSED (-2)
 
+/* Holds root open for this thread, so that the content calls with this
+ * root start from it instead of opening it each time (a plan's loading
+ * makes thousands).  Returns 1 when it holds: then call content_release();
+ * 0 when it does not (another root is held, or root cannot be opened: the
+ * calls then open it themselves, and say why they cannot).  Calls nest. */
+int content_hold(const char *root);
+void content_release(void);
+
 /* Opens root/rel with open(2) flags (O_CREAT allowed, with mode); returns
  * the descriptor (close it), -1 or CONTENT_REFUSED.  With O_CREAT the
  * folders on the way must exist. */

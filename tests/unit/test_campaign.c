@@ -9,6 +9,7 @@
 #include "config.h"
 #include "fixture.h"
 #include "recipients.h"
+#include "safefile.h"
 #include "schedule.h"
 #include "xalloc.h"
 #include "yamlfile.h"
@@ -150,6 +151,46 @@ static int teardown(void **state)
 	free(f);
 	tz_cache_release();
 	return 0;
+}
+
+/* The files of each campaign's folder come with their stat, logs in name
+ * order and commands.tsv last, found or not; a linked log is refused. */
+static void test_load_finds_the_folder_files(void **state)
+{
+	struct fx *f = *state;
+	const struct campaign *c;
+	char *target = xasprintf("%s/campaigns/one/log/b.tsv", f->root), *link_path;
+
+	assert_int_equal(fixture_write(f->root, "campaigns/one/log/b.tsv", "#mailout-log v2\n"), 0);
+	assert_int_equal(fixture_write(f->root, "campaigns/one/log/a.tsv", "#mailout-log v2\nx\n"), 0);
+	assert_int_equal(fixture_write(f->root, "campaigns/one/log/notes.txt", "x\n"), 0);
+	assert_int_equal(fixture_write(f->root, "campaigns/one/commands.tsv", "c\n"), 0);
+	load(f);
+	assert_int_equal(f->diags.errors, 0);
+	c = find(f, "one");
+	assert_int_equal(c->yaml_st.st_size, (off_t)strlen(one_yaml));
+	assert_int_equal(c->nfiles, 3);
+	assert_string_equal(c->files[0].rel, "campaigns/one/log/a.tsv");
+	assert_int_equal(c->files[0].found, 1);
+	assert_int_equal(c->files[0].st.st_size, 18);
+	assert_string_equal(c->files[1].rel, "campaigns/one/log/b.tsv");
+	assert_int_equal(c->files[1].st.st_size, 16);
+	assert_string_equal(c->files[2].rel, "campaigns/one/commands.tsv");
+	assert_int_equal(c->files[2].found, 1);
+	c = find(f, "two");
+	assert_int_equal(c->nfiles, 1);
+	assert_string_equal(c->files[0].rel, "campaigns/two/commands.tsv");
+	assert_int_equal(c->files[0].found, 0);
+
+	link_path = xasprintf("%s/campaigns/two/commands.tsv", f->root);
+	assert_int_equal(symlink(target, link_path), 0);
+	load(f);
+	c = find(f, "two");
+	assert_int_equal(c->files[0].found, CONTENT_REFUSED);
+	assert_int_equal(f->diags.errors, 1);
+	assert_string_equal(f->diags.items[0].path, "campaigns/two/commands.tsv");
+	free(link_path);
+	free(target);
 }
 
 static void test_format_new(void **state)
@@ -529,6 +570,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_new),
+		cmocka_unit_test_setup_teardown(test_load_finds_the_folder_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_format_reads_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_refuses_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_status_and_merged, setup, teardown),

@@ -179,6 +179,63 @@ static void test_lists_without_following(void **state)
 	assert_int_equal(content_list(&names, f->root, "nothing", NULL, 0), 0);
 }
 
+/* The lowest free descriptor: a leak or a closed held root moves it. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	close(fd);
+	return fd;
+}
+
+/* Held or not, the root is walked alike: the same refusals, the same
+ * missing files, and no descriptor left behind. */
+static void test_held_root_walks_alike(void **state)
+{
+	struct fx *f = *state;
+	struct buf b = BUF_INIT;
+	struct stat st;
+	char **names = NULL;
+	int before = lowest_free_fd(), pass, n;
+
+	assert_int_equal(fixture_write(f->root, "campaigns/one/log/a.tsv", "x\n"), 0);
+	link_at(f, "campaigns/one/linked", f->outside);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			assert_int_equal(content_hold(f->root), 1);
+		assert_int_equal(content_read(&b, f->root, "campaigns/one/log/a.tsv", 100, NULL), 0);
+		assert_string_equal(b.ptr, "x\n");
+		buf_reset(&b);
+		assert_int_equal(content_read(&b, f->root, "campaigns/one/linked/target.txt", 100, NULL),
+				 CONTENT_REFUSED);
+		assert_string_equal(error_last(), "campaigns/one/linked: is a symbolic link; content "
+						  "folders must be real directories");
+		assert_int_equal(content_stat(f->root, "campaigns/none/log/a.tsv", &st), -1);
+		assert_int_equal(errno, ENOENT);
+		assert_int_equal(content_stat(f->root, "templates/a.md/x", &st), -1);
+		assert_int_equal(errno, ENOTDIR);
+		assert_int_equal(content_stat(f->root, "campaigns/./one/log/a.tsv", &st), -1);
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(content_stat(f->root, "templates/a.md", &st), 0); /* top and deep */
+		n = content_list(&names, f->root, "campaigns/one/log", ".tsv", 0);
+		assert_int_equal(n, 1);
+		free_list(names, (size_t)n);
+		assert_int_equal(content_mkdirs(f->root, "campaigns/two/log"), 0);
+		assert_int_equal(content_dir_check(f->root, "campaigns/two/log"), 1);
+		if (pass == 1) {
+			/* nested holds of the root count; another root is not held */
+			assert_int_equal(content_hold(f->root), 1);
+			assert_int_equal(content_hold(f->outside), 0);
+			content_release();
+			assert_int_equal(content_stat(f->root, "templates/a.md", &st), 0);
+			assert_int_equal(lowest_free_fd(), before + 1); /* the held root only */
+			content_release();
+		}
+		assert_int_equal(lowest_free_fd(), before);
+	}
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +243,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refuses_links_and_special_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writes_never_through_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lists_without_following, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_held_root_walks_alike, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
