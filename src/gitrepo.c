@@ -39,6 +39,7 @@ struct remote_ref {
 struct remote_session {
 	unsigned tried; /* credential types already offered */
 	char *status; /* the remote's reason for refusing the pushed ref, or NULL */
+	struct buf said; /* what the remote printed while it received a push */
 };
 
 static void libgit2_init(void)
@@ -775,7 +776,7 @@ static void init_callbacks(git_remote_callbacks *cb, struct remote_session *sess
 int gitrepo_fetch(struct gitrepo *g, const char *remote, char out_tip[41])
 {
 	struct remote_ref rr = { NULL, NULL, NULL };
-	struct remote_session session = { 0, NULL };
+	struct remote_session session = { 0, NULL, BUF_INIT };
 	git_fetch_options opts;
 	git_strarray specs;
 	const git_remote_head **heads;
@@ -943,8 +944,17 @@ static int push_local(struct gitrepo *g, const char *path, const struct remote_r
 						  "push from mailout");
 	else
 		r = git_reference_create(&ref, remote, refname, tip, 0, "push from mailout");
-	if (r == GIT_EMODIFIED || r == GIT_EEXISTS || r == GIT_ELOCKED) {
+	if (r == GIT_EMODIFIED || r == GIT_EEXISTS) {
 		ret = rejected("push to '%s' rejected: '%s' moved during the push", rr->display, branch);
+		goto done;
+	}
+	if (r == GIT_ELOCKED) {
+		/* A push under way holds the lock for milliseconds; one killed
+		 * while it held it leaves the file, and nothing but a person can
+		 * tell the two apart (git never removes a lock either). */
+		ret = rejected("push to '%s' rejected: '%s%s.lock' exists: another push is updating "
+			       "'%s', or one was killed while it did (remove the file if no push is running)",
+			       rr->display, git_repository_path(remote), refname, branch);
 		goto done;
 	}
 	if (r < 0) {
@@ -967,6 +977,38 @@ done:
 	return ret;
 }
 
+/* git receive-pack prints why it refused a ref ("error: cannot lock ref
+ * ...: Unable to create '.../main.lock': File exists.") beside the terse
+ * status ("failed to update ref"): kept, within reason. */
+static int on_remote_text(const char *str, int len, void *data)
+{
+	struct remote_session *session = data;
+
+	if (len > 0 && session->said.len < 16384)
+		buf_add(&session->said, str, (size_t)len);
+	return 0;
+}
+
+/* The first "error: " line the remote printed, without the prefix, or
+ * NULL; points into said. */
+static const char *remote_error(struct buf *said)
+{
+	char *line = said->ptr, *end;
+
+	if (!said->len)
+		return NULL;
+	while (line && *line) {
+		end = strpbrk(line, "\r\n");
+		if (!strncmp(line, "error: ", 7)) {
+			if (end)
+				*end = '\0';
+			return line + 7;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return NULL;
+}
+
 static int on_push_status(const char *refname, const char *status, void *data)
 {
 	struct remote_session *session = data;
@@ -982,8 +1024,9 @@ static int on_push_status(const char *refname, const char *status, void *data)
 static int push_network(struct gitrepo *g, const struct remote_ref *rr, const char *branch,
 			const git_oid *tip)
 {
-	struct remote_session session = { 0, NULL };
+	struct remote_session session = { 0, NULL, BUF_INIT };
 	struct buf why = BUF_INIT;
+	const char *said;
 	git_push_options opts;
 	git_strarray specs;
 	char *spec = xasprintf("refs/heads/%s:refs/heads/%s", branch, branch);
@@ -994,6 +1037,7 @@ static int push_network(struct gitrepo *g, const struct remote_ref *rr, const ch
 	git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
 	init_callbacks(&opts.callbacks, &session);
 	opts.callbacks.push_update_reference = on_push_status;
+	opts.callbacks.sideband_progress = on_remote_text;
 	opts.proxy_opts.type = GIT_PROXY_AUTO;
 	r = git_remote_push(rr->remote, &specs, &opts);
 	if (r == GIT_ENONFASTFORWARD) {
@@ -1014,6 +1058,12 @@ static int push_network(struct gitrepo *g, const struct remote_ref *rr, const ch
 			error_set("push to '%s' refused: %s", rr->display, why.ptr);
 			goto done;
 		}
+		said = remote_error(&session.said);
+		if (said) {
+			buf_adds(&why, " (the remote said: ");
+			add_scrubbed(&why, said);
+			buf_adds(&why, ")");
+		}
 		ret = rejected("push to '%s' rejected: %s", rr->display, why.ptr);
 		goto done;
 	}
@@ -1024,6 +1074,7 @@ static int push_network(struct gitrepo *g, const struct remote_ref *rr, const ch
 	ret = 0;
 done:
 	buf_release(&why);
+	buf_release(&session.said);
 	free(session.status);
 	free(spec);
 	return ret;

@@ -113,10 +113,12 @@ int gitrepo_fetch(struct gitrepo *g, const char *remote, char out_tip[41]);
 /* Pushes the current branch to the branch of the same name on remote,
  * never forcing.  0 pushed (or already there; the remote-tracking ref is
  * updated), GITREPO_REJECTED when the remote branch moved (not a
- * fast-forward, or changed while pushing: fetch, replay, try again), -1 on
- * any other error (a hook or branch protection declining the push among
- * them).  error_last() explains a rejection too.  Refuses a shallow clone
- * (libgit2 1.5 cannot walk its history) and a detached HEAD. */
+ * fast-forward, or changed while pushing: fetch, replay, try again) or was
+ * locked (a local remote's refs/heads/BRANCH.lock, which error_last()
+ * names with its path; over the network, the remote's own "cannot lock
+ * ref"), -1 on any other error (a hook or branch protection declining the
+ * push among them).  error_last() explains a rejection too.  Refuses a
+ * shallow clone (libgit2 1.5 cannot walk its history) and a detached HEAD. */
 #define GITREPO_REJECTED 1
 int gitrepo_push(struct gitrepo *g, const char *remote);
 

@@ -28,7 +28,31 @@ struct publisher {
 	char *command;
 	char base[41]; /* the commit the remote has (what our lines follow) */
 	long batches;
+	struct push_watch watch; /* the remote's tip through refused pushes */
+	char *refusal; /* why the last push was refused */
 };
+
+void push_watch_reset(struct push_watch *w)
+{
+	memset(w, 0, sizeof(*w));
+}
+
+int push_watch_refused(struct push_watch *w, const char *tip, const char *reason, time_t now)
+{
+	if (!w->seen || strcmp(w->tip, tip)) {
+		snprintf(w->tip, sizeof(w->tip), "%s", tip);
+		w->since = now;
+		w->seen = 1;
+		return 0;
+	}
+	if (now - w->since < PUBLISH_STUCK)
+		return 0;
+	if (!*tip)
+		return error_set("%s; the remote had no such branch for %d s while it refused every "
+				 "push, so pushing again cannot help", reason, PUBLISH_STUCK);
+	return error_set("%s; the remote's branch stayed at %.12s for %d s while it refused every "
+			 "push, so pushing again cannot help", reason, tip, PUBLISH_STUCK);
+}
 
 static char *workdir_path(const struct publisher *p, const char *rel)
 {
@@ -196,19 +220,20 @@ static int drop_known_lines(struct publisher *p, const char *tip, const char *re
 	return 0;
 }
 
-/* Fetches and moves onto the remote's tip, keeping our lines in files: for
+/* Moves onto the remote's tip (fetched), keeping our lines in files: for
  * each file, what it has beyond the tip's version (our unpublished lines),
  * or beyond the last published base when the tip has lines of others.
  * With dedup (the syncs), lines the tip already records are dropped. */
-static int move_to_tip(struct publisher *p, const char *const *files, size_t n, int dedup)
+static int onto_tip(struct publisher *p, const char *tip, const char *const *files, size_t n,
+		    int dedup)
 {
 	struct buf *suffixes = xcalloc(n + 1, sizeof(*suffixes));
 	int *rewritten = xcalloc(n + 1, sizeof(int));
-	char tip[41], head[41], *message = NULL, **paths = NULL;
+	char head[41], *message = NULL, **paths = NULL;
 	size_t i;
 	int committed, ret = -1;
 
-	if (gitrepo_fetch(p->g, p->remote, tip) < 0 || gitrepo_head_oid(p->g, head) < 0)
+	if (gitrepo_head_oid(p->g, head) < 0)
 		goto done;
 	if (!strcmp(tip, head)) {
 		snprintf(p->base, sizeof(p->base), "%s", tip);
@@ -246,11 +271,22 @@ done:
 	return ret;
 }
 
+/* Fetches after a refused push: -1 when the remote's branch has not moved
+ * through the refusals for PUBLISH_STUCK seconds. */
+static int fetch_refused(struct publisher *p, char tip[41])
+{
+	if (gitrepo_fetch(p->g, p->remote, tip) < 0)
+		return -1;
+	return push_watch_refused(&p->watch, tip, p->refusal ? p->refusal : "push refused",
+				  time(NULL));
+}
+
 int publisher_open(struct publisher **out, const char *root, const char *remote,
 		   const char *author, const char *command, const char *const *own, size_t nown)
 {
 	struct publisher *p = xcalloc(1, sizeof(*p));
 	struct buf suffix = BUF_INIT;
+	char tip[41];
 	size_t i;
 	int rewritten, rc, ret = -1;
 
@@ -285,7 +321,7 @@ int publisher_open(struct publisher **out, const char *root, const char *remote,
 			error_set("this clone is shallow and libgit2 1.5 cannot fetch into it: check out with full history (fetch-depth: 0)");
 			goto done;
 		}
-		if (move_to_tip(p, own, nown, 0) < 0)
+		if (gitrepo_fetch(p->g, p->remote, tip) < 0 || onto_tip(p, tip, own, nown, 0) < 0)
 			goto done;
 	}
 	*out = p;
@@ -307,6 +343,7 @@ void publisher_free(struct publisher *p)
 	free(p->remote);
 	free(p->author);
 	free(p->command);
+	free(p->refusal);
 	free(p);
 }
 
@@ -317,10 +354,14 @@ static int push(struct publisher *p)
 	if (!p->remote)
 		return 0;
 	rc = gitrepo_push(p->g, p->remote);
-	if (rc == GITREPO_REJECTED)
+	if (rc == GITREPO_REJECTED) {
+		free(p->refusal);
+		p->refusal = xstrdup(error_last());
 		return SENDER_REJECTED;
+	}
 	if (rc < 0)
 		return -1;
+	push_watch_reset(&p->watch);
 	return gitrepo_head_oid(p->g, p->base);
 }
 
@@ -347,7 +388,9 @@ static long backoff_ms(int attempt)
  * sharded by account), our commit goes onto the new tip and is pushed
  * again, as long as that keeps happening (up to PUBLISH_GRACE).  The pause
  * comes before the fetch, so that the tip we rebase on is as fresh as can
- * be when we push.  SENDER_REJECTED when the new commits touch our files. */
+ * be when we push.  A tip that is still our base needs no rebase: the push
+ * was refused for another reason (a lock), tried again for PUBLISH_STUCK
+ * seconds.  SENDER_REJECTED when the new commits touch our files. */
 static int push_rebasing(struct publisher *p, const char *const *files, size_t n)
 {
 	char **paths = workdir_paths(p, files, n);
@@ -357,15 +400,20 @@ static int push_rebasing(struct publisher *p, const char *const *files, size_t n
 
 	while ((rc = push(p)) == SENDER_REJECTED) {
 		pause_ms(backoff_ms(attempt++));
-		if (gitrepo_fetch(p->g, p->remote, tip) < 0 ||
-		    gitrepo_rebase_disjoint(p->g, p->base, tip, (const char *const *)paths, n,
-					    p->author, &moved) < 0) {
+		if (fetch_refused(p, tip) < 0) {
 			rc = -1;
 			break;
 		}
-		if (!moved)
-			break;
-		snprintf(p->base, sizeof(p->base), "%s", tip);
+		if (strcmp(tip, p->base)) {
+			if (gitrepo_rebase_disjoint(p->g, p->base, tip, (const char *const *)paths, n,
+						    p->author, &moved) < 0) {
+				rc = -1;
+				break;
+			}
+			if (!moved)
+				break;
+			snprintf(p->base, sizeof(p->base), "%s", tip);
+		}
 		if (time(NULL) > deadline) {
 			rc = error_set("the remote kept moving for %d minutes", PUBLISH_GRACE / 60);
 			break;
@@ -433,13 +481,19 @@ void publisher_name_unpublished(void *payload, const char *const *files, size_t 
 
 int publisher_catch_up(void *payload, const char *const *files, size_t n)
 {
-	return move_to_tip(payload, files, n, 0);
+	struct publisher *p = payload;
+	char tip[41];
+
+	if (fetch_refused(p, tip) < 0)
+		return -1;
+	return onto_tip(p, tip, files, n, 0);
 }
 
 int publisher_commit_push(struct publisher *p, const char *const *files, size_t n,
 			  const char *message)
 {
 	time_t deadline = time(NULL) + PUBLISH_GRACE;
+	char tip[41];
 	int committed = 0, rc, attempt = 0;
 
 	if (commit(p, files, n, message, &committed) < 0)
@@ -451,7 +505,11 @@ int publisher_commit_push(struct publisher *p, const char *const *files, size_t 
 			break;
 		}
 		pause_ms(backoff_ms(attempt++));
-		if (move_to_tip(p, files, n, 1) < 0)
+		if (fetch_refused(p, tip) < 0) {
+			name_unpublished(p, files, n);
+			return -1;
+		}
+		if (onto_tip(p, tip, files, n, 1) < 0)
 			return -1;
 	}
 	return rc;

@@ -80,11 +80,13 @@ struct sender_publisher {
 	 * go out, and with final set at the end.  0, SENDER_REJECTED when the
 	 * remote moved in the run's files (the batch is withdrawn and planned
 	 * again; the run tries for up to 15 minutes of refusals in a row), -1
-	 * on error. */
+	 * on error, a remote that refuses without moving among them (trying
+	 * again cannot help: the run stops). */
 	int (*publish)(void *payload, const char *const *files, size_t n, int final,
 		       const struct sender_report *report);
 	/* After a rejection: fetch, and put the lines this run has written
-	 * since its last publication on the remote's new tip. */
+	 * since its last publication on the remote's new tip.  -1 on error,
+	 * as for publish. */
 	int (*catch_up)(void *payload, const char *const *files, size_t n);
 	/* Optional: after a failed final publication, adds to error_last()
 	 * which of the files' lines the remote does not have. */

@@ -2,7 +2,10 @@
 # Runners in separate clones send concurrently with --push against one
 # local bare remote and one capture SMTP server: every recipient gets
 # exactly one message, a fresh clone shows every result, runners sharded by
-# account never conflict, and runners killed with kill -9 mail nobody twice.
+# account never conflict, and runners killed with kill -9 mail nobody twice
+# (one killed while it held the remote's ref lock leaves the lock file: the
+# finishing runner stops within a minute naming it, and after its removal
+# finishes).
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/smtp.sh"
 export MAILOUT_SECRET=e2e-secret-0123456789-0123456789-abcdef
@@ -94,6 +97,23 @@ while [ $i -lt 20 ]; do
 	wait "$pid" 2>/dev/null
 done
 [ $kills -ge 15 ] || fail "only $kills of 20 runs were killed mid-run"
+# Rarely a kill lands while the runner holds the remote's ref lock: the
+# file stays, and every push is refused while main stays put.  The
+# finishing runner then stops within a minute, naming the file; the
+# operator removes it and runs it again.
+lock=$TMPDIR/kill.git/refs/heads/main.lock
+if [ -e "$lock" ]; then
+	echo "# a kill left $lock"
+	why="push to 'origin' rejected: '$(cd "$TMPDIR" && pwd -P)/kill.git/refs/heads/main.lock' exists: another push is updating 'main', or one was killed while it did (remove the file if no push is running); the remote's branch stayed at $(git -C "$TMPDIR/kill.git" rev-parse --short=12 main) for 20 s while it refused every push, so pushing again cannot help"
+	timeout 60 "$MAILOUT" --repo "$TMPDIR/k2" send --now 2026-12-07T08:30 --for 7d \
+		--sink "smtp://127.0.0.1:$SMTPD_PORT" --push origin >"$TMPDIR/k2.locked" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || fail "the finishing runner with the lock left: exit $rc, expected 1" "$TMPDIR/k2.locked"
+	grep -qxF "mailout: $why" "$TMPDIR/k2.locked" ||
+		fail "the finishing runner with the lock left: the lock not named" "$TMPDIR/k2.locked"
+	[ -e "$lock" ] || fail "the lock file was removed"
+	rm -f "$lock"
+fi
 "$MAILOUT" --repo "$TMPDIR/k2" send --now 2026-12-07T08:30 --for 7d \
 	--sink "smtp://127.0.0.1:$SMTPD_PORT" --push origin >"$TMPDIR/k2.out" 2>&1 ||
 	fail "the finishing runner" "$TMPDIR/k2.out"

@@ -464,14 +464,17 @@ static void test_fetch_and_push(void **state)
 	assert_string_equal(head, remote_main);
 	free(ref);
 
-	/* a push in progress elsewhere holds the lock: rejected, then fine */
+	/* a push in progress elsewhere (or a killed one) holds the lock:
+	 * rejected, naming the file, then fine once it is gone */
 	assert_int_equal(gitrepo_reset_hard(f->g, tip, NULL, 0), 0);
 	fixture_append(f->work, "log.tsv", "sent\tc-2\n");
 	assert_int_equal(gitrepo_commit(f->g, ours, 1, NULL, "outcomes", &committed), 0);
 	put(f->remote, "refs/heads/main.lock", "");
 	msg = xasprintf("file://%s", f->remote);
 	assert_int_equal(gitrepo_push(f->g, msg), GITREPO_REJECTED);
-	cmd = xasprintf("push to '%s' rejected: 'main' moved during the push", msg);
+	cmd = xasprintf("push to '%s' rejected: '%s/refs/heads/main.lock' exists: another push is "
+			"updating 'main', or one was killed while it did (remove the file if no push "
+			"is running)", msg, f->remote);
 	assert_string_equal(error_last(), cmd);
 	free(cmd);
 	run("rm '%s/refs/heads/main.lock'", f->remote);
@@ -706,7 +709,7 @@ static void test_http_remote(void **state)
 {
 	struct fx *f = *state;
 	const char *ours[] = { "log.tsv" };
-	char tip[41], *url, *head, *remote_main, *odir, *side, *hook;
+	char tip[41], *url, *head, *remote_main, *odir, *side, *hook, *why;
 	int committed, port;
 	pid_t pid;
 
@@ -761,7 +764,11 @@ static void test_http_remote(void **state)
 	hook = xasprintf("#!/bin/sh\nunset GIT_QUARANTINE_PATH\ngit update-ref refs/heads/main %s\n", side);
 	put_hook(f->remote, hook);
 	assert_int_equal(gitrepo_push(f->g, "origin"), GITREPO_REJECTED);
-	assert_string_equal(error_last(), "push to 'origin' rejected: failed to update ref");
+	/* receive-pack's terse status, and what it printed about it */
+	why = xasprintf("push to 'origin' rejected: failed to update ref (the remote said: cannot "
+			"lock ref 'refs/heads/main': is at %s but expected %s)", side, tip);
+	assert_string_equal(error_last(), why);
+	free(why);
 	remote_main = rev_parse(f->remote, "main");
 	assert_string_equal(remote_main, side);
 	free(remote_main);

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "diag.h"
 #include "fixture.h"
 #include "publish.h"
 #include "util.h"
@@ -197,6 +198,45 @@ static void test_log_replay_keeps_other_lines(void **state)
 	publisher_free(p);
 }
 
+/* A remote that refuses without its branch moving: tried again for
+ * PUBLISH_STUCK seconds of refusals, then not; a move or a push that went
+ * through starts over. */
+static void test_watch_stops_when_the_branch_stays(void **state)
+{
+	const char *a = "1a2b3c4d5e6f7a8b9c0d1a2b3c4d5e6f7a8b9c0d";
+	const char *b = "0d9c8b7a6f5e4d3c2b1a0d9c8b7a6f5e4d3c2b1a";
+	const char *why = "push to 'origin' rejected: 'main' is locked";
+	struct push_watch w;
+
+	(void)state;
+	push_watch_reset(&w);
+	assert_int_equal(push_watch_refused(&w, a, why, 1000), 0);
+	assert_int_equal(push_watch_refused(&w, a, why, 1000 + PUBLISH_STUCK - 1), 0);
+	assert_int_equal(push_watch_refused(&w, a, why, 1000 + PUBLISH_STUCK), -1);
+	assert_string_equal(error_last(),
+			    "push to 'origin' rejected: 'main' is locked; the remote's branch stayed at "
+			    "1a2b3c4d5e6f for 20 s while it refused every push, so pushing again cannot help");
+
+	/* it moved: the time counts from the new tip */
+	assert_int_equal(push_watch_refused(&w, b, why, 1030), 0);
+	assert_int_equal(push_watch_refused(&w, b, why, 1030 + PUBLISH_STUCK - 1), 0);
+	assert_int_equal(push_watch_refused(&w, a, why, 1030 + PUBLISH_STUCK), 0);
+	assert_int_equal(push_watch_refused(&w, a, why, 1030 + 2 * PUBLISH_STUCK), -1);
+
+	/* a push went through in between */
+	push_watch_reset(&w);
+	assert_int_equal(push_watch_refused(&w, a, why, 2000 + PUBLISH_STUCK), 0);
+	assert_int_equal(push_watch_refused(&w, a, why, 2000 + 2 * PUBLISH_STUCK - 1), 0);
+
+	/* a remote without the branch stays without it */
+	push_watch_reset(&w);
+	assert_int_equal(push_watch_refused(&w, "", why, 3000), 0);
+	assert_int_equal(push_watch_refused(&w, "", why, 3000 + PUBLISH_STUCK), -1);
+	assert_string_equal(error_last(),
+			    "push to 'origin' rejected: 'main' is locked; the remote had no such branch "
+			    "for 20 s while it refused every push, so pushing again cannot help");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +244,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disjoint_publishes_at_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_replay_drops_known_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_replay_keeps_other_lines, setup, teardown),
+		cmocka_unit_test(test_watch_stops_when_the_branch_stays),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
