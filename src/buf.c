@@ -346,15 +346,21 @@ void buf_addf_visible(struct buf *b, const char *fmt, ...)
 int buf_read_fd(struct buf *b, int fd, size_t max)
 {
 	struct stat st;
-	ssize_t n;
 
 	if (fstat(fd, &st) < 0)
 		return -1;
-	if ((size_t)st.st_size > max) {
+	return buf_read_fd_sized(b, fd, max, (size_t)st.st_size);
+}
+
+int buf_read_fd_sized(struct buf *b, int fd, size_t max, size_t size)
+{
+	ssize_t n;
+
+	if (size > max) {
 		errno = EFBIG;
 		return -1;
 	}
-	buf_grow(b, (size_t)st.st_size);
+	buf_grow(b, size);
 	for (;;) {
 		buf_grow(b, 4096);
 		n = read(fd, b->ptr + b->len, b->cap - b->len - 1);

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -98,11 +99,29 @@ static int parse_when(const struct ydoc *doc, const struct ynode *n, const struc
 	return 0;
 }
 
+/* During campaigns_load() on this thread: the templates found present (1)
+ * or absent (2), so that a thousand campaigns of one template look for it
+ * once.  A refusal is not kept: each campaign reports it. */
+static _Thread_local struct strmap *templates_seen;
+
+static int template_stat(const char *root, const char *rel)
+{
+	struct strmap_entry *e = templates_seen ? strmap_get(templates_seen, rel) : NULL;
+	struct stat st;
+	int r;
+
+	if (e)
+		return e->value == (void *)1 ? 0 : -1;
+	r = content_stat(root, rel, &st);
+	if (templates_seen && r != CONTENT_REFUSED)
+		strmap_put(templates_seen, rel, NULL)->value = (void *)(uintptr_t)(r == 0 ? 1 : 2);
+	return r;
+}
+
 static void template_check(struct campaign *c, const struct ydoc *doc, const char *root,
 			   struct diag_list *diags)
 {
 	struct buf path = BUF_INIT;
-	struct stat st;
 	int r;
 
 	if (!c->template)
@@ -114,7 +133,7 @@ static void template_check(struct campaign *c, const struct ydoc *doc, const cha
 		goto done;
 	}
 	buf_addf(&path, "templates/%s.md", c->template);
-	r = content_stat(root, path.ptr, &st);
+	r = template_stat(root, path.ptr);
 	if (r == CONTENT_REFUSED) {
 		content_diag(diags);
 		c->valid = 0;
@@ -127,15 +146,16 @@ done:
 	buf_release(&path);
 }
 
-static void load_one(struct campaign *c, const char *root, const struct config *cfg,
-		     const struct segments *segments, struct diag_list *diags)
+/* One campaign from text, its campaign.yaml. */
+static void load_one(struct campaign *c, const struct buf *text, const char *root,
+		     const struct config *cfg, const struct segments *segments,
+		     struct diag_list *diags)
 {
 	struct ydoc *doc = NULL;
 
 	c->valid = 0;
-	if (ydoc_load_file(&doc, root, c->path, diags) < 0)
-		return;
-	campaign_load_doc(c, doc, root, cfg, segments, diags);
+	if (ydoc_parse(&doc, c->path, text->ptr, text->len, 0, diags) == 0)
+		campaign_load_doc(c, doc, root, cfg, segments, diags);
 	ydoc_free(doc);
 }
 
@@ -405,7 +425,8 @@ static void logs_check(struct campaign *c, const char *root, struct diag_list *d
 int campaigns_load(struct campaigns *out, const char *root, const struct config *cfg,
 		   const struct segments *segments, struct diag_list *diags)
 {
-	struct buf file = BUF_INIT;
+	struct buf file = BUF_INIT, text = BUF_INIT;
+	struct strmap seen = STRMAP_INIT;
 	char **names = NULL;
 	int n, i, r;
 	struct stat st;
@@ -419,6 +440,7 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 	if (n < 0)
 		return -1;
 	out->items = xcalloc(n ? (size_t)n : 1, sizeof(*out->items));
+	templates_seen = &seen;
 	for (i = 0; i < n; i++) {
 		struct campaign *c;
 
@@ -432,25 +454,32 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 			free(rel);
 			continue;
 		}
-		r = content_stat(root, file.ptr, &st);
-		if (r == CONTENT_REFUSED) {
-			content_diag(diags);
+		/* read once: its stat is the one the plan's refresh keeps */
+		buf_reset(&text);
+		r = content_read_stat(&text, root, file.ptr, YAMLFILE_MAX_SIZE, diags, &st);
+		if (r == CONTENT_REFUSED)
 			continue;
-		}
-		if (r < 0) {
+		if (r < 0 && errno == ENOENT) {
 			char *rel = xasprintf("campaigns/%s", names[i]);
 			diag_add(diags, DIAG_ERROR, rel, 0, 0, "missing campaign.yaml");
 			free(rel);
+			continue;
+		}
+		if (r < 0) {
+			ydoc_read_failed(file.ptr, diags);
 			continue;
 		}
 		c = &out->items[out->count++];
 		c->id = xstrdup(names[i]);
 		c->path = xasprintf("campaigns/%s/campaign.yaml", names[i]);
 		c->yaml_st = st;
-		load_one(c, root, cfg, segments, diags);
+		load_one(c, &text, root, cfg, segments, diags);
 		logs_check(c, root, diags);
 	}
+	templates_seen = NULL;
+	strmap_release(&seen, NULL);
 	buf_release(&file);
+	buf_release(&text);
 	free_list(names, (size_t)(n > 0 ? n : 0));
 	for (i = 0; i < (int)out->count; i++)
 		resolve_sources(out, &out->items[i], diags);

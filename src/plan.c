@@ -673,6 +673,14 @@ static int open_db(struct plan *p, const char *path, int create)
 	return plan_exec(p, "PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;");
 }
 
+/* Closes the connection with the statements prepared on it. */
+static void close_db(struct plan *p)
+{
+	plan_queries_release(p);
+	sqlite3_close(p->db);
+	p->db = NULL;
+}
+
 static int schema_version(struct plan *p)
 {
 	sqlite3_stmt *st = NULL;
@@ -700,8 +708,7 @@ static int full_build(struct plan *p, struct diag_list *diags)
 		goto done;
 	if (plan_exec(p, "COMMIT") < 0)
 		goto done;
-	sqlite3_close(p->db);
-	p->db = NULL;
+	close_db(p);
 	{
 		int fd = open(tmp, O_RDONLY);
 		if (fd >= 0) {
@@ -718,8 +725,7 @@ static int full_build(struct plan *p, struct diag_list *diags)
 	ret = 0;
 done:
 	if (ret < 0) {
-		sqlite3_close(p->db);
-		p->db = NULL;
+		close_db(p);
 		unlink(tmp);
 	}
 	free(tmp);
@@ -793,8 +799,7 @@ int plan_open(struct plan **out, const char *root, const char *build_dir, unsign
 			ret = incremental(p, diags);
 			goto done;
 		}
-		sqlite3_close(p->db);
-		p->db = NULL;
+		close_db(p);
 		error_clear();
 	}
 	ret = full_build(p, diags);

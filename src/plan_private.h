@@ -30,6 +30,14 @@ struct plan {
 	size_t rederived_deliveries; /* by a partial derivation */
 	int units_exhausted;
 	sqlite3_stmt **queries; /* the named single-row queries, prepared once */
+	/* the statements of iterators, kept for the next iterator of the same
+	 * SQL (the site opens a few per campaign page) */
+	struct plan_cached {
+		const char *sql;
+		sqlite3_stmt *st;
+		int busy; /* an iterator holds it */
+	} cached[32];
+	size_t ncached;
 	struct recipient_reader *reader; /* during a refresh: the changed recipient files */
 	int reading; /* plan_read_begin() calls not yet ended */
 	int read_began; /* the outermost of them began a transaction */

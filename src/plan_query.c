@@ -178,6 +178,9 @@ void plan_queries_release(struct plan *p)
 {
 	size_t i;
 
+	for (i = 0; i < p->ncached; i++)
+		sqlite3_finalize(p->cached[i].st);
+	p->ncached = 0;
 	if (!p->queries)
 		return;
 	for (i = 0; i < Q_COUNT; i++)
@@ -200,17 +203,40 @@ static void bind(sqlite3_stmt *st, int i, const char *s)
 struct plan_iter {
 	struct plan *p;
 	sqlite3_stmt *st;
+	struct plan_cached *cached; /* where st is kept, or NULL: finalized with it */
 };
 
+/* An iterator over sql (a string that stays, as the literals do): the
+ * statement of an earlier iterator of the same SQL when one is free, else
+ * a new one, kept for the next while there is room. */
 static int iter_open(struct plan_iter **out, struct plan *p, const char *sql)
 {
 	struct plan_iter *it = xcalloc(1, sizeof(*it));
+	struct plan_cached *c;
+	size_t i;
 
 	*out = NULL;
 	it->p = p;
+	for (i = 0; i < p->ncached; i++) {
+		c = &p->cached[i];
+		if (!c->busy && c->sql == sql && !strcmp(sqlite3_sql(c->st), sql)) {
+			c->busy = 1;
+			it->st = c->st;
+			it->cached = c;
+			*out = it;
+			return 0;
+		}
+	}
 	if (plan_prepare(p, &it->st, sql) < 0) {
 		free(it);
 		return -1;
+	}
+	if (p->ncached < sizeof(p->cached) / sizeof(*p->cached)) {
+		c = &p->cached[p->ncached++];
+		c->sql = sql;
+		c->st = it->st;
+		c->busy = 1;
+		it->cached = c;
 	}
 	*out = it;
 	return 0;
@@ -220,7 +246,13 @@ void plan_iter_free(struct plan_iter *it)
 {
 	if (!it)
 		return;
-	sqlite3_finalize(it->st);
+	if (it->cached) {
+		sqlite3_reset(it->st);
+		sqlite3_clear_bindings(it->st);
+		it->cached->busy = 0;
+	} else {
+		sqlite3_finalize(it->st);
+	}
 	free(it);
 }
 

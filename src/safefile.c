@@ -240,7 +240,8 @@ static int walk_parent(const char *root, const char *rel, const char **last)
 	return walk(root, rel, slash ? (size_t)(slash - rel) : 0, 0);
 }
 
-int content_open(const char *root, const char *rel, int flags, mode_t mode)
+/* content_open(), and the stat of what it opened in *st. */
+static int open_regular(const char *root, const char *rel, int flags, mode_t mode, struct stat *out)
 {
 	const char *last;
 	struct stat st;
@@ -280,24 +281,41 @@ int content_open(const char *root, const char *rel, int flags, mode_t mode)
 		fd = refuse(rel, strlen(rel), st.st_mode, 0);
 		goto done;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	/* O_NONBLOCK (against a FIFO put there) stays: on a regular file
+	 * it changes nothing */
+	*out = st;
 done:
 	close(dfd);
 	return fd;
 }
 
+int content_open(const char *root, const char *rel, int flags, mode_t mode)
+{
+	struct stat st;
+
+	return open_regular(root, rel, flags, mode, &st);
+}
+
 int content_read(struct buf *b, const char *root, const char *rel, size_t max,
 		 struct diag_list *diags)
 {
+	struct stat st;
+
+	return content_read_stat(b, root, rel, max, diags, &st);
+}
+
+int content_read_stat(struct buf *b, const char *root, const char *rel, size_t max,
+		      struct diag_list *diags, struct stat *st)
+{
 	int fd, ret, e;
 
-	fd = content_open(root, rel, O_RDONLY, 0);
+	fd = open_regular(root, rel, O_RDONLY, 0, st);
 	if (fd < 0) {
 		if (fd == CONTENT_REFUSED)
 			content_diag(diags);
 		return fd;
 	}
-	ret = buf_read_fd(b, fd, max);
+	ret = buf_read_fd_sized(b, fd, max, (size_t)st->st_size);
 	e = errno;
 	close(fd);
 	errno = e;

@@ -48,6 +48,10 @@ int content_open(const char *root, const char *rel, int flags, mode_t mode);
  * (-1 with errno EFBIG).  A refusal is also recorded in diags (may be NULL). */
 int content_read(struct buf *b, const char *root, const char *rel, size_t max,
 		 struct diag_list *diags);
+/* The same, with the stat of the file read in *st (set when it returns 0,
+ * or -1 with errno EFBIG). */
+int content_read_stat(struct buf *b, const char *root, const char *rel, size_t max,
+		      struct diag_list *diags, struct stat *st);
 
 /* Fills st for root/rel, which must be a regular file: 0, -1 (errno ENOENT
  * when absent) or CONTENT_REFUSED. */

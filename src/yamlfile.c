@@ -479,17 +479,22 @@ int ydoc_parse(struct ydoc **out, const char *path, const char *text, size_t len
 	return 0;
 }
 
+void ydoc_read_failed(const char *path, struct diag_list *diags)
+{
+	if (errno == EFBIG)
+		diag_add(diags, DIAG_ERROR, path, 0, 0, "file is larger than %zu MiB",
+			 YAMLFILE_MAX_SIZE >> 20);
+	else
+		diag_add(diags, DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+}
+
 int ydoc_read_file(struct buf *text, const char *root, const char *path, struct diag_list *diags)
 {
 	int r = content_read(text, root, path, YAMLFILE_MAX_SIZE, diags);
 
 	if (r == 0 || r == CONTENT_REFUSED)
 		return r < 0 ? -1 : 0;
-	if (errno == EFBIG)
-		diag_add(diags, DIAG_ERROR, path, 0, 0, "file is larger than %zu MiB",
-			 YAMLFILE_MAX_SIZE >> 20);
-	else
-		diag_add(diags, DIAG_ERROR, path, 0, 0, "cannot read: %s", strerror(errno));
+	ydoc_read_failed(path, diags);
 	return -1;
 }
 

@@ -48,6 +48,9 @@ int ydoc_load_file(struct ydoc **out, const char *root, const char *path, struct
  * returns -1 after adding a diagnostic (refused, too large, unreadable). */
 struct buf;
 int ydoc_read_file(struct buf *text, const char *root, const char *path, struct diag_list *diags);
+/* The diagnostic of ydoc_read_file() for a read of path that failed
+ * with errno (not refused). */
+void ydoc_read_failed(const char *path, struct diag_list *diags);
 /* Parses text that starts at line0 of path (front matter, tests).  A
  * UTF-8 byte-order mark at its start is skipped (columns of line 1 count
  * from after it); CRLF line ends are read like LF. */

@@ -723,6 +723,22 @@ static void test_hard_bounce_suppresses_the_address(void **state)
 	lines = suppressed_lines(f, "c3");
 	assert_string_equal(lines, "l-1 person2@example.net: hard bounce 2026-12-01T07:36:01Z in c1 (c-2): 550 5.1.1 No such user; listed in recipients/suppressions.tsv (bounced)\n");
 	free(lines);
+	/* two iterators of one query at once, each on its own statement; the
+	 * statement of a freed one serves the next, its bindings cleared */
+	assert_int_equal(plan_suppressed_open(&it, f->plan, "c1"), 0);
+	assert_int_equal(plan_suppressed_next(it, &s), PLAN_ROW);
+	lines = suppressed_lines(f, "c3");
+	assert_string_equal(lines, "l-1 person2@example.net: hard bounce 2026-12-01T07:36:01Z in c1 (c-2): 550 5.1.1 No such user; listed in recipients/suppressions.tsv (bounced)\n");
+	free(lines);
+	assert_string_equal(s.recipient, "c-3");
+	assert_int_equal(plan_suppressed_next(it, &s), PLAN_DONE);
+	plan_iter_free(it);
+	lines = suppressed_lines(f, "c1");
+	assert_string_equal(lines, "c-3 person3@example.net: listed in recipients/suppressions.tsv (unsubscribed)\n");
+	free(lines);
+	lines = suppressed_lines(f, "none");
+	assert_string_equal(lines, "");
+	free(lines);
 }
 
 /* A delivery report read after the address was corrected is about the
