@@ -15,6 +15,7 @@
 #include "forget.h"
 #include "githistory.h"
 #include "gitrepo.h"
+#include "publish.h"
 #include "schedule.h"
 #include "util.h"
 #include "xalloc.h"
@@ -176,15 +177,21 @@ static int check_clean(struct gitrepo *g, const struct forget_result *r)
 	return ret;
 }
 
+/* The remote's tip the erasure was made on ("" before, or when the remote
+ * has no such branch). */
+static char erased_on[41];
+
 /* The branch onto the remote's tip before anything is erased, never
  * dropping a commit the remote lacks. */
-static int onto_tip(struct gitrepo *g, const char *root, const char *const *paths, size_t n)
+static int onto_tip(struct gitrepo *g, const char *root)
 {
+	const char *none[1] = { NULL };
 	char tip[41], head[41];
 	int r;
 
 	if (gitrepo_fetch(g, push_remote, tip) < 0 || gitrepo_head_oid(g, head) < 0)
 		return -1;
+	snprintf(erased_on, sizeof(erased_on), "%s", *tip ? tip : head);
 	if (!*tip || !strcmp(tip, head))
 		return 0;
 	if (*head) {
@@ -195,7 +202,46 @@ static int onto_tip(struct gitrepo *g, const char *root, const char *const *path
 			return error_set("the branch has commits that '%s' lacks: push or rebase them first",
 					 push_remote);
 	}
-	return gitrepo_reset_hard(g, tip, paths, n);
+	return gitrepo_reset_hard(g, tip, none, 0);
+}
+
+/* After a refused push: our erasure commit (the only one the remote
+ * lacks) is dropped for the remote's new tip, the files it changed (paths)
+ * as on that tip, so that the erasure is made again there: 0.  A remote
+ * that did not move refused for another reason: 1 to push again as we
+ * are (a push elsewhere held the lock), until the sender's rule of
+ * PUBLISH_STUCK seconds says it cannot help.  One that moved away from our
+ * base was rewritten: -1 with why. */
+static int onto_new_tip(struct gitrepo *g, const char *root, const char *const *paths, size_t n,
+			struct push_watch *watch)
+{
+	char *refused = xstrdup(error_last()), tip[41];
+	int r, ret = -1;
+
+	if (gitrepo_fetch(g, push_remote, tip) < 0 ||
+	    push_watch_refused(watch, tip, refused, time(NULL)) < 0)
+		goto done;
+	if (!strcmp(tip, erased_on)) {
+		ret = 1;
+		goto done;
+	}
+	if (*erased_on && *tip) {
+		r = githistory_contains(root, tip, erased_on);
+		if (r < 0)
+			goto done;
+		if (!r) {
+			error_set("'%s' was rewritten meanwhile (%.12s is no longer on it): fetch and look before erasing again",
+				  push_remote, erased_on);
+			goto done;
+		}
+	}
+	if (gitrepo_reset_hard(g, tip, paths, n) < 0)
+		goto done;
+	snprintf(erased_on, sizeof(erased_on), "%s", tip);
+	ret = 0;
+done:
+	free(refused);
+	return ret;
 }
 
 static void pause_a_little(int attempt)
@@ -256,28 +302,35 @@ done:
 	return ret;
 }
 
-/* Pushes; a refused push means the remote moved: the erasure is made again
- * on its new tip (it is idempotent), for as long as it keeps moving. */
+/* Pushes; when a refused push finds the remote moved, the erasure is made
+ * again on its new tip (it is idempotent), for as long as it keeps moving;
+ * when it did not move, the same commit is pushed again (onto_new_tip). */
 static int push_erasure(struct cmd_ctx *ctx, struct gitrepo *g, const char *author, time_t now,
 			struct forget_result *r)
 {
 	time_t deadline = time(NULL) + FORGET_PUSH_GRACE;
+	struct push_watch watch;
 	int attempt = 0, rc;
 
+	push_watch_reset(&watch);
 	while ((rc = gitrepo_push(g, push_remote)) == GITREPO_REJECTED) {
 		char **paths = changed_paths(g, r);
 		size_t n = r->nfiles;
 
 		if (time(NULL) > deadline) {
 			free_list(paths, n);
-			error_set("the remote kept moving for %d minutes", FORGET_PUSH_GRACE / 60);
+			rc = error_set("the remote kept moving for %d minutes", FORGET_PUSH_GRACE / 60);
 			break;
 		}
 		pause_a_little(attempt++);
-		cmd_printf("forget: '%s' moved meanwhile: erasing again on its tip\n", push_remote);
-		rc = onto_tip(g, ctx->repo, (const char *const *)paths, n);
+		rc = onto_new_tip(g, ctx->repo, (const char *const *)paths, n, &watch);
 		free_list(paths, n);
-		if (rc < 0 || erase_once(ctx, g, author, now, r) < 0)
+		if (rc < 0)
+			break;
+		if (rc == 1)
+			continue;
+		cmd_printf("forget: '%s' moved meanwhile: erasing again on its tip\n", push_remote);
+		if (erase_once(ctx, g, author, now, r) < 0)
 			return -1;
 	}
 	if (rc < 0) {
@@ -311,7 +364,6 @@ static int run_forget(struct cmd_ctx *ctx)
 	struct diag_list cdiags = DIAG_LIST_INIT;
 	struct forget_result r;
 	struct gitrepo *g = NULL;
-	char *none[1] = { NULL };
 	time_t now = clock_now();
 	int changed, left, code = 1;
 
@@ -325,7 +377,7 @@ static int run_forget(struct cmd_ctx *ctx)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	if (push_remote && onto_tip(g, ctx->repo, (const char *const *)none, 0) < 0) {
+	if (push_remote && onto_tip(g, ctx->repo) < 0) {
 		cmd_error("%s", error_last());
 		goto done;
 	}

@@ -254,4 +254,49 @@ expect_output "export --person after forget" \
 	'{"address":"jana.novak@example.net","records":[],"deliveries":[],"suppressions":[{"form":"hashed","reason":"erased","line":6,"source":"forget"}]}' \
 	"$TMPDIR/person.json"
 
+# a push refused while another push holds the remote's lock, which then
+# moves the branch: the erasure is made again on the new tip, the other
+# commit kept (a clone of the rewritten remote; c-1003 is erased)
+OTHER=sophie.gruber@alpenblick.test
+git clone -q "$TMPDIR/remote.git" "$TMPDIR/elsewhere" || fail "another clone"
+printf 'notes\n' >"$TMPDIR/elsewhere/NOTES.md"
+git -C "$TMPDIR/elsewhere" add NOTES.md && git -C "$TMPDIR/elsewhere" commit -qm "notes: from elsewhere" &&
+	git -C "$TMPDIR/elsewhere" push -q origin main:incoming || fail "the other commit"
+lock=$TMPDIR/remote.git/refs/heads/main.lock
+: >"$lock"
+# as git ends a ref update: the new value into the lock, renamed over the ref
+(
+	sleep 2
+	git -C "$TMPDIR/elsewhere" rev-parse HEAD >"$lock" && mv "$lock" "$TMPDIR/remote.git/refs/heads/main" &&
+		git -C "$TMPDIR/remote.git" update-ref -d refs/heads/incoming
+) &
+mover=$!
+MAILOUT_NOW=2026-12-15T12:00:00Z run_mailout --repo "$TMPDIR/clone" forget "$OTHER" --push origin
+wait "$mover" || fail "the other push"
+expect_rc "forget while the remote is locked, then moves" 0
+expect_output "forget: erased again on the new tip" "recipients/contacts/emea.yaml: 1 record removed
+recipients/suppressions.tsv: 1 erased line added
+committed: forget: erase 1 person
+forget: 'origin' moved meanwhile: erasing again on its tip
+recipients/contacts/emea.yaml: 1 record removed
+recipients/suppressions.tsv: 1 erased line added
+committed: forget: erase 1 person
+pushed to origin"
+[ "$(git -C "$TMPDIR/remote.git" log -2 --format=%s main)" = "forget: erase 1 person
+notes: from elsewhere" ] || fail "both commits are on the remote" "$TMPDIR/stdout"
+git -C "$TMPDIR/remote.git" grep -q -i "$OTHER" main && fail "the remote still holds c-1003"
+[ ! -e "$lock" ] || fail "the lock is gone"
+
+# a lock nobody removes: forget says so after PUBLISH_STUCK, and keeps its commit
+printf -- '- { id: c-2100, email: stuck@example.net, owner: alice }\n' >>"$TMPDIR/clone/recipients/contacts/emea.yaml"
+git -C "$TMPDIR/clone" commit -qam "contacts: one more" && git -C "$TMPDIR/clone" push -q origin main ||
+	fail "one more contact"
+: >"$lock"
+MAILOUT_NOW=2026-12-15T12:30:00Z run_mailout --repo "$TMPDIR/clone" forget stuck@example.net --push origin
+expect_rc "forget with a stale lock" 1
+tip=$(git -C "$TMPDIR/remote.git" rev-parse main | cut -c1-12)
+expect_stderr "forget with a stale lock: why" "mailout: push to 'origin' rejected: '$lock' exists: another push is updating 'main', or one was killed while it did (remove the file if no push is running); the remote's branch stayed at $tip for 20 s while it refused every push, so pushing again cannot help"
+[ "$(git -C "$TMPDIR/clone" log -1 --format=%s)" = "forget: erase 1 person" ] || fail "the erasure stays committed here"
+rm -f "$lock"
+
 finish
