@@ -236,9 +236,10 @@ void suppressions_hash_text(struct buf *out, const char *text, size_t len, size_
 		nl = memchr(p, '\n', (size_t)(end - p));
 		stop = nl ? nl + 1 : end;
 		lineno++;
-		keylen = strcspn(p, "\t\r\n"); /* the parse found a tab on every line */
-		if (p + keylen > stop)
-			keylen = (size_t)(stop - p);
+		/* the first field (the parse found a tab on every line); text
+		 * need not end with a NUL */
+		for (keylen = 0; p + keylen < stop && !strchr("\t\r\n", p[keylen]); keylen++)
+			;
 		key = xstrndup(p, keylen);
 		if (lineno > 1 && keylen && *p != '#' && !addr_is_hash(key)) {
 			addr_hash(key, hash);
