@@ -574,6 +574,27 @@ static void reader_blobs(struct plan *p, struct sources *s)
 	}
 }
 
+/* The line of schema.sql after which come the indexes of the big tables. */
+#define SCHEMA_BULK_MARK "\n-- mailout: bulk indexes\n"
+
+/* The schema's tables and small indexes (indexes 0), or the indexes of the
+ * big tables that a full build makes after its inserts (indexes 1). */
+static int exec_schema(struct plan *p, int indexes)
+{
+	const char *mark = strstr(plan_schema_sql, SCHEMA_BULK_MARK);
+	char *tables;
+	int r;
+
+	if (!mark)
+		return indexes ? 0 : plan_exec(p, plan_schema_sql);
+	if (indexes)
+		return plan_exec(p, mark + 1);
+	tables = xstrndup(plan_schema_sql, (size_t)(mark - plan_schema_sql));
+	r = plan_exec(p, tables);
+	free(tables);
+	return r;
+}
+
 /* Refreshes the plan; fresh: the database is new (a full build). */
 static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 {
@@ -585,6 +606,7 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	long long racy_since = 0;
 	size_t errors = diags->errors;
 	int content_changed = 0, logs_changed = 0, others = 0, ret = -1, derived = 0;
+	int indexed = !fresh; /* a full build indexes the big tables once they are full */
 	char stamp[32];
 	struct timespec now;
 
@@ -619,6 +641,11 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 		derived = plan_deriver_flush(scan_derive);
 		plan_deriver_free(scan_derive); /* its memory goes before the replay's */
 		scan_derive = NULL;
+		if (derived >= 0 && !indexed) {
+			indexed = 1;
+			if (exec_schema(p, 1) < 0)
+				goto done;
+		}
 		if (derived == 0)
 			derived = write_config_tables(p) < 0 || plan_units_renumber(p) < 0
 					  ? -1 : plan_deliveries_derive(p);
@@ -631,7 +658,7 @@ static int refresh(struct plan *p, int fresh, struct diag_list *diags)
 	}
 	if (diags->errors > errors)
 		goto done;
-	if (write_files_table(p, &s, &known) < 0)
+	if ((!indexed && exec_schema(p, 1) < 0) || write_files_table(p, &s, &known) < 0)
 		goto done;
 	snprintf(stamp, sizeof(stamp), "%lld",
 		 (long long)now.tv_sec * 1000000000LL + now.tv_nsec);
@@ -702,7 +729,7 @@ static int full_build(struct plan *p, struct diag_list *diags)
 	if (open_db(p, tmp, 1) < 0)
 		goto done;
 	if (plan_exec(p, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;") < 0 ||
-	    plan_exec(p, plan_schema_sql) < 0 || plan_exec(p, "BEGIN") < 0)
+	    exec_schema(p, 0) < 0 || plan_exec(p, "BEGIN") < 0)
 		goto done;
 	if (refresh(p, 1, diags) < 0)
 		goto done;

@@ -43,8 +43,6 @@ CREATE TABLE recipients (
 	fields BLOB NOT NULL,
 	PRIMARY KEY (type, id)
 ) WITHOUT ROWID;
-CREATE INDEX recipients_by_file ON recipients (file, line);
-CREATE INDEX recipients_by_address ON recipients (address);
 
 CREATE TABLE accounts (
 	id TEXT PRIMARY KEY,
@@ -105,14 +103,6 @@ CREATE TABLE deliveries (
 	last_event INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (campaign, recipient)
 ) WITHOUT ROWID;
-CREATE INDEX deliveries_by_account ON deliveries (campaign, account, state, ord);
--- The few deliveries the site and status list by state, without reading
--- the many pending, sent and skipped ones; it holds what the list of the
--- suppressed shows.  A query uses it when its WHERE holds the IN term as
--- written here (and says INDEXED BY, so that a change that would not
--- fails loudly).
-CREATE INDEX deliveries_listed ON deliveries (campaign, state, ord, address, address_hash)
-	WHERE state IN ('failed', 'retrying', 'claimed', 'unconfirmed', 'suppressed');
 
 -- Deliveries by campaign, account ('' for none) and state: kept by
 -- triggers on deliveries (plan_counts.c) in the transaction of every
@@ -166,3 +156,19 @@ CREATE TABLE bounces (
 	enhanced TEXT,
 	reply TEXT
 ) WITHOUT ROWID;
+
+-- mailout: bulk indexes
+-- The indexes of the two big tables.  A full build makes them after it
+-- has inserted every recipient and delivery (plan.c: sorting the rows once
+-- is cheaper than keeping the indexes through millions of inserts); the
+-- schema's text before the line above makes the tables.
+CREATE INDEX recipients_by_file ON recipients (file, line);
+CREATE INDEX recipients_by_address ON recipients (address);
+CREATE INDEX deliveries_by_account ON deliveries (campaign, account, state, ord);
+-- The few deliveries the site and status list by state, without reading
+-- the many pending, sent and skipped ones; it holds what the list of the
+-- suppressed shows.  A query uses it when its WHERE holds the IN term as
+-- written here (and says INDEXED BY, so that a change that would not
+-- fails loudly).
+CREATE INDEX deliveries_listed ON deliveries (campaign, state, ord, address, address_hash)
+	WHERE state IN ('failed', 'retrying', 'claimed', 'unconfirmed', 'suppressed');

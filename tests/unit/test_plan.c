@@ -184,6 +184,11 @@ static void test_selection_and_dedupe(void **state)
 	/* bob's two records share an address (compared lower-cased): mailed once */
 	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c3'"), 1);
 	assert_int_equal(q(f, "SELECT COUNT(*) FROM deliveries WHERE campaign = 'c3' AND recipient = 'b-1'"), 1);
+	/* the full build made the big tables' indexes after its inserts */
+	assert_string_equal(qs(f, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master "
+				  "WHERE type = 'index' AND sql IS NOT NULL ORDER BY name)"),
+			    "deliveries_by_account deliveries_listed notifications_by_campaign "
+			    "recipients_by_address recipients_by_file");
 }
 
 static void test_vip_accounts(void **state)
