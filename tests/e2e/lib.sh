@@ -112,3 +112,17 @@ expect_contains() {
 now_ms() {
 	date +%s%3N
 }
+
+# push_generated DIR URL ARGS...: a content repository made by
+# gen_send_repo.py ARGS in DIR (build/ ignored), committed on main and
+# pushed to URL
+push_generated() {
+	dir=$1 url=$2
+	shift 2
+	/usr/bin/python3 "$SRC/tests/e2e/fixtures/gen_send_repo.py" "$dir" "$@" &&
+		printf 'build/\n' >"$dir/.gitignore" &&
+		git -C "$dir" init -q -b main &&
+		git -C "$dir" add -A &&
+		git -C "$dir" commit -qm "content" &&
+		git -C "$dir" push -q "$url" main
+}

@@ -17,12 +17,7 @@ new_remote() {
 	name=$1
 	shift
 	git init -q --bare -b main "$TMPDIR/$name.git" &&
-	/usr/bin/python3 "$SRC/tests/e2e/fixtures/gen_send_repo.py" "$TMPDIR/$name.seed" "$@" &&
-	printf 'build/\n' >"$TMPDIR/$name.seed/.gitignore" &&
-	git -C "$TMPDIR/$name.seed" init -q -b main &&
-	git -C "$TMPDIR/$name.seed" add -A &&
-	git -C "$TMPDIR/$name.seed" commit -qm "content" &&
-	git -C "$TMPDIR/$name.seed" push -q "$TMPDIR/$name.git" main
+		push_generated "$TMPDIR/$name.seed" "$TMPDIR/$name.git" "$@"
 }
 
 # check NAME SPOOL RECIPIENTS: a fresh clone of the remote shows every

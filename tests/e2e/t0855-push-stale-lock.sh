@@ -17,13 +17,7 @@ trap 'stop_smtpd; githttp_stop' EXIT
 
 # seed NAME URL: pushes a generated repository (6 recipients) to URL
 seed() {
-	/usr/bin/python3 "$SRC/tests/e2e/fixtures/gen_send_repo.py" "$TMPDIR/$1.seed" --recipients 6 \
-		--limits 100,100,100 &&
-	printf 'build/\n' >"$TMPDIR/$1.seed/.gitignore" &&
-	git -C "$TMPDIR/$1.seed" init -q -b main &&
-	git -C "$TMPDIR/$1.seed" add -A &&
-	git -C "$TMPDIR/$1.seed" commit -qm "content" &&
-	git -C "$TMPDIR/$1.seed" push -q "$2" main
+	push_generated "$TMPDIR/$1.seed" "$2" --recipients 6 --limits 100,100,100
 }
 
 # send NAME: one run in the clone $TMPDIR/NAME, pushing to origin, cut off

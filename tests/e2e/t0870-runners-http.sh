@@ -27,12 +27,7 @@ new_remote() {
 	name=$1
 	shift
 	githttp_new_repo "$name" &&
-	/usr/bin/python3 "$SRC/tests/e2e/fixtures/gen_send_repo.py" "$TMPDIR/$name.seed" "$@" &&
-	printf 'build/\n' >"$TMPDIR/$name.seed/.gitignore" &&
-	git -C "$TMPDIR/$name.seed" init -q -b main &&
-	git -C "$TMPDIR/$name.seed" add -A &&
-	git -C "$TMPDIR/$name.seed" commit -qm "content" &&
-	git -C "$TMPDIR/$name.seed" push -q "$GH_AUTH_URL/$name.git" main
+		push_generated "$TMPDIR/$name.seed" "$GH_AUTH_URL/$name.git" "$@"
 }
 
 # scenario NAME RECIPIENTS BATCH RUNNER... : one runner per argument, each in a

@@ -109,11 +109,8 @@ stop_smtpd
 githttp_start || finish
 githttp_new_repo kill || fail "remote"
 SEED=$TMPDIR/kill.seed
-/usr/bin/python3 "$SRC/tests/e2e/fixtures/gen_send_repo.py" "$SEED" --recipients 300 --vip-every 1000 \
+push_generated "$SEED" "$GH_AUTH_URL/kill.git" --recipients 300 --vip-every 1000 \
 	--limits 300,300,300 --imap "$IMAP_URL" || fail "fixture"
-printf 'build/\n' >"$SEED/.gitignore"
-git -C "$SEED" init -q -b main && git -C "$SEED" add -A && git -C "$SEED" commit -qm content &&
-	git -C "$SEED" push -q "$GH_AUTH_URL/kill.git" main || fail "seed push"
 clone() {
 	rm -rf "$1"
 	git -c "credential.helper=!f() { echo username=$GH_USER; echo password=$GH_TOKEN; }; f" \
