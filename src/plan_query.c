@@ -123,7 +123,6 @@ enum query {
 	Q_DELIVERY_ADDRESS,
 	Q_RECIPIENT_ADDRESSES,
 	Q_RECIPIENT_BY_ADDRESS,
-	Q_CAMPAIGN_COUNTS,
 	Q_COUNT
 };
 
@@ -151,9 +150,6 @@ static const char *const query_sql[Q_COUNT] = {
 		"SELECT DISTINCT address FROM recipients WHERE id = ?1 AND (?2 < 0 OR type = ?2)",
 	[Q_RECIPIENT_BY_ADDRESS] =
 		"SELECT id FROM recipients WHERE address = ?1 ORDER BY type, id LIMIT 1",
-	/* the counts table, in key order: '' (no account) first */
-	[Q_CAMPAIGN_COUNTS] = "SELECT NULLIF(account, ''), state, n FROM counts "
-			      "WHERE campaign = ?1 AND n > 0 ORDER BY account, state",
 };
 
 /* The statement of query q, reset and unbound; NULL after error_set(). */
@@ -299,36 +295,39 @@ int plan_read_end(struct plan *p)
 
 int plan_campaign_counts(struct plan *p, const char *campaign, struct plan_campaign_counts *out)
 {
+	struct plan_iter *it = NULL;
 	struct plan_account_counts *ac = NULL;
-	sqlite3_stmt *q = query(p, Q_CAMPAIGN_COUNTS);
 	const char *account;
 	size_t cap = 0;
 	long n;
 	int rc, st;
 
 	memset(out, 0, sizeof(*out));
-	if (!q)
+	/* the counts table, in key order: '' (no account) first */
+	if (iter_open(&it, p,
+		      "SELECT NULLIF(account, ''), state, n FROM counts WHERE campaign = ?1 AND n > 0 "
+		      "ORDER BY account, state") < 0)
 		return -1;
-	bind(q, 1, campaign);
-	while ((rc = plan_step(p, q)) == PLAN_ROW) {
-		account = plan_column_text(q, 0);
+	bind(it->st, 1, campaign);
+	while ((rc = plan_step(p, it->st)) == PLAN_ROW) {
+		account = plan_column_text(it->st, 0);
 		if (!ac || (ac->account ? !account || strcmp(ac->account, account) : account != NULL)) {
 			XGROW(out->accounts, cap, out->naccounts + 1);
 			ac = &out->accounts[out->naccounts++];
 			memset(ac, 0, sizeof(*ac));
 			ac->account = account ? xstrdup(account) : NULL;
 		}
-		st = delivery_state_parse(text_or_empty(q, 1));
+		st = delivery_state_parse(text_or_empty(it->st, 1));
 		if (st == STATE_CLAIMED)
 			st = STATE_UNCONFIRMED;
-		n = (long)sqlite3_column_int64(q, 2);
+		n = (long)sqlite3_column_int64(it->st, 2);
 		if (st >= 0) {
 			out->count[st] += n;
 			ac->count[st] += n;
 		}
 		out->recipients += n;
 	}
-	query_done(q, rc);
+	plan_iter_free(it);
 	if (rc < 0) {
 		plan_campaign_counts_release(out);
 		return -1;
@@ -726,16 +725,20 @@ int plan_preview_delivery(struct plan *p, const char *campaign, const char *reci
 
 /* ---- the status site ---- */
 
+/* The WHERE term of the partial index deliveries_listed, as schema.sql has
+ * it: a query that holds it can use the index (and says INDEXED BY). */
+#define LISTED_TERM "state IN ('failed', 'retrying', 'claimed', 'unconfirmed', 'suppressed') "
+
 int plan_listed_open(struct plan_iter **out, struct plan *p, const char *campaign,
 		     const char *state, const char *other_state, int limit)
 {
 	/* found in deliveries_listed, not by reading every delivery of the
-	 * campaign: the IN term is the index's */
+	 * campaign */
 	if (iter_open(out, p,
 		      "SELECT recipient, address, account, code, enhanced, reply, last_event, next_at, "
 		      "COALESCE(claimed_at, last_event) FROM deliveries INDEXED BY deliveries_listed "
 		      "WHERE campaign = ?1 AND state IN (?2, ?3) "
-		      "AND state IN ('failed', 'retrying', 'claimed', 'unconfirmed', 'suppressed') "
+		      "AND " LISTED_TERM
 		      "ORDER BY last_event DESC, recipient LIMIT ?4") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
@@ -771,7 +774,7 @@ int plan_suppressed_open(struct plan_iter **out, struct plan *p, const char *cam
 		      "b.enhanced, b.reply, d.address_hash FROM deliveries d INDEXED BY deliveries_listed "
 		      "LEFT JOIN bounces b ON b.hash = d.address_hash "
 		      "WHERE d.campaign = ?1 AND d.state = 'suppressed' "
-		      "AND d.state IN ('failed', 'retrying', 'claimed', 'unconfirmed', 'suppressed') "
+		      "AND " LISTED_TERM
 		      "ORDER BY d.ord, d.recipient") < 0)
 		return -1;
 	sqlite3_bind_text((*out)->st, 1, campaign, -1, SQLITE_TRANSIENT);
