@@ -292,7 +292,8 @@ printf -- '- { id: c-2100, email: stuck@example.net, owner: alice }\n' >>"$TMPDI
 git -C "$TMPDIR/clone" commit -qam "contacts: one more" && git -C "$TMPDIR/clone" push -q origin main ||
 	fail "one more contact"
 : >"$lock"
-MAILOUT_NOW=2026-12-15T12:30:00Z run_mailout --repo "$TMPDIR/clone" forget stuck@example.net --push origin
+# (20 s of refusals before it stops: more than the default time limit)
+E2E_TIMEOUT=60 MAILOUT_NOW=2026-12-15T12:30:00Z run_mailout --repo "$TMPDIR/clone" forget stuck@example.net --push origin
 expect_rc "forget with a stale lock" 1
 tip=$(git -C "$TMPDIR/remote.git" rev-parse main | cut -c1-12)
 expect_stderr "forget with a stale lock: why" "mailout: push to 'origin' rejected: '$lock' exists: another push is updating 'main', or one was killed while it did (remove the file if no push is running); the remote's branch stayed at $tip for 20 s while it refused every push, so pushing again cannot help"
