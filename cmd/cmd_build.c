@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmd.h"
 #include "diag.h"
@@ -20,14 +21,19 @@ static int run(struct cmd_ctx *ctx)
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct plan *p = NULL;
 	struct plan_refresh_stats stats;
+	struct site_scan *scan = NULL;
+	char *dir = NULL;
 	time_t now;
-	int code = 1;
+	int code = 1, rc;
 
 	if (ctx->nargs) {
 		cmd_usage_error(ctx, "unexpected argument '%s'", ctx->args[0]);
 		code = EXIT_USAGE;
 		goto done;
 	}
+	/* the old site is looked at while the plan is refreshed */
+	dir = plan_dir_for(ctx->repo, out_dir);
+	scan = site_scan_start(dir);
 	p = cmd_open_plan(ctx, out_dir, rebuild ? PLAN_REBUILD : 0);
 	if (!p)
 		goto done;
@@ -47,7 +53,9 @@ static int run(struct cmd_ctx *ctx)
 		cmd_error("%s", error_last());
 		goto done;
 	}
-	if (site_build(p, plan_build_dir(p), now, &diags) < 0) {
+	rc = site_build(p, plan_build_dir(p), now, scan, &diags);
+	scan = NULL;
+	if (rc < 0) {
 		diag_sort(&diags);
 		diag_print(stderr, &diags);
 		if (diags.errors)
@@ -64,6 +72,8 @@ static int run(struct cmd_ctx *ctx)
 	cmd_printf("site: %s/site\n", plan_build_dir(p));
 	code = 0;
 done:
+	site_scan_free(scan);
+	free(dir);
 	diag_release(&diags);
 	plan_close(p);
 	return code;

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "schedule.h"
 #include "text.h"
 #include "util.h"
+#include "workpool.h"
 #include "xalloc.h"
 #include "yamlfile.h"
 
@@ -99,22 +101,39 @@ static int parse_when(const struct ydoc *doc, const struct ynode *n, const struc
 	return 0;
 }
 
-/* During campaigns_load() on this thread: the templates found present (1)
- * or absent (2), so that a thousand campaigns of one template look for it
- * once.  A refusal is not kept: each campaign reports it. */
-static _Thread_local struct strmap *templates_seen;
+/* During campaigns_load(): the templates found present (1) or absent (2),
+ * so that a thousand campaigns of one template look for it once.  Shared
+ * by the loading threads, each pointing templates_seen at it.  A refusal
+ * is not kept: each campaign reports it. */
+struct template_memo {
+	pthread_mutex_t lock;
+	struct strmap seen;
+};
+static _Thread_local struct template_memo *templates_seen;
 
 static int template_stat(const char *root, const char *rel)
 {
-	struct strmap_entry *e = templates_seen ? strmap_get(templates_seen, rel) : NULL;
+	struct template_memo *m = templates_seen;
+	struct strmap_entry *e;
 	struct stat st;
+	void *seen = NULL;
 	int r;
 
-	if (e)
-		return e->value == (void *)1 ? 0 : -1;
+	if (m) {
+		pthread_mutex_lock(&m->lock);
+		e = strmap_get(&m->seen, rel);
+		seen = e ? e->value : NULL;
+		pthread_mutex_unlock(&m->lock);
+		if (seen)
+			return seen == (void *)1 ? 0 : -1;
+	}
+	/* two threads may both look: they find the same */
 	r = content_stat(root, rel, &st);
-	if (templates_seen && r != CONTENT_REFUSED)
-		strmap_put(templates_seen, rel, NULL)->value = (void *)(uintptr_t)(r == 0 ? 1 : 2);
+	if (m && r != CONTENT_REFUSED) {
+		pthread_mutex_lock(&m->lock);
+		strmap_put(&m->seen, rel, NULL)->value = (void *)(uintptr_t)(r == 0 ? 1 : 2);
+		pthread_mutex_unlock(&m->lock);
+	}
 	return r;
 }
 
@@ -422,14 +441,104 @@ static void logs_check(struct campaign *c, const char *root, struct diag_list *d
 	free(dir);
 }
 
+/*
+ * The folders are loaded on the worker threads in batches (reading and
+ * parsing 10,000 small files is most of a plan's loading when nothing
+ * changed), and taken back in folder order with their diagnostics, so the
+ * result and the messages do not depend on the number of threads.  A job
+ * reads the configuration and segments, which no one writes meanwhile,
+ * and writes only its own batch; time zones come from a locked cache.
+ */
+#define CAMPAIGN_BATCH 64
+
+struct campaign_batch {
+	struct campaign *items; /* the batch's campaigns (folders that are none are left out) */
+	size_t count;
+	struct diag_list diags;
+};
+
+struct campaign_loader {
+	const char *root;
+	const struct config *cfg;
+	const struct segments *segments;
+	char **names; /* the folders, sorted */
+	size_t n;
+	struct campaign_batch *batches;
+	struct template_memo memo;
+};
+
+/* The campaign of folder campaigns/name into *c: 1, or 0 when the folder
+ * holds none (said in diags). */
+static int load_folder(struct campaign *c, const struct campaign_loader *l, const char *name,
+		       struct diag_list *diags)
+{
+	struct buf text = BUF_INIT;
+	char *file = xasprintf("campaigns/%s/campaign.yaml", name), *rel = NULL;
+	struct stat st;
+	int r, ret = 0;
+
+	if (campaign_id_check(name) < 0) {
+		rel = xasprintf("campaigns/%s", name);
+		diag_add(diags, DIAG_ERROR, rel, 0, 0,
+			 "invalid campaign id '%s': use lower-case letters, digits and '-', starting with a letter or digit",
+			 name);
+		goto done;
+	}
+	/* read once: its stat is the one the plan's refresh keeps */
+	r = content_read_stat(&text, l->root, file, YAMLFILE_MAX_SIZE, diags, &st);
+	if (r == CONTENT_REFUSED)
+		goto done;
+	if (r < 0 && errno == ENOENT) {
+		rel = xasprintf("campaigns/%s", name);
+		diag_add(diags, DIAG_ERROR, rel, 0, 0, "missing campaign.yaml");
+		goto done;
+	}
+	if (r < 0) {
+		ydoc_read_failed(file, diags);
+		goto done;
+	}
+	memset(c, 0, sizeof(*c));
+	c->id = xstrdup(name);
+	c->path = file;
+	file = NULL;
+	c->yaml_st = st;
+	load_one(c, &text, l->root, l->cfg, l->segments, diags);
+	logs_check(c, l->root, diags);
+	ret = 1;
+done:
+	free(file);
+	free(rel);
+	buf_release(&text);
+	return ret;
+}
+
+/* A job of the pool: the folders of batch b. */
+static void load_batch(void *ctx, size_t b)
+{
+	struct campaign_loader *l = ctx;
+	struct campaign_batch *out = &l->batches[b];
+	struct template_memo *was = templates_seen;
+	size_t i, from = b * CAMPAIGN_BATCH, to = from + CAMPAIGN_BATCH < l->n ? from + CAMPAIGN_BATCH : l->n;
+	int held = content_hold(l->root); /* nests on the thread that holds it already */
+
+	templates_seen = &l->memo;
+	out->items = xcalloc(to - from, sizeof(*out->items));
+	for (i = from; i < to; i++)
+		out->count += (size_t)load_folder(&out->items[out->count], l, l->names[i], &out->diags);
+	templates_seen = was;
+	if (held)
+		content_release();
+}
+
 int campaigns_load(struct campaigns *out, const char *root, const struct config *cfg,
 		   const struct segments *segments, struct diag_list *diags)
 {
-	struct buf file = BUF_INIT, text = BUF_INIT;
-	struct strmap seen = STRMAP_INIT;
+	struct campaign_loader l;
+	struct workpool *pool;
+	unsigned threads = workpool_threads();
+	size_t b, nbatches, i;
 	char **names = NULL;
-	int n, i, r;
-	struct stat st;
+	int n;
 
 	memset(out, 0, sizeof(*out));
 	n = content_list(&names, root, "campaigns", NULL, 1);
@@ -439,49 +548,33 @@ int campaigns_load(struct campaigns *out, const char *root, const struct config 
 	}
 	if (n < 0)
 		return -1;
+	memset(&l, 0, sizeof(l));
+	l.root = root;
+	l.cfg = cfg;
+	l.segments = segments;
+	l.names = names;
+	l.n = (size_t)n;
+	pthread_mutex_init(&l.memo.lock, NULL);
+	nbatches = (l.n + CAMPAIGN_BATCH - 1) / CAMPAIGN_BATCH;
+	l.batches = xcalloc(nbatches + 1, sizeof(*l.batches));
 	out->items = xcalloc(n ? (size_t)n : 1, sizeof(*out->items));
-	templates_seen = &seen;
-	for (i = 0; i < n; i++) {
-		struct campaign *c;
+	pool = workpool_start(nbatches, threads, 2 * (size_t)threads, load_batch, &l);
+	for (b = 0; b < nbatches; b++) {
+		struct campaign_batch *batch = &l.batches[b];
 
-		buf_reset(&file);
-		buf_addf(&file, "campaigns/%s/campaign.yaml", names[i]);
-		if (campaign_id_check(names[i]) < 0) {
-			char *rel = xasprintf("campaigns/%s", names[i]);
-			diag_add(diags, DIAG_ERROR, rel, 0, 0,
-				 "invalid campaign id '%s': use lower-case letters, digits and '-', starting with a letter or digit",
-				 names[i]);
-			free(rel);
-			continue;
-		}
-		/* read once: its stat is the one the plan's refresh keeps */
-		buf_reset(&text);
-		r = content_read_stat(&text, root, file.ptr, YAMLFILE_MAX_SIZE, diags, &st);
-		if (r == CONTENT_REFUSED)
-			continue;
-		if (r < 0 && errno == ENOENT) {
-			char *rel = xasprintf("campaigns/%s", names[i]);
-			diag_add(diags, DIAG_ERROR, rel, 0, 0, "missing campaign.yaml");
-			free(rel);
-			continue;
-		}
-		if (r < 0) {
-			ydoc_read_failed(file.ptr, diags);
-			continue;
-		}
-		c = &out->items[out->count++];
-		c->id = xstrdup(names[i]);
-		c->path = xasprintf("campaigns/%s/campaign.yaml", names[i]);
-		c->yaml_st = st;
-		load_one(c, &text, root, cfg, segments, diags);
-		logs_check(c, root, diags);
+		workpool_wait(pool, b);
+		memcpy(&out->items[out->count], batch->items, batch->count * sizeof(*batch->items));
+		out->count += batch->count;
+		diag_move(diags, &batch->diags, 0, batch->diags.count);
+		diag_release(&batch->diags);
+		free(batch->items);
 	}
-	templates_seen = NULL;
-	strmap_release(&seen, NULL);
-	buf_release(&file);
-	buf_release(&text);
-	free_list(names, (size_t)(n > 0 ? n : 0));
-	for (i = 0; i < (int)out->count; i++)
+	workpool_free(pool);
+	free(l.batches);
+	strmap_release(&l.memo.seen, NULL);
+	pthread_mutex_destroy(&l.memo.lock);
+	free_list(names, l.n);
+	for (i = 0; i < out->count; i++)
 		resolve_sources(out, &out->items[i], diags);
 	return 0;
 }

@@ -793,6 +793,11 @@ static int plan_files_check(struct plan *p, const char *build_dir)
 	return ret;
 }
 
+char *plan_dir_for(const char *root, const char *build_dir)
+{
+	return build_dir ? xstrdup(build_dir) : xasprintf("%s/build", root);
+}
+
 int plan_open(struct plan **out, const char *root, const char *build_dir, unsigned flags,
 	      struct diag_list *diags)
 {
@@ -803,7 +808,7 @@ int plan_open(struct plan **out, const char *root, const char *build_dir, unsign
 
 	*out = NULL;
 	p->root = xstrdup(root);
-	p->dir = build_dir ? xstrdup(build_dir) : xasprintf("%s/build", root);
+	p->dir = plan_dir_for(root, build_dir);
 	p->path = xasprintf("%s/plan.db", p->dir);
 	held = content_hold(root);
 	if (load_content(p, diags) < 0)

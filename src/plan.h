@@ -174,6 +174,8 @@ const struct campaigns *plan_campaigns(const struct plan *p);
 const struct segments *plan_segments(const struct plan *p);
 const char *plan_root(const struct plan *p);
 const char *plan_build_dir(const struct plan *p);
+/* The folder plan_open(root, build_dir) works in (free it). */
+char *plan_dir_for(const char *root, const char *build_dir);
 const char *plan_path(const struct plan *p); /* <build dir>/plan.db */
 const char *plan_commit(const struct plan *p); /* the HEAD commit id, "" when none */
 int plan_dirty(const struct plan *p);

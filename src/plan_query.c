@@ -293,14 +293,35 @@ int plan_read_end(struct plan *p)
 
 /* ---- counts ---- */
 
+/* Adds a row of the counts table, (account, state, n), to *out; a
+ * campaign's rows come in account order. */
+static void counts_add(struct plan_campaign_counts *out, size_t *cap, const char *account,
+		       const char *state, long n)
+{
+	struct plan_account_counts *ac = out->naccounts ? &out->accounts[out->naccounts - 1] : NULL;
+	int st;
+
+	if (!ac || (ac->account ? !account || strcmp(ac->account, account) : account != NULL)) {
+		XGROW(out->accounts, *cap, out->naccounts + 1);
+		ac = &out->accounts[out->naccounts++];
+		memset(ac, 0, sizeof(*ac));
+		ac->account = account ? xstrdup(account) : NULL;
+	}
+	st = delivery_state_parse(state);
+	if (st == STATE_CLAIMED)
+		st = STATE_UNCONFIRMED;
+	if (st >= 0) {
+		out->count[st] += n;
+		ac->count[st] += n;
+	}
+	out->recipients += n;
+}
+
 int plan_campaign_counts(struct plan *p, const char *campaign, struct plan_campaign_counts *out)
 {
 	struct plan_iter *it = NULL;
-	struct plan_account_counts *ac = NULL;
-	const char *account;
 	size_t cap = 0;
-	long n;
-	int rc, st;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	/* the counts table, in key order: '' (no account) first */
@@ -309,24 +330,9 @@ int plan_campaign_counts(struct plan *p, const char *campaign, struct plan_campa
 		      "ORDER BY account, state") < 0)
 		return -1;
 	bind(it->st, 1, campaign);
-	while ((rc = plan_step(p, it->st)) == PLAN_ROW) {
-		account = plan_column_text(it->st, 0);
-		if (!ac || (ac->account ? !account || strcmp(ac->account, account) : account != NULL)) {
-			XGROW(out->accounts, cap, out->naccounts + 1);
-			ac = &out->accounts[out->naccounts++];
-			memset(ac, 0, sizeof(*ac));
-			ac->account = account ? xstrdup(account) : NULL;
-		}
-		st = delivery_state_parse(text_or_empty(it->st, 1));
-		if (st == STATE_CLAIMED)
-			st = STATE_UNCONFIRMED;
-		n = (long)sqlite3_column_int64(it->st, 2);
-		if (st >= 0) {
-			out->count[st] += n;
-			ac->count[st] += n;
-		}
-		out->recipients += n;
-	}
+	while ((rc = plan_step(p, it->st)) == PLAN_ROW)
+		counts_add(out, &cap, plan_column_text(it->st, 0), text_or_empty(it->st, 1),
+			   (long)sqlite3_column_int64(it->st, 2));
 	plan_iter_free(it);
 	if (rc < 0) {
 		plan_campaign_counts_release(out);
@@ -979,17 +985,80 @@ static enum campaign_state campaign_state_of(const struct campaign *c, const lon
 	return STATUS_ACTIVE;
 }
 
-/* The integer of st's one row after binding campaign to ?1; 0 without a row. */
-static int campaign_value(struct plan *p, sqlite3_stmt *st, const char *campaign, long *out)
+/*
+ * What the summaries read once for every campaign instead of once per
+ * campaign (at 10,000 campaigns, 50,000 fewer queries): each query's rows
+ * go to the summary of their campaign, found by id in at (index + 1).
+ */
+static struct campaign_summary *summary_of(const struct strmap *at, struct campaign_summary *list,
+					   const char *campaign)
 {
+	const struct strmap_entry *e = campaign ? strmap_get(at, campaign) : NULL;
+
+	return e ? &list[(intptr_t)e->value - 1] : NULL;
+}
+
+/* The value of each campaign's row of sql, (campaign, value) with ?1 the
+ * day when sql has it, into values[] by summary; 0 without a row. */
+static int campaign_values(struct plan *p, const char *sql, int day, const struct strmap *at,
+			   struct campaign_summary *list, long *values)
+{
+	struct plan_iter *it = NULL;
+	struct campaign_summary *s;
 	int rc;
 
-	*out = 0;
-	bind(st, 1, campaign);
-	rc = plan_step(p, st);
-	if (rc == PLAN_ROW)
-		*out = (long)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (iter_open(&it, p, sql) < 0)
+		return -1;
+	if (sqlite3_bind_parameter_count(it->st))
+		sqlite3_bind_int(it->st, 1, day);
+	while ((rc = plan_step(p, it->st)) == PLAN_ROW) {
+		if ((s = summary_of(at, list, plan_column_text(it->st, 0))))
+			values[s - list] = (long)sqlite3_column_int64(it->st, 1);
+	}
+	plan_iter_free(it);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Hands the counts gathered in *c to s. */
+static void counts_to_summary(struct campaign_summary *s, struct plan_campaign_counts *c)
+{
+	s->recipients = c->recipients;
+	memcpy(s->count, c->count, sizeof(s->count));
+	s->by_account = c->accounts;
+	s->nby_account = c->naccounts;
+	memset(c, 0, sizeof(*c));
+}
+
+/* Every campaign's counts, from one walk of the counts table in key order
+ * (a campaign's rows together). */
+static int all_counts(struct plan *p, const struct strmap *at, struct campaign_summary *list)
+{
+	struct plan_iter *it = NULL;
+	struct plan_campaign_counts c;
+	struct campaign_summary *s, *cur = NULL;
+	size_t cap = 0;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if (iter_open(&it, p,
+		      "SELECT campaign, NULLIF(account, ''), state, n FROM counts WHERE n > 0 "
+		      "ORDER BY campaign, account, state") < 0)
+		return -1;
+	while ((rc = plan_step(p, it->st)) == PLAN_ROW) {
+		if (!(s = summary_of(at, list, plan_column_text(it->st, 0))))
+			continue;
+		if (s != cur) {
+			if (cur)
+				counts_to_summary(cur, &c);
+			cur = s;
+			cap = 0;
+		}
+		counts_add(&c, &cap, plan_column_text(it->st, 1), text_or_empty(it->st, 2),
+			   (long)sqlite3_column_int64(it->st, 3));
+	}
+	if (cur)
+		counts_to_summary(cur, &c);
+	plan_iter_free(it);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -1050,10 +1119,9 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 {
 	struct campaign_summary *list = NULL;
 	struct account_summary *accounts = NULL;
-	struct plan_campaign_counts counts;
-	sqlite3_stmt *today = NULL, *red = NULL, *notes = NULL, *ntotal = NULL, *errs = NULL;
-	sqlite3_stmt *ages = NULL;
-	sqlite3_stmt *critical = NULL;
+	struct strmap at = STRMAP_INIT;
+	sqlite3_stmt *notes = NULL, *ages = NULL, *critical = NULL;
+	long *today = NULL, *red = NULL, *errs = NULL, *total = NULL;
 	int orgday = schedule_day(&p->cfg.schedule, now);
 	size_t i, j, k = 0, owned;
 	int rc = 0, ret = -1;
@@ -1062,19 +1130,36 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 	*n = 0;
 	if (plan_read_begin(p) < 0)
 		return -1;
-	if (plan_accounts(p, now, &accounts) < 0)
+	list = xcalloc(p->campaigns.count + 1, sizeof(*list));
+	for (i = 0; i < p->campaigns.count; i++) {
+		const struct campaign *c = &p->campaigns.items[i];
+		const struct person *owner = config_person(&p->cfg, c->owner);
+
+		if (!c->valid)
+			continue;
+		list[k].campaign = c;
+		list[k].department = owner ? owner->department : NULL;
+		strmap_put(&at, c->id, NULL)->value = (void *)(intptr_t)(++k);
+	}
+	today = xcalloc(k + 1, sizeof(*today));
+	red = xcalloc(k + 1, sizeof(*red));
+	errs = xcalloc(k + 1, sizeof(*errs));
+	total = xcalloc(k + 1, sizeof(*total));
+	if (plan_accounts(p, now, &accounts) < 0 || all_counts(p, &at, list) < 0 ||
+	    campaign_values(p, "SELECT campaign, SUM(sent) FROM progress WHERE day = ?1 GROUP BY campaign",
+			    orgday, &at, list, today) < 0 ||
+	    /* what red accounts hold is read from the counts, not the deliveries */
+	    campaign_values(p,
+			    "SELECT n.campaign, SUM(n.n) FROM accounts a CROSS JOIN counts n "
+			    "WHERE a.red_since > a.resumed_at AND n.account = a.id "
+			    "AND n.state IN ('pending', 'retrying') GROUP BY n.campaign",
+			    0, &at, list, red) < 0 ||
+	    campaign_values(p, "SELECT id, last_error > last_reset FROM campaigns", 0, &at, list, errs) < 0 ||
+	    campaign_values(p, "SELECT campaign, COUNT(*) FROM notifications GROUP BY campaign", 0, &at,
+			    list, total) < 0)
 		goto done;
-	/* what red accounts hold is read from the counts, not the deliveries */
-	if (plan_prepare(p, &today,
-			 "SELECT COALESCE(SUM(sent), 0) FROM progress WHERE campaign = ?1 AND day = ?2") < 0 ||
-	    plan_prepare(p, &red,
-			 "SELECT COALESCE(SUM(n.n), 0) FROM accounts a CROSS JOIN counts n "
-			 "WHERE a.red_since > a.resumed_at AND n.campaign = ?1 AND n.account = a.id "
-			 "AND n.state IN ('pending', 'retrying')") < 0 ||
-	    plan_prepare(p, &notes,
+	if (plan_prepare(p, &notes,
 			 "SELECT time, account, recipient, message FROM notifications WHERE campaign = ?1 ORDER BY time DESC, id DESC LIMIT 20") < 0 ||
-	    plan_prepare(p, &ntotal, "SELECT COUNT(*) FROM notifications WHERE campaign = ?1") < 0 ||
-	    plan_prepare(p, &errs, "SELECT last_error > last_reset FROM campaigns WHERE id = ?1") < 0 ||
 	    plan_prepare(p, &ages,
 			 "SELECT COALESCE(MIN(claimed_at), 0), COALESCE(SUM(claimed_at < ?3), 0) "
 			 "FROM deliveries WHERE campaign = ?1 AND account = ?2 "
@@ -1087,35 +1172,18 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 			 "AND c.n > 0) "
 			 "ORDER BY n.time DESC, n.id DESC LIMIT 1") < 0)
 		goto done;
-	list = xcalloc(p->campaigns.count + 1, sizeof(*list));
-	for (i = 0; i < p->campaigns.count; i++) {
-		const struct campaign *c = &p->campaigns.items[i];
-		const struct person *owner = config_person(&p->cfg, c->owner);
-		struct campaign_summary *s;
-		long interrupted = 0, errors = 0, done_count;
+	for (i = 0; i < k; i++) {
+		struct campaign_summary *s = &list[i];
+		const struct campaign *c = s->campaign;
+		long done_count;
 
-		if (!c->valid)
-			continue;
-		s = &list[k++];
-		s->campaign = c;
-		s->department = owner ? owner->department : NULL;
-		if (plan_campaign_counts(p, c->id, &counts) < 0)
-			goto done;
-		s->recipients = counts.recipients;
-		memcpy(s->count, counts.count, sizeof(s->count));
-		s->by_account = counts.accounts;
-		s->nby_account = counts.naccounts;
 		if (unconfirmed_ages(p, ages, s, now) < 0)
 			goto done;
-		sqlite3_bind_int(today, 2, orgday);
-		if (campaign_value(p, today, c->id, &s->sent_today) < 0 ||
-		    campaign_value(p, red, c->id, &interrupted) < 0 ||
-		    campaign_value(p, errs, c->id, &errors) < 0)
-			goto done;
+		s->sent_today = today[i];
 		done_count = s->count[STATE_SENT] + s->count[STATE_FAILED] +
 			     s->count[STATE_SUPPRESSED] + s->count[STATE_SKIPPED];
 		s->completion = s->recipients ? (int)(done_count * 100 / s->recipients) : 100;
-		s->status = campaign_state_of(c, s->count, interrupted > 0, errors != 0);
+		s->status = campaign_state_of(c, s->count, red[i] > 0, errs[i] != 0);
 		if (s->status == STATUS_INTERRUPTED && critical_note(p, critical, s) < 0)
 			goto done;
 		/* the owner's few accounts, of all the organisation's */
@@ -1126,8 +1194,9 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 			if (owns(&accounts[j], c->owner))
 				s->accounts[s->naccounts++] = accounts[j];
 		}
-		if (campaign_value(p, ntotal, c->id, &s->total_notifications) < 0)
-			goto done;
+		s->total_notifications = total[i];
+		if (!s->total_notifications)
+			continue;
 		s->notifications = xcalloc(21, sizeof(*s->notifications));
 		bind(notes, 1, c->id);
 		while (s->nnotifications < 20 && (rc = plan_step(p, notes)) == PLAN_ROW) {
@@ -1148,11 +1217,12 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 done:
 	plan_summaries_free(list, k);
 	free(accounts);
-	sqlite3_finalize(today);
-	sqlite3_finalize(red);
+	free(today);
+	free(red);
+	free(errs);
+	free(total);
+	strmap_release(&at, NULL);
 	sqlite3_finalize(notes);
-	sqlite3_finalize(ntotal);
-	sqlite3_finalize(errs);
 	sqlite3_finalize(ages);
 	sqlite3_finalize(critical);
 	if (plan_read_end(p) < 0)

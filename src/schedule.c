@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,7 +118,10 @@ struct tz {
 	unsigned std_type, dst_type;
 };
 
+/* the zones read so far: found and added under tz_lock (the campaigns are
+ * loaded on several threads), never changed or freed until the end */
 static struct tz *tz_cache;
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
 static const struct tz *clock_zone;
 
 static int64_t rule_change(int64_t year, const struct tz_when *w, int32_t off_before)
@@ -620,7 +624,8 @@ static int tz_name_ok(const char *name)
 	return 1;
 }
 
-const struct tz *tz_get(const char *name)
+/* tz_get() under tz_lock. */
+static struct tz *tz_find(const char *name)
 {
 	struct buf path = BUF_INIT, data = BUF_INIT;
 	struct tz *z;
@@ -661,6 +666,16 @@ done:
 	return z;
 }
 
+const struct tz *tz_get(const char *name)
+{
+	const struct tz *z;
+
+	pthread_mutex_lock(&tz_lock);
+	z = tz_find(name);
+	pthread_mutex_unlock(&tz_lock);
+	return z;
+}
+
 const char *tz_name(const struct tz *z)
 {
 	return z ? z->name : "UTC";
@@ -668,6 +683,7 @@ const char *tz_name(const struct tz *z)
 
 void tz_cache_release(void)
 {
+	pthread_mutex_lock(&tz_lock);
 	while (tz_cache) {
 		struct tz *next = tz_cache->next;
 
@@ -675,6 +691,7 @@ void tz_cache_release(void)
 		tz_cache = next;
 	}
 	clock_zone = NULL;
+	pthread_mutex_unlock(&tz_lock);
 }
 
 void tz_to_local(const struct tz *z, time_t t, struct tm *out)

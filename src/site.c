@@ -212,7 +212,8 @@ done:
 	return ret;
 }
 
-int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list *diags)
+int site_build(struct plan *p, const char *out_dir, time_t now, struct site_scan *scan,
+	       struct diag_list *diags)
 {
 	struct site s;
 	size_t i;
@@ -246,11 +247,13 @@ int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list
 	if (load_progress(&s) < 0)
 		goto done;
 	site_inputs_begin(&s);
-	site_files_begin(&s, out_dir);
+	site_files_begin(&s, out_dir, scan);
+	scan = NULL;
 	if (write_site(&s) < 0 || site_files_commit(&s) < 0)
 		goto done;
 	ret = 0;
 done:
+	site_scan_free(scan);
 	if (reading && plan_read_end(p) < 0 && ret == 0)
 		ret = site_plan_failed(&s, "the end of a read transaction");
 	site_files_release(&s);

@@ -68,8 +68,21 @@ extern const struct site_theme_file site_theme_files[];
  * Problems with the theme (a missing file, a template syntax error) and
  * with newsletters are added to diags and give -1; other failures give -1
  * after error_set().  The old site is left as it was on any failure.
+ * scan: what site_scan_start(out_dir) found, taken and freed; NULL: the
+ * old site is looked at here.
  */
-int site_build(struct plan *p, const char *out_dir, time_t now, struct diag_list *diags);
+struct site_scan;
+int site_build(struct plan *p, const char *out_dir, time_t now, struct site_scan *scan,
+	       struct diag_list *diags);
+
+/*
+ * Starts looking at what the old site in <out_dir>/site holds (its files'
+ * names and sizes) on a thread of its own, so that it overlaps the plan's
+ * refresh: 20,000 files at 10,000 campaigns.  site_build() takes the scan;
+ * site_scan_free() frees one no build took.
+ */
+struct site_scan *site_scan_start(const char *out_dir);
+void site_scan_free(struct site_scan *scan);
 
 /* "jana.novak@example.net" -> "j•••@example.net" (the first character of
  * the local part and the domain are kept), appended to out. */

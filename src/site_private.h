@@ -80,6 +80,7 @@ struct site {
 	struct buf dir_path, manifest; /* the new site's .manifest */
 	struct buf old_manifest; /* the old site's, as read */
 	struct strmap old_files; /* path -> struct site_file, the old .manifest */
+	size_t old_strays; /* what the old site holds besides its manifest's files */
 	size_t files_written, files_kept;
 	uint64_t inputs; /* of the page being written, for the manifest; 0: none */
 	uint64_t site_inputs; /* what every page is made from; 0: not known */
@@ -101,7 +102,7 @@ int site_plan_failed(struct site *s, const char *what);
 /* ---- site_files.c: the files, kept where unchanged, and the swap ---- */
 
 /* Reads what the old site <out_dir>/site holds (out_dir must outlive s). */
-void site_files_begin(struct site *s, const char *out_dir);
+void site_files_begin(struct site *s, const char *out_dir, struct site_scan *scan);
 /* Writes rel (a path inside the new site) with its folders, or links the
  * old site's file there when it holds the same content but for the stamps
  * (s->updated, s->updated_iso, the commit); the new site's temporary

@@ -78,6 +78,23 @@ uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
+uint64_t hash64(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t w;
+
+	h ^= (uint64_t)len * 0x9e3779b97f4a7c15ULL;
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, p, len);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 29);
+}
+
 uint64_t hash_bytes(const void *data, size_t len)
 {
 	uint64_t h = fnv1a(FNV1A_INIT, data, len);

@@ -18,6 +18,12 @@ uint64_t hash_bytes(const void *data, size_t len);
  * hash of a followed by b. */
 #define FNV1A_INIT 0xcbf29ce484222325ULL
 uint64_t fnv1a(uint64_t h, const void *data, size_t len);
+/* h with data mixed in, 8 bytes a step: for long texts (the site's pages),
+ * several times faster than fnv1a().  It cannot be continued like FNV-1a
+ * (hash64(hash64(h, a), b) is not the hash of a followed by b) and its
+ * values depend on the machine's byte order: for telling changes apart on
+ * one machine, not for anything kept elsewhere. */
+uint64_t hash64(uint64_t h, const void *data, size_t len);
 
 /*
  * A set of strings, each mapped to a caller's value.  Keys are copied.

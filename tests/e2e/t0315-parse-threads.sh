@@ -92,6 +92,43 @@ done
 after=$(dump "$GEN/build/plan.db" | sha1sum)
 [ "$before" = "$after" ] || fail "broken: a failed build changed the plan"
 
+# --- campaigns are loaded on the threads in batches of 64 and taken back in
+# folder order: 600 campaigns (more batches than 4 threads load ahead),
+# then one broken in each of six batches
+CG=$TMPDIR/campaigns
+python3 "$SRC/tests/bench/gen_repo.py" --recipients 2000 --campaigns 600 --out "$CG" >/dev/null ||
+	fail "gen_repo.py (campaigns)"
+build_twice campaigns "$CG" 3 126
+C=$CG/campaigns
+mkdir "$C/Bad_Id" "$C/c0601-empty" "$C/c0400-contacts/log" || fail "campaign folders"
+cp "$C/c0001-leads/campaign.yaml" "$C/Bad_Id/"
+echo 'name: [' >>"$C/c0200-contacts/campaign.yaml"
+sed -i 's/^template: .*/template: no-such-template/' "$C/c0300-leads/campaign.yaml"
+ln -s /etc/passwd "$C/c0400-contacts/log/x.tsv"
+set -- "$C"/c0500-*
+mv "$1/campaign.yaml" "$1/real.yaml" && ln -s real.yaml "$1/campaign.yaml" || fail "linked campaign.yaml"
+cat >"$TMPDIR/expected-campaign-errors" <<EOF
+campaigns/Bad_Id: error: invalid campaign id 'Bad_Id': use lower-case letters, digits and '-', starting with a letter or digit
+campaigns/c0200-contacts/campaign.yaml:10:1: error: duplicate key 'name' (first at line 1)
+campaigns/c0300-leads/campaign.yaml:2:11: error: unknown template 'no-such-template' (no templates/no-such-template.md)
+campaigns/c0400-contacts/log/x.tsv: error: is a symbolic link; content files must be regular files
+campaigns/${1##*/}/campaign.yaml: error: is a symbolic link; content files must be regular files
+campaigns/c0601-empty: error: missing campaign.yaml
+EOF
+for jobs in 1 4; do
+	MAILOUT_JOBS=$jobs run_mailout --repo "$CG" validate
+	expect_rc "broken campaigns: validate with MAILOUT_JOBS=$jobs" 1
+	cat "$TMPDIR/stdout" "$TMPDIR/stderr" >"$TMPDIR/campaigns-validate$jobs"
+	grep ': error: ' "$TMPDIR/campaigns-validate$jobs" >"$TMPDIR/campaign-errors$jobs"
+	expect_file "broken campaigns: the errors with MAILOUT_JOBS=$jobs" \
+		"$TMPDIR/expected-campaign-errors" "$TMPDIR/campaign-errors$jobs"
+	MAILOUT_JOBS=$jobs run_mailout --repo "$CG" build
+	expect_rc "broken campaigns: build with MAILOUT_JOBS=$jobs" 1
+	cat "$TMPDIR/stdout" "$TMPDIR/stderr" >"$TMPDIR/campaigns-build$jobs"
+done
+expect_file "broken campaigns: validate" "$TMPDIR/campaigns-validate1" "$TMPDIR/campaigns-validate4"
+expect_file "broken campaigns: build" "$TMPDIR/campaigns-build1" "$TMPDIR/campaigns-build4"
+
 # --- MAILOUT_JOBS must be a count
 for bad in 0 -1 x 2x 257 99999999999999999999 ''; do
 	MAILOUT_JOBS=$bad run_mailout --repo "$REPO" validate

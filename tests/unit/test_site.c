@@ -88,8 +88,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Opens the plan and builds the site; returns site_build()'s result. */
-static int build(struct fx *f)
+/* Opens the plan and builds the site with scan (NULL: none) as what the
+ * old site holds; returns site_build()'s result. */
+static int build_scanned(struct fx *f, struct site_scan *scan)
 {
 	plan_close(f->plan);
 	f->plan = NULL;
@@ -98,7 +99,12 @@ static int build(struct fx *f)
 		diag_print(stderr, &f->diags);
 		fail_msg("plan_open: %s", error_last());
 	}
-	return site_build(f->plan, plan_build_dir(f->plan), f->now, &f->diags);
+	return site_build(f->plan, plan_build_dir(f->plan), f->now, scan, &f->diags);
+}
+
+static int build(struct fx *f)
+{
+	return build_scanned(f, NULL);
 }
 
 static char *read_site(struct fx *f, const char *rel)
@@ -473,6 +479,18 @@ static int exists_in_site(struct fx *f, const char *rel)
 	return r;
 }
 
+static mode_t stat_of(struct fx *f, const char *rel)
+{
+	struct buf path = BUF_INIT;
+	struct stat st;
+
+	buf_addf(&path, "%s/build/site/%s", f->root, rel);
+	if (lstat(path.ptr, &st) < 0)
+		fail_msg("cannot stat %s", path.ptr);
+	buf_release(&path);
+	return st.st_mode;
+}
+
 static ino_t inode_of(struct fx *f, const char *rel)
 {
 	struct buf path = BUF_INIT;
@@ -566,6 +584,53 @@ static void test_unchanged_pages_kept(void **state)
 	free(page);
 }
 
+/* What the old site holds is looked at on a thread while the plan loads
+ * (mailout build); the build takes that scan, or looks itself when it is
+ * of another folder, and anything but the manifest's files in the old
+ * site has the site written again. */
+static void test_old_site_scanned(void **state)
+{
+	struct fx *f = *state;
+	struct buf dir = BUF_INIT, path = BUF_INIT;
+	ino_t site, c1;
+
+	buf_addf(&dir, "%s/build", f->root);
+	assert_int_equal(build(f), 0);
+	site = inode_of(f, ".");
+	c1 = inode_of(f, "campaigns/c1/index.html");
+	/* nothing changed: the scan started before the plan's refresh finds
+	 * every file as made, and nothing is written */
+	assert_int_equal(build_scanned(f, site_scan_start(dir.ptr)), 0);
+	assert_true(inode_of(f, ".") == site);
+	/* a scan of another folder is not taken for this one's */
+	buf_addf(&path, "%s/elsewhere", f->root);
+	assert_int_equal(mkdir(path.ptr, 0755), 0);
+	assert_int_equal(build_scanned(f, site_scan_start(path.ptr)), 0);
+	assert_true(inode_of(f, ".") == site);
+	/* a link put in the old site: the site is made again, without it */
+	buf_reset(&path);
+	buf_addf(&path, "%s/build/site/campaigns/c1/link.html", f->root);
+	assert_int_equal(symlink("index.html", path.ptr), 0);
+	assert_int_equal(build_scanned(f, site_scan_start(dir.ptr)), 0);
+	assert_true(inode_of(f, ".") != site);
+	assert_false(exists(f, "site/campaigns/c1/link.html"));
+	assert_true(inode_of(f, "campaigns/c1/index.html") == c1);
+	/* a page replaced by a link of the same size is written again */
+	site = inode_of(f, ".");
+	buf_reset(&path);
+	buf_addf(&path, "%s/build/site/campaigns/c1/preview.html", f->root);
+	assert_int_equal(unlink(path.ptr), 0);
+	assert_int_equal(symlink("../../campaigns/c2/preview.html", path.ptr), 0);
+	assert_int_equal(build_scanned(f, site_scan_start(dir.ptr)), 0);
+	assert_true(inode_of(f, ".") != site);
+	assert_true(S_ISREG(stat_of(f, "campaigns/c1/preview.html")));
+	/* a scan no build took is freed */
+	site_scan_free(site_scan_start(dir.ptr));
+	site_scan_free(NULL);
+	buf_release(&dir);
+	buf_release(&path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,6 +642,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lists_are_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replaced_whole_or_not_at_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchanged_pages_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_site_scanned, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
