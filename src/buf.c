@@ -354,6 +354,7 @@ int buf_read_fd(struct buf *b, int fd, size_t max)
 
 int buf_read_fd_sized(struct buf *b, int fd, size_t max, size_t size)
 {
+	size_t start = b->len, want;
 	ssize_t n;
 
 	if (size > max) {
@@ -363,7 +364,8 @@ int buf_read_fd_sized(struct buf *b, int fd, size_t max, size_t size)
 	buf_grow(b, size);
 	for (;;) {
 		buf_grow(b, 4096);
-		n = read(fd, b->ptr + b->len, b->cap - b->len - 1);
+		want = b->cap - b->len - 1;
+		n = read(fd, b->ptr + b->len, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -375,7 +377,9 @@ int buf_read_fd_sized(struct buf *b, int fd, size_t max, size_t size)
 			errno = EFBIG;
 			return -1;
 		}
-		if (n == 0)
+		/* all the stat said, and less than asked for: the end (a file
+		 * that grew since is read as it was; one that shrank reads 0) */
+		if (n == 0 || (size && b->len - start == size && (size_t)n < want))
 			return 0;
 	}
 }

@@ -62,7 +62,9 @@ void buf_vaddf_visible(struct buf *b, const char *fmt, va_list ap);
 int buf_read_file(struct buf *b, const char *path, size_t max);
 int buf_read_fd(struct buf *b, int fd, size_t max);
 /* The same when the file's size is known (a stat the caller made): it
- * only sizes the buffer and refuses early; the read still stops at max. */
+ * sizes the buffer, refuses early, and ends without a last read of 0 bytes
+ * when a read brings the whole size and less than it asked for; the read
+ * still stops at max. */
 int buf_read_fd_sized(struct buf *b, int fd, size_t max, size_t size);
 
 #endif

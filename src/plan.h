@@ -107,8 +107,11 @@ struct campaign_summary {
 	long count[STATE_COUNT]; /* claimed is counted as unconfirmed */
 	int completion; /* 0-100 */
 	long sent_today;
-	struct account_summary *accounts; /* the owner's accounts */
+	/* the owner's accounts: one array for all the owner's campaigns,
+	 * freed with the first (accounts_owner) */
+	struct account_summary *accounts;
 	size_t naccounts;
+	int accounts_owner;
 	struct notification *notifications; /* newest first, at most 20 */
 	size_t nnotifications;
 	long total_notifications;

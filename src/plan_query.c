@@ -1051,7 +1051,9 @@ static int all_counts(struct plan *p, const struct strmap *at, struct campaign_s
 			if (cur)
 				counts_to_summary(cur, &c);
 			cur = s;
-			cap = 0;
+			/* room for a few accounts from the start */
+			cap = 4;
+			c.accounts = xmalloc(cap * sizeof(*c.accounts));
 		}
 		counts_add(&c, &cap, plan_column_text(it->st, 1), text_or_empty(it->st, 2),
 			   (long)sqlite3_column_int64(it->st, 3));
@@ -1119,12 +1121,13 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 {
 	struct campaign_summary *list = NULL;
 	struct account_summary *accounts = NULL;
-	struct strmap at = STRMAP_INIT;
+	struct strmap at = STRMAP_INIT, owners = STRMAP_INIT;
+	struct strmap_entry *e;
 	sqlite3_stmt *notes = NULL, *ages = NULL, *critical = NULL;
 	long *today = NULL, *red = NULL, *errs = NULL, *total = NULL;
 	int orgday = schedule_day(&p->cfg.schedule, now);
 	size_t i, j, k = 0, owned;
-	int rc = 0, ret = -1;
+	int rc = 0, ret = -1, added;
 
 	*out = NULL;
 	*n = 0;
@@ -1186,13 +1189,24 @@ int plan_summaries(struct plan *p, time_t now, struct campaign_summary **out, si
 		s->status = campaign_state_of(c, s->count, red[i] > 0, errs[i] != 0);
 		if (s->status == STATUS_INTERRUPTED && critical_note(p, critical, s) < 0)
 			goto done;
-		/* the owner's few accounts, of all the organisation's */
-		for (j = owned = 0; j < p->cfg.naccounts; j++)
-			owned += owns(&accounts[j], c->owner);
-		s->accounts = xcalloc(owned + 1, sizeof(*s->accounts));
-		for (j = 0; j < p->cfg.naccounts; j++) {
-			if (owns(&accounts[j], c->owner))
-				s->accounts[s->naccounts++] = accounts[j];
+		/* the owner's few accounts, of all the organisation's: made for
+		 * the owner's first campaign, shared by the others */
+		e = strmap_put(&owners, c->owner, &added);
+		if (!added) {
+			const struct campaign_summary *first = &list[(intptr_t)e->value];
+
+			s->accounts = first->accounts;
+			s->naccounts = first->naccounts;
+		} else {
+			e->value = (void *)(intptr_t)i;
+			s->accounts_owner = 1;
+			for (j = owned = 0; j < p->cfg.naccounts; j++)
+				owned += owns(&accounts[j], c->owner);
+			s->accounts = xcalloc(owned + 1, sizeof(*s->accounts));
+			for (j = 0; j < p->cfg.naccounts; j++) {
+				if (owns(&accounts[j], c->owner))
+					s->accounts[s->naccounts++] = accounts[j];
+			}
 		}
 		s->total_notifications = total[i];
 		if (!s->total_notifications)
@@ -1222,6 +1236,7 @@ done:
 	free(errs);
 	free(total);
 	strmap_release(&at, NULL);
+	strmap_release(&owners, NULL);
 	sqlite3_finalize(notes);
 	sqlite3_finalize(ages);
 	sqlite3_finalize(critical);
@@ -1248,7 +1263,8 @@ void plan_summaries_free(struct campaign_summary *s, size_t n)
 		free(s[i].critical.recipient);
 		free(s[i].critical.message);
 		free(s[i].critical.campaign);
-		free(s[i].accounts);
+		if (s[i].accounts_owner)
+			free(s[i].accounts);
 		memset(&counts, 0, sizeof(counts));
 		counts.accounts = s[i].by_account;
 		counts.naccounts = s[i].nby_account;

@@ -453,7 +453,7 @@ void site_localize_reasons(struct site *s)
 	for (i = 0; i < s->cfg->naccounts; i++)
 		localize_reason(&scratch, s, &s->accounts[i]);
 	for (i = 0; i < s->n; i++)
-		for (j = 0; j < s->summaries[i].naccounts; j++)
+		for (j = 0; s->summaries[i].accounts_owner && j < s->summaries[i].naccounts; j++)
 			localize_reason(&scratch, s, &s->summaries[i].accounts[j]);
 	buf_release(&scratch);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -120,6 +121,49 @@ static void test_diag_sorts_and_counts(void **state)
 	diag_release(&l);
 }
 
+/* A file read with the size a stat gave: whole when it is that size, when
+ * it grew since (the stat was smaller) and when it shrank; a pipe (size 0)
+ * to its end; and the size limit. */
+static void test_read_sized(void **state)
+{
+	char path[] = "/tmp/mailout-test-buf-XXXXXX";
+	struct buf b = BUF_INIT;
+	int fd = mkstemp(path), p[2];
+	size_t i;
+
+	(void)state;
+	assert_true(fd >= 0);
+	for (i = 0; i < 10000; i++)
+		assert_int_equal(write(fd, "0123456789", 10), 10);
+	buf_adds(&b, "kept:");
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(buf_read_fd_sized(&b, fd, 1 << 20, 100000), 0);
+	assert_int_equal(b.len, 100005);
+	assert_memory_equal(b.ptr, "kept:0123", 9);
+	assert_memory_equal(b.ptr + b.len - 4, "6789", 4);
+	buf_reset(&b);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(buf_read_fd_sized(&b, fd, 1 << 20, 50), 0);
+	assert_int_equal(b.len, 100000);
+	buf_reset(&b);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(buf_read_fd_sized(&b, fd, 1 << 20, 200000), 0);
+	assert_int_equal(b.len, 100000);
+	buf_reset(&b);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(buf_read_fd_sized(&b, fd, 99999, 50), -1);
+	close(fd);
+	unlink(path);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "abc", 3), 3);
+	close(p[1]);
+	buf_reset(&b);
+	assert_int_equal(buf_read_fd(&b, p[0], 100), 0);
+	assert_string_equal(b.ptr, "abc");
+	close(p[0]);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +172,7 @@ int main(void)
 		cmocka_unit_test(test_buf_visible),
 		cmocka_unit_test(test_diag_print_visible),
 		cmocka_unit_test(test_diag_sorts_and_counts),
+		cmocka_unit_test(test_read_sized),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,6 +113,7 @@ static void test_json(void **state)
 static void test_needs_attention(void **state)
 {
 	struct fx *f = *state;
+	struct account_summary *shared, red;
 
 	summarise(f);
 	assert_false(status_needs_attention(f->list, f->n));
@@ -120,10 +121,18 @@ static void test_needs_attention(void **state)
 	assert_true(status_needs_attention(f->list, f->n));
 	assert_false(status_needs_attention(f->list, 1));
 	f->list[1].status = STATUS_PAUSED;
-	f->list[0].accounts[0].red = 1;
+	/* one owner: one array of accounts for both campaigns */
+	shared = f->list[0].accounts;
+	assert_ptr_equal(f->list[1].accounts, shared);
+	assert_true(f->list[0].accounts_owner);
+	assert_false(f->list[1].accounts_owner);
+	red = shared[0];
+	red.red = 1;
+	f->list[0].accounts = &red;
 	assert_true(status_needs_attention(f->list, 1));
 	assert_false(status_needs_attention(f->list + 1, 1));
 	assert_false(status_needs_attention(f->list, 0));
+	f->list[0].accounts = shared;
 }
 
 /* accounts list --json: one object a line, reason null when usable,
