@@ -232,7 +232,7 @@ static int load_known(struct plan *p, struct sources *s, struct strmap *known)
 			src->old_size = sqlite3_column_int64(st, 0);
 			src->old_mtime = sqlite3_column_int64(st, 1);
 			snprintf(src->old_blob, sizeof(src->old_blob), "%s", plan_column_text(st, 2));
-			src->consumed = sqlite3_column_int64(st, 3);
+			src->consumed = src->old_consumed = sqlite3_column_int64(st, 3);
 		}
 		sqlite3_reset(st);
 	}
@@ -434,6 +434,10 @@ static int write_files_table(struct plan *p, struct sources *s, struct strmap *k
 				log_fingerprint(src->blob, text.ptr, (size_t)src->consumed);
 			buf_release(&text);
 		}
+		/* its row as it is (a no-op build of 10,000 campaigns writes none) */
+		if (src->known && src->size == src->old_size && src->mtime == src->old_mtime &&
+		    src->consumed == src->old_consumed && !strcmp(src->blob, src->old_blob))
+			continue;
 		plan_bind_text(put, 1, src->rel);
 		sqlite3_bind_int64(put, 2, src->size);
 		sqlite3_bind_int64(put, 3, src->mtime);

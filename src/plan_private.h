@@ -88,7 +88,7 @@ struct source {
 	int refused; /* not a regular file, or under a link: never read */
 	/* from the files table */
 	int known;
-	long long old_size, old_mtime, consumed;
+	long long old_size, old_mtime, consumed, old_consumed;
 	char old_blob[41];
 	/* decided by the refresh */
 	int changed; /* content differs (not for logs) */

@@ -12,6 +12,7 @@
  * kept before it are linked in): a build that changes nothing touches no
  * file and leaves the old site, which is the new one, in place.
  */
+#define _GNU_SOURCE /* memmem() */
 #include "site_private.h"
 
 #include <dirent.h>
@@ -102,22 +103,6 @@ static void remove_stale(const char *out_dir)
 
 /* ---- what the old site holds ---- */
 
-/* The first n bytes at needle in the len bytes at at, or NULL. */
-static const char *find(const char *at, size_t len, const char *needle, size_t n)
-{
-	const char *end = at + len;
-
-	while (n && (size_t)(end - at) >= n) {
-		const char *hit = memchr(at, needle[0], (size_t)(end - at) - n + 1);
-		if (!hit)
-			return NULL;
-		if (!memcmp(hit, needle, n))
-			return hit;
-		at = hit + 1;
-	}
-	return NULL;
-}
-
 /* The hash of data with every occurrence of the build's stamps (its time,
  * the commit it was made from) replaced by one marker byte: the same for a
  * page that differs from the old one in its stamps only, so that a send
@@ -126,29 +111,37 @@ static uint64_t content_hash(const struct site *s, const char *data, size_t len)
 {
 	char abbrev[8];
 	const char *stamps[4] = { s->updated_iso, s->updated, plan_commit(s->p), abbrev };
+	const char *hit[4], *at = data, *end = data + len, *next;
+	size_t n[4], skip, i;
 	uint64_t h = FNV1A_INIT;
-	const char *at = data, *end = data + len;
 
 	/* the commit as the footer shows it, abbreviated */
 	snprintf(abbrev, sizeof(abbrev), "%s", plan_commit(s->p));
-	while (at < end) {
-		const char *next = end;
-		size_t skip = 0, i;
-
+	/* each stamp's next occurrence, looked for again only once passed
+	 * (a list page of 100 KB is read once per stamp) */
+	for (i = 0; i < 4; i++) {
+		n[i] = strlen(stamps[i]);
+		hit[i] = n[i] ? memmem(data, len, stamps[i], n[i]) : NULL;
+	}
+	for (;;) {
+		next = end;
+		skip = 0;
 		for (i = 0; i < 4; i++) {
-			size_t n = strlen(stamps[i]);
-			const char *hit = find(at, (size_t)(next - at), stamps[i], n);
-			if (hit && (hit < next || (hit == next && n > skip))) {
-				next = hit;
-				skip = n;
+			if (hit[i] && (hit[i] < next || (hit[i] == next && n[i] > skip))) {
+				next = hit[i];
+				skip = n[i];
 			}
 		}
 		h = hash64(h, at, (size_t)(next - at));
-		if (skip)
-			h = hash64(h, "", 0);
+		if (!skip)
+			return h;
+		h = hash64(h, "", 0);
 		at = next + skip;
+		for (i = 0; i < 4; i++) {
+			if (hit[i] && hit[i] < at)
+				hit[i] = memmem(at, (size_t)(end - at), stamps[i], n[i]);
+		}
 	}
-	return h;
 }
 
 /* One line of the manifest: "HASH LEN INPUTS PATH" (v1: "HASH LEN PATH"),
