@@ -204,39 +204,38 @@ static int list_sources(struct plan *p, struct sources *s, struct diag_list *dia
 	return ret;
 }
 
+/* The files table into known (every path listed) and into the sources it
+ * lists, from one walk of the table. */
 static int load_known(struct plan *p, struct sources *s, struct strmap *known)
 {
+	struct strmap at = STRMAP_INIT;
+	struct strmap_entry *e;
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc;
 
-	if (plan_prepare(p, &st, "SELECT path, size, mtime, blob, consumed FROM files") < 0)
+	for (i = 0; i < s->count; i++)
+		strmap_put(&at, s->items[i].rel, NULL)->value = (void *)(intptr_t)(i + 1);
+	if (plan_prepare(p, &st, "SELECT path, size, mtime, blob, consumed FROM files") < 0) {
+		strmap_release(&at, NULL);
 		return -1;
-	while ((rc = plan_step(p, st)) == PLAN_ROW)
-		strmap_put(known, plan_column_text(st, 0), NULL)->value = (void *)1;
-	sqlite3_reset(st);
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return -1;
-	if (plan_prepare(p, &st, "SELECT size, mtime, blob, consumed FROM files WHERE path = ?") < 0)
-		return -1;
-	for (i = 0; i < s->count; i++) {
-		struct source *src = &s->items[i];
+	}
+	while ((rc = plan_step(p, st)) == PLAN_ROW) {
+		const char *path = plan_column_text(st, 0);
+		struct source *src;
 
-		plan_bind_text(st, 1, src->rel);
-		rc = plan_step(p, st);
-		if (rc < 0)
-			break;
-		if (rc == PLAN_ROW) {
-			src->known = 1;
-			src->old_size = sqlite3_column_int64(st, 0);
-			src->old_mtime = sqlite3_column_int64(st, 1);
-			snprintf(src->old_blob, sizeof(src->old_blob), "%s", plan_column_text(st, 2));
-			src->consumed = src->old_consumed = sqlite3_column_int64(st, 3);
-		}
-		sqlite3_reset(st);
+		strmap_put(known, path, NULL)->value = (void *)1;
+		if (!(e = strmap_get(&at, path)))
+			continue;
+		src = &s->items[(intptr_t)e->value - 1];
+		src->known = 1;
+		src->old_size = sqlite3_column_int64(st, 1);
+		src->old_mtime = sqlite3_column_int64(st, 2);
+		snprintf(src->old_blob, sizeof(src->old_blob), "%s", plan_column_text(st, 3));
+		src->consumed = src->old_consumed = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);
+	strmap_release(&at, NULL);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -146,20 +146,45 @@ static uint64_t content_hash(const struct site *s, const char *data, size_t len)
 
 /* One line of the manifest: "HASH LEN INPUTS PATH" (v1: "HASH LEN PATH"),
  * into *f and *path; 0, or -1 when it is not such a line. */
+/* The number at *at (hexadecimal, 16 digits at most, or decimal, 19)
+ * ended by a space, which *at then passes; -1 when there is none. */
+static int manifest_number(const char **at, int hex, unsigned long long *out)
+{
+	const char *p = *at;
+	unsigned long long v = 0;
+	int digits = 0, d;
+
+	for (; *p != ' '; p++) {
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (hex && *p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else
+			return -1;
+		if (++digits > (hex ? 16 : 19))
+			return -1;
+		v = v * (hex ? 16 : 10) + (unsigned)d;
+	}
+	if (!digits)
+		return -1;
+	*out = v;
+	*at = p + 1;
+	return 0;
+}
+
 static int manifest_line(struct site_file *f, const char **path, const char *line, int v1)
 {
 	unsigned long long hash, len, inputs = 0;
-	int used = 0;
 
-	if (v1 ? sscanf(line, "%16llx %llu %n", &hash, &len, &used) != 2 :
-		 sscanf(line, "%16llx %llu %16llx %n", &hash, &len, &inputs, &used) != 3)
-		return -1;
-	if (!used || !line[used])
+	/* as manifest_add() writes them: 20,000 lines at 10,000 campaigns */
+	if (manifest_number(&line, 1, &hash) < 0 || manifest_number(&line, 0, &len) < 0 ||
+	    (!v1 && manifest_number(&line, 1, &inputs) < 0) || !*line)
 		return -1;
 	f->hash = hash;
 	f->len = (size_t)len;
 	f->inputs = inputs;
-	*path = line + used;
+	f->there = 0;
+	*path = line;
 	return 0;
 }
 
@@ -180,6 +205,7 @@ static void manifest_load(struct site *s, const char *old_dir)
 		goto done;
 	for (line = text.ptr + strlen(MANIFEST_HEAD); *line; line = next) {
 		struct site_file f, *kept;
+		struct strmap_entry *e;
 		const char *rel;
 
 		next = strchr(line, '\n');
@@ -190,8 +216,9 @@ static void manifest_load(struct site *s, const char *old_dir)
 			continue;
 		kept = xmalloc(sizeof(*kept));
 		*kept = f;
-		free(strmap_put(&s->old_files, rel, NULL)->value);
-		strmap_get(&s->old_files, rel)->value = kept;
+		e = strmap_put(&s->old_files, rel, NULL);
+		free(e->value);
+		e->value = kept;
 	}
 done:
 	buf_release(&path);

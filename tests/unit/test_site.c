@@ -592,7 +592,7 @@ static void test_old_site_scanned(void **state)
 {
 	struct fx *f = *state;
 	struct buf dir = BUF_INIT, path = BUF_INIT;
-	ino_t site, c1;
+	ino_t site, c1, c2;
 
 	buf_addf(&dir, "%s/build", f->root);
 	assert_int_equal(build(f), 0);
@@ -624,6 +624,14 @@ static void test_old_site_scanned(void **state)
 	assert_int_equal(build_scanned(f, site_scan_start(dir.ptr)), 0);
 	assert_true(inode_of(f, ".") != site);
 	assert_true(S_ISREG(stat_of(f, "campaigns/c1/preview.html")));
+	/* a manifest line that is not one as written: that file is written
+	 * again, the others kept */
+	c1 = inode_of(f, "campaigns/c1/index.html");
+	c2 = inode_of(f, "campaigns/c2/index.html");
+	assert_int_equal(fixture_run("cd '%s/build/site' && sed -i 's/^\\([0-9a-f]*\\) \\([0-9]*\\) \\(.* campaigns\\/c1\\/index.html\\)$/\\1 +\\2 \\3/' .manifest && grep -q ' +[0-9]* .* campaigns/c1/index.html$' .manifest", f->root), 0);
+	assert_int_equal(build(f), 0);
+	assert_true(inode_of(f, "campaigns/c1/index.html") != c1);
+	assert_true(inode_of(f, "campaigns/c2/index.html") == c2);
 	/* a scan no build took is freed */
 	site_scan_free(site_scan_start(dir.ptr));
 	site_scan_free(NULL);
