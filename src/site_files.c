@@ -267,26 +267,102 @@ struct site_scan {
 
 /* The entries of the folder open at fd, whose path in the site is rel
  * ("" or ending in '/'); closes fd. */
+/*
+ * A folder's entries, read with getdents64() where glibc has it: readdir()
+ * on fdopendir() costs three more calls a folder (fstat, two fcntl), and
+ * the scan reads 10,000 folders.
+ */
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
+#define HAVE_GETDENTS64 1
+#endif
+
+struct folder {
+	int fd;
+#ifdef HAVE_GETDENTS64
+	char buf[8192];
+	size_t at, len;
+#else
+	DIR *d;
+#endif
+};
+
+/* Takes fd: 0, or -1 (fd closed). */
+static int folder_open(struct folder *f, int fd)
+{
+	f->fd = fd;
+#ifdef HAVE_GETDENTS64
+	f->at = f->len = 0;
+	return 0;
+#else
+	f->d = fdopendir(fd);
+	if (!f->d)
+		close(fd);
+	return f->d ? 0 : -1;
+#endif
+}
+
+/* The next entry but "." and "..": 1, 0 at the end, -1 on an error. */
+static int folder_next(struct folder *f, const char **name, unsigned char *type)
+{
+	for (;;) {
+#ifdef HAVE_GETDENTS64
+		const struct dirent64 *e;
+		ssize_t n;
+
+		if (f->at >= f->len) {
+			n = getdents64(f->fd, f->buf, sizeof(f->buf));
+			if (n <= 0)
+				return n < 0 ? -1 : 0;
+			f->at = 0;
+			f->len = (size_t)n;
+		}
+		e = (const struct dirent64 *)(const void *)(f->buf + f->at);
+		f->at += e->d_reclen;
+#else
+		const struct dirent *e;
+
+		errno = 0;
+		e = readdir(f->d);
+		if (!e)
+			return errno ? -1 : 0;
+#endif
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		*name = e->d_name;
+		*type = e->d_type;
+		return 1;
+	}
+}
+
+static void folder_close(struct folder *f)
+{
+#ifdef HAVE_GETDENTS64
+	close(f->fd);
+#else
+	closedir(f->d);
+#endif
+}
+
+/* The entries of the folder open at fd, whose path in the site is rel
+ * ("" or ending in '/'); closes fd. */
 static void scan_folder(struct site_scan *sc, int fd, struct buf *rel)
 {
-	DIR *d = fdopendir(fd);
-	struct dirent *e;
+	struct folder f;
 	struct stat st;
 	size_t at = rel->len;
-	int sub;
+	const char *name;
+	unsigned char type;
+	int sub, r;
 
-	if (!d) {
-		close(fd);
+	if (folder_open(&f, fd) < 0) {
 		sc->others++;
 		return;
 	}
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
+	while ((r = folder_next(&f, &name, &type)) > 0) {
 		buf_truncate(rel, at);
-		buf_adds(rel, e->d_name);
-		if (e->d_type == DT_DIR) {
-			sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		buf_adds(rel, name);
+		if (type == DT_DIR) {
+			sub = openat(f.fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0) {
 				sc->others++;
 				continue;
@@ -297,8 +373,8 @@ static void scan_folder(struct site_scan *sc, int fd, struct buf *rel)
 		}
 		/* the size, and the kind where the folder does not tell it (a
 		 * folder found so is not looked into: the site is written again) */
-		if ((e->d_type != DT_REG && e->d_type != DT_UNKNOWN) ||
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
+		if ((type != DT_REG && type != DT_UNKNOWN) ||
+		    fstatat(f.fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode)) {
 			sc->others++;
 			continue;
 		}
@@ -307,7 +383,9 @@ static void scan_folder(struct site_scan *sc, int fd, struct buf *rel)
 		sc->files[sc->nfiles++].size = st.st_size;
 		buf_add(&sc->names, rel->ptr, rel->len + 1);
 	}
-	closedir(d);
+	if (r < 0)
+		sc->others++; /* the rest of the folder is not known */
+	folder_close(&f);
 	buf_truncate(rel, at);
 }
 
