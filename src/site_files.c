@@ -279,7 +279,7 @@ struct site_scan {
 struct folder {
 	int fd;
 #ifdef HAVE_GETDENTS64
-	char buf[8192];
+	_Alignas(struct dirent64) char buf[8192]; /* records start aligned */
 	size_t at, len;
 #else
 	DIR *d;
