@@ -358,10 +358,26 @@ int content_read_stat(struct buf *b, const char *root, const char *rel, size_t m
 	return ret;
 }
 
+/* content_stat() of rel once the stat of what it names was tried
+ * (failed: -1 with errno set); closes fd. */
+static int stat_result(const char *rel, int fd, int failed, const struct stat *st)
+{
+	int ret;
+
+	if (failed)
+		ret = fail("stat", rel, strlen(rel));
+	else if (!S_ISREG(st->st_mode))
+		ret = refuse(rel, strlen(rel), st->st_mode, 0);
+	else
+		ret = 0;
+	close(fd);
+	return ret;
+}
+
 int content_stat(const char *root, const char *rel, struct stat *st)
 {
 	const char *last;
-	int dfd, ret = -1;
+	int dfd;
 
 #ifdef HAVE_OPENAT2
 	/* below the held root, in one call: a plan's loading looks for the
@@ -371,27 +387,13 @@ int content_stat(const char *root, const char *rel, struct stat *st)
 	    (dfd = open_beneath(held.fd, rel, strlen(rel), O_PATH)) != -2) {
 		if (dfd < 0)
 			return fail("stat", rel, strlen(rel));
-		if (fstat(dfd, st) < 0)
-			ret = fail("stat", rel, strlen(rel));
-		else if (!S_ISREG(st->st_mode))
-			ret = refuse(rel, strlen(rel), st->st_mode, 0);
-		else
-			ret = 0;
-		close(dfd);
-		return ret;
+		return stat_result(rel, dfd, fstat(dfd, st) < 0, st);
 	}
 #endif
 	dfd = walk_parent(root, rel, &last);
 	if (dfd < 0)
 		return dfd;
-	if (fstatat(dfd, last, st, AT_SYMLINK_NOFOLLOW) < 0)
-		ret = fail("stat", rel, strlen(rel));
-	else if (!S_ISREG(st->st_mode))
-		ret = refuse(rel, strlen(rel), st->st_mode, 0);
-	else
-		ret = 0;
-	close(dfd);
-	return ret;
+	return stat_result(rel, dfd, fstatat(dfd, last, st, AT_SYMLINK_NOFOLLOW) < 0, st);
 }
 
 int content_dir_check(const char *root, const char *rel)
