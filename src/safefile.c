@@ -55,6 +55,12 @@ static int refuse(const char *rel, size_t len, mode_t mode, int folder)
 	return CONTENT_REFUSED;
 }
 
+void content_refusal_clear(void)
+{
+	free(refused_path);
+	refused_path = NULL;
+}
+
 void content_diag(struct diag_list *diags)
 {
 	if (diags && refused_path)

@@ -106,5 +106,7 @@ int content_list(char ***out, const char *root, const char *rel, const char *suf
 
 /* Records the last refusal as an error diagnostic at the refused path. */
 void content_diag(struct diag_list *diags);
+/* Forgets this thread's last refusal (a thread about to end). */
+void content_refusal_clear(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "safefile.h"
 #include "xalloc.h"
 
 struct workpool {
@@ -78,6 +79,9 @@ static void *worker(void *arg)
 			pthread_cond_signal(&w->finished);
 	}
 	pthread_mutex_unlock(&w->lock);
+	/* what the jobs left in this thread's own state goes with it */
+	error_clear();
+	content_refusal_clear();
 	return NULL;
 }
 
